@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { formatDuration } from './duration.js';
+import { UserError } from './errors.js';
+
+export interface ExecOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Written to the child's stdin, then closed (passwords go here, never in argv). */
+  input?: string;
+  timeoutMs?: number;
+  /** Called with each chunk of output as it arrives (to stream logs). */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Resolve with a non-zero exit instead of throwing. */
+  allowFailure?: boolean;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  timedOut: boolean;
+}
+
+/** The last `n` non-empty lines of a command's output, for error messages. */
+export function tail(text: string, n = 15): string {
+  return text.split(/\r?\n/).filter((l) => l.trim()).slice(-n).join('\n');
+}
+
+/**
+ * Run a program with an argv array: no shell, so nothing in an argument is
+ * ever interpreted. A missing program is a UserError naming it.
+ */
+export function exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('exec: empty argv');
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+          }, options.timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      options.onOutput?.(chunk, 'stdout');
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      options.onOutput?.(chunk, 'stderr');
+    });
+    child.stdin.on('error', () => undefined); // a child that exits without reading stdin is not our error
+    child.stdin.end(options.input ?? '');
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(error.code === 'ENOENT' ? new UserError(`${file} is not installed or not on PATH`) : error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const result = { code: code ?? (signal ? 128 : 1), stdout, stderr, ms: performance.now() - started, timedOut };
+      if (timedOut) return reject(new UserError(`${file} timed out after ${formatDuration(options.timeoutMs!)}\n${tail(stdout + stderr)}`));
+      if (result.code !== 0 && !options.allowFailure)
+        return reject(new UserError(`${file} ${args[0] ?? ''} exited with code ${result.code}\n${tail(stderr || stdout)}`.trim()));
+      resolve(result);
+    });
+  });
+}

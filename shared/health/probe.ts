@@ -1,0 +1,71 @@
+import { checkAssertion, type JsonAssertion } from '../assertions.js';
+import { formatDuration } from '../duration.js';
+import { HttpError, request } from '../http.js';
+import type { StatusSet } from '../status.js';
+
+/** What one probe asks of the endpoint. */
+export interface ProbeRules {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  expectStatus: StatusSet;
+  bodyContains?: string;
+  jsonAssertions: JsonAssertion[];
+  maxLatencyMs?: number;
+  timeoutMs: number;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  status?: number;
+  ms: number;
+  /** Why the probe failed, in words a person acts on. */
+  failure?: string;
+}
+
+/**
+ * One request, judged by every rule. The first broken rule, in the order a
+ * person would check them (answer, status, latency, body, JSON), is the reason.
+ */
+export async function probe(rules: ProbeRules, deadline?: number): Promise<ProbeResult> {
+  let response;
+  try {
+    response = await request({
+      url: rules.url,
+      method: rules.method,
+      headers: rules.headers,
+      timeoutMs: rules.timeoutMs,
+      retries: 0,
+      deadline,
+    });
+  } catch (error) {
+    const e = error as HttpError;
+    return { ok: false, ms: e.ms ?? 0, failure: e.message };
+  }
+  const { status, ms, body } = response;
+  const fail = (failure: string): ProbeResult => ({ ok: false, status, ms, failure });
+  if (!rules.expectStatus.matches(status)) return fail(`status ${status} not in ${rules.expectStatus.text}`);
+  if (rules.maxLatencyMs !== undefined && ms > rules.maxLatencyMs)
+    return fail(`latency ${formatDuration(ms)} > ${formatDuration(rules.maxLatencyMs)}`);
+  if (rules.bodyContains !== undefined && !body.includes(rules.bodyContains))
+    return fail(`body does not contain ${JSON.stringify(rules.bodyContains)} (got ${excerpt(body)})`);
+  if (rules.jsonAssertions.length > 0) {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return fail(`body is not JSON (got ${excerpt(body)})`);
+    }
+    for (const assertion of rules.jsonAssertions) {
+      const problem = checkAssertion(json, assertion);
+      if (problem) return fail(problem);
+    }
+  }
+  return { ok: true, status, ms };
+}
+
+export function excerpt(body: string, max = 120): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  if (!flat) return 'an empty body';
+  return JSON.stringify(flat.length > max ? `${flat.slice(0, max)}…` : flat);
+}

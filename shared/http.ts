@@ -1,0 +1,145 @@
+import { EnvHttpProxyAgent, fetch as proxyFetch } from 'undici';
+import { formatDuration } from './duration.js';
+import { backoffDelay, retryAfterMs, sleep } from './retry.js';
+
+export interface HttpRequest {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Per attempt, covering connect, headers and body. Default 10s. */
+  timeoutMs?: number;
+  /** Extra attempts after the first. Default 3. */
+  retries?: number;
+  /** Absolute time (epoch ms) after which no attempt starts and the running one is cut off. */
+  deadline?: number;
+  /** Retry non-idempotent methods too (they are not retried by default). */
+  retryUnsafe?: boolean;
+  /** Which responses are worth another attempt. Default: 408, 429 and 5xx. */
+  retryStatus?: (status: number) => boolean;
+  redirect?: 'follow' | 'manual';
+  /** Called before each retry, to report progress. */
+  onRetry?: (info: RetryInfo) => void;
+  baseDelayMs?: number;
+}
+
+export interface RetryInfo {
+  attempt: number;
+  of: number;
+  delayMs: number;
+  reason: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+  /** Latency of the attempt that produced this response. */
+  ms: number;
+  attempts: number;
+  url: string;
+}
+
+export type HttpErrorKind = 'timeout' | 'deadline' | 'network';
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    message: string,
+    readonly kind: HttpErrorKind,
+    readonly attempts: number,
+    readonly ms: number,
+  ) {
+    super(message);
+  }
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const defaultRetryStatus = (status: number) => status === 408 || status === 429 || status >= 500;
+
+type Fetch = typeof globalThis.fetch;
+let proxied: { fetch: Fetch; dispatcher: EnvHttpProxyAgent } | undefined;
+
+/** Self-hosted runners set HTTP(S)_PROXY / NO_PROXY; Node's own fetch ignores them. */
+function fetcher(): { fetch: Fetch; init: Record<string, unknown> } {
+  const env = process.env;
+  if (!(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy)) return { fetch: globalThis.fetch, init: {} };
+  proxied ??= { fetch: proxyFetch as unknown as Fetch, dispatcher: new EnvHttpProxyAgent() };
+  return { fetch: proxied.fetch, init: { dispatcher: proxied.dispatcher } };
+}
+
+/** One attempt: resolves with the whole response, or rejects with an HttpError (never hangs past `timeoutMs`). */
+async function attempt(req: HttpRequest, timeoutMs: number, cause: 'timeout' | 'deadline'): Promise<Omit<HttpResponse, 'attempts'>> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const started = performance.now();
+  const { fetch, init } = fetcher();
+  try {
+    const response = await fetch(req.url, {
+      ...init,
+      method: req.method ?? 'GET',
+      headers: req.headers,
+      body: req.body,
+      redirect: req.redirect ?? 'follow',
+      signal: controller.signal,
+    });
+    const body = await response.text();
+    return { status: response.status, headers: response.headers, body, ms: performance.now() - started, url: response.url || req.url };
+  } catch (error) {
+    const ms = performance.now() - started;
+    if (controller.signal.aborted) {
+      const message = cause === 'deadline' ? `deadline reached after ${formatDuration(ms)}` : `timed out after ${formatDuration(timeoutMs)}`;
+      throw new HttpError(message, cause, 1, ms);
+    }
+    throw new HttpError(networkMessage(error), 'network', 1, ms);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function networkMessage(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  if (cause?.code) return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : cause.message ? ` ${cause.message.replace(cause.code, '').trim()}` : ''}`.trim();
+  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * An HTTP request with a per-attempt timeout, an optional overall deadline and
+ * bounded retries (exponential backoff with jitter; `Retry-After` honoured
+ * when the deadline allows). Returns the last response, whatever its status;
+ * throws HttpError when no response came at all.
+ */
+export async function request(req: HttpRequest): Promise<HttpResponse> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const retries = req.retryUnsafe || IDEMPOTENT.has(method) ? (req.retries ?? 3) : 0;
+  const retryStatus = req.retryStatus ?? defaultRetryStatus;
+  const perAttempt = req.timeoutMs ?? 10_000;
+  const total = retries + 1;
+  for (let n = 1; ; n++) {
+    const left = req.deadline === undefined ? Infinity : req.deadline - Date.now();
+    if (left <= 0) throw new HttpError('deadline reached before the request could be sent', 'deadline', n - 1, 0);
+    const cut = left < perAttempt ? 'deadline' : 'timeout';
+    let reason: string;
+    let wait: number | undefined;
+    let last: HttpResponse | undefined;
+    try {
+      const response = await attempt(req, Math.min(perAttempt, left), cut);
+      last = { ...response, attempts: n };
+      if (n === total || !retryStatus(response.status)) return last;
+      reason = `status ${response.status}`;
+      wait = retryAfterMs(response.headers.get('retry-after'));
+    } catch (error) {
+      const e = error as HttpError;
+      if (n === total || e.kind === 'deadline') throw new HttpError(e.message, e.kind, n, e.ms);
+      reason = e.message;
+    }
+    const delay = wait ?? backoffDelay(n, req.baseDelayMs);
+    const remaining = req.deadline === undefined ? Infinity : req.deadline - Date.now();
+    if (delay >= remaining) {
+      if (last) return last;
+      throw new HttpError(`${reason}; no time left before the deadline to retry`, 'deadline', n, 0);
+    }
+    req.onRetry?.({ attempt: n, of: total, delayMs: delay, reason });
+    await sleep(delay);
+  }
+}

@@ -1,0 +1,31 @@
+import * as core from '@actions/core';
+
+/** Escape text for a Markdown table cell. */
+export function cell(value: unknown): string {
+  return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
+export function table(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  const line = (cells: readonly unknown[]) => `| ${cells.map(cell).join(' | ')} |`;
+  return [line(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** A fenced block: `code` for logs, `mermaid` for charts. */
+export function fence(body: string, lang = ''): string {
+  const ticks = body.includes('```') ? '````' : '```';
+  return `${ticks}${lang}\n${body}\n${ticks}`;
+}
+
+export function details(title: string, body: string): string {
+  return `<details><summary>${title}</summary>\n\n${body}\n\n</details>`;
+}
+
+/**
+ * Append Markdown sections to the job summary. Outside a runner (no
+ * GITHUB_STEP_SUMMARY) there is nowhere to write, which is not an error.
+ */
+export async function writeSummary(...sections: (string | undefined | false)[]): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const text = sections.filter(Boolean).join('\n\n');
+  await core.summary.addRaw(`${text}\n`, true).write();
+}

