@@ -1,6 +1,6 @@
 import { runContext, type RunContext } from '../context.js';
 import { formatDuration } from '../duration.js';
-import { fitMessage, LIMITS, truncate } from './limits.js';
+import { LIMITS, truncate } from './limits.js';
 
 /** The deploy outcomes a message can announce (the action's `status` input). */
 export const SLACK_STATUSES = ['started', 'success', 'failure', 'cancelled', 'skipped', 'rolled-back'] as const;
@@ -106,7 +106,7 @@ export function defaultTitle(status: SlackStatus, environment: string | undefine
 }
 
 function field(label: string, value: string): Block {
-  return { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(label)}*\n${value}`, LIMITS.fieldText) };
+  return { type: 'mrkdwn', text: `*${escapeMrkdwn(label)}*\n${value}` };
 }
 
 function stageLine(stage: StageResult): string {
@@ -123,8 +123,10 @@ function stageLine(stage: StageResult): string {
  * top-level block, so it reads first), then a bar in the status colour with
  * the mention and message, the fields (repository, environment, version,
  * commit, actor, run and any extra ones), the stages when given, and a footer.
- * `text` is the plain fallback notifications and screen readers use. The
- * result always fits Slack's limits.
+ * `text` is the plain fallback notifications and screen readers use.
+ * Over-long text is left whole here: `sendSlack` cuts it to Slack's limits
+ * with `fitMessage` and reports what it cut (call `fitMessage` yourself to
+ * preview). Structure already fits (at most 10 fields a section).
  */
 export function buildMessage(input: DeployMessage, context: RunContext = runContext()): SlackMessage {
   const style = STATUS_STYLE[input.status];
@@ -145,20 +147,19 @@ export function buildMessage(input: DeployMessage, context: RunContext = runCont
 
   const body: Block[] = [];
   const lead = [mention, input.message].filter(Boolean).join(' ');
-  if (lead) body.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(lead, LIMITS.sectionText) } });
+  if (lead) body.push({ type: 'section', text: { type: 'mrkdwn', text: lead } });
   for (let i = 0; i < fields.length; i += LIMITS.fields) body.push({ type: 'section', fields: fields.slice(i, i + LIMITS.fields) });
   if (input.stages?.length) {
-    body.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(input.stages.map(stageLine).join('\n'), LIMITS.sectionText) } });
+    body.push({ type: 'section', text: { type: 'mrkdwn', text: input.stages.map(stageLine).join('\n') } });
   }
   const now = input.now ?? new Date();
   const footer = [context.refName && `\`${escapeMrkdwn(context.refName)}\``, context.eventName, `<!date^${Math.floor(now.getTime() / 1000)}^{date_short_pretty} {time}|${now.toISOString()}>`];
   body.push({ type: 'context', elements: [{ type: 'mrkdwn', text: footer.filter(Boolean).join(' · ') }] });
 
   const text = truncate([mention, `${style.emoji} ${title}`].filter(Boolean).join(' ') + (input.message ? `\n${input.message}` : ''), LIMITS.sectionText);
-  const message: SlackMessage = {
+  return {
     text,
-    blocks: [{ type: 'header', text: { type: 'plain_text', text: truncate(`${style.emoji} ${title}`, LIMITS.headerText), emoji: true } }],
+    blocks: [{ type: 'header', text: { type: 'plain_text', text: `${style.emoji} ${title}`, emoji: true } }],
     attachments: [{ color: style.color, fallback: text, blocks: body }],
   };
-  return fitMessage(message).message;
 }
