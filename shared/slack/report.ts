@@ -7,7 +7,8 @@ const VERBS = { posted: 'Posted', replied: 'Replied in thread', updated: 'Update
 export function slackSummary(where: string, headline: string, result: SendSlackResult): string {
   const verdict = result.ok ? `✅ ${VERBS[result.action]} to ${where}` : `⚠️ Not delivered to ${where}`;
   const rows: [string, string][] = [
-    ['Message', headline],
+    // Slack's `<!here>`/`<@U…>` syntax would read as HTML in the summary.
+    ['Message', headline.replace(/</g, '&lt;')],
     ['Result', result.ok ? VERBS[result.action].toLowerCase() : (result.error ?? 'failed')],
     ['Attempts', String(result.attempts)],
   ];

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { runContext } from '../../../shared/context.js';
 import { UserError } from '../../../shared/errors.js';
 import { run } from '../../../shared/run.js';
-import { buildMessage, STATUS_STYLE } from '../../../shared/slack/message.js';
+import { buildMessage, defaultTitle, STATUS_STYLE } from '../../../shared/slack/message.js';
 import { slackSummary } from '../../../shared/slack/report.js';
 import { sendSlack, type SlackDestination } from '../../../shared/slack/send.js';
 import { writeSummary } from '../../../shared/summary.js';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       },
       context,
     );
-    headline = (message as { text: string }).text.split('\n')[0]!;
+    headline = config.title ?? defaultTitle(config.status, config.environment, context);
   }
 
   const verb = 'token' in to && to.updateTs ? `Updating message ${to.updateTs} in` : 'token' in to && to.threadTs ? `Replying in thread ${to.threadTs} of` : 'Posting to';
