@@ -49,6 +49,12 @@ export interface SendSlackResult {
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api';
 
+/** Where a message goes, in words safe to print: a webhook's URL is its credential, so only its host is named. */
+export function describeDestination(destination: SlackDestination): string {
+  if ('webhookUrl' in destination) return `an incoming webhook (${new URL(destination.webhookUrl).host})`;
+  return `channel ${destination.channel}`;
+}
+
 /**
  * Deliver one message, never throwing for Slack's or the network's failures:
  * the caller decides whether a failed notice fails the job (a deploy should

@@ -4,25 +4,22 @@ import { UserError } from '../../../shared/errors.js';
 import { run } from '../../../shared/run.js';
 import { buildMessage, defaultTitle, STATUS_STYLE } from '../../../shared/slack/message.js';
 import { slackSummary } from '../../../shared/slack/report.js';
-import { sendSlack, type SlackDestination } from '../../../shared/slack/send.js';
+import { describeDestination, sendSlack, type SlackDestination } from '../../../shared/slack/send.js';
 import { writeSummary } from '../../../shared/summary.js';
 import { readConfig, type Config } from './config.js';
 
 /** Inputs that shape the default message, so they mean nothing next to `payload`. */
 const MESSAGE_INPUTS = ['title', 'message', 'environment', 'version', 'environment-url', 'mention'] as const;
 
-function destination(config: Config): { to: SlackDestination; where: string } {
-  if (config['webhook-url']) {
-    // The URL is the credential: name only its host.
-    return { to: { webhookUrl: config['webhook-url'] }, where: `an incoming webhook (${new URL(config['webhook-url']).host})` };
-  }
-  const to = { token: config.token!, channel: config.channel!, apiUrl: config['slack-api-url'], updateTs: config['update-ts'], threadTs: config['thread-ts'] };
-  return { to, where: `channel ${config.channel}` };
+function destination(config: Config): SlackDestination {
+  if (config['webhook-url']) return { webhookUrl: config['webhook-url'] };
+  return { token: config.token!, channel: config.channel!, apiUrl: config['slack-api-url'], updateTs: config['update-ts'], threadTs: config['thread-ts'] };
 }
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const { to, where } = destination(config);
+  const to = destination(config);
+  const where = describeDestination(to);
   const context = runContext();
   let message: object;
   let headline: string;
