@@ -12,8 +12,10 @@ const PROVIDERS: Record<string, ProviderModule> = {
 
 export const providerNames = (): string[] => Object.keys(PROVIDERS);
 
+export const findProvider = (name: string): ProviderModule | undefined => PROVIDERS[name.trim().toLowerCase()];
+
 export function providerModule(name: string): ProviderModule {
-  const module = PROVIDERS[name.trim().toLowerCase()];
+  const module = findProvider(name);
   if (!module) throw new UserError(`Unknown provider "${name}": expected one of ${providerNames().map((n) => `"${n}"`).join(', ')}`);
   return module;
 }
