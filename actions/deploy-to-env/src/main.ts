@@ -1,0 +1,88 @@
+import * as core from '@actions/core';
+import { runContext } from '../../../shared/context.js';
+import { formatDuration } from '../../../shared/duration.js';
+import { errorMessage } from '../../../shared/errors.js';
+import { DeploymentRecord } from '../../../shared/github/record.js';
+import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
+import type { DeployResult } from '../../../shared/providers/types.js';
+import { run } from '../../../shared/run.js';
+import { table, writeSummary } from '../../../shared/summary.js';
+import { readConfig } from './config.js';
+
+async function main(): Promise<void> {
+  const { config, settings, module } = readConfig();
+  const ctx = runContext();
+  const service = config.service || ctx.repo;
+  const provider = module.create(settings, providerContext(ctx.runnerTemp));
+  saveProviderState(module, provider);
+  const started = Date.now();
+  core.info(`Deploying ${config.image} to ${config.environment} (${service}, ${module.name}, ${config.strategy})`);
+
+  const record = config['github-token']
+    ? new DeploymentRecord({
+        token: config['github-token'],
+        apiUrl: ctx.apiUrl,
+        repository: ctx.repository,
+        environment: config.environment,
+        environmentUrl: config['environment-url'],
+        logUrl: ctx.runUrl,
+        log: core.info,
+        warn: core.warning,
+      })
+    : undefined;
+  if (record) {
+    const deployment = await record.start(ctx.sha || ctx.ref, { image: config.image, provider: module.name, version: config.image, service }, `Deploy ${config.image}`);
+    core.setOutput('deployment-id', String(deployment.id));
+  }
+
+  let result: DeployResult;
+  try {
+    result = await provider.deploy({
+      service,
+      environment: config.environment,
+      release: { image: config.image, version: config.image, commit: ctx.sha, runUrl: ctx.runUrl },
+      strategy: config.strategy,
+      port: config.port,
+      publish: config.publish,
+      healthPath: config['health-path'],
+      healthTimeoutMs: config['health-timeout'],
+      env: config.env,
+      keep: config.keep,
+    });
+  } catch (error) {
+    await record?.fail(errorMessage(error).split('\n')[0]!);
+    await writeSummary(
+      `## ❌ Deploy to ${config.environment} failed`,
+      table(['', ''], [
+        ['Image', `\`${config.image}\``],
+        ['Service', service],
+        ['Reason', errorMessage(error)],
+        ['GitHub Deployment', record?.deployment ? `${record.deployment.id} (failure)` : '–'],
+      ]),
+    );
+    throw error;
+  }
+  await record?.succeed(`Deployed ${result.current.version}`);
+
+  core.setOutput('version', result.current.version);
+  core.setOutput('previous-version', result.previous?.version ?? '');
+  core.setOutput('environment-url', config['environment-url'] ?? '');
+  core.setOutput('hosts', String(result.targets));
+  await writeSummary(
+    `## 🚀 Deployed to ${config.environment}`,
+    table(['', ''], [
+      ['Version', `\`${result.current.version}\``],
+      ['Previous', result.previous ? `\`${result.previous.version}\` (kept for rollback)` : 'none (first release)'],
+      ['Service', service],
+      ['Provider / strategy', `${module.name} / ${config.strategy}`],
+      ['Hosts', String(result.targets)],
+      ['Environment URL', config['environment-url'] ?? '–'],
+      ['GitHub Deployment', record?.deployment ? String(record.deployment.id) : '–'],
+      ['Duration', formatDuration(Date.now() - started)],
+    ]),
+    result.details.length ? table(['Host', 'What happened'], result.details) : undefined,
+  );
+  core.info(`${result.current.version} is live on ${config.environment} (${result.targets} host${result.targets === 1 ? '' : 's'})`);
+}
+
+await run(main, providerPost);

@@ -1,0 +1,81 @@
+import * as core from '@actions/core';
+import { runContext } from '../../../shared/context.js';
+import { UserError } from '../../../shared/errors.js';
+import { DeploymentRecord } from '../../../shared/github/record.js';
+import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
+import { run } from '../../../shared/run.js';
+import { table, writeSummary } from '../../../shared/summary.js';
+import { readConfig } from './config.js';
+
+async function main(): Promise<void> {
+  const { config, settings, module } = readConfig();
+  const ctx = runContext();
+  const service = config.service || ctx.repo;
+  const target = { service, environment: config.environment };
+  const provider = module.create(settings, providerContext(ctx.runnerTemp));
+  saveProviderState(module, provider);
+
+  const record = config['github-token']
+    ? new DeploymentRecord({
+        token: config['github-token'],
+        apiUrl: ctx.apiUrl,
+        repository: ctx.repository,
+        environment: config.environment,
+        environmentUrl: config['environment-url'],
+        logUrl: ctx.runUrl,
+        log: core.info,
+        warn: core.warning,
+      })
+    : undefined;
+
+  let to = config.to;
+  if (!to && !provider.keepsHistory) {
+    // The provider keeps no history: the last good release is the one GitHub recorded.
+    if (!record) throw new UserError(`The ${module.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${config.environment}.`);
+    const current = await provider.current(target);
+    const last = await record.client.lastSuccessful(config.environment, current?.image);
+    if (!last?.payload.image) throw new UserError(`No earlier successful GitHub Deployment of ${config.environment} to roll back to; nothing was changed.`);
+    to = last.payload.image;
+    core.info(`Last successful deployment of ${config.environment}: ${last.id} (${to})`);
+  }
+
+  core.info(`Rolling back ${service} on ${config.environment} to ${to ?? 'the previous release'}${config.reason ? ` (reason: ${config.reason})` : ''}`);
+  const result = await provider.rollback({
+    ...target,
+    to,
+    reason: config.reason,
+    publish: config.publish,
+    healthPath: config['health-path'],
+    healthTimeoutMs: config['health-timeout'],
+    runUrl: ctx.runUrl,
+  });
+
+  if (record) {
+    const description = `Rollback to ${result.to.version}${config.reason ? `: ${config.reason}` : ''}`;
+    const deployment = await record.start(
+      result.to.commit || ctx.sha,
+      { image: result.to.image, provider: module.name, version: result.to.version, service, rollback: true, from: result.from?.version ?? null },
+      description,
+    );
+    core.setOutput('deployment-id', String(deployment.id));
+    await record.succeed(description);
+  }
+
+  core.setOutput('rolled-back-from', result.from?.version ?? '');
+  core.setOutput('rolled-back-to', result.to.version);
+  await writeSummary(
+    `## ⏪ Rolled back ${config.environment}`,
+    table(['', ''], [
+      ['From (now failed)', result.from ? `\`${result.from.version}\`` : 'nothing was live'],
+      ['To (live)', `\`${result.to.version}\` (deployed ${result.to.time} by ${result.to.runUrl || 'an unknown run'})`],
+      ['Reason', config.reason ?? '–'],
+      ['Service', service],
+      ['Hosts', String(result.targets)],
+      ['GitHub Deployment', record?.deployment ? String(record.deployment.id) : '–'],
+    ]),
+    result.details.length ? table(['Host', 'What happened'], result.details) : undefined,
+  );
+  core.info(`${result.to.version} is live again on ${config.environment}${result.from ? `; ${result.from.version} is marked failed` : ''}`);
+}
+
+await run(main, providerPost);

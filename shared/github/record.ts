@@ -1,0 +1,61 @@
+import { errorMessage } from '../errors.js';
+import { DeploymentsClient, type Deployment, type DeploymentPayload } from './deployments.js';
+
+export interface RecordOptions {
+  token: string;
+  apiUrl: string;
+  repository: string;
+  environment: string;
+  environmentUrl?: string;
+  /** The run's URL: the status's `log_url`. */
+  logUrl: string;
+  log: (line: string) => void;
+  warn: (line: string) => void;
+}
+
+/**
+ * One GitHub Deployment through its life: created (a failure here stops the
+ * deploy before anything changes), then in_progress, then success (earlier
+ * ones become inactive) or failure. Status updates after the work has started
+ * only warn: the release is what matters, not its bookkeeping.
+ */
+export class DeploymentRecord {
+  readonly client: DeploymentsClient;
+  deployment?: Deployment;
+
+  constructor(private readonly options: RecordOptions) {
+    this.client = new DeploymentsClient({ token: options.token, apiUrl: options.apiUrl, repository: options.repository, log: options.log });
+  }
+
+  async start(ref: string, payload: DeploymentPayload, description: string): Promise<Deployment> {
+    this.deployment = await this.client.create({ ref, environment: this.options.environment, payload, description });
+    this.options.log(`GitHub Deployment ${this.deployment.id} created for ${this.options.environment}`);
+    await this.status('in_progress', description);
+    return this.deployment;
+  }
+
+  async succeed(description: string): Promise<void> {
+    if (!(await this.status('success', description)) || !this.deployment) return;
+    try {
+      const inactive = await this.client.deactivateEarlier(this.options.environment, this.deployment.id);
+      if (inactive.length) this.options.log(`Earlier deployments now inactive: ${inactive.join(', ')}`);
+    } catch (error) {
+      this.options.warn(`Could not mark earlier GitHub Deployments inactive: ${errorMessage(error)}`);
+    }
+  }
+
+  async fail(description: string): Promise<void> {
+    await this.status('failure', description);
+  }
+
+  private async status(state: 'in_progress' | 'success' | 'failure', description: string): Promise<boolean> {
+    if (!this.deployment) return false;
+    try {
+      await this.client.setStatus(this.deployment.id, { state, description, logUrl: this.options.logUrl || undefined, environmentUrl: this.options.environmentUrl });
+      return true;
+    } catch (error) {
+      this.options.warn(`Could not set GitHub Deployment ${this.deployment.id} to ${state}: ${errorMessage(error)}`);
+      return false;
+    }
+  }
+}

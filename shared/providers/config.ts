@@ -1,0 +1,72 @@
+import * as core from '@actions/core';
+import { z } from 'zod';
+import { oneOf, parseInputs } from '../inputs.js';
+import { mask } from '../mask.js';
+import { providerNames, findProvider } from './index.js';
+import { runContext } from '../context.js';
+import type { Provider, ProviderContext, ProviderModule, Target } from './types.js';
+
+/** Environment names as GitHub and container names both accept them. */
+export const environmentName = () =>
+  z.string().transform((s, ctx) => {
+    const v = s.trim();
+    if (/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(v)) return v;
+    ctx.addIssue({ code: 'custom', message: 'an environment name of letters, digits, "-" and "_" (starting with a letter or digit)' });
+    return z.NEVER;
+  });
+
+/** Service names end up in container names: letters, digits, `.`, `_`, `-`. Empty means the repository name. */
+export const serviceName = () =>
+  z.string().transform((s, ctx) => {
+    const v = s.trim();
+    if (v === '' || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(v)) return v;
+    ctx.addIssue({ code: 'custom', message: 'a name of letters, digits, ".", "_" and "-" (starting with a letter or digit)' });
+    return z.NEVER;
+  });
+
+export const providerName = () => oneOf(providerNames() as [string, ...string[]]);
+
+/**
+ * Parse an action's common inputs together with the chosen provider's own
+ * inputs, so every bad input is reported in one error.
+ */
+export function parseWithProvider<S extends z.ZodObject<z.ZodRawShape>>(
+  common: S,
+  secrets: readonly string[],
+): { config: z.output<S>; settings: Record<string, unknown>; module: ProviderModule } {
+  const module = findProvider(core.getInput('provider') || 'docker');
+  const schema = module ? common.extend(module.inputs.shape) : common;
+  const parsed = parseInputs(schema as S, { secrets: [...secrets, ...(module?.secrets ?? [])] as never[] }) as z.output<S>;
+  // A provider that does not exist was reported by the common schema's `provider` field.
+  return { config: parsed, settings: parsed as Record<string, unknown>, module: module! };
+}
+
+export function providerContext(tempDir: string): ProviderContext {
+  return { log: (line) => core.info(line), warn: (line) => core.warning(line), tempDir };
+}
+
+/** `KEY=value` values are secrets (masked) and keys must be valid variable names. */
+export function checkEnvKeys(env: Record<string, string>): string | undefined {
+  for (const value of Object.values(env)) mask(value);
+  const bad = Object.keys(env).filter((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+  return bad.length ? `variable names of letters, digits and "_" (not starting with a digit); ${bad.map((k) => JSON.stringify(k)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not` : undefined;
+}
+
+export const targetOf = (environment: string, service: string): Target => ({ environment, service });
+
+const STATE_PROVIDER = 'provider';
+const STATE_DATA = 'provider-state';
+
+/** Save what the post step needs right after the provider is created, so it runs even when main fails. */
+export function saveProviderState(module: ProviderModule, provider: Provider): void {
+  core.saveState(STATE_PROVIDER, module.name);
+  core.saveState(STATE_DATA, provider.postState());
+}
+
+/** The post step of deploy-to-env and rollback: the provider's cleanup (key files, connections). */
+export async function providerPost(): Promise<void> {
+  const name = core.getState(STATE_PROVIDER);
+  const module = name ? findProvider(name) : undefined;
+  if (!module) return;
+  await module.cleanup(core.getState(STATE_DATA), providerContext(runContext().runnerTemp));
+}

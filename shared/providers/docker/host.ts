@@ -1,0 +1,82 @@
+import { createServer } from 'node:net';
+import { exec, tail, type ExecResult } from '../../exec.js';
+import { UserError } from '../../errors.js';
+import type { HostSpec } from './hosts.js';
+import { commandLine } from './quote.js';
+import type { SshSession } from './ssh.js';
+
+export interface DockerCallOptions {
+  /** Sent on stdin (env files, passwords, tar streams): never on a command line. */
+  input?: string;
+  timeoutMs?: number;
+  /** Return a failed call instead of throwing. */
+  allowFailure?: boolean;
+}
+
+/** A way to reach a port on the host's network from the runner. */
+export interface Reach {
+  base: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One Docker host: runs the docker CLI there (through ssh or on a local
+ * socket) and reaches addresses inside its network (through an ssh forward).
+ */
+export class DockerHost {
+  constructor(
+    readonly spec: HostSpec,
+    private readonly ssh: SshSession | undefined,
+  ) {}
+
+  get name(): string {
+    return this.spec.text;
+  }
+
+  private argv(args: readonly string[]): string[] {
+    if (this.spec.kind === 'socket') return ['docker', '-H', `unix://${this.spec.socket}`, ...args];
+    return this.ssh!.argv(this.spec, commandLine(['docker', ...args]));
+  }
+
+  async docker(args: readonly string[], options: DockerCallOptions = {}): Promise<ExecResult> {
+    const result = await exec(this.argv(args), { input: options.input, timeoutMs: options.timeoutMs ?? 120_000, allowFailure: true });
+    if (this.spec.kind === 'ssh' && result.code === 255) throw this.sshFailure(result.stderr);
+    if (result.code !== 0 && !options.allowFailure)
+      throw new UserError(`${this.name}: docker ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 8)}`);
+    return result;
+  }
+
+  /** `http://…` base reaching `ip:port` in the host's network. */
+  async reach(ip: string, port: number): Promise<Reach> {
+    if (this.spec.kind === 'socket') return { base: `http://${ip}:${port}`, close: async () => undefined };
+    const local = await freePort();
+    const spec = `127.0.0.1:${local}:${ip}:${port}`;
+    const opened = await exec(this.ssh!.control(this.spec, 'forward', '-L', spec), { allowFailure: true, timeoutMs: 20_000 });
+    if (opened.code !== 0) throw new UserError(`${this.name}: could not forward a port to ${ip}:${port} through ssh (AllowTcpForwarding must be enabled): ${tail(opened.stderr, 5)}`);
+    return {
+      base: `http://127.0.0.1:${local}`,
+      close: async () => {
+        await exec(this.ssh!.control(this.spec as Extract<HostSpec, { kind: 'ssh' }>, 'cancel', '-L', spec), { allowFailure: true, timeoutMs: 10_000 });
+      },
+    };
+  }
+
+  private sshFailure(stderr: string): UserError {
+    const text = stderr.trim();
+    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(text))
+      return new UserError(`${this.name}: the host key is not in ssh-known-hosts or does not match it; refusing to connect. ${tail(text, 3)}`);
+    if (/Permission denied/i.test(text)) return new UserError(`${this.name}: ssh-key was refused by the host (Permission denied)`);
+    return new UserError(`${this.name}: ssh failed: ${tail(text, 5) || 'connection closed'}`);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,42 @@
+/** Where the provider writes the proxy's nginx configuration inside the proxy container. */
+export const PROXY_CONFIG_DIR = '/etc';
+export const PROXY_CONFIG_FILE = 'deploy-proxy.conf';
+export const PROXY_CONFIG = `${PROXY_CONFIG_DIR}/${PROXY_CONFIG_FILE}`;
+/** The proxy listens here inside its container; `publish` maps the host port to it. */
+export const PROXY_PORT = 80;
+/** Response header naming the colour that answered: how the switch is confirmed. */
+export const COLOR_HEADER = 'x-deploy-color';
+
+/** The proxy command: nginx in the foreground on our configuration (any image with nginx on PATH). */
+export const proxyCommand = () => ['nginx', '-c', PROXY_CONFIG, '-g', 'daemon off;'];
+
+/** nginx configuration sending everything to one upstream (the live colour). */
+export function proxyConfig(upstream: { ip: string; port: number; color: string }): string {
+  return `# Managed by deploy-actions: rewritten on every deploy and rollback.
+worker_processes 1;
+pid /tmp/deploy-proxy.pid;
+error_log stderr warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path /tmp/deploy-proxy-body;
+  proxy_temp_path /tmp/deploy-proxy-temp;
+  upstream app {
+    server ${upstream.ip}:${upstream.port};
+    keepalive 16;
+  }
+  server {
+    listen ${PROXY_PORT};
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      add_header X-Deploy-Color ${upstream.color} always;
+    }
+  }
+}
+`;
+}

@@ -1,0 +1,134 @@
+import type { z } from 'zod';
+
+/**
+ * The contract between the deploy-to-env / rollback actions and a place that
+ * runs releases (a Docker host, a Kubernetes cluster, user commands). The
+ * actions own inputs, GitHub Deployments, outputs and the summary; a provider
+ * owns putting a release on its targets, knowing what is there, and putting an
+ * earlier one back.
+ */
+
+/** Where a release stands on a target. */
+export type ReleaseStatus = 'live' | 'previous' | 'failed';
+
+/** One release as recorded by a provider (on Docker: container labels). */
+export interface Release {
+  /** Image reference as given (`repo:tag` or `repo@sha256:…`). */
+  image: string;
+  /** What people call this release: the digest reference when known, else the image. */
+  version: string;
+  /** When it was deployed, ISO 8601. */
+  time: string;
+  /** Commit SHA the release was built from. */
+  commit: string;
+  /** The workflow run that deployed it. */
+  runUrl: string;
+  status: ReleaseStatus;
+}
+
+/** What the action hands a provider about the release it deploys. */
+export type NewRelease = Omit<Release, 'status' | 'time'>;
+
+/** Which app on which environment. */
+export interface Target {
+  service: string;
+  environment: string;
+}
+
+export type Strategy = 'blue-green' | 'recreate';
+
+export interface DeployRequest extends Target {
+  release: NewRelease;
+  strategy: Strategy;
+  /** Port the app listens on inside its container/pod. */
+  port: number;
+  /** Port where the environment is served. */
+  publish: number;
+  healthPath: string;
+  healthTimeoutMs: number;
+  /** Variables for the app (values are secrets: already masked, never log them). */
+  env: Record<string, string>;
+  /** Previous releases to keep for rollback. */
+  keep: number;
+}
+
+export interface DeployResult {
+  /** The release now live. */
+  current: Release;
+  /** What was live before, when anything was. */
+  previous?: Release;
+  /** How many targets (hosts, clusters) got the release. */
+  targets: number;
+  /** Provider-specific lines for the job summary (`Key`, `value`). */
+  details: [string, string][];
+}
+
+export interface RollbackRequest extends Target {
+  /** Version or image to return to; undefined: the previous good release the provider kept. */
+  to?: string;
+  /** Why, recorded with the failed release. */
+  reason?: string;
+  publish: number;
+  healthPath: string;
+  healthTimeoutMs: number;
+  /** The run doing the rollback (recorded on the restored release). */
+  runUrl: string;
+}
+
+export interface RollbackResult {
+  /** The release that was live and is now marked failed (undefined when nothing was live). */
+  from?: Release;
+  /** The release now live. */
+  to: Release;
+  targets: number;
+  details: [string, string][];
+}
+
+export interface Provider {
+  readonly name: string;
+  /**
+   * True when the provider keeps earlier releases itself (Docker labels). When
+   * false, rollback without `to` falls back to the payload of the last
+   * successful GitHub Deployment of the environment.
+   */
+  readonly keepsHistory: boolean;
+  /** Put a release live; throws a UserError (live release untouched) when it never becomes healthy. */
+  deploy(request: DeployRequest): Promise<DeployResult>;
+  /** The live release, if any. */
+  current(target: Target): Promise<Release | undefined>;
+  /** Releases known on the targets, newest first (live, previous, failed). */
+  history(target: Target): Promise<Release[]>;
+  /** Put an earlier release back live and mark the one it replaces failed. */
+  rollback(request: RollbackRequest): Promise<RollbackResult>;
+  /** Send the environment's traffic to `release` (which must already run and be healthy). */
+  switchTraffic(target: Target, release: Release): Promise<void>;
+  /**
+   * What the post step needs to clean up (key files, ssh control sockets), as
+   * a string saved in the step state. Called at the end of main.
+   */
+  postState(): string;
+  /** Release everything this run held (connections, locks) in the main step. */
+  close(): Promise<void>;
+}
+
+/** Facilities the action gives a provider. */
+export interface ProviderContext {
+  log: (line: string) => void;
+  warn: (line: string) => void;
+  /** RUNNER_TEMP: where key files and sockets may go. */
+  tempDir: string;
+}
+
+/**
+ * A provider module: its own inputs (a zod object merged into the action's
+ * schema, so every bad input is reported together), which of them are
+ * secrets, how to build it, and the post-step cleanup.
+ */
+export interface ProviderModule<S extends z.ZodObject<z.ZodRawShape> = z.ZodObject<z.ZodRawShape>> {
+  readonly name: string;
+  readonly inputs: S;
+  readonly secrets: readonly string[];
+  create(settings: z.output<S>, context: ProviderContext): Provider;
+  /** Post step: undo what `postState()` describes. Must not throw for things already gone. */
+  cleanup(state: string, context: ProviderContext): Promise<void>;
+}
