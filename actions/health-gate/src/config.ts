@@ -5,7 +5,7 @@ import { parseStatusSet, type StatusSet } from '../../../shared/status.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-const schema = z.object({
+export const schema = z.object({
   url: httpUrl(),
   method: z.string().transform((s, ctx) => {
     const m = s.trim().toUpperCase() || 'GET';

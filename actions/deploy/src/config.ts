@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { InputError } from '../../../shared/errors.js';
+import { boolean, duration, httpUrl, optionalHttpUrl, optionalText } from '../../../shared/inputs.js';
+import { parseWithProvider } from '../../../shared/providers/config.js';
+import type { SlackDestination } from '../../../shared/slack/send.js';
+import { common as deployInputs } from '../../deploy-to-env/src/config.js';
+import { schema as gateInputs } from '../../health-gate/src/config.js';
+
+/**
+ * The one-step deploy takes deploy-to-env's inputs as they are, the health
+ * gate's with a `health-` prefix, and its own. The gate's per-probe `timeout`
+ * becomes `health-probe-timeout`: `health-timeout` is deploy-to-env's (how
+ * long the new release has to become healthy before it takes traffic).
+ */
+const RENAMED: Record<string, string> = { timeout: 'health-probe-timeout' };
+const { url: _url, ...gateFields } = gateInputs.shape;
+const healthInputs = Object.fromEntries(Object.entries(gateFields).map(([name, field]) => [RENAMED[name] ?? `health-${name}`, field])) as {
+  [K in keyof typeof gateFields as K extends 'timeout' ? 'health-probe-timeout' : `health-${K & string}`]: (typeof gateFields)[K];
+};
+
+const own = {
+  ...healthInputs,
+  'health-url': optionalHttpUrl(),
+  'auto-rollback': boolean(),
+  'pre-deploy-command': optionalText(),
+  'post-deploy-command': optionalText(),
+  'hooks-timeout': duration({ min: 1000 }),
+  'slack-webhook-url': optionalHttpUrl(),
+  'slack-token': optionalText(),
+  'slack-channel': optionalText(),
+  'slack-mention': optionalText(),
+  'slack-api-url': httpUrl(),
+};
+
+const schema = deployInputs.extend(own);
+
+export type Config = z.output<typeof schema> & { slack?: SlackDestination };
+
+export function readConfig() {
+  const { config, settings, module } = parseWithProvider(schema, ['github-token', 'slack-webhook-url', 'slack-token']);
+  // Checks across inputs, after each one parsed on its own.
+  const problems: string[] = [];
+  if (config['slack-webhook-url'] && config['slack-token']) problems.push('"slack-token": expected one Slack destination, "slack-webhook-url" or "slack-token" with "slack-channel", not both');
+  if (config['slack-token'] && !config['slack-channel']) problems.push('"slack-channel": expected a channel ID (C0123ABCD) or name, needed with "slack-token", got nothing');
+  if (problems.length) throw new InputError(problems);
+  const slack: SlackDestination | undefined = config['slack-webhook-url']
+    ? { webhookUrl: config['slack-webhook-url'] }
+    : config['slack-token']
+      ? { token: config['slack-token'], channel: config['slack-channel']!, apiUrl: config['slack-api-url'] }
+      : undefined;
+  return { config: { ...config, slack } as Config, settings, module };
+}
