@@ -1,7 +1,6 @@
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { oneOf, parseInputs } from '../inputs.js';
-import { mask } from '../mask.js';
 import { providerNames, findProvider } from './index.js';
 import { runContext } from '../context.js';
 import type { Provider, ProviderContext, ProviderModule, Target } from './types.js';
@@ -45,9 +44,8 @@ export function providerContext(tempDir: string): ProviderContext {
   return { log: (line) => core.info(line), warn: (line) => core.warning(line), tempDir };
 }
 
-/** `KEY=value` values are secrets (masked) and keys must be valid variable names. */
+/** Keys of `env` must be valid variable names (values are masked by keyValueLines). */
 export function checkEnvKeys(env: Record<string, string>): string | undefined {
-  for (const value of Object.values(env)) mask(value);
   const bad = Object.keys(env).filter((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
   return bad.length ? `variable names of letters, digits and "_" (not starting with a digit); ${bad.map((k) => JSON.stringify(k)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not` : undefined;
 }

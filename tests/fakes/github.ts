@@ -1,0 +1,145 @@
+/**
+ * Test double of GitHub's REST API for Deployments and deployment statuses
+ * (https://docs.github.com/en/rest/deployments): the documented paths, JSON
+ * shapes and status codes, newest-first listings. It validates what it
+ * receives (token, headers, body fields and types) and records every problem,
+ * so a test can assert the client spoke the API correctly.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { json, startServer, type TestServer } from '../harness/server.js';
+
+export interface FakeDeployment {
+  id: number;
+  ref: string;
+  sha: string;
+  task: string;
+  environment: string;
+  payload: Record<string, unknown>;
+  description: string | null;
+  production_environment: boolean;
+  transient_environment: boolean;
+  created_at: string;
+  statuses: FakeStatus[];
+  /** The request body as received, for assertions. */
+  body: Record<string, unknown>;
+}
+
+export interface FakeStatus {
+  id: number;
+  state: string;
+  environment_url: string;
+  log_url: string;
+  description: string;
+  created_at: string;
+}
+
+export interface GitHubDouble {
+  url: string;
+  server: TestServer;
+  deployments: FakeDeployment[];
+  /** Everything in order: `deployment <id>` and `status <id> <state>`. */
+  events: string[];
+  /** Requests that broke the API's rules (empty when the client behaved). */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+const STATES = new Set(['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success']);
+
+export async function startGitHubDouble(options: { token: string; repository: string }): Promise<GitHubDouble> {
+  const deployments: FakeDeployment[] = [];
+  const events: string[] = [];
+  const problems: string[] = [];
+  let nextId = 1000;
+  const base = `/repos/${options.repository}`;
+
+  const handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const where = `${req.method} ${url.pathname}`;
+    if (req.headers.authorization !== `Bearer ${options.token}`) {
+      problems.push(`${where}: bad Authorization header`);
+      return json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    }
+    if (!String(req.headers.accept ?? '').includes('application/vnd.github+json')) problems.push(`${where}: Accept is not application/vnd.github+json`);
+    if (!req.headers['user-agent']) problems.push(`${where}: no User-Agent (GitHub rejects those)`);
+    let body: Record<string, unknown> = {};
+    if (req.method === 'POST') {
+      if (!String(req.headers['content-type'] ?? '').includes('application/json')) problems.push(`${where}: body is not declared JSON`);
+      try {
+        body = JSON.parse(req.body) as Record<string, unknown>;
+      } catch {
+        problems.push(`${where}: body is not JSON`);
+        return json(res, 400, { message: 'Problems parsing JSON' });
+      }
+    }
+    const invalid = (field: string, why: string) => {
+      problems.push(`${where}: ${field} ${why}`);
+      json(res, 422, { message: 'Validation Failed', errors: [{ resource: 'Deployment', field, code: 'invalid' }] });
+    };
+    const now = new Date().toISOString();
+
+    if (req.method === 'POST' && url.pathname === `${base}/deployments`) {
+      if (typeof body.ref !== 'string' || !body.ref) return invalid('ref', 'must be a non-empty string');
+      if (typeof body.environment !== 'string' || !body.environment) return invalid('environment', 'must be a non-empty string');
+      if (body.payload !== undefined && (typeof body.payload !== 'object' || body.payload === null || Array.isArray(body.payload))) return invalid('payload', 'must be an object');
+      if (body.auto_merge !== undefined && typeof body.auto_merge !== 'boolean') return invalid('auto_merge', 'must be a boolean');
+      if (body.required_contexts !== undefined && !Array.isArray(body.required_contexts)) return invalid('required_contexts', 'must be an array');
+      for (const flag of ['production_environment', 'transient_environment'])
+        if (body[flag] !== undefined && typeof body[flag] !== 'boolean') return invalid(flag, 'must be a boolean');
+      const deployment: FakeDeployment = {
+        id: nextId++,
+        ref: body.ref,
+        sha: body.ref,
+        task: typeof body.task === 'string' ? body.task : 'deploy',
+        environment: body.environment,
+        payload: (body.payload as Record<string, unknown>) ?? {},
+        description: typeof body.description === 'string' ? body.description : null,
+        production_environment: (body.production_environment as boolean | undefined) ?? body.environment === 'production',
+        transient_environment: (body.transient_environment as boolean | undefined) ?? false,
+        created_at: now,
+        statuses: [],
+        body,
+      };
+      deployments.push(deployment);
+      events.push(`deployment ${deployment.id}`);
+      const { statuses: _s, body: _b, ...wire } = deployment;
+      return json(res, 201, { ...wire, url: `${server.url}${base}/deployments/${deployment.id}`, statuses_url: `${server.url}${base}/deployments/${deployment.id}/statuses`, creator: { login: 'github-actions[bot]' }, updated_at: now });
+    }
+
+    const statusPath = new RegExp(`^${base}/deployments/(\\d+)/statuses$`).exec(url.pathname);
+    if (statusPath) {
+      const deployment = deployments.find((d) => d.id === Number(statusPath[1]));
+      if (!deployment) return json(res, 404, { message: 'Not Found' });
+      if (req.method === 'GET') return json(res, 200, [...deployment.statuses].reverse());
+      if (req.method !== 'POST') return json(res, 404, { message: 'Not Found' });
+      if (typeof body.state !== 'string' || !STATES.has(body.state)) return invalid('state', `must be one of ${[...STATES].join(', ')}`);
+      for (const field of ['log_url', 'environment_url', 'target_url'])
+        if (body[field] !== undefined && (typeof body[field] !== 'string' || !/^https?:\/\//.test(body[field] as string))) return invalid(field, 'must be an http(s) URL');
+      if (body.description !== undefined && (typeof body.description !== 'string' || body.description.length > 140)) return invalid('description', 'must be a string of at most 140 characters');
+      const status: FakeStatus = {
+        id: nextId++,
+        state: body.state,
+        environment_url: (body.environment_url as string) ?? '',
+        log_url: (body.log_url as string) ?? '',
+        description: (body.description as string) ?? '',
+        created_at: now,
+      };
+      deployment.statuses.push(status);
+      events.push(`status ${deployment.id} ${status.state}`);
+      return json(res, 201, { ...status, url: `${server.url}${base}/deployments/${deployment.id}/statuses/${status.id}` });
+    }
+
+    if (req.method === 'GET' && url.pathname === `${base}/deployments`) {
+      const env = url.searchParams.get('environment');
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      if (!(perPage >= 1 && perPage <= 100)) problems.push(`${where}: per_page must be 1..100`);
+      const list = deployments.filter((d) => !env || d.environment === env).reverse().slice(0, perPage);
+      return json(res, 200, list.map(({ statuses: _s, body: _b, ...wire }) => wire));
+    }
+
+    problems.push(`${where}: not a Deployments endpoint`);
+    return json(res, 404, { message: 'Not Found' });
+  };
+  const server = await startServer(handler);
+  return { url: server.url, server, deployments, events, problems, close: () => server.close() };
+}
