@@ -57,18 +57,29 @@ export function startRouter(workspace) {
   });
 }
 
-/** Slack mrkdwn to plain text: `<url|label>` → label, `*bold*` → bold. */
-const plain = (text = '') => String(text).replace(/<([^|>]+)\|([^>]+)>/g, '$2').replace(/<([^>]+)>/g, '$1').replace(/\*([^*\n]+)\*/g, '$1');
+const EMOJI = { rocket: '🚀', white_check_mark: '✅', x: '❌', leftwards_arrow_with_hook: '↩️', hourglass_flowing_sand: '⏳', white_circle: '⚪', fast_forward: '⏩', no_entry_sign: '🚫' };
 
-/** One Slack message as a few readable lines: header, text, fields. */
+/** Slack mrkdwn to plain text: `<url|label>` → label, `*bold*` → bold, `:x:` → ❌. */
+const plain = (text = '') =>
+  String(text)
+    .replace(/<([^|>]+)\|([^>]+)>/g, '$2')
+    .replace(/<([^>]+)>/g, '$1')
+    .replace(/\*([^*\n]+)\*/g, '$1')
+    .replace(/:([a-z_]+):/g, (m, name) => EMOJI[name] ?? m)
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+
+/** One Slack message as a few readable lines: header, text, fields, stages. */
 function renderMessage(payload) {
   const lines = [];
-  for (const block of payload.blocks ?? payload.attachments?.flatMap((a) => a.blocks ?? []) ?? []) {
+  const blocks = [...(payload.blocks ?? []), ...(payload.attachments ?? []).flatMap((a) => a.blocks ?? [])];
+  for (const block of blocks) {
     if (block.type === 'header') lines.push(plain(block.text?.text));
     else if (block.type === 'section') {
       if (block.text?.text) lines.push(plain(block.text.text));
       if (block.fields?.length) lines.push(block.fields.map((f) => plain(f.text).replace(/\n/g, ': ')).join(' · '));
-    } else if (block.type === 'context') lines.push(block.elements.map((e) => plain(e.text)).join(' '));
+    }
   }
   if (!lines.length) lines.push(plain(payload.text));
   return lines.filter(Boolean);

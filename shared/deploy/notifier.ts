@@ -68,7 +68,7 @@ export class DeployNotifier {
         this.ts = result.ts;
         this.channel = result.channel;
       }
-      this.options.log(`Slack: ${result.action} (${status})`);
+      if (done || result.action === 'posted') this.options.log(`Slack: ${result.action} (${status})`);
     } else if (!this.warned) {
       this.warned = true;
       this.options.warn(`Slack notification failed (the deploy goes on): ${result.error}`);

@@ -8,19 +8,24 @@ import { schema as gateInputs } from '../../health-gate/src/config.js';
 
 /**
  * The one-step deploy takes deploy-to-env's inputs as they are, the health
- * gate's with a `health-` prefix, and its own. The gate's per-probe `timeout`
- * becomes `health-probe-timeout`: `health-timeout` is deploy-to-env's (how
- * long the new release has to become healthy before it takes traffic).
+ * gate's with a `health-` prefix (same parsing, same messages), and its own.
+ * The gate's per-probe `timeout` is `health-probe-timeout` here:
+ * `health-timeout` is deploy-to-env's (how long a new release has to start).
  */
-const RENAMED: Record<string, string> = { timeout: 'health-probe-timeout' };
-const { url: _url, ...gateFields } = gateInputs.shape;
-const healthInputs = Object.fromEntries(Object.entries(gateFields).map(([name, field]) => [RENAMED[name] ?? `health-${name}`, field])) as {
-  [K in keyof typeof gateFields as K extends 'timeout' ? 'health-probe-timeout' : `health-${K & string}`]: (typeof gateFields)[K];
-};
-
+const gate = gateInputs.shape;
 const own = {
-  ...healthInputs,
   'health-url': optionalHttpUrl(),
+  'health-method': gate.method,
+  'health-headers': gate.headers,
+  'health-expect-status': gate['expect-status'],
+  'health-body-contains': gate['body-contains'],
+  'health-json-assertions': gate['json-assertions'],
+  'health-max-latency': gate['max-latency'],
+  'health-interval': gate.interval,
+  'health-probe-timeout': gate.timeout,
+  'health-deadline': gate.deadline,
+  'health-success-threshold': gate['success-threshold'],
+  'health-max-failures': gate['max-failures'],
   'auto-rollback': boolean(),
   'pre-deploy-command': optionalText(),
   'post-deploy-command': optionalText(),
