@@ -104,7 +104,7 @@ class Checker {
 
   problem(path: Path, message: string): undefined {
     const line = this.lineOf(path);
-    this.problems.push(`${place(path)}: ${message}${line ? ` (line ${line})` : ''}`);
+    this.problems.push(`${place(path) || 'top level'}: ${message}${line ? ` (line ${line})` : ''}`);
     return undefined;
   }
 
