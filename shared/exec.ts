@@ -12,6 +12,12 @@ export interface ExecOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Resolve with a non-zero exit instead of throwing. */
   allowFailure?: boolean;
+  /**
+   * Run the child in its own process group and signal the whole group on
+   * timeout, so the grandchildren of a script (a `sleep` under bash) die too
+   * instead of holding its output open.
+   */
+  killGroup?: boolean;
 }
 
 export interface ExecResult {
@@ -36,7 +42,15 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
   if (!file) throw new Error('exec: empty argv');
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: options.killGroup });
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        if (options.killGroup && child.pid) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch {
+        // already gone
+      }
+    };
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -45,8 +59,8 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
         ? undefined
         : setTimeout(() => {
             timedOut = true;
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+            kill('SIGTERM');
+            setTimeout(() => kill('SIGKILL'), 5000).unref();
           }, options.timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;

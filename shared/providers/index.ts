@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { commandProvider } from './command/index.js';
 import { dockerProvider } from './docker/index.js';
 import type { ProviderModule } from './types.js';
 
@@ -8,6 +9,7 @@ import type { ProviderModule } from './types.js';
  */
 const PROVIDERS: Record<string, ProviderModule> = {
   docker: dockerProvider,
+  command: commandProvider,
 };
 
 export const providerNames = (): string[] => Object.keys(PROVIDERS);

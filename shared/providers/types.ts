@@ -35,7 +35,7 @@ export interface Target {
   environment: string;
 }
 
-export type Strategy = 'blue-green' | 'recreate';
+export type Strategy = 'blue-green' | 'recreate' | 'rolling';
 
 export interface DeployRequest extends Target {
   release: NewRelease;
@@ -50,6 +50,8 @@ export interface DeployRequest extends Target {
   env: Record<string, string>;
   /** Previous releases to keep for rollback. */
   keep: number;
+  /** For providers that keep no history: the live release as GitHub Deployments recorded it. */
+  live?: Release;
 }
 
 export interface DeployResult {
@@ -73,6 +75,8 @@ export interface RollbackRequest extends Target {
   healthTimeoutMs: number;
   /** The run doing the rollback (recorded on the restored release). */
   runUrl: string;
+  /** For providers that keep no history: the live release as GitHub Deployments recorded it. */
+  live?: Release;
 }
 
 export interface RollbackResult {
@@ -128,6 +132,8 @@ export interface ProviderModule<S extends z.ZodObject<z.ZodRawShape> = z.ZodObje
   readonly name: string;
   readonly inputs: S;
   readonly secrets: readonly string[];
+  /** The `strategy` values this provider implements. */
+  readonly strategies: readonly Strategy[];
   create(settings: z.output<S>, context: ProviderContext): Provider;
   /** Post step: undo what `postState()` describes. Must not throw for things already gone. */
   cleanup(state: string, context: ProviderContext): Promise<void>;

@@ -10,7 +10,7 @@ export const common = z.object({
     return z.NEVER;
   }),
   provider: providerName(),
-  strategy: oneOf(['blue-green', 'recreate'] as const),
+  strategy: oneOf(['blue-green', 'recreate', 'rolling'] as const),
   service: serviceName(),
   port: integer({ min: 1, max: 65535 }),
   publish: integer({ min: 1, max: 65535 }),

@@ -1,8 +1,9 @@
 import * as core from '@actions/core';
 import { runContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
-import { errorMessage } from '../../../shared/errors.js';
+import { errorMessage, UserError } from '../../../shared/errors.js';
 import { DeploymentRecord } from '../../../shared/github/record.js';
+import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
 import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
 import type { DeployResult } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   const { config, settings, module } = readConfig();
   const ctx = runContext();
   const service = config.service || ctx.repo;
+  if (!module.strategies.includes(config.strategy))
+    throw new UserError(`Input "strategy": the ${module.name} provider supports ${module.strategies.map((s) => `"${s}"`).join(', ')}, not "${config.strategy}"`);
   const provider = module.create(settings, providerContext(ctx.runnerTemp));
   saveProviderState(module, provider);
   const started = Date.now();
@@ -30,6 +33,8 @@ async function main(): Promise<void> {
         warn: core.warning,
       })
     : undefined;
+  // A provider without its own history learns what is live from GitHub, before this deploy is recorded.
+  const live = record && !provider.keepsHistory ? await lastRecordedRelease(record.client, config.environment) : undefined;
   if (record) {
     const deployment = await record.start(ctx.sha || ctx.ref, { image: config.image, provider: module.name, version: config.image, service }, `Deploy ${config.image}`);
     core.setOutput('deployment-id', String(deployment.id));
@@ -48,6 +53,7 @@ async function main(): Promise<void> {
       healthTimeoutMs: config['health-timeout'],
       env: config.env,
       keep: config.keep,
+      live,
     });
   } catch (error) {
     await record?.fail(errorMessage(error).split('\n')[0]!);

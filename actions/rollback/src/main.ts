@@ -2,6 +2,8 @@ import * as core from '@actions/core';
 import { runContext } from '../../../shared/context.js';
 import { UserError } from '../../../shared/errors.js';
 import { DeploymentRecord } from '../../../shared/github/record.js';
+import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
+import type { Release } from '../../../shared/providers/types.js';
 import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
 import { run } from '../../../shared/run.js';
 import { table, writeSummary } from '../../../shared/summary.js';
@@ -29,14 +31,17 @@ async function main(): Promise<void> {
     : undefined;
 
   let to = config.to;
-  if (!to && !provider.keepsHistory) {
-    // The provider keeps no history: the last good release is the one GitHub recorded.
-    if (!record) throw new UserError(`The ${module.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${config.environment}.`);
-    const current = await provider.current(target);
-    const last = await record.client.lastSuccessful(config.environment, current?.image);
-    if (!last?.payload.image) throw new UserError(`No earlier successful GitHub Deployment of ${config.environment} to roll back to; nothing was changed.`);
-    to = last.payload.image;
-    core.info(`Last successful deployment of ${config.environment}: ${last.id} (${to})`);
+  let live: Release | undefined;
+  if (!provider.keepsHistory) {
+    // The provider keeps no history: GitHub's last successful deployment is what is live, the one before it what to return to.
+    if (!to && !record) throw new UserError(`The ${module.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${config.environment}.`);
+    live = (await provider.current(target)) ?? (record && (await lastRecordedRelease(record.client, config.environment)));
+    if (!to && record) {
+      const last = await record.client.lastSuccessful(config.environment, live?.image);
+      if (!last?.payload.image) throw new UserError(`No earlier successful GitHub Deployment of ${config.environment} to roll back to; nothing was changed.`);
+      to = last.payload.image;
+      core.info(`Last successful deployment of ${config.environment} before ${live?.version ?? 'now'}: ${last.id} (${to})`);
+    }
   }
 
   core.info(`Rolling back ${service} on ${config.environment} to ${to ?? 'the previous release'}${config.reason ? ` (reason: ${config.reason})` : ''}`);
@@ -48,6 +53,7 @@ async function main(): Promise<void> {
     healthPath: config['health-path'],
     healthTimeoutMs: config['health-timeout'],
     runUrl: ctx.runUrl,
+    live,
   });
 
   if (record) {

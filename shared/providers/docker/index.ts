@@ -34,6 +34,7 @@ export const dockerProvider: ProviderModule<typeof inputs> = {
   name: 'docker',
   inputs,
   secrets: ['ssh-key', 'registry-password'],
+  strategies: ['blue-green', 'recreate'],
   create: (settings, context) => new DockerProvider(settings, context),
   cleanup: (state, context) => cleanupSsh(state, context),
 };

@@ -1,0 +1,88 @@
+import { formatDuration } from '../../duration.js';
+import { runContext } from '../../context.js';
+import { UserError } from '../../errors.js';
+import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
+import type { CommandSettings } from './index.js';
+import { runScript } from './script.js';
+
+/**
+ * Releases put on a platform by the user's own CLI commands (Railway, Fly,
+ * Render, Vercel, …). The platform's state is not ours to read, so history
+ * comes from GitHub Deployments: the action hands over the live release.
+ */
+export class CommandProvider implements Provider {
+  readonly name = 'command';
+  readonly keepsHistory = false;
+
+  constructor(
+    private readonly settings: CommandSettings,
+    private readonly context: ProviderContext,
+  ) {}
+
+  async deploy(request: DeployRequest): Promise<DeployResult> {
+    const script = this.settings['deploy-command'];
+    if (!script) throw new UserError('Input "deploy-command" is required with provider "command": the bash script that deploys $DEPLOY_IMAGE.');
+    const { ms } = await runScript({
+      input: 'deploy-command',
+      script,
+      variables: {
+        DEPLOY_IMAGE: request.release.image,
+        DEPLOY_VERSION: request.release.version,
+        DEPLOY_ENVIRONMENT: request.environment,
+        DEPLOY_PREVIOUS_VERSION: request.live?.version ?? '',
+        DEPLOY_SERVICE: request.service,
+      },
+      extraEnv: request.env,
+      cwd: runContext().workspace,
+      timeoutMs: this.settings['command-timeout'],
+    });
+    return {
+      current: { ...request.release, time: new Date().toISOString(), status: 'live' },
+      previous: request.live,
+      targets: 1,
+      details: [['deploy-command', `exited 0 after ${formatDuration(ms)}`]],
+    };
+  }
+
+  async current(): Promise<Release | undefined> {
+    return undefined;
+  }
+
+  async history(): Promise<Release[]> {
+    return [];
+  }
+
+  async rollback(request: RollbackRequest): Promise<RollbackResult> {
+    if (!request.to) throw new UserError('The command provider needs a version to roll back to: set "to", or "github-token" so the last successful GitHub Deployment is used.');
+    // Without a rollback-command, deploying the earlier image again is the rollback.
+    const input = this.settings['rollback-command'] ? 'rollback-command' : 'deploy-command';
+    const script = this.settings['rollback-command'] ?? this.settings['deploy-command'];
+    if (!script) throw new UserError('Input "rollback-command" (or "deploy-command") is required with provider "command".');
+    this.context.log(`Rolling back with ${input}`);
+    const { ms } = await runScript({
+      input,
+      script,
+      variables: {
+        DEPLOY_IMAGE: request.to,
+        DEPLOY_VERSION: request.to,
+        DEPLOY_ENVIRONMENT: request.environment,
+        DEPLOY_PREVIOUS_VERSION: request.live?.version ?? '',
+        DEPLOY_SERVICE: request.service,
+      },
+      cwd: runContext().workspace,
+      timeoutMs: this.settings['command-timeout'],
+    });
+    const to: Release = { image: request.to, version: request.to, time: new Date().toISOString(), commit: '', runUrl: request.runUrl, status: 'live' };
+    return { from: request.live && { ...request.live, status: 'failed' }, to, targets: 1, details: [[input, `exited 0 after ${formatDuration(ms)}`]] };
+  }
+
+  async switchTraffic(_target: Target, release: Release): Promise<void> {
+    throw new UserError(`The command provider cannot switch traffic by itself: run your platform's CLI in rollback-command to put ${release.version} back.`);
+  }
+
+  postState(): string {
+    return '';
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,59 @@
+import * as core from '@actions/core';
+import { formatDuration } from '../../duration.js';
+import { UserError } from '../../errors.js';
+import { exec, tail } from '../../exec.js';
+
+/** What a deploy or rollback script learns about the release: only through these variables. */
+export interface ScriptVariables {
+  DEPLOY_IMAGE: string;
+  DEPLOY_VERSION: string;
+  DEPLOY_ENVIRONMENT: string;
+  DEPLOY_PREVIOUS_VERSION: string;
+  DEPLOY_SERVICE: string;
+}
+
+export interface ScriptRun {
+  /** `deploy-command` or `rollback-command`: how errors name the script. */
+  input: string;
+  script: string;
+  variables: ScriptVariables;
+  /** Extra variables (the `env` input), under ours. */
+  extraEnv?: Record<string, string>;
+  cwd: string;
+  timeoutMs: number;
+}
+
+/**
+ * Run a user script with bash in strict mode. The script text is the only
+ * code; release values arrive as environment variables, so quotes, `$(…)` or
+ * `;` in them are data. Output streams live inside a log group.
+ */
+export async function runScript(run: ScriptRun): Promise<{ ms: number }> {
+  const env = { ...process.env, ...run.extraEnv, ...run.variables };
+  core.startGroup(`${run.input} (${run.variables.DEPLOY_ENVIRONMENT}: ${run.variables.DEPLOY_VERSION})`);
+  let result;
+  try {
+    result = await exec(['bash', '-c', `set -euo pipefail\n${run.script}`], {
+      cwd: run.cwd,
+      env,
+      timeoutMs: run.timeoutMs,
+      killGroup: true,
+      allowFailure: true,
+      onOutput: (chunk) => process.stdout.write(chunk),
+    });
+  } catch (error) {
+    if (error instanceof UserError && /timed out/.test(error.message)) {
+      const lines = error.message.split('\n').slice(1).join('\n');
+      throw new UserError(`${run.input} timed out after ${formatDuration(run.timeoutMs)} (command-timeout) and was stopped${lines ? `; last lines:\n${lines}` : ''}`);
+    }
+    throw error;
+  } finally {
+    core.endGroup();
+  }
+  if (result.code !== 0) {
+    const lines = tail(`${result.stdout}\n${result.stderr}`, 20);
+    throw new UserError(`${run.input} failed with exit code ${result.code}${lines ? `; last lines:\n${lines}` : ' (no output)'}`);
+  }
+  core.info(`${run.input} finished in ${formatDuration(result.ms)}`);
+  return { ms: result.ms };
+}
