@@ -21,7 +21,7 @@ export interface DeploySummaryInput {
   environmentUrl?: string;
   outcome: PipelineResult;
   gates: readonly GateRun[];
-  /** Extra sections (e.g. the smoke test's results), in order. */
+  /** Sections shown before the gates' (the smoke test's results). */
   sections?: readonly string[];
   deployDetails: readonly [string, string][];
   rollbackDetails: readonly [string, string][];
@@ -65,8 +65,8 @@ export function deploySummary(input: DeploySummaryInput): string {
     stageTable(outcome.stages),
     stageFlow(outcome.stages),
   ];
-  for (const gate of input.gates) parts.push(`### ${gate.label}`, gateSummary(gate.url, gate.result).replace(/^### /, '#### '));
   parts.push(...(input.sections ?? []));
+  for (const gate of input.gates) parts.push(`### ${gate.label}`, gateSummary(gate.url, gate.result).replace(/^### /, '#### '));
   if (input.deployDetails.length) parts.push('### Deploy', table(['Target', 'What happened'], input.deployDetails));
   if (input.rollbackDetails.length) parts.push('### Rollback', table(['Target', 'What happened'], input.rollbackDetails));
   if (input.slack?.result) parts.push(slackSummary(input.slack.where, `Deploy ${input.environment}: ${outcome.result}`, input.slack.result).replace(/^### /, '### Slack: '));

@@ -5,15 +5,25 @@ import { parseWithProvider } from '../../../shared/providers/config.js';
 import type { SlackDestination } from '../../../shared/slack/send.js';
 import { common as deployInputs } from '../../deploy-to-env/src/config.js';
 import { schema as gateInputs } from '../../health-gate/src/config.js';
+import { schema as smokeInputs } from '../../smoke-test/src/config.js';
 
 /**
- * The one-step deploy takes deploy-to-env's inputs as they are, the health
- * gate's with a `health-` prefix (same parsing, same messages), and its own.
+ * The one-step deploy takes deploy-to-env's inputs as they are, the smoke
+ * test's with a `smoke-` prefix and the health gate's with a `health-` prefix
+ * (same parsing, same messages), and its own.
  * The gate's per-probe `timeout` is `health-probe-timeout` here:
  * `health-timeout` is deploy-to-env's (how long a new release has to start).
  */
 const gate = gateInputs.shape;
+const smoke = smokeInputs.shape;
 const own = {
+  'smoke-checks': smoke.checks,
+  'smoke-checks-file': smoke['checks-file'],
+  'smoke-paths': smoke.paths,
+  'smoke-headers': smoke.headers,
+  'smoke-concurrency': smoke.concurrency,
+  'smoke-timeout': smoke.timeout,
+  'smoke-retries': smoke.retries,
   'health-url': optionalHttpUrl(),
   'health-method': gate.method,
   'health-headers': gate.headers,
@@ -46,6 +56,8 @@ export function readConfig() {
   // Checks across inputs, after each one parsed on its own.
   const problems: string[] = [];
   if (config['slack-webhook-url'] && config['slack-token']) problems.push('"slack-token": expected one Slack destination, "slack-webhook-url" or "slack-token" with "slack-channel", not both');
+  const smokeGiven = config['smoke-checks'].trim() || config['smoke-checks-file'] || config['smoke-paths'].length;
+  if (smokeGiven && !config['environment-url']) problems.push('"environment-url": expected the environment\'s URL, the base URL of the smoke test, got nothing');
   if (config['slack-token'] && !config['slack-channel']) problems.push('"slack-channel": expected a channel ID (C0123ABCD) or name, needed with "slack-token", got nothing');
   if (problems.length) throw new InputError(problems);
   const slack: SlackDestination | undefined = config['slack-webhook-url']

@@ -2,15 +2,21 @@ import * as core from '@actions/core';
 import { runContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { errorMessage, UserError } from '../../../shared/errors.js';
-import { runHook, type HookEnv } from '../../../shared/deploy/hooks.js';
 import { DeployNotifier } from '../../../shared/deploy/notifier.js';
 import { runPipeline, STAGE_TITLES, type StageOutcome } from '../../../shared/deploy/pipeline.js';
 import { deploySummary, type GateRun } from '../../../shared/deploy/summary.js';
 import { DeploymentRecord } from '../../../shared/github/record.js';
 import { runGate } from '../../../shared/health/gate.js';
+import { runScript, type ScriptVariables } from '../../../shared/providers/command/script.js';
 import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
+import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
 import type { DeployResult, Release, RollbackResult } from '../../../shared/providers/types.js';
+import { Redactor } from '../../../shared/redact.js';
 import { run } from '../../../shared/run.js';
+import type { FlowSpec } from '../../../shared/smoke/checks.js';
+import { runFlows } from '../../../shared/smoke/flows.js';
+import { loadFlows } from '../../../shared/smoke/load.js';
+import { smokeSummary, totals } from '../../../shared/smoke/report.js';
 import { writeSummary } from '../../../shared/summary.js';
 import { readConfig } from './config.js';
 
@@ -21,6 +27,9 @@ async function main(): Promise<void> {
   const target = { service, environment: config.environment };
   const envUrl = config['environment-url'];
   const healthUrl = config['health-url'] ?? (envUrl ? new URL(config['health-path'], envUrl).href : undefined);
+  if (!module.strategies.includes(config.strategy))
+    throw new UserError(`Input "strategy": the ${module.name} provider supports ${module.strategies.map((s) => `"${s}"`).join(', ')}, not "${config.strategy}"`);
+  const flows = smokeFlows(config, ctx.workspace);
   const provider = module.create(settings, providerContext(ctx.runnerTemp));
   saveProviderState(module, provider);
   core.info(`Deploying ${config.image} to ${config.environment} (${service}, ${module.name}, ${config.strategy})`);
@@ -48,7 +57,10 @@ async function main(): Promise<void> {
   const record = config['github-token'] ? newRecord() : undefined;
 
   await notifier.started();
+  let live: Release | undefined;
   try {
+    // A provider without its own history learns what is live from GitHub, before this deploy is recorded.
+    if (record && !provider.keepsHistory) live = await lastRecordedRelease(record.client, config.environment);
     const deployment = await record?.start(ctx.sha || ctx.ref, { image: config.image, provider: module.name, version: config.image, service }, `Deploy ${config.image}`);
     if (deployment) core.setOutput('deployment-id', String(deployment.id));
   } catch (error) {
@@ -59,16 +71,51 @@ async function main(): Promise<void> {
   let deployed: DeployResult | undefined;
   let rolledBack: RollbackResult | undefined;
   const gates: GateRun[] = [];
-  const hookEnv = (version: string, previous: string): HookEnv => ({
+  const secrets = new Redactor();
+  for (const value of Object.values(config['smoke-headers'])) secrets.add(value);
+  const hookVariables = (version: string, previous: string): ScriptVariables => ({
     DEPLOY_IMAGE: config.image,
     DEPLOY_VERSION: version,
     DEPLOY_ENVIRONMENT: config.environment,
     DEPLOY_PREVIOUS_VERSION: previous,
     DEPLOY_SERVICE: service,
-    DEPLOY_ENVIRONMENT_URL: envUrl ?? '',
   });
-  const hook = (name: string, script: string | undefined, env: () => Promise<HookEnv>) =>
-    script ? async (): Promise<StageOutcome> => ({ ok: true, detail: await runHook(name, script, await env(), { cwd: ctx.workspace, timeoutMs: config['hooks-timeout'] }) }) : undefined;
+  /** pre-/post-deploy-command, run exactly like the command provider's scripts. */
+  const hook = (input: string, script: string | undefined, variables: () => Promise<ScriptVariables>) =>
+    script
+      ? async (): Promise<StageOutcome> => {
+          const { ms } = await runScript({
+            input,
+            script,
+            variables: await variables(),
+            extraEnv: { ...config.env, DEPLOY_ENVIRONMENT_URL: envUrl ?? '' },
+            cwd: ctx.workspace,
+            timeoutMs: config['hooks-timeout'],
+            timeoutInput: 'hooks-timeout',
+          });
+          return { ok: true, detail: `exited 0 after ${formatDuration(ms)}` };
+        }
+      : undefined;
+
+  const smokeSections: string[] = [];
+  const smoke = async (): Promise<StageOutcome> => {
+    const started = performance.now();
+    const results = await runFlows(flows, {
+      baseUrl: envUrl!,
+      headers: config['smoke-headers'],
+      timeoutMs: config['smoke-timeout'],
+      retries: config['smoke-retries'],
+      concurrency: config['smoke-concurrency'],
+      env: process.env,
+      onSecret: (value) => secrets.add(value),
+      log: (line) => core.info(secrets.redact(line)),
+    });
+    smokeSections.push('### Smoke test', secrets.redact(smokeSummary(envUrl!, results, performance.now() - started)).replace(/^### /, '#### '));
+    const t = totals(results);
+    if (t.failed === 0) return { ok: true, detail: `${t.steps} step${t.steps === 1 ? '' : 's'} passed in ${t.flows} flow${t.flows === 1 ? '' : 's'}` };
+    const first = results.flatMap((f) => f.steps.filter((st) => !st.ok && !st.skipped).map((st) => `${f.flow} / ${st.step}: ${st.problems.join('; ')}`))[0];
+    return { ok: false, detail: secrets.redact(`${t.failed} of ${t.steps} steps failed (first: ${first})`) };
+  };
 
   /** The health gate on `healthUrl`: after the deploy, and again on the release a rollback returned to. */
   const gate = (label: string) => async (): Promise<StageOutcome> => {
@@ -95,11 +142,13 @@ async function main(): Promise<void> {
 
   const outcome = await runPipeline({
     preDeploy: hook('pre-deploy-command', config['pre-deploy-command'], async () => {
-      const live = await provider.current(target).catch((error: unknown) => {
-        core.warning(`Could not read the live release for DEPLOY_PREVIOUS_VERSION: ${errorMessage(error)}`);
-        return undefined;
-      });
-      return hookEnv(config.image, live?.version ?? '');
+      const current =
+        live ??
+        (await provider.current(target).catch((error: unknown) => {
+          core.warning(`Could not read the live release for DEPLOY_PREVIOUS_VERSION: ${errorMessage(error)}`);
+          return undefined;
+        }));
+      return hookVariables(config.image, current?.version ?? '');
     }),
     deploy: async () => {
       deployed = await provider.deploy({
@@ -112,6 +161,7 @@ async function main(): Promise<void> {
         healthTimeoutMs: config['health-timeout'],
         env: config.env,
         keep: config.keep,
+        live,
       });
       const { current, previous, targets } = deployed;
       return {
@@ -120,8 +170,9 @@ async function main(): Promise<void> {
         detail: `${current.version} live on ${targets} target${targets === 1 ? '' : 's'}${previous ? ` (was ${previous.version})` : ' (first release)'}`,
       };
     },
+    smoke: flows.length ? smoke : undefined,
     gate: healthUrl ? gate('Health gate') : undefined,
-    postDeploy: hook('post-deploy-command', config['post-deploy-command'], async () => hookEnv(deployed!.current.version, deployed!.previous?.version ?? '')),
+    postDeploy: hook('post-deploy-command', config['post-deploy-command'], async () => hookVariables(deployed!.current.version, deployed!.previous?.version ?? '')),
     rollback: config['auto-rollback']
       ? async (to: string, reason: string): Promise<StageOutcome> => {
           core.info(`Rolling back ${service} on ${config.environment} to ${to}: ${reason}`);
@@ -135,6 +186,7 @@ async function main(): Promise<void> {
             healthPath: config['health-path'],
             healthTimeoutMs: config['health-timeout'],
             runUrl: ctx.runUrl,
+            live: deployed?.current,
           });
           return { ok: true, detail: `${rolledBack.to.version} live again${rolledBack.from ? `; ${rolledBack.from.version} marked failed` : ''}` };
         }
@@ -183,6 +235,7 @@ async function main(): Promise<void> {
       environmentUrl: envUrl,
       outcome,
       gates,
+      sections: smokeSections,
       deployDetails: deployed?.details ?? [],
       rollbackDetails: rolledBack?.details ?? [],
       rolledBackTo: rolledBack?.to.version,
@@ -193,6 +246,17 @@ async function main(): Promise<void> {
 
   if (outcome.result !== 'success') throw new UserError(outcome.error ?? `deploy ${outcome.result}`);
   core.info(`${outcome.version} is live on ${config.environment}`);
+}
+
+/** Every smoke flow, parsed before anything changes: a mistake in the checks stops the deploy up front. */
+function smokeFlows(config: ReturnType<typeof readConfig>['config'], workspace: string): FlowSpec[] {
+  try {
+    return loadFlows({ checks: config['smoke-checks'], checksFile: config['smoke-checks-file'], workspace, shorthand: config['smoke-paths'], env: process.env });
+  } catch (error) {
+    // The smoke-test action names its own inputs; here they carry the smoke- prefix.
+    if (error instanceof UserError) throw new UserError(`Smoke checks: ${error.message.replace(/"(checks|checks-file)"/g, '"smoke-$1"')}`);
+    throw error;
+  }
 }
 
 await run(main, providerPost);

@@ -3,7 +3,7 @@ import { duration, headerLines, httpUrl, integer, optionalText, parseInputs, spl
 import type { FlowSpec } from '../../../shared/smoke/checks.js';
 import { SHORTHAND_EXPECTED, parseShorthand } from '../../../shared/smoke/paths.js';
 
-const schema = z.object({
+export const schema = z.object({
   'base-url': httpUrl(),
   // YAML: indentation matters, so kept as given.
   checks: z.string(),
