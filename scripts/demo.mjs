@@ -36,11 +36,16 @@ mkdirSync(join(workspace, 'deploy'));
 for (const file of ['app.mjs', 'release.mjs']) cpSync(join(root, 'scripts/demo', file), join(workspace, 'deploy', file));
 
 const router = await startRouter(workspace);
+// A message edit prints only its lines that changed since the last version.
+const shown = new Map();
 const slack = await startSlack({
   token,
-  print: (method, ts, lines) => {
+  print: (method, ts, message) => {
+    const lines = message.flatMap((l) => l.split('\n'));
+    const before = new Set(shown.get(ts) ?? []);
+    shown.set(ts, lines);
     console.log(magenta(`  💬 Slack ${method}${ts ? ` ts=${ts}` : ''}: ${lines[0]}`));
-    for (const line of lines.slice(1)) console.log(magenta(`     ${line.split('\n').join('\n     ')}`));
+    for (const line of lines.slice(1).filter((l) => !before.has(l))) console.log(magenta(`     ${line}`));
   },
 });
 const github = await startGitHub({

@@ -65,6 +65,7 @@ const plain = (text = '') =>
     .replace(/<([^|>]+)\|([^>]+)>/g, '$2')
     .replace(/<([^>]+)>/g, '$1')
     .replace(/\*([^*\n]+)\*/g, '$1')
+    .replace(/`([^`\n]+)`/g, '$1')
     .replace(/:([a-z_]+):/g, (m, name) => EMOJI[name] ?? m)
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')

@@ -8,8 +8,11 @@ function cells(row) {
   return row
     .replace(/^\s*\||\|\s*$/g, '')
     .split(/(?<!\\)\|/)
-    .map((c) => c.trim().replace(/\\\|/g, '|').replace(/<br\s*\/?>/g, ' / ').replace(/`/g, ''));
+    .map((c) => link(c.trim().replace(/\\\|/g, '|').replace(/<br\s*\/?>/g, ' / ').replace(/`/g, '')));
 }
+
+/** `[label](url)` as `label (url)`. */
+const link = (text) => text.replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1 ($2)');
 
 /** Aligned columns; the Markdown separator row becomes a rule under the header. */
 export function textTable(rows, indent = '  ') {
@@ -51,7 +54,7 @@ export function markdownToText(markdown) {
       const title = line.replace(/^#+ /, '');
       out.push(line.startsWith('## ') ? `${title}\n${'═'.repeat(Math.min(width(title), 70))}` : `${title}\n${'─'.repeat(Math.min(width(title), 70))}`);
     } else {
-      out.push(line.replace(/<\/?details>/g, '').replace(/<summary>(.*?)<\/summary>/g, '$1:').replace(/\*\*(.+?)\*\*/g, '$1').replace(/`([^`]+)`/g, '$1'));
+      out.push(link(line).replace(/<\/?details>/g, '').replace(/<summary>(.*?)<\/summary>/g, '$1:').replace(/\*\*(.+?)\*\*/g, '$1').replace(/`([^`]+)`/g, '$1'));
     }
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trim();

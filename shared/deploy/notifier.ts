@@ -13,7 +13,7 @@ export interface NotifierOptions {
 }
 
 const FINAL_STATUS: Record<DeployResult, SlackStatus> = { success: 'success', 'rolled-back': 'rolled-back', failed: 'failure' };
-const MAIN_STAGES: StageName[] = ['pre-deploy', 'deploy', 'smoke', 'health-gate', 'post-deploy'];
+const MAIN_STAGES: readonly StageName[] = ['pre-deploy', 'deploy', 'smoke', 'health-gate', 'post-deploy'];
 
 /**
  * One Slack message for the whole deploy: posted as `started`, then edited in
@@ -34,19 +34,16 @@ export class DeployNotifier {
     return this.options.destination && describeDestination(this.options.destination);
   }
 
-  private stages(records: readonly StageRecord[], done: boolean): StageResult[] {
+  private stages(records: readonly StageRecord[], running?: StageName): StageResult[] {
     const shown: StageResult[] = records
       .filter((r) => r.status !== 'skipped' || MAIN_STAGES.includes(r.name))
       .filter((r) => !(r.status === 'skipped' && /^no /.test(r.detail))) // stages not configured at all are noise
       .map((r) => ({ name: STAGE_TITLES[r.name], status: r.status, durationMs: r.status === 'skipped' ? undefined : r.ms, detail: r.status === 'failure' ? r.detail.split('\n')[0] : undefined }));
-    if (!done) {
-      const next = MAIN_STAGES.find((n) => !records.some((r) => r.name === n));
-      if (next) shown.push({ name: STAGE_TITLES[next], status: 'running' });
-    }
+    if (running) shown.push({ name: STAGE_TITLES[running], status: 'running' });
     return shown;
   }
 
-  private async send(status: SlackStatus, records: readonly StageRecord[], done: boolean, message?: string): Promise<void> {
+  private async send(status: SlackStatus, records: readonly StageRecord[], done: boolean, message?: string, running?: StageName): Promise<void> {
     const destination = this.options.destination;
     if (!destination) return;
     const canEdit = 'token' in destination;
@@ -58,7 +55,7 @@ export class DeployNotifier {
       version: this.options.version,
       mention: this.options.mention,
       message,
-      stages: this.stages(records, done),
+      stages: this.stages(records, running),
     });
     const target: SlackDestination = canEdit && this.ts ? { ...destination, channel: this.channel ?? destination.channel, updateTs: this.ts } : destination;
     const result = await sendSlack({ destination: target, message: body, log: this.options.log, deadlineMs: 30_000 });
@@ -79,10 +76,11 @@ export class DeployNotifier {
     return this.send('started', [], false);
   }
 
-  progress(records: readonly StageRecord[]): Promise<void> {
+  /** Edit the message as `running` starts: the stages done so far, then the running one. */
+  progress(running: StageName, records: readonly StageRecord[]): Promise<void> {
     const destination = this.options.destination;
     if (!destination || !('token' in destination) || !this.ts) return Promise.resolve();
-    return this.send('started', records, false);
+    return this.send('started', records, false, undefined, running);
   }
 
   finished(result: DeployResult, records: readonly StageRecord[], message?: string): Promise<void> {

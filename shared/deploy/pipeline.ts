@@ -53,7 +53,9 @@ export interface DeployStages {
   rollback?: (to: string, reason: string) => Promise<StageOutcome>;
   /** The health check of the release rolled back to. */
   verifyRollback?: () => Promise<StageOutcome>;
-  /** Called after every stage (progress in logs and in the Slack message). */
+  /** Called before a stage runs, with the stages done so far (progress in the Slack message). */
+  onStart?: (name: StageName, done: readonly StageRecord[]) => Promise<void> | void;
+  /** Called after every stage, skipped ones included (progress in the log). */
   onStage?: (record: StageRecord, all: readonly StageRecord[]) => Promise<void> | void;
 }
 
@@ -82,6 +84,7 @@ export async function runPipeline(stages: DeployStages): Promise<PipelineResult>
   /** Run one stage; an absent stage is skipped with `skipReason`. */
   const stage = async (name: StageName, fn: (() => Promise<StageOutcome>) | undefined, skipReason: string): Promise<StageRecord> => {
     if (!fn) return record(name, 'skipped', 0, skipReason);
+    await stages.onStart?.(name, records);
     const started = performance.now();
     let outcome: StageOutcome;
     try {

@@ -27,20 +27,17 @@ export function stageTable(stages: readonly StageRecord[]): string {
  */
 export function stageFlow(stages: readonly StageRecord[]): string {
   const id = (r: StageRecord) => r.name.replace(/-/g, '_');
-  const byName = new Map(stages.map((r) => [r.name, r]));
+  const main = stages.filter((r) => r.name !== 'rollback' && r.name !== 'verify-rollback');
+  const failed = main.find((r) => r.status === 'failure');
+  // The rollback branch is drawn when something failed; a clean run has no use for it.
+  const branch = failed ? stages.filter((r) => r.name === 'rollback' || r.name === 'verify-rollback') : [];
   const lines = ['flowchart LR'];
-  for (const r of stages) {
+  for (const r of [...main, ...branch]) {
     const time = r.status === 'skipped' ? 'skipped' : formatDuration(r.ms);
     lines.push(`  ${id(r)}["${STAGE_TITLES[r.name]}<br/>${ICON[r.status]} ${time}"]:::${r.status}`);
   }
-  const main = stages.filter((r) => r.name !== 'rollback' && r.name !== 'verify-rollback');
   lines.push(`  ${main.map(id).join(' --> ')}`);
-  const rollback = byName.get('rollback');
-  const verify = byName.get('verify-rollback');
-  const failed = main.find((r) => r.status === 'failure');
-  if (rollback && verify) {
-    lines.push(`  ${failed ? id(failed) : id(main[main.length - 1]!)} -. on failure .-> ${id(rollback)} --> ${id(verify)}`);
-  }
+  if (failed && branch.length) lines.push(`  ${id(failed)} -. on failure .-> ${branch.map(id).join(' --> ')}`);
   lines.push(
     '  classDef success fill:#dcfce7,stroke:#16a34a,color:#14532d',
     '  classDef failure fill:#fee2e2,stroke:#dc2626,color:#7f1d1d',

@@ -25,6 +25,7 @@ function stages(overrides: Partial<DeployStages> = {}) {
   };
   const merged = { ...base, ...overrides };
   const progress: string[] = [];
+  const starts: string[] = [];
   const wired: DeployStages = {
     preDeploy: track('pre-deploy', merged.preDeploy),
     deploy: track('deploy', merged.deploy)!,
@@ -33,17 +34,19 @@ function stages(overrides: Partial<DeployStages> = {}) {
     postDeploy: track('post-deploy', merged.postDeploy),
     rollback: track('rollback', merged.rollback),
     verifyRollback: track('verify', merged.verifyRollback),
+    onStart: (name, done) => void starts.push(`${name} after ${done.length}`),
     onStage: (r) => void progress.push(`${r.name}:${r.status}`),
   };
-  return { wired, calls, progress };
+  return { wired, calls, progress, starts };
 }
 
 const statuses = (r: { stages: { name: StageName; status: string }[] }) => Object.fromEntries(r.stages.map((s) => [s.name, s.status]));
 
 describe('runPipeline', () => {
   it('runs every stage in order on a healthy release', async () => {
-    const { wired, calls, progress } = stages();
+    const { wired, calls, progress, starts } = stages();
     const r = await runPipeline(wired);
+    expect(starts).toEqual(['pre-deploy after 0', 'deploy after 1', 'smoke after 2', 'health-gate after 3', 'post-deploy after 4']);
     expect(calls).toEqual(['pre-deploy', 'deploy', 'smoke', 'gate', 'post-deploy']);
     expect(r).toMatchObject({ result: 'success', version: 'app:v2', previousVersion: 'app:v1' });
     expect([r.failedStage, r.error]).toEqual([undefined, undefined]);
@@ -53,9 +56,10 @@ describe('runPipeline', () => {
   });
 
   it('a failed gate rolls back to the previous release and verifies it', async () => {
-    const { wired, calls } = stages({ gate: bad('status 500 not in 200') });
+    const { wired, calls, starts } = stages({ gate: bad('status 500 not in 200') });
     const r = await runPipeline(wired);
     expect(calls).toEqual(['pre-deploy', 'deploy', 'smoke', 'gate', 'rollback(app:v1, health gate failed: status 500 not in 200)', 'verify']);
+    expect(starts.slice(-2)).toEqual(['rollback after 4', 'verify-rollback after 5']); // post-deploy recorded as skipped before
     expect(r.result).toBe('rolled-back');
     expect(r.failedStage).toBe('health-gate');
     expect(r.error).toBe('health gate failed: status 500 not in 200; rolled back to app:v1: app:v2 did not ship');
@@ -143,5 +147,11 @@ describe('deploy report', () => {
     expect(flow).toContain('pre_deploy --> deploy --> smoke --> health_gate --> post_deploy');
     expect(flow).toContain('health_gate -. on failure .-> rollback --> verify_rollback');
     expect(flow).toContain('classDef failure');
+  });
+
+  it('a clean run draws no rollback branch', async () => {
+    const flow = stageFlow((await runPipeline(stages().wired)).stages);
+    expect(flow).toContain('pre_deploy --> deploy --> smoke --> health_gate --> post_deploy');
+    expect(flow).not.toContain('rollback');
   });
 });

@@ -192,11 +192,11 @@ async function main(): Promise<void> {
         }
       : undefined,
     verifyRollback: healthUrl ? gate('Rollback verification') : undefined,
-    onStage: async (stage, all) => {
+    onStart: (name, done) => notifier.progress(name, done),
+    onStage: (stage) => {
       const line = `${STAGE_TITLES[stage.name]}: ${stage.status}${stage.status === 'skipped' ? '' : ` in ${formatDuration(stage.ms)}`} — ${stage.detail}`;
       if (stage.status === 'failure') core.error(line);
       else core.info(line);
-      await notifier.progress(all);
     },
   });
   await provider.close();
