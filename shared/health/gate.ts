@@ -65,7 +65,7 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     }
     const now = Date.now();
     if (now >= deadline || now + options.intervalMs >= deadline) {
-      const last = probes.findLast((p) => !p.ok)?.failure;
+      const last = lastFailure(probes);
       reason = `not healthy within ${formatDuration(options.deadlineMs)} (${passes}/${options.successThreshold} consecutive passes)${last ? `; last failure: ${last}` : ''}`;
       // Wait out the deadline only when there is nothing more to learn; a probe could not fit before it.
       break;
@@ -82,8 +82,13 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     lastStatus: probes.findLast((p) => p.status !== undefined)?.status,
-    lastFailure: probes.findLast((p) => !p.ok)?.failure,
+    lastFailure: lastFailure(probes),
     reason,
     probes,
   };
+}
+
+/** The most telling failure: one the endpoint caused, rather than the deadline cutting a probe short. */
+function lastFailure(probes: ProbeResult[]): string | undefined {
+  return (probes.findLast((p) => !p.ok && !p.cutByDeadline) ?? probes.findLast((p) => !p.ok))?.failure;
 }

@@ -21,6 +21,8 @@ export interface ProbeResult {
   ms: number;
   /** Why the probe failed, in words a person acts on. */
   failure?: string;
+  /** The overall deadline, not the endpoint, ended this probe. */
+  cutByDeadline?: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function probe(rules: ProbeRules, deadline?: number): Promise<Probe
     });
   } catch (error) {
     const e = error as HttpError;
-    return { ok: false, ms: e.ms ?? 0, failure: e.message };
+    return { ok: false, ms: e.ms ?? 0, failure: e.message, cutByDeadline: e.kind === 'deadline' };
   }
   const { status, ms, body } = response;
   const fail = (failure: string): ProbeResult => ({ ok: false, status, ms, failure });
