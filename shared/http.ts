@@ -1,4 +1,4 @@
-import { EnvHttpProxyAgent, fetch as proxyFetch } from 'undici';
+import { ProxyAgent, fetch as proxyFetch } from 'undici';
 import { formatDuration } from './duration.js';
 import { backoffDelay, retryAfterMs, sleep } from './retry.js';
 
@@ -58,14 +58,34 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const defaultRetryStatus = (status: number) => status === 408 || status === 429 || status >= 500;
 
 type Fetch = typeof globalThis.fetch;
-let proxied: { fetch: Fetch; dispatcher: EnvHttpProxyAgent } | undefined;
+const agents = new Map<string, ProxyAgent>();
 
-/** Self-hosted runners set HTTP(S)_PROXY / NO_PROXY; Node's own fetch ignores them. */
-function fetcher(): { fetch: Fetch; init: Record<string, unknown> } {
-  const env = process.env;
-  if (!(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy)) return { fetch: globalThis.fetch, init: {} };
-  proxied ??= { fetch: proxyFetch as unknown as Fetch, dispatcher: new EnvHttpProxyAgent() };
-  return { fetch: proxied.fetch, init: { dispatcher: proxied.dispatcher } };
+/**
+ * The proxy for `url` from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as self-hosted
+ * runners set them (Node's own fetch ignores them). NO_PROXY entries match a
+ * host exactly or as a domain suffix (`.corp.example`), optionally with a port; `*` disables.
+ */
+export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const proxy = url.protocol === 'https:' ? (env.https_proxy ?? env.HTTPS_PROXY ?? env.http_proxy ?? env.HTTP_PROXY) : (env.http_proxy ?? env.HTTP_PROXY);
+  if (!proxy) return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  for (const entry of (env.no_proxy ?? env.NO_PROXY ?? '').split(/[,\s]+/).filter(Boolean)) {
+    if (entry === '*') return undefined;
+    const [, name = entry, entryPort] = /^(.+?)(?::(\d+))?$/.exec(entry.toLowerCase()) ?? [];
+    if (entryPort && entryPort !== port) continue;
+    const suffix = name.replace(/^\*/, '');
+    if (host === suffix.replace(/^\./, '') || (suffix.startsWith('.') && host.endsWith(suffix))) return undefined;
+  }
+  return proxy;
+}
+
+function fetcher(url: string): { fetch: Fetch; init: Record<string, unknown> } {
+  const proxy = proxyFor(new URL(url));
+  if (!proxy) return { fetch: globalThis.fetch, init: {} };
+  let agent = agents.get(proxy);
+  if (!agent) agents.set(proxy, (agent = new ProxyAgent(proxy)));
+  return { fetch: proxyFetch as unknown as Fetch, init: { dispatcher: agent } };
 }
 
 /** One attempt: resolves with the whole response, or rejects with an HttpError (never hangs past `timeoutMs`). */
@@ -73,7 +93,7 @@ async function attempt(req: HttpRequest, timeoutMs: number, cause: 'timeout' | '
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const started = performance.now();
-  const { fetch, init } = fetcher();
+  const { fetch, init } = fetcher(req.url);
   try {
     const response = await fetch(req.url, {
       ...init,
