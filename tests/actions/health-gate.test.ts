@@ -4,7 +4,7 @@ import { json, startServer, type TestServer } from '../harness/server.js';
 
 /** A service whose behaviour each test scripts by path. */
 let app: TestServer;
-const started = Date.now();
+
 let flapCount = 0;
 
 beforeAll(async () => {
@@ -200,4 +200,4 @@ describe('health-gate bundle', () => {
   });
 });
 
-void started;
+

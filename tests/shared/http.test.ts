@@ -1,5 +1,4 @@
 import { createServer as createNetServer, type Server as NetServer, connect } from 'node:net';
-import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError, proxyFor, request } from '../../shared/http.js';
 import { backoffDelay, retryAfterMs } from '../../shared/retry.js';
@@ -190,4 +189,4 @@ describe('retry helpers', () => {
   });
 });
 
-void httpRequest;
+
