@@ -21,6 +21,8 @@ export interface HttpRequest {
   /** Called before each retry, to report progress. */
   onRetry?: (info: RetryInfo) => void;
   baseDelayMs?: number;
+  /** The caller no longer needs the answer: cut the running attempt and retry no more. */
+  signal?: AbortSignal;
 }
 
 export interface RetryInfo {
@@ -40,7 +42,7 @@ export interface HttpResponse {
   url: string;
 }
 
-export type HttpErrorKind = 'timeout' | 'deadline' | 'network';
+export type HttpErrorKind = 'timeout' | 'deadline' | 'network' | 'aborted';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';
@@ -92,6 +94,8 @@ function fetcher(url: string): { fetch: Fetch; init: Record<string, unknown> } {
 async function attempt(req: HttpRequest, timeoutMs: number, cause: 'timeout' | 'deadline'): Promise<Omit<HttpResponse, 'attempts'>> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const cancel = () => controller.abort();
+  req.signal?.addEventListener('abort', cancel, { once: true });
   const started = performance.now();
   const { fetch, init } = fetcher(req.url);
   try {
@@ -107,6 +111,7 @@ async function attempt(req: HttpRequest, timeoutMs: number, cause: 'timeout' | '
     return { status: response.status, headers: response.headers, body, ms: performance.now() - started, url: response.url || req.url };
   } catch (error) {
     const ms = performance.now() - started;
+    if (req.signal?.aborted) throw new HttpError('aborted', 'aborted', 1, ms);
     if (controller.signal.aborted) {
       const message = cause === 'deadline' ? `deadline reached after ${formatDuration(ms)}` : `timed out after ${formatDuration(timeoutMs)}`;
       throw new HttpError(message, cause, 1, ms);
@@ -114,6 +119,7 @@ async function attempt(req: HttpRequest, timeoutMs: number, cause: 'timeout' | '
     throw new HttpError(networkMessage(error), 'network', 1, ms);
   } finally {
     clearTimeout(timer);
+    req.signal?.removeEventListener('abort', cancel);
   }
 }
 
@@ -138,6 +144,7 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
   for (let n = 1; ; n++) {
     const left = req.deadline === undefined ? Infinity : req.deadline - Date.now();
     if (left <= 0) throw new HttpError('deadline reached before the request could be sent', 'deadline', n - 1, 0);
+    if (req.signal?.aborted) throw new HttpError('aborted', 'aborted', n - 1, 0);
     const cut = left < perAttempt ? 'deadline' : 'timeout';
     let reason: string;
     let wait: number | undefined;
@@ -150,7 +157,7 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
       wait = retryAfterMs(response.headers.get('retry-after'));
     } catch (error) {
       const e = error as HttpError;
-      if (n === total || e.kind === 'deadline') throw new HttpError(e.message, e.kind, n, e.ms);
+      if (n === total || e.kind === 'deadline' || e.kind === 'aborted') throw new HttpError(e.message, e.kind, n, e.ms);
       reason = e.message;
     }
     const delay = wait ?? backoffDelay(n, req.baseDelayMs);
@@ -160,6 +167,6 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
       throw new HttpError(`${reason}; no time left before the deadline to retry`, 'deadline', n, 0);
     }
     req.onRetry?.({ attempt: n, of: total, delayMs: delay, reason });
-    await sleep(delay);
+    await sleep(delay, req.signal);
   }
 }

@@ -29,7 +29,7 @@ export interface ProbeResult {
  * One request, judged by every rule. The first broken rule, in the order a
  * person would check them (answer, status, latency, body, JSON), is the reason.
  */
-export async function probe(rules: ProbeRules, deadline?: number): Promise<ProbeResult> {
+export async function probe(rules: ProbeRules, deadline?: number, signal?: AbortSignal): Promise<ProbeResult> {
   let response;
   try {
     response = await request({
@@ -39,6 +39,7 @@ export async function probe(rules: ProbeRules, deadline?: number): Promise<Probe
       timeoutMs: rules.timeoutMs,
       retries: 0,
       deadline,
+      signal,
     });
   } catch (error) {
     const e = error as HttpError;
