@@ -51,6 +51,8 @@ export class HttpError extends Error {
     readonly kind: HttpErrorKind,
     readonly attempts: number,
     readonly ms: number,
+    /** When the deadline left no time to retry: how the last attempt failed. */
+    readonly lastAttempt?: HttpErrorKind,
   ) {
     super(message);
   }
@@ -149,6 +151,7 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
     let reason: string;
     let wait: number | undefined;
     let last: HttpResponse | undefined;
+    let failedAs: HttpErrorKind | undefined;
     try {
       const response = await attempt(req, Math.min(perAttempt, left), cut);
       last = { ...response, attempts: n };
@@ -159,12 +162,13 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
       const e = error as HttpError;
       if (n === total || e.kind === 'deadline' || e.kind === 'aborted') throw new HttpError(e.message, e.kind, n, e.ms);
       reason = e.message;
+      failedAs = e.kind;
     }
     const delay = wait ?? backoffDelay(n, req.baseDelayMs);
     const remaining = req.deadline === undefined ? Infinity : req.deadline - Date.now();
     if (delay >= remaining) {
       if (last) return last;
-      throw new HttpError(`${reason}; no time left before the deadline to retry`, 'deadline', n, 0);
+      throw new HttpError(`${reason}; no time left before the deadline to retry`, 'deadline', n, 0, failedAs);
     }
     req.onRetry?.({ attempt: n, of: total, delayMs: delay, reason });
     await sleep(delay, req.signal);

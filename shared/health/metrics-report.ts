@@ -92,7 +92,8 @@ export function metricsOutput(result: MetricsResult, failureLimit: number): Reco
   return Object.fromEntries(
     result.metrics.map((s) => {
       const last = s.measurements.findLast((m) => m.value !== undefined);
-      const value = last?.value !== undefined && Number.isFinite(last.value) ? last.value : null;
+      // 6 significant digits: 0.1 rather than 0.09999999999999999 from float division in PromQL.
+      const value = last?.value !== undefined && Number.isFinite(last.value) ? Number(last.value.toPrecision(6)) : null;
       return [s.check.name, { passed: s.satisfied && s.failures < failureLimit, value, failures: s.failures, measurements: s.measurements.length }];
     }),
   );

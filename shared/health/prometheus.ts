@@ -92,7 +92,7 @@ export async function queryPrometheus(
   } catch (error) {
     const e = error as HttpError;
     if (e.kind === 'aborted') throw new PrometheusError('aborted', 'aborted');
-    if (e.kind === 'network') throw new PrometheusError(`Prometheus at ${base} is unreachable: ${e.message}`, 'unreachable');
+    if (e.kind === 'network' || e.lastAttempt === 'network') throw new PrometheusError(`Prometheus at ${base} is unreachable: ${e.message}`, 'unreachable');
     throw new PrometheusError(`Prometheus at ${base} did not answer: ${e.message}`, 'timeout');
   }
 
