@@ -10,6 +10,8 @@ export interface GateRun {
   label: string;
   url: string;
   result: GateResult;
+  /** The Prometheus checks' report, when the gate had some. */
+  metricsSection?: string;
 }
 
 export interface DeploySummaryInput {
@@ -66,7 +68,10 @@ export function deploySummary(input: DeploySummaryInput): string {
     stageFlow(outcome.stages),
   ];
   parts.push(...(input.sections ?? []));
-  for (const gate of input.gates) parts.push(`### ${gate.label}`, gateSummary(gate.url, gate.result).replace(/^### /, '#### '));
+  for (const gate of input.gates) {
+    parts.push(`### ${gate.label}`, gateSummary(gate.url, gate.result).replace(/^### /, '#### '));
+    if (gate.metricsSection) parts.push(gate.metricsSection);
+  }
   if (input.deployDetails.length) parts.push('### Deploy', table(['Target', 'What happened'], input.deployDetails));
   if (input.rollbackDetails.length) parts.push('### Rollback', table(['Target', 'What happened'], input.rollbackDetails));
   if (input.slack?.result) parts.push(slackSummary(input.slack.where, `Deploy ${input.environment}: ${outcome.result}`, input.slack.result).replace(/^### /, '### Slack: '));

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { runContext } from '../../../shared/context.js';
 import { InputError } from '../../../shared/errors.js';
+import { metricInputProblems, metricInputs, metricValues, type MetricInputValues } from '../../../shared/health/metric-inputs.js';
 import { boolean, duration, httpUrl, optionalHttpUrl, optionalText } from '../../../shared/inputs.js';
 import { parseWithProvider } from '../../../shared/providers/config.js';
 import type { SlackDestination } from '../../../shared/slack/send.js';
@@ -36,6 +38,8 @@ const own = {
   'health-deadline': gate.deadline,
   'health-success-threshold': gate['success-threshold'],
   'health-max-failures': gate['max-failures'],
+  // Prometheus checks; $VERSION, $ENVIRONMENT and $SERVICE default to what is being deployed.
+  ...metricInputs('health-'),
   'auto-rollback': boolean(),
   'pre-deploy-command': optionalText(),
   'post-deploy-command': optionalText(),
@@ -49,21 +53,28 @@ const own = {
 
 const schema = deployInputs.extend(own);
 
-export type Config = z.output<typeof schema> & { slack?: SlackDestination };
+export type Config = z.output<typeof schema> & { slack?: SlackDestination; metrics: MetricInputValues };
 
 export function readConfig() {
-  const { config, settings, module } = parseWithProvider(schema, ['github-token', 'slack-webhook-url', 'slack-token']);
+  const { config, settings, module } = parseWithProvider(schema, ['github-token', 'slack-webhook-url', 'slack-token', 'health-prometheus-headers']);
   // Checks across inputs, after each one parsed on its own.
   const problems: string[] = [];
   if (config['slack-webhook-url'] && config['slack-token']) problems.push('"slack-token": expected one Slack destination, "slack-webhook-url" or "slack-token" with "slack-channel", not both');
   const smokeGiven = config['smoke-checks'].trim() || config['smoke-checks-file'] || config['smoke-paths'].length;
   if (smokeGiven && !config['environment-url']) problems.push('"environment-url": expected the environment\'s URL, the base URL of the smoke test, got nothing');
   if (config['slack-token'] && !config['slack-channel']) problems.push('"slack-channel": expected a channel ID (C0123ABCD) or name, needed with "slack-token", got nothing');
+  const metrics = metricValues(config, 'health-');
+  metrics.environment ??= config.environment;
+  metrics.service ??= config.service || runContext().repo;
+  if (metrics.metrics.length && !config['health-url'] && !config['environment-url'])
+    problems.push('"health-url": expected the URL the health gate probes (or "environment-url"), since "health-metrics" are set, got nothing');
+  // The version is known once deployed; the image stands in for the check.
+  for (const { input, expected } of metricInputProblems({ ...metrics, version: metrics.version ?? config.image })) problems.push(`"health-${input}": expected ${expected}`);
   if (problems.length) throw new InputError(problems);
   const slack: SlackDestination | undefined = config['slack-webhook-url']
     ? { webhookUrl: config['slack-webhook-url'] }
     : config['slack-token']
       ? { token: config['slack-token'], channel: config['slack-channel']!, apiUrl: config['slack-api-url'] }
       : undefined;
-  return { config: { ...config, slack } as Config, settings, module };
+  return { config: { ...config, slack, metrics } as Config, settings, module };
 }

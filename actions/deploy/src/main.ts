@@ -7,6 +7,8 @@ import { runPipeline, STAGE_TITLES, type StageOutcome } from '../../../shared/de
 import { deploySummary, type GateRun } from '../../../shared/deploy/summary.js';
 import { DeploymentRecord } from '../../../shared/github/record.js';
 import { runGate } from '../../../shared/health/gate.js';
+import { metricsOptions } from '../../../shared/health/metric-inputs.js';
+import { metricsSummary } from '../../../shared/health/metrics-report.js';
 import { runScript, type ScriptVariables } from '../../../shared/providers/command/script.js';
 import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
 import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
@@ -117,8 +119,14 @@ async function main(): Promise<void> {
     return { ok: false, detail: secrets.redact(`${t.failed} of ${t.steps} steps failed (first: ${first})`) };
   };
 
-  /** The health gate on `healthUrl`: after the deploy, and again on the release a rollback returned to. */
-  const gate = (label: string) => async (): Promise<StageOutcome> => {
+  /**
+   * The health gate on `healthUrl`: after the deploy (with the Prometheus
+   * checks, `$VERSION` the version deployed), and again, probes only, on the
+   * release a rollback returned to (its metrics would still show the bad release).
+   */
+  const gate = (label: string, withMetrics: boolean) => async (): Promise<StageOutcome> => {
+    const probe = { intervalMs: config['health-interval'], timeoutMs: config['health-probe-timeout'] };
+    const metrics = withMetrics ? metricsOptions({ ...config.metrics, version: config.metrics.version ?? deployed?.current.version }, probe) : undefined;
     core.info(`${label}: waiting for ${healthUrl} to be healthy (${config['health-success-threshold']} consecutive passes, deadline ${formatDuration(config['health-deadline'])})`);
     const result = await runGate({
       url: healthUrl!,
@@ -134,8 +142,9 @@ async function main(): Promise<void> {
       successThreshold: config['health-success-threshold'],
       maxFailures: config['health-max-failures'],
       log: core.info,
+      metrics,
     });
-    gates.push({ label, url: healthUrl!, result });
+    gates.push({ label, url: healthUrl!, result, metricsSection: result.metrics && metrics && metricsSummary(result.metrics, metrics).replace(/^### /, '#### ') });
     const p95 = result.p95 === undefined ? '' : `, p95 ${formatDuration(result.p95)}`;
     return result.healthy ? { ok: true, detail: `healthy after ${result.attempts} probes${p95}` } : { ok: false, detail: result.reason ?? 'not healthy' };
   };
@@ -171,7 +180,7 @@ async function main(): Promise<void> {
       };
     },
     smoke: flows.length ? smoke : undefined,
-    gate: healthUrl ? gate('Health gate') : undefined,
+    gate: healthUrl ? gate('Health gate', true) : undefined,
     postDeploy: hook('post-deploy-command', config['post-deploy-command'], async () => hookVariables(deployed!.current.version, deployed!.previous?.version ?? '')),
     rollback: config['auto-rollback']
       ? async (to: string, reason: string): Promise<StageOutcome> => {
@@ -191,7 +200,7 @@ async function main(): Promise<void> {
           return { ok: true, detail: `${rolledBack.to.version} live again${rolledBack.from ? `; ${rolledBack.from.version} marked failed` : ''}` };
         }
       : undefined,
-    verifyRollback: healthUrl ? gate('Rollback verification') : undefined,
+    verifyRollback: healthUrl ? gate('Rollback verification', false) : undefined,
     onStart: (name, done) => notifier.progress(name, done),
     onStage: (stage) => {
       const line = `${STAGE_TITLES[stage.name]}: ${stage.status}${stage.status === 'skipped' ? '' : ` in ${formatDuration(stage.ms)}`} — ${stage.detail}`;
@@ -250,6 +259,7 @@ async function main(): Promise<void> {
 
 /** Every smoke flow, parsed before anything changes: a mistake in the checks stops the deploy up front. */
 function smokeFlows(config: ReturnType<typeof readConfig>['config'], workspace: string): FlowSpec[] {
+  if (!config['smoke-checks'].trim() && !config['smoke-checks-file'] && !config['smoke-paths'].length) return [];
   try {
     return loadFlows({ checks: config['smoke-checks'], checksFile: config['smoke-checks-file'], workspace, shorthand: config['smoke-paths'], env: process.env });
   } catch (error) {
