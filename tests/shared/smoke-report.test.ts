@@ -45,3 +45,11 @@ describe('mapConcurrent', () => {
     expect(out).toEqual([10, 2, 8, 4, 6, 0, 12]);
   });
 });
+
+describe('joinUrl', () => {
+  it('keeps the path prefix of base-url', async () => {
+    const { joinUrl } = await import('../../shared/smoke/step.js');
+    expect(joinUrl('https://shop.example/app/', '/api/health')).toBe('https://shop.example/app/api/health');
+    expect(joinUrl('https://shop.example', '/')).toBe('https://shop.example/');
+  });
+});
