@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mapConcurrent } from '../../shared/pool.js';
 import { Redactor } from '../../shared/redact.js';
 import { junitReport } from '../../shared/smoke/junit.js';
+import { joinUrl } from '../../shared/smoke/step.js';
 
 describe('junitReport', () => {
   it('stays valid XML whatever the names and bodies contain', () => {
@@ -47,8 +48,7 @@ describe('mapConcurrent', () => {
 });
 
 describe('joinUrl', () => {
-  it('keeps the path prefix of base-url', async () => {
-    const { joinUrl } = await import('../../shared/smoke/step.js');
+  it('keeps the path prefix of base-url', () => {
     expect(joinUrl('https://shop.example/app/', '/api/health')).toBe('https://shop.example/app/api/health');
     expect(joinUrl('https://shop.example', '/')).toBe('https://shop.example/');
   });
