@@ -83,7 +83,7 @@ export function place(path: Path): string {
 
 function show(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
+  if (Array.isArray(value)) return value.length ? 'a list' : 'an empty list';
   if (typeof value === 'object') return 'a mapping';
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}..."` : text;
@@ -177,7 +177,6 @@ function parseFlow(value: unknown, path: Path, c: Checker, index: number): FlowS
 
 function parseStep(value: unknown, path: Path, c: Checker): StepSpec {
   const step = c.object(value, path, STEP_KEYS, 'a step (a mapping with "request")') ?? {};
-  if (isObject(value) && step.request === undefined) c.problem(path, 'missing "request"');
   const request = parseRequest(step.request, [...path, 'request'], c);
   const expect = parseExpect(step.expect, [...path, 'expect'], c);
   const capture = c.map(step.capture, [...path, 'capture'], 'variable names to JSON paths', (key) =>

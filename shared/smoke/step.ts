@@ -33,6 +33,8 @@ export interface StepResult {
 
 /** Retried by default: methods that cannot change anything. PUT/DELETE only with `retry: true`. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** backoffDelay's cap (shared/retry.ts). */
+const MAX_BACKOFF_MS = 10_000;
 
 export function joinUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
@@ -88,12 +90,15 @@ export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepRes
     return result;
   }
   const retriable = spec.retry ?? SAFE_METHODS.has(req.method);
+  const retries = retriable ? ctx.retries : 0;
   let response;
   try {
     response = await request({
       ...req,
       timeoutMs: ctx.timeoutMs,
-      retries: retriable ? ctx.retries : 0,
+      retries,
+      // Every attempt at full length plus capped backoff: a long Retry-After ends the step instead of stalling the job.
+      deadline: Date.now() + ctx.timeoutMs * (retries + 1) + MAX_BACKOFF_MS * retries,
       retryUnsafe: spec.retry === true,
       retryStatus: (status) => status >= 500,
       redirect: spec.request.followRedirects ? 'follow' : 'manual',

@@ -53,6 +53,8 @@ beforeAll(async () => {
         if (n <= Number(url.searchParams.get('fail'))) return json(res, 503, { error: 'warming up' });
         return json(res, 200, { ok: true, attempt: n });
       }
+      case '/busy':
+        return json(res, 503, { error: 'maintenance' }, { 'retry-after': '3600' });
       case '/concurrent': {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
@@ -286,6 +288,14 @@ flows:
     expect(run.stdout).toMatch(/↻ \[get\] GET \/flaky \(step 1\/1\): attempt 1\/3 got status 503; retrying in \d+ms/);
     expect(run.stdout).toMatch(/↻ \[get\] GET \/flaky \(step 1\/1\): attempt 2\/3 got status 503/);
     expect(run.outputs).toMatchObject({ total: '4', failed: '2' });
+  });
+
+  it('does not wait out a Retry-After longer than the step can take', async () => {
+    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, paths: '/busy', timeout: '1s' }, timeoutMs: 20_000 });
+    expect(run.code).toBe(1);
+    expect(run.durationMs).toBeLessThan(5_000);
+    expect(requests('/busy')).toHaveLength(1);
+    expect(results(run)[0]).toMatchObject({ ok: false, status: 503, error: 'status: expected 200, got 503' });
   });
 
   it('runs the paths shorthand, one flow per line', async () => {

@@ -163,6 +163,14 @@ flows:
     ]);
   });
 
+  it('asks for a request in every step and at least one flow and step', () => {
+    expect(problems('flows:\n  - steps:\n      - name: x\n  - steps: []\n')).toEqual([
+      'flows[0].steps[0].request: expected a request (a mapping with "path" or "url"), got nothing (line 3)',
+      'flows[1].steps: expected a list of steps, got an empty list (line 4)',
+    ]);
+    expect(problems('flows: []')).toEqual(['flows: expected a list of flows, got an empty list (line 1)']);
+  });
+
   it('rejects duplicate keys', () => {
     expect(problems('flows:\n  - steps: []\nflows: []\n')[0]).toMatch(/^invalid YAML: Map keys must be unique/);
   });

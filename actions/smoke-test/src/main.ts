@@ -26,7 +26,10 @@ async function main(): Promise<void> {
     env: process.env,
   });
   const stepCount = flows.reduce((n, f) => n + f.steps.length, 0);
-  core.info(`Running ${flows.length} flow(s), ${stepCount} step(s) against ${config['base-url']} (${config.concurrency} at a time, timeout ${formatDuration(config.timeout)}, ${config.retries} retries)`);
+  core.info(
+    `Running ${flows.length} flow(s), ${stepCount} step(s) against ${config['base-url']}` +
+      ` (concurrency ${config.concurrency}, timeout ${formatDuration(config.timeout)} per request, retries ${config.retries})`,
+  );
 
   const started = performance.now();
   const results = await runFlows(flows, {
