@@ -142,7 +142,10 @@ export function buildMessage(input: DeployMessage, context: RunContext = runCont
   if (input.version) fields.push(field('Version', `\`${escapeMrkdwn(input.version)}\``));
   if (context.sha) fields.push(field('Commit', context.commitUrl ? link(context.commitUrl, context.sha.slice(0, 7)) : `\`${context.sha.slice(0, 7)}\``));
   if (context.actor) fields.push(field('Actor', escapeMrkdwn(context.actor)));
-  if (context.runUrl) fields.push(field('Run', link(context.runUrl, `${context.workflow || 'workflow'} #${context.runId}`)));
+  if (context.runUrl) {
+    const attempt = Number(context.runAttempt) > 1 ? ` (attempt ${context.runAttempt})` : '';
+    fields.push(field('Run', link(context.runUrl, `${context.workflow || 'workflow'} run${attempt}`)));
+  }
   for (const [label, value] of input.fields ?? []) fields.push(field(label, value));
 
   const body: Block[] = [];

@@ -60,7 +60,7 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
       '*Version*\n`1.4.2`',
       '*Commit*\n<https://github.com/acme/shop/commit/0123456789abcdef0123456789abcdef01234567|0123456>',
       '*Actor*\noctocat',
-      '*Run*\n<https://github.com/acme/shop/actions/runs/4242|CI #4242>',
+      '*Run*\n<https://github.com/acme/shop/actions/runs/4242|CI run>',
       '*Region*\neu-west-1',
       '*Image*\n`ghcr.io/acme/shop:1.4.2`',
     ]);

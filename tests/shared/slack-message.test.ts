@@ -11,6 +11,7 @@ const context = runContext({
   GITHUB_SHA: 'abcdef0123456789abcdef0123456789abcdef01',
   GITHUB_SERVER_URL: 'https://ghe.example.com',
   GITHUB_RUN_ID: '99',
+  GITHUB_RUN_ATTEMPT: '2',
   GITHUB_WORKFLOW: 'Release',
   GITHUB_ACTOR: 'hubot',
   GITHUB_REF_NAME: 'main',
@@ -48,7 +49,7 @@ describe('buildMessage', () => {
       '*Version*\n`2.0.0`',
       '*Commit*\n<https://ghe.example.com/acme/shop/commit/abcdef0123456789abcdef0123456789abcdef01|abcdef0>',
       '*Actor*\nhubot',
-      '*Run*\n<https://ghe.example.com/acme/shop/actions/runs/99|Release #99>',
+      '*Run*\n<https://ghe.example.com/acme/shop/actions/runs/99|Release run (attempt 2)>',
       '*Region*\neu',
       '*Owner*\n<@U1>',
     ]);
