@@ -66,7 +66,7 @@ export interface DeployResult {
 export interface RollbackRequest extends Target {
   /** Version or image to return to; undefined: the previous good release the provider kept. */
   to?: string;
-  /** Why, recorded with the failed release. */
+  /** Why (the action records it on the GitHub Deployment and in the summary; a provider may log it). */
   reason?: string;
   publish: number;
   healthPath: string;

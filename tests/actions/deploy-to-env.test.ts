@@ -193,6 +193,13 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(inspectContainer(`${SERVICE}-qa-proxy`)).toBeUndefined();
     expect(inspectContainer(`${SERVICE}-qa-blue`)!.State.Running).toBe(false);
     expect(inspectContainer(`${SERVICE}-qa-green`)!.State.Running).toBe(true);
+
+    // keep: 0 still keeps the release a rollback would return to (v2), and only that one.
+    const third = await deploy({ ...inputs, image: images.v1, keep: '0' });
+    expect(third.code, third.stdout).toBe(0);
+    const apps = containersOf(SERVICE).filter((c) => c.role === 'app' && c.name.startsWith(`${SERVICE}-qa-`));
+    expect(apps.map((c) => `${c.version} ${c.running ? 'live' : 'stopped'}`).sort()).toEqual([`${images.v1} live`, `${images.v2} stopped`]);
+    expect(third.stdout).toMatch(/pruned deploy-test-app:v1 \(previous\) \(keep 0\)/);
   });
 
   test('a wrong host key is refused: nothing runs on the host', async () => {

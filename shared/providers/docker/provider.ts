@@ -339,7 +339,10 @@ export class DockerProvider implements Provider {
       if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0) await this.pull(host, image);
       // A recreate-mode release holds the published port; blue-green takes it over from here.
       for (const c of await this.list(host, target)) {
-        if (c.running && c.inspected.Config.Labels && (await this.publishes(host, c.id, target.publish))) await host.docker(['stop', '-t', '10', c.id]);
+        if (c.running && (await this.publishes(host, c.id, target.publish))) {
+          this.context.warn(`${host.name}: ${c.name} (recreate) holds port ${target.publish}; stopping it for the proxy (a short interruption)`);
+          await host.docker(['stop', '-t', '10', c.id]);
+        }
       }
       const labels = { ...targetLabels(target, 'proxy'), [LABEL.publish]: String(target.publish) };
       await host.docker(['create', '--name', name, '--network', network, '--publish', `${target.publish}:${PROXY_PORT}`, '--restart', 'unless-stopped', ...labelArgs(labels), image, ...proxyCommand()]);
