@@ -202,6 +202,15 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(third.stdout).toMatch(/pruned deploy-test-app:v1 \(previous\) \(keep 0\)/);
   });
 
+  test('the default host, the local Docker socket, needs no ssh at all', async () => {
+    const run = await deploy({ image: images.v2, environment: 'local', hosts: 'unix:///var/run/docker.sock', 'ssh-key': '', 'ssh-known-hosts': '', publish: String(PUBLISH + 2), 'github-token': '' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.state['provider-state']).toBe('');
+    expect(await fetchText(`http://127.0.0.1:${PUBLISH + 2}/`)).toEqual({ status: 200, body: 'v2' });
+    expect(run.summary).toContain('| Hosts | 1 |');
+    expect(run.summary).toContain('unix:///var/run/docker.sock');
+  });
+
   test('a wrong host key is refused: nothing runs on the host', async () => {
     const run = await deploy({ image: images.v2, 'ssh-known-hosts': sshd.wrongKnownHosts, 'github-token': '' });
     expect(run.code).toBe(1);
