@@ -107,7 +107,7 @@ export interface Provider {
    * a string saved in the step state. Called at the end of main.
    */
   postState(): string;
-  /** Release everything this run held (connections, locks) in the main step. */
+  /** End of the main step (the action calls it in a finally): close connections, release anything still held. */
   close(): Promise<void>;
 }
 

@@ -1,19 +1,28 @@
 import * as core from '@actions/core';
-import { runContext } from '../../../shared/context.js';
+import { runContext, type RunContext } from '../../../shared/context.js';
 import { UserError } from '../../../shared/errors.js';
 import { DeploymentRecord } from '../../../shared/github/record.js';
 import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
+import type { Provider } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
 import { table, writeSummary } from '../../../shared/summary.js';
-import { readConfig } from './config.js';
+import { readConfig, type Config } from './config.js';
 
 async function main(): Promise<void> {
   const { config, settings, module } = readConfig();
   const ctx = runContext();
-  const service = config.service || ctx.repo;
-  const target = { service, environment: config.environment };
   const provider = module.create(settings, providerContext(ctx.runnerTemp));
   saveProviderState(module, provider);
+  try {
+    await rollBack(config, provider, ctx);
+  } finally {
+    await provider.close();
+  }
+}
+
+async function rollBack(config: Config, provider: Provider, ctx: RunContext): Promise<void> {
+  const service = config.service || ctx.repo;
+  const target = { service, environment: config.environment };
 
   const record = config['github-token']
     ? new DeploymentRecord({
@@ -31,7 +40,7 @@ async function main(): Promise<void> {
   let to = config.to;
   if (!to && !provider.keepsHistory) {
     // The provider keeps no history: the last good release is the one GitHub recorded.
-    if (!record) throw new UserError(`The ${module.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${config.environment}.`);
+    if (!record) throw new UserError(`The ${provider.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${config.environment}.`);
     const current = await provider.current(target);
     const last = await record.client.lastSuccessful(config.environment, current?.image);
     if (!last?.payload.image) throw new UserError(`No earlier successful GitHub Deployment of ${config.environment} to roll back to; nothing was changed.`);
@@ -54,7 +63,7 @@ async function main(): Promise<void> {
     const description = `Rollback to ${result.to.version}${config.reason ? `: ${config.reason}` : ''}`;
     const deployment = await record.start(
       result.to.commit || ctx.sha,
-      { image: result.to.image, provider: module.name, version: result.to.version, service, rollback: true, from: result.from?.version ?? null },
+      { image: result.to.image, provider: provider.name, version: result.to.version, service, rollback: true, from: result.from?.version ?? null },
       description,
     );
     core.setOutput('deployment-id', String(deployment.id));

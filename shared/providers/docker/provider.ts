@@ -71,9 +71,14 @@ export class DockerProvider implements Provider {
   }
 
   async close(): Promise<void> {
+    await this.release();
+    await this.ssh?.close();
+  }
+
+  /** End of a deploy or rollback: drop our locks (by id: never another run's) and registry logins. */
+  private async release(): Promise<void> {
     for (const lock of this.locks.splice(0)) await lock.host.docker(['rm', '-f', lock.id], { allowFailure: true });
     for (const login of this.logins.splice(0)) await login.host.docker(['logout', login.registry], { allowFailure: true });
-    await this.ssh?.close();
   }
 
   async current(target: Target): Promise<Release | undefined> {
@@ -125,7 +130,7 @@ export class DockerProvider implements Provider {
       }
       return { current: release, previous: previous && { ...previous, status: 'previous' }, targets: this.hosts.length, details };
     } finally {
-      await this.close();
+      await this.release();
     }
   }
 
@@ -494,7 +499,7 @@ export class DockerProvider implements Provider {
         details,
       };
     } finally {
-      await this.close();
+      await this.release();
     }
   }
 
