@@ -30,7 +30,7 @@ function chart(status: MetricStatus): string | undefined {
       'xychart-beta',
       `  title "${check.name}: value, and the threshold ${describeCondition(check)}"`,
       `  x-axis "elapsed" [${labels}]`,
-      `  line [${points.map((m) => m.value).join(', ')}]`,
+      `  line [${points.map((m) => formatValue(m.value!)).join(', ')}]`,
       `  line [${points.map(() => check.threshold).join(', ')}]`,
     ].join('\n'),
     'mermaid',

@@ -152,7 +152,7 @@ export function watchMetrics(options: MetricsOptions, gate: GateClock): MetricsW
 
   gate.log(
     `Measuring ${statuses.length} metric${statuses.length === 1 ? '' : 's'} from ${options.prometheus.url} every ${formatDuration(options.intervalMs)} ` +
-      `(${gate.successThreshold} consecutive passes each; ${options.failureLimit} failed measurement${options.failureLimit === 1 ? '' : 's'} fail the gate):`,
+      `(${gate.successThreshold} consecutive passes each; ${options.failureLimit === 1 ? '1 failed measurement fails' : `${options.failureLimit} failed measurements fail`} the gate):`,
   );
   for (const { check } of statuses) gate.log(`  ${check.name}: ${check.query} ${describeCondition(check)}`);
   const running = loop();
