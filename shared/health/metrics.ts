@@ -86,8 +86,13 @@ export function watchMetrics(options: MetricsOptions, gate: GateClock): MetricsW
       if (!(error instanceof PrometheusError)) throw error;
       // Cut short by the gate itself (probes failed, or the deadline): nothing was learned about the metric.
       if (error.kind === 'aborted' || Date.now() >= gate.deadline) return undefined;
-      if (error.permanent) return `metric ${check.name}: ${error.message} (query: ${check.query})`;
       measurement = { atMs, kind: 'error', detail: error.message, errorKind: error.kind };
+      if (error.permanent) {
+        status.measurements.push(measurement);
+        status.errors++;
+        gate.log(`metric ${check.name}: QUERY ERROR ${error.message} (retrying cannot help)`);
+        return `metric ${check.name}: ${error.message} (query: ${check.query})`;
+      }
     }
     status.measurements.push(measurement);
     const counted = measurement.kind === 'no-data' && options.inconclusive === 'pass' ? 'pass' : measurement.kind;

@@ -206,6 +206,8 @@ describe('health-gate metric checks against a real Prometheus', () => {
     const run = await gate({ metrics: 'broken: sum(rate(http_requests_total[5s]) < 1', deadline: '20s' });
     expect(run.code).toBe(1);
     expect(run.errors.join('\n')).toMatch(/metric broken: Prometheus rejected the query: invalid parameter "query": 1:\d+: parse error: unclosed left parenthesis \(query: sum\(rate\(http_requests_total\[5s\]\)\)?/);
+    expect(run.summary).toMatch(/\| broken \| `< 1` \| ❌ query rejected \|/);
+    expect(run.summary).toContain('Last query error: broken: Prometheus rejected the query');
     expect(Date.now() - t0).toBeLessThan(3000);
   });
 
