@@ -2,12 +2,23 @@ import { formatDuration } from '../duration.js';
 import { fence, table } from '../summary.js';
 import { describeCondition, formatValue } from './metric-checks.js';
 import type { Measurement, MetricsOptions, MetricsResult, MetricStatus } from './metrics.js';
+import type { QueryErrorKind } from './prometheus.js';
 
 const ROWS = 30;
+const ERROR_WORDS: Record<QueryErrorKind, string> = {
+  'bad-query': 'query rejected',
+  query: 'query error',
+  timeout: 'timeout',
+  unreachable: 'unreachable',
+  rejected: 'rejected',
+  aborted: 'aborted',
+};
 const POINTS = 60;
 
 function verdict(status: MetricStatus, failureLimit: number): string {
   if (status.failures >= failureLimit) return '❌ failed';
+  const last = status.measurements.at(-1);
+  if (last?.errorKind === 'bad-query' || last?.errorKind === 'rejected') return '❌ query rejected';
   return status.satisfied ? '✅ met' : '⏳ not met';
 }
 
@@ -16,7 +27,7 @@ function mark(m: Measurement | undefined): string {
   if (m.kind === 'pass') return `${formatValue(m.value!)} ✅`;
   if (m.kind === 'fail') return `${formatValue(m.value!)} ❌`;
   if (m.kind === 'no-data') return '∅ no data';
-  return `⚠️ ${m.errorKind === 'timeout' ? 'timeout' : m.errorKind === 'unreachable' ? 'unreachable' : 'query error'}`;
+  return `⚠️ ${ERROR_WORDS[m.errorKind ?? 'query']}`;
 }
 
 /** One line chart per metric with its threshold, where there are values to draw. */
@@ -30,7 +41,7 @@ function chart(status: MetricStatus): string | undefined {
       'xychart-beta',
       `  title "${check.name}: value, and the threshold ${describeCondition(check)}"`,
       `  x-axis "elapsed" [${labels}]`,
-      `  line [${points.map((m) => m.value).join(', ')}]`,
+      `  line [${points.map((m) => formatValue(m.value!)).join(', ')}]`,
       `  line [${points.map(() => check.threshold).join(', ')}]`,
     ].join('\n'),
     'mermaid',

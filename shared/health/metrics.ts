@@ -86,8 +86,13 @@ export function watchMetrics(options: MetricsOptions, gate: GateClock): MetricsW
       if (!(error instanceof PrometheusError)) throw error;
       // Cut short by the gate itself (probes failed, or the deadline): nothing was learned about the metric.
       if (error.kind === 'aborted' || Date.now() >= gate.deadline) return undefined;
-      if (error.permanent) return `metric ${check.name}: ${error.message} (query: ${check.query})`;
       measurement = { atMs, kind: 'error', detail: error.message, errorKind: error.kind };
+      if (error.permanent) {
+        status.measurements.push(measurement);
+        status.errors++;
+        gate.log(`metric ${check.name}: QUERY ERROR ${error.message} (retrying cannot help)`);
+        return `metric ${check.name}: ${error.message} (query: ${check.query})`;
+      }
     }
     status.measurements.push(measurement);
     const counted = measurement.kind === 'no-data' && options.inconclusive === 'pass' ? 'pass' : measurement.kind;
@@ -152,7 +157,7 @@ export function watchMetrics(options: MetricsOptions, gate: GateClock): MetricsW
 
   gate.log(
     `Measuring ${statuses.length} metric${statuses.length === 1 ? '' : 's'} from ${options.prometheus.url} every ${formatDuration(options.intervalMs)} ` +
-      `(${gate.successThreshold} consecutive passes each; ${options.failureLimit} failed measurement${options.failureLimit === 1 ? '' : 's'} fail the gate):`,
+      `(${gate.successThreshold} consecutive passes each; ${options.failureLimit === 1 ? '1 failed measurement fails' : `${options.failureLimit} failed measurements fail`} the gate):`,
   );
   for (const { check } of statuses) gate.log(`  ${check.name}: ${check.query} ${describeCondition(check)}`);
   const running = loop();

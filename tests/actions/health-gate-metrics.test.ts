@@ -152,12 +152,17 @@ describe('health-gate metric checks against a real Prometheus', () => {
     phases.get('v-degrading')!.errorRatio = 0;
     const t0 = Date.now();
     setTimeout(() => (phases.get('v-degrading')!.errorRatio = 0.2), 1500);
-    const run = await gate({ metrics: ERROR_RATE, version: 'v-degrading', 'success-threshold': '100', 'metrics-failure-limit': '2', deadline: '30s' });
+    const run = await gate({ metrics: `${ERROR_RATE}\n${P95}`, version: 'v-degrading', 'success-threshold': '100', 'metrics-failure-limit': '2', deadline: '30s' });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/metric error-rate: 0 < 0.02 ok \| passes 1\/100/);
     expect(run.stdout).toMatch(/failures 1\/2/);
     expect(run.errors.join('\n')).toMatch(/metric error-rate failed 2 measurements \(metrics-failure-limit 2\): [\d.]+, expected < 0\.02/);
     expect(Date.now() - t0).toBeLessThan(10_000);
+    // The other metric kept passing and is not blamed.
+    expect(run.summary).toMatch(/\| error-rate \| `< 0.02` \| ❌ failed \| [\d.]+ \| \d+ \| 2\/2 \| 0 \| 0 \|/);
+    expect(run.summary).toMatch(/\| p95-latency \| `< 0.3` \| ⏳ not met \| 0\.0475 \| \d+ \| 0\/2 \| 0 \| 0 \|/);
+    expect(run.summary).toMatch(/\| [\d.]+m?s \| 0 ✅ \| 0\.0475 ✅ \|/);
+    expect(run.summary).toMatch(/\| [\d.]+m?s \| 0\.0\d+ ❌ \| 0\.0475 ✅ \|/);
   });
 
   it('an empty result never passes with metrics-inconclusive fail, and passes with pass', async () => {
@@ -201,6 +206,8 @@ describe('health-gate metric checks against a real Prometheus', () => {
     const run = await gate({ metrics: 'broken: sum(rate(http_requests_total[5s]) < 1', deadline: '20s' });
     expect(run.code).toBe(1);
     expect(run.errors.join('\n')).toMatch(/metric broken: Prometheus rejected the query: invalid parameter "query": 1:\d+: parse error: unclosed left parenthesis \(query: sum\(rate\(http_requests_total\[5s\]\)\)?/);
+    expect(run.summary).toMatch(/\| broken \| `< 1` \| ❌ query rejected \|/);
+    expect(run.summary).toContain('Last query error: broken: Prometheus rejected the query');
     expect(Date.now() - t0).toBeLessThan(3000);
   });
 
