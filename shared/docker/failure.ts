@@ -13,8 +13,11 @@ export function failingStep(output: string): string | undefined {
   return undefined;
 }
 
-/** Docker's deprecation banner for the legacy builder says nothing about this build. */
-const noise = (output: string) => output.replace(/DEPRECATED: The legacy builder[\s\S]*?docs\.docker\.com\/go\/buildx\/?\s*/g, '');
+/** Colour codes, and Docker's deprecation banner for the legacy builder, say nothing about this build. */
+const noise = (output: string) =>
+  output
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .replace(/DEPRECATED: The legacy builder[\s\S]*?(docs\.docker\.com\/go\/buildx\/?|DOCKER_BUILDKIT=0\s+environment-variable\.)\s*/g, '');
 
 export function buildFailureMessage(output: string, code: number): string {
   const cleaned = noise(output);
