@@ -3,7 +3,7 @@
  * builder: there is no buildx here) and a real registry with htpasswd auth.
  * Results are checked through the registry's HTTP API.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,8 @@ const EVENT_REPOSITORY = {
 
 await ensureDocker();
 const hasDocker = dockerAvailable();
+/** No buildx on these machines (classic builder); a machine with it takes the buildx path. */
+const BUILDER = spawnSync('docker', ['buildx', 'version'], { stdio: 'ignore' }).status === 0 ? 'buildx' : 'classic';
 
 describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth)', () => {
   let registry: TestRegistry;
@@ -94,7 +96,7 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     expect(JSON.parse(run.outputs.labels!)).toEqual(labels);
 
     const metadata = JSON.parse(run.outputs.metadata!);
-    expect(metadata).toMatchObject({ image, digest: run.outputs.digest, imageRef: run.outputs['image-ref'], pushed: true, builder: 'classic' });
+    expect(metadata).toMatchObject({ image, digest: run.outputs.digest, imageRef: run.outputs['image-ref'], pushed: true, builder: BUILDER });
     expect(metadata.size).toBeGreaterThan(500_000); // busybox is ~1–2 MB
 
     expect(run.summary).toContain(run.outputs.digest);
@@ -155,6 +157,18 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     expect(await registry.tags(path)).toEqual([]);
     expect(run.state.registry).toBeUndefined();
     expect(run.summary).toContain('no (push: false)');
+  });
+
+  it('build-args and target reach the build; a secret-looking build arg is warned about', async () => {
+    const ws = busyboxContext({
+      dockerfile: 'FROM scratch AS app\nCOPY busybox /bin/busybox\nARG VERSION\nLABEL app.version=$VERSION\nFROM app AS debug\nLABEL stage=debug\n',
+    });
+    const { run } = await build('args', { workspace: ws, inputs: { push: 'false', 'tag-rules': 'sha', 'build-args': 'VERSION=1.2.3\nAPI_TOKEN=not-really', target: 'app' } });
+    expect(run.errors).toEqual([]);
+    const labels = JSON.parse(execFileSync('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', run.outputs.imageid!], { encoding: 'utf8' }));
+    expect(labels['app.version']).toBe('1.2.3');
+    expect(labels.stage).toBeUndefined();
+    expect(run.warnings.join('\n')).toContain('Build arg API_TOKEN looks like a secret');
   });
 
   it('wrong password: login refused for the registry, not retried, password never printed', async () => {
@@ -239,10 +253,10 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     const { run } = await build('broken', { workspace: ws });
     expect(run.code).toBe(1);
     const error = run.errors.join('\n');
-    // The classic builder appends one LABEL step per label, hence Step 3 of more than 3.
-    expect(error).toMatch(/^Build failed at Step 3\/\d+ : RUN \["\/bin\/busybox","sh","-c","echo compiling; echo boom: missing module >&2; exit 3"\]/);
+    // The classic builder appends one LABEL step per label, hence Step 3 of more than 3; BuildKit says [3/3].
+    expect(error).toMatch(/^Build failed at (Step 3\/\d+ : |\[3\/3\] )RUN \["\/bin\/busybox","sh","-c","echo compiling; echo boom: missing module >&2; exit 3"\]/);
     expect(error).toContain('boom: missing module');
-    expect(error).toContain('returned a non-zero code: 3');
+    expect(error).toMatch(/returned a non-zero code: 3|exit code: 3/);
     expect(error).not.toContain('DEPRECATED');
     expect(error).not.toContain('\x1b[');
   });
