@@ -184,12 +184,20 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     expect(await registry.tags(path)).toEqual([]);
   });
 
-  it('transient login failure (registry answers 503 at first) is retried with backoff, then pushes', async () => {
-    // A pass-through proxy in front of the registry whose /v2/ answers 503 twice (the engine probes /v2/ twice per login).
+  it('transient login and push failures (registry answers 503 at first) are retried with backoff, then push', async () => {
+    // A pass-through proxy in front of the registry whose /v2/ answers 503 twice (the engine probes /v2/ twice per
+    // login), and whose first manifest upload answers 503.
     let failures = 2;
+    let manifestFailures = 1;
     const proxy: Server = createServer((req, res) => {
       if (req.url === '/v2/' && failures > 0) {
         failures--;
+        res.writeHead(503).end('unavailable');
+        return;
+      }
+      if (req.method === 'PUT' && req.url?.includes('/manifests/') && manifestFailures > 0) {
+        manifestFailures--;
+        req.resume();
         res.writeHead(503).end('unavailable');
         return;
       }
@@ -213,6 +221,8 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
       expect(run.stdout).toMatch(/Login to 127\.0\.0\.1:5056 failed \(attempt 1\/3, retrying in/);
       expect(run.stdout).toContain('after 2 attempts');
       expect(failures).toBe(0);
+      expect(run.stdout).toMatch(/Push of 127\.0\.0\.1:5056\/acme\/flaky:sha-0123456 failed \(attempt 1\/3, retrying in .*503/);
+      expect(manifestFailures).toBe(0);
       expect(await registry.digest('acme/flaky', 'sha-0123456')).toBe(run.outputs.digest);
     } finally {
       await new Promise((done) => proxy.close(done));
@@ -261,7 +271,11 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     expect(error).not.toContain('\x1b[');
   });
 
-  it('docker daemon down, and platforms without buildx, are clear errors', async () => {
+  it('docker not installed, daemon down, and platforms without buildx are clear errors', async () => {
+    const missing = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/x` }, env: { PATH: '/nonexistent' } });
+    expect(missing.code).toBe(1);
+    expect(missing.errors[0]).toBe('docker is not installed or not on PATH');
+
     const down = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/x` }, env: { DOCKER_HOST: 'unix:///tmp/no-such-docker.sock' } });
     expect(down.code).toBe(1);
     expect(down.errors[0]).toContain('The Docker daemon is not reachable');
