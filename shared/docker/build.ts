@@ -57,6 +57,11 @@ async function buildWithBuildx(spec: BuildSpec, options: BuildOptions): Promise<
   const dir = mkdtempSync(join(options.tempDir, 'buildx-'));
   const files = { metadataFile: join(dir, 'metadata.json'), iidFile: join(dir, 'iid') };
   const warnings: string[] = [];
+  if (!spec.push && spec.platforms.length > 1) {
+    const warning = `A multi-platform image (${spec.platforms.join(',')}) cannot be loaded into the local image store: with push: false it stays in the build cache only`;
+    core.warning(warning);
+    warnings.push(warning);
+  }
   const started = performance.now();
   let run = await grouped(`docker buildx build (${spec.tags.length} tag(s)${spec.push ? ', push' : ''})`, buildxArgs(spec, files), { cwd: options.cwd, timeoutMs: options.timeoutMs });
   if (run.code !== 0 && spec.cache !== 'none' && isCacheExportFailure(run.stdout + run.stderr)) {
