@@ -12,6 +12,8 @@ export interface ExecOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Resolve with a non-zero exit instead of throwing. */
   allowFailure?: boolean;
+  /** Stop the child (SIGTERM) when aborted, e.g. when a sibling stage fails fast. */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -48,6 +50,9 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
             child.kill('SIGTERM');
             setTimeout(() => child.kill('SIGKILL'), 5000).unref();
           }, options.timeoutMs);
+    const abort = () => child.kill('SIGTERM');
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted) abort();
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       options.onOutput?.(chunk, 'stdout');
@@ -64,6 +69,7 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       const result = { code: code ?? (signal ? 128 : 1), stdout, stderr, ms: performance.now() - started, timedOut };
       if (timedOut) return reject(new UserError(`${file} timed out after ${formatDuration(options.timeoutMs!)}\n${tail(stdout + stderr)}`));
       if (result.code !== 0 && !options.allowFailure)
