@@ -18,6 +18,8 @@ export interface ExecOptions {
    * instead of holding its output open.
    */
   killGroup?: boolean;
+  /** Stop the child (SIGTERM) when aborted, e.g. when a sibling stage fails fast. */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -62,6 +64,9 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
             kill('SIGTERM');
             setTimeout(() => kill('SIGKILL'), 5000).unref();
           }, options.timeoutMs);
+    const abort = () => kill('SIGTERM');
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted) abort();
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       options.onOutput?.(chunk, 'stdout');
@@ -78,6 +83,7 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       const result = { code: code ?? (signal ? 128 : 1), stdout, stderr, ms: performance.now() - started, timedOut };
       if (timedOut) return reject(new UserError(`${file} timed out after ${formatDuration(options.timeoutMs!)}\n${tail(stdout + stderr)}`));
       if (result.code !== 0 && !options.allowFailure)

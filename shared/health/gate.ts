@@ -1,6 +1,7 @@
 import { formatDuration } from '../duration.js';
 import { sleep } from '../retry.js';
 import { percentile } from '../stats.js';
+import { watchMetrics, type MetricsOptions, type MetricsResult } from './metrics.js';
 import { probe, type ProbeResult, type ProbeRules } from './probe.js';
 
 export interface GateOptions extends ProbeRules {
@@ -10,6 +11,8 @@ export interface GateOptions extends ProbeRules {
   maxFailures: number;
   /** One line per probe. */
   log: (line: string) => void;
+  /** Prometheus metric checks, measured alongside the probes under the same deadline. */
+  metrics?: MetricsOptions;
 }
 
 export interface GateResult {
@@ -24,6 +27,7 @@ export interface GateResult {
   /** Why the gate failed, when it did. */
   reason?: string;
   probes: ProbeResult[];
+  metrics?: MetricsResult;
 }
 
 /**
@@ -40,9 +44,12 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   let failures = 0;
   let everPassed = false;
   let reason: string | undefined;
+  const watch = options.metrics && watchMetrics(options.metrics, { started, deadline, successThreshold: options.successThreshold, log: options.log });
 
   while (true) {
-    const result = await probe(options, deadline);
+    const result = await probe(options, deadline, watch?.failed);
+    // A metric failed the gate: this probe was cut short and proves nothing.
+    if (watch?.failed.aborted) break;
     probes.push(result);
     const elapsed = Date.now() - started;
     if (result.ok) {
@@ -65,13 +72,16 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     }
     const now = Date.now();
     if (now >= deadline || now + options.intervalMs >= deadline) {
-      const last = probes.findLast((p) => !p.ok)?.failure;
+      const last = lastFailure(probes);
       reason = `not healthy within ${formatDuration(options.deadlineMs)} (${passes}/${options.successThreshold} consecutive passes)${last ? `; last failure: ${last}` : ''}`;
       // Wait out the deadline only when there is nothing more to learn; a probe could not fit before it.
       break;
     }
-    await sleep(options.intervalMs);
+    await sleep(options.intervalMs, watch?.failed);
+    if (watch?.failed.aborted) break;
   }
+  const metrics = await watch?.finish(reason === undefined);
+  if (metrics?.reason) reason = reason ? `${reason}; ${metrics.reason}` : metrics.reason;
 
   const latencies = probes.filter((p) => p.status !== undefined).map((p) => p.ms);
   return {
@@ -82,8 +92,14 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     lastStatus: probes.findLast((p) => p.status !== undefined)?.status,
-    lastFailure: probes.findLast((p) => !p.ok)?.failure,
+    lastFailure: lastFailure(probes),
     reason,
     probes,
+    metrics,
   };
+}
+
+/** The most telling failure: one the endpoint caused, rather than the deadline cutting a probe short. */
+function lastFailure(probes: ProbeResult[]): string | undefined {
+  return (probes.findLast((p) => !p.ok && !p.cutByDeadline) ?? probes.findLast((p) => !p.ok))?.failure;
 }

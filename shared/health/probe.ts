@@ -21,13 +21,15 @@ export interface ProbeResult {
   ms: number;
   /** Why the probe failed, in words a person acts on. */
   failure?: string;
+  /** The overall deadline, not the endpoint, ended this probe. */
+  cutByDeadline?: boolean;
 }
 
 /**
  * One request, judged by every rule. The first broken rule, in the order a
  * person would check them (answer, status, latency, body, JSON), is the reason.
  */
-export async function probe(rules: ProbeRules, deadline?: number): Promise<ProbeResult> {
+export async function probe(rules: ProbeRules, deadline?: number, signal?: AbortSignal): Promise<ProbeResult> {
   let response;
   try {
     response = await request({
@@ -37,10 +39,11 @@ export async function probe(rules: ProbeRules, deadline?: number): Promise<Probe
       timeoutMs: rules.timeoutMs,
       retries: 0,
       deadline,
+      signal,
     });
   } catch (error) {
     const e = error as HttpError;
-    return { ok: false, ms: e.ms ?? 0, failure: e.message };
+    return { ok: false, ms: e.ms ?? 0, failure: e.message, cutByDeadline: e.kind === 'deadline' };
   }
   const { status, ms, body } = response;
   const fail = (failure: string): ProbeResult => ({ ok: false, status, ms, failure });

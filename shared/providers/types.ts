@@ -68,7 +68,7 @@ export interface DeployResult {
 export interface RollbackRequest extends Target {
   /** Version or image to return to; undefined: the previous good release the provider kept. */
   to?: string;
-  /** Why, recorded with the failed release. */
+  /** Why (the action records it on the GitHub Deployment and in the summary; a provider may log it). */
   reason?: string;
   publish: number;
   healthPath: string;
@@ -111,7 +111,7 @@ export interface Provider {
    * a string saved in the step state. Called at the end of main.
    */
   postState(): string;
-  /** Release everything this run held (connections, locks) in the main step. */
+  /** End of the main step (the action calls it in a finally): close connections, release anything still held. */
   close(): Promise<void>;
 }
 

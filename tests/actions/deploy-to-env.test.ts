@@ -2,12 +2,14 @@
  * deploy-to-env through its bundle, over a real sshd to the local Docker
  * engine, with images built FROM scratch and a GitHub REST test double.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { containersOf, docker, fetchText, inspectContainer, removeService } from '../fixtures/docker-env.js';
 import { appImage, brokenAppImage, proxyImage } from '../fixtures/images.js';
 import { hitInLoop } from '../fixtures/load.js';
+import { startRegistry } from '../fixtures/registry.js';
 import { startSshd, type Sshd } from '../fixtures/sshd.js';
 import { dockerAvailable, ensureDocker } from '../harness/infra.js';
 import { runAction, visibleText, type ActionRun } from '../harness/runner.js';
@@ -193,6 +195,48 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(inspectContainer(`${SERVICE}-qa-proxy`)).toBeUndefined();
     expect(inspectContainer(`${SERVICE}-qa-blue`)!.State.Running).toBe(false);
     expect(inspectContainer(`${SERVICE}-qa-green`)!.State.Running).toBe(true);
+
+    // keep: 0 still keeps the release a rollback would return to (v2), and only that one.
+    const third = await deploy({ ...inputs, image: images.v1, keep: '0' });
+    expect(third.code, third.stdout).toBe(0);
+    const apps = containersOf(SERVICE).filter((c) => c.role === 'app' && c.name.startsWith(`${SERVICE}-qa-`));
+    expect(apps.map((c) => `${c.version} ${c.running ? 'live' : 'stopped'}`).sort()).toEqual([`${images.v1} live`, `${images.v2} stopped`]);
+    expect(third.stdout).toMatch(/pruned deploy-test-app:v1 \(previous\) \(keep 0\)/);
+  });
+
+  test('the default host, the local Docker socket, needs no ssh at all', async () => {
+    const run = await deploy({ image: images.v2, environment: 'local', hosts: 'unix:///var/run/docker.sock', 'ssh-key': '', 'ssh-known-hosts': '', publish: String(PUBLISH + 2), 'github-token': '' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.state['provider-state']).toBe('');
+    expect(await fetchText(`http://127.0.0.1:${PUBLISH + 2}/`)).toEqual({ status: 200, body: 'v2' });
+    expect(run.summary).toContain('| Hosts | 1 |');
+    expect(run.summary).toContain('unix:///var/run/docker.sock');
+  });
+
+  test('a private image: the host logs in with registry-username/password (masked), pulls, records the digest as the version, and logs out', async () => {
+    const registry = await startRegistry(5461);
+    try {
+      const repo = `${registry.host}/dte2e/app`;
+      execFileSync('docker', ['login', registry.host, '--username', registry.user, '--password-stdin'], { input: registry.password, stdio: ['pipe', 'ignore', 'ignore'] });
+      docker('tag', images.v2, `${repo}:v2`);
+      docker('push', '--quiet', `${repo}:v2`);
+      docker('logout', registry.host);
+      const digest = JSON.parse(docker('image', 'inspect', '--format', '{{json .RepoDigests}}', images.v2)).find((d: string) => d.startsWith(`${repo}@`)) as string;
+      for (const ref of [`${repo}:v2`, digest]) spawnSync('docker', ['rmi', ref]);
+      expect(spawnSync('docker', ['image', 'inspect', `${repo}:v2`]).status).not.toBe(0);
+
+      const run = await deploy({ image: `${repo}:v2`, environment: 'private', publish: String(PUBLISH + 3), 'registry-username': registry.user, 'registry-password': registry.password, 'github-token': '' });
+      expect(run.code, run.stdout).toBe(0);
+      expect(run.outputs.version).toBe(digest);
+      expect(run.outputs.version).toMatch(/@sha256:[0-9a-f]{64}$/);
+      expect(await fetchText(`http://127.0.0.1:${PUBLISH + 3}/`)).toEqual({ status: 200, body: 'v2' });
+      expect(run.masks).toContain(registry.password);
+      expect(visibleText(run)).not.toContain(registry.password);
+      const config = existsSync('/root/.docker/config.json') ? readFileSync('/root/.docker/config.json', 'utf8') : '{}';
+      expect(JSON.parse(config).auths?.[registry.host]).toBeUndefined();
+    } finally {
+      await registry.stop();
+    }
   });
 
   test('a wrong host key is refused: nothing runs on the host', async () => {

@@ -108,6 +108,17 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
   });
 
+  test('an environment deployed with recreate rolls back by stopping the bad release and starting the previous one', async () => {
+    const qa = { environment: 'qa', strategy: 'recreate', publish: String(PUBLISH + 1), 'github-token': '' };
+    for (const image of [v1, v2]) expect((await runAction('deploy-to-env', options({ ...qa, image }))).code).toBe(0);
+    const { strategy: _s, ...inputs } = qa;
+    const run = await rollback(inputs);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs).toMatchObject({ 'rolled-back-from': v2, 'rolled-back-to': v1 });
+    expect(await fetchText(`http://127.0.0.1:${PUBLISH + 1}/`)).toEqual({ status: 200, body: 'v1' });
+    expect(inspectContainer(`${SERVICE}-qa-proxy`)).toBeUndefined();
+  });
+
   test('an environment with no releases: a clear error naming it', async () => {
     const run = await rollback({ environment: 'empty-env', 'github-token': '' });
     expect(run.code).toBe(1);

@@ -10,7 +10,7 @@ export interface RecordedRequest {
   at: number;
 }
 
-export type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => void | Promise<void>;
+export type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => unknown;
 
 export interface TestServer {
   url: string;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { duration, integer, keyValueLines, oneOf, optionalHttpUrl, optionalText, requiredText } from '../../../shared/inputs.js';
 import { checkEnvKeys, environmentName, parseWithProvider, providerName, serviceName } from '../../../shared/providers/config.js';
 
-const common = z.object({
+export const common = z.object({
   environment: environmentName(),
   image: requiredText('an image reference such as registry.example.com/app@sha256:… or app:1.2.3').transform((s, ctx) => {
     if (/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(s) && !/\s/.test(s)) return s;

@@ -1,25 +1,33 @@
 import * as core from '@actions/core';
-import { runContext } from '../../../shared/context.js';
+import { runContext, type RunContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { errorMessage, UserError } from '../../../shared/errors.js';
 import { DeploymentRecord } from '../../../shared/github/record.js';
 import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
 import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
-import type { DeployResult } from '../../../shared/providers/types.js';
+import type { DeployResult, Provider } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
 import { table, writeSummary } from '../../../shared/summary.js';
-import { readConfig } from './config.js';
+import { readConfig, type Config } from './config.js';
 
 async function main(): Promise<void> {
   const { config, settings, module } = readConfig();
   const ctx = runContext();
-  const service = config.service || ctx.repo;
   if (!module.strategies.includes(config.strategy))
     throw new UserError(`Input "strategy": the ${module.name} provider supports ${module.strategies.map((s) => `"${s}"`).join(', ')}, not "${config.strategy}"`);
   const provider = module.create(settings, providerContext(ctx.runnerTemp));
   saveProviderState(module, provider);
+  try {
+    await deploy(config, provider, ctx);
+  } finally {
+    await provider.close();
+  }
+}
+
+async function deploy(config: Config, provider: Provider, ctx: RunContext): Promise<void> {
+  const service = config.service || ctx.repo;
   const started = Date.now();
-  core.info(`Deploying ${config.image} to ${config.environment} (${service}, ${module.name}, ${config.strategy})`);
+  core.info(`Deploying ${config.image} to ${config.environment} (${service}, ${provider.name}, ${config.strategy})`);
 
   const record = config['github-token']
     ? new DeploymentRecord({
@@ -36,7 +44,7 @@ async function main(): Promise<void> {
   // A provider without its own history learns what is live from GitHub, before this deploy is recorded.
   const live = record && !provider.keepsHistory ? await lastRecordedRelease(record.client, config.environment) : undefined;
   if (record) {
-    const deployment = await record.start(ctx.sha || ctx.ref, { image: config.image, provider: module.name, version: config.image, service }, `Deploy ${config.image}`);
+    const deployment = await record.start(ctx.sha || ctx.ref, { image: config.image, provider: provider.name, version: config.image, service }, `Deploy ${config.image}`);
     core.setOutput('deployment-id', String(deployment.id));
   }
 
@@ -80,7 +88,7 @@ async function main(): Promise<void> {
       ['Version', `\`${result.current.version}\``],
       ['Previous', result.previous ? `\`${result.previous.version}\` (kept for rollback)` : 'none (first release)'],
       ['Service', service],
-      ['Provider / strategy', `${module.name} / ${config.strategy}`],
+      ['Provider / strategy', `${provider.name} / ${config.strategy}`],
       ['Hosts', String(result.targets)],
       ['Environment URL', config['environment-url'] ?? '–'],
       ['GitHub Deployment', record?.deployment ? String(record.deployment.id) : '–'],

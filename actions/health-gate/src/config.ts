@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { parseAssertion, type JsonAssertion } from '../../../shared/assertions.js';
+import { metricInputs, refineMetricInputs } from '../../../shared/health/metric-inputs.js';
 import { duration, headerLines, httpUrl, integer, optionalDuration, optionalText, parseInputs, splitLines } from '../../../shared/inputs.js';
 import { parseStatusSet, type StatusSet } from '../../../shared/status.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-const schema = z.object({
+export const schema = z.object({
   url: httpUrl(),
   method: z.string().transform((s, ctx) => {
     const m = s.trim().toUpperCase() || 'GET';
@@ -39,10 +40,11 @@ const schema = z.object({
   deadline: duration({ min: 1 }),
   'success-threshold': integer({ min: 1, max: 1000 }),
   'max-failures': integer({ min: 1, max: 1000 }),
-});
+  ...metricInputs(),
+}).superRefine(refineMetricInputs());
 
 export type Config = z.output<typeof schema>;
 
 export function readConfig(): Config {
-  return parseInputs(schema);
+  return parseInputs(schema, { secrets: ['prometheus-headers'] });
 }

@@ -2,6 +2,8 @@ import * as core from '@actions/core';
 import { formatDuration } from '../../../shared/duration.js';
 import { UserError } from '../../../shared/errors.js';
 import { runGate } from '../../../shared/health/gate.js';
+import { metricsOptions, metricValues } from '../../../shared/health/metric-inputs.js';
+import { metricsOutput, metricsSummary } from '../../../shared/health/metrics-report.js';
 import { gateSummary } from '../../../shared/health/report.js';
 import { run } from '../../../shared/run.js';
 import { writeSummary } from '../../../shared/summary.js';
@@ -9,6 +11,7 @@ import { readConfig } from './config.js';
 
 async function main(): Promise<void> {
   const config = readConfig();
+  const metrics = metricsOptions(metricValues(config), { intervalMs: config.interval, timeoutMs: config.timeout });
   core.info(`Waiting for ${config.method} ${config.url} to be healthy (${config['success-threshold']} consecutive passes, deadline ${formatDuration(config.deadline)})`);
 
   const result = await runGate({
@@ -25,6 +28,7 @@ async function main(): Promise<void> {
     successThreshold: config['success-threshold'],
     maxFailures: config['max-failures'],
     log: core.info,
+    metrics,
   });
 
   core.setOutput('healthy', String(result.healthy));
@@ -32,7 +36,8 @@ async function main(): Promise<void> {
   core.setOutput('duration-ms', String(result.durationMs));
   core.setOutput('p95-ms', result.p95 === undefined ? '' : String(Math.round(result.p95)));
   core.setOutput('last-status', result.lastStatus === undefined ? '' : String(result.lastStatus));
-  await writeSummary('## Health gate', gateSummary(config.url, result));
+  if (result.metrics && metrics) core.setOutput('metrics', JSON.stringify(metricsOutput(result.metrics, metrics.failureLimit)));
+  await writeSummary('## Health gate', gateSummary(config.url, result), result.metrics && metrics && metricsSummary(result.metrics, metrics));
 
   if (!result.healthy) throw new UserError(`Health gate failed for ${config.url}: ${result.reason}`);
   core.info(`Healthy after ${result.attempts} attempts`);

@@ -1,21 +1,29 @@
 import * as core from '@actions/core';
-import { runContext } from '../../../shared/context.js';
+import { runContext, type RunContext } from '../../../shared/context.js';
 import { UserError } from '../../../shared/errors.js';
 import { DeploymentRecord } from '../../../shared/github/record.js';
 import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
-import type { Release } from '../../../shared/providers/types.js';
 import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
+import type { Provider, Release } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
 import { table, writeSummary } from '../../../shared/summary.js';
-import { readConfig } from './config.js';
+import { readConfig, type Config } from './config.js';
 
 async function main(): Promise<void> {
   const { config, settings, module } = readConfig();
   const ctx = runContext();
-  const service = config.service || ctx.repo;
-  const target = { service, environment: config.environment };
   const provider = module.create(settings, providerContext(ctx.runnerTemp));
   saveProviderState(module, provider);
+  try {
+    await rollBack(config, provider, ctx);
+  } finally {
+    await provider.close();
+  }
+}
+
+async function rollBack(config: Config, provider: Provider, ctx: RunContext): Promise<void> {
+  const service = config.service || ctx.repo;
+  const target = { service, environment: config.environment };
 
   const record = config['github-token']
     ? new DeploymentRecord({
@@ -34,7 +42,7 @@ async function main(): Promise<void> {
   let live: Release | undefined;
   if (!provider.keepsHistory) {
     // The provider keeps no history: GitHub's last successful deployment is what is live, the one before it what to return to.
-    if (!to && !record) throw new UserError(`The ${module.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${config.environment}.`);
+    if (!to && !record) throw new UserError(`The ${provider.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${config.environment}.`);
     live = (await provider.current(target)) ?? (record && (await lastRecordedRelease(record.client, config.environment)));
     if (!to && record) {
       const last = await record.client.lastSuccessful(config.environment, live?.image);
@@ -60,7 +68,7 @@ async function main(): Promise<void> {
     const description = `Rollback to ${result.to.version}${config.reason ? `: ${config.reason}` : ''}`;
     const deployment = await record.start(
       result.to.commit || ctx.sha,
-      { image: result.to.image, provider: module.name, version: result.to.version, service, rollback: true, from: result.from?.version ?? null },
+      { image: result.to.image, provider: provider.name, version: result.to.version, service, rollback: true, from: result.from?.version ?? null },
       description,
     );
     core.setOutput('deployment-id', String(deployment.id));

@@ -21,6 +21,8 @@ export interface ScriptRun {
   extraEnv?: Record<string, string>;
   cwd: string;
   timeoutMs: number;
+  /** The input that sets `timeoutMs`, named when the script runs out of time. Default `command-timeout`. */
+  timeoutInput?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function runScript(run: ScriptRun): Promise<{ ms: number }> {
   } catch (error) {
     if (error instanceof UserError && /timed out/.test(error.message)) {
       const lines = error.message.split('\n').slice(1).join('\n');
-      throw new UserError(`${run.input} timed out after ${formatDuration(run.timeoutMs)} (command-timeout) and was stopped${lines ? `; last lines:\n${lines}` : ''}`);
+      throw new UserError(`${run.input} timed out after ${formatDuration(run.timeoutMs)} (${run.timeoutInput ?? 'command-timeout'}) and was stopped${lines ? `; last lines:\n${lines}` : ''}`);
     }
     throw error;
   } finally {

@@ -71,9 +71,14 @@ export class DockerProvider implements Provider {
   }
 
   async close(): Promise<void> {
+    await this.release();
+    await this.ssh?.close();
+  }
+
+  /** End of a deploy or rollback: drop our locks (by id: never another run's) and registry logins. */
+  private async release(): Promise<void> {
     for (const lock of this.locks.splice(0)) await lock.host.docker(['rm', '-f', lock.id], { allowFailure: true });
     for (const login of this.logins.splice(0)) await login.host.docker(['logout', login.registry], { allowFailure: true });
-    await this.ssh?.close();
   }
 
   async current(target: Target): Promise<Release | undefined> {
@@ -125,7 +130,7 @@ export class DockerProvider implements Provider {
       }
       return { current: release, previous: previous && { ...previous, status: 'previous' }, targets: this.hosts.length, details };
     } finally {
-      await this.close();
+      await this.release();
     }
   }
 
@@ -339,7 +344,10 @@ export class DockerProvider implements Provider {
       if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0) await this.pull(host, image);
       // A recreate-mode release holds the published port; blue-green takes it over from here.
       for (const c of await this.list(host, target)) {
-        if (c.running && c.inspected.Config.Labels && (await this.publishes(host, c.id, target.publish))) await host.docker(['stop', '-t', '10', c.id]);
+        if (c.running && (await this.publishes(host, c.id, target.publish))) {
+          this.context.warn(`${host.name}: ${c.name} (recreate) holds port ${target.publish}; stopping it for the proxy (a short interruption)`);
+          await host.docker(['stop', '-t', '10', c.id]);
+        }
       }
       const labels = { ...targetLabels(target, 'proxy'), [LABEL.publish]: String(target.publish) };
       await host.docker(['create', '--name', name, '--network', network, '--publish', `${target.publish}:${PROXY_PORT}`, '--restart', 'unless-stopped', ...labelArgs(labels), image, ...proxyCommand()]);
@@ -491,7 +499,7 @@ export class DockerProvider implements Provider {
         details,
       };
     } finally {
-      await this.close();
+      await this.release();
     }
   }
 

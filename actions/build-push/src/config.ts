@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { InputError } from '../../../shared/errors.js';
+import { boolean, keyValueLines, list, oneOf, optionalText, parseInputs, splitLines, text } from '../../../shared/inputs.js';
+import { parseImageName, parseTagReference } from '../../../shared/docker/reference.js';
+import { CACHE_MODES } from '../../../shared/docker/spec.js';
+import { TAG_RULES, type TagRule } from '../../../shared/docker/tags.js';
+
+const schema = z.object({
+  image: z.string().transform((s, ctx) => {
+    const parsed = parseImageName(s);
+    if (parsed.ok) return parsed.value;
+    ctx.addIssue({ code: 'custom', message: parsed.reason });
+    return z.NEVER;
+  }),
+  context: z.string().transform((s) => s.trim() || '.'),
+  file: optionalText(),
+  'build-args': keyValueLines(),
+  target: optionalText(),
+  platforms: list({ commas: true }),
+  push: boolean(),
+  registry: optionalText(),
+  username: text(),
+  password: text(),
+  tags: z.string().transform((s) => splitLines(s)),
+  'tag-rules': z.string().transform((s, ctx): TagRule[] => {
+    const rules = splitLines(s, { commas: true }).map((r) => r.toLowerCase());
+    const unknown = rules.filter((r) => !(TAG_RULES as readonly string[]).includes(r));
+    if (!unknown.length) return rules as TagRule[];
+    ctx.addIssue({ code: 'custom', message: `a comma-separated list of ${TAG_RULES.join(', ')} (unknown: ${unknown.join(', ')})` });
+    return z.NEVER;
+  }),
+  labels: keyValueLines(),
+  cache: oneOf(CACHE_MODES),
+});
+
+export type Config = Omit<z.output<typeof schema>, 'tags'> & { tags: string[] };
+
+export function readConfig(): Config {
+  const config = parseInputs(schema, { secrets: ['password'] });
+  // Extra tags need the image to resolve bare tags against.
+  const tags: string[] = [];
+  const problems: string[] = [];
+  for (const line of config.tags) {
+    const ref = parseTagReference(line, config.image);
+    if (ref.ok) tags.push(ref.value);
+    else problems.push(`"tags": expected ${ref.reason}`);
+  }
+  if (problems.length) throw new InputError(problems);
+  return { ...config, tags };
+}

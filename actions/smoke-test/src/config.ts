@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { duration, headerLines, httpUrl, integer, optionalText, parseInputs, splitLines } from '../../../shared/inputs.js';
+import type { FlowSpec } from '../../../shared/smoke/checks.js';
+import { SHORTHAND_EXPECTED, parseShorthand } from '../../../shared/smoke/paths.js';
+
+export const schema = z.object({
+  'base-url': httpUrl(),
+  // YAML: indentation matters, so kept as given.
+  checks: z.string(),
+  'checks-file': optionalText(),
+  paths: z.string().transform((s, ctx): FlowSpec[] => {
+    const { flows, problems } = parseShorthand(splitLines(s));
+    for (const problem of problems) ctx.addIssue({ code: 'custom', message: `${SHORTHAND_EXPECTED}; ${problem} is not` });
+    return flows;
+  }),
+  headers: headerLines(),
+  concurrency: integer({ min: 1, max: 100 }),
+  timeout: duration({ min: 1 }),
+  retries: integer({ min: 0, max: 10 }),
+  'junit-report': optionalText(),
+});
+
+export type Config = z.output<typeof schema>;
+
+export function readConfig(): Config {
+  return parseInputs(schema);
+}

@@ -1,0 +1,141 @@
+// npm run demo: the suite's main job, end to end, on this machine (Node only,
+// no Docker, no network). A sample app is deployed three times by the real
+// dist/deploy bundle, run as the GitHub runner runs it, with the command
+// provider starting local processes:
+//   1. v1, the first release
+//   2. v2, healthy: smoke test and health gate pass
+//   3. v3, broken: the health gate fails, v2 is rolled back and verified
+// Slack messages go to a local Slack-compatible endpoint that prints them;
+// GitHub Deployments to a local stand-in of its REST API.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root } from './lib.mjs';
+import { runAction } from './demo/runner.mjs';
+import { startGitHub, startRouter, startSlack } from './demo/services.mjs';
+import { markdownToText, textTable } from './demo/text.mjs';
+
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code) => (text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+const dim = paint('2');
+const bold = paint('1');
+const cyan = paint('36');
+const magenta = paint('35');
+
+const bundle = join(root, 'dist/deploy/index.js');
+if (!existsSync(bundle)) {
+  console.error('dist/deploy/index.js is missing: run `npm ci` in a clone of the repository (dist/ is committed), or `npm run bundle`.');
+  process.exit(1);
+}
+
+const token = 'xoxb-demo-0000-not-a-real-token';
+const githubToken = 'ghs_demo_token_for_the_local_api';
+const workspace = mkdtempSync(join(tmpdir(), 'deploy-demo-'));
+// The "repository" being deployed: its deploy scripts call the platform CLI (here: scripts/demo/release.mjs).
+mkdirSync(join(workspace, 'deploy'));
+for (const file of ['app.mjs', 'release.mjs']) cpSync(join(root, 'scripts/demo', file), join(workspace, 'deploy', file));
+
+const router = await startRouter(workspace);
+// A message edit prints only its lines that changed since the last version.
+const shown = new Map();
+const slack = await startSlack({
+  token,
+  print: (method, ts, message) => {
+    const lines = message.flatMap((l) => l.split('\n'));
+    const before = new Set(shown.get(ts) ?? []);
+    shown.set(ts, lines);
+    console.log(magenta(`  💬 Slack ${method}${ts ? ` ts=${ts}` : ''}: ${lines[0]}`));
+    for (const line of lines.slice(1).filter((l) => !before.has(l))) console.log(magenta(`     ${line}`));
+  },
+});
+const github = await startGitHub({
+  repository: 'acme/shop',
+  print: (deployment, status, version) => console.log(cyan(`  🐙 GitHub Deployment #${deployment.id} (${version}) → ${status.state}${status.description ? `: ${status.description}` : ''}`)),
+});
+
+const releases = [
+  { step: 'v1: first release', image: 'demo/shop:1.0.0', expect: 'success' },
+  { step: 'v2: healthy release', image: 'demo/shop:2.0.0', expect: 'success' },
+  { step: 'v3: broken release', image: 'demo/shop:3.0.0', expect: 'rolled-back' },
+];
+
+const liveVersion = async () => {
+  try {
+    const response = await fetch(`${router.url}/api/version`, { signal: AbortSignal.timeout(2000) });
+    return response.ok ? (await response.json()).version : `HTTP ${response.status}`;
+  } catch {
+    return 'nothing';
+  }
+};
+
+const rows = [];
+let failed = false;
+try {
+  for (const release of releases) {
+    console.log(`\n${bold(`━━━ ${release.step}: deploy ${release.image} ━━━`)}\n`);
+    const before = slack.messages.length;
+    const step = await runAction({
+      root,
+      actionDir: join(root, 'deploy'),
+      workspace,
+      token: githubToken,
+      env: { GITHUB_API_URL: github.url },
+      inputs: {
+        environment: 'demo',
+        image: release.image,
+        service: 'shop',
+        provider: 'command',
+        'deploy-command': 'node deploy/release.mjs deploy',
+        'rollback-command': 'node deploy/release.mjs rollback',
+        'environment-url': router.url,
+        'smoke-paths': 'GET / 200\nGET /api/version 200',
+        'health-json-assertions': 'status == ok',
+        'health-interval': '200ms',
+        'health-deadline': '4s',
+        'health-probe-timeout': '2s',
+        'health-success-threshold': '3',
+        'health-max-failures': '2',
+        'slack-token': token,
+        'slack-channel': '#deploys',
+        'slack-api-url': slack.apiUrl,
+      },
+      print: (line) => console.log(dim(`  │ ${line}`)),
+    });
+    console.log(`\n${bold('  Job summary')}\n`);
+    console.log(markdownToText(step.summary).replace(/^/gm, '  '));
+    const live = await liveVersion();
+    const posted = slack.messages.slice(before);
+    rows.push([
+      release.step,
+      step.outputs.result ?? `exit ${step.code}`,
+      step.outputs['failed-stage'] || '–',
+      step.outputs['previous-version'] || '–',
+      live,
+      `${posted.filter((m) => m.method === 'chat.postMessage').length} posted, ${posted.filter((m) => m.method === 'chat.update').length} updates`,
+      step.outputs['deployment-id'] || '–',
+      `${(step.ms / 1000).toFixed(1)}s`,
+      step.code === 0 ? 'success' : 'failed',
+    ]);
+    if (step.outputs.result !== release.expect) failed = true;
+  }
+} finally {
+  const pidFile = join(workspace, 'live', 'pid');
+  if (existsSync(pidFile)) {
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
+    } catch {
+      // already stopped
+    }
+  }
+  await Promise.all([router.close(), slack.close(), github.close()]);
+  rmSync(workspace, { recursive: true, force: true });
+}
+
+console.log(`\n${bold('━━━ Result ━━━')}\n`);
+console.log(textTable([['Release', 'Result', 'Failed stage', 'Previous', 'Live after', 'Slack', 'GitHub Deployment', 'Time', 'Job'], ...rows]));
+console.log(
+  failed
+    ? '\nThe demo did not go as expected (see the logs above).'
+    : '\nv1 and v2 shipped; v3 failed its health gate, v2 was rolled back and verified healthy, and the job failed: the release did not ship.',
+);
+process.exit(failed ? 1 : 0);

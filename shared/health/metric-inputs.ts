@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { headerLines, integer, oneOf, optionalDuration, optionalHttpUrl, optionalText } from '../inputs.js';
+import { METRIC_LINE_FORMAT, parseMetricLines, substitute, variablesIn, type MetricCheck, type QueryVariable } from './metric-checks.js';
+import type { MetricsOptions } from './metrics.js';
+
+/**
+ * The metric-check inputs of health-gate, shared with `deploy`, which takes
+ * them prefixed (`health-prometheus-url`, …): spread `metricInputs('health-')`
+ * into its schema, add `.superRefine(refineMetricInputs('health-'))`, and turn
+ * the parsed config into gate options with `metricsOptions(metricValues(config, 'health-'), …)`.
+ * `prometheus-headers` must be listed among the schema's secrets.
+ */
+const shape = {
+  'prometheus-url': optionalHttpUrl(),
+  'prometheus-headers': headerLines(),
+  metrics: z.string().transform((text, ctx): MetricCheck[] => {
+    const { checks, problems } = parseMetricLines(text);
+    if (problems.length) ctx.addIssue({ code: 'custom', message: `${METRIC_LINE_FORMAT}; ${problems.join('; ')}` });
+    return checks;
+  }),
+  'metrics-interval': optionalDuration(),
+  'metrics-failure-limit': integer({ min: 1, max: 1000 }),
+  'metrics-inconclusive': oneOf(['fail', 'pass'] as const),
+  version: optionalText(),
+  environment: optionalText(),
+  service: optionalText(),
+};
+
+type Shape = typeof shape;
+export type MetricInputName = keyof Shape & string;
+export type MetricInputValues = { [K in MetricInputName]: z.output<Shape[K]> };
+type Prefixed<P extends string> = { [K in MetricInputName as `${P}${K}`]: Shape[K] };
+
+export const METRIC_INPUT_NAMES = Object.keys(shape) as MetricInputName[];
+
+export function metricInputs<P extends string = ''>(prefix: P = '' as P): Prefixed<P> {
+  return Object.fromEntries(Object.entries(shape).map(([name, field]) => [`${prefix}${name}`, field])) as Prefixed<P>;
+}
+
+/** The metric inputs of a parsed config, without their prefix. */
+export function metricValues(config: Record<string, unknown>, prefix = ''): MetricInputValues {
+  return Object.fromEntries(METRIC_INPUT_NAMES.map((name) => [name, config[`${prefix}${name}`]])) as MetricInputValues;
+}
+
+const VARIABLE_INPUTS: Record<QueryVariable, 'version' | 'environment' | 'service'> = { VERSION: 'version', ENVIRONMENT: 'environment', SERVICE: 'service' };
+
+/** Problems across inputs (each field alone was fine): which input, and what is expected of it. */
+export function metricInputProblems(values: MetricInputValues): { input: MetricInputName; expected: string }[] {
+  const problems: { input: MetricInputName; expected: string }[] = [];
+  if (values['prometheus-url'] && values.metrics.length === 0)
+    problems.push({ input: 'metrics', expected: `at least one of ${METRIC_LINE_FORMAT} when prometheus-url is set` });
+  if (!values['prometheus-url'] && values.metrics.length > 0)
+    problems.push({ input: 'prometheus-url', expected: 'the http:// or https:// URL of Prometheus, since metrics are set' });
+  for (const check of values.metrics) {
+    for (const variable of variablesIn(check.query)) {
+      const input = VARIABLE_INPUTS[variable];
+      if (!values[input]) problems.push({ input, expected: `a value, since metric ${check.name} uses $${variable}` });
+    }
+  }
+  return problems;
+}
+
+/** For `.superRefine()` on a schema that spreads `metricInputs(prefix)`. */
+export function refineMetricInputs(prefix = '') {
+  return (config: Record<string, unknown>, ctx: z.core.$RefinementCtx<Record<string, unknown>>) => {
+    for (const { input, expected } of metricInputProblems(metricValues(config, prefix))) ctx.addIssue({ code: 'custom', path: [`${prefix}${input}`], message: expected });
+  };
+}
+
+/**
+ * Gate options for the metric checks, or undefined when none are configured.
+ * `metrics-interval` falls back to the probe interval, the query timeout is the probe timeout.
+ */
+export function metricsOptions(values: MetricInputValues, probe: { intervalMs: number; timeoutMs: number }): MetricsOptions | undefined {
+  const url = values['prometheus-url'];
+  if (!url || values.metrics.length === 0) return undefined;
+  const variables = { VERSION: values.version, ENVIRONMENT: values.environment, SERVICE: values.service };
+  return {
+    prometheus: { url, headers: values['prometheus-headers'], timeoutMs: probe.timeoutMs },
+    checks: values.metrics.map((check) => ({ ...check, query: substitute(check.query, variables) })),
+    intervalMs: values['metrics-interval'] ?? probe.intervalMs,
+    failureLimit: values['metrics-failure-limit'],
+    inconclusive: values['metrics-inconclusive'],
+  };
+}

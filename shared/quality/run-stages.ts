@@ -1,0 +1,101 @@
+import * as core from '@actions/core';
+import { join } from 'node:path';
+import { exec, tail } from '../exec.js';
+import type { PackageManagerName } from '../setup/package-manager.js';
+import { where, type Annotation } from './annotation.js';
+import { parseEslintJson, parseJestJson, parseJunitXml, parsePrettierOutput, parseTscOutput, type PathBase } from './parsers.js';
+import { withReport, type Stage, type StageName } from './stages.js';
+
+export type StageStatus = 'passed' | 'failed' | 'skipped' | 'cancelled';
+
+export interface StageResult {
+  name: StageName;
+  status: StageStatus;
+  durationMs: number;
+  command: string;
+  annotations: Annotation[];
+  /** One sentence for the summary when the stage failed without findings, or could not run. */
+  detail?: string;
+}
+
+/** A stage that does its own work (the audit) instead of one command. */
+export type Task = { name: StageName; command: string; run: (signal: AbortSignal, log: (text: string) => void) => Promise<Omit<StageResult, 'name' | 'command' | 'durationMs'>> };
+
+export interface RunOptions {
+  pm: PackageManagerName;
+  base: PathBase;
+  reportDir: string;
+  parallel: boolean;
+  failFast: boolean;
+  timeoutMs: number;
+}
+
+/** Findings of a finished command, read the way its tool reports them. */
+function findings(stage: Stage, output: string, report: string, base: PathBase): Annotation[] {
+  const found: Annotation[] = [];
+  if (stage.tool === 'eslint') found.push(...(parseEslintJson(report, base) ?? []));
+  if (stage.tool === 'vitest' || stage.tool === 'jest') found.push(...(parseJestJson(report, base) ?? parseJunitXml(report, base) ?? []));
+  // Any type checker that prints tsc's format (tsc, vue-tsc, tsc -b in a script chain) is read the same way.
+  if (stage.tool === 'tsc' || stage.name === 'typecheck') found.push(...parseTscOutput(output, base));
+  if (stage.tool === 'prettier' || stage.name === 'format-check') found.push(...parsePrettierOutput(output, base));
+  return found;
+}
+
+export function commandTask(stage: Stage, options: RunOptions): Task {
+  const report = join(options.reportDir, `${stage.name}.json`);
+  const argv = withReport(stage, options.pm, report);
+  return {
+    name: stage.name,
+    command: argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+    run: async (signal, log) => {
+      const result = await exec(argv, { cwd: options.base.projectDir, timeoutMs: options.timeoutMs, allowFailure: true, signal, onOutput: (chunk) => log(chunk) });
+      const annotations = findings(stage, result.stdout + '\n' + result.stderr, report, options.base);
+      // ESLint's report went to a file: show its findings in the log as well.
+      if (stage.tool === 'eslint') for (const a of annotations) log(`${where(a)}  ${a.level}  ${a.message}  ${a.title.replace(/^ESLint ?/, '')}\n`);
+      if (signal.aborted) return { status: 'cancelled', annotations: [], detail: 'stopped because another stage failed (fail-fast)' };
+      if (result.code === 0) return { status: 'passed', annotations };
+      return {
+        status: 'failed',
+        annotations,
+        detail: annotations.length ? undefined : `exited with code ${result.code}: ${tail(result.stderr || result.stdout, 5) || 'no output'}`,
+      };
+    },
+  };
+}
+
+/**
+ * Run the stages, one after the other or all at once. Output streams inside a
+ * log group when sequential; in parallel each stage's output is held back and
+ * printed as one group when it ends, so groups never interleave. With
+ * fail-fast the first failure stops the rest (running ones are terminated).
+ */
+export async function runStages(tasks: readonly Task[], options: Pick<RunOptions, 'parallel' | 'failFast'>): Promise<StageResult[]> {
+  const controller = new AbortController();
+  const runOne = async (task: Task): Promise<StageResult> => {
+    if (controller.signal.aborted) return { name: task.name, command: task.command, status: 'skipped', durationMs: 0, annotations: [], detail: 'not run: an earlier stage failed (fail-fast)' };
+    const started = performance.now();
+    let buffered = '';
+    if (!options.parallel) core.startGroup(`${task.name}: ${task.command}`);
+    const log = options.parallel ? (t: string) => void (buffered += t) : (t: string) => void process.stdout.write(t);
+    let outcome: Awaited<ReturnType<Task['run']>>;
+    try {
+      outcome = await task.run(controller.signal, log);
+    } catch (error) {
+      outcome = { status: 'failed', annotations: [], detail: (error as Error).message };
+      log(`${(error as Error).message}\n`);
+    }
+    const durationMs = Math.round(performance.now() - started);
+    if (options.parallel) {
+      core.startGroup(`${task.name}: ${task.command}`);
+      process.stdout.write(buffered.endsWith('\n') || !buffered ? buffered : `${buffered}\n`);
+    }
+    core.endGroup();
+    core.info(`${task.name}: ${outcome.status} in ${(durationMs / 1000).toFixed(1)}s`);
+    if (outcome.status === 'failed' && options.failFast) controller.abort();
+    return { name: task.name, command: task.command, durationMs, ...outcome };
+  };
+  if (options.parallel) return Promise.all(tasks.map(runOne));
+  const results: StageResult[] = [];
+  for (const task of tasks) results.push(await runOne(task));
+  return results;
+}

@@ -1,0 +1,43 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { ChecksError, parseChecks, type FlowSpec } from './checks.js';
+
+export interface Sources {
+  /** YAML text of the `checks` input. */
+  checks: string;
+  /** Path of a YAML file, relative to the workspace. */
+  checksFile?: string;
+  workspace: string;
+  /** Flows from the `paths` shorthand, already parsed. */
+  shorthand: FlowSpec[];
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Every flow from every source, in order: checks, checks-file, paths. All
+ * mistakes of all sources are reported together, each with its place.
+ */
+export function loadFlows(sources: Sources): FlowSpec[] {
+  const flows: FlowSpec[] = [];
+  const errors: string[] = [];
+  const parse = (text: string, source: string) => {
+    try {
+      flows.push(...parseChecks(text, { source, env: sources.env }));
+    } catch (error) {
+      if (!(error instanceof ChecksError)) throw error;
+      errors.push(error.message);
+    }
+  };
+  if (sources.checks.trim()) parse(sources.checks, 'the "checks" input');
+  if (sources.checksFile) {
+    const path = resolve(sources.workspace, sources.checksFile);
+    if (!existsSync(path) || !statSync(path).isFile())
+      errors.push(`"checks-file": no file ${JSON.stringify(sources.checksFile)} in the workspace (looked for ${path})`);
+    else parse(readFileSync(path, 'utf8'), `checks-file ${JSON.stringify(sources.checksFile)}`);
+  }
+  if (errors.length > 0) throw new UserError(errors.join('\n'));
+  flows.push(...sources.shorthand);
+  if (flows.length === 0) throw new UserError('Nothing to check: set at least one of the inputs "checks", "checks-file" or "paths"');
+  return flows;
+}

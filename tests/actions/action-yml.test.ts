@@ -1,0 +1,38 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { actionDir, readActionYml, repoRoot } from '../harness/runner.js';
+
+const names = readdirSync(join(repoRoot, 'actions')).filter((n) => existsSync(join(repoRoot, 'actions', n, 'action.yml')));
+
+describe.each(names)('actions/%s/action.yml', (name) => {
+  const yml = readActionYml(name) as unknown as Record<string, any>;
+
+  it('has name, description, author and branding', () => {
+    for (const key of ['name', 'description', 'author']) expect(typeof yml[key], key).toBe('string');
+    expect(yml.branding?.icon).toBeTruthy();
+    expect(yml.branding?.color).toBeTruthy();
+  });
+
+  it('describes every input with required and default, and every output', () => {
+    for (const [input, spec] of Object.entries<any>(yml.inputs ?? {})) {
+      expect(spec.description, input).toBeTruthy();
+      expect(typeof spec.required, `${input}.required`).toBe('boolean');
+      if (!spec.required) expect('default' in spec, `${input}.default`).toBe(true);
+    }
+    for (const [output, spec] of Object.entries<any>(yml.outputs ?? {})) expect(spec.description, output).toBeTruthy();
+  });
+
+  it('runs its committed bundle on node24', () => {
+    expect(yml.runs.using).toBe('node24');
+    const main = resolve(actionDir(name), yml.runs.main);
+    expect(main).toBe(join(repoRoot, 'dist', name, 'index.js'));
+    expect(existsSync(main)).toBe(true);
+    if (yml.runs.post) expect(resolve(actionDir(name), yml.runs.post)).toBe(main);
+  });
+
+  it('reads every input it declares', () => {
+    const bundle = readFileSync(join(repoRoot, 'dist', name, 'index.js'), 'utf8');
+    for (const input of Object.keys(yml.inputs ?? {})) expect(bundle.includes(`"${input}"`) || bundle.includes(`'${input}'`) || bundle.includes(`${input}:`), input).toBe(true);
+  });
+});

@@ -1,0 +1,27 @@
+/**
+ * `npm run demo` (scripts/demo.mjs) end to end: the real dist/deploy bundle
+ * deploys v1, a healthy v2 and a broken v3 with local processes, and the
+ * broken one is rolled back to v2 automatically.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { repoRoot } from './harness/runner.js';
+
+it('npm run demo: v1 and v2 ship, broken v3 is rolled back to v2 and verified, with Slack and GitHub Deployment output', () => {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/demo.mjs')], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+  expect(r.stderr).toBe('');
+  expect(r.status, r.stdout.slice(-3000)).toBe(0);
+  const out = r.stdout;
+  const rows = out.slice(out.indexOf('━━━ Result ━━━')).split('\n');
+  expect(rows.find((l) => l.includes('v1: first release'))).toMatch(/success\s+–\s+–\s+1\.0\.0\s/);
+  expect(rows.find((l) => l.includes('v2: healthy release'))).toMatch(/success\s+–\s+demo\/shop:1\.0\.0\s+2\.0\.0\s/);
+  expect(rows.find((l) => l.includes('v3: broken release'))).toMatch(/rolled-back\s+health-gate\s+demo\/shop:2\.0\.0\s+2\.0\.0\s.*failed$/);
+  // The Slack endpoint printed the message being posted, then edited to rolled back.
+  expect(out).toMatch(/💬 Slack chat\.postMessage ts=\S+: 🚀 Deploy · demo: started/);
+  expect(out).toMatch(/💬 Slack chat\.update ts=\S+: ↩️ Deploy · demo: rolled back/);
+  expect(out).toMatch(/🐙 GitHub Deployment #\d+ \(demo\/shop:2\.0\.0\) → success: Rollback to demo\/shop:2\.0\.0/);
+  // Job summaries as text: the stage table and the flow line.
+  expect(out).toMatch(/Health gate\s+❌ failure\s+\S+\s+not healthy within 4s/);
+  expect(out).toMatch(/Health gate ❌ \S+ {2}⇢ {2}Rollback ✅ \S+ {2}→ {2}Verify rollback ✅/);
+}, 150_000);

