@@ -75,7 +75,12 @@ export interface KubernetesDouble {
   problems: string[];
   /** Every request as `METHOD path?query content-type`. */
   log: string[];
-  /** A kubeconfig for this server: contexts `<name>` (token) and `<name>-exec` (exec credential plugin), plus a decoy. */
+  /**
+   * A kubeconfig for this server: context `<name>` (token, or with `execPlugin` an
+   * exec credential plugin of client.authentication.k8s.io/v1beta1, the version
+   * EKS/GKE kubeconfigs use and every kubectl since 1.11 reads), plus the current
+   * context `decoy` pointing at a closed port.
+   */
   kubeconfig(options?: { context?: string; namespace?: string; execPlugin?: string }): string;
   get(resource: string, namespace: string, name: string): Obj | undefined;
   list(resource: string, namespace: string): Obj[];
@@ -99,6 +104,9 @@ export interface KubernetesDoubleOptions {
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
+/** JSON with object keys sorted: the same template hashes the same whatever order a client sent its fields in. */
+const canonical = (v: unknown): string =>
+  Array.isArray(v) ? `[${v.map(canonical).join(',')}]` : v && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}` : JSON.stringify(v);
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Lists merged by key in strategic merge patches (what the API's patchMergeKey says for the fields we see). */
@@ -260,7 +268,7 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
   const templateHash = (template: Obj) => {
     const t = clone(template);
     delete t.metadata?.labels?.['pod-template-hash'];
-    return createHash('sha256').update(JSON.stringify(t)).digest('hex').slice(0, 10).replace(/[0-9]/g, (d) => 'bcdfghjklm'[Number(d)]!);
+    return createHash('sha256').update(canonical(t)).digest('hex').slice(0, 10).replace(/[0-9]/g, (d) => 'bcdfghjklm'[Number(d)]!);
   };
 
   const podReady = (pod: Obj) => pod.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
@@ -292,14 +300,19 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
           ...pod.status,
           phase: 'Running',
           conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False', reason: 'ContainersNotReady' }],
-          containerStatuses: containers.map((c) => ({
-            name: c.name,
-            image: c.image,
-            ready: false,
-            restartCount: restarts,
-            state: restarts > 0 ? { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${c.name} pod=${pod.metadata.name}` } } : { running: { startedAt: new Date().toISOString() } },
-            lastState: restarts > 0 ? { terminated: { exitCode: 1, reason: 'Error', message: 'panic: DATABASE_URL is not set' } } : {},
-          })),
+          // only the containers running the stalled image crash; the others run
+          containerStatuses: containers.map((c) =>
+            stalls.get(c.image)
+              ? {
+                  name: c.name,
+                  image: c.image,
+                  ready: false,
+                  restartCount: restarts,
+                  state: restarts > 0 ? { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${c.name} pod=${pod.metadata.name}` } } : { running: { startedAt: new Date().toISOString() } },
+                  lastState: restarts > 0 ? { terminated: { exitCode: 1, reason: 'Error', message: 'panic: DATABASE_URL is not set' } } : {},
+                }
+              : { name: c.name, image: c.image, ready: true, restartCount: 0, state: { running: { startedAt: new Date(pod.status.startedAt).toISOString() } } },
+          ),
         };
       } else if (age >= tickMs) {
         pod.status = {
@@ -335,6 +348,7 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
         spec: { replicas: 0, selector: { matchLabels: { ...d.spec.selector.matchLabels, 'pod-template-hash': hash } }, template },
         status: { replicas: 0 },
       });
+      owned.push(current);
       progressAt.set(d.metadata.uid, now);
     } else if (revisionOf(current) !== maxRevision) {
       // rolling back to an old template makes its ReplicaSet the newest revision
@@ -443,8 +457,12 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     if (req.method === 'GET') {
       const found = discovery(url.pathname);
       if (found) return json(res, 200, found);
-      if (url.pathname.startsWith('/openapi/')) return json(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+      if (url.pathname.startsWith('/openapi/') || url.pathname.startsWith('/swagger')) return json(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
     }
+    // Every namespace exists (kubectl apply reads the one it writes to).
+    const namespacePath = /^\/api\/v1\/namespaces\/([a-z0-9-]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && namespacePath)
+      return json(res, 200, { kind: 'Namespace', apiVersion: 'v1', metadata: { name: namespacePath[1], uid: `ns-${namespacePath[1]}` }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
     if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
       problems.push(`${where}: watch is not served by this double`);
       return json(res, 405, statusBody(405, 'MethodNotAllowed', 'watch is not supported here'));
@@ -568,7 +586,7 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
         ],
         users: [
           { name: 'token-user', user: { token } },
-          ...(execPlugin ? [{ name: 'exec-user', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: execPlugin, args: [], interactiveMode: 'Never' } } }] : []),
+          ...(execPlugin ? [{ name: 'exec-user', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: execPlugin, args: [] } } }] : []),
         ],
         contexts: [
           { name: context, context: { cluster: 'double', user: execPlugin ? 'exec-user' : 'token-user', ...(namespace ? { namespace } : {}) } },

@@ -8,7 +8,7 @@ import { sameRepository } from './images.js';
 import type { KubernetesSettings } from './index.js';
 import { Kubectl, type KubeObject } from './kubectl.js';
 import { expandManifests, loadManifests, substituteImage } from './manifests.js';
-import { ANNOTATION, containersOf, ownAnnotations, releaseAnnotations, releaseOf } from './release.js';
+import { ANNOTATION, containersOf, failedOf, ownAnnotations, releaseAnnotations, releaseOf } from './release.js';
 import { replicaSetsOf, REVISION, revisionOf, waitForRollout } from './rollout.js';
 
 type Colour = 'blue' | 'green';
@@ -136,6 +136,7 @@ export class KubernetesProvider implements Provider {
     }
     const current: Release = { ...request.release, time: new Date().toISOString(), status: 'live' };
     await this.annotate(name, current);
+    await this.clearFailed((await replicaSetsOf(this.kubectl, done)).find((rs) => revisionOf(rs) === revisionOf(done))).catch((error: unknown) => this.context.warn(errorMessage(error)));
     details.push([`deployment/${name}`, `revision ${revisionOf(done)}: ${done.status.availableReplicas}/${done.spec.replicas ?? 1} available (${this.where()})`]);
     return { current, previous: previous?.image === image ? undefined : previous, targets: 1, details };
   }
@@ -145,12 +146,28 @@ export class KubernetesProvider implements Provider {
     if (!(error instanceof UserError) || !revision) return error;
     try {
       const deployment = await this.getDeployment(name, 'it disappeared');
-      const target = (await replicaSetsOf(this.kubectl, deployment)).find((rs) => revisionOf(rs) === revision);
+      const sets = await replicaSetsOf(this.kubectl, deployment);
+      const target = sets.find((rs) => revisionOf(rs) === revision);
       if (!target) return error;
       await this.restoreTemplate(deployment, target);
+      await this.markFailed(sets.find((rs) => revisionOf(rs) === revisionOf(deployment)), `rollout failed: ${error.message.split('\n')[0]}`);
       return new UserError(`${error.message}\ndeployment/${name} was rolled back to revision ${revision} (${releaseOf(target, this.settings.container[0], 'live').image}).`);
     } catch (undo) {
       return new UserError(`${error.message}\nUndoing the rollout failed too: ${errorMessage(undo)}`);
+    }
+  }
+
+  /**
+   * Record on a ReplicaSet that its release failed, so a later rollback
+   * without `to` does not return to it. Only warns: the rollback itself is done.
+   */
+  private async markFailed(rs: KubeObject | undefined, reason: string): Promise<void> {
+    if (!rs || revisionOf(rs) === 0) return;
+    const what = `mark replicaset/${rs.metadata.name} failed`;
+    try {
+      await this.kubectl.patch('replicaset', rs.metadata.name, 'merge', { metadata: { annotations: { [ANNOTATION.failed]: reason } } }, what);
+    } catch (error) {
+      this.context.warn(`Could not ${what}: ${errorMessage(error)}`);
     }
   }
 
@@ -162,6 +179,13 @@ export class KubernetesProvider implements Provider {
     for (const [k, v] of Object.entries(ownAnnotations(rs))) ops.push({ op: 'add', path: `/metadata/annotations/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: v });
     if (!deployment.metadata.annotations && ops.length > 1) ops.splice(1, 0, { op: 'add', path: '/metadata/annotations', value: {} });
     await this.kubectl.patch('deployment', deployment.metadata.name, 'json', ops, `roll deployment/${deployment.metadata.name} back to revision ${revisionOf(rs)}`);
+    await this.clearFailed(rs);
+  }
+
+  /** A release live again (rolled back to with `to`, or deployed anew) is no longer a failed one. */
+  private async clearFailed(rs: KubeObject | undefined): Promise<void> {
+    if (!rs || !failedOf(rs)) return;
+    await this.kubectl.patch('replicaset', rs.metadata.name, 'merge', { metadata: { annotations: { [ANNOTATION.failed]: null } } }, `clear the failed mark of replicaset/${rs.metadata.name}`);
   }
 
   // ---- blue-green ----
@@ -248,7 +272,7 @@ export class KubernetesProvider implements Provider {
     }
     const deployment = await this.getDeployment(this.deploymentName(target), 'nothing to read');
     const live = revisionOf(deployment);
-    return (await replicaSetsOf(this.kubectl, deployment)).map((rs) => releaseOf(rs, this.settings.container[0], revisionOf(rs) === live ? 'live' : 'previous'));
+    return (await replicaSetsOf(this.kubectl, deployment)).map((rs) => releaseOf(rs, this.settings.container[0], revisionOf(rs) === live ? 'live' : failedOf(rs) ? 'failed' : 'previous'));
   }
 
   async rollback(request: RollbackRequest): Promise<RollbackResult> {
@@ -262,10 +286,10 @@ export class KubernetesProvider implements Provider {
     const liveRevision = revisionOf(deployment);
     const live = sets.find((rs) => revisionOf(rs) === liveRevision);
     const candidates = sets.filter((rs) => revisionOf(rs) !== liveRevision);
-    const describe = () => sets.map((rs) => `${revisionOf(rs)}: ${releaseOf(rs, this.settings.container[0], 'previous').version}${rs === live ? ' (live)' : ''}`).join(', ') || 'none';
+    const describe = () => sets.map((rs) => `${revisionOf(rs)}: ${releaseOf(rs, this.settings.container[0], 'previous').version}${rs === live ? ' (live)' : failedOf(rs) ? ' (failed)' : ''}`).join(', ') || 'none';
     const target = request.to
       ? candidates.find((rs) => String(revisionOf(rs)) === request.to || containersOf(rs).some((c) => c.image === request.to) || rs.metadata.annotations?.[ANNOTATION.version] === request.to)
-      : candidates[0];
+      : candidates.find((rs) => !failedOf(rs));
     if (!target)
       throw new UserError(
         `${request.to ? `No earlier revision of deployment/${name} matches "${request.to}"` : `No previous revision of deployment/${name} to roll back to`} (revisions: ${describe()}); nothing was changed.`,
@@ -274,6 +298,9 @@ export class KubernetesProvider implements Provider {
     this.context.log(`deployment/${name}: rolling back from revision ${liveRevision} to revision ${revisionOf(target)} (${to.version})`);
     await this.restoreTemplate(deployment, target);
     const done = await waitForRollout(this.kubectl, { name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log });
+    // The restored release, re-recorded by this run; the one it replaced is skipped by later rollbacks.
+    await this.annotate(name, { ...to, runUrl: request.runUrl || to.runUrl, time: new Date().toISOString() });
+    await this.markFailed(live, `rolled back${request.reason ? `: ${request.reason}` : ''}`);
     return {
       from: live && releaseOf(live, this.settings.container[0], 'failed'),
       to,

@@ -8,6 +8,8 @@ export const ANNOTATION = {
   commit: 'deploy-actions.dev/commit',
   runUrl: 'deploy-actions.dev/run-url',
   time: 'deploy-actions.dev/time',
+  /** On a ReplicaSet whose rollout failed or was rolled back: why (a rollback without `to` skips it). */
+  failed: 'deploy-actions.dev/failed',
 } as const;
 
 export function releaseAnnotations(release: Omit<Release, 'status'>): Record<string, string> {
@@ -22,7 +24,9 @@ export function releaseAnnotations(release: Omit<Release, 'status'>): Record<str
 
 /** Only our annotations of an object (to carry a release from a ReplicaSet back to its Deployment). */
 export const ownAnnotations = (object: KubeObject): Record<string, string> =>
-  Object.fromEntries(Object.entries((object.metadata?.annotations ?? {}) as Record<string, string>).filter(([k]) => k.startsWith('deploy-actions.dev/')));
+  Object.fromEntries(Object.entries((object.metadata?.annotations ?? {}) as Record<string, string>).filter(([k]) => k.startsWith('deploy-actions.dev/') && k !== ANNOTATION.failed));
+
+export const failedOf = (object: KubeObject): string | undefined => object.metadata?.annotations?.[ANNOTATION.failed];
 
 /** Containers of a pod template. */
 export const containersOf = (object: KubeObject): KubeObject[] => object.spec?.template?.spec?.containers ?? [];
