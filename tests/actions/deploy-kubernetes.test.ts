@@ -99,10 +99,11 @@ describeKubernetes(`kubernetes provider (real kubectl: ${KUBECTL ?? 'not install
   };
 
   beforeAll(async () => {
-    k8s = await startKubernetesDouble({ tickMs: 50, progressDeadlineMs: 1500 });
+    // Pods start in one 100ms tick: a 3-replica rollout spans several polls, so progress is seen.
+    k8s = await startKubernetesDouble({ tickMs: 100, progressDeadlineMs: 1500 });
     kubeconfig = k8s.kubeconfig({ context: 'double' });
     workspace = mkdtempSync(join(tmpdir(), 'kubernetes-provider-'));
-    k8s.create('staging', deployment('shop', V1, { app: 'shop' }));
+    k8s.create('staging', deployment('shop', V1, { app: 'shop' }, 3));
     // The same name in another namespace: never touched.
     k8s.create('default', deployment('shop', V1, { app: 'shop' }));
     await k8s.settled();
@@ -127,14 +128,14 @@ describeKubernetes(`kubernetes provider (real kubectl: ${KUBECTL ?? 'not install
       'deployment.kubernetes.io/revision': '2',
     });
     expect(Date.now() - Date.parse(d.metadata.annotations['deploy-actions.dev/time'])).toBeLessThan(60_000);
-    expect(d.status).toMatchObject({ observedGeneration: d.metadata.generation, updatedReplicas: 2, availableReplicas: 2, replicas: 2 });
+    expect(d.status).toMatchObject({ observedGeneration: d.metadata.generation, updatedReplicas: 3, availableReplicas: 3, replicas: 3 });
     // The namespace input chose the object: the same Deployment in "default" kept its image.
     expect(imagesOf(deploymentIn('default', 'shop')).app).toBe(V1);
 
     // Progress while waiting, then completion.
     expect(result.stdout).toMatch(/deployment\/shop: image set to .*waiting for the rollout/);
-    expect(result.stdout).toMatch(/deployment\/shop: \d\/2 updated, \d\/2 available/);
-    expect(result.stdout).toMatch(/deployment\/shop: rollout complete, 2\/2 available \(revision 2, /);
+    expect(result.stdout).toMatch(/deployment\/shop: [0-2]\/3 updated, \d\/3 available(, \d old pending termination)? \([\d.]+m?s of 20s\)/);
+    expect(result.stdout).toMatch(/deployment\/shop: rollout complete, 3\/3 available \(revision 2, /);
     expect(result.summary).toContain('kubernetes / rolling');
     expect(result.summary).toContain('namespace staging, context double');
 
@@ -165,7 +166,7 @@ describeKubernetes(`kubernetes provider (real kubectl: ${KUBECTL ?? 'not install
     await k8s.settled();
     const d = deploymentIn('staging', 'shop');
     expect(imagesOf(d).app).toBe(V2);
-    expect(d.status).toMatchObject({ updatedReplicas: 2, availableReplicas: 2, replicas: 2 });
+    expect(d.status).toMatchObject({ updatedReplicas: 3, availableReplicas: 3, replicas: 3 });
     // The failed revision is marked so that a rollback without `to` skips it.
     const failed = replicaSets('staging', 'shop').find((rs) => imagesOf(rs).app === V3)!;
     expect(failed.metadata.annotations['deploy-actions.dev/failed']).toMatch(/^rollout failed: Rollout of deployment\/shop stalled/);
@@ -387,6 +388,15 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredent
     expect(bad.code).toBe(1);
     expect(bad.errors.join('\n')).toMatch(/Could not read deployment shop \(namespace staging, context nope\): .*context .*nope/);
     clean(bad);
+  });
+
+  test('no kubectl on PATH: a clear error, nothing changed', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-kubectl-'));
+    const result = await run('deploy-to-env', { image: V3 }, { PATH: empty });
+    expect(result.code).toBe(1);
+    expect(result.errors).toEqual(['kubectl is not installed or not on PATH']);
+    expect(result.post?.code).toBe(0);
+    expect(readdirSync(join(result.dir, 'runner-temp'))).toEqual([]);
   });
 
   test('bad Kubernetes inputs are reported together, the kubeconfig never echoed', async () => {
