@@ -354,6 +354,32 @@ spec:
     expect(missing.errors.join('\n')).toContain('Input "manifests": deploy/*.yaml matched no file');
   });
 
+  test('blue-green from manifests: the first deploy creates everything; later ones apply only the idle colour, the live colour and the Service\'s slot stay until the switch', async () => {
+    const ns = 'site-bg';
+    const dir = join(workspace, 'bg');
+    mkdirSync(dir, { recursive: true });
+    const colour = (slot: string) => ({ ...deployment(`site-${slot}`, `${REPO}:manifest`, { app: 'site', slot }, 2), metadata: { name: `site-${slot}`, labels: { app: 'site' } } });
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'site' }, spec: { selector: { app: 'site', slot: 'blue' }, ports: [{ port: 80 }] } };
+    writeFileSync(join(dir, 'site.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [colour('blue'), colour('green'), service] }));
+    const inputs = { strategy: 'blue-green', namespace: ns, deployment: 'site', manifests: 'bg/site.json' };
+
+    const first = await run('deploy-to-env', { ...inputs, image: V1 });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.outputs).toMatchObject({ version: V1, 'previous-version': '' });
+    expect(imagesOf(deploymentIn(ns, 'site-blue')).app).toBe(V1);
+    expect(imagesOf(deploymentIn(ns, 'site-green')).app).toBe(V1);
+    expect(k8s.get('services', ns, 'site')!.spec.selector.slot).toBe('green');
+
+    const second = await run('deploy-to-env', { ...inputs, image: V2 });
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.outputs).toMatchObject({ version: V2, 'previous-version': V1 });
+    expect(second.stdout).toContain('Applying 2 object(s) from 1 manifest file(s)');
+    expect(imagesOf(deploymentIn(ns, 'site-blue')).app).toBe(V2);
+    expect(imagesOf(deploymentIn(ns, 'site-green')).app).toBe(V1);
+    expect(k8s.get('services', ns, 'site')!.spec.selector.slot).toBe('blue');
+    clean(second);
+  });
+
   test('context selection and an exec credential plugin (as EKS/GKE kubeconfigs use): kubectl runs it; the kubeconfig file is 0600 under RUNNER_TEMP while the step runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'k8s-exec-'));
     const plugin = join(dir, 'get-token');

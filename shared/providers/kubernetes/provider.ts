@@ -210,11 +210,17 @@ export class KubernetesProvider implements Provider {
     const base = this.deploymentName(request);
     const { image } = request.release;
     const serviceName = this.serviceName(request);
+    const details: [string, string][] = [];
+    // A first deploy from manifests: nothing is live yet, so they are applied as they are (they create the Service).
+    const first = this.settings.manifests.length > 0 && !(await this.kubectl.get('service', serviceName));
+    if (first) details.push(...(await this.applyManifests(image)));
+    else if (this.settings.manifests.length) {
+      const live = await this.liveColour(request);
+      details.push(...(await this.applyManifests(image, { liveDeployment: live.live && `${base}-${live.live}`, service: serviceName, slot: live.live })));
+    }
     const before = await this.liveColour(request);
     const idle: Colour = before.live ? other(before.live) : 'blue';
     const idleName = `${base}-${idle}`;
-    const details: [string, string][] = [];
-    details.push(...(await this.applyManifests(image, { liveDeployment: before.live && `${base}-${before.live}`, service: serviceName, slot: before.live })));
 
     const liveDeployment = before.live ? before.colours[before.live] : undefined;
     let idleDeployment = await this.kubectl.get('deployment', idleName);
@@ -243,7 +249,7 @@ export class KubernetesProvider implements Provider {
     await this.annotate(idleName, current);
     details.push([`service/${serviceName}`, `selector slot: ${before.live ?? '(none)'} → ${idle} (${this.where()})`]);
     if (liveDeployment) details.push([`deployment/${liveDeployment.metadata.name}`, `kept at ${liveDeployment.spec?.replicas ?? 0} replica(s) for an instant rollback`]);
-    const previous = liveDeployment ? releaseOf(liveDeployment, this.settings.container[0], 'previous') : undefined;
+    const previous = liveDeployment && !first ? releaseOf(liveDeployment, this.settings.container[0], 'previous') : undefined;
     return { current, previous, targets: 1, details };
   }
 
