@@ -79,7 +79,10 @@ export async function waitForRollout(kubectl: Kubectl, wait: RolloutWait): Promi
     }
     const progress = !observed
       ? 'waiting for the controller to observe the new spec'
-      : `${updated}/${desired} updated, ${available}/${desired} available${total > updated ? `, ${total - updated} old pending termination` : ''}`;
+      : total > updated
+        ? // availableReplicas counts old pods too while they run
+          `${updated}/${desired} updated, ${available} available of ${total} (${total - updated} old pending termination)`
+        : `${updated}/${desired} updated, ${available}/${desired} available`;
     if (progress !== last) wait.log(`deployment/${wait.name}: ${progress} (${elapsed} of ${formatDuration(wait.timeoutMs)})`);
     last = progress;
 
