@@ -333,8 +333,10 @@ spec:
     writeFileSync(join(dir, 'jobs', 'workloads.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: workloads }));
     writeFileSync(join(dir, 'notes.txt'), 'not a manifest');
 
-    const result = await run('deploy-to-env', { image: V2, namespace: ns, deployment: 'web', manifests: 'k8s/*.yaml\nk8s/**/*.json' });
+    const result = await run('deploy-to-env', { image: V2, namespace: ns, deployment: 'web', manifests: 'k8s/*.yaml\nk8s/**/*.json', env: 'DATABASE_URL=postgres://u:hunter2@db/shop' });
     expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.warnings).toContain('Input "env" is not used by the kubernetes provider (DATABASE_URL): set variables in the Deployment\'s pod spec, e.g. through "manifests" and a Secret.');
+    expect(visibleText(result)).not.toContain('hunter2');
     expect(result.stdout).toContain('Applying 7 object(s) from 2 manifest file(s) (server-side apply)');
     expect(result.stdout).toMatch(/Deployment\/web: container app registry\.example\.com:5000\/shop@sha256:0+ → /);
     expect(imagesOf(deploymentIn(ns, 'web'))).toEqual({ migrate: V2, app: V2, proxy: SIDECAR, mirror: 'registry.example.com/shop:1' });

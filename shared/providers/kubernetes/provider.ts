@@ -115,6 +115,9 @@ export class KubernetesProvider implements Provider {
   }
 
   async deploy(request: DeployRequest): Promise<DeployResult> {
+    // Pods get their variables from the pod spec (manifests, ConfigMaps, Secrets), not from this step.
+    const ignored = Object.keys(request.env);
+    if (ignored.length) this.context.warn(`Input "env" is not used by the kubernetes provider (${ignored.join(', ')}): set variables in the Deployment's pod spec, e.g. through "manifests" and a Secret.`);
     if (request.strategy === 'blue-green') return this.deployBlueGreen(request);
     if (request.strategy !== 'rolling') throw new UserError(`The kubernetes provider supports strategy "rolling" and "blue-green", not "${request.strategy}"`);
     const name = this.deploymentName(request);
