@@ -234,15 +234,15 @@ describeKubernetes(`kubernetes provider (real kubectl: ${KUBECTL ?? 'not install
     k8s.create('staging', deployment('slow', V1, { app: 'slow' }, 1, { progressDeadlineSeconds: 300 }));
     await k8s.settled();
     const started = Date.now();
-    const result = await run('deploy-to-env', { image, deployment: 'slow', 'rollout-timeout': '2s' });
+    const result = await run('deploy-to-env', { image, deployment: 'slow', 'rollout-timeout': '1s' });
     expect(result.code, result.stdout).toBe(1);
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(result.errors.join('\n')).toMatch(/Rollout of deployment\/slow did not complete within 2s \(rollout-timeout\): 1\/1 updated, 1 available of 2 \(1 old pending termination\)\nPods:\n  slow-\w+-\w+: not scheduled: Unschedulable/);
+    expect(result.errors.join('\n')).toMatch(/Rollout of deployment\/slow did not complete within 1s \(rollout-timeout\): 1\/1 updated, 1 available of 2 \(1 old pending termination\)\nPods:\n  slow-\w+-\w+: not scheduled: Unschedulable/);
   });
 
   test('blue-green through the Kubernetes API test double: the idle colour gets the image and is awaited, the Service selector switches, the old colour keeps its replicas; rollback switches back', async () => {
     const ns = 'shop-bg';
-    k8s.create(ns, deployment('web-blue', V1, { app: 'web', slot: 'blue' }, 3));
+    k8s.create(ns, deployment('web-blue', V1, { app: 'web', slot: 'blue' }, 2));
     k8s.create(ns, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-public' }, spec: { selector: { app: 'web', slot: 'blue' }, ports: [{ port: 80, targetPort: 8080 }] } });
     await k8s.settled();
     const inputs = { strategy: 'blue-green', namespace: ns, deployment: 'web', 'service-name': 'web-public' };
@@ -251,7 +251,7 @@ describeKubernetes(`kubernetes provider (real kubectl: ${KUBECTL ?? 'not install
     expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
     expect(deploy.outputs).toMatchObject({ version: V2, 'previous-version': V1 });
     expect(deploy.stdout).toContain('Creating deployment/web-green from deployment/web-blue');
-    expect(deploy.stdout).toMatch(/deployment\/web-green: rollout complete, 3\/3 available/);
+    expect(deploy.stdout).toMatch(/deployment\/web-green: rollout complete, 2\/2 available/);
     expect(deploy.stdout).toContain('service/web-public: traffic switched to green');
     const green = deploymentIn(ns, 'web-green');
     expect(imagesOf(green)).toEqual({ migrate: V2, app: V2, proxy: SIDECAR });
@@ -260,7 +260,7 @@ describeKubernetes(`kubernetes provider (real kubectl: ${KUBECTL ?? 'not install
     expect(k8s.get('services', ns, 'web-public')!.spec.selector).toEqual({ app: 'web', slot: 'green' });
     // The old colour stays up, untouched, for an instant rollback.
     const blue = deploymentIn(ns, 'web-blue');
-    expect(blue.spec.replicas).toBe(3);
+    expect(blue.spec.replicas).toBe(2);
     expect(imagesOf(blue).app).toBe(V1);
     expect(deploy.summary).toContain('selector slot: blue → green');
     clean(deploy);
@@ -269,7 +269,7 @@ describeKubernetes(`kubernetes provider (real kubectl: ${KUBECTL ?? 'not install
     expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
     expect(rollback.outputs).toMatchObject({ 'rolled-back-from': V2, 'rolled-back-to': V1 });
     expect(k8s.get('services', ns, 'web-public')!.spec.selector).toEqual({ app: 'web', slot: 'blue' });
-    expect(deploymentIn(ns, 'web-green').spec.replicas).toBe(3);
+    expect(deploymentIn(ns, 'web-green').spec.replicas).toBe(2);
     clean(rollback);
 
     // The next deploy goes to the idle colour again (green), blue keeps serving until the switch.
