@@ -272,6 +272,12 @@ describeKubernetes(`kubernetes provider (real kubectl: ${KUBECTL ?? 'not install
     expect(deploymentIn(ns, 'web-green').spec.replicas).toBe(2);
     clean(rollback);
 
+    // A blue-green rollback can only go to the other colour.
+    const elsewhere = await run('rollback', { namespace: ns, deployment: 'web', 'service-name': 'web-public', to: V3 });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.errors).toEqual([`The green colour runs ${V2}, not "${V3}": a blue-green rollback switches back to the other colour; nothing was changed.`]);
+    expect(k8s.get('services', ns, 'web-public')!.spec.selector.slot).toBe('blue');
+
     // The next deploy goes to the idle colour again (green), blue keeps serving until the switch.
     const next = await run('deploy-to-env', { ...inputs, image: `${REPO}:v5` });
     expect(next.code, next.stdout).toBe(0);
