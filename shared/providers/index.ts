@@ -1,14 +1,16 @@
 import { UserError } from '../errors.js';
 import { commandProvider } from './command/index.js';
 import { dockerProvider } from './docker/index.js';
+import { kubernetesProvider } from './kubernetes/index.js';
 import type { ProviderModule } from './types.js';
 
 /**
  * Every provider by its `provider` input name. Add a provider by importing its
- * module here (kubernetes and command come next).
+ * module here.
  */
 const PROVIDERS: Record<string, ProviderModule> = {
   docker: dockerProvider,
+  kubernetes: kubernetesProvider,
   command: commandProvider,
 };
 
