@@ -2,8 +2,9 @@ import * as core from '@actions/core';
 import { z } from 'zod';
 import { oneOf, parseInputs } from '../inputs.js';
 import { providerNames, findProvider } from './index.js';
-import { runContext } from '../context.js';
-import type { Provider, ProviderContext, ProviderModule, Target } from './types.js';
+import { runContext, type RunContext } from '../context.js';
+import { UserError } from '../errors.js';
+import type { DeployRequest, Provider, ProviderContext, ProviderModule, Release, Strategy, Target } from './types.js';
 
 /** Environment names as GitHub and container names both accept them. */
 export const environmentName = () =>
@@ -59,6 +60,54 @@ const STATE_DATA = 'provider-state';
 export function saveProviderState(module: ProviderModule, provider: Provider): void {
   core.saveState(STATE_PROVIDER, module.name);
   core.saveState(STATE_DATA, provider.postState());
+}
+
+/** The deploy-to-env inputs a provider's deploy needs (the one-step deploy takes the same ones). */
+export interface DeployInputs {
+  image: string;
+  strategy: Strategy;
+  port: number;
+  publish: number;
+  'health-path': string;
+  'health-timeout': number;
+  env: Record<string, string>;
+  keep: number;
+}
+
+/** What a provider is asked to deploy: `image` as this run's release. */
+export function deployRequest(config: DeployInputs, target: Target, ctx: RunContext, live: Release | undefined): DeployRequest {
+  return {
+    ...target,
+    release: { image: config.image, version: config.image, commit: ctx.sha, runUrl: ctx.runUrl },
+    strategy: config.strategy,
+    port: config.port,
+    publish: config.publish,
+    healthPath: config['health-path'],
+    healthTimeoutMs: config['health-timeout'],
+    env: config.env,
+    keep: config.keep,
+    live,
+  };
+}
+
+/** Fail on a strategy the provider does not implement, naming the ones it does. */
+export function checkStrategy(module: ProviderModule, strategy: string): void {
+  if (!module.strategies.includes(strategy as Strategy))
+    throw new UserError(`Input "strategy": the ${module.name} provider supports ${module.strategies.map((s) => `"${s}"`).join(', ')}, not "${strategy}"`);
+}
+
+/**
+ * Create the provider, save what its post step needs (before anything can
+ * fail), run `work`, and close the provider whatever happens.
+ */
+export async function withProvider<T>(module: ProviderModule, settings: Record<string, unknown>, tempDir: string, work: (provider: Provider) => Promise<T>): Promise<T> {
+  const provider = module.create(settings, providerContext(tempDir));
+  saveProviderState(module, provider);
+  try {
+    return await work(provider);
+  } finally {
+    await provider.close();
+  }
 }
 
 /** The post step of deploy-to-env and rollback: the provider's cleanup (key files, connections). */

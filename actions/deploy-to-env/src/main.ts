@@ -1,10 +1,10 @@
 import * as core from '@actions/core';
 import { runContext, type RunContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
-import { errorMessage, UserError } from '../../../shared/errors.js';
-import { DeploymentRecord } from '../../../shared/github/record.js';
+import { errorMessage } from '../../../shared/errors.js';
+import { deploymentRecord } from '../../../shared/github/record.js';
 import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
-import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
+import { checkStrategy, deployRequest, providerPost, withProvider } from '../../../shared/providers/config.js';
 import type { DeployResult, Provider } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
 import { table, writeSummary } from '../../../shared/summary.js';
@@ -13,15 +13,8 @@ import { readConfig, type Config } from './config.js';
 async function main(): Promise<void> {
   const { config, settings, module } = readConfig();
   const ctx = runContext();
-  if (!module.strategies.includes(config.strategy))
-    throw new UserError(`Input "strategy": the ${module.name} provider supports ${module.strategies.map((s) => `"${s}"`).join(', ')}, not "${config.strategy}"`);
-  const provider = module.create(settings, providerContext(ctx.runnerTemp));
-  saveProviderState(module, provider);
-  try {
-    await deploy(config, provider, ctx);
-  } finally {
-    await provider.close();
-  }
+  checkStrategy(module, config.strategy);
+  await withProvider(module, settings, ctx.runnerTemp, (provider) => deploy(config, provider, ctx));
 }
 
 async function deploy(config: Config, provider: Provider, ctx: RunContext): Promise<void> {
@@ -29,18 +22,13 @@ async function deploy(config: Config, provider: Provider, ctx: RunContext): Prom
   const started = Date.now();
   core.info(`Deploying ${config.image} to ${config.environment} (${service}, ${provider.name}, ${config.strategy})`);
 
-  const record = config['github-token']
-    ? new DeploymentRecord({
-        token: config['github-token'],
-        apiUrl: ctx.apiUrl,
-        repository: ctx.repository,
-        environment: config.environment,
-        environmentUrl: config['environment-url'],
-        logUrl: ctx.runUrl,
-        log: core.info,
-        warn: core.warning,
-      })
-    : undefined;
+  const record = deploymentRecord(ctx, {
+    token: config['github-token'],
+    environment: config.environment,
+    environmentUrl: config['environment-url'],
+    log: core.info,
+    warn: core.warning,
+  });
   // A provider without its own history learns what is live from GitHub, before this deploy is recorded.
   const live = record && !provider.keepsHistory ? await lastRecordedRelease(record.client, config.environment) : undefined;
   if (record) {
@@ -50,19 +38,7 @@ async function deploy(config: Config, provider: Provider, ctx: RunContext): Prom
 
   let result: DeployResult;
   try {
-    result = await provider.deploy({
-      service,
-      environment: config.environment,
-      release: { image: config.image, version: config.image, commit: ctx.sha, runUrl: ctx.runUrl },
-      strategy: config.strategy,
-      port: config.port,
-      publish: config.publish,
-      healthPath: config['health-path'],
-      healthTimeoutMs: config['health-timeout'],
-      env: config.env,
-      keep: config.keep,
-      live,
-    });
+    result = await provider.deploy(deployRequest(config, { service, environment: config.environment }, ctx, live));
   } catch (error) {
     await record?.fail(errorMessage(error).split('\n')[0]!);
     await writeSummary(

@@ -5,12 +5,12 @@ import { errorMessage, UserError } from '../../../shared/errors.js';
 import { DeployNotifier } from '../../../shared/deploy/notifier.js';
 import { runPipeline, STAGE_TITLES, type StageOutcome } from '../../../shared/deploy/pipeline.js';
 import { deploySummary, type GateRun } from '../../../shared/deploy/summary.js';
-import { DeploymentRecord } from '../../../shared/github/record.js';
+import { deploymentRecord } from '../../../shared/github/record.js';
 import { runGate } from '../../../shared/health/gate.js';
 import { metricsOptions } from '../../../shared/health/metric-inputs.js';
 import { metricsSummary } from '../../../shared/health/metrics-report.js';
 import { runScript, type ScriptVariables } from '../../../shared/providers/command/script.js';
-import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
+import { checkStrategy, deployRequest, providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
 import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
 import type { DeployResult, Release, RollbackResult } from '../../../shared/providers/types.js';
 import { Redactor } from '../../../shared/redact.js';
@@ -29,8 +29,7 @@ async function main(): Promise<void> {
   const target = { service, environment: config.environment };
   const envUrl = config['environment-url'];
   const healthUrl = config['health-url'] ?? (envUrl ? new URL(config['health-path'], envUrl).href : undefined);
-  if (!module.strategies.includes(config.strategy))
-    throw new UserError(`Input "strategy": the ${module.name} provider supports ${module.strategies.map((s) => `"${s}"`).join(', ')}, not "${config.strategy}"`);
+  checkStrategy(module, config.strategy);
   const flows = smokeFlows(config, ctx.workspace);
   const provider = module.create(settings, providerContext(ctx.runnerTemp));
   saveProviderState(module, provider);
@@ -46,17 +45,8 @@ async function main(): Promise<void> {
     warn: core.warning,
   });
   const newRecord = () =>
-    new DeploymentRecord({
-      token: config['github-token']!,
-      apiUrl: ctx.apiUrl,
-      repository: ctx.repository,
-      environment: config.environment,
-      environmentUrl: envUrl,
-      logUrl: ctx.runUrl,
-      log: core.info,
-      warn: core.warning,
-    });
-  const record = config['github-token'] ? newRecord() : undefined;
+    deploymentRecord(ctx, { token: config['github-token'], environment: config.environment, environmentUrl: envUrl, log: core.info, warn: core.warning });
+  const record = newRecord();
 
   await notifier.started();
   let live: Release | undefined;
@@ -67,6 +57,7 @@ async function main(): Promise<void> {
     if (deployment) core.setOutput('deployment-id', String(deployment.id));
   } catch (error) {
     await notifier.finished('failed', [], `Could not record the GitHub Deployment, nothing was deployed: ${errorMessage(error)}`);
+    await provider.close();
     throw error;
   }
 
@@ -160,18 +151,7 @@ async function main(): Promise<void> {
       return hookVariables(config.image, current?.version ?? '');
     }),
     deploy: async () => {
-      deployed = await provider.deploy({
-        ...target,
-        release: { image: config.image, version: config.image, commit: ctx.sha, runUrl: ctx.runUrl },
-        strategy: config.strategy,
-        port: config.port,
-        publish: config.publish,
-        healthPath: config['health-path'],
-        healthTimeoutMs: config['health-timeout'],
-        env: config.env,
-        keep: config.keep,
-        live,
-      });
+      deployed = await provider.deploy(deployRequest(config, target, ctx, live));
       const { current, previous, targets } = deployed;
       return {
         version: current.version,
@@ -216,7 +196,7 @@ async function main(): Promise<void> {
     else await record.fail((outcome.error ?? 'failed').split('\n')[0]!);
   }
   if (record && rolledBack) {
-    const back = newRecord();
+    const back = newRecord()!;
     const description = `Rollback to ${rolledBack.to.version}: ${config.image} failed the ${STAGE_TITLES[outcome.failedStage!].toLowerCase()}`;
     try {
       await back.start(rolledBack.to.commit || ctx.sha, { image: rolledBack.to.image, provider: module.name, version: rolledBack.to.version, service, rollback: true, from: outcome.version ?? null }, description);

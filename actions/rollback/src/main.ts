@@ -1,9 +1,9 @@
 import * as core from '@actions/core';
 import { runContext, type RunContext } from '../../../shared/context.js';
 import { UserError } from '../../../shared/errors.js';
-import { DeploymentRecord } from '../../../shared/github/record.js';
+import { deploymentRecord } from '../../../shared/github/record.js';
 import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
-import { providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
+import { providerPost, withProvider } from '../../../shared/providers/config.js';
 import type { Provider, Release } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
 import { table, writeSummary } from '../../../shared/summary.js';
@@ -12,31 +12,20 @@ import { readConfig, type Config } from './config.js';
 async function main(): Promise<void> {
   const { config, settings, module } = readConfig();
   const ctx = runContext();
-  const provider = module.create(settings, providerContext(ctx.runnerTemp));
-  saveProviderState(module, provider);
-  try {
-    await rollBack(config, provider, ctx);
-  } finally {
-    await provider.close();
-  }
+  await withProvider(module, settings, ctx.runnerTemp, (provider) => rollBack(config, provider, ctx));
 }
 
 async function rollBack(config: Config, provider: Provider, ctx: RunContext): Promise<void> {
   const service = config.service || ctx.repo;
   const target = { service, environment: config.environment };
 
-  const record = config['github-token']
-    ? new DeploymentRecord({
-        token: config['github-token'],
-        apiUrl: ctx.apiUrl,
-        repository: ctx.repository,
-        environment: config.environment,
-        environmentUrl: config['environment-url'],
-        logUrl: ctx.runUrl,
-        log: core.info,
-        warn: core.warning,
-      })
-    : undefined;
+  const record = deploymentRecord(ctx, {
+    token: config['github-token'],
+    environment: config.environment,
+    environmentUrl: config['environment-url'],
+    log: core.info,
+    warn: core.warning,
+  });
 
   let to = config.to;
   let live: Release | undefined;
