@@ -18,6 +18,7 @@ import { schema as smokeInputs } from '../../smoke-test/src/config.js';
  */
 const gate = gateInputs.shape;
 const smoke = smokeInputs.shape;
+const metric = metricInputs();
 const own = {
   'smoke-checks': smoke.checks,
   'smoke-checks-file': smoke['checks-file'],
@@ -39,7 +40,15 @@ const own = {
   'health-success-threshold': gate['success-threshold'],
   'health-max-failures': gate['max-failures'],
   // Prometheus checks; $VERSION, $ENVIRONMENT and $SERVICE default to what is being deployed.
-  ...metricInputs('health-'),
+  'health-prometheus-url': metric['prometheus-url'],
+  'health-prometheus-headers': metric['prometheus-headers'],
+  'health-metrics': metric.metrics,
+  'health-metrics-interval': metric['metrics-interval'],
+  'health-metrics-failure-limit': metric['metrics-failure-limit'],
+  'health-metrics-inconclusive': metric['metrics-inconclusive'],
+  'health-version': metric.version,
+  'health-environment': metric.environment,
+  'health-service': metric.service,
   'auto-rollback': boolean(),
   'pre-deploy-command': optionalText(),
   'post-deploy-command': optionalText(),
