@@ -7,10 +7,14 @@
 //   3. v3, broken: the health gate fails, v2 is rolled back and verified
 // Slack messages go to a local Slack-compatible endpoint that prints them;
 // GitHub Deployments to a local stand-in of its REST API.
+// DEMO_TARGET=docker deploys the same releases as containers with the Docker
+// provider (blue-green behind an nginx proxy) on the local Docker engine.
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './lib.mjs';
+import { cgiAnswer, proxyImage, webImage } from './demo/images.mjs';
 import { runAction } from './demo/runner.mjs';
 import { startGitHub, startRouter, startSlack } from './demo/services.mjs';
 import { markdownToText, textTable } from './demo/text.mjs';
@@ -28,14 +32,90 @@ if (!existsSync(bundle)) {
   process.exit(1);
 }
 
+const target = process.env.DEMO_TARGET || 'local';
+if (!['local', 'docker'].includes(target)) {
+  console.error(`DEMO_TARGET is "${target}"; expected "local" (the default: local processes) or "docker" (containers on the local Docker engine).`);
+  process.exit(1);
+}
 const token = 'xoxb-demo-0000-not-a-real-token';
 const githubToken = 'ghs_demo_token_for_the_local_api';
 const workspace = mkdtempSync(join(tmpdir(), 'deploy-demo-'));
-// The "repository" being deployed: its deploy scripts call the platform CLI (here: scripts/demo/release.mjs).
-mkdirSync(join(workspace, 'deploy'));
-for (const file of ['app.mjs', 'release.mjs']) cpSync(join(root, 'scripts/demo', file), join(workspace, 'deploy', file));
+const releases = [
+  { step: 'v1: first release', image: 'demo/shop:1.0.0', expect: 'success' },
+  { step: 'v2: healthy release', image: 'demo/shop:2.0.0', expect: 'success' },
+  { step: 'v3: broken release', image: 'demo/shop:3.0.0', expect: 'rolled-back' },
+];
+/** Local processes behind a local router, deployed by the command provider through the repository's own scripts. */
+async function localTarget() {
+  // The "repository" being deployed: its deploy scripts call the platform CLI (here: scripts/demo/release.mjs).
+  mkdirSync(join(workspace, 'deploy'));
+  for (const file of ['app.mjs', 'release.mjs']) cpSync(join(root, 'scripts/demo', file), join(workspace, 'deploy', file));
+  const router = await startRouter(workspace);
+  return {
+    url: router.url,
+    inputs: { provider: 'command', 'deploy-command': 'node deploy/release.mjs deploy', 'rollback-command': 'node deploy/release.mjs rollback', 'health-interval': '200ms' },
+    async stop() {
+      const pidFile = join(workspace, 'live', 'pid');
+      if (existsSync(pidFile)) {
+        try {
+          process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
+        } catch {
+          // already stopped
+        }
+      }
+      await router.close();
+    },
+  };
+}
 
-const router = await startRouter(workspace);
+/**
+ * Containers on the local Docker engine, deployed blue-green by the Docker provider. The images are
+ * built FROM scratch out of this machine's busybox and nginx (Debian packages busybox-static, nginx-light).
+ */
+async function dockerTarget() {
+  const docker = (...args) => spawnSync('docker', args, { encoding: 'utf8' });
+  if (docker('version').status !== 0) throw new Error('DEMO_TARGET=docker needs a running Docker engine (`docker version` failed).');
+  const service = 'demo-shop';
+  const removeAll = () => {
+    for (const kind of [['ps', '-a'], ['network', 'ls']]) {
+      const ids = docker(...kind, '-q', '--filter', `label=deploy-actions.service=${service}`).stdout.split('\n').filter(Boolean);
+      if (ids.length) docker(...(kind[0] === 'ps' ? ['rm', '-f'] : ['network', 'rm']), ...ids);
+    }
+  };
+  removeAll();
+  for (const { image } of releases) {
+    const version = image.split(':').pop();
+    const page = { 'index.html': `<h1>Shop ${version}</h1>\n`, 'api/version': `${JSON.stringify({ version })}\n` };
+    // 3.0.0 is built broken: its pages answer, its health check reports a failed migration (500).
+    const health =
+      version === '3.0.0'
+        ? { 'health/': '', 'cgi-bin/index.cgi': cgiAnswer('500 Internal Server Error', { status: 'fail', version, checks: { database: 'migration 0042 missing' } }) }
+        : { health: `${JSON.stringify({ status: 'ok', version, checks: { database: 'ok' } })}\n` };
+    console.log(dim(`  building ${image}`));
+    webImage(image, { ...page, ...health });
+  }
+  const port = Number(process.env.DEMO_PORT || 18080);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    inputs: {
+      provider: 'docker',
+      service,
+      hosts: 'unix:///var/run/docker.sock',
+      publish: String(port),
+      'proxy-image': proxyImage('demo/proxy:1'),
+      // The new container must serve pages before it takes traffic; the gate then checks /health.
+      'health-path': '/',
+      'health-url': `http://127.0.0.1:${port}/health`,
+      'health-timeout': '20s',
+      'health-interval': '500ms',
+    },
+    async stop() {
+      removeAll();
+    },
+  };
+}
+
+const environment = target === 'docker' ? await dockerTarget() : await localTarget();
 // A message edit prints only its lines that changed since the last version.
 const shown = new Map();
 const slack = await startSlack({
@@ -53,15 +133,9 @@ const github = await startGitHub({
   print: (deployment, status, version) => console.log(cyan(`  🐙 GitHub Deployment #${deployment.id} (${version}) → ${status.state}${status.description ? `: ${status.description}` : ''}`)),
 });
 
-const releases = [
-  { step: 'v1: first release', image: 'demo/shop:1.0.0', expect: 'success' },
-  { step: 'v2: healthy release', image: 'demo/shop:2.0.0', expect: 'success' },
-  { step: 'v3: broken release', image: 'demo/shop:3.0.0', expect: 'rolled-back' },
-];
-
 const liveVersion = async () => {
   try {
-    const response = await fetch(`${router.url}/api/version`, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(`${environment.url}/api/version`, { signal: AbortSignal.timeout(2000) });
     return response.ok ? (await response.json()).version : `HTTP ${response.status}`;
   } catch {
     return 'nothing';
@@ -84,13 +158,9 @@ try {
         environment: 'demo',
         image: release.image,
         service: 'shop',
-        provider: 'command',
-        'deploy-command': 'node deploy/release.mjs deploy',
-        'rollback-command': 'node deploy/release.mjs rollback',
-        'environment-url': router.url,
+        'environment-url': environment.url,
         'smoke-paths': 'GET / 200\nGET /api/version 200',
         'health-json-assertions': 'status == ok',
-        'health-interval': '200ms',
         'health-deadline': '4s',
         'health-probe-timeout': '2s',
         'health-success-threshold': '3',
@@ -98,6 +168,7 @@ try {
         'slack-token': token,
         'slack-channel': '#deploys',
         'slack-api-url': slack.apiUrl,
+        ...environment.inputs,
       },
       print: (line) => console.log(dim(`  │ ${line}`)),
     });
@@ -119,15 +190,7 @@ try {
     if (step.outputs.result !== release.expect) failed = true;
   }
 } finally {
-  const pidFile = join(workspace, 'live', 'pid');
-  if (existsSync(pidFile)) {
-    try {
-      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
-    } catch {
-      // already stopped
-    }
-  }
-  await Promise.all([router.close(), slack.close(), github.close()]);
+  await Promise.all([environment.stop(), slack.close(), github.close()]);
   rmSync(workspace, { recursive: true, force: true });
 }
 

@@ -1,12 +1,16 @@
 /**
  * `npm run demo` (scripts/demo.mjs) end to end: the real dist/deploy bundle
- * deploys v1, a healthy v2 and a broken v3 with local processes, and the
- * broken one is rolled back to v2 automatically.
+ * deploys v1, a healthy v2 and a broken v3 with local processes (and with
+ * DEMO_TARGET=docker as containers on the local engine), and the broken one
+ * is rolled back to v2 automatically.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { dockerAvailable, ensureDocker } from './harness/infra.js';
 import { repoRoot } from './harness/runner.js';
+
+await ensureDocker();
 
 it('npm run demo: v1 and v2 ship, broken v3 is rolled back to v2 and verified, with Slack and GitHub Deployment output', () => {
   const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/demo.mjs')], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
@@ -25,3 +29,29 @@ it('npm run demo: v1 and v2 ship, broken v3 is rolled back to v2 and verified, w
   expect(out).toMatch(/Health gate\s+❌ failure\s+\S+\s+not healthy within 4s/);
   expect(out).toMatch(/Health gate ❌ \S+ {2}⇢ {2}Rollback ✅ \S+ {2}→ {2}Verify rollback ✅/);
 }, 150_000);
+
+it.skipIf(!dockerAvailable())('DEMO_TARGET=docker: the same releases as containers, blue-green behind the proxy, v3 rolled back to v2', () => {
+  const port = 18571;
+  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/demo.mjs')], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 150_000,
+    env: { ...process.env, NO_COLOR: '1', DEMO_TARGET: 'docker', DEMO_PORT: String(port) },
+  });
+  expect(r.stderr).toBe('');
+  expect(r.status, r.stdout.slice(-3000)).toBe(0);
+  const out = r.stdout;
+  const rows = out.slice(out.indexOf('━━━ Result ━━━')).split('\n');
+  expect(rows.find((l) => l.includes('v2: healthy release'))).toMatch(/success\s+–\s+demo\/shop:1\.0\.0\s+2\.0\.0\s/);
+  expect(rows.find((l) => l.includes('v3: broken release'))).toMatch(/rolled-back\s+health-gate\s+demo\/shop:2\.0\.0\s+2\.0\.0\s.*failed$/);
+  expect(out).toContain('starting demo-shop-demo-blue (demo/shop:3.0.0) beside demo-shop-demo-green (demo/shop:2.0.0)');
+  expect(out).toContain('reloaded proxy demo-shop-demo-proxy → green');
+  // The demo removes what it started.
+  expect(spawnSync('docker', ['ps', '-aq', '--filter', 'label=deploy-actions.service=demo-shop'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+}, 180_000);
+
+it('refuses an unknown DEMO_TARGET by name', () => {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/demo.mjs')], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, DEMO_TARGET: 'k8s' } });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('DEMO_TARGET is "k8s"; expected "local"');
+});
