@@ -41,6 +41,8 @@ export interface StepResult {
   outputs: Record<string, string>;
   state: Record<string, string>;
   env: Record<string, string>;
+  /** Folders the step added to PATH (GITHUB_PATH), in the order written. */
+  path: string[];
   summary: string;
   errors: string[];
   warnings: string[];
@@ -143,6 +145,7 @@ async function step(file: string, env: Record<string, string>, cwd: string, time
     outputs: parseFileCommands(read('GITHUB_OUTPUT')),
     state: parseFileCommands(read('GITHUB_STATE')),
     env: parseFileCommands(read('GITHUB_ENV')),
+    path: read('GITHUB_PATH').split('\n').filter(Boolean),
     summary: read('GITHUB_STEP_SUMMARY'),
     errors: commands(stdout, 'error'),
     warnings: commands(stdout, 'warning'),
@@ -202,7 +205,9 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
   let post: StepResult | undefined;
   if (yml.runs.post && options.post !== false) {
     const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
-    post = await step(resolve(actionDir(name), yml.runs.post), { ...base, ...stateEnv }, workspace, timeoutMs, dir, 'post');
+    // As on the runner, the post step sees what the main step exported (GITHUB_ENV) and added to PATH, the latest first.
+    const PATH = [...main.path].reverse().concat(base.PATH!).join(':');
+    post = await step(resolve(actionDir(name), yml.runs.post), { ...base, ...main.env, PATH, ...stateEnv }, workspace, timeoutMs, dir, 'post');
   }
   return { ...main, post, dir };
 }

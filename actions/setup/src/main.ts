@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { runContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { UserError } from '../../../shared/errors.js';
-import { exec } from '../../../shared/exec.js';
+import { exec, tail } from '../../../shared/exec.js';
 import { run } from '../../../shared/run.js';
 import { activatePackageManager, shimFolder } from '../../../shared/setup/corepack.js';
 import { cacheAvailable, cacheKey, restoreDependencies, saveDependencies } from '../../../shared/setup/dependency-cache.js';
@@ -120,7 +120,11 @@ async function post(): Promise<void> {
   const paths = JSON.parse(core.getState(STATE.savePaths)) as string[];
   const cwd = core.getState(STATE.cwd);
   // pnpm's store keeps every version ever fetched; drop the unreferenced ones before they are archived.
-  if (core.getState(STATE.packageManager) === 'pnpm') await exec(['pnpm', 'store', 'prune'], { cwd, timeoutMs: 5 * 60_000, allowFailure: true });
+  if (core.getState(STATE.packageManager) === 'pnpm') {
+    const pruned = await exec(['pnpm', 'store', 'prune'], { cwd, timeoutMs: 5 * 60_000, allowFailure: true });
+    if (pruned.code === 0) core.info(`Pruned pnpm's store in ${formatDuration(pruned.ms)}`);
+    else core.warning(`pnpm store prune failed (exit ${pruned.code}): saving the store unpruned. ${tail(pruned.stderr || pruned.stdout, 5)}`);
+  }
   const started = performance.now();
   if (await saveDependencies(paths.filter((p) => existsSync(resolve(runContext().workspace, p))), key)) core.info(`Saved the dependency cache ${key} in ${formatDuration(performance.now() - started)}`);
   else core.warning(`The dependency cache ${key} was not saved (see the messages above)`);
