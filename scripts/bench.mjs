@@ -18,6 +18,8 @@ const url = `http://127.0.0.1:${server.address().port}/health`;
 
 /** Inputs for a run that does trivial work; other actions stop after parsing inputs. */
 const trivial = { 'health-gate': { url, 'success-threshold': '1' } };
+/** What each run does, for the table: setup also runs `node --version` and `npm --version` before it finds no lockfile. */
+const work = { 'health-gate': 'one probe', setup: 'inputs, node + npm --version' };
 
 function env(name) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
@@ -50,7 +52,7 @@ for (const name of actionNames()) {
   const bundle = join(root, 'dist', name, 'index.js');
   if (!existsSync(bundle)) continue;
   const ms = await median([bundle], env(name));
-  rows.push([name, (statSync(bundle).size / 1024).toFixed(0), ms.toFixed(1), (ms / base).toFixed(2), trivial[name] ? 'one probe' : 'parse inputs']);
+  rows.push([name, (statSync(bundle).size / 1024).toFixed(0), ms.toFixed(1), (ms / base).toFixed(2), work[name] ?? 'parse inputs']);
 }
 server.close();
 

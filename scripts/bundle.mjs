@@ -5,6 +5,7 @@ import { mkdirSync, rmSync, writeFileSync, readdirSync, readFileSync, mkdtempSyn
 import { join, relative, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import ncc from '@vercel/ncc';
+import { transform } from 'esbuild';
 import { root, actionNames } from './lib.mjs';
 
 const check = process.argv.includes('--check');
@@ -32,7 +33,9 @@ await Promise.all(
     writeFileSync(join(dir, 'index.js'), code);
     for (const [file, asset] of Object.entries(assets)) {
       mkdirSync(dirname(join(dir, file)), { recursive: true });
-      writeFileSync(join(dir, file), asset.source);
+      // ncc minifies the entry only; the chunks of lazily imported modules (`import()`) are minified here.
+      const chunk = /^\d+\.index\.js$/.test(file);
+      writeFileSync(join(dir, file), chunk ? (await transform(asset.source.toString(), { minify: true, format: 'esm', target: 'es2022', legalComments: 'none' })).code : asset.source);
     }
   }),
 );

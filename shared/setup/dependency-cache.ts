@@ -1,6 +1,9 @@
-import * as cache from '@actions/cache';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+
+// @actions/cache (Azure storage, HTTP clients, tar) is loaded only when a step uses the cache: a post step with
+// nothing to save, or a step with `install: false`, starts without it.
+const loadCache = () => import('@actions/cache');
 
 export interface CacheKeyParts {
   os: string;
@@ -33,6 +36,7 @@ export type RestoreResult = { hit: 'exact' | 'partial'; matchedKey: string } | {
 
 /** Restore the cache; an unreachable cache service is a warning from @actions/cache and counts as a miss. */
 export async function restoreDependencies(paths: string[], key: string, restorePrefix: string): Promise<RestoreResult> {
+  const cache = await loadCache();
   if (!cache.isFeatureAvailable()) return { hit: 'none' };
   const matchedKey = await cache.restoreCache([...paths], key, [restorePrefix]);
   if (!matchedKey) return { hit: 'none' };
@@ -41,8 +45,9 @@ export async function restoreDependencies(paths: string[], key: string, restoreP
 
 /** Save; returns false when the cache service refused or failed (it only warns: a cache is an optimisation). */
 export async function saveDependencies(paths: string[], key: string): Promise<boolean> {
+  const cache = await loadCache();
   if (!cache.isFeatureAvailable()) return false;
   return (await cache.saveCache([...paths], key)) !== -1;
 }
 
-export const cacheAvailable = () => cache.isFeatureAvailable();
+export const cacheAvailable = async () => (await loadCache()).isFeatureAvailable();

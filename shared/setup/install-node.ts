@@ -1,5 +1,4 @@
 import * as core from '@actions/core';
-import * as tc from '@actions/tool-cache';
 import { join } from 'node:path';
 import semver from 'semver';
 import { UserError } from '../errors.js';
@@ -25,6 +24,8 @@ export function distUrl(env: NodeJS.ProcessEnv = process.env): string {
  * Returns the exact version.
  */
 export async function installNode(spec: string, log: (line: string) => void): Promise<string> {
+  // Loaded here, not at start-up: the post step and runs without a Node version never need it.
+  const tc = await import('@actions/tool-cache');
   const arch = process.arch;
   const isRange = !tc.isExplicitVersion(spec);
   // A range is resolved against the index first so `24` means the newest 24, not whichever 24 happens to be cached.

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   let key = '';
   let hit: 'exact' | 'partial' | 'none' | 'disabled' = 'disabled';
   let paths: string[] = [];
-  if (config.cache && cacheAvailable()) {
+  if (config.cache && (await cacheAvailable())) {
     const store = (await exec(storePathCommand(pm.name, pmVersion), { cwd: dir, timeoutMs: 60_000 })).stdout.trim();
     // The cache version hashes the path strings: node_modules relative to the workspace keeps it stable across runs.
     const modules = relative(ctx.workspace, join(dir, 'node_modules'));
