@@ -1,3 +1,4 @@
+import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
 import { errorMessage } from '../errors.js';
 import { DeploymentsClient, type Deployment, type DeploymentPayload } from './deployments.js';
@@ -62,13 +63,11 @@ export class DeploymentRecord {
 }
 
 /**
- * This run's record of a deployment of `environment`: none without a token
- * (recording is optional), so every action builds it the same way.
+ * This run's record of a deployment of `environment`, reporting to the job
+ * log: none without a token (recording is optional), so every action builds
+ * it the same way.
  */
-export function deploymentRecord(
-  ctx: RunContext,
-  options: { token?: string; environment: string; environmentUrl?: string; log: (line: string) => void; warn: (line: string) => void },
-): DeploymentRecord | undefined {
+export function deploymentRecord(ctx: RunContext, options: { token?: string; environment: string; environmentUrl?: string }): DeploymentRecord | undefined {
   if (!options.token) return undefined;
-  return new DeploymentRecord({ ...options, token: options.token, apiUrl: ctx.apiUrl, repository: ctx.repository, logUrl: ctx.runUrl });
+  return new DeploymentRecord({ ...options, token: options.token, apiUrl: ctx.apiUrl, repository: ctx.repository, logUrl: ctx.runUrl, log: core.info, warn: core.warning });
 }

@@ -22,13 +22,7 @@ async function deploy(config: Config, provider: Provider, ctx: RunContext): Prom
   const started = Date.now();
   core.info(`Deploying ${config.image} to ${config.environment} (${service}, ${provider.name}, ${config.strategy})`);
 
-  const record = deploymentRecord(ctx, {
-    token: config['github-token'],
-    environment: config.environment,
-    environmentUrl: config['environment-url'],
-    log: core.info,
-    warn: core.warning,
-  });
+  const record = deploymentRecord(ctx, { token: config['github-token'], environment: config.environment, environmentUrl: config['environment-url'] });
   // A provider without its own history learns what is live from GitHub, before this deploy is recorded.
   const live = record && !provider.keepsHistory ? await lastRecordedRelease(record.client, config.environment) : undefined;
   if (record) {

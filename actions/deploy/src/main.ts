@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     warn: core.warning,
   });
   const newRecord = () =>
-    deploymentRecord(ctx, { token: config['github-token'], environment: config.environment, environmentUrl: envUrl, log: core.info, warn: core.warning });
+    deploymentRecord(ctx, { token: config['github-token'], environment: config.environment, environmentUrl: envUrl });
   const record = newRecord();
 
   await notifier.started();

@@ -19,13 +19,7 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
   const service = config.service || ctx.repo;
   const target = { service, environment: config.environment };
 
-  const record = deploymentRecord(ctx, {
-    token: config['github-token'],
-    environment: config.environment,
-    environmentUrl: config['environment-url'],
-    log: core.info,
-    warn: core.warning,
-  });
+  const record = deploymentRecord(ctx, { token: config['github-token'], environment: config.environment, environmentUrl: config['environment-url'] });
 
   let to = config.to;
   let live: Release | undefined;
