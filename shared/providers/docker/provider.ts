@@ -189,8 +189,13 @@ export class DockerProvider implements Provider {
       }
       if (!/conflict|already in use/i.test(created.stderr)) throw new UserError(`${host.name}: could not take the deploy lock: ${tail(created.stderr, 3)}`);
       const holder = await this.lockHolder(host, name);
-      if (!holder) continue; // released between the two calls: try again at once
       const elapsed = Date.now() - started;
+      if (!holder) {
+        // Released between the two calls (try again soon), unless the lock stays there but cannot be read.
+        if (elapsed >= timeout) throw new UserError(`${host.name}: could not take the deploy lock ${name} within ${formatDuration(timeout)} (lock-timeout): it exists but could not be inspected`);
+        await sleep(Math.min(200, timeout - elapsed));
+        continue;
+      }
       if (elapsed >= timeout)
         throw new UserError(
           `${host.name}: ${target.service} on ${target.environment} is locked by ${holder.run} since ${holder.time} (deploying ${holder.version}); waited ${formatDuration(timeout)} (lock-timeout). If that deploy died, run again with force-unlock: true.`,
