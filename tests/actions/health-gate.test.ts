@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAction, visibleText } from '../harness/runner.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, runAction, visibleText } from '../harness/runner.js';
 import { json, startServer, type TestServer } from '../harness/server.js';
 
 /** A service whose behaviour each test scripts by path. */
@@ -198,6 +200,9 @@ describe('health-gate bundle', () => {
     expect(run.stdout.slice(0, firstMask).trim()).toBe('');
     expect(visibleText(run)).not.toContain('k-999-secret');
   });
+
+  it('the bundle loads no Octokit', () => {
+    const bundle = readFileSync(join(repoRoot, 'dist/health-gate/index.js'), 'utf8');
+    expect(bundle).not.toMatch(/octokit/i);
+  });
 });
-
-
