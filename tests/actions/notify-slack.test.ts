@@ -295,6 +295,7 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
       expect(run.errors).toHaveLength(1);
       expect(run.errors[0]).toMatch(/Invalid inputs:/);
       for (const name of ['status', 'environment-url', 'fail-on-error']) expect(run.errors[0]).toContain(`"${name}"`);
+      expect(run.stdout + run.stderr).not.toMatch(/^\s+at /m); // a user error, not a stack trace
     });
   });
 
