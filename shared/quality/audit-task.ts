@@ -30,7 +30,7 @@ export function auditTask(pm: PackageManagerName, pmVersion: string, level: Seve
       const result = await exec(argv, { cwd: base.projectDir, timeoutMs, allowFailure: true, signal });
       log(result.stderr);
       if (signal.aborted) return { status: 'cancelled', annotations: [], detail: 'stopped because another stage failed (fail-fast)' };
-      const parsed = parseAudit(result.stdout);
+      const parsed = parseAudit(result.stdout, result.stderr);
       if ('error' in parsed) {
         const detail = `${argv.join(' ')} could not audit the dependencies: ${parsed.error}${/40[45]|405|Method Not Allowed|404/.test(parsed.error) ? ' (the registry in use has no audit endpoint; point npm at one that has, e.g. https://registry.npmjs.org/)' : ''}`;
         log(`${detail}\n`);

@@ -40,7 +40,15 @@ const severity = (s: unknown): Severity => (SEVERITIES as readonly string[]).inc
  * advisories, or yarn berry's lines. Returns an error sentence when the tool
  * reported that it could not audit (e.g. the registry has no audit endpoint).
  */
-export function parseAudit(stdout: string): AuditReport | { error: string } {
+export function parseAudit(stdout: string, stderr = ''): AuditReport | { error: string } {
+  const parsed = parseStdout(stdout);
+  if (!('error' in parsed)) return parsed;
+  // yarn 1 reports why on stderr as `{"type":"error","data":"Error: …"}`.
+  const reason = stderr.split('\n').map((l) => /^\{"type":"error","data":(".*")\}$/.exec(l.trim())?.[1]).find(Boolean);
+  return reason ? { error: `${parsed.error}: ${(JSON.parse(reason) as string).split('\n')[0]}` } : parsed;
+}
+
+function parseStdout(stdout: string): AuditReport | { error: string } {
   const text = stdout.trim();
   let doc: Record<string, unknown> | undefined;
   try {
@@ -56,6 +64,8 @@ export function parseAudit(stdout: string): AuditReport | { error: string } {
     if (lines.length) return fromLines(lines);
     return { error: `the audit printed no JSON report${text ? `: ${text.slice(0, 300)}` : ''}` };
   }
+  // yarn 1 prints lines; a clean project gets only its auditSummary line, which parses as one document.
+  if (typeof doc.type === 'string') return fromLines([doc]);
   if (doc.error || (doc.message && !doc.vulnerabilities && !doc.advisories)) {
     const e = doc.error as { summary?: string; code?: string } | undefined;
     return { error: String(doc.message ?? e?.summary ?? e?.code ?? JSON.stringify(doc.error)) };
@@ -126,7 +136,8 @@ function fromAdvisories(advisories: Advisory[]): AuditReport {
   const findings = advisories.map((a) => {
     counts[severity(a.severity)]++;
     counts.total++;
-    const paths = a.findings?.flatMap((f) => f.paths ?? []) ?? [];
+    // pnpm starts each path with its importer (`.>minimist` for the root project).
+    const paths = (a.findings?.flatMap((f) => f.paths ?? []) ?? []).map((p) => p.replace(/^\.>/, ''));
     const patched = a.patched_versions && a.patched_versions !== '<0.0.0' ? `yes (${a.module_name}@${a.patched_versions})` : 'no';
     return {
       package: a.module_name,
@@ -145,13 +156,21 @@ function fromAdvisories(advisories: Advisory[]): AuditReport {
 /** yarn 1 prints `{"type":"auditAdvisory","data":{"advisory":…}}` lines; yarn berry `{"value":name,"children":{…}}`. */
 function fromLines(lines: Record<string, unknown>[]): AuditReport | { error: string } {
   const advisories: Advisory[] = [];
+  let complete = false;
   for (const l of lines) {
-    if (l.type === 'auditAdvisory') advisories.push((l.data as { advisory: Advisory }).advisory);
+    if (l.type === 'auditSummary' || typeof l.value === 'string') complete = true;
+    if (l.type === 'auditAdvisory') {
+      // yarn 1 prints an advisory once per path that reaches it: count it once.
+      const a = (l.data as { advisory: Advisory }).advisory;
+      if (!advisories.some((b) => b.id === a.id && b.module_name === a.module_name)) advisories.push(a);
+    }
     else if (typeof l.value === 'string' && l.children && typeof l.children === 'object') {
       const c = l.children as Record<string, unknown>;
       advisories.push({ id: Number(c.ID), module_name: l.value, severity: String(c.Severity), title: String(c.Issue), url: String(c.URL ?? ''), vulnerable_versions: String(c['Vulnerable Versions'] ?? '') });
-    } else if (l.type === 'error') return { error: String(l.data) };
+    } else if (l.type === 'error') return { error: String(l.data).split('\n')[0]! };
   }
+  // yarn 1 prints its errors on stderr: stdout then holds only info lines, which must not read as a clean audit.
+  if (!complete && !advisories.length) return { error: 'the audit printed no report (no auditSummary line)' };
   return fromAdvisories(advisories);
 }
 

@@ -111,7 +111,8 @@ export function parseJunitXml(path: string, base: PathBase): Annotation[] | unde
     found.push({
       level: 'error',
       file: file ? workspacePath(file, base.projectDir, base.workspace) : undefined,
-      line: attrs.line ? Number(attrs.line) : undefined,
+      // vitest writes no line attribute; its failure text ends with the stack (`❯ src/a.test.js:9:23`).
+      line: attrs.line ? Number(attrs.line) : file ? lineInStack(body, file) : undefined,
       title: `Test failed: ${attrs.name ?? ''}`.trim(),
       message: failAttrs.message ?? 'failed',
     });

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, tail } from '../exec.js';
 import type { PackageManagerName } from '../setup/package-manager.js';
@@ -34,7 +35,8 @@ export interface RunOptions {
 function findings(stage: Stage, output: string, report: string, base: PathBase): Annotation[] {
   const found: Annotation[] = [];
   if (stage.tool === 'eslint') found.push(...(parseEslintJson(report, base) ?? []));
-  if (stage.tool === 'vitest' || stage.tool === 'jest') found.push(...(parseJestJson(report, base) ?? parseJunitXml(report, base) ?? []));
+  if (stage.junit) found.push(...(parseJunitXml(stage.junit, base) ?? []));
+  else if (stage.tool === 'vitest' || stage.tool === 'jest') found.push(...(parseJestJson(report, base) ?? parseJunitXml(report, base) ?? []));
   // Any type checker that prints tsc's format (tsc, vue-tsc, tsc -b in a script chain) is read the same way.
   if (stage.tool === 'tsc' || stage.name === 'typecheck') found.push(...parseTscOutput(output, base));
   if (stage.tool === 'prettier' || stage.name === 'format-check') found.push(...parsePrettierOutput(output, base));
@@ -48,8 +50,12 @@ export function commandTask(stage: Stage, options: RunOptions): Task {
     name: stage.name,
     command: argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
     run: async (signal, log) => {
+      const started = Date.now();
       const result = await exec(argv, { cwd: options.base.projectDir, timeoutMs: options.timeoutMs, allowFailure: true, signal, onOutput: (chunk) => log(chunk) });
-      const annotations = findings(stage, result.stdout + '\n' + result.stderr, report, options.base);
+      // A report left from an earlier run would annotate failures that no longer exist.
+      const staleJunit = stage.junit !== undefined && !(existsSync(stage.junit) && statSync(stage.junit).mtimeMs >= started - 1000);
+      if (staleJunit) log(`\nThe test report ${stage.junit} was not written by this run: no test annotations\n`);
+      const annotations = findings(staleJunit ? { ...stage, junit: undefined, tool: 'other' } : stage, result.stdout + '\n' + result.stderr, report, options.base);
       // ESLint's report went to a file: show its findings in the log as well.
       if (stage.tool === 'eslint') for (const a of annotations) log(`${where(a)}  ${a.level}  ${a.message}  ${a.title.replace(/^ESLint ?/, '')}\n`);
       if (signal.aborted) return { status: 'cancelled', annotations: [], detail: 'stopped because another stage failed (fail-fast)' };

@@ -15,6 +15,8 @@ export interface Stage {
   /** How it was chosen, for the log: `script "lint"`, `command`, `tsconfig.json`. */
   origin: string;
   tool: Tool;
+  /** A JUnit XML file the command writes itself: read instead of adding a JSON reporter. */
+  junit?: string;
 }
 
 const DEFAULT_SCRIPT: Record<(typeof STAGES)[number], string> = { lint: 'lint', 'format-check': 'format:check', typecheck: 'typecheck', test: 'test' };
@@ -77,7 +79,7 @@ export function reportArgs(tool: Tool, file: string): string[] {
 
 /** Append report arguments to a stage's argv (through `--` for npm scripts, as runScript does). */
 export function withReport(stage: Stage, pm: PackageManagerName, file: string): string[] {
-  const extra = reportArgs(stage.tool, file);
+  const extra = stage.junit ? [] : reportArgs(stage.tool, file);
   if (!extra.length) return stage.argv;
   if (stage.origin.startsWith('script')) {
     const script = /"(.*)"/.exec(stage.origin)![1]!;

@@ -98,6 +98,16 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
     expect(ts!.message).toContain("Type 'number' is not assignable to type 'string'");
   }, 120_000);
 
+  it('annotates a failing test at its line from a JUnit report the test command writes (test-report)', async () => {
+    const run = await scan('failing-test', { test: 'vitest run --reporter=junit --outputFile=reports/junit.xml', 'test-report': 'reports/junit.xml', 'audit-level': 'none' });
+    expect(run.outputs['failed-stages']).toBe('test');
+    // The command runs as given: no JSON reporter added next to the JUnit one.
+    expect(run.stdout).toMatch(/^::group::test: \S*vitest run --reporter=junit --outputFile=reports\/junit\.xml$/m);
+    const failure = annotations(run).find((a) => a.props.title?.startsWith('Test failed'));
+    expect(failure).toMatchObject({ level: 'error', props: { file: 'app/src/sum.test.js', line: '9', title: 'Test failed: adds negative numbers' } });
+    expect(failure!.message).toContain('expected -5 to be -6');
+  }, 120_000);
+
   it('annotates a failing test at the failing line from the vitest JSON report', async () => {
     const run = await scan('failing-test');
     expect(run.outputs['failed-stages']).toBe('test');
@@ -164,6 +174,29 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
     expect(run.summary).toMatch(/\| format-check \| ⏭️ skipped \|/);
     expect(run.summary).toMatch(/\| test \| ⏭️ skipped \|/);
     expect(run.outputs['test-duration-ms']).toBe('');
+  }, 120_000);
+
+  it('parallel: stages run at the same time (two that wait for each other pass); one after another the first waits in vain', async () => {
+    const stages = { lint: 'node rendezvous.js lint test 20000', test: 'node rendezvous.js test lint 20000', 'format-check': 'false', typecheck: 'false', 'audit-level': 'none' };
+    const together = await scan('parallel', stages);
+    expect(together.errors).toEqual([]);
+    expect(together.outputs.result).toBe('passed');
+    expect(together.stdout).toContain('Running 2 stage(s) in parallel');
+    expect(together.stdout).toContain('lint met test');
+    const apart = await scan('parallel', { ...stages, lint: 'node rendezvous.js lint test 1500', parallel: 'false' });
+    expect(apart.outputs['failed-stages']).toBe('lint');
+    expect(apart.summary).toMatch(/\| lint \| ❌ failed \|/);
+    expect(apart.summary).toContain('test did not start within 1500ms');
+  }, 120_000);
+
+  it('parallel with fail-fast terminates the stages still running and reports them cancelled', async () => {
+    const run = await scan('clean', { lint: 'node -e "process.exit(3)"', test: 'node -e "setTimeout(() => {}, 60000)"', 'format-check': 'false', typecheck: 'false', 'audit-level': 'none', 'fail-fast': 'true' });
+    expect(run.durationMs).toBeLessThan(30_000);
+    expect(run.outputs['failed-stages']).toBe('lint');
+    expect(run.summary).toMatch(/\| test \| ⏹️ cancelled \|/);
+    expect(run.summary).toMatch(/\| lint \| ❌ failed \|/);
+    expect(Number(run.outputs['test-duration-ms'])).toBeLessThan(30_000);
+    expect(run.errors.at(-1)).toBe('Quality gates failed: lint (exited with code 3: no output)');
   }, 120_000);
 
   it('runs a command given as input without a shell and rejects a bad audit level by name', async () => {

@@ -8,14 +8,10 @@ import { repoRoot, runAction } from '../harness/runner.js';
 import type { TestServer } from '../harness/server.js';
 
 const fixture = join(repoRoot, 'tests/fixtures/setup-app');
-const pnpmFixture = join(repoRoot, 'tests/fixtures/setup-pnpm');
-const yarnFixture = join(repoRoot, 'tests/fixtures/setup-yarn');
-// corepack fetches pnpm and yarn from the npm registry; this machine's registry mirror serves no signatures to verify them against.
-const corepackEnv = { COREPACK_INTEGRITY_KEYS: '0', COREPACK_HOME: join(tmpdir(), `setup-test-corepack-${process.pid}`) };
 
-function workspace(from = fixture): string {
+function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'setup-ws-'));
-  cpSync(from, dir, { recursive: true });
+  cpSync(fixture, dir, { recursive: true });
   return dir;
 }
 
@@ -81,54 +77,9 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     expect(cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
     expect(hit.summary).toContain('skipped (exact cache hit)');
     expect(existsSync(join(npmCache, '_cacache'))).toBe(true);
-    console.log(`[measure] setup step on a cache miss: ${Math.round(miss.durationMs)}ms; on an exact hit: ${Math.round(hit.durationMs)}ms`);
+    console.log(`[measure] setup step on a cache miss: ${Math.round(miss.durationMs)}ms (+ ${Math.round(miss.post!.durationMs)}ms post step: save); on an exact hit: ${Math.round(hit.durationMs)}ms`);
     rmSync(first, { recursive: true, force: true });
     rmSync(second, { recursive: true, force: true });
-  }, 240_000);
-
-  it('pnpm pinned by packageManager (through corepack): a miss installs with --frozen-lockfile, prunes the store and saves it; an exact hit restores node_modules and the store', async () => {
-    const store = join(tmpdir(), `setup-test-pnpm-store-${process.pid}`);
-    const pnpmEnv = env({ ...corepackEnv, npm_config_store_dir: store });
-    const first = workspace(pnpmFixture);
-    const miss = await runAction('setup', { workspace: first, env: pnpmEnv, timeoutMs: 180_000 });
-    expect(miss.errors).toEqual([]);
-    expect(miss.outputs['package-manager']).toBe('pnpm');
-    expect(miss.outputs['cache-hit']).toBe('false');
-    expect(miss.outputs['cache-key']).toMatch(/^setup-deps-Linux-X64-node24-pnpm9\.15\.0-[0-9a-f]{64}$/);
-    expect(miss.stdout).toContain('pnpm 9.15.0 (pinned by packageManager)');
-    expect(miss.stdout).toContain('::group::pnpm install --frozen-lockfile');
-    // The shims folder on PATH for later steps: the post step runs pnpm through it.
-    expect(miss.path.some((p) => p.endsWith('setup-corepack-shims'))).toBe(true);
-    expect(miss.post?.warnings).toEqual([]);
-    expect(miss.post?.stdout).toMatch(/Pruned pnpm's store in \S+/);
-    expect(miss.post?.stdout).toContain('Saved the dependency cache');
-    expect(cacheService.violations).toEqual([]);
-
-    rmSync(store, { recursive: true, force: true });
-    const second = workspace(pnpmFixture);
-    const hit = await runAction('setup', { workspace: second, env: pnpmEnv, timeoutMs: 180_000 });
-    expect(hit.errors).toEqual([]);
-    expect(hit.outputs['cache-hit']).toBe('true');
-    expect(hit.stdout).not.toContain('::group::pnpm install');
-    expect(JSON.parse(readFileSync(join(second, 'node_modules/semver/package.json'), 'utf8')).version).toBe('7.6.3');
-    expect(existsSync(join(second, 'node_modules/.bin/semver'))).toBe(true);
-    expect(existsSync(store)).toBe(true);
-    console.log(`[measure] setup step with pnpm on a cache miss: ${Math.round(miss.durationMs)}ms; on an exact hit: ${Math.round(hit.durationMs)}ms`);
-    for (const dir of [first, second, store]) rmSync(dir, { recursive: true, force: true });
-  }, 240_000);
-
-  it('yarn 1 pinned by packageManager: installs with --frozen-lockfile and saves node_modules with yarn\'s cache folder', async () => {
-    const dir = workspace(yarnFixture);
-    const yarnCache = mkdtempSync(join(tmpdir(), 'setup-test-yarn-cache-'));
-    const run = await runAction('setup', { workspace: dir, env: env({ ...corepackEnv, YARN_CACHE_FOLDER: yarnCache }), timeoutMs: 180_000 });
-    expect(run.errors).toEqual([]);
-    expect(run.outputs['package-manager']).toBe('yarn');
-    expect(run.outputs['cache-key']).toMatch(/^setup-deps-Linux-X64-node24-yarn1\.22\.22-[0-9a-f]{64}$/);
-    expect(run.stdout).toContain('::group::yarn install --frozen-lockfile --non-interactive');
-    expect(JSON.parse(readFileSync(join(dir, 'node_modules/ms/package.json'), 'utf8')).version).toBe('2.1.3');
-    expect(run.post?.warnings).toEqual([]);
-    expect(run.post?.stdout).toContain('Saved the dependency cache');
-    for (const path of [dir, yarnCache]) rmSync(path, { recursive: true, force: true });
   }, 240_000);
 
   it('a changed lockfile misses the exact key, restores the older entry as a partial hit, installs and saves a new entry', async () => {

@@ -7,6 +7,7 @@ const schema = z.object({
   'format-check': text(),
   typecheck: text(),
   test: text(),
+  'test-report': text(),
   'audit-level': oneOf(['none', 'info', 'low', 'moderate', 'high', 'critical'] as const),
   parallel: boolean(),
   'fail-fast': boolean(),

@@ -36,10 +36,12 @@ async function main(): Promise<void> {
   for (const name of STAGES) {
     const stage = resolveStage(name, config[name], scripts, pm.name, dir);
     if (stage) {
+      if (name === 'test' && config['test-report']) stage.junit = resolve(dir, config['test-report']);
       tasks.push(commandTask(stage, options));
       core.info(`${name}: ${stage.argv.join(' ')} (${stage.origin})`);
     } else skipped.push(name);
   }
+  if (config['test-report'] && !tasks.some((t) => t.name === 'test')) core.warning('test-report is set but there is no test stage to write it');
   const audit: AuditOutcome = {};
   const level = config['audit-level'];
   const sarifPath = join(ctx.runnerTemp, 'lint-test-scan', 'audit.sarif');

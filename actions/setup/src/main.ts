@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { runContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { UserError } from '../../../shared/errors.js';
-import { exec, tail } from '../../../shared/exec.js';
+import { exec } from '../../../shared/exec.js';
 import { run } from '../../../shared/run.js';
 import { activatePackageManager, shimFolder } from '../../../shared/setup/corepack.js';
 import { cacheAvailable, cacheKey, restoreDependencies, saveDependencies } from '../../../shared/setup/dependency-cache.js';
@@ -14,11 +14,11 @@ import { detectPackageManager, frozenInstall, lockfileNames, storePathCommand } 
 import { table, writeSummary } from '../../../shared/summary.js';
 import { readConfig } from './config.js';
 
-const STATE = { saveKey: 'saveKey', savePaths: 'savePaths', packageManager: 'packageManager', cwd: 'cwd' };
+const STATE = { saveKey: 'saveKey', savePaths: 'savePaths', packageManager: 'packageManager', cwd: 'cwd', shimDir: 'shimDir' };
 
 /** Run a command with its output streamed inside a collapsed log group. */
-async function grouped(title: string, argv: string[], cwd: string, timeoutMs: number) {
-  return core.group(title, () => exec(argv, { cwd, timeoutMs, onOutput: (chunk) => process.stdout.write(chunk) }));
+async function grouped(title: string, argv: string[], cwd: string, timeoutMs: number, allowFailure = false) {
+  return core.group(title, () => exec(argv, { cwd, timeoutMs, allowFailure, onOutput: (chunk) => process.stdout.write(chunk) }));
 }
 
 async function main(): Promise<void> {
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
       packageManager: pm.name,
       packageManagerVersion: pmVersion,
       lockfilePath: join(dir, pm.lockfile),
+      manifestPath: join(dir, 'package.json'),
       suffix: config['cache-key-suffix'],
     });
     key = keys.key;
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
       core.saveState(STATE.savePaths, JSON.stringify(paths));
       core.saveState(STATE.packageManager, pm.name);
       core.saveState(STATE.cwd, dir);
+      core.saveState(STATE.shimDir, shimFolder(ctx.runnerTemp));
     }
   }
 
@@ -120,10 +122,12 @@ async function post(): Promise<void> {
   const paths = JSON.parse(core.getState(STATE.savePaths)) as string[];
   const cwd = core.getState(STATE.cwd);
   // pnpm's store keeps every version ever fetched; drop the unreferenced ones before they are archived.
+  // Through the shim by its path: the post step must not depend on PATH additions reaching it.
   if (core.getState(STATE.packageManager) === 'pnpm') {
-    const pruned = await exec(['pnpm', 'store', 'prune'], { cwd, timeoutMs: 5 * 60_000, allowFailure: true });
+    process.env.COREPACK_ENABLE_DOWNLOAD_PROMPT = '0';
+    const pruned = await grouped('pnpm store prune', [join(core.getState(STATE.shimDir), 'pnpm'), 'store', 'prune'], cwd, 5 * 60_000, true);
     if (pruned.code === 0) core.info(`Pruned pnpm's store in ${formatDuration(pruned.ms)}`);
-    else core.warning(`pnpm store prune failed (exit ${pruned.code}): saving the store unpruned. ${tail(pruned.stderr || pruned.stdout, 5)}`);
+    else core.warning(`pnpm store prune exited with code ${pruned.code}; saving the store unpruned`);
   }
   const started = performance.now();
   if (await saveDependencies(paths.filter((p) => existsSync(resolve(runContext().workspace, p))), key)) core.info(`Saved the dependency cache ${key} in ${formatDuration(performance.now() - started)}`);
