@@ -6,9 +6,13 @@
 //                                   commits since the last tag, point the workflows'
 //                                   self-references at the new tag, commit, tag vX.Y.Z
 //   release.mjs --notes vX.Y.Z      release notes: commits from the previous version to vX.Y.Z
-//   release.mjs --major-tag vX.Y.Z  the major tag to move (`v1`), or nothing for a
-//                                   prerelease or an older line's patch
+//   release.mjs --major-target vX.Y.Z < released
+//                                   `v1 v1.4.2`: the major tag and the highest released
+//                                   stable version of that major (released tags on stdin,
+//                                   one per line), or nothing for a prerelease
 //   release.mjs --check-tag vX.Y.Z  fail unless the tag names package.json's version
+//   release.mjs --check-on-main vX.Y.Z [ref]
+//                                   fail unless the tag's commit is on `ref` (origin/main)
 //
 // Works on the git repository of the current directory (npm runs scripts from
 // the package root), so it can be tested against a temporary repository.
@@ -190,16 +194,34 @@ function notes(tagArg) {
   console.log(formatNotes(commitsSince(from, tag), compare) || 'No changes.');
 }
 
-function majorTag(tagArg) {
+/**
+ * Where the major tag of `tagArg` belongs: the highest stable version of that
+ * major among the released tags (GitHub releases, read from `released`). Not
+ * "this tag": runs of two tags pushed close together may finish in any order,
+ * and each must leave the major tag on the highest, never move it back.
+ */
+function majorTarget(tagArg, released) {
   const version = parseVersion(tagArg ?? '');
-  if (!version) throw new ReleaseError(`--major-tag needs a version tag, got ${JSON.stringify(tagArg ?? '')}`);
+  if (!version) throw new ReleaseError(`--major-target needs a version tag, got ${JSON.stringify(tagArg ?? '')}`);
   if (version.pre.length) return;
-  const newest = git('tag', '--list', `v${version.major}.*.*`)
+  const local = new Set(git('tag', '--list', `v${version.major}.*.*`).split('\n'));
+  const newest = released
     .split('\n')
-    .map(parseVersion)
-    .filter((v) => v && !v.pre.length && v.major === version.major)
-    .sort((a, b) => compareVersions(b, a))[0];
-  if (!newest || compareVersions(version, newest) >= 0) console.log(`v${version.major}`);
+    .map((t) => t.trim())
+    .filter((t) => local.has(t))
+    .map((tag) => ({ tag, v: parseVersion(tag) }))
+    .filter(({ v }) => v && !v.pre.length && v.major === version.major)
+    .sort((a, b) => compareVersions(b.v, a.v))[0];
+  if (newest) console.log(`v${version.major} ${newest.tag}`);
+}
+
+/** A release is cut from main only: a tag pushed on another branch (or a fork's commit) is not published. */
+function checkOnMain(tagArg, ref = 'origin/main') {
+  if (!parseVersion(tagArg ?? '')) throw new ReleaseError(`--check-on-main needs a version tag, got ${JSON.stringify(tagArg ?? '')}`);
+  const commit = git('rev-parse', `${tagArg}^{commit}`);
+  const onMain = spawnSync('git', ['merge-base', '--is-ancestor', commit, ref], { cwd, stdio: 'ignore' }).status === 0;
+  if (!onMain) throw new ReleaseError(`tag ${tagArg} (${commit.slice(0, 12)}) is not on ${ref}: releases are made from main only`);
+  console.log(`${tagArg} is on ${ref}`);
 }
 
 function checkTag(tagArg) {
@@ -213,8 +235,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const [first, second] = process.argv.slice(2);
   try {
     if (first === '--notes') notes(second);
-    else if (first === '--major-tag') majorTag(second);
+    else if (first === '--major-target') majorTarget(second, readFileSync(0, 'utf8'));
     else if (first === '--check-tag') checkTag(second);
+    else if (first === '--check-on-main') checkOnMain(second, process.argv[4]);
     else prepare(first);
   } catch (error) {
     if (!(error instanceof ReleaseError)) throw error;

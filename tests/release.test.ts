@@ -220,14 +220,49 @@ describe('release.yml helpers', () => {
     expect(r.stdout).toContain('- b (');
   });
 
-  it('--major-tag names the major tag only for the newest stable release of that major', () => {
+  const majorTarget = (tag: string, released: string[]) => {
+    const r = spawnSync(process.execPath, [script, '--major-target', tag], { cwd: repo, encoding: 'utf8', env: gitEnv, input: released.join('\n') });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.trim();
+  };
+
+  it('--major-target points the major tag at the highest released stable version, never back', () => {
     commit('feat: a');
     expect(release('1.4.0').code).toBe(0);
-    expect(release('--major-tag', 'v1.4.0').stdout.trim()).toBe('v1');
-    git('tag', 'v1.3.1'); // a patch of the older line, tagged later
-    expect(release('--major-tag', 'v1.3.1').stdout.trim()).toBe('');
-    expect(release('--major-tag', 'v2.0.0-rc.1').stdout.trim()).toBe('');
-    expect(release('--major-tag', 'v2.0.0').stdout.trim()).toBe('v2');
+    expect(majorTarget('v1.4.0', ['v1.3.0', 'v1.4.0'])).toBe('v1 v1.4.0');
+    commit('fix: b');
+    expect(release('1.4.1').code).toBe(0);
+    // v1.4.1's run finished first; v1.4.0's run, finishing later, must leave v1 on v1.4.1.
+    expect(majorTarget('v1.4.0', ['v1.4.1', 'v1.4.0', 'v1.3.0'])).toBe('v1 v1.4.1');
+    // A patch of an older line, tagged and released later.
+    git('tag', 'v1.3.1', 'v1.3.0');
+    expect(majorTarget('v1.3.1', ['v1.3.1', 'v1.4.1'])).toBe('v1 v1.4.1');
+    // A tag not yet released (its run still queued) is not a target; neither is another major.
+    git('tag', 'v1.5.0');
+    git('tag', 'v2.0.0');
+    expect(majorTarget('v1.4.1', ['v1.4.1', 'v2.0.0'])).toBe('v1 v1.4.1');
+    expect(majorTarget('v2.0.0', ['v1.4.1', 'v2.0.0'])).toBe('v2 v2.0.0');
+  });
+
+  it('--major-target moves nothing for a prerelease, and ignores released prereleases', () => {
+    commit('feat: a');
+    expect(release('2.0.0-rc.1').code).toBe(0);
+    expect(majorTarget('v2.0.0-rc.1', ['v2.0.0-rc.1'])).toBe('');
+    expect(majorTarget('v1.3.0', ['v1.3.0', 'v2.0.0-rc.1'])).toBe('v1 v1.3.0');
+  });
+
+  it('--check-on-main refuses a tag whose commit is not on main', () => {
+    git('checkout', '-q', '-b', 'topic');
+    commit('feat: unreviewed');
+    git('tag', 'v1.9.0');
+    git('checkout', '-q', 'main');
+    const off = release('--check-on-main', 'v1.9.0', 'main');
+    expect(off.code).toBe(1);
+    expect(off.stderr).toMatch(/tag v1\.9\.0 \([0-9a-f]{12}\) is not on main: releases are made from main only/);
+    git('merge', '-q', '--ff-only', 'topic');
+    const on = release('--check-on-main', 'v1.9.0', 'main');
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stdout).toContain('v1.9.0 is on main');
   });
 
   it('--check-tag fails unless the tag is package.json version', () => {

@@ -81,7 +81,7 @@ describe('workflows', () => {
     for (const [name, job] of Object.entries(wf.jobs)) {
       expect(job.permissions, `${f} job ${name}`).toBeDefined();
       for (const [scope, level] of Object.entries(job.permissions!)) {
-        if (level === 'write') expect(`${f}:${name}:${scope}`).toMatch(/pipeline\.yml:build-push:packages|deploy\.yml:deploy:deployments|release\.yml:publish:contents/);
+        if (level === 'write') expect(`${f}:${name}:${scope}`).toMatch(/pipeline\.yml:build-push:packages|deploy\.yml:deploy:deployments|release\.yml:(publish|major-tag):contents/);
       }
     }
   });
@@ -94,6 +94,23 @@ describe('workflows', () => {
     expect(job.environment?.name).toBe('${{ inputs.environment }}');
     expect(job.permissions).toEqual({ contents: 'read', deployments: 'write' });
     expect(job.steps!.some((s) => s.uses?.startsWith('org/deploy-actions/deploy@'))).toBe(true);
+  });
+
+  it('release.yml publishes only tags on main, in the protected release environment, and never drops a tag', () => {
+    const wf = workflow('release.yml') as Workflow & { concurrency: { group: string; 'cancel-in-progress': boolean } };
+    // Per tag: a shared group keeps one pending run and cancels the one before it.
+    expect(wf.concurrency).toEqual({ group: 'release-${{ github.ref_name }}', 'cancel-in-progress': false });
+    const text = readFileSync(join(dir, 'release.yml'), 'utf8');
+    expect(text).toContain('node scripts/release.mjs --check-on-main "$TAG" origin/main');
+    expect(text).toContain('node scripts/release.mjs --major-target "$TAG"');
+    const jobs = wf.jobs as Record<string, Omit<Job, 'environment'> & { needs?: string; environment?: string }>;
+    expect(jobs.verify!.needs).toBe('check');
+    expect(jobs.publish!.needs).toBe('verify');
+    expect(jobs['major-tag']!.needs).toBe('publish');
+    expect(jobs.publish!.environment).toBe('release');
+    expect(jobs['major-tag']!.environment).toBe('release');
+    // Moves are serialised; a pending one replaced by a newer one loses nothing (each moves to the highest release).
+    expect(jobs['major-tag']!.concurrency).toEqual({ group: 'release-major-tag', 'cancel-in-progress': false });
   });
 
   it('pipeline.yml outputs the digest of build-push', () => {
