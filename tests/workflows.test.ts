@@ -119,6 +119,13 @@ describe('workflows', () => {
     expect(Object.keys(wf.jobs)).toEqual(['lint-test-scan', 'build-push']);
   });
 
+  it('no workflow hands the job token to build-push as a password or any other input (build-push sends it only to ghcr.io, through github-token)', () => {
+    const steps = files.flatMap((f) => Object.values(workflow(f).jobs).flatMap((job) => (job.steps ?? []).filter((s) => s.uses?.includes('/actions/build-push@')).map((s) => ({ f, s }))));
+    expect(steps.map(({ f }) => f)).toContain('pipeline.yml');
+    for (const { f, s } of steps)
+      for (const [key, value] of Object.entries(s.with ?? {})) if (key !== 'github-token') expect(String(value), `${f}: build-push ${key}`).not.toMatch(/github\.token|secrets\.GITHUB_TOKEN/i);
+  });
+
   // Inputs passed to the suite's own actions must exist in their action.yml (checked for every action present here).
   const selfRefs = files.flatMap((f) =>
     Object.values(workflow(f).jobs).flatMap((job) =>

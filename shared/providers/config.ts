@@ -41,8 +41,11 @@ export function parseWithProvider<S extends z.ZodObject<z.ZodRawShape>>(
   return { config: parsed, settings: parsed as Record<string, unknown>, module: module! };
 }
 
+const STATE_PROVIDER = 'provider';
+const STATE_DATA = 'provider-state';
+
 export function providerContext(tempDir: string): ProviderContext {
-  return { log: (line) => core.info(line), warn: (line) => core.warning(line), tempDir };
+  return { log: (line) => core.info(line), warn: (line) => core.warning(line), tempDir, saveState: (state) => core.saveState(STATE_DATA, state) };
 }
 
 /** Keys of `env` must be valid variable names (values are masked by keyValueLines). */
@@ -52,9 +55,6 @@ export function checkEnvKeys(env: Record<string, string>): string | undefined {
 }
 
 export const targetOf = (environment: string, service: string): Target => ({ environment, service });
-
-const STATE_PROVIDER = 'provider';
-const STATE_DATA = 'provider-state';
 
 /** Save what the post step needs right after the provider is created, so it runs even when main fails. */
 export function saveProviderState(module: ProviderModule, provider: Provider): void {
@@ -110,7 +110,7 @@ export async function withProvider<T>(module: ProviderModule, settings: Record<s
   }
 }
 
-/** The post step of deploy-to-env and rollback: the provider's cleanup (key files, connections). */
+/** The post step of deploy-to-env, rollback and deploy: the provider's cleanup (key files, connections, registry logins). */
 export async function providerPost(): Promise<void> {
   const name = core.getState(STATE_PROVIDER);
   const module = name ? findProvider(name) : undefined;

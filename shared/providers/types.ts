@@ -107,8 +107,10 @@ export interface Provider {
   /** Send the environment's traffic to `release` (which must already run and be healthy). */
   switchTraffic(target: Target, release: Release): Promise<void>;
   /**
-   * What the post step needs to clean up (key files, ssh control sockets), as
-   * a string saved in the step state. Called at the end of main.
+   * What the post step needs to clean up (key files, ssh control sockets,
+   * registry logins), as a string saved in the step state. Saved right after
+   * the provider is created; a provider saves it again through
+   * `ProviderContext.saveState` when it changes.
    */
   postState(): string;
   /** End of the main step (the action calls it in a finally): close connections, release anything still held. */
@@ -121,6 +123,8 @@ export interface ProviderContext {
   warn: (line: string) => void;
   /** RUNNER_TEMP: where key files and sockets may go. */
   tempDir: string;
+  /** Replace what the post step gets (`postState()`), e.g. right after a credential lands somewhere, so a killed step is still cleaned up. */
+  saveState: (state: string) => void;
 }
 
 /**

@@ -4,7 +4,7 @@
  * Results are checked through the registry's HTTP API.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -272,18 +272,93 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
   });
 
   it('docker not installed, daemon down, and platforms without buildx are clear errors', async () => {
-    const missing = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/x` }, env: { PATH: '/nonexistent' } });
+    const missing = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/x`, password: registry.password }, env: { PATH: '/nonexistent' } });
     expect(missing.code).toBe(1);
     expect(missing.errors[0]).toBe('docker is not installed or not on PATH');
 
-    const down = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/x` }, env: { DOCKER_HOST: 'unix:///tmp/no-such-docker.sock' } });
+    const down = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/x`, password: registry.password }, env: { DOCKER_HOST: 'unix:///tmp/no-such-docker.sock' } });
     expect(down.code).toBe(1);
     expect(down.errors[0]).toContain('The Docker daemon is not reachable');
     expect(down.errors[0]).toContain('DOCKER_HOST=unix:///tmp/no-such-docker.sock');
 
-    const multi = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/x`, platforms: 'linux/amd64,linux/arm64' }, env: { DOCKER_CONFIG: dockerConfig } });
+    const multi = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/x`, password: registry.password, platforms: 'linux/amd64,linux/arm64' }, env: { DOCKER_CONFIG: dockerConfig } });
     expect(multi.code).toBe(1);
     expect(multi.errors[0]).toContain('"platforms" (linux/amd64,linux/arm64) needs docker buildx');
     expect(multi.state.registry).toBeUndefined(); // refused before any login
+  });
+});
+
+/**
+ * Where the job token may go, with a `docker` stand-in first on PATH that
+ * records every call's arguments and stdin (and answers like a daemon without
+ * buildx whose builds fail): no real registry could show what was sent to
+ * Docker Hub or to a registry that does not exist.
+ */
+describe('build-push sends the job token only to ghcr.io (docker stand-in recording argv and stdin)', () => {
+  const TOKEN = 'ghs_job_token_must_stay_home_81f3';
+
+  function standIn(): { dir: string; calls(): { argv: string[]; stdin: string }[] } {
+    const dir = mkdtempSync(join(tmpdir(), 'docker-standin-'));
+    const log = join(dir, 'calls.jsonl');
+    const script = [
+      '#!/usr/bin/env node',
+      "const fs = require('node:fs');",
+      "const stdin = fs.readFileSync(0, 'utf8');",
+      `fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ argv: process.argv.slice(2), stdin }) + '\\n');`,
+      "const [command] = process.argv.slice(2);",
+      "if (command === 'version') console.log('20.10.24');",
+      "else if (command === 'buildx' || command === 'build') { console.error('stand-in: no ' + command + ' here'); process.exit(1); }",
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'docker'), script, { mode: 0o755 });
+    return { dir, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []) };
+  }
+
+  const push = (docker: { dir: string }, inputs: Record<string, string>) =>
+    runAction('build-push', { workspace: busyboxContext(), token: TOKEN, inputs: { 'tag-rules': 'sha', ...inputs }, env: { PATH: `${docker.dir}:${process.env.PATH}`, GITHUB_SHA: SHA } });
+
+  it.each(['acme/app', 'registry.example.test/app'])('an image on %s never gets the job token: the run fails up front naming "password", docker is never called', async (image) => {
+    const docker = standIn();
+    const run = await push(docker, { image });
+    expect(run.code).toBe(1);
+    const registry = image.startsWith('registry.') ? 'registry.example.test' : 'docker.io';
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toContain(`"password": expected a password or token for ${registry}, got nothing`);
+    expect(run.errors[0]).toContain('The job token ("github-token") is sent only to ghcr.io');
+    expect(run.errors[0]).not.toContain(' at ');
+    expect(docker.calls()).toEqual([]);
+    expect(run.state.registry).toBeUndefined();
+    expect(visibleText(run)).not.toContain(TOKEN);
+  });
+
+  it('a registry set with "registry" counts, not the image\'s: docker.io given for a ghcr.io image gets no job token', async () => {
+    const docker = standIn();
+    const run = await push(docker, { image: 'ghcr.io/acme/app', registry: 'docker.io' });
+    expect(run.code).toBe(1);
+    expect(run.errors[0]).toContain('"password": expected a password or token for docker.io');
+    expect(docker.calls()).toEqual([]);
+  });
+
+  it('a password given on purpose goes to its registry, and the job token still does not', async () => {
+    const docker = standIn();
+    const run = await push(docker, { image: 'registry.example.test/app', username: 'robot', password: 'explicit-pass-93kq' });
+    const logins = docker.calls().filter((c) => c.argv[0] === 'login');
+    expect(logins).toEqual([{ argv: ['login', 'registry.example.test', '--username', 'robot', '--password-stdin'], stdin: 'explicit-pass-93kq' }]);
+    for (const call of docker.calls()) expect(JSON.stringify(call)).not.toContain(TOKEN);
+    expect(run.masks).toContain('explicit-pass-93kq');
+    expect(visibleText(run)).not.toContain('explicit-pass-93kq');
+  });
+
+  it('ghcr.io gets the job token as the default password (through stdin, as the actor) and the post step logs out', async () => {
+    const docker = standIn();
+    const run = await push(docker, { image: 'ghcr.io/acme/app' });
+    const calls = docker.calls();
+    expect(calls.filter((c) => c.argv[0] === 'login')).toEqual([{ argv: ['login', 'ghcr.io', '--username', 'octocat', '--password-stdin'], stdin: TOKEN }]);
+    for (const call of calls.filter((c) => c.argv[0] !== 'login')) expect(JSON.stringify(call)).not.toContain(TOKEN);
+    expect(run.masks).toContain(TOKEN);
+    expect(visibleText(run)).not.toContain(TOKEN);
+    expect(run.state.registry).toBe('ghcr.io');
+    expect(calls.at(-1)!.argv).toEqual(['logout', 'ghcr.io']);
+    expect(run.code).toBe(1); // the stand-in builds nothing
   });
 });

@@ -2,16 +2,16 @@
  * deploy-to-env through its bundle, over a real sshd to the local Docker
  * engine, with images built FROM scratch and a GitHub REST test double.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { containersOf, docker, fetchText, inspectContainer, removeService } from '../fixtures/docker-env.js';
 import { appImage, brokenAppImage, proxyImage } from '../fixtures/images.js';
 import { hitInLoop } from '../fixtures/load.js';
-import { startRegistry } from '../fixtures/registry.js';
 import { startSshd, type Sshd } from '../fixtures/sshd.js';
 import { dockerAvailable, ensureDocker } from '../harness/infra.js';
+import { startRegistry } from '../harness/registry.js';
 import { runAction, visibleText, type ActionRun } from '../harness/runner.js';
 
 await ensureDocker();
@@ -63,7 +63,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     for (const line of keyBody) expect(visibleText(run)).not.toContain(line);
     for (const line of keyBody) expect(run.masks.join('\n')).toContain(line);
     expect(run.post?.code).toBe(0);
-    const dir = JSON.parse(run.state['provider-state']!).dir as string;
+    const dir = JSON.parse(run.state['provider-state']!).ssh.dir as string;
     expect(existsSync(dir)).toBe(false);
   }
 
@@ -214,18 +214,15 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
   });
 
   test('a private image: the host logs in with registry-username/password (masked), pulls, records the digest as the version, and logs out', async () => {
-    const registry = await startRegistry(5461);
+    const registry = await startRegistry({ port: 5461 });
     try {
       const repo = `${registry.host}/dte2e/app`;
-      execFileSync('docker', ['login', registry.host, '--username', registry.user, '--password-stdin'], { input: registry.password, stdio: ['pipe', 'ignore', 'ignore'] });
-      docker('tag', images.v2, `${repo}:v2`);
-      docker('push', '--quiet', `${repo}:v2`);
-      docker('logout', registry.host);
-      const digest = JSON.parse(docker('image', 'inspect', '--format', '{{json .RepoDigests}}', images.v2)).find((d: string) => d.startsWith(`${repo}@`)) as string;
-      for (const ref of [`${repo}:v2`, digest]) spawnSync('docker', ['rmi', ref]);
+      registry.push(images.v2, 'dte2e/app:v2');
+      const digest = `${repo}@${await registry.digest('dte2e/app', 'v2')}`;
+      spawnSync('docker', ['rmi', digest]);
       expect(spawnSync('docker', ['image', 'inspect', `${repo}:v2`]).status).not.toBe(0);
 
-      const run = await deploy({ image: `${repo}:v2`, environment: 'private', publish: String(PUBLISH + 3), 'registry-username': registry.user, 'registry-password': registry.password, 'github-token': '' });
+      const run = await deploy({ image: `${repo}:v2`, environment: 'private', publish: String(PUBLISH + 3), 'registry-username': registry.username, 'registry-password': registry.password, 'github-token': '' });
       expect(run.code, run.stdout).toBe(0);
       expect(run.outputs.version).toBe(digest);
       expect(run.outputs.version).toMatch(/@sha256:[0-9a-f]{64}$/);

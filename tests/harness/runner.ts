@@ -32,6 +32,13 @@ export interface RunOptions {
   post?: boolean;
   /** The github.token the runner would pass to `${{ github.token }}`. */
   token?: string;
+  /**
+   * Stop the main step part-way, as a cancelled (SIGINT) or killed (SIGKILL,
+   * the default) step, as soon as `when` holds; it is asked every 50 ms with
+   * what the step has printed and saved so far. The post step then runs with
+   * the state saved until then, as on the runner.
+   */
+  interrupt?: { when: (progress: { stdout: string; state: Record<string, string> }) => boolean; signal?: NodeJS.Signals };
 }
 
 export interface StepResult {
@@ -49,6 +56,8 @@ export interface StepResult {
   masks: string[];
   durationMs: number;
   timedOut: boolean;
+  /** The signal `interrupt` sent, if it did. */
+  interrupted?: NodeJS.Signals;
 }
 
 export interface ActionRun extends StepResult {
@@ -119,7 +128,7 @@ function evaluate(value: string, context: Record<string, string>): string {
   return value.replace(/\$\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) => context[key] ?? '');
 }
 
-async function step(file: string, env: Record<string, string>, cwd: string, timeoutMs: number, dir: string, phase: string): Promise<StepResult> {
+async function step(file: string, env: Record<string, string>, cwd: string, timeoutMs: number, dir: string, phase: string, interrupt?: RunOptions['interrupt']): Promise<StepResult> {
   const paths = Object.fromEntries(
     ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(dir, `${phase}-${k.toLowerCase()}`)]),
   );
@@ -135,9 +144,18 @@ async function step(file: string, env: Record<string, string>, cwd: string, time
     timedOut = true;
     child.kill('SIGKILL');
   }, timeoutMs);
+  const read = (k: string) => readFileSync(paths[k]!, 'utf8');
+  let interrupted: NodeJS.Signals | undefined;
+  const watch = interrupt
+    ? setInterval(() => {
+        if (interrupted || !interrupt.when({ stdout, state: parseFileCommands(read('GITHUB_STATE')) })) return;
+        interrupted = interrupt.signal ?? 'SIGKILL';
+        child.kill(interrupted);
+      }, 50)
+    : undefined;
   const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
   clearTimeout(timer);
-  const read = (k: string) => readFileSync(paths[k]!, 'utf8');
+  clearInterval(watch);
   return {
     code,
     stdout,
@@ -152,6 +170,7 @@ async function step(file: string, env: Record<string, string>, cwd: string, time
     masks: commands(stdout, 'add-mask'),
     durationMs: performance.now() - started,
     timedOut,
+    interrupted,
   };
 }
 
@@ -201,7 +220,7 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
   for (const [input, value] of Object.entries(inputs)) base[inputVar(input)] = value;
 
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const main = await step(resolve(actionDir(name), yml.runs.main), base, workspace, timeoutMs, dir, 'main');
+  const main = await step(resolve(actionDir(name), yml.runs.main), base, workspace, timeoutMs, dir, 'main', options.interrupt);
   let post: StepResult | undefined;
   if (yml.runs.post && options.post !== false) {
     const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseHost } from '../../shared/providers/docker/hosts.js';
 import { commandLine, shellQuote } from '../../shared/providers/docker/quote.js';
 import { tarOf } from '../../shared/providers/docker/tar.js';
-import { registryOf } from '../../shared/providers/docker/provider.js';
+import { registryOf, sameRegistry } from '../../shared/providers/docker/provider.js';
 
 describe('remote command lines', () => {
   const nasty = ["it's", '$(touch /tmp/quote-pwned)', '`id`', 'a;b&&c||d|e', '"double"', 'back\\slash', '  spaces  ', '', '*', '\n', 'é ünicode', "'", "''"];
@@ -51,5 +51,13 @@ describe('hosts', () => {
     expect(registryOf('127.0.0.1:5000/shop:1')).toBe('127.0.0.1:5000');
     expect(registryOf('acme/shop:1')).toBe('docker.io');
     expect(registryOf('shop')).toBe('docker.io');
+  });
+
+  it('tells registries apart as the engine keys credentials (so the app\'s login is used for the proxy only on the same registry)', () => {
+    expect(sameRegistry(registryOf('nginx:stable-alpine'), registryOf('index.docker.io/library/nginx:1'))).toBe(true);
+    expect(sameRegistry('GHCR.io', 'ghcr.io')).toBe(true);
+    expect(sameRegistry(registryOf('ghcr.io/acme/shop:1'), registryOf('nginx:stable-alpine'))).toBe(false);
+    expect(sameRegistry('127.0.0.1:5000', '127.0.0.1:5001')).toBe(false);
+    expect(sameRegistry('registry.example.com', 'registry.example.com.evil.test')).toBe(false);
   });
 });

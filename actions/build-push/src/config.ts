@@ -21,6 +21,7 @@ const schema = z.object({
   registry: optionalText(),
   username: text(),
   password: text(),
+  'github-token': text(),
   tags: z.string().transform((s) => splitLines(s)),
   'tag-rules': z.string().transform((s, ctx): TagRule[] => {
     const rules = splitLines(s, { commas: true }).map((r) => r.toLowerCase());
@@ -33,10 +34,20 @@ const schema = z.object({
   cache: oneOf(CACHE_MODES),
 });
 
-export type Config = Omit<z.output<typeof schema>, 'tags'> & { tags: string[] };
+/** The one registry the step logs in to, and with what. */
+export interface Login {
+  registry: string;
+  username: string;
+  password: string;
+}
+
+export type Config = Omit<z.output<typeof schema>, 'tags' | 'password' | 'github-token'> & { tags: string[]; login?: Login };
+
+/** The only registry the job token may be sent to. */
+const GHCR = 'ghcr.io';
 
 export function readConfig(): Config {
-  const config = parseInputs(schema, { secrets: ['password'] });
+  const { password, 'github-token': githubToken, ...config } = parseInputs(schema, { secrets: ['password', 'github-token'] });
   // Extra tags need the image to resolve bare tags against.
   const tags: string[] = [];
   const problems: string[] = [];
@@ -45,6 +56,21 @@ export function readConfig(): Config {
     if (ref.ok) tags.push(ref.value);
     else problems.push(`"tags": expected ${ref.reason}`);
   }
+  let login: Login | undefined;
+  if (config.push) {
+    const registry = config.registry ?? config.image.registry;
+    const ghcr = registry.toLowerCase() === GHCR;
+    // The job token goes to ghcr.io alone: anywhere else only a password given on purpose is sent.
+    const secret = password || (ghcr ? githubToken : '');
+    if (!config.username) problems.push(`"username": expected the user to log in to ${registry} as, got nothing`);
+    if (!secret)
+      problems.push(
+        ghcr
+          ? `"password": expected a password or token for ${registry}, got nothing (and "github-token" is empty too)`
+          : `"password": expected a password or token for ${registry}, got nothing. The job token ("github-token") is sent only to ghcr.io; set "password" from a secret, e.g. password: \${{ secrets.REGISTRY_PASSWORD }} (or push: false to build only)`,
+      );
+    login = { registry, username: config.username, password: secret };
+  }
   if (problems.length) throw new InputError(problems);
-  return { ...config, tags };
+  return { ...config, tags, login };
 }

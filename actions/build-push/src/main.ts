@@ -51,11 +51,11 @@ async function main(): Promise<void> {
   assertBuilderSupports(spec, builder);
   core.info(`Building ${image.name} with ${builder.kind === 'buildx' ? 'docker buildx' : 'the classic builder'}; tags:\n${tags.map((t) => `  ${t}`).join('\n')}`);
 
-  if (config.push) {
-    const registry = config.registry ?? image.registry;
-    const login = await dockerLogin({ registry, username: config.username, password: config.password, log: core.info });
+  if (config.login) {
+    const { registry, username } = config.login;
+    const login = await dockerLogin({ ...config.login, log: core.info });
     core.saveState(LOGGED_IN, registry);
-    core.info(`Logged in to ${registry} as ${config.username}${login.attempts > 1 ? ` (after ${login.attempts} attempts)` : ''}`);
+    core.info(`Logged in to ${registry} as ${username}${login.attempts > 1 ? ` (after ${login.attempts} attempts)` : ''}`);
   }
 
   const outcome = await buildImage(spec, { builder, tempDir: ctx.runnerTemp, cwd: ctx.workspace, timeoutMs: 60 * 60_000 });

@@ -33,16 +33,26 @@ export class DockerHost {
     return this.spec.text;
   }
 
-  private argv(args: readonly string[]): string[] {
-    if (this.spec.kind === 'socket') return ['docker', '-H', `unix://${this.spec.socket}`, ...args];
-    return this.ssh!.argv(this.spec, commandLine(['docker', ...args]));
+  /** The host's name in the run's ssh config; undefined for a local socket. */
+  get sshAlias(): string | undefined {
+    return this.spec.kind === 'ssh' ? this.ssh!.alias(this.spec) : undefined;
   }
 
   async docker(args: readonly string[], options: DockerCallOptions = {}): Promise<ExecResult> {
-    const result = await exec(this.argv(args), { input: options.input, timeoutMs: options.timeoutMs ?? 120_000, allowFailure: true });
+    const argv = this.spec.kind === 'socket' ? ['docker', '-H', `unix://${this.spec.socket}`, ...args] : ['docker', ...args];
+    const result = await this.run(argv, options);
+    if (result.code !== 0 && !options.allowFailure) {
+      const what = (args[0] === '--config' ? args.slice(2) : args).slice(0, 2).join(' ');
+      throw new UserError(`${this.name}: docker ${what} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 8)}`);
+    }
+    return result;
+  }
+
+  /** Run a program where this host's docker CLI runs: on the runner for a socket, over ssh otherwise. */
+  async run(argv: readonly string[], options: Omit<DockerCallOptions, 'allowFailure'> = {}): Promise<ExecResult> {
+    const full = this.spec.kind === 'socket' ? argv : this.ssh!.argv(this.spec, commandLine(argv));
+    const result = await exec(full, { input: options.input, timeoutMs: options.timeoutMs ?? 120_000, allowFailure: true });
     if (this.spec.kind === 'ssh' && result.code === 255) throw this.sshFailure(result.stderr);
-    if (result.code !== 0 && !options.allowFailure)
-      throw new UserError(`${this.name}: docker ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 8)}`);
     return result;
   }
 

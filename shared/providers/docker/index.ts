@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { boolean, duration, optionalText, requiredText, splitLines } from '../../inputs.js';
 import type { ProviderModule } from '../types.js';
 import { parseHost, type HostSpec } from './hosts.js';
-import { cleanupSsh } from './ssh.js';
-import { DockerProvider } from './provider.js';
+import { cleanupLogins } from './logins.js';
+import { cleanupSsh, sshConfigOf } from './ssh.js';
+import { DockerProvider, type DockerState } from './provider.js';
 
 const inputs = z.object({
   hosts: z.string().transform((s, ctx): HostSpec[] => {
@@ -23,6 +24,8 @@ const inputs = z.object({
   'ssh-known-hosts': optionalText(),
   'registry-username': optionalText(),
   'registry-password': optionalText(),
+  'proxy-registry-username': optionalText(),
+  'proxy-registry-password': optionalText(),
   'proxy-image': requiredText('an image reference for the proxy (it must provide nginx)'),
   'lock-timeout': duration({ min: 0 }),
   'force-unlock': boolean(),
@@ -33,8 +36,14 @@ export type DockerSettings = z.output<typeof inputs>;
 export const dockerProvider: ProviderModule<typeof inputs> = {
   name: 'docker',
   inputs,
-  secrets: ['ssh-key', 'registry-password'],
+  secrets: ['ssh-key', 'registry-password', 'proxy-registry-password'],
   strategies: ['blue-green', 'recreate'],
   create: (settings, context) => new DockerProvider(settings, context),
-  cleanup: (state, context) => cleanupSsh(state, context),
+  cleanup: async (text, context) => {
+    if (!text) return;
+    const state = JSON.parse(text) as DockerState;
+    // Logins first: undoing one on an ssh host needs the session's key.
+    await cleanupLogins(state.logins ?? [], sshConfigOf(state.ssh), context);
+    await cleanupSsh(state.ssh, context);
+  },
 };

@@ -21,8 +21,9 @@ import {
   type Color,
   type Inspected,
 } from './labels.js';
+import { RegistryLogins, type Credentials, type LoginRecord } from './logins.js';
 import { COLOR_HEADER, PROXY_CONFIG, PROXY_CONFIG_DIR, PROXY_CONFIG_FILE, PROXY_PORT, proxyCommand, proxyConfig } from './proxy-config.js';
-import { SshSession } from './ssh.js';
+import { SshSession, type SshState } from './ssh.js';
 import { tarOf } from './tar.js';
 
 const HEALTHY = parseStatusSet('2xx')!;
@@ -49,7 +50,9 @@ export class DockerProvider implements Provider {
   private readonly ssh?: SshSession;
   private readonly hosts: DockerHost[];
   private readonly locks: { host: DockerHost; id: string }[] = [];
-  private readonly logins: { host: DockerHost; registry: string }[] = [];
+  private readonly logins: RegistryLogins;
+  /** The registry of the application image this run deploys or restores: `registry-username` is for it alone. */
+  private appRegistry?: string;
 
   constructor(
     private readonly settings: DockerSettings,
@@ -61,13 +64,18 @@ export class DockerProvider implements Provider {
     if (sshHosts.length && !settings['ssh-known-hosts'])
       problems.push('"ssh-known-hosts": expected known_hosts lines for the ssh:// hosts (host keys are always verified; e.g. `ssh-keyscan -p 22 host`), got nothing');
     if (!settings['registry-username'] !== !settings['registry-password']) problems.push('"registry-username" and "registry-password": expected both or neither');
+    if (!settings['proxy-registry-username'] !== !settings['proxy-registry-password'])
+      problems.push('"proxy-registry-username" and "proxy-registry-password": expected both or neither');
     if (problems.length) throw new InputError(problems);
     if (sshHosts.length) this.ssh = new SshSession(sshHosts, settings['ssh-key']!, settings['ssh-known-hosts']!, context.tempDir);
     this.hosts = settings.hosts.map((spec) => new DockerHost(spec, this.ssh));
+    this.logins = new RegistryLogins(context, () => context.saveState(this.postState()));
   }
 
   postState(): string {
-    return this.ssh?.state() ?? '';
+    const logins = this.logins.open;
+    if (!this.ssh && !logins.length) return '';
+    return JSON.stringify({ ssh: this.ssh?.state(), logins } satisfies DockerState);
   }
 
   async close(): Promise<void> {
@@ -75,10 +83,9 @@ export class DockerProvider implements Provider {
     await this.ssh?.close();
   }
 
-  /** End of a deploy or rollback: drop our locks (by id: never another run's) and registry logins. */
+  /** End of a deploy or rollback: drop our locks (by id: never another run's). Registry logins last one pull each. */
   private async release(): Promise<void> {
     for (const lock of this.locks.splice(0)) await lock.host.docker(['rm', '-f', lock.id], { allowFailure: true });
-    for (const login of this.logins.splice(0)) await login.host.docker(['logout', login.registry], { allowFailure: true });
   }
 
   async current(target: Target): Promise<Release | undefined> {
@@ -93,8 +100,9 @@ export class DockerProvider implements Provider {
 
   async deploy(req: DeployRequest): Promise<DeployResult> {
     const { log } = this.context;
+    this.appRegistry = registryOf(req.release.image);
     try {
-      for (const host of this.hosts) await this.pull(host, req.release.image);
+      for (const host of this.hosts) await this.pull(host, req.release.image, 'app');
       const version = await this.versionOf(this.hosts[0]!, req.release);
       const release: Release = { ...req.release, version, time: new Date().toISOString(), status: 'live' };
       for (const host of this.hosts) await this.lock(host, req, release, req.release.image);
@@ -134,21 +142,33 @@ export class DockerProvider implements Provider {
     }
   }
 
-  /** Pull on the host; a digest already present needs no pull. */
-  private async pull(host: DockerHost, image: string): Promise<void> {
+  /**
+   * Pull on the host; a digest already present needs no pull. Credentials go
+   * only to the registry they were given for: `registry-*` to the application
+   * image's registry, `proxy-registry-*` to the proxy image's.
+   */
+  private async pull(host: DockerHost, image: string, role: 'app' | 'proxy'): Promise<void> {
     const present = (await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code === 0;
     if (present && image.includes('@sha256:')) return this.context.log(`${host.name}: ${image} is already present`);
-    if (this.settings['registry-username']) {
-      const registry = registryOf(image);
-      await host.docker(['login', registry, '--username', this.settings['registry-username'], '--password-stdin'], { input: this.settings['registry-password'], timeoutMs: 60_000 });
-      this.logins.push({ host, registry });
-    }
-    this.context.log(`${host.name}: pulling ${image}`);
-    const pulled = await host.docker(['pull', '--quiet', image], { allowFailure: true, timeoutMs: 15 * 60_000 });
+    const registry = registryOf(image);
+    const credentials = this.credentialsFor(registry, role);
+    const pull = async (config: string[]) => {
+      this.context.log(`${host.name}: pulling ${image}${credentials ? ` (logged in to ${registry} as ${credentials.username})` : ''}`);
+      return host.docker([...config, 'pull', '--quiet', image], { allowFailure: true, timeoutMs: 15 * 60_000 });
+    };
+    const pulled = credentials ? await this.logins.use(host, registry, credentials, pull) : await pull([]);
     if (pulled.code === 0) return;
     const reason = tail(pulled.stderr || pulled.stdout, 2);
     if (present) return this.context.warn(`${host.name}: could not pull ${image} (${reason}); using the image already on the host`);
-    throw new UserError(`${host.name}: could not pull ${image}: ${reason}${this.settings['registry-username'] ? '' : ' (for a private registry set registry-username and registry-password)'}`);
+    const inputs = role === 'app' ? 'registry-username and registry-password' : 'proxy-registry-username and proxy-registry-password';
+    throw new UserError(`${host.name}: could not pull ${image}: ${reason}${credentials ? '' : ` (for a private registry set ${inputs})`}`);
+  }
+
+  /** The proxy's own credentials, else the app's when the proxy lives on the app's registry, else none. */
+  private credentialsFor(registry: string, role: 'app' | 'proxy'): Credentials | undefined {
+    const app = credentials(this.settings['registry-username'], this.settings['registry-password']);
+    if (role === 'app') return app;
+    return credentials(this.settings['proxy-registry-username'], this.settings['proxy-registry-password']) ?? (this.appRegistry && sameRegistry(registry, this.appRegistry) ? app : undefined);
   }
 
   /** The digest reference the host pulled, when the registry gave one; else the image as given. */
@@ -346,7 +366,7 @@ export class DockerProvider implements Provider {
     }
     if (!proxy) {
       const image = this.settings['proxy-image'];
-      if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0) await this.pull(host, image);
+      if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0) await this.pull(host, image, 'proxy');
       // A recreate-mode release holds the published port; blue-green takes it over from here.
       for (const c of await this.list(host, target)) {
         if (c.running && (await this.publishes(host, c.id, target.publish))) {
@@ -471,6 +491,7 @@ export class DockerProvider implements Provider {
         plans.push({ host, live, back });
       }
       const lockRelease: Release = { ...plans[0]!.back.release, runUrl: req.runUrl };
+      this.appRegistry = registryOf(lockRelease.image);
       for (const p of plans) await this.lock(p.host, req, lockRelease, p.back.release.image);
       const details: [string, string][] = [];
       for (const p of plans) {
@@ -529,4 +550,18 @@ function targetLabels(target: Target, role: 'app' | 'proxy' | 'lock' | 'network'
 export function registryOf(image: string): string {
   const first = image.split('/')[0]!;
   return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+
+/** Registry hosts compare without case; Docker Hub answers to two names. */
+export function sameRegistry(a: string, b: string): boolean {
+  const norm = (r: string) => (r.toLowerCase() === 'index.docker.io' ? 'docker.io' : r.toLowerCase());
+  return norm(a) === norm(b);
+}
+
+const credentials = (username?: string, password?: string): Credentials | undefined => (username && password ? { username, password } : undefined);
+
+/** What the post step undoes: the ssh session's files and any login a killed step left. */
+export interface DockerState {
+  ssh?: SshState;
+  logins: readonly LoginRecord[];
 }

@@ -7,7 +7,7 @@ import type { HostSpec } from './hosts.js';
 type SshHost = Extract<HostSpec, { kind: 'ssh' }>;
 
 /** What the post step needs to find and remove: the folder with the key, config and control sockets. */
-interface SshState {
+export interface SshState {
   dir: string;
   aliases: string[];
 }
@@ -65,7 +65,7 @@ export class SshSession {
 
   /** ssh argv that runs `remote` (an already quoted command line) on `host`. */
   argv(host: SshHost, remote: string): string[] {
-    return ['ssh', '-F', this.config, this.alias(host), '--', remote];
+    return sshArgv(this.config, this.alias(host), remote);
   }
 
   /** ssh argv of a control command (`forward`, `cancel`, `exit`) on the shared connection. */
@@ -73,8 +73,8 @@ export class SshSession {
     return ['ssh', '-F', this.config, '-O', command, ...options, this.alias(host)];
   }
 
-  state(): string {
-    return JSON.stringify({ dir: this.dir, aliases: [...this.aliases.values()] } satisfies SshState);
+  state(): SshState {
+    return { dir: this.dir, aliases: [...this.aliases.values()] };
   }
 
   async close(): Promise<void> {
@@ -82,15 +82,25 @@ export class SshSession {
   }
 }
 
+/** ssh argv that runs `remote` (an already quoted command line) on the host `alias` of `config`. */
+export function sshArgv(config: string, alias: string, remote: string): string[] {
+  return ['ssh', '-F', config, alias, '--', remote];
+}
+
+/** The ssh config of a session the post step resumes, when its folder is still there. */
+export function sshConfigOf(state: SshState | undefined): string | undefined {
+  const config = state?.dir && join(state.dir, 'config');
+  return config && existsSync(config) ? config : undefined;
+}
+
 async function closeMasters(config: string, aliases: string[]): Promise<void> {
   await Promise.all(aliases.map((alias) => exec(['ssh', '-F', config, '-O', 'exit', alias], { allowFailure: true, timeoutMs: 10_000 })));
 }
 
 /** Post step: close any connection still open and remove the key, config and sockets. */
-export async function cleanupSsh(state: string, context: ProviderContext): Promise<void> {
-  if (!state) return;
-  const { dir, aliases } = JSON.parse(state) as SshState;
-  if (!dir || !existsSync(dir)) return;
+export async function cleanupSsh(state: SshState | undefined, context: ProviderContext): Promise<void> {
+  if (!state?.dir || !existsSync(state.dir)) return;
+  const { dir, aliases } = state;
   const config = join(dir, 'config');
   if (existsSync(config)) await closeMasters(config, aliases);
   rmSync(dir, { recursive: true, force: true });
