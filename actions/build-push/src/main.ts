@@ -53,8 +53,9 @@ async function main(): Promise<void> {
 
   if (config.login) {
     const { registry, username } = config.login;
-    const login = await dockerLogin({ ...config.login, log: core.info });
+    // Saved before the login is attempted: a step killed during it is still logged out by the post step.
     core.saveState(LOGGED_IN, registry);
+    const login = await dockerLogin({ ...config.login, log: core.info });
     core.info(`Logged in to ${registry} as ${username}${login.attempts > 1 ? ` (after ${login.attempts} attempts)` : ''}`);
   }
 
