@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { oneOf, parseInputs } from '../inputs.js';
+import { info } from '../log.js';
 import { providerNames, findProvider } from './index.js';
 import { runContext, type RunContext } from '../context.js';
 import { UserError } from '../errors.js';
@@ -42,7 +43,7 @@ export function parseWithProvider<S extends z.ZodObject<z.ZodRawShape>>(
 }
 
 export function providerContext(tempDir: string): ProviderContext {
-  return { log: (line) => core.info(line), warn: (line) => core.warning(line), tempDir };
+  return { log: info, warn: (line) => core.warning(line), tempDir };
 }
 
 /** Keys of `env` must be valid variable names (values are masked by keyValueLines). */
