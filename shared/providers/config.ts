@@ -37,7 +37,7 @@ export function parseWithProvider<S extends z.ZodObject<z.ZodRawShape>>(
 ): { config: z.output<S>; settings: Record<string, unknown>; module: ProviderModule } {
   const module = findProvider(core.getInput('provider') || 'docker');
   const schema = module ? common.extend(module.inputs.shape) : common;
-  const parsed = parseInputs(schema as S, { secrets: [...secrets, ...(module?.secrets ?? [])] as never[] }) as z.output<S>;
+  const parsed = parseInputs(schema as S, { secrets: [...secrets, ...(module?.secrets ?? [])] as never[], secretParts: module?.secretParts as never }) as z.output<S>;
   // A provider that does not exist was reported by the common schema's `provider` field.
   return { config: parsed, settings: parsed as Record<string, unknown>, module: module! };
 }
