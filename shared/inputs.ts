@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
-import { mask } from './mask.js';
+import { mask, type SecretParts } from './mask.js';
 
 /**
  * Input parsing: every action declares a zod object whose keys are its input
@@ -122,6 +122,8 @@ export const keyValueLines = (options: { secretValues?: boolean } = {}) =>
 export interface ParseOptions<K extends string> {
   /** Inputs whose values are masked before anything else runs and never echoed in errors. */
   secrets?: readonly K[];
+  /** How to find the credentials in a structured secret input (default: `secretParts`). */
+  secretParts?: Partial<Record<K, SecretParts>>;
   /** Raw values, for tests; defaults to what the runner passed (INPUT_*). */
   read?: (name: string) => string;
 }
@@ -137,10 +139,11 @@ export function parseInputs<S extends z.ZodObject<z.ZodRawShape>>(
 ): z.output<S> {
   const read = options.read ?? ((name: string) => core.getInput(name));
   const secrets = new Set<string>(options.secrets ?? []);
+  const parts: Partial<Record<string, SecretParts>> = options.secretParts ?? {};
   const values: Record<string, string> = {};
   for (const name of Object.keys(schema.shape)) {
     values[name] = read(name);
-    if (secrets.has(name)) mask(values[name]);
+    if (secrets.has(name)) mask(values[name], parts[name]);
   }
   const result = schema.safeParse(values);
   if (result.success) return result.data;

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { exec, tail, type ExecResult } from '../exec.js';
+import { info } from '../log.js';
 import type { Builder } from './builder.js';
 import { buildxArgs, isCacheExportFailure, parseBuildxMetadata } from './buildx.js';
 import { classicBuildArgs, parsePushDigest } from './classic.js';
@@ -89,7 +90,7 @@ async function pushTag(tag: string, options: BuildOptions): Promise<string> {
     {
       attempts: options.pushAttempts ?? 3,
       baseDelayMs: options.retryBaseDelayMs,
-      onRetry: (n, of, delay, out) => core.info(`Push of ${tag} failed (attempt ${n}/${of}, retrying in ${(delay / 1000).toFixed(1)}s): ${tail(out, 1)}`),
+      onRetry: (n, of, delay, out) => info(`Push of ${tag} failed (attempt ${n}/${of}, retrying in ${(delay / 1000).toFixed(1)}s): ${tail(out, 1)}`),
     },
   );
   if (!result.ok) {
@@ -98,7 +99,7 @@ async function pushTag(tag: string, options: BuildOptions): Promise<string> {
   }
   const digest = parsePushDigest(output);
   if (!digest) throw new UserError(`docker push ${tag} succeeded but printed no digest:\n${tail(output, 3)}`);
-  core.info(`Pushed ${tag} (${digest})`);
+  info(`Pushed ${tag} (${digest})`);
   return digest;
 }
 

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
 import { errorMessage } from '../errors.js';
+import { info } from '../log.js';
 import { DeploymentsClient, type Deployment, type DeploymentPayload } from './deployments.js';
 
 export interface RecordOptions {
@@ -69,5 +70,5 @@ export class DeploymentRecord {
  */
 export function deploymentRecord(ctx: RunContext, options: { token?: string; environment: string; environmentUrl?: string }): DeploymentRecord | undefined {
   if (!options.token) return undefined;
-  return new DeploymentRecord({ ...options, token: options.token, apiUrl: ctx.apiUrl, repository: ctx.repository, logUrl: ctx.runUrl, log: core.info, warn: core.warning });
+  return new DeploymentRecord({ ...options, token: options.token, apiUrl: ctx.apiUrl, repository: ctx.repository, logUrl: ctx.runUrl, log: info, warn: core.warning });
 }

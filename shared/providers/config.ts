@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { oneOf, parseInputs } from '../inputs.js';
+import { info } from '../log.js';
 import { providerNames, findProvider } from './index.js';
 import { runContext, type RunContext } from '../context.js';
 import { UserError } from '../errors.js';
@@ -36,7 +37,7 @@ export function parseWithProvider<S extends z.ZodObject<z.ZodRawShape>>(
 ): { config: z.output<S>; settings: Record<string, unknown>; module: ProviderModule } {
   const module = findProvider(core.getInput('provider') || 'docker');
   const schema = module ? common.extend(module.inputs.shape) : common;
-  const parsed = parseInputs(schema as S, { secrets: [...secrets, ...(module?.secrets ?? [])] as never[] }) as z.output<S>;
+  const parsed = parseInputs(schema as S, { secrets: [...secrets, ...(module?.secrets ?? [])] as never[], secretParts: module?.secretParts as never }) as z.output<S>;
   // A provider that does not exist was reported by the common schema's `provider` field.
   return { config: parsed, settings: parsed as Record<string, unknown>, module: module! };
 }
@@ -45,7 +46,7 @@ const STATE_PROVIDER = 'provider';
 const STATE_DATA = 'provider-state';
 
 export function providerContext(tempDir: string): ProviderContext {
-  return { log: (line) => core.info(line), warn: (line) => core.warning(line), tempDir, saveState: (state) => core.saveState(STATE_DATA, state) };
+  return { log: info, warn: (line) => core.warning(line), tempDir, saveState: (state) => core.saveState(STATE_DATA, state) };
 }
 
 /** Keys of `env` must be valid variable names (values are masked by keyValueLines). */

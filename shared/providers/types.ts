@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { SecretParts } from '../mask.js';
 
 /**
  * The contract between the deploy-to-env / rollback actions and a place that
@@ -136,6 +137,8 @@ export interface ProviderModule<S extends z.ZodObject<z.ZodRawShape> = z.ZodObje
   readonly name: string;
   readonly inputs: S;
   readonly secrets: readonly string[];
+  /** How to find the credentials in a structured secret (default: `secretParts`). */
+  readonly secretParts?: Readonly<Record<string, SecretParts>>;
   /** The `strategy` values this provider implements. */
   readonly strategies: readonly Strategy[];
   create(settings: z.output<S>, context: ProviderContext): Provider;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exec } from '../exec.js';
+import { inert } from '../log.js';
 import { lockfileNames, type PackageManagerName } from '../setup/package-manager.js';
 import { workspacePath, type Annotation } from './annotation.js';
 import { atOrAbove, auditCommand, parseAudit, type AuditReport, type Severity } from './audit.js';
@@ -33,13 +34,14 @@ export function auditTask(pm: PackageManagerName, pmVersion: string, level: Seve
       const parsed = parseAudit(result.stdout, result.stderr);
       if ('error' in parsed) {
         const detail = `${argv.join(' ')} could not audit the dependencies: ${parsed.error}${/40[45]|405|Method Not Allowed|404/.test(parsed.error) ? ' (the registry in use has no audit endpoint; point npm at one that has, e.g. https://registry.npmjs.org/)' : ''}`;
-        log(`${detail}\n`);
+        log(`${inert(detail)}\n`);
         return { status: 'failed', annotations: [], detail };
       }
       outcome.report = parsed;
       const c = parsed.counts;
       log(`Vulnerabilities: ${c.critical} critical, ${c.high} high, ${c.moderate} moderate, ${c.low} low, ${c.info} info\n`);
-      for (const f of parsed.findings) log(`  ${f.severity.padEnd(8)} ${f.package} ${f.range}  ${f.title}  ${f.url}  fix: ${f.fix}\n`);
+      // Advisory text comes from the registry: printed inert, unlike the audit's own output.
+      for (const f of parsed.findings) log(inert(`  ${f.severity.padEnd(8)} ${f.package} ${f.range}  ${f.title}  ${f.url}  fix: ${f.fix}\n`));
 
       const lockPath = join(base.projectDir, lockName);
       const uri = workspacePath(lockPath, base.projectDir, base.workspace);

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, tail } from '../exec.js';
+import { inert, info } from '../log.js';
 import type { PackageManagerName } from '../setup/package-manager.js';
 import { where, type Annotation } from './annotation.js';
 import { parseEslintJson, parseJestJson, parseJunitXml, parsePrettierOutput, parseTscOutput, type PathBase } from './parsers.js';
@@ -88,7 +89,7 @@ export async function runStages(tasks: readonly Task[], options: Pick<RunOptions
       outcome = await task.run(controller.signal, log);
     } catch (error) {
       outcome = { status: 'failed', annotations: [], detail: (error as Error).message };
-      log(`${(error as Error).message}\n`);
+      log(`${inert((error as Error).message)}\n`);
     }
     const durationMs = Math.round(performance.now() - started);
     if (options.parallel) {
@@ -96,7 +97,7 @@ export async function runStages(tasks: readonly Task[], options: Pick<RunOptions
       process.stdout.write(buffered.endsWith('\n') || !buffered ? buffered : `${buffered}\n`);
     }
     core.endGroup();
-    core.info(`${task.name}: ${outcome.status} in ${(durationMs / 1000).toFixed(1)}s`);
+    info(`${task.name}: ${outcome.status} in ${(durationMs / 1000).toFixed(1)}s`);
     if (outcome.status === 'failed' && options.failFast) controller.abort();
     return { name: task.name, command: task.command, durationMs, ...outcome };
   };

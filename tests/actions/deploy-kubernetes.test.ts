@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { stringify } from 'yaml';
 import { startKubernetesDouble, type KubernetesDouble } from '../fakes/kubernetes.js';
 import { runAction, visibleText, type ActionRun } from '../harness/runner.js';
 
@@ -422,6 +423,27 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredent
     expect(bad.code).toBe(1);
     expect(bad.errors.join('\n')).toMatch(/Could not read deployment shop \(namespace staging, context nope\): .*context .*nope/);
     clean(bad);
+  });
+
+  test('a YAML kubeconfig is masked credential by credential (token, client key and certificate data, password, exec env value), never its structure (`apiVersion: v1`, `kind: Config`, `users:`)', async () => {
+    const pem = (label: string) => Buffer.from(`-----BEGIN ${label}-----\nMIIB${label.replace(/ /g, '')}0123456789abcdef\n-----END ${label}-----\n`).toString('base64');
+    const certData = pem('CERTIFICATE');
+    const keyData = pem('EC PRIVATE KEY');
+    const config = JSON.parse(kubeconfig);
+    config.users.push(
+      { name: 'cert-user', user: { 'client-certificate-data': certData, 'client-key-data': keyData } },
+      { name: 'basic-user', user: { username: 'deployer', password: 'basic-pass-0123' } },
+      { name: 'exec-user', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'get-token', env: [{ name: 'CLOUD_SECRET', value: 'exec-env-secret-0123' }] } } },
+    );
+    const yaml = stringify(config);
+    expect(yaml).toMatch(/^apiVersion: v1\nkind: Config\nclusters:\n/);
+
+    const result = await run('deploy-to-env', { kubeconfig: yaml, image: `${REPO}:masks` });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    for (const credential of [k8s.token, certData, keyData, 'basic-pass-0123', 'exec-env-secret-0123']) expect(result.masks).toContain(credential);
+    for (const generic of ['apiVersion: v1', 'kind: Config', 'users:', 'clusters:', 'v1', 'Config', 'double', 'deployer', 'get-token', Buffer.from(k8s.ca).toString('base64')]) expect(result.masks).not.toContain(generic);
+    for (const value of result.masks) expect(value).not.toMatch(/^\s*-?\s*[\w.-]+:(\s|$)|\n/);
+    clean(result);
   });
 
   test('no kubectl on PATH: a clear error, nothing changed', async () => {

@@ -11,8 +11,9 @@ import { appImage, brokenAppImage, proxyImage } from '../fixtures/images.js';
 import { hitInLoop } from '../fixtures/load.js';
 import { startSshd, type Sshd } from '../fixtures/sshd.js';
 import { dockerAvailable, ensureDocker } from '../harness/infra.js';
+import { buildBusyboxImage } from '../harness/images.js';
 import { startRegistry } from '../harness/registry.js';
-import { runAction, visibleText, type ActionRun } from '../harness/runner.js';
+import { plantedCommands, runAction, visibleText, type ActionRun } from '../harness/runner.js';
 
 await ensureDocker();
 const hasDocker = dockerAvailable();
@@ -57,11 +58,15 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
       },
     });
 
-  /** The private key never shows, the post step removed the key folder. */
+  /** The private key never shows, each of its body lines is a mask (its armour is not), the post step removed the key folder. */
   function expectKeyHandled(run: ActionRun): void {
-    const keyBody = sshd.key.split('\n').filter((l) => l.length > 20);
-    for (const line of keyBody) expect(visibleText(run)).not.toContain(line);
-    for (const line of keyBody) expect(run.masks.join('\n')).toContain(line);
+    const lines = sshd.key.split('\n').filter((l) => l.length > 20);
+    const armour = lines.filter((l) => l.startsWith('-----'));
+    const body = lines.filter((l) => !armour.includes(l));
+    expect(armour).toEqual(['-----BEGIN OPENSSH PRIVATE KEY-----', '-----END OPENSSH PRIVATE KEY-----']);
+    for (const line of lines) expect(visibleText(run)).not.toContain(line);
+    for (const line of body) expect(run.masks).toContain(line);
+    for (const line of armour) expect(run.masks).not.toContain(line);
     expect(run.post?.code).toBe(0);
     const dir = JSON.parse(run.state['provider-state']!).ssh.dir as string;
     expect(existsSync(dir)).toBe(false);
@@ -211,6 +216,25 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(await fetchText(`http://127.0.0.1:${PUBLISH + 2}/`)).toEqual({ status: 200, body: 'v2' });
     expect(run.summary).toContain('| Hosts | 1 |');
     expect(run.summary).toContain('unix:///var/run/docker.sock');
+  });
+
+  test('a container whose logs plant ::error::, ::add-mask:: and ##[warning] lines, then fails its readiness check (local socket): the logs are quoted in the one error, nothing obeyed', async () => {
+    const logs = ['::error::planted-error', '::add-mask::planted-mask', '  ::set-output name=version::planted', '##[warning]planted-warning'];
+    const image = 'deploy-test-app:planted-logs';
+    // No /health: the release never becomes ready.
+    buildBusyboxImage(image, {
+      health: false,
+      dockerfile: `FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nCMD ["/bin/busybox","sh","-c","${logs.map((l) => `echo '${l}';`).join(' ')} exec /bin/busybox httpd -f -p 8080 -h /www"]\n`,
+    });
+    const run = await deploy({ image, environment: 'planted', hosts: 'unix:///var/run/docker.sock', 'ssh-key': '', 'ssh-known-hosts': '', publish: String(PUBLISH + 4), 'github-token': '', 'health-timeout': '2s' });
+    expect(run.code).toBe(1);
+    expect(plantedCommands(run, logs.join('\n'))).toEqual([]);
+    expect(run.masks.filter((m) => m.includes('planted'))).toEqual([]);
+    expect(run.warnings.filter((w) => w.includes('planted-warning'))).toEqual([]);
+    expect(run.outputs.version).toBeUndefined();
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/planted-logs never became healthy: .*\nLast container logs:\n::error::planted-error\n::add-mask::planted-mask\n  ::set-output name=version::planted\n##\[warning\]planted-warning/);
+    expect(containersOf(SERVICE).filter((c) => c.version === image)).toEqual([]);
   });
 
   test('a private image: the host logs in with registry-username/password (masked), pulls, records the digest as the version, and logs out', async () => {

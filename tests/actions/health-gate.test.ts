@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, runAction, visibleText } from '../harness/runner.js';
+import { plantedCommands, repoRoot, runAction, visibleText } from '../harness/runner.js';
 import { json, startServer, type TestServer } from '../harness/server.js';
 
 /** A service whose behaviour each test scripts by path. */
 let app: TestServer;
 
 let flapCount = 0;
+
+/** A body that tries to steer the runner: every workflow command form, on lines of their own and in the middle of one. */
+const PLANTED = 'ok\n::add-mask::planted-mask\n::warning::planted-warning\n  ::set-output name=healthy::true\n##[error]planted-error ##[add-mask]planted-legacy-mask';
 
 beforeAll(async () => {
   app = await startServer(async (req, res) => {
@@ -37,6 +40,11 @@ beforeAll(async () => {
       case '/text':
         res.writeHead(200, { 'content-type': 'text/plain' });
         return res.end('all systems nominal');
+      case '/planted':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.end(PLANTED);
+      case '/planted-json':
+        return json(res, 200, { status: `down\n##[add-mask]planted-json-mask\n::stop-commands::planted-token` });
       default:
         return json(res, 404, {});
     }
@@ -199,6 +207,30 @@ describe('health-gate bundle', () => {
     expect(firstMask).toBeGreaterThanOrEqual(0);
     expect(run.stdout.slice(0, firstMask).trim()).toBe('');
     expect(visibleText(run)).not.toContain('k-999-secret');
+  });
+
+  it('a health endpoint whose body plants workflow commands gets none of them obeyed: the failing gate prints its excerpts inert', async () => {
+    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/planted`, 'body-contains': 'all systems go', deadline: '500ms', interval: '100ms' } });
+    expect(run.code).toBe(1);
+    expect(run.outputs.healthy).toBe('false');
+    expect(plantedCommands(run, PLANTED)).toEqual([]);
+    expect(run.masks.filter((m) => m.includes('planted'))).toEqual([]);
+    expect(run.warnings).toEqual([]);
+    // One error, the gate's own, quoting the body (an annotation's message cannot start a line).
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/^Health gate failed for .*\/planted: .*got "ok ::add-mask::planted-mask ::warning::planted-warning/);
+    // The log still shows what the server said, with each command prefix broken.
+    expect(run.stdout).toMatch(/attempt 1: 200, .*FAIL body does not contain "all systems go" \(got "ok ::add-mask::planted-mask .* ##\[\\error\]planted-error ##\[\\add-mas…"\)/);
+    for (const line of run.stdout.split('\n')) if (line.trimStart().startsWith('::')) expect(line).toMatch(/^::(add-mask|error|debug)::/);
+  });
+
+  it('a JSON value that plants commands, reported by a failing json-assertion, is printed inert', async () => {
+    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/planted-json`, 'json-assertions': 'status == ok', deadline: '500ms', interval: '100ms' } });
+    expect(run.code).toBe(1);
+    expect(plantedCommands(run, '::stop-commands::planted-token')).toEqual([]);
+    expect(run.masks.filter((m) => m.includes('planted'))).toEqual([]);
+    expect(run.errors).toHaveLength(1);
+    expect(run.stdout).toContain('##[\\add-mask]planted-json-mask');
   });
 
   it('the bundle loads no Octokit', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { repoRoot, runAction, visibleText, type ActionRun } from '../harness/runner.js';
+import { plantedCommands, repoRoot, runAction, visibleText, type ActionRun } from '../harness/runner.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
 
 type Json = Record<string, any>;
@@ -183,6 +183,29 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
     expect(run.code).toBe(1);
     expect(run.errors[0]).toMatch(/HTTP 404, no_service \(the webhook URL is wrong/);
     expect(run.errors[0]).not.toContain('revokedSecret0123');
+  });
+
+  it('a Slack error whose text plants ::set-output and ::add-mask lines: reported in one annotation, nothing obeyed', async () => {
+    const messages = ['[ERROR] missing required field: channel\n::set-output name=ok::true', '::add-mask::planted-mask\n##[warning]planted-warning'];
+    const planted = messages.join('\n');
+    for (const failOnError of ['false', 'true']) {
+      slack.fail({ error: 'invalid_arguments', messages });
+      const api = await viaApi({ 'fail-on-error': failOnError });
+      expect(api.code).toBe(failOnError === 'true' ? 1 : 0);
+      expect(plantedCommands(api, planted)).toEqual([]);
+      expect(api.outputs.ok).toBe('false');
+      expect(api.masks.filter((m) => m.includes('planted'))).toEqual([]);
+      const annotations = [...api.warnings, ...api.errors];
+      expect(annotations).toHaveLength(1);
+      expect(annotations[0]).toContain('invalid_arguments: [ERROR] missing required field: channel\n::set-output name=ok::true; ::add-mask::planted-mask');
+    }
+
+    slack.fail({ error: 'invalid_payload\n::set-output name=ok::true\n##[add-mask]planted-mask' });
+    const webhook = await viaWebhook();
+    expect(webhook.code).toBe(0);
+    expect(plantedCommands(webhook, '::set-output name=ok::true')).toEqual([]);
+    expect(webhook.outputs.ok).toBe('false');
+    expect(webhook.warnings).toHaveLength(1);
   });
 
   it('updating a message that does not exist names message_not_found', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runAction, visibleText } from '../harness/runner.js';
+import { plantedCommands, runAction, visibleText } from '../harness/runner.js';
 import { json, startServer, type TestServer } from '../harness/server.js';
 
 const PASSWORD = 'hunter2-Sm0ke!';
@@ -28,6 +28,9 @@ beforeAll(async () => {
         return;
       case '/api/health':
         return json(res, 200, { status: 'ok', version: '2.4.1' });
+      case '/planted':
+        // An app (or whoever controls it) answering with workflow commands in its body and headers.
+        return json(res, 200, { status: 'down\n::stop-commands::planted-token', note: '##[stop-commands]planted-token' }, { 'x-note': '##[add-mask]planted-header' });
       case '/old':
         res.writeHead(301, { location: '/' }).end();
         return;
@@ -120,6 +123,25 @@ describe('smoke-test action (bundle) against a local app server', () => {
     expect(run.summary).toContain('| Flow | Step | Result | Status | Latency | Details |');
     expect(run.summary).toMatch(/\| ✅ login and orders \| login <sub>POST \/api\/login<\/sub> \| pass \| 200 \| \d+ms \|/);
     expect(run.stdout).toMatch(/✓ \[login and orders\] orders \(step 2\/3\): 200 in \d+ms/);
+  });
+
+  it('a response whose body and headers carry ::stop-commands:: and ##[add-mask] is reported inert: the failure annotation still reaches the runner', async () => {
+    const checks = `
+flows:
+  - name: planted
+    steps:
+      - request: { path: /planted }
+        expect: { json: { status: ok, note: ok }, headers: { x-note: "^clean$" } }
+`;
+    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks } });
+    expect(run.code).toBe(1);
+    expect(plantedCommands(run, '::stop-commands::planted-token')).toEqual([]);
+    expect(run.masks.filter((m) => m.includes('planted'))).toEqual([]);
+    // Commands were never stopped: the step's own error annotations are there.
+    expect(run.errors.join('\n')).toContain('Flow "planted", step "GET /planted" (GET /planted) failed');
+    expect(run.stdout).toContain('json note: expected "ok", got "##[\\stop-commands]planted-token"');
+    expect(run.stdout).toContain('got "##[\\add-mask]planted-header"');
+    expect(run.outputs.passed).toBe('false');
   });
 
   it('masks environment secrets used in checks, even when the app echoes them back', async () => {

@@ -43,8 +43,8 @@ export type Fault =
   | { rateLimit: number }
   /** An HTTP status (5xx, 502 from a proxy…) with an HTML body. */
   | { status: number }
-  /** A Slack error (`{"ok": false, "error": name}` on the Web API; the status Slack uses on webhooks). */
-  | { error: string }
+  /** A Slack error (`{"ok": false, "error": name}` on the Web API, with `response_metadata.messages` when given; the status Slack uses on webhooks). */
+  | { error: string; messages?: string[] }
   /** Accept the request and never answer. */
   | { hang: true };
 
@@ -182,7 +182,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     } else if ('status' in fault) {
       plain(res, fault.status, `<html><body><h1>${fault.status} Service Unavailable</h1></body></html>`);
     } else if (isApi) {
-      api(res, { ok: false, error: fault.error });
+      api(res, { ok: false, error: fault.error, ...(fault.messages ? { response_metadata: { messages: fault.messages } } : {}) });
     } else {
       plain(res, WEBHOOK_ERROR_STATUS[fault.error] ?? 400, fault.error);
     }

@@ -54,6 +54,8 @@ export interface StepResult {
   errors: string[];
   warnings: string[];
   masks: string[];
+  /** Every workflow command the runner would act on, in stdout then stderr. */
+  commands: WorkflowCommand[];
   durationMs: number;
   timedOut: boolean;
   /** The signal `interrupt` sent, if it did. */
@@ -102,14 +104,71 @@ export function parseFileCommands(text: string): Record<string, string> {
   return result;
 }
 
-function decode(value: string): string {
-  return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+/** The runner's unescaping of command data (the legacy form also has `;` and `]`). */
+function decode(value: string, legacy = false): string {
+  const text = legacy ? value.replace(/%3B/g, ';').replace(/%5D/g, ']') : value;
+  return text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
 }
 
-function commands(stdout: string, name: string): string[] {
-  const re = new RegExp(`^::${name}(?: [^:]*)?::(.*)$`, 'gm');
-  return [...stdout.matchAll(re)].map((m) => decode(m[1]!));
+/** Every command the runner implements (actions/runner ActionCommandManager.cs). */
+const RUNNER_COMMANDS = ['add-mask', 'add-matcher', 'add-path', 'debug', 'echo', 'endgroup', 'error', 'group', 'notice', 'remove-matcher', 'save-state', 'set-env', 'set-output', 'stop-commands', 'warning'];
+
+export interface WorkflowCommand {
+  name: string;
+  properties: string;
+  data: string;
+  line: string;
+  form: '::' | '##[';
 }
+
+/**
+ * The workflow commands the runner would act on in a step's output, read as
+ * actions/runner does (ActionCommand.TryParseV2, then the legacy TryParse):
+ * lines end at \n, \r or \r\n; `::name props::data` after leading white space;
+ * `##[name props]data` anywhere in a line; names case-insensitive;
+ * after `stop-commands`, only its token (which resumes) is a command.
+ */
+export function workflowCommands(output: string): WorkflowCommand[] {
+  const found: WorkflowCommand[] = [];
+  let stopToken: string | undefined;
+  const known = (name: string) => (stopToken ? name.toLowerCase() === stopToken.toLowerCase() : RUNNER_COMMANDS.includes(name.toLowerCase()));
+  const parse = (line: string, start: number, open: string, close: string): WorkflowCommand | undefined => {
+    const end = line.indexOf(close, start + open.length);
+    if (start < 0 || end < 0) return undefined;
+    const info = line.slice(start + open.length, end);
+    const space = info.indexOf(' ');
+    const name = space < 0 ? info : info.slice(0, space);
+    const form = open === '::' ? '::' : '##[';
+    return known(name) ? { name: name.toLowerCase(), properties: space < 0 ? '' : info.slice(space + 1), data: decode(line.slice(end + close.length), form === '##['), line, form } : undefined;
+  };
+  for (const line of output.split(/\r\n|\r|\n/)) {
+    const trimmed = line.replace(/^[\s\u0085]+/, '');
+    const command = (trimmed.startsWith('::') ? parse(trimmed, 0, '::', '::') : undefined) ?? parse(line, line.indexOf('##['), '##[', ']');
+    if (!command) continue;
+    found.push(command);
+    stopToken = stopToken ? undefined : command.name === 'stop-commands' ? command.data : undefined;
+  }
+  return found;
+}
+
+/** What @actions/core writes to stdout as commands. */
+const CORE_COMMANDS = ['add-mask', 'debug', 'endgroup', 'error', 'group', 'notice', 'warning'];
+
+/**
+ * The commands that text an attacker planted (in a server's answer, a CLI's
+ * error, container logs) got the runner to obey, in a step and its post
+ * step: any legacy `##[` command (the suite never writes one), any command
+ * @actions/core never writes (set-output, stop-commands…), and any line of
+ * `payload` that reached the output as a command line of its own.
+ */
+export function plantedCommands(run: ActionRun, payload: string): WorkflowCommand[] {
+  const planted = payload.split(/\r\n|\r|\n/).map((l) => l.trimStart()).filter((l) => l.startsWith('::'));
+  return [run, ...(run.post ? [run.post] : [])]
+    .flatMap((step) => step.commands)
+    .filter((c) => c.form === '##[' || !CORE_COMMANDS.includes(c.name) || planted.some((p) => c.line.trimStart().startsWith(p)));
+}
+
+const commands = (stdout: string, name: string): string[] => workflowCommands(stdout).filter((c) => c.name === name).map((c) => c.data);
 
 function defaultsContext(options: RunOptions, env: Record<string, string>): Record<string, string> {
   return {
@@ -168,6 +227,7 @@ async function step(file: string, env: Record<string, string>, cwd: string, time
     errors: commands(stdout, 'error'),
     warnings: commands(stdout, 'warning'),
     masks: commands(stdout, 'add-mask'),
+    commands: [...workflowCommands(stdout), ...workflowCommands(stderr)],
     durationMs: performance.now() - started,
     timedOut,
     interrupted,

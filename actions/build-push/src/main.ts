@@ -11,6 +11,7 @@ import type { BuildSpec } from '../../../shared/docker/spec.js';
 import { gitState, ruleTags } from '../../../shared/docker/tags.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { UserError } from '../../../shared/errors.js';
+import { info } from '../../../shared/log.js';
 import { run } from '../../../shared/run.js';
 import { writeSummary } from '../../../shared/summary.js';
 import { readConfig } from './config.js';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   await checkDaemon();
   const builder = await detectBuilder();
   const cache = builder.kind === 'buildx' ? effectiveCache(config.cache, process.env) : { mode: 'none' as const, note: config.cache !== 'none' ? `cache: ${config.cache} is ignored by the classic builder (no buildx here)` : undefined };
-  if (cache.note) core.info(cache.note);
+  if (cache.note) info(cache.note);
   const spec: BuildSpec = {
     context: paths.context,
     file: paths.file,
@@ -49,14 +50,14 @@ async function main(): Promise<void> {
     image: image.name,
   };
   assertBuilderSupports(spec, builder);
-  core.info(`Building ${image.name} with ${builder.kind === 'buildx' ? 'docker buildx' : 'the classic builder'}; tags:\n${tags.map((t) => `  ${t}`).join('\n')}`);
+  info(`Building ${image.name} with ${builder.kind === 'buildx' ? 'docker buildx' : 'the classic builder'}; tags:\n${tags.map((t) => `  ${t}`).join('\n')}`);
 
   if (config.login) {
     const { registry, username } = config.login;
     // Saved before the login is attempted: a step killed during it is still logged out by the post step.
     core.saveState(LOGGED_IN, registry);
-    const login = await dockerLogin({ ...config.login, log: core.info });
-    core.info(`Logged in to ${registry} as ${username}${login.attempts > 1 ? ` (after ${login.attempts} attempts)` : ''}`);
+    const login = await dockerLogin({ ...config.login, log: info });
+    info(`Logged in to ${registry} as ${username}${login.attempts > 1 ? ` (after ${login.attempts} attempts)` : ''}`);
   }
 
   const outcome = await buildImage(spec, { builder, tempDir: ctx.runnerTemp, cwd: ctx.workspace, timeoutMs: 60 * 60_000 });
@@ -81,14 +82,14 @@ async function main(): Promise<void> {
   core.setOutput('labels', JSON.stringify(labels));
   core.setOutput('metadata', JSON.stringify(metadata));
   await writeSummary('## Build and push', imageSummary(metadata));
-  core.info(config.push ? `Pushed ${imageRef} in ${formatDuration(Math.round(outcome.buildMs + outcome.pushMs))}` : `Built ${outcome.imageId} (not pushed)`);
+  info(config.push ? `Pushed ${imageRef} in ${formatDuration(Math.round(outcome.buildMs + outcome.pushMs))}` : `Built ${outcome.imageId} (not pushed)`);
 }
 
 async function post(): Promise<void> {
   const registry = core.getState(LOGGED_IN);
   if (!registry) return;
   await dockerLogout(registry);
-  core.info(`Logged out of ${registry}`);
+  info(`Logged out of ${registry}`);
 }
 
 await run(main, post);

@@ -3,6 +3,7 @@ import { runContext, type RunContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { errorMessage } from '../../../shared/errors.js';
 import { deploymentRecord } from '../../../shared/github/record.js';
+import { info } from '../../../shared/log.js';
 import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
 import { checkStrategy, deployRequest, providerPost, withProvider } from '../../../shared/providers/config.js';
 import type { DeployResult, Provider } from '../../../shared/providers/types.js';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
 async function deploy(config: Config, provider: Provider, ctx: RunContext): Promise<void> {
   const service = config.service || ctx.repo;
   const started = Date.now();
-  core.info(`Deploying ${config.image} to ${config.environment} (${service}, ${provider.name}, ${config.strategy})`);
+  info(`Deploying ${config.image} to ${config.environment} (${service}, ${provider.name}, ${config.strategy})`);
 
   const record = deploymentRecord(ctx, { token: config['github-token'], environment: config.environment, environmentUrl: config['environment-url'] });
   // A provider without its own history learns what is live from GitHub, before this deploy is recorded.
@@ -66,7 +67,7 @@ async function deploy(config: Config, provider: Provider, ctx: RunContext): Prom
     ]),
     result.details.length ? table(['Host', 'What happened'], result.details) : undefined,
   );
-  core.info(`${result.current.version} is live on ${config.environment} (${result.targets} host${result.targets === 1 ? '' : 's'})`);
+  info(`${result.current.version} is live on ${config.environment} (${result.targets} host${result.targets === 1 ? '' : 's'})`);
 }
 
 await run(main, providerPost);

@@ -9,6 +9,7 @@ import { deploymentRecord } from '../../../shared/github/record.js';
 import { runGate } from '../../../shared/health/gate.js';
 import { metricsOptions } from '../../../shared/health/metric-inputs.js';
 import { metricsSummary } from '../../../shared/health/metrics-report.js';
+import { info } from '../../../shared/log.js';
 import { runScript, type ScriptVariables } from '../../../shared/providers/command/script.js';
 import { checkStrategy, deployRequest, providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
 import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const flows = smokeFlows(config, ctx.workspace);
   const provider = module.create(settings, providerContext(ctx.runnerTemp));
   saveProviderState(module, provider);
-  core.info(`Deploying ${config.image} to ${config.environment} (${service}, ${module.name}, ${config.strategy})`);
+  info(`Deploying ${config.image} to ${config.environment} (${service}, ${module.name}, ${config.strategy})`);
 
   const notifier = new DeployNotifier({
     destination: config.slack,
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     environmentUrl: envUrl,
     version: config.image,
     mention: config['slack-mention'],
-    log: core.info,
+    log: info,
     warn: core.warning,
   });
   const newRecord = () =>
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
       concurrency: config['smoke-concurrency'],
       env: process.env,
       onSecret: (value) => secrets.add(value),
-      log: (line) => core.info(secrets.redact(line)),
+      log: (line) => info(secrets.redact(line)),
     });
     smokeSections.push('### Smoke test', secrets.redact(smokeSummary(envUrl!, results, performance.now() - started)).replace(/^### /, '#### '));
     const t = totals(results);
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
   const gate = (label: string, withMetrics: boolean) => async (): Promise<StageOutcome> => {
     const probe = { intervalMs: config['health-interval'], timeoutMs: config['health-probe-timeout'] };
     const metrics = withMetrics ? metricsOptions({ ...config.metrics, version: config.metrics.version ?? deployed?.current.version }, probe) : undefined;
-    core.info(`${label}: waiting for ${healthUrl} to be healthy (${config['health-success-threshold']} consecutive passes, deadline ${formatDuration(config['health-deadline'])})`);
+    info(`${label}: waiting for ${healthUrl} to be healthy (${config['health-success-threshold']} consecutive passes, deadline ${formatDuration(config['health-deadline'])})`);
     const result = await runGate({
       url: healthUrl!,
       method: config['health-method'],
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
       deadlineMs: config['health-deadline'],
       successThreshold: config['health-success-threshold'],
       maxFailures: config['health-max-failures'],
-      log: core.info,
+      log: info,
       metrics,
     });
     gates.push({ label, url: healthUrl!, result, metricsSection: result.metrics && metrics && metricsSummary(result.metrics, metrics).replace(/^### /, '#### ') });
@@ -164,7 +165,7 @@ async function main(): Promise<void> {
     postDeploy: hook('post-deploy-command', config['post-deploy-command'], async () => hookVariables(deployed!.current.version, deployed!.previous?.version ?? '')),
     rollback: config['auto-rollback']
       ? async (to: string, reason: string): Promise<StageOutcome> => {
-          core.info(`Rolling back ${service} on ${config.environment} to ${to}: ${reason}`);
+          info(`Rolling back ${service} on ${config.environment} to ${to}: ${reason}`);
           const previous: Release | undefined = deployed?.previous;
           rolledBack = await provider.rollback({
             ...target,
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
     onStage: (stage) => {
       const line = `${STAGE_TITLES[stage.name]}: ${stage.status}${stage.status === 'skipped' ? '' : ` in ${formatDuration(stage.ms)}`} — ${stage.detail}`;
       if (stage.status === 'failure') core.error(line);
-      else core.info(line);
+      else info(line);
     },
   });
   await provider.close();
@@ -234,7 +235,7 @@ async function main(): Promise<void> {
   );
 
   if (outcome.result !== 'success') throw new UserError(outcome.error ?? `deploy ${outcome.result}`);
-  core.info(`${outcome.version} is live on ${config.environment}`);
+  info(`${outcome.version} is live on ${config.environment}`);
 }
 
 /** Every smoke flow, parsed before anything changes: a mistake in the checks stops the deploy up front. */

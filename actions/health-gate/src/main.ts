@@ -5,6 +5,7 @@ import { runGate } from '../../../shared/health/gate.js';
 import { metricsOptions, metricValues } from '../../../shared/health/metric-inputs.js';
 import { metricsOutput, metricsSummary } from '../../../shared/health/metrics-report.js';
 import { gateSummary } from '../../../shared/health/report.js';
+import { info } from '../../../shared/log.js';
 import { run } from '../../../shared/run.js';
 import { writeSummary } from '../../../shared/summary.js';
 import { readConfig } from './config.js';
@@ -12,7 +13,7 @@ import { readConfig } from './config.js';
 async function main(): Promise<void> {
   const config = readConfig();
   const metrics = metricsOptions(metricValues(config), { intervalMs: config.interval, timeoutMs: config.timeout });
-  core.info(`Waiting for ${config.method} ${config.url} to be healthy (${config['success-threshold']} consecutive passes, deadline ${formatDuration(config.deadline)})`);
+  info(`Waiting for ${config.method} ${config.url} to be healthy (${config['success-threshold']} consecutive passes, deadline ${formatDuration(config.deadline)})`);
 
   const result = await runGate({
     url: config.url,
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     deadlineMs: config.deadline,
     successThreshold: config['success-threshold'],
     maxFailures: config['max-failures'],
-    log: core.info,
+    log: info,
     metrics,
   });
 
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   await writeSummary('## Health gate', gateSummary(config.url, result), result.metrics && metrics && metricsSummary(result.metrics, metrics));
 
   if (!result.healthy) throw new UserError(`Health gate failed for ${config.url}: ${result.reason}`);
-  core.info(`Healthy after ${result.attempts} attempts`);
+  info(`Healthy after ${result.attempts} attempts`);
 }
 
 await run(main);

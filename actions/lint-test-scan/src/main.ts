@@ -5,6 +5,7 @@ import { runContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { UserError } from '../../../shared/errors.js';
 import { exec } from '../../../shared/exec.js';
+import { info } from '../../../shared/log.js';
 import { emitAnnotations } from '../../../shared/quality/annotation.js';
 import { auditTask, type AuditOutcome } from '../../../shared/quality/audit-task.js';
 import { commandTask, runStages, type Task } from '../../../shared/quality/run-stages.js';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     if (stage) {
       if (name === 'test' && config['test-report']) stage.junit = resolve(dir, config['test-report']);
       tasks.push(commandTask(stage, options));
-      core.info(`${name}: ${stage.argv.join(' ')} (${stage.origin})`);
+      info(`${name}: ${stage.argv.join(' ')} (${stage.origin})`);
     } else skipped.push(name);
   }
   if (config['test-report'] && !tasks.some((t) => t.name === 'test')) core.warning('test-report is set but there is no test stage to write it');
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   if (level !== 'none') tasks.push(auditTask(pm.name, pmVersion, level, base, sarifPath, audit, STAGE_TIMEOUT));
   else skipped.push('audit');
   if (!tasks.length) core.warning('No stage to run: no lint, format:check, typecheck or test script, no tsconfig.json, and audit-level is none');
-  core.info(`Running ${tasks.length} stage(s) ${config.parallel ? 'in parallel' : 'one after another'}${config['fail-fast'] ? ', stopping at the first failure' : ''}; not configured: ${skipped.join(', ') || 'none'}`);
+  info(`Running ${tasks.length} stage(s) ${config.parallel ? 'in parallel' : 'one after another'}${config['fail-fast'] ? ', stopping at the first failure' : ''}; not configured: ${skipped.join(', ') || 'none'}`);
 
   const started = performance.now();
   const results = await runStages(tasks, options);
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     const reasons = results.filter((r) => r.status === 'failed').map((r) => `${r.name}${r.detail ? ` (${r.detail.split('\n')[0]})` : r.annotations.length ? ` (${r.annotations.length} finding${r.annotations.length === 1 ? '' : 's'})` : ''}`);
     throw new UserError(`Quality gates failed: ${reasons.join('; ')}`);
   }
-  core.info(`All ${results.length} stage(s) passed in ${formatDuration(performance.now() - started)}`);
+  info(`All ${results.length} stage(s) passed in ${formatDuration(performance.now() - started)}`);
 }
 
 await run(main);

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { runContext } from '../../../shared/context.js';
 import { UserError } from '../../../shared/errors.js';
+import { info } from '../../../shared/log.js';
 import { run } from '../../../shared/run.js';
 import { buildMessage, defaultTitle, STATUS_STYLE } from '../../../shared/slack/message.js';
 import { slackSummary } from '../../../shared/slack/report.js';
@@ -46,9 +47,9 @@ async function main(): Promise<void> {
   }
 
   const verb = 'token' in to && to.updateTs ? `Updating message ${to.updateTs} in` : 'token' in to && to.threadTs ? `Replying in thread ${to.threadTs} of` : 'Posting to';
-  core.info(`${verb} ${where}: ${headline}`);
-  const result = await sendSlack({ destination: to, message, log: core.info });
-  for (const cut of result.cuts) (config.payload ? core.warning : core.info)(`Cut to fit Slack's limits: ${cut}`);
+  info(`${verb} ${where}: ${headline}`);
+  const result = await sendSlack({ destination: to, message, log: info });
+  for (const cut of result.cuts) (config.payload ? core.warning : info)(`Cut to fit Slack's limits: ${cut}`);
 
   core.setOutput('ok', String(result.ok));
   core.setOutput('ts', result.ts ?? '');
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
   await writeSummary(`## Slack notification: ${STATUS_STYLE[config.status].label}`, slackSummary(where, headline, result));
 
   if (result.ok) {
-    core.info(`Slack message ${result.action}${result.ts ? ` (channel ${result.channel}, ts ${result.ts})` : ''} after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`);
+    info(`Slack message ${result.action}${result.ts ? ` (channel ${result.channel}, ts ${result.ts})` : ''} after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`);
     return;
   }
   if (config['fail-on-error']) throw new UserError(result.error!);

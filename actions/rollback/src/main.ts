@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { runContext, type RunContext } from '../../../shared/context.js';
 import { UserError } from '../../../shared/errors.js';
 import { deploymentRecord } from '../../../shared/github/record.js';
+import { info } from '../../../shared/log.js';
 import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
 import { providerPost, withProvider } from '../../../shared/providers/config.js';
 import type { Provider, Release } from '../../../shared/providers/types.js';
@@ -31,11 +32,11 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
       const last = await record.client.lastSuccessful(config.environment, live?.image);
       if (!last?.payload.image) throw new UserError(`No earlier successful GitHub Deployment of ${config.environment} to roll back to; nothing was changed.`);
       to = last.payload.image;
-      core.info(`Last successful deployment of ${config.environment} before ${live?.version ?? 'now'}: ${last.id} (${to})`);
+      info(`Last successful deployment of ${config.environment} before ${live?.version ?? 'now'}: ${last.id} (${to})`);
     }
   }
 
-  core.info(`Rolling back ${service} on ${config.environment} to ${to ?? 'the previous release'}${config.reason ? ` (reason: ${config.reason})` : ''}`);
+  info(`Rolling back ${service} on ${config.environment} to ${to ?? 'the previous release'}${config.reason ? ` (reason: ${config.reason})` : ''}`);
   const result = await provider.rollback({
     ...target,
     to,
@@ -72,7 +73,7 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
     ]),
     result.details.length ? table(['Host', 'What happened'], result.details) : undefined,
   );
-  core.info(`${result.to.version} is live again on ${config.environment}${result.from ? `; ${result.from.version} is marked failed` : ''}`);
+  info(`${result.to.version} is live again on ${config.environment}${result.from ? `; ${result.from.version} is marked failed` : ''}`);
 }
 
 await run(main, providerPost);

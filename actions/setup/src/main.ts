@@ -5,6 +5,7 @@ import { runContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { UserError } from '../../../shared/errors.js';
 import { exec } from '../../../shared/exec.js';
+import { info } from '../../../shared/log.js';
 import { run } from '../../../shared/run.js';
 import { activatePackageManager, shimFolder } from '../../../shared/setup/corepack.js';
 import { cacheAvailable, cacheKey, restoreDependencies, saveDependencies } from '../../../shared/setup/dependency-cache.js';
@@ -29,10 +30,10 @@ async function main(): Promise<void> {
 
   const request = requestedNodeVersion(dir, config['node-version'], config['node-version-file']);
   if (request.spec) {
-    core.info(`Node ${request.spec} requested by ${request.source}`);
-    await installNode(request.spec, core.info);
+    info(`Node ${request.spec} requested by ${request.source}`);
+    await installNode(request.spec, info);
   } else {
-    core.info('No Node version requested (no node-version input, .nvmrc, .node-version or package.json engines/volta): using the Node on PATH');
+    info('No Node version requested (no node-version input, .nvmrc, .node-version or package.json engines/volta): using the Node on PATH');
   }
   const nodeVersion = (await exec(['node', '--version'], { timeoutMs: 30_000 })).stdout.trim().replace(/^v/, '');
   core.setOutput('node-version', nodeVersion);
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const pm = detectPackageManager(dir, config['package-manager']);
   const pmVersion = await activatePackageManager(pm, shimFolder(ctx.runnerTemp), dir);
   core.setOutput('package-manager', pm.name);
-  core.info(`Node ${nodeVersion}, ${pm.name} ${pmVersion}${pm.pinned ? ' (pinned by packageManager)' : ''}`);
+  info(`Node ${nodeVersion}, ${pm.name} ${pmVersion}${pm.pinned ? ' (pinned by packageManager)' : ''}`);
 
   const rows: string[][] = [
     ['Node', `${nodeVersion} (${request.source})`],
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     const restored = await restoreDependencies(paths, key, keys.restorePrefix);
     hit = restored.hit;
-    core.info(
+    info(
       restored.hit === 'exact'
         ? `Cache hit for ${key} in ${formatDuration(performance.now() - started)}: skipping the install`
         : restored.hit === 'partial'
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
           : `No cache for ${key}: installing, the cache is saved after the job`,
     );
   } else if (config.cache) {
-    core.info('The cache service is not available to this job (no ACTIONS_RESULTS_URL): installing without a cache');
+    info('The cache service is not available to this job (no ACTIONS_RESULTS_URL): installing without a cache');
   }
   core.setOutput('cache-hit', String(hit === 'exact'));
   core.setOutput('cache-key', key);
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     const argv = frozenInstall(pm.name, pmVersion);
     const result = await grouped(argv.join(' '), argv, dir, 30 * 60_000);
     installMs = result.ms;
-    core.info(`Installed dependencies in ${formatDuration(result.ms)}`);
+    info(`Installed dependencies in ${formatDuration(result.ms)}`);
     // Only a successful install is worth caching; the post step saves it.
     if (key) {
       core.saveState(STATE.saveKey, key);
@@ -126,11 +127,11 @@ async function post(): Promise<void> {
   if (core.getState(STATE.packageManager) === 'pnpm') {
     process.env.COREPACK_ENABLE_DOWNLOAD_PROMPT = '0';
     const pruned = await grouped('pnpm store prune', [join(core.getState(STATE.shimDir), 'pnpm'), 'store', 'prune'], cwd, 5 * 60_000, true);
-    if (pruned.code === 0) core.info(`Pruned pnpm's store in ${formatDuration(pruned.ms)}`);
+    if (pruned.code === 0) info(`Pruned pnpm's store in ${formatDuration(pruned.ms)}`);
     else core.warning(`pnpm store prune exited with code ${pruned.code}; saving the store unpruned`);
   }
   const started = performance.now();
-  if (await saveDependencies(paths.filter((p) => existsSync(resolve(runContext().workspace, p))), key)) core.info(`Saved the dependency cache ${key} in ${formatDuration(performance.now() - started)}`);
+  if (await saveDependencies(paths.filter((p) => existsSync(resolve(runContext().workspace, p))), key)) info(`Saved the dependency cache ${key} in ${formatDuration(performance.now() - started)}`);
   else core.warning(`The dependency cache ${key} was not saved (see the messages above)`);
 }
 

@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import { runContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { UserError } from '../../../shared/errors.js';
+import { info } from '../../../shared/log.js';
 import { Redactor } from '../../../shared/redact.js';
 import { run } from '../../../shared/run.js';
 import { runFlows } from '../../../shared/smoke/flows.js';
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     env: process.env,
   });
   const stepCount = flows.reduce((n, f) => n + f.steps.length, 0);
-  core.info(
+  info(
     `Running ${flows.length} flow(s), ${stepCount} step(s) against ${config['base-url']}` +
       ` (concurrency ${config.concurrency}, timeout ${formatDuration(config.timeout)} per request, retries ${config.retries})`,
   );
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     concurrency: config.concurrency,
     env: process.env,
     onSecret: (value) => secrets.add(value),
-    log: (line) => core.info(secrets.redact(line)),
+    log: (line) => info(secrets.redact(line)),
   });
   const durationMs = performance.now() - started;
   const t = totals(results);
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     reportPath = resolve(workspace, config['junit-report']);
     mkdirSync(dirname(reportPath), { recursive: true });
     writeFileSync(reportPath, secrets.redact(junitReport(results)));
-    core.info(`JUnit report written to ${reportPath}`);
+    info(`JUnit report written to ${reportPath}`);
   }
   core.setOutput('passed', String(t.failed === 0));
   core.setOutput('total', String(t.steps));
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     const names = results.filter((f) => !f.ok).map((f) => `"${f.flow}"`).join(', ');
     throw new UserError(secrets.redact(`${t.failed} of ${t.steps} smoke steps failed in ${t.failedFlows} of ${t.flows} flows: ${names}`));
   }
-  core.info(`All ${t.steps} steps passed in ${formatDuration(durationMs)}`);
+  info(`All ${t.steps} steps passed in ${formatDuration(durationMs)}`);
 }
 
 await run(main);

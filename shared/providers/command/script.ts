@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
 import { exec, tail } from '../../exec.js';
+import { info } from '../../log.js';
 
 /** What a deploy or rollback script learns about the release: only through these variables. */
 export interface ScriptVariables {
@@ -56,6 +57,6 @@ export async function runScript(run: ScriptRun): Promise<{ ms: number }> {
     const lines = tail(`${result.stdout}\n${result.stderr}`, 20);
     throw new UserError(`${run.input} failed with exit code ${result.code}${lines ? `; last lines:\n${lines}` : ' (no output)'}`);
   }
-  core.info(`${run.input} finished in ${formatDuration(result.ms)}`);
+  info(`${run.input} finished in ${formatDuration(result.ms)}`);
   return { ms: result.ms };
 }

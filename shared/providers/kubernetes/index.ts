@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { z } from 'zod';
 import { duration, list, optionalText, splitLines } from '../../inputs.js';
 import type { ProviderModule } from '../types.js';
+import { kubeconfigSecrets } from './kubeconfig-secrets.js';
 import { KubernetesProvider } from './provider.js';
 
 /** Kubernetes object names (RFC 1123 labels/subdomains). */
@@ -30,6 +31,7 @@ export const kubernetesProvider: ProviderModule<typeof inputs> = {
   name: 'kubernetes',
   inputs,
   secrets: ['kubeconfig'],
+  secretParts: { kubeconfig: kubeconfigSecrets },
   strategies: ['rolling', 'blue-green'],
   create: (settings, context) => new KubernetesProvider(settings, context),
   // The kubeconfig written for this step, and kubectl's discovery cache.
