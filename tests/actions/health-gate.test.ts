@@ -8,6 +8,7 @@ import { json, startServer, type TestServer } from '../harness/server.js';
 let app: TestServer;
 
 let flapCount = 0;
+const startedAt = new Map<string, number>();
 
 beforeAll(async () => {
   app = await startServer(async (req, res) => {
@@ -20,9 +21,10 @@ beforeAll(async () => {
       case '/down':
         return json(res, 503, { status: 'down' });
       case '/delayed-start': {
-        // Unhealthy until `after` ms past the request's own `t0`.
-        const t0 = Number(url.searchParams.get('t0'));
-        return Date.now() - t0 < Number(url.searchParams.get('after')) ? json(res, 503, { status: 'starting' }) : json(res, 200, { status: 'ok' });
+        // Unhealthy until `after` ms past the first probe of this `key` (not the test's clock: the step takes a while to start).
+        const key = url.searchParams.get('key')!;
+        if (!startedAt.has(key)) startedAt.set(key, Date.now());
+        return Date.now() - startedAt.get(key)! < Number(url.searchParams.get('after')) ? json(res, 503, { status: 'starting' }) : json(res, 200, { status: 'ok' });
       }
       case '/slow':
         await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms'))));
@@ -48,7 +50,7 @@ const fast = { interval: '50ms', timeout: '2s', deadline: '5s', 'success-thresho
 
 describe('health-gate bundle', () => {
   it('becomes healthy after a delay', async () => {
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/delayed-start?t0=${Date.now()}&after=400`, 'success-threshold': '3' } });
+    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/delayed-start?key=delay&after=400`, 'success-threshold': '3' } });
     expect(run.code).toBe(0);
     expect(run.outputs.healthy).toBe('true');
     expect(Number(run.outputs.attempts)).toBeGreaterThanOrEqual(4);
@@ -139,7 +141,7 @@ describe('health-gate bundle', () => {
 
   it('treats failures before the first pass as warm-up, not flapping', async () => {
     const run = await runAction('health-gate', {
-      inputs: { ...fast, url: `${app.url}/delayed-start?t0=${Date.now()}&after=500`, 'max-failures': '2', 'success-threshold': '2' },
+      inputs: { ...fast, url: `${app.url}/delayed-start?key=warm-up&after=500`, 'max-failures': '2', 'success-threshold': '2' },
     });
     expect(run.code).toBe(0);
     expect(Number(run.outputs.attempts)).toBeGreaterThan(4);
