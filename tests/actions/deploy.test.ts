@@ -331,4 +331,22 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
     expect(deploymentsOf()).toEqual([]);
     expect(slack.requests.length).toBe(slackBefore);
   });
+  it('the gate inside the deploy: a health URL redirecting to another origin is a failed probe, and no header goes there', async () => {
+    newEnvironment();
+    const other = await startServer((_req, res) => json(res, 200, { status: 'ok' }));
+    const redirector = await startServer((_req, res) => res.writeHead(302, { location: `${other.url}/health` }).end());
+    try {
+      const run = await deploy('v1', { 'health-url': `${redirector.url}/health`, 'health-headers': 'X-Api-Key: k-deploy-gate-secret', 'health-deadline': '800ms' });
+      expect(run.code).toBe(1);
+      expect(run.outputs['failed-stage']).toBe('health-gate');
+      expect(run.errors.join('\n')).toContain(`redirected to ${other.url}/… (status 302), another origin: not followed`);
+      expect(redirector.requests.length).toBeGreaterThan(0);
+      expect(redirector.requests[0]!.headers['x-api-key']).toBe('k-deploy-gate-secret');
+      expect(other.requests).toEqual([]);
+      expect(visibleText(run)).not.toContain('k-deploy-gate-secret');
+    } finally {
+      await other.close();
+      await redirector.close();
+    }
+  });
 });

@@ -4,18 +4,21 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAction, visibleText } from '../harness/runner.js';
-import { json, startServer, type TestServer } from '../harness/server.js';
+import { json, startServer, streamBody, type TestServer } from '../harness/server.js';
 
 const PASSWORD = 'hunter2-Sm0ke!';
 const TOKEN = 'tok-7f3a9c';
 
 /** A small shop: login, orders, slow, hanging, flaky and redirecting endpoints. */
 let app: TestServer;
+/** Another origin (same host, another port) that answers 200 to anything and records what it got. */
+let other: TestServer;
 let inFlight = 0;
 let maxInFlight = 0;
 const hits = new Map<string, number>();
 
 beforeAll(async () => {
+  other = await startServer((req, res) => json(res, 200, { landed: req.url }));
   app = await startServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const count = (key: string) => {
@@ -30,6 +33,12 @@ beforeAll(async () => {
         return json(res, 200, { status: 'ok', version: '2.4.1' });
       case '/old':
         res.writeHead(301, { location: '/' }).end();
+        return;
+      case '/to-other':
+        res.writeHead(302, { location: `${other.url}/landing` }).end();
+        return;
+      case '/huge':
+        await streamBody(res, 400 * 2 ** 20, '<html>a very long page');
         return;
       case '/api/login': {
         const body = JSON.parse(req.body || '{}') as { user?: string; password?: string };
@@ -67,9 +76,13 @@ beforeAll(async () => {
     }
   });
 });
-afterAll(() => app.close());
+afterAll(async () => {
+  await app.close();
+  await other.close();
+});
 beforeEach(() => {
   app.requests.length = 0;
+  other.requests.length = 0;
 });
 
 const requests = (path: string, method?: string) => app.requests.filter((r) => r.url.split('?')[0] === path && (!method || r.method === method));
@@ -296,6 +309,7 @@ flows:
     expect(run.durationMs).toBeLessThan(5_000);
     expect(requests('/busy')).toHaveLength(1);
     expect(results(run)[0]).toMatchObject({ ok: false, status: 503, error: 'status: expected 200, got 503' });
+    expect(run.errors[0]).toMatch(/Got status 503 \(not retried: the server asked to retry after 60m, longer than the \d+(\.\d)?s left before the deadline\) in \d+ms/);
   });
 
   it('runs the paths shorthand, one flow per line', async () => {
@@ -406,5 +420,32 @@ flows:
     expect(failure.failure.message).toBe('status: expected 2xx, got 404');
     expect(root.testsuite[1].testcase[1].skipped).toBeDefined();
     expect(root.testsuite[0].testcase[1].name).toBe('health "json"');
+  });
+  it('a redirect to another origin fails the step and takes no header there; with follow-redirects: any-origin it is followed without them', async () => {
+    const flow = (extra: string) => `flows:\n  - name: redirected\n    steps:\n      - request: { path: /to-other${extra} }\n`;
+    const headers = 'X-Api-Key: key-redirect-88';
+    const refused = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks: flow(''), headers } });
+    expect(refused.code).toBe(1);
+    expect(other.requests).toEqual([]);
+    expect(results(refused)[0]).toMatchObject({
+      ok: false,
+      status: 302,
+      error: `redirected to ${other.url}/… (status 302), another origin: not followed, the request and its headers go only to ${app.url}; to follow it without any header or body, set "follow-redirects: any-origin" on the step`,
+    });
+    expect(refused.errors[0]).toContain('another origin: not followed');
+
+    const followed = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks: flow(', follow-redirects: any-origin'), headers } });
+    expect(followed.errors).toEqual([]);
+    expect(followed.code).toBe(0);
+    expect(other.requests.map((r) => [r.url, r.headers['x-api-key']])).toEqual([['/landing', undefined]]);
+    expect(requests('/to-other').at(-1)!.headers['x-api-key']).toBe('key-redirect-88');
+  });
+
+  it('reads a huge body up to 1 MiB and says so in the report', async () => {
+    const checks = 'flows:\n  - name: page\n    steps:\n      - request: { path: /huge }\n        expect: { body-contains: checkout }\n';
+    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks }, timeoutMs: 60_000 });
+    expect(run.code).toBe(1);
+    expect(results(run)[0]!.error).toBe('body: expected to contain "checkout" in its first 1 MiB (the rest was not read)');
+    expect(run.errors[0]).toMatch(/Got status 200 in \d+ms, body "<html>a very long page(a)+…" \(its first 1 MiB; the rest was not read\)$/);
   });
 });

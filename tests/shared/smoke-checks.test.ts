@@ -38,7 +38,7 @@ describe('parseChecks', () => {
     const [flow] = parseChecks(ISSUE_EXAMPLE, { source: 'test', env });
     expect(flow!.name).toBe('login and orders');
     const [login, orders] = flow!.steps;
-    expect(login!.request).toMatchObject({ method: 'POST', path: '/api/login', json: { user: 'demo', password: '${SMOKE_PASSWORD}' }, followRedirects: true });
+    expect(login!.request).toMatchObject({ method: 'POST', path: '/api/login', json: { user: 'demo', password: '${SMOKE_PASSWORD}' }, redirect: 'follow' });
     expect(login!.capture).toEqual({ token: 'token' });
     expect(login!.expect.status.matches(200)).toBe(true);
     expect(login!.expect.status.matches(201)).toBe(false);
@@ -118,7 +118,7 @@ flows:
       'flows[0].steps[0].request: expected "path" (relative to base-url) or "url" (line 4)',
       'flows[0].steps[1].request: "path" and "url" cannot both be set (line 5)',
       'flows[0].steps[2].request: "json" and "body" cannot both be set (line 6)',
-      'flows[0].steps[3].request.follow-redirects: expected true or false, got "no" (line 7)',
+      'flows[0].steps[3].request.follow-redirects: expected true (redirects within the same origin), false or "any-origin" (also to other origins, without headers or body), got "no" (line 7)',
       'flows[0].steps[3].request.path: expected a path starting with "/", got "relative" (line 7)',
       'flows[0].steps[4].request.url: expected an http:// or https:// URL, got "ftp://x" (line 8)',
     ]);
@@ -182,7 +182,7 @@ describe('parseShorthand', () => {
     expect(problems).toEqual([]);
     expect(flows.map((f) => f.name)).toEqual(['GET /', 'GET /api/health', 'POST /api/orders', 'GET /old', 'HEAD /ping']);
     expect(flows.map((f) => f.steps[0]!.expect.status.text)).toEqual(['200', '200', '201', '301', '2xx']);
-    expect(flows.map((f) => f.steps[0]!.request.followRedirects)).toEqual([true, true, true, false, true]);
+    expect(flows.map((f) => f.steps[0]!.request.redirect)).toEqual(['follow', 'follow', 'follow', 'manual', 'follow']);
   });
 
   it('names every bad line', () => {
@@ -203,5 +203,22 @@ describe('substitute', () => {
     expect(secrets).toEqual(['k-123']);
     expect(substituteDeep({ id: '${id}', label: 'n${id}', list: ['${KEY}'] }, vars)).toEqual({ id: 42, label: 'n42', list: ['k-123'] });
     expect(() => substitute('${NOPE}', vars)).toThrow('${NOPE} is neither captured by an earlier step nor set in the environment');
+  });
+});
+
+describe('follow-redirects', () => {
+  const step = (value: string) => `flows:\n  - steps:\n      - request: { path: /x, follow-redirects: ${value} }\n`;
+  it.each([
+    ['true', 'follow'],
+    ['false', 'manual'],
+    ['any-origin', 'follow-any-origin'],
+  ])('%s is %s', (value, mode) => {
+    expect(parseChecks(step(value), { source: 'test', env: {} })[0]!.steps[0]!.request.redirect).toBe(mode);
+  });
+  it('defaults to following within the origin, and refuses anything else', () => {
+    expect(parseChecks('flows:\n  - steps:\n      - request: { path: /x }\n', { source: 'test', env: {} })[0]!.steps[0]!.request.redirect).toBe('follow');
+    expect(problems(step('everywhere'))).toEqual([
+      'flows[0].steps[0].request.follow-redirects: expected true (redirects within the same origin), false or "any-origin" (also to other origins, without headers or body), got "everywhere" (line 3)',
+    ]);
   });
 });
