@@ -8,7 +8,7 @@ import { substitute, substituteDeep, type Variables } from './vars.js';
 
 export interface StepContext {
   baseUrl: string;
-  /** Sent with every request; a step's own headers win. */
+  /** Sent with every request to base-url's origin (only there); a step's own headers win. */
   headers: Record<string, string>;
   timeoutMs: number;
   retries: number;
@@ -59,7 +59,9 @@ function buildRequest(spec: StepSpec, ctx: StepContext) {
     body = JSON.stringify(substituteDeep(r.json, ctx.vars));
     extra['content-type'] = 'application/json';
   } else if (r.body !== undefined) body = substitute(r.body, ctx.vars);
-  return { url: url.href, method: r.method, headers: mergeHeaders(extra, ctx.headers, stepHeaders), body };
+  // The global headers (credentials, usually) are base-url's: a step's absolute URL elsewhere gets only its own.
+  const global = url.origin === new URL(ctx.baseUrl).origin ? ctx.headers : {};
+  return { url: url.href, method: r.method, headers: mergeHeaders(extra, global, stepHeaders), body };
 }
 
 function concreteExpectations(expect: Expectations, ctx: StepContext): Expectations {

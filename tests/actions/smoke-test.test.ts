@@ -421,6 +421,24 @@ flows:
     expect(root.testsuite[1].testcase[1].skipped).toBeDefined();
     expect(root.testsuite[0].testcase[1].name).toBe('health "json"');
   });
+  it('global headers never reach a step\'s absolute URL on another origin: it gets only its own', async () => {
+    const checks = `
+flows:
+  - name: two origins
+    steps:
+      - request: { path: /api/health }
+      - request: { url: "${other.url}/status", headers: { X-Step: mine } }
+`;
+    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks, headers: 'X-Api-Key: key-global-77\nAuthorization: Bearer glob4l' } });
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(requests('/api/health')[0]!.headers).toMatchObject({ 'x-api-key': 'key-global-77', authorization: 'Bearer glob4l' });
+    expect(other.requests).toHaveLength(1);
+    expect(other.requests[0]!.headers['x-step']).toBe('mine');
+    expect(other.requests[0]!.headers['x-api-key']).toBeUndefined();
+    expect(other.requests[0]!.headers.authorization).toBeUndefined();
+  });
+
   it('a redirect to another origin fails the step and takes no header there; with follow-redirects: any-origin it is followed without them', async () => {
     const flow = (extra: string) => `flows:\n  - name: redirected\n    steps:\n      - request: { path: /to-other${extra} }\n`;
     const headers = 'X-Api-Key: key-redirect-88';
