@@ -4,7 +4,7 @@ import type { RedirectMode } from '../http.js';
 import { UserError } from '../errors.js';
 import { parsePath } from '../json-path.js';
 import { parseStatusSet, type StatusSet } from '../status.js';
-import { references } from './vars.js';
+import { references, unknownVariable } from './vars.js';
 
 /**
  * The smoke-test checks format (YAML): flows of steps, each a request, what is
@@ -144,7 +144,7 @@ class Checker {
   text(value: string, path: Path): string {
     for (const name of references(value))
       if (!this.known.has(name) && this.env[name] === undefined)
-        this.problem(path, `\${${name}} is neither captured by an earlier step of this flow nor set in the environment (pass secrets with env: in the workflow)`);
+        this.problem(path, unknownVariable(name, 'an earlier step of this flow'));
     return value;
   }
 
@@ -301,7 +301,8 @@ function parseExpect(value: unknown, path: Path, c: Checker): Expectations {
 /**
  * Parse and validate checks YAML. `source` names where it came from in
  * errors (`the "checks" input`, `checks-file "smoke.yml"`); `env` is what
- * `${NAME}` may refer to besides captures.
+ * `${NAME}` may refer to besides captures: the variables passed to the checks
+ * (checkVariables), never the whole environment.
  */
 export function parseChecks(text: string, options: { source: string; env: NodeJS.ProcessEnv }): FlowSpec[] {
   const lineCounter = new LineCounter();

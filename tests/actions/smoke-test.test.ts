@@ -358,7 +358,7 @@ flows:
     expect(app.requests).toEqual([]);
     expect(run.errors).toEqual([
       'Invalid checks in checks-file ".github/smoke.yml" (3 mistakes):\n' +
-        '  - flows[0].steps[1].request.headers.Authorization: ${TOKEN} is neither captured by an earlier step of this flow nor set in the environment (pass secrets with env: in the workflow) (line 5)\n' +
+        '  - flows[0].steps[1].request.headers.Authorization: ${TOKEN} is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or list TOKEN in the "variables" input (line 5)\n' +
         '  - flows[0].steps[1].expect.body-contain: unknown key; expected one of status, body-contains, headers, json, max-latency (line 6)\n' +
         '  - flows[0].steps[1].expect.status: expected a number, a list of numbers or "2xx", got "ok" (line 6)',
     ]);
@@ -457,6 +457,43 @@ flows:
     expect(followed.code).toBe(0);
     expect(other.requests.map((r) => [r.url, r.headers['x-api-key']])).toEqual([['/landing', undefined]]);
     expect(requests('/to-other').at(-1)!.headers['x-api-key']).toBe('key-redirect-88');
+  });
+
+  it('a flow referencing ${ACTIONS_RUNTIME_TOKEN} is refused before any request, and the token is never read', async () => {
+    const runnerToken = 'rt-very-secret-0042';
+    const checks = 'flows:\n  - name: exfiltrate\n    steps:\n      - request: { path: /api/health, headers: { X-T: "${ACTIONS_RUNTIME_TOKEN}" } }\n';
+    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks }, env: { ACTIONS_RUNTIME_TOKEN: runnerToken } });
+    expect(run.code).toBe(1);
+    expect(app.requests).toEqual([]);
+    expect(run.errors).toEqual([
+      'Invalid checks in the "checks" input: flows[0].steps[0].request.headers.X-T: ${ACTIONS_RUNTIME_TOKEN} is one of the runner\'s own variables, which checks can never read (pass the value under a SMOKE_ name instead) (line 4)',
+    ]);
+    expect(visibleText(run)).not.toContain(runnerToken);
+
+    // Listing it does not help: the input is refused, naming the variable.
+    const listed = await runAction('smoke-test', {
+      inputs: { 'base-url': app.url, checks, variables: 'API_KEY, ACTIONS_RUNTIME_TOKEN\nGITHUB_TOKEN' },
+      env: { ACTIONS_RUNTIME_TOKEN: runnerToken, GITHUB_TOKEN: 'ghs_job_token_x' },
+    });
+    expect(listed.code).toBe(1);
+    expect(app.requests).toEqual([]);
+    expect(listed.errors).toHaveLength(1);
+    expect(listed.errors[0]).toContain('"variables": expected environment variable names, separated by commas or lines; ACTIONS_RUNTIME_TOKEN is one of the runner\'s own variables');
+    expect(listed.errors[0]).toContain('GITHUB_TOKEN is one of the runner\'s own variables');
+    expect(visibleText(listed)).not.toContain(runnerToken);
+  });
+
+  it('reads variables named SMOKE_* or listed in "variables", and says how to pass any other', async () => {
+    const checks = 'flows:\n  - steps:\n      - request: { path: "/api/users/${USER_ID}", headers: { X-Key: "${API_KEY}" } }\n';
+    const env = { USER_ID: '7', API_KEY: 'listed-key-123' };
+    const unlisted = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks }, env });
+    expect(unlisted.code).toBe(1);
+    expect(app.requests).toEqual([]);
+    expect(unlisted.errors[0]).toContain('${USER_ID} is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or list USER_ID in the "variables" input');
+    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks, variables: 'USER_ID,API_KEY' }, env });
+    expect(run.errors).toEqual([]);
+    expect(requests('/api/users/7')[0]!.headers['x-key']).toBe('listed-key-123');
+    expect(run.masks).toContain('listed-key-123');
   });
 
   it('reads a huge body up to 1 MiB and says so in the report', async () => {
