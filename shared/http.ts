@@ -20,10 +20,11 @@ export interface HttpRequest {
   /**
    * `follow` (default): redirects to the request's own origin (scheme, host,
    * port) are followed with its headers; one to another origin fails the
-   * request (HttpError `redirect`) naming the target, so no header crosses an
-   * origin. `follow-any-origin`: redirects to another origin are followed too,
-   * but with none of `headers` and no body, from that hop on. `manual`: the
-   * 3xx answer is the response. A redirect from https to http is always refused.
+   * request (HttpError `cross-origin`) naming the target, so no header
+   * crosses an origin. `follow-any-origin`: redirects to another origin are
+   * followed too, from that hop on with none of `headers` and no body (one
+   * that would resend the body is refused). `manual`: the 3xx answer is the
+   * response. A redirect from https to http is always refused.
    */
   redirect?: RedirectMode;
   /** Redirects followed within one attempt. Default MAX_REDIRECTS. */
