@@ -20,6 +20,14 @@ export interface ExecOptions {
   killGroup?: boolean;
   /** Stop the child (SIGTERM) when aborted, e.g. when a sibling stage fails fast. */
   signal?: AbortSignal;
+  /**
+   * Characters kept of each stream, its end: stdout whole up to STDOUT_LIMIT
+   * by default (callers parse it: docker inspect, kubectl -o json), stderr
+   * its last MESSAGE_TAIL (kept only for messages). Output kept only for
+   * messages (a user's script, an install streamed to the log) should ask
+   * for `{ stdout: MESSAGE_TAIL }`.
+   */
+  keep?: { stdout?: number; stderr?: number };
 }
 
 export interface ExecResult {
@@ -28,6 +36,41 @@ export interface ExecResult {
   stderr: string;
   ms: number;
   timedOut: boolean;
+  /** A stream printed more than `keep` allows: only its end was kept. */
+  truncated: { stdout: boolean; stderr: boolean };
+}
+
+/** Output kept for error messages: its last 64 Ki characters, whatever a command prints. */
+export const MESSAGE_TAIL = 64 * 1024;
+/** stdout kept whole for parsing, up to 64 Mi characters. */
+export const STDOUT_LIMIT = 64 * 1024 * 1024;
+
+/** The end of a stream, at most `limit` characters of it, starting on a whole line once cut. */
+export class Tail {
+  private readonly chunks: string[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly limit: number) {}
+
+  push(chunk: string): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    // Whole chunks out while the rest still fills the limit: memory stays near `limit`.
+    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.limit) {
+      this.size -= this.chunks.shift()!.length;
+      this.truncated = true;
+    }
+  }
+
+  text(): string {
+    const all = this.chunks.join('');
+    if (all.length <= this.limit && !this.truncated) return all;
+    this.truncated = true;
+    const end = all.slice(-this.limit);
+    const line = end.indexOf('\n');
+    return line >= 0 && line < end.length - 1 ? end.slice(line + 1) : end;
+  }
 }
 
 /** The last `n` non-empty lines of a command's output, for error messages. */
@@ -53,8 +96,8 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
         // already gone
       }
     };
-    let stdout = '';
-    let stderr = '';
+    const stdout = new Tail(options.keep?.stdout ?? STDOUT_LIMIT);
+    const stderr = new Tail(options.keep?.stderr ?? MESSAGE_TAIL);
     let timedOut = false;
     const timer =
       options.timeoutMs === undefined
@@ -68,11 +111,11 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
     options.signal?.addEventListener('abort', abort, { once: true });
     if (options.signal?.aborted) abort();
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
+      stdout.push(chunk);
       options.onOutput?.(chunk, 'stdout');
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
+      stderr.push(chunk);
       options.onOutput?.(chunk, 'stderr');
     });
     child.stdin.on('error', () => undefined); // a child that exits without reading stdin is not our error
@@ -84,10 +127,17 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', abort);
-      const result = { code: code ?? (signal ? 128 : 1), stdout, stderr, ms: performance.now() - started, timedOut };
-      if (timedOut) return reject(new UserError(`${file} timed out after ${formatDuration(options.timeoutMs!)}\n${tail(stdout + stderr)}`));
+      const result = {
+        code: code ?? (signal ? 128 : 1),
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        ms: performance.now() - started,
+        timedOut,
+        truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
+      };
+      if (timedOut) return reject(new UserError(`${file} timed out after ${formatDuration(options.timeoutMs!)}\n${tail(result.stdout + result.stderr)}`));
       if (result.code !== 0 && !options.allowFailure)
-        return reject(new UserError(`${file} ${args[0] ?? ''} exited with code ${result.code}\n${tail(stderr || stdout)}`.trim()));
+        return reject(new UserError(`${file} ${args[0] ?? ''} exited with code ${result.code}\n${tail(result.stderr || result.stdout)}`.trim()));
       resolve(result);
     });
   });

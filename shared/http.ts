@@ -17,13 +17,41 @@ export interface HttpRequest {
   retryUnsafe?: boolean;
   /** Which responses are worth another attempt. Default: 408, 429 and 5xx. */
   retryStatus?: (status: number) => boolean;
-  redirect?: 'follow' | 'manual';
+  /**
+   * `follow` (default): redirects to the request's own origin (scheme, host,
+   * port) are followed with its headers; one to another origin fails the
+   * request (HttpError `cross-origin`) naming the target, so no header
+   * crosses an origin. `follow-any-origin`: redirects to another origin are
+   * followed too, from that hop on with none of `headers` and no body (one
+   * that would resend the body is refused). `manual`: the 3xx answer is the
+   * response. A redirect from https to http is always refused.
+   */
+  redirect?: RedirectMode;
+  /** Redirects followed within one attempt. Default MAX_REDIRECTS. */
+  maxRedirects?: number;
+  /** Bytes of the body read; the rest is discarded unread. Default MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
   /** Called before each retry, to report progress. */
   onRetry?: (info: RetryInfo) => void;
   baseDelayMs?: number;
   /** The caller no longer needs the answer: cut the running attempt and retry no more. */
   signal?: AbortSignal;
 }
+
+export type RedirectMode = 'follow' | 'follow-any-origin' | 'manual';
+
+/** Enough for any health, smoke, Slack, GitHub or Prometheus answer; a bigger body cannot take the runner's memory. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** 1048576 → "1 MiB": how body limits are shown in reports. */
+export function formatSize(bytes: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) if (bytes >= size) return `${+(bytes / size).toFixed(1)} ${unit}`;
+  return `${bytes} bytes`;
+}
+
+/** As browsers: a chain longer than this is a loop or a mistake. */
+export const MAX_REDIRECTS = 10;
+/** backoffDelay's cap (shared/retry.ts): the implicit deadline allows it between attempts. */
+const MAX_BACKOFF_MS = 10_000;
 
 export interface RetryInfo {
   attempt: number;
@@ -39,10 +67,20 @@ export interface HttpResponse {
   /** Latency of the attempt that produced this response. */
   ms: number;
   attempts: number;
+  /** Where the answer came from, after any redirects. */
   url: string;
+  /** The body was longer than the request's `maxBodyBytes`: `body` is its beginning. */
+  truncated: boolean;
+  /** Why the retries ended before their number while the status still asked for one (a Retry-After past the deadline). */
+  notRetried?: string;
 }
 
-export type HttpErrorKind = 'timeout' | 'deadline' | 'network' | 'aborted';
+/**
+ * `cross-origin`: a redirect to another origin, not followed. `redirect`: any
+ * other redirect not followed (https to http, too many, no valid target, a body
+ * that would go to another origin).
+ */
+export type HttpErrorKind = 'timeout' | 'deadline' | 'network' | 'aborted' | 'cross-origin' | 'redirect';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';
@@ -53,6 +91,8 @@ export class HttpError extends Error {
     readonly ms: number,
     /** When the deadline left no time to retry: how the last attempt failed. */
     readonly lastAttempt?: HttpErrorKind,
+    /** For a redirect not followed: its 3xx status. */
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -92,26 +132,110 @@ function fetcher(url: string): { fetch: Fetch; init: Record<string, unknown> } {
   return { fetch: proxyFetch as unknown as Fetch, init: { dispatcher: agent } };
 }
 
-/** One attempt: resolves with the whole response, or rejects with an HttpError (never hangs past `timeoutMs`). */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Headers that describe a body: dropped with it when a redirect turns the request into a GET. */
+const BODY_HEADERS = new Set(['content-type', 'content-encoding', 'content-language', 'content-location']);
+
+/**
+ * A redirect target as errors show it: its origin only. Paths and queries
+ * can carry secrets (a webhook's path, a signed URL, our own path echoed
+ * back), and a masked URL is no longer masked once a server rewrites it.
+ */
+export function showUrl(url: URL): string {
+  return `${url.origin}/${url.pathname === '/' && !url.search ? '' : '…'}`;
+}
+
+interface Hop {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * The request to send after a 3xx, or an HttpError saying why it is not sent.
+ * Method and body change as fetch changes them: 301/302 turn a POST into a
+ * GET and 303 anything but GET/HEAD, dropping the body; 307/308 keep both.
+ */
+function nextHop(hop: Hop, status: number, location: string, req: HttpRequest, origin: string, ms: number): Hop {
+  const refuse = (message: string, kind: HttpErrorKind = 'redirect') => new HttpError(message, kind, 1, ms, undefined, status);
+  let url: URL;
+  try {
+    url = new URL(location, hop.url);
+  } catch {
+    throw refuse(`status ${status} redirected to an invalid Location`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse(`status ${status} redirected to a ${url.protocol} URL, not followed`);
+  if (hop.url.protocol === 'https:' && url.protocol === 'http:')
+    throw refuse(`redirected from https to http (${showUrl(url)}): refused, the request would travel unencrypted`);
+  let { method, headers, body } = hop;
+  if (((status === 301 || status === 302) && method === 'POST') || (status === 303 && method !== 'GET' && method !== 'HEAD')) {
+    method = 'GET';
+    body = undefined;
+    headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())));
+  }
+  // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy service).
+  if (url.origin !== origin) {
+    const target = `redirected to ${showUrl(url)} (status ${status}), another origin`;
+    if (req.redirect !== 'follow-any-origin') throw refuse(`${target}: not followed, the request and its headers go only to ${origin}`, 'cross-origin');
+    if (body !== undefined) throw refuse(`${target}: not followed, it would send the request's body there`);
+    headers = {};
+  }
+  return { url, method, headers, body };
+}
+
+/** The body, up to `max` bytes: past that the stream is cancelled, so the rest is never downloaded. */
+async function readBody(response: Response, max: number): Promise<{ body: string; truncated: boolean }> {
+  if (!response.body) return { body: '', truncated: false };
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let body = '';
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { body: body + decoder.decode(), truncated: false };
+    if (size + value.byteLength > max) {
+      // No final flush: a character cut at the limit is left out rather than garbled.
+      body += decoder.decode(value.subarray(0, max - size), { stream: true });
+      await reader.cancel().catch(() => undefined);
+      return { body, truncated: true };
+    }
+    size += value.byteLength;
+    body += decoder.decode(value, { stream: true });
+  }
+}
+
+/**
+ * One attempt, redirects included: resolves with the response (its body read
+ * up to the cap), or rejects with an HttpError (never hangs past `timeoutMs`).
+ */
 async function attempt(req: HttpRequest, timeoutMs: number, cause: 'timeout' | 'deadline'): Promise<Omit<HttpResponse, 'attempts'>> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const cancel = () => controller.abort();
   req.signal?.addEventListener('abort', cancel, { once: true });
   const started = performance.now();
-  const { fetch, init } = fetcher(req.url);
+  const first = new URL(req.url);
+  let hop: Hop = { url: first, method: (req.method ?? 'GET').toUpperCase(), headers: req.headers ?? {}, body: req.body };
+  const maxRedirects = req.maxRedirects ?? MAX_REDIRECTS;
   try {
-    const response = await fetch(req.url, {
-      ...init,
-      method: req.method ?? 'GET',
-      headers: req.headers,
-      body: req.body,
-      redirect: req.redirect ?? 'follow',
-      signal: controller.signal,
-    });
-    const body = await response.text();
-    return { status: response.status, headers: response.headers, body, ms: performance.now() - started, url: response.url || req.url };
+    for (let redirects = 0; ; redirects++) {
+      const { fetch, init } = fetcher(hop.url.href);
+      // Redirects are followed here, never by fetch: it would take every header to any origin.
+      const response = await fetch(hop.url.href, { ...init, method: hop.method, headers: hop.headers, body: hop.body, redirect: 'manual', signal: controller.signal });
+      const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+      if (location === null) {
+        const { body, truncated } = await readBody(response, req.maxBodyBytes ?? MAX_BODY_BYTES);
+        return { status: response.status, headers: response.headers, body, truncated, ms: performance.now() - started, url: hop.url.href };
+      }
+      await response.body?.cancel().catch(() => undefined);
+      const next = nextHop(hop, response.status, location, req, first.origin, performance.now() - started);
+      if (redirects >= maxRedirects)
+        throw new HttpError(`more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`, 'redirect', 1, performance.now() - started, undefined, response.status);
+      hop = next;
+    }
   } catch (error) {
+    if (error instanceof HttpError) throw error;
     const ms = performance.now() - started;
     if (req.signal?.aborted) throw new HttpError('aborted', 'aborted', 1, ms);
     if (controller.signal.aborted) {
@@ -132,10 +256,12 @@ function networkMessage(error: unknown): string {
 }
 
 /**
- * An HTTP request with a per-attempt timeout, an optional overall deadline and
- * bounded retries (exponential backoff with jitter; `Retry-After` honoured
- * when the deadline allows). Returns the last response, whatever its status;
- * throws HttpError when no response came at all.
+ * An HTTP request with a per-attempt timeout, an overall deadline and bounded
+ * retries (exponential backoff with jitter; `Retry-After` honoured when the
+ * deadline allows, never slept past it). Without a `deadline`, every attempt
+ * at full length plus capped backoff is the deadline. Returns the last
+ * response, whatever its status; throws HttpError when no response came at
+ * all, or a redirect was not followed (never retried: the answer would be the same).
  */
 export async function request(req: HttpRequest): Promise<HttpResponse> {
   const method = (req.method ?? 'GET').toUpperCase();
@@ -143,8 +269,9 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
   const retryStatus = req.retryStatus ?? defaultRetryStatus;
   const perAttempt = req.timeoutMs ?? 10_000;
   const total = retries + 1;
+  const deadline = req.deadline ?? Date.now() + perAttempt * total + MAX_BACKOFF_MS * retries;
   for (let n = 1; ; n++) {
-    const left = req.deadline === undefined ? Infinity : req.deadline - Date.now();
+    const left = deadline - Date.now();
     if (left <= 0) throw new HttpError('deadline reached before the request could be sent', 'deadline', n - 1, 0);
     if (req.signal?.aborted) throw new HttpError('aborted', 'aborted', n - 1, 0);
     const cut = left < perAttempt ? 'deadline' : 'timeout';
@@ -160,15 +287,19 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
       wait = retryAfterMs(response.headers.get('retry-after'));
     } catch (error) {
       const e = error as HttpError;
-      if (n === total || e.kind === 'deadline' || e.kind === 'aborted') throw new HttpError(e.message, e.kind, n, e.ms);
+      if (n === total || e.kind === 'deadline' || e.kind === 'aborted' || e.kind === 'cross-origin' || e.kind === 'redirect') throw new HttpError(e.message, e.kind, n, e.ms, undefined, e.status);
       reason = e.message;
       failedAs = e.kind;
     }
     const delay = wait ?? backoffDelay(n, req.baseDelayMs);
-    const remaining = req.deadline === undefined ? Infinity : req.deadline - Date.now();
+    const remaining = deadline - Date.now();
     if (delay >= remaining) {
-      if (last) return last;
-      throw new HttpError(`${reason}; no time left before the deadline to retry`, 'deadline', n, 0, failedAs);
+      const notRetried =
+        wait === undefined
+          ? `no time left before the deadline to retry`
+          : `the server asked to retry after ${formatDuration(wait)}, longer than the ${formatDuration(Math.max(0, remaining))} left before the deadline`;
+      if (last) return { ...last, notRetried };
+      throw new HttpError(`${reason}; ${notRetried}`, 'deadline', n, 0, failedAs);
     }
     req.onRetry?.({ attempt: n, of: total, delayMs: delay, reason });
     await sleep(delay, req.signal);

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { request, type HttpResponse } from '../http.js';
+import { HttpError, MAX_BODY_BYTES, formatSize, request, type HttpResponse } from '../http.js';
 
 /**
  * GitHub Deployments over REST (shared/http.ts, no Octokit): record a deploy
@@ -41,8 +41,10 @@ export interface DeploymentsClientOptions {
   apiUrl: string;
   /** `owner/repo`. */
   repository: string;
-  /** Per request; retries are bounded by http.ts. */
+  /** Per attempt. Default 15s. */
   timeoutMs?: number;
+  /** Overall, per call: attempts, backoff and any Retry-After together (a longer Retry-After ends the retries). Default 60s. */
+  callDeadlineMs?: number;
   log?: (line: string) => void;
 }
 
@@ -73,7 +75,8 @@ export class DeploymentsClient {
 
   async create(deployment: CreateDeployment): Promise<Deployment> {
     // Never retried: a retried POST could record the deploy twice.
-    const response = await this.call('POST', '/deployments', {
+    const what = 'create a deployment';
+    const response = await this.call(what, 'POST', '/deployments', {
       ref: deployment.ref,
       task: 'deploy',
       environment: deployment.environment,
@@ -84,8 +87,8 @@ export class DeploymentsClient {
       transient_environment: false,
       production_environment: isProductionEnvironment(deployment.environment),
     });
-    if (response.status !== 201) throw this.failure('create a deployment', response);
-    return JSON.parse(response.body) as Deployment;
+    if (response.status !== 201) throw this.failure(what, response);
+    return this.json<Deployment>(what, response);
   }
 
   async setStatus(id: number, update: StatusUpdate): Promise<DeploymentStatus> {
@@ -94,24 +97,27 @@ export class DeploymentsClient {
     if (update.logUrl) body.log_url = update.logUrl;
     if (update.description) body.description = update.description.slice(0, 140);
     // Posting the same status twice is harmless, so a lost answer may be retried.
-    const response = await this.call('POST', `/deployments/${id}/statuses`, body, true);
-    if (response.status !== 201) throw this.failure(`set deployment ${id} to ${update.state}`, response);
-    return JSON.parse(response.body) as DeploymentStatus;
+    const what = `set deployment ${id} to ${update.state}`;
+    const response = await this.call(what, 'POST', `/deployments/${id}/statuses`, body, true);
+    if (response.status !== 201) throw this.failure(what, response);
+    return this.json<DeploymentStatus>(what, response);
   }
 
   /** Deployments of an environment, newest first (one page). */
   async list(environment: string, perPage = 30): Promise<Deployment[]> {
     const query = new URLSearchParams({ environment, per_page: String(perPage) });
-    const response = await this.call('GET', `/deployments?${query}`);
-    if (response.status !== 200) throw this.failure(`list deployments of ${environment}`, response);
-    return JSON.parse(response.body) as Deployment[];
+    const what = `list deployments of ${environment}`;
+    const response = await this.call(what, 'GET', `/deployments?${query}`);
+    if (response.status !== 200) throw this.failure(what, response);
+    return this.json<Deployment[]>(what, response);
   }
 
   /** Statuses of a deployment, newest first. */
   async statuses(id: number): Promise<DeploymentStatus[]> {
-    const response = await this.call('GET', `/deployments/${id}/statuses?per_page=100`);
-    if (response.status !== 200) throw this.failure(`list statuses of deployment ${id}`, response);
-    return JSON.parse(response.body) as DeploymentStatus[];
+    const what = `list statuses of deployment ${id}`;
+    const response = await this.call(what, 'GET', `/deployments/${id}/statuses?per_page=100`);
+    if (response.status !== 200) throw this.failure(what, response);
+    return this.json<DeploymentStatus[]>(what, response);
   }
 
   /**
@@ -141,23 +147,39 @@ export class DeploymentsClient {
     return done;
   }
 
-  private call(method: string, path: string, body?: unknown, retryUnsafe = false): Promise<HttpResponse> {
-    return request({
-      url: `${this.base}${path}`,
-      method,
-      headers: {
-        accept: 'application/vnd.github+json',
-        authorization: `Bearer ${this.options.token}`,
-        'x-github-api-version': '2022-11-28',
-        'user-agent': 'deploy-actions',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      timeoutMs: this.options.timeoutMs ?? 15_000,
-      retries: 3,
-      retryUnsafe,
-      onRetry: (r) => this.options.log?.(`GitHub API ${method} ${path}: ${r.reason}, retry ${r.attempt}/${r.of - 1} in ${r.delayMs}ms`),
-    });
+  private async call(what: string, method: string, path: string, body?: unknown, retryUnsafe = false): Promise<HttpResponse> {
+    try {
+      return await request({
+        url: `${this.base}${path}`,
+        method,
+        headers: {
+          accept: 'application/vnd.github+json',
+          authorization: `Bearer ${this.options.token}`,
+          'x-github-api-version': '2022-11-28',
+          'user-agent': 'deploy-actions',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        timeoutMs: this.options.timeoutMs ?? 15_000,
+        retries: 3,
+        deadline: Date.now() + (this.options.callDeadlineMs ?? 60_000),
+        retryUnsafe,
+        onRetry: (r) => this.options.log?.(`GitHub API ${method} ${path}: ${r.reason}, retry ${r.attempt}/${r.of - 1} in ${r.delayMs}ms`),
+      });
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      const tries = error.attempts > 1 ? ` (${error.attempts} attempts)` : '';
+      throw new UserError(`GitHub API: could not ${what}: ${error.message}${tries}`);
+    }
+  }
+
+  private json<T>(what: string, response: HttpResponse): T {
+    if (response.truncated) throw new UserError(`GitHub API: could not ${what}: the answer is larger than ${formatSize(MAX_BODY_BYTES)}`);
+    try {
+      return JSON.parse(response.body) as T;
+    } catch {
+      throw new UserError(`GitHub API: could not ${what}: the answer is not JSON (status ${response.status})`);
+    }
   }
 
   private failure(what: string, response: HttpResponse): UserError {
@@ -171,6 +193,7 @@ export class DeploymentsClient {
       response.status === 403 || response.status === 404
         ? ' (the token needs `permissions: deployments: write`; set `github-token` to an empty string to skip GitHub Deployments)'
         : '';
-    return new UserError(`GitHub API: could not ${what}: ${response.status} ${message}${hint}`);
+    const stopped = response.notRetried ? `; not retried: ${response.notRetried}` : '';
+    return new UserError(`GitHub API: could not ${what}: ${response.status} ${message}${hint}${stopped}`);
   }
 }

@@ -1,6 +1,6 @@
 import { checkAssertion, type JsonAssertion } from '../assertions.js';
 import { formatDuration } from '../duration.js';
-import { HttpError, request } from '../http.js';
+import { HttpError, MAX_BODY_BYTES, formatSize, request } from '../http.js';
 import type { StatusSet } from '../status.js';
 
 /** What one probe asks of the endpoint. */
@@ -43,21 +43,23 @@ export async function probe(rules: ProbeRules, deadline?: number, signal?: Abort
     });
   } catch (error) {
     const e = error as HttpError;
-    return { ok: false, ms: e.ms ?? 0, failure: e.message, cutByDeadline: e.kind === 'deadline' };
+    return { ok: false, status: e.status, ms: e.ms ?? 0, failure: e.message, cutByDeadline: e.kind === 'deadline' };
   }
-  const { status, ms, body } = response;
+  const { status, ms, body, truncated } = response;
+  // Only the body's beginning was read: say so, or a missing text would look absent from the whole body.
+  const within = truncated ? ` in its first ${formatSize(MAX_BODY_BYTES)} (the rest was not read)` : '';
   const fail = (failure: string): ProbeResult => ({ ok: false, status, ms, failure });
   if (!rules.expectStatus.matches(status)) return fail(`status ${status} not in ${rules.expectStatus.text}`);
   if (rules.maxLatencyMs !== undefined && ms > rules.maxLatencyMs)
     return fail(`latency ${formatDuration(ms)} > ${formatDuration(rules.maxLatencyMs)}`);
   if (rules.bodyContains !== undefined && !body.includes(rules.bodyContains))
-    return fail(`body does not contain ${JSON.stringify(rules.bodyContains)} (got ${excerpt(body)})`);
+    return fail(`body does not contain ${JSON.stringify(rules.bodyContains)}${within} (got ${excerpt(body)})`);
   if (rules.jsonAssertions.length > 0) {
     let json: unknown;
     try {
       json = JSON.parse(body);
     } catch {
-      return fail(`body is not JSON (got ${excerpt(body)})`);
+      return fail(truncated ? `body is not JSON: it is larger than ${formatSize(MAX_BODY_BYTES)}, only its beginning was read (got ${excerpt(body)})` : `body is not JSON (got ${excerpt(body)})`);
     }
     for (const assertion of rules.jsonAssertions) {
       const problem = checkAssertion(json, assertion);

@@ -1,4 +1,4 @@
-import { HttpError, request, type RetryInfo } from '../http.js';
+import { HttpError, MAX_BODY_BYTES, formatSize, request, type RetryInfo } from '../http.js';
 import { excerpt } from './probe.js';
 
 /** One series of an instant query's answer. */
@@ -92,10 +92,13 @@ export async function queryPrometheus(
   } catch (error) {
     const e = error as HttpError;
     if (e.kind === 'aborted') throw new PrometheusError('aborted', 'aborted');
+    if (e.kind === 'cross-origin' || e.kind === 'redirect') throw new PrometheusError(`Prometheus at ${base}: ${e.message}; check prometheus-url`, 'rejected');
     if (e.kind === 'network' || e.lastAttempt === 'network') throw new PrometheusError(`Prometheus at ${base} is unreachable: ${e.message}`, 'unreachable');
     throw new PrometheusError(`Prometheus at ${base} did not answer: ${e.message}`, 'timeout');
   }
 
+  if (response.truncated && response.status < 300)
+    throw new PrometheusError(`the answer of Prometheus at ${base} is larger than ${formatSize(MAX_BODY_BYTES)}: aggregate the query (sum by, topk) so it returns fewer series`, 'bad-query');
   let body: ApiResponse | undefined;
   try {
     body = JSON.parse(response.body) as ApiResponse;

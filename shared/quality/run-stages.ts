@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { exec, tail } from '../exec.js';
+import { STDOUT_LIMIT, exec, tail } from '../exec.js';
 import { inert, info } from '../log.js';
 import type { PackageManagerName } from '../setup/package-manager.js';
 import { where, type Annotation } from './annotation.js';
@@ -52,7 +52,8 @@ export function commandTask(stage: Stage, options: RunOptions): Task {
     command: argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
     run: async (signal, log) => {
       const started = Date.now();
-      const result = await exec(argv, { cwd: options.base.projectDir, timeoutMs: options.timeoutMs, allowFailure: true, signal, onOutput: (chunk) => log(chunk) });
+      // Both streams are read for findings (prettier warns on stderr): each kept as whole as stdout.
+      const result = await exec(argv, { cwd: options.base.projectDir, timeoutMs: options.timeoutMs, allowFailure: true, signal, onOutput: (chunk) => log(chunk), keep: { stderr: STDOUT_LIMIT } });
       // A report left from an earlier run would annotate failures that no longer exist.
       const staleJunit = stage.junit !== undefined && !(existsSync(stage.junit) && statSync(stage.junit).mtimeMs >= started - 1000);
       if (staleJunit) log(`\nThe test report ${stage.junit} was not written by this run: no test annotations\n`);

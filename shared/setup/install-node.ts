@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { join } from 'node:path';
 import semver from 'semver';
 import { UserError } from '../errors.js';
-import { request } from '../http.js';
+import { MAX_BODY_BYTES, request } from '../http.js';
 
 interface DistEntry {
   version: string;
@@ -67,7 +67,8 @@ export async function installNode(spec: string, log: (line: string) => void): Pr
 
 async function resolveFromIndex(spec: string): Promise<string> {
   const url = `${distUrl()}/index.json`;
-  const response = await request({ url, timeoutMs: 15_000, retries: 3, deadline: Date.now() + 60_000 });
+  // The index lists every release ever made and keeps growing: past the 1 MiB meant for health and API answers.
+  const response = await request({ url, timeoutMs: 15_000, retries: 3, deadline: Date.now() + 60_000, maxBodyBytes: 16 * MAX_BODY_BYTES });
   if (response.status !== 200) throw new UserError(`The Node release index ${url} answered ${response.status}`);
   let entries: DistEntry[];
   try {

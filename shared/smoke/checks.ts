@@ -1,9 +1,10 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { parseDuration } from '../duration.js';
+import type { RedirectMode } from '../http.js';
 import { UserError } from '../errors.js';
 import { parsePath } from '../json-path.js';
 import { parseStatusSet, type StatusSet } from '../status.js';
-import { references } from './vars.js';
+import { references, unknownVariable } from './vars.js';
 
 /**
  * The smoke-test checks format (YAML): flows of steps, each a request, what is
@@ -23,7 +24,13 @@ export interface RequestSpec {
   query: Record<string, string>;
   json?: unknown;
   body?: string;
-  followRedirects: boolean;
+  /**
+   * `follow-redirects`: true (`follow`, the default) follows redirects within
+   * the request's origin and fails the step on one to another origin; false
+   * (`manual`) checks the 3xx itself; "any-origin" (`follow-any-origin`) also
+   * follows those to another origin, without any header or body.
+   */
+  redirect: RedirectMode;
 }
 
 export interface Expectations {
@@ -137,7 +144,7 @@ class Checker {
   text(value: string, path: Path): string {
     for (const name of references(value))
       if (!this.known.has(name) && this.env[name] === undefined)
-        this.problem(path, `\${${name}} is neither captured by an earlier step of this flow nor set in the environment (pass secrets with env: in the workflow)`);
+        this.problem(path, unknownVariable(name, 'an earlier step of this flow'));
     return value;
   }
 
@@ -204,7 +211,7 @@ function parseRequest(value: unknown, path: Path, c: Checker): RequestSpec {
     method,
     headers: c.map(r.headers, [...path, 'headers'], 'header names to values', (key) => (HEADER_NAME.test(key) ? undefined : 'expected a valid header name')),
     query: c.map(r.query, [...path, 'query'], 'query parameters to values'),
-    followRedirects: c.boolean(r['follow-redirects'], [...path, 'follow-redirects']) ?? true,
+    redirect: parseRedirect(r['follow-redirects'], [...path, 'follow-redirects'], c),
   };
   if (r.path !== undefined) {
     const p = c.string(r.path, [...path, 'path'], 'a path starting with "/"');
@@ -230,6 +237,13 @@ function parseRequest(value: unknown, path: Path, c: Checker): RequestSpec {
     else c.expected([...path, 'body'], 'a text (use "json" for structured bodies)', r.body);
   }
   return spec;
+}
+
+function parseRedirect(value: unknown, path: Path, c: Checker): RedirectMode {
+  if (value === undefined || value === true) return 'follow';
+  if (value === false) return 'manual';
+  if (value === 'any-origin') return 'follow-any-origin';
+  return c.expected(path, 'true (redirects within the same origin), false or "any-origin" (also to other origins, without headers or body)', value) ?? 'follow';
 }
 
 function parseStatus(value: unknown, path: Path, c: Checker): StatusSet | undefined {
@@ -287,7 +301,8 @@ function parseExpect(value: unknown, path: Path, c: Checker): Expectations {
 /**
  * Parse and validate checks YAML. `source` names where it came from in
  * errors (`the "checks" input`, `checks-file "smoke.yml"`); `env` is what
- * `${NAME}` may refer to besides captures.
+ * `${NAME}` may refer to besides captures: the variables passed to the checks
+ * (checkVariables), never the whole environment.
  */
 export function parseChecks(text: string, options: { source: string; env: NodeJS.ProcessEnv }): FlowSpec[] {
   const lineCounter = new LineCounter();

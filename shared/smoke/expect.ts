@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { formatDuration } from '../duration.js';
 import { MISSING, getPath } from '../json-path.js';
-import type { HttpResponse } from '../http.js';
+import { MAX_BODY_BYTES, formatSize, type HttpResponse } from '../http.js';
 import type { Expectations } from './checks.js';
 
 const show = (value: unknown) => JSON.stringify(value) ?? 'undefined';
@@ -34,12 +34,18 @@ export function judge(
     if (value === null) problems.push(`header ${name}: expected to match /${pattern.source}/, but it is missing`);
     else if (!pattern.test(value)) problems.push(`header ${name}: expected to match /${pattern.source}/, got ${show(value)}`);
   }
-  for (const text of expect.bodyContains) if (!response.body.includes(text)) problems.push(`body: expected to contain ${show(text)}`);
+  // Only the beginning of a longer body was read: say so, or a text would look absent from all of it.
+  const within = response.truncated ? ` in its first ${formatSize(MAX_BODY_BYTES)} (the rest was not read)` : '';
+  for (const text of expect.bodyContains) if (!response.body.includes(text)) problems.push(`body: expected to contain ${show(text)}${within}`);
 
   const needsJson = expect.json.length > 0 || Object.keys(capture).length > 0;
   const json = needsJson ? parseJson(response.body) : MISSING;
   if (needsJson && json === MISSING) {
-    problems.push('body: expected JSON (for json expectations or captures), got something else');
+    problems.push(
+      response.truncated
+        ? `body: expected JSON (for json expectations or captures), got a body larger than ${formatSize(MAX_BODY_BYTES)}, which is not read whole`
+        : 'body: expected JSON (for json expectations or captures), got something else',
+    );
     return { problems, captured };
   }
   for (const { path, value } of expect.json) {

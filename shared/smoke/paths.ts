@@ -24,13 +24,13 @@ export function parseShorthand(lines: readonly string[]): { flows: FlowSpec[]; p
       return;
     }
     const name = `${method} ${path}`;
-    const followRedirects = ![301, 302, 303, 307, 308].some((s) => status.matches(s));
+    const redirect = [301, 302, 303, 307, 308].some((s) => status.matches(s)) ? 'manual' : 'follow';
     flows.push({
       name,
       steps: [
         {
           name,
-          request: { method, path, headers: {}, query: {}, followRedirects },
+          request: { method, path, headers: {}, query: {}, redirect },
           expect: { status, bodyContains: [], headers: [], json: [] },
           capture: {},
         },

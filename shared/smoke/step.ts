@@ -1,14 +1,14 @@
 import { errorMessage } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { excerpt } from '../health/probe.js';
-import { HttpError, request, type RetryInfo } from '../http.js';
+import { HttpError, MAX_BODY_BYTES, formatSize, request, type RetryInfo } from '../http.js';
 import type { Expectations, StepSpec } from './checks.js';
 import { judge } from './expect.js';
 import { substitute, substituteDeep, type Variables } from './vars.js';
 
 export interface StepContext {
   baseUrl: string;
-  /** Sent with every request; a step's own headers win. */
+  /** Sent with every request to base-url's origin (only there); a step's own headers win. */
   headers: Record<string, string>;
   timeoutMs: number;
   retries: number;
@@ -33,8 +33,6 @@ export interface StepResult {
 
 /** Retried by default: methods that cannot change anything. PUT/DELETE only with `retry: true`. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** backoffDelay's cap (shared/retry.ts). */
-const MAX_BACKOFF_MS = 10_000;
 
 export function joinUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
@@ -61,7 +59,9 @@ function buildRequest(spec: StepSpec, ctx: StepContext) {
     body = JSON.stringify(substituteDeep(r.json, ctx.vars));
     extra['content-type'] = 'application/json';
   } else if (r.body !== undefined) body = substitute(r.body, ctx.vars);
-  return { url: url.href, method: r.method, headers: mergeHeaders(extra, ctx.headers, stepHeaders), body };
+  // The global headers (credentials, usually) are base-url's: a step's absolute URL elsewhere gets only its own.
+  const global = url.origin === new URL(ctx.baseUrl).origin ? ctx.headers : {};
+  return { url: url.href, method: r.method, headers: mergeHeaders(extra, global, stepHeaders), body };
 }
 
 function concreteExpectations(expect: Expectations, ctx: StepContext): Expectations {
@@ -97,24 +97,28 @@ export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepRes
       ...req,
       timeoutMs: ctx.timeoutMs,
       retries,
-      // Every attempt at full length plus capped backoff: a long Retry-After ends the step instead of stalling the job.
-      deadline: Date.now() + ctx.timeoutMs * (retries + 1) + MAX_BACKOFF_MS * retries,
+      // No deadline given: request()'s own (every attempt at full length plus capped backoff) ends a long Retry-After.
       retryUnsafe: spec.retry === true,
       retryStatus: (status) => status >= 500,
-      redirect: spec.request.followRedirects ? 'follow' : 'manual',
+      redirect: spec.request.redirect,
       onRetry: ctx.onRetry,
     });
   } catch (error) {
     const e = error as HttpError;
     result.attempts = e.attempts ?? 1;
     result.ms = e.ms;
-    result.problems.push(`no response: ${e.message}${result.attempts > 1 ? ` (${result.attempts} attempts)` : ''}`);
+    result.status = e.status;
+    if (e.kind === 'cross-origin') result.problems.push(`${e.message}; to follow it without any header or body, set "follow-redirects: any-origin" on the step`);
+    else if (e.kind === 'redirect') result.problems.push(e.message);
+    else result.problems.push(`no response: ${e.message}${result.attempts > 1 ? ` (${result.attempts} attempts)` : ''}`);
     return result;
   }
   const { problems, captured } = judge(expect, response, spec.capture);
   for (const [name, value] of captured) ctx.vars.captures.set(name, value);
   Object.assign(result, { status: response.status, ms: response.ms, attempts: response.attempts, problems, ok: problems.length === 0 });
   const attempts = response.attempts > 1 ? ` after ${response.attempts} attempts` : '';
-  result.response = `status ${response.status}${attempts} in ${formatDuration(response.ms)}, body ${excerpt(response.body)}`;
+  const stopped = response.notRetried ? ` (not retried: ${response.notRetried})` : '';
+  const longer = response.truncated ? ` (its first ${formatSize(MAX_BODY_BYTES)}; the rest was not read)` : '';
+  result.response = `status ${response.status}${attempts}${stopped} in ${formatDuration(response.ms)}, body ${excerpt(response.body)}${longer}`;
   return result;
 }

@@ -331,4 +331,43 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
     expect(deploymentsOf()).toEqual([]);
     expect(slack.requests.length).toBe(slackBefore);
   });
+  it('the gate inside the deploy: a health URL redirecting to another origin is a failed probe, and no header goes there', async () => {
+    newEnvironment();
+    const other = await startServer((_req, res) => json(res, 200, { status: 'ok' }));
+    const redirector = await startServer((_req, res) => res.writeHead(302, { location: `${other.url}/health` }).end());
+    try {
+      const run = await deploy('v1', { 'health-url': `${redirector.url}/health`, 'health-headers': 'X-Api-Key: k-deploy-gate-secret', 'health-deadline': '800ms' });
+      expect(run.code).toBe(1);
+      expect(run.outputs['failed-stage']).toBe('health-gate');
+      expect(run.errors.join('\n')).toContain(`redirected to ${other.url}/… (status 302), another origin: not followed`);
+      expect(redirector.requests.length).toBeGreaterThan(0);
+      expect(redirector.requests[0]!.headers['x-api-key']).toBe('k-deploy-gate-secret');
+      expect(other.requests).toEqual([]);
+      expect(visibleText(run)).not.toContain('k-deploy-gate-secret');
+    } finally {
+      await other.close();
+      await redirector.close();
+    }
+  });
+
+  it('smoke checks read only SMOKE_* and smoke-variables: ${ACTIONS_RUNTIME_TOKEN} is refused before anything changes', async () => {
+    newEnvironment();
+    const header = (name: string) => `flows:\n  - name: keyed\n    steps:\n      - request: { path: /api/orders, headers: { X-Key: "\${${name}}" } }\n`;
+    const env = { ACTIONS_RUNTIME_TOKEN: 'rt-deploy-secret-9', API_KEY: 'listed-deploy-key' };
+    const refused = await deploy('v1', { 'smoke-checks': header('ACTIONS_RUNTIME_TOKEN'), 'smoke-paths': '' }, env);
+    expect(refused.code).toBe(1);
+    expect(refused.errors[0]).toContain("${ACTIONS_RUNTIME_TOKEN} is one of the runner's own variables, which checks can never read");
+    const unlisted = await deploy('v1', { 'smoke-checks': header('API_KEY'), 'smoke-paths': '' }, env);
+    expect(unlisted.errors[0]).toContain('list API_KEY in the "smoke-variables" input');
+    const listedRunner = await deploy('v1', { 'smoke-checks': header('API_KEY'), 'smoke-paths': '', 'smoke-variables': 'API_KEY,ACTIONS_ID_TOKEN_REQUEST_TOKEN' }, env);
+    expect(listedRunner.errors[0]).toContain('"smoke-variables": expected environment variable names, separated by commas or lines; ACTIONS_ID_TOKEN_REQUEST_TOKEN is one of the runner\'s own variables');
+    expect(calls()).toEqual([]);
+    expect(deploymentsOf()).toEqual([]);
+    for (const run of [refused, unlisted, listedRunner]) expect(visibleText(run)).not.toContain('rt-deploy-secret-9');
+
+    const before = app.requests.length;
+    const run = await deploy('v1', { 'smoke-checks': header('API_KEY'), 'smoke-paths': '', 'smoke-variables': 'API_KEY' }, env);
+    expect(run.errors, run.stdout).toEqual([]);
+    expect(app.requests.slice(before).find((r) => r.url === '/api/orders')!.headers['x-key']).toBe('listed-deploy-key');
+  });
 });

@@ -1,18 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { plantedCommands, repoRoot, runAction, visibleText } from '../harness/runner.js';
-import { json, startServer, type TestServer } from '../harness/server.js';
+import { json, startServer, streamBody, type TestServer } from '../harness/server.js';
+import { startHttpsServer, type TlsServer } from '../harness/tls.js';
 
 /** A service whose behaviour each test scripts by path. */
 let app: TestServer;
 
 let flapCount = 0;
+const startedAt = new Map<string, number>();
+
+const API_KEY = 'k-redirect-secret-42';
+/** Another origin (same host, another port): it answers 200 to anything, and records what it received. */
+let other: TestServer;
+const HUGE = 400 * 2 ** 20;
+let hugeWritten: Promise<number>[] = [];
 
 /** A body that tries to steer the runner: every workflow command form, on lines of their own and in the middle of one. */
 const PLANTED = 'ok\n::add-mask::planted-mask\n::warning::planted-warning\n  ::set-output name=healthy::true\n##[error]planted-error ##[add-mask]planted-legacy-mask';
 
 beforeAll(async () => {
+  other = await startServer((_req, res) => json(res, 200, { status: 'ok' }));
   app = await startServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     switch (url.pathname) {
@@ -23,9 +34,10 @@ beforeAll(async () => {
       case '/down':
         return json(res, 503, { status: 'down' });
       case '/delayed-start': {
-        // Unhealthy until `after` ms past the request's own `t0`.
-        const t0 = Number(url.searchParams.get('t0'));
-        return Date.now() - t0 < Number(url.searchParams.get('after')) ? json(res, 503, { status: 'starting' }) : json(res, 200, { status: 'ok' });
+        // Unhealthy until `after` ms past the first probe of this `key` (not the test's clock: the step takes a while to start).
+        const key = url.searchParams.get('key')!;
+        if (!startedAt.has(key)) startedAt.set(key, Date.now());
+        return Date.now() - startedAt.get(key)! < Number(url.searchParams.get('after')) ? json(res, 503, { status: 'starting' }) : json(res, 200, { status: 'ok' });
       }
       case '/slow':
         await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms'))));
@@ -35,6 +47,17 @@ beforeAll(async () => {
       case '/flap':
         // pass once, then fail forever
         return flapCount++ === 0 ? json(res, 200, { status: 'ok' }) : json(res, 500, { status: 'broken' });
+      case '/moved':
+        return res.writeHead(302, { location: '/needs-key' }).end();
+      case '/needs-key':
+        return req.headers['x-api-key'] === API_KEY ? json(res, 200, { status: 'ok' }) : json(res, 401, { status: 'who are you' });
+      case '/to-other':
+        // A compromised or misconfigured app sends the probe elsewhere.
+        return res.writeHead(302, { location: `${other.url}/health` }).end();
+      case '/huge':
+        // 400 MiB, generated only as fast as it is read.
+        hugeWritten.push(streamBody(res, HUGE, 'healthy\n'));
+        return;
       case '/auth':
         return req.headers.authorization === 'Bearer s3cr3t-token-value' ? json(res, 200, { ok: true }) : json(res, 401, { ok: false });
       case '/text':
@@ -50,13 +73,16 @@ beforeAll(async () => {
     }
   });
 });
-afterAll(() => app.close());
+afterAll(async () => {
+  await app.close();
+  await other.close();
+});
 
 const fast = { interval: '50ms', timeout: '2s', deadline: '5s', 'success-threshold': '2' };
 
 describe('health-gate bundle', () => {
   it('becomes healthy after a delay', async () => {
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/delayed-start?t0=${Date.now()}&after=400`, 'success-threshold': '3' } });
+    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/delayed-start?key=delay&after=400`, 'success-threshold': '3' } });
     expect(run.code).toBe(0);
     expect(run.outputs.healthy).toBe('true');
     expect(Number(run.outputs.attempts)).toBeGreaterThanOrEqual(4);
@@ -147,7 +173,7 @@ describe('health-gate bundle', () => {
 
   it('treats failures before the first pass as warm-up, not flapping', async () => {
     const run = await runAction('health-gate', {
-      inputs: { ...fast, url: `${app.url}/delayed-start?t0=${Date.now()}&after=500`, 'max-failures': '2', 'success-threshold': '2' },
+      inputs: { ...fast, url: `${app.url}/delayed-start?key=warm-up&after=500`, 'max-failures': '2', 'success-threshold': '2' },
     });
     expect(run.code).toBe(0);
     expect(Number(run.outputs.attempts)).toBeGreaterThan(4);
@@ -231,6 +257,98 @@ describe('health-gate bundle', () => {
     expect(run.masks.filter((m) => m.includes('planted'))).toEqual([]);
     expect(run.errors).toHaveLength(1);
     expect(run.stdout).toContain('##[\\add-mask]planted-json-mask');
+  });
+
+  it('a redirect to another origin never takes X-Api-Key there: a failed probe naming the target, and no pass on its 200', async () => {
+    other.requests.length = 0;
+    const run = await runAction('health-gate', {
+      inputs: { ...fast, url: `${app.url}/to-other`, headers: `X-Api-Key: ${API_KEY}`, 'success-threshold': '1', deadline: '600ms', interval: '100ms' },
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs.healthy).toBe('false');
+    expect(run.outputs['last-status']).toBe('302');
+    expect(other.requests.filter((r) => r.headers['x-api-key'] !== undefined)).toEqual([]);
+    expect(other.requests).toEqual([]); // not even without the header: its 200 says nothing of this service
+    const target = `redirected to ${other.url}/… (status 302), another origin: not followed, the request and its headers go only to ${app.url}`;
+    expect(run.stdout).toContain(`attempt 1: 302, `);
+    expect(run.stdout).toContain(`FAIL ${target}`);
+    expect(run.errors.join('\n')).toContain(`last failure: ${target}`);
+    expect(run.summary).toContain(target);
+    expect(visibleText(run)).not.toContain(API_KEY);
+  });
+
+  it('follows a redirect within the origin, with the headers', async () => {
+    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/moved`, headers: `X-Api-Key: ${API_KEY}`, 'success-threshold': '1' } });
+    expect(run.code).toBe(0);
+    expect(app.requests.filter((r) => r.url === '/needs-key').at(-1)!.headers['x-api-key']).toBe(API_KEY);
+  });
+
+  describe('from https', () => {
+    let tls: TlsServer;
+    beforeAll(async () => {
+      tls = await startHttpsServer((req, res) => {
+        if (req.url === '/ok') return json(res, 200, { status: 'ok' });
+        // Same host, plain http: the key would travel unencrypted.
+        res.writeHead(301, { location: `${app.url}/needs-key` }).end();
+      });
+    });
+    afterAll(() => tls.close());
+
+    it('refuses a redirect from https to http, even to the same host', async () => {
+      const before = app.requests.length;
+      const trusted = { NODE_EXTRA_CA_CERTS: tls.certFile };
+      const ok = await runAction('health-gate', { env: trusted, inputs: { ...fast, url: `${tls.url}/ok`, 'success-threshold': '1' } });
+      expect(ok.code).toBe(0); // the certificate is trusted: what follows is the redirect's doing
+      const run = await runAction('health-gate', {
+        env: trusted,
+        inputs: { ...fast, url: `${tls.url}/health`, headers: `X-Api-Key: ${API_KEY}`, 'success-threshold': '1', deadline: '500ms', interval: '100ms' },
+      });
+      expect(run.code).toBe(1);
+      expect(run.errors.join('\n')).toContain(`redirected from https to http (${app.url}/…): refused, the request would travel unencrypted`);
+      expect(app.requests.length).toBe(before);
+    });
+  });
+
+  describe('a 400 MiB health body', () => {
+    /** A preload that writes the process's peak memory (KiB) to a file when it exits. */
+    function peakMemoryProbe(): { env: Record<string, string>; peakMiB: () => number } {
+      const dir = mkdtempSync(join(tmpdir(), 'rss-'));
+      const preload = join(dir, 'rss.mjs');
+      const out = join(dir, 'max-rss');
+      writeFileSync(preload, `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(out)}, String(process.resourceUsage().maxRSS)));\n`);
+      return { env: { NODE_OPTIONS: `--import=${pathToFileURL(preload).href}` }, peakMiB: () => Number(readFileSync(out, 'utf8')) / 1024 };
+    }
+
+    it('is read up to 1 MiB and the rest never downloaded: the gate passes with bounded memory', async () => {
+      hugeWritten = [];
+      const memory = peakMemoryProbe();
+      const run = await runAction('health-gate', {
+        env: memory.env,
+        timeoutMs: 120_000,
+        inputs: { ...fast, url: `${app.url}/huge`, 'body-contains': 'healthy', 'success-threshold': '3', deadline: '60s', timeout: '30s' },
+      });
+      expect(run.errors).toEqual([]);
+      expect(run.code).toBe(0);
+      expect(run.outputs.attempts).toBe('3');
+      const written = await Promise.all(hugeWritten);
+      expect(written).toHaveLength(3);
+      // Each probe hung up after its first MiB (plus what socket buffers hold), long before 400 MiB.
+      for (const bytes of written) expect(bytes).toBeLessThan(32 * 2 ** 20);
+      const peak = memory.peakMiB();
+      console.log(`health-gate on a 400 MiB body: peak RSS ${peak.toFixed(0)} MiB, ${written.map((b) => (b / 2 ** 20).toFixed(1)).join(' / ')} MiB sent per probe, ${Math.round(run.durationMs)}ms`);
+      expect(peak).toBeLessThan(200);
+    });
+
+    it('says a text was looked for only in the first 1 MiB', async () => {
+      hugeWritten = [];
+      const run = await runAction('health-gate', {
+        timeoutMs: 120_000,
+        inputs: { ...fast, url: `${app.url}/huge`, 'body-contains': 'degraded', 'success-threshold': '1', deadline: '1s', interval: '200ms', timeout: '30s' },
+      });
+      expect(run.code).toBe(1);
+      expect(run.errors.join('\n')).toContain('body does not contain "degraded" in its first 1 MiB (the rest was not read) (got "healthy aaaa');
+      for (const bytes of await Promise.all(hugeWritten)) expect(bytes).toBeLessThan(32 * 2 ** 20);
+    });
   });
 
   it('the bundle loads no Octokit', () => {

@@ -4,18 +4,21 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { plantedCommands, runAction, visibleText } from '../harness/runner.js';
-import { json, startServer, type TestServer } from '../harness/server.js';
+import { json, startServer, streamBody, type TestServer } from '../harness/server.js';
 
 const PASSWORD = 'hunter2-Sm0ke!';
 const TOKEN = 'tok-7f3a9c';
 
 /** A small shop: login, orders, slow, hanging, flaky and redirecting endpoints. */
 let app: TestServer;
+/** Another origin (same host, another port) that answers 200 to anything and records what it got. */
+let other: TestServer;
 let inFlight = 0;
 let maxInFlight = 0;
 const hits = new Map<string, number>();
 
 beforeAll(async () => {
+  other = await startServer((req, res) => json(res, 200, { landed: req.url }));
   app = await startServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const count = (key: string) => {
@@ -33,6 +36,12 @@ beforeAll(async () => {
         return json(res, 200, { status: 'down\n::stop-commands::planted-token', note: '##[stop-commands]planted-token' }, { 'x-note': '##[add-mask]planted-header' });
       case '/old':
         res.writeHead(301, { location: '/' }).end();
+        return;
+      case '/to-other':
+        res.writeHead(302, { location: `${other.url}/landing` }).end();
+        return;
+      case '/huge':
+        await streamBody(res, 400 * 2 ** 20, '<html>a very long page');
         return;
       case '/api/login': {
         const body = JSON.parse(req.body || '{}') as { user?: string; password?: string };
@@ -70,9 +79,13 @@ beforeAll(async () => {
     }
   });
 });
-afterAll(() => app.close());
+afterAll(async () => {
+  await app.close();
+  await other.close();
+});
 beforeEach(() => {
   app.requests.length = 0;
+  other.requests.length = 0;
 });
 
 const requests = (path: string, method?: string) => app.requests.filter((r) => r.url.split('?')[0] === path && (!method || r.method === method));
@@ -318,6 +331,7 @@ flows:
     expect(run.durationMs).toBeLessThan(5_000);
     expect(requests('/busy')).toHaveLength(1);
     expect(results(run)[0]).toMatchObject({ ok: false, status: 503, error: 'status: expected 200, got 503' });
+    expect(run.errors[0]).toMatch(/Got status 503 \(not retried: the server asked to retry after 60m, longer than the \d+(\.\d)?s left before the deadline\) in \d+ms/);
   });
 
   it('runs the paths shorthand, one flow per line', async () => {
@@ -366,7 +380,7 @@ flows:
     expect(app.requests).toEqual([]);
     expect(run.errors).toEqual([
       'Invalid checks in checks-file ".github/smoke.yml" (3 mistakes):\n' +
-        '  - flows[0].steps[1].request.headers.Authorization: ${TOKEN} is neither captured by an earlier step of this flow nor set in the environment (pass secrets with env: in the workflow) (line 5)\n' +
+        '  - flows[0].steps[1].request.headers.Authorization: ${TOKEN} is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or list TOKEN in the "variables" input (line 5)\n' +
         '  - flows[0].steps[1].expect.body-contain: unknown key; expected one of status, body-contains, headers, json, max-latency (line 6)\n' +
         '  - flows[0].steps[1].expect.status: expected a number, a list of numbers or "2xx", got "ok" (line 6)',
     ]);
@@ -428,5 +442,87 @@ flows:
     expect(failure.failure.message).toBe('status: expected 2xx, got 404');
     expect(root.testsuite[1].testcase[1].skipped).toBeDefined();
     expect(root.testsuite[0].testcase[1].name).toBe('health "json"');
+  });
+  it('global headers never reach a step\'s absolute URL on another origin: it gets only its own', async () => {
+    const checks = `
+flows:
+  - name: two origins
+    steps:
+      - request: { path: /api/health }
+      - request: { url: "${other.url}/status", headers: { X-Step: mine } }
+`;
+    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks, headers: 'X-Api-Key: key-global-77\nAuthorization: Bearer glob4l' } });
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(requests('/api/health')[0]!.headers).toMatchObject({ 'x-api-key': 'key-global-77', authorization: 'Bearer glob4l' });
+    expect(other.requests).toHaveLength(1);
+    expect(other.requests[0]!.headers['x-step']).toBe('mine');
+    expect(other.requests[0]!.headers['x-api-key']).toBeUndefined();
+    expect(other.requests[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it('a redirect to another origin fails the step and takes no header there; with follow-redirects: any-origin it is followed without them', async () => {
+    const flow = (extra: string) => `flows:\n  - name: redirected\n    steps:\n      - request: { path: /to-other${extra} }\n`;
+    const headers = 'X-Api-Key: key-redirect-88';
+    const refused = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks: flow(''), headers } });
+    expect(refused.code).toBe(1);
+    expect(other.requests).toEqual([]);
+    expect(results(refused)[0]).toMatchObject({
+      ok: false,
+      status: 302,
+      error: `redirected to ${other.url}/… (status 302), another origin: not followed, the request and its headers go only to ${app.url}; to follow it without any header or body, set "follow-redirects: any-origin" on the step`,
+    });
+    expect(refused.errors[0]).toContain('another origin: not followed');
+
+    const followed = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks: flow(', follow-redirects: any-origin'), headers } });
+    expect(followed.errors).toEqual([]);
+    expect(followed.code).toBe(0);
+    expect(other.requests.map((r) => [r.url, r.headers['x-api-key']])).toEqual([['/landing', undefined]]);
+    expect(requests('/to-other').at(-1)!.headers['x-api-key']).toBe('key-redirect-88');
+  });
+
+  it('a flow referencing ${ACTIONS_RUNTIME_TOKEN} is refused before any request, and the token is never read', async () => {
+    const runnerToken = 'rt-very-secret-0042';
+    const checks = 'flows:\n  - name: exfiltrate\n    steps:\n      - request: { path: /api/health, headers: { X-T: "${ACTIONS_RUNTIME_TOKEN}" } }\n';
+    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks }, env: { ACTIONS_RUNTIME_TOKEN: runnerToken } });
+    expect(run.code).toBe(1);
+    expect(app.requests).toEqual([]);
+    expect(run.errors).toEqual([
+      'Invalid checks in the "checks" input: flows[0].steps[0].request.headers.X-T: ${ACTIONS_RUNTIME_TOKEN} is one of the runner\'s own variables, which checks can never read (pass the value under a SMOKE_ name instead) (line 4)',
+    ]);
+    expect(visibleText(run)).not.toContain(runnerToken);
+
+    // Listing it does not help: the input is refused, naming the variable.
+    const listed = await runAction('smoke-test', {
+      inputs: { 'base-url': app.url, checks, variables: 'API_KEY, ACTIONS_RUNTIME_TOKEN\nGITHUB_TOKEN' },
+      env: { ACTIONS_RUNTIME_TOKEN: runnerToken, GITHUB_TOKEN: 'ghs_job_token_x' },
+    });
+    expect(listed.code).toBe(1);
+    expect(app.requests).toEqual([]);
+    expect(listed.errors).toHaveLength(1);
+    expect(listed.errors[0]).toContain('"variables": expected environment variable names, separated by commas or lines; ACTIONS_RUNTIME_TOKEN is one of the runner\'s own variables');
+    expect(listed.errors[0]).toContain('GITHUB_TOKEN is one of the runner\'s own variables');
+    expect(visibleText(listed)).not.toContain(runnerToken);
+  });
+
+  it('reads variables named SMOKE_* or listed in "variables", and says how to pass any other', async () => {
+    const checks = 'flows:\n  - steps:\n      - request: { path: "/api/users/${USER_ID}", headers: { X-Key: "${API_KEY}" } }\n';
+    const env = { USER_ID: '7', API_KEY: 'listed-key-123' };
+    const unlisted = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks }, env });
+    expect(unlisted.code).toBe(1);
+    expect(app.requests).toEqual([]);
+    expect(unlisted.errors[0]).toContain('${USER_ID} is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or list USER_ID in the "variables" input');
+    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks, variables: 'USER_ID,API_KEY' }, env });
+    expect(run.errors).toEqual([]);
+    expect(requests('/api/users/7')[0]!.headers['x-key']).toBe('listed-key-123');
+    expect(run.masks).toContain('listed-key-123');
+  });
+
+  it('reads a huge body up to 1 MiB and says so in the report', async () => {
+    const checks = 'flows:\n  - name: page\n    steps:\n      - request: { path: /huge }\n        expect: { body-contains: checkout }\n';
+    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks }, timeoutMs: 60_000 });
+    expect(run.code).toBe(1);
+    expect(results(run)[0]!.error).toBe('body: expected to contain "checkout" in its first 1 MiB (the rest was not read)');
+    expect(run.errors[0]).toMatch(/Got status 200 in \d+ms, body "<html>a very long page(a)+…" \(its first 1 MiB; the rest was not read\)$/);
   });
 });

@@ -58,3 +58,29 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
+
+/**
+ * Answer 200 with a body of `total` bytes (`head` first, then `a`s), made only
+ * as fast as the client reads it, so a huge body costs the test nothing.
+ * Resolves with the bytes written when the connection ends or is dropped.
+ */
+export function streamBody(res: ServerResponse, total: number, head = ''): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  let written = 0;
+  const done = new Promise<number>((resolve) => res.on('close', () => resolve(written)));
+  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(total) });
+  if (head) {
+    res.write(head);
+    written += Buffer.byteLength(head);
+  }
+  const pump = () => {
+    while (written < total && !res.destroyed) {
+      const piece = total - written < chunk.length ? chunk.subarray(0, total - written) : chunk;
+      written += piece.length;
+      if (!res.write(piece)) return void res.once('drain', pump);
+    }
+    res.end();
+  };
+  pump();
+  return done;
+}

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentsClient, isProductionEnvironment } from '../../shared/github/deployments.js';
+import { UserError } from '../../shared/errors.js';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
+import { json, startServer } from '../harness/server.js';
 
 describe('GitHub Deployments client (against the GitHub REST test double)', () => {
   let github: GitHubDouble;
@@ -38,6 +40,38 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
   it('explains a refused token instead of failing obscurely', async () => {
     const bad = new DeploymentsClient({ token: 'wrong', apiUrl: github.url, repository: 'acme/shop' });
     await expect(bad.create({ ref: 'abc', environment: 'production', payload: { image: 'a', provider: 'docker', version: 'a' } })).rejects.toThrow(/401 Bad credentials/);
+  });
+
+  it('never sleeps a Retry-After past the call\'s deadline (a local server answering as GitHub does when rate-limited)', async () => {
+    // GitHub's documented answer to a rate-limited request: 429, Retry-After in seconds, a JSON message.
+    const limited = await startServer((_req, res) => json(res, 429, { message: 'API rate limit exceeded for installation ID 1.' }, { 'retry-after': '3600' }));
+    try {
+      const rated = new DeploymentsClient({ token: 't0k', apiUrl: limited.url, repository: 'acme/shop', callDeadlineMs: 5000 });
+      const t0 = Date.now();
+      const error = (await rated.list('production').catch((e: unknown) => e)) as Error;
+      expect(Date.now() - t0).toBeLessThan(4000);
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.message).toMatch(
+        /^GitHub API: could not list deployments of production: 429 API rate limit exceeded for installation ID 1\.; not retried: the server asked to retry after 60m, longer than the \d(\.\d)?s left before the deadline$/,
+      );
+      expect(limited.requests).toHaveLength(1);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('bounds every call by its overall deadline, and says what it was doing', async () => {
+    const silent = await startServer(() => undefined);
+    try {
+      const stuck = new DeploymentsClient({ token: 't0k', apiUrl: silent.url, repository: 'acme/shop', timeoutMs: 400, callDeadlineMs: 1000 });
+      const t0 = Date.now();
+      const error = (await stuck.statuses(7).catch((e: unknown) => e)) as Error;
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.message).toMatch(/^GitHub API: could not list statuses of deployment 7: (deadline reached|timed out)/);
+    } finally {
+      await silent.close();
+    }
   });
 
   it('treats environments starting with prod as production', () => {

@@ -1,8 +1,9 @@
 import { createServer as createNetServer, type Server as NetServer, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError, proxyFor, request } from '../../shared/http.js';
+import { HttpError, MAX_BODY_BYTES, MAX_REDIRECTS, proxyFor, request } from '../../shared/http.js';
 import { backoffDelay, retryAfterMs } from '../../shared/retry.js';
-import { json, startServer, type TestServer } from '../harness/server.js';
+import { json, startServer, streamBody, type TestServer } from '../harness/server.js';
+import { startHttpsServer, type TlsServer } from '../harness/tls.js';
 
 let app: TestServer;
 const counters = new Map<string, number>();
@@ -95,6 +96,187 @@ describe('request', () => {
   it('sends method, headers and body', async () => {
     const res = await request({ url: `${app.url}/echo`, method: 'PUT', body: 'hello', headers: { authorization: 'Bearer x' } });
     expect(JSON.parse(res.body)).toEqual({ method: 'PUT', body: 'hello', auth: 'Bearer x' });
+  });
+});
+
+describe('redirects: followed only within the origin', () => {
+  /** Records every request; `/to?u=<url>&s=<status>` redirects there, `/loop/<n>` redirects to `/loop/<n+1>` forever. */
+  let origin: TestServer;
+  let other: TestServer;
+  let tls: TlsServer;
+  const seen = (r: TestServer['requests'][number]) => ({ method: r.method, url: r.url, key: r.headers['x-api-key'] ?? null, type: r.headers['content-type'] ?? null, body: r.body });
+  const redirecting: Parameters<typeof startServer>[0] = (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/to') return res.writeHead(Number(url.searchParams.get('s') ?? 302), { location: url.searchParams.get('u')! }).end();
+    const loop = /^\/loop\/(\d+)$/.exec(url.pathname);
+    if (loop) return res.writeHead(302, { location: `/loop/${Number(loop[1]) + 1}` }).end();
+    return json(res, 200, { at: url.pathname, method: req.method, body: req.body, key: req.headers['x-api-key'] ?? null });
+  };
+  beforeAll(async () => {
+    origin = await startServer(redirecting);
+    other = await startServer(redirecting);
+    tls = await startHttpsServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'https://x');
+      res.writeHead(302, { location: url.searchParams.get('u')! }).end();
+    });
+  });
+  afterAll(async () => {
+    await origin.close();
+    await other.close();
+    await tls.close();
+  });
+  const to = (target: string, status = 302) => `${origin.url}/to?${new URLSearchParams({ u: target, s: String(status) })}`;
+  const headers = { 'x-api-key': 'k-123' };
+  const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('the request should have failed'), (e: unknown) => e as HttpError);
+
+  it('follows a redirect to the same origin with the headers, and says where the answer came from', async () => {
+    const res = await request({ url: to('/final'), headers });
+    expect(JSON.parse(res.body)).toMatchObject({ at: '/final', key: 'k-123' });
+    expect(res.url).toBe(`${origin.url}/final`);
+    expect(res.attempts).toBe(1);
+  });
+
+  it('changes method and body as fetch does: 303 and POST on 301/302 become GET without body, 307/308 and PUT on 302 keep both', async () => {
+    const send = async (status: number, method: string) => {
+      origin.requests.length = 0;
+      await request({ url: to('/final', status), method, headers: { ...headers, 'content-type': 'application/json' }, body: '{"a":1}' });
+      return seen(origin.requests.at(-1)!);
+    };
+    const get = { method: 'GET', url: '/final', key: 'k-123', type: null, body: '' };
+    const kept = (method: string) => ({ method, url: '/final', key: 'k-123', type: 'application/json', body: '{"a":1}' });
+    expect(await send(303, 'POST')).toEqual(get);
+    expect(await send(303, 'PUT')).toEqual(get);
+    expect(await send(301, 'POST')).toEqual(get);
+    expect(await send(302, 'POST')).toEqual(get);
+    expect(await send(302, 'PUT')).toEqual(kept('PUT'));
+    expect(await send(307, 'POST')).toEqual(kept('POST'));
+    expect(await send(308, 'PATCH')).toEqual(kept('PATCH'));
+  });
+
+  it('refuses a redirect to another origin, naming it, and sends nothing there (a port is part of the origin)', async () => {
+    other.requests.length = 0;
+    origin.requests.length = 0;
+    const error = await failure(request({ url: to(`${other.url}/health?token=abc`), headers, retries: 3, baseDelayMs: 10 }));
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error.kind).toBe('cross-origin');
+    expect(error.status).toBe(302);
+    expect(error.message).toBe(`redirected to ${other.url}/… (status 302), another origin: not followed, the request and its headers go only to ${origin.url}`);
+    expect(other.requests).toEqual([]);
+    expect(origin.requests).toHaveLength(1); // not retried: the answer would be the same
+  });
+
+  it('follows a redirect to another origin only when asked, then with none of the headers and no body', async () => {
+    other.requests.length = 0;
+    const res = await request({ url: to(`${other.url}/elsewhere`), headers: { ...headers, authorization: 'Bearer t' }, redirect: 'follow-any-origin' });
+    expect(JSON.parse(res.body)).toMatchObject({ at: '/elsewhere', key: null });
+    expect(other.requests).toHaveLength(1);
+    expect(other.requests[0]!.headers.authorization).toBeUndefined();
+    expect(other.requests[0]!.headers['x-api-key']).toBeUndefined();
+    // A redirect that keeps the body (307) would take it there: refused.
+    const error = await failure(request({ url: to(`${other.url}/login`, 307), method: 'POST', body: '{"password":"pw"}', redirect: 'follow-any-origin' }));
+    expect(error.kind).toBe('redirect');
+    expect(error.message).toBe(`redirected to ${other.url}/… (status 307), another origin: not followed, it would send the request's body there`);
+    expect(other.requests).toHaveLength(1);
+  });
+
+  it('always refuses a redirect from https to http, even to the same host and when any origin is allowed', async () => {
+    origin.requests.length = 0;
+    const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // trust the self-signed certificate in this process
+    try {
+      for (const redirect of ['follow', 'follow-any-origin'] as const) {
+        const error = await failure(request({ url: `${tls.url}/?${new URLSearchParams({ u: `${origin.url}/final` })}`, headers, redirect }));
+        expect(error.kind).toBe('redirect');
+        expect(error.message).toBe(`redirected from https to http (${origin.url}/…): refused, the request would travel unencrypted`);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
+    }
+    expect(tls.requests).toHaveLength(2);
+    expect(origin.requests).toEqual([]);
+  });
+
+  it('gives up after a bounded number of redirects', async () => {
+    origin.requests.length = 0;
+    const error = await failure(request({ url: `${origin.url}/loop/0`, maxRedirects: 3 }));
+    expect(error.kind).toBe('redirect');
+    expect(error.message).toBe(`more than 3 redirects (the last to ${origin.url}/…)`);
+    expect(origin.requests.map((r) => r.url)).toEqual(['/loop/0', '/loop/1', '/loop/2', '/loop/3']);
+    origin.requests.length = 0;
+    await failure(request({ url: `${origin.url}/loop/0` }));
+    expect(origin.requests).toHaveLength(MAX_REDIRECTS + 1);
+  });
+
+  it('returns the 3xx itself with redirect: manual', async () => {
+    other.requests.length = 0;
+    const res = await request({ url: to(`${other.url}/x`, 301), redirect: 'manual' });
+    expect(res.status).toBe(301);
+    expect(res.headers.get('location')).toBe(`${other.url}/x`);
+    expect(other.requests).toEqual([]);
+  });
+});
+
+describe('bounded reads', () => {
+  let big: TestServer;
+  let written: Promise<number> = Promise.resolve(0);
+  beforeAll(async () => {
+    big = await startServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/exact') return res.end('x'.repeat(Number(url.searchParams.get('n'))));
+      if (url.pathname === '/accents') return res.end('é'.repeat(1000));
+      written = streamBody(res, Number(url.searchParams.get('mb')) * 2 ** 20);
+    });
+  });
+  afterAll(() => big.close());
+
+  it('reads a body up to its cap, says it was truncated, and stops the download', async () => {
+    const res = await request({ url: `${big.url}/stream?mb=200`, maxBodyBytes: 100_000 });
+    expect(res.status).toBe(200);
+    expect(res.truncated).toBe(true);
+    expect(res.body).toBe('a'.repeat(100_000));
+    expect(await written).toBeLessThan(20 * 2 ** 20); // of 200 MiB: the connection was closed, not drained
+  });
+
+  it('reads 1 MiB by default', async () => {
+    const res = await request({ url: `${big.url}/stream?mb=8` });
+    expect(res.truncated).toBe(true);
+    expect(res.body.length).toBe(MAX_BODY_BYTES);
+  });
+
+  it('a body exactly at the cap is whole, and a character cut by the cap is left out rather than garbled', async () => {
+    const exact = await request({ url: `${big.url}/exact?n=4096`, maxBodyBytes: 4096 });
+    expect([exact.truncated, exact.body.length]).toEqual([false, 4096]);
+    const accents = await request({ url: `${big.url}/accents`, maxBodyBytes: 1001 }); // 2 bytes each: 500 and a half
+    expect(accents.truncated).toBe(true);
+    expect(accents.body).toBe('é'.repeat(500));
+  });
+});
+
+describe('Retry-After is capped by the deadline', () => {
+  let busy: TestServer;
+  beforeAll(async () => {
+    busy = await startServer((_req, res) => json(res, 503, { error: 'maintenance' }, { 'retry-after': '3600' }));
+  });
+  afterAll(() => busy.close());
+
+  it('ends the retries at once when Retry-After is longer than what is left, and says so', async () => {
+    const t0 = Date.now();
+    const res = await request({ url: busy.url, retries: 3, deadline: Date.now() + 3000 });
+    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(res.status).toBe(503);
+    expect(res.attempts).toBe(1);
+    expect(res.notRetried).toMatch(/^the server asked to retry after 60m, longer than the \d(\.\d)?s left before the deadline$/);
+    expect(busy.requests).toHaveLength(1);
+  });
+
+  it('without a deadline, every attempt plus capped backoff is the deadline: an hour-long Retry-After is never slept', async () => {
+    busy.requests.length = 0;
+    const t0 = Date.now();
+    const res = await request({ url: busy.url, retries: 2, timeoutMs: 1000 });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(res.notRetried).toMatch(/^the server asked to retry after 60m, longer than the \d+(\.\d)?s left before the deadline$/);
+    expect(busy.requests).toHaveLength(1);
   });
 });
 

@@ -4,6 +4,7 @@ import { buildMessage } from '../../shared/slack/message.js';
 import { sendSlack } from '../../shared/slack/send.js';
 import { runContext } from '../../shared/context.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
+import { startServer } from '../harness/server.js';
 
 let slack: FakeSlack;
 beforeEach(async () => {
@@ -76,5 +77,19 @@ describe('sendSlack against the Slack test double', () => {
     const result = await sendSlack({ destination: api(), message: { text: 'hi' } });
     expect(result.error).toMatch(/unexpected answer: HTTP 418, "<html>/);
     expect(result.code).toBe('http_418');
+  });
+  it('never takes the bot token through a redirect to another origin (a proxy in front of the API redirecting away)', async () => {
+    const elsewhere = await startServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    const front = await startServer((req, res) => res.writeHead(307, { location: `${elsewhere.url}${req.url}` }).end());
+    try {
+      const result = await sendSlack({ destination: api({ apiUrl: `${front.url}/api` }), message: { text: 'hi' } });
+      expect(result).toMatchObject({ ok: false, code: 'cross-origin', attempts: 1 });
+      expect(result.error).toBe(`Slack chat.postMessage failed: redirected to ${elsewhere.url}/… (status 307), another origin: not followed, the request and its headers go only to ${front.url}`);
+      expect(front.requests[0]!.headers.authorization).toBe(`Bearer ${slack.token}`);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await front.close();
+      await elsewhere.close();
+    }
   });
 });

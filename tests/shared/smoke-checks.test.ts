@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ChecksError, parseChecks } from '../../shared/smoke/checks.js';
 import { parseShorthand } from '../../shared/smoke/paths.js';
-import { substitute, substituteDeep } from '../../shared/smoke/vars.js';
+import { checkVariables, listedVariableProblem, substitute, substituteDeep } from '../../shared/smoke/vars.js';
 
 const env = { SMOKE_PASSWORD: 's3cret-pw' };
+const UNKNOWN = 'is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or';
 
 function problems(text: string, environment: NodeJS.ProcessEnv = env): string[] {
   try {
@@ -38,7 +39,7 @@ describe('parseChecks', () => {
     const [flow] = parseChecks(ISSUE_EXAMPLE, { source: 'test', env });
     expect(flow!.name).toBe('login and orders');
     const [login, orders] = flow!.steps;
-    expect(login!.request).toMatchObject({ method: 'POST', path: '/api/login', json: { user: 'demo', password: '${SMOKE_PASSWORD}' }, followRedirects: true });
+    expect(login!.request).toMatchObject({ method: 'POST', path: '/api/login', json: { user: 'demo', password: '${SMOKE_PASSWORD}' }, redirect: 'follow' });
     expect(login!.capture).toEqual({ token: 'token' });
     expect(login!.expect.status.matches(200)).toBe(true);
     expect(login!.expect.status.matches(201)).toBe(false);
@@ -118,7 +119,7 @@ flows:
       'flows[0].steps[0].request: expected "path" (relative to base-url) or "url" (line 4)',
       'flows[0].steps[1].request: "path" and "url" cannot both be set (line 5)',
       'flows[0].steps[2].request: "json" and "body" cannot both be set (line 6)',
-      'flows[0].steps[3].request.follow-redirects: expected true or false, got "no" (line 7)',
+      'flows[0].steps[3].request.follow-redirects: expected true (redirects within the same origin), false or "any-origin" (also to other origins, without headers or body), got "no" (line 7)',
       'flows[0].steps[3].request.path: expected a path starting with "/", got "relative" (line 7)',
       'flows[0].steps[4].request.url: expected an http:// or https:// URL, got "ftp://x" (line 8)',
     ]);
@@ -157,9 +158,9 @@ flows:
       - request: { path: "/orders/\${id}" }
 `;
     expect(problems(text)).toEqual([
-      'flows[0].steps[0].request.path: ${id} is neither captured by an earlier step of this flow nor set in the environment (pass secrets with env: in the workflow) (line 4)',
-      'flows[0].steps[1].request.headers.X-Key: ${API_KEY} is neither captured by an earlier step of this flow nor set in the environment (pass secrets with env: in the workflow) (line 6)',
-      'flows[1].steps[0].request.path: ${id} is neither captured by an earlier step of this flow nor set in the environment (pass secrets with env: in the workflow) (line 8)',
+      `flows[0].steps[0].request.path: \${id} ${UNKNOWN} list id in the "variables" input (line 4)`,
+      `flows[0].steps[1].request.headers.X-Key: \${API_KEY} ${UNKNOWN} list API_KEY in the "variables" input (line 6)`,
+      `flows[1].steps[0].request.path: \${id} ${UNKNOWN} list id in the "variables" input (line 8)`,
     ]);
   });
 
@@ -182,7 +183,7 @@ describe('parseShorthand', () => {
     expect(problems).toEqual([]);
     expect(flows.map((f) => f.name)).toEqual(['GET /', 'GET /api/health', 'POST /api/orders', 'GET /old', 'HEAD /ping']);
     expect(flows.map((f) => f.steps[0]!.expect.status.text)).toEqual(['200', '200', '201', '301', '2xx']);
-    expect(flows.map((f) => f.steps[0]!.request.followRedirects)).toEqual([true, true, true, false, true]);
+    expect(flows.map((f) => f.steps[0]!.request.redirect)).toEqual(['follow', 'follow', 'follow', 'manual', 'follow']);
   });
 
   it('names every bad line', () => {
@@ -196,12 +197,62 @@ describe('parseShorthand', () => {
 });
 
 describe('substitute', () => {
-  it('uses captures first, then the environment, reporting environment values as secrets', () => {
+  it('uses captures first, then the variables passed to the checks, reporting those values as secrets', () => {
     const secrets: string[] = [];
-    const vars = { captures: new Map<string, unknown>([['id', 42], ['USER', 'captured']]), env: { USER: 'env-user', KEY: 'k-123' }, onSecret: (v: string) => secrets.push(v) };
-    expect(substitute('/u/${id}/${USER}?k=${KEY}', vars)).toBe('/u/42/captured?k=k-123');
+    const env = checkVariables({ USER: 'env-user', SMOKE_KEY: 'k-123' }, ['USER']);
+    const vars = { captures: new Map<string, unknown>([['id', 42], ['USER', 'captured']]), env, onSecret: (v: string) => secrets.push(v) };
+    expect(substitute('/u/${id}/${USER}?k=${SMOKE_KEY}', vars)).toBe('/u/42/captured?k=k-123');
     expect(secrets).toEqual(['k-123']);
-    expect(substituteDeep({ id: '${id}', label: 'n${id}', list: ['${KEY}'] }, vars)).toEqual({ id: 42, label: 'n42', list: ['k-123'] });
-    expect(() => substitute('${NOPE}', vars)).toThrow('${NOPE} is neither captured by an earlier step nor set in the environment');
+    expect(substituteDeep({ id: '${id}', label: 'n${id}', list: ['${SMOKE_KEY}'] }, vars)).toEqual({ id: 42, label: 'n42', list: ['k-123'] });
+    expect(() => substitute('${NOPE}', vars)).toThrow('${NOPE} is neither captured by an earlier step nor a variable passed to the checks');
+  });
+});
+
+describe('variables passed to the checks', () => {
+  const runner = {
+    ACTIONS_RUNTIME_TOKEN: 'rt',
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc',
+    ACTIONS_CACHE_URL: 'https://cache',
+    ACTIONS_RESULTS_URL: 'https://results',
+    GITHUB_TOKEN: 'ghs_x',
+    INPUT_HEADERS: 'X-Api-Key: k',
+    STATE_isPost: 'true',
+    RUNNER_TEMP: '/tmp/r',
+  };
+
+  it('are the SMOKE_ ones and those listed, never the rest of the environment', () => {
+    expect(checkVariables({ ...runner, SMOKE_PASSWORD: 'pw', API_KEY: 'k', HOME: '/root' }, ['API_KEY'])).toEqual({ SMOKE_PASSWORD: 'pw', API_KEY: 'k' });
+  });
+
+  it("never include the runner's own, even listed", () => {
+    expect(checkVariables({ ...runner, SMOKE_X: '1' }, Object.keys(runner))).toEqual({ SMOKE_X: '1' });
+    for (const name of [...Object.keys(runner), 'github_token', 'Actions_Runtime_Token'])
+      expect(listedVariableProblem(name), name).toMatch(/is one of the runner's own variables \(ACTIONS_\*, GITHUB_\*, INPUT_\*, STATE_\*, RUNNER_\*\), which checks can never read$/);
+    expect(listedVariableProblem('API_KEY')).toBeUndefined();
+    expect(listedVariableProblem('1X')).toBe('"1X" is not a variable name (letters, digits and _, not starting with a digit)');
+  });
+
+  it("refuse a reference to a runner variable in the checks, saying it can never be read", () => {
+    const text = 'flows:\n  - steps:\n      - request: { path: /x, headers: { X-T: "${ACTIONS_RUNTIME_TOKEN}" } }\n';
+    expect(problems(text, checkVariables({ ...runner }, []))).toEqual([
+      "flows[0].steps[0].request.headers.X-T: ${ACTIONS_RUNTIME_TOKEN} is one of the runner's own variables, which checks can never read (pass the value under a SMOKE_ name instead) (line 3)",
+    ]);
+  });
+});
+
+describe('follow-redirects', () => {
+  const step = (value: string) => `flows:\n  - steps:\n      - request: { path: /x, follow-redirects: ${value} }\n`;
+  it.each([
+    ['true', 'follow'],
+    ['false', 'manual'],
+    ['any-origin', 'follow-any-origin'],
+  ])('%s is %s', (value, mode) => {
+    expect(parseChecks(step(value), { source: 'test', env: {} })[0]!.steps[0]!.request.redirect).toBe(mode);
+  });
+  it('defaults to following within the origin, and refuses anything else', () => {
+    expect(parseChecks('flows:\n  - steps:\n      - request: { path: /x }\n', { source: 'test', env: {} })[0]!.steps[0]!.request.redirect).toBe('follow');
+    expect(problems(step('everywhere'))).toEqual([
+      'flows[0].steps[0].request.follow-redirects: expected true (redirects within the same origin), false or "any-origin" (also to other origins, without headers or body), got "everywhere" (line 3)',
+    ]);
   });
 });

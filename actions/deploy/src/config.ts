@@ -24,6 +24,7 @@ const own = {
   'smoke-checks-file': smoke['checks-file'],
   'smoke-paths': smoke.paths,
   'smoke-headers': smoke.headers,
+  'smoke-variables': smoke.variables,
   'smoke-concurrency': smoke.concurrency,
   'smoke-timeout': smoke.timeout,
   'smoke-retries': smoke.retries,

@@ -20,6 +20,7 @@ import type { FlowSpec } from '../../../shared/smoke/checks.js';
 import { runFlows } from '../../../shared/smoke/flows.js';
 import { loadFlows } from '../../../shared/smoke/load.js';
 import { smokeSummary, totals } from '../../../shared/smoke/report.js';
+import { checkVariables } from '../../../shared/smoke/vars.js';
 import { writeSummary } from '../../../shared/summary.js';
 import { readConfig } from './config.js';
 
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
       timeoutMs: config['smoke-timeout'],
       retries: config['smoke-retries'],
       concurrency: config['smoke-concurrency'],
-      env: process.env,
+      env: checkVariables(process.env, config['smoke-variables']),
       onSecret: (value) => secrets.add(value),
       log: (line) => info(secrets.redact(line)),
     });
@@ -242,10 +243,10 @@ async function main(): Promise<void> {
 function smokeFlows(config: ReturnType<typeof readConfig>['config'], workspace: string): FlowSpec[] {
   if (!config['smoke-checks'].trim() && !config['smoke-checks-file'] && !config['smoke-paths'].length) return [];
   try {
-    return loadFlows({ checks: config['smoke-checks'], checksFile: config['smoke-checks-file'], workspace, shorthand: config['smoke-paths'], env: process.env });
+    return loadFlows({ checks: config['smoke-checks'], checksFile: config['smoke-checks-file'], workspace, shorthand: config['smoke-paths'], env: checkVariables(process.env, config['smoke-variables']) });
   } catch (error) {
     // The smoke-test action names its own inputs; here they carry the smoke- prefix.
-    if (error instanceof UserError) throw new UserError(`Smoke checks: ${error.message.replace(/"(checks|checks-file)"/g, '"smoke-$1"')}`);
+    if (error instanceof UserError) throw new UserError(`Smoke checks: ${error.message.replace(/"(checks|checks-file|variables)"/g, '"smoke-$1"')}`);
     throw error;
   }
 }

@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { runContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { UserError } from '../../../shared/errors.js';
-import { exec } from '../../../shared/exec.js';
+import { MESSAGE_TAIL, exec } from '../../../shared/exec.js';
 import { info } from '../../../shared/log.js';
 import { run } from '../../../shared/run.js';
 import { activatePackageManager, shimFolder } from '../../../shared/setup/corepack.js';
@@ -19,7 +19,7 @@ const STATE = { saveKey: 'saveKey', savePaths: 'savePaths', packageManager: 'pac
 
 /** Run a command with its output streamed inside a collapsed log group. */
 async function grouped(title: string, argv: string[], cwd: string, timeoutMs: number, allowFailure = false) {
-  return core.group(title, () => exec(argv, { cwd, timeoutMs, allowFailure, onOutput: (chunk) => process.stdout.write(chunk) }));
+  return core.group(title, () => exec(argv, { cwd, timeoutMs, allowFailure, onOutput: (chunk) => process.stdout.write(chunk), keep: { stdout: MESSAGE_TAIL } }));
 }
 
 async function main(): Promise<void> {

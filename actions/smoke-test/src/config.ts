@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration, headerLines, httpUrl, integer, optionalText, parseInputs, splitLines } from '../../../shared/inputs.js';
 import type { FlowSpec } from '../../../shared/smoke/checks.js';
 import { SHORTHAND_EXPECTED, parseShorthand } from '../../../shared/smoke/paths.js';
+import { listedVariableProblem } from '../../../shared/smoke/vars.js';
 
 export const schema = z.object({
   'base-url': httpUrl(),
@@ -14,6 +15,15 @@ export const schema = z.object({
     return flows;
   }),
   headers: headerLines(),
+  // Names only: the values stay in the environment, where the workflow put them with env:.
+  variables: z.string().transform((s, ctx) => {
+    const names = splitLines(s, { commas: true });
+    for (const name of names) {
+      const problem = listedVariableProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', message: `environment variable names, separated by commas or lines; ${problem}` });
+    }
+    return names;
+  }),
   concurrency: integer({ min: 1, max: 100 }),
   timeout: duration({ min: 1 }),
   retries: integer({ min: 0, max: 10 }),

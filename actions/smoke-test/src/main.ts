@@ -11,6 +11,7 @@ import { runFlows } from '../../../shared/smoke/flows.js';
 import { junitReport } from '../../../shared/smoke/junit.js';
 import { loadFlows } from '../../../shared/smoke/load.js';
 import { resultsJson, smokeSummary, totals } from '../../../shared/smoke/report.js';
+import { checkVariables } from '../../../shared/smoke/vars.js';
 import { writeSummary } from '../../../shared/summary.js';
 import { readConfig } from './config.js';
 
@@ -19,12 +20,13 @@ async function main(): Promise<void> {
   const secrets = new Redactor();
   for (const value of Object.values(config.headers)) secrets.add(value);
   const { workspace } = runContext();
+  const env = checkVariables(process.env, config.variables);
   const flows = loadFlows({
     checks: config.checks,
     checksFile: config['checks-file'],
     workspace,
     shorthand: config.paths,
-    env: process.env,
+    env,
   });
   const stepCount = flows.reduce((n, f) => n + f.steps.length, 0);
   info(
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
     timeoutMs: config.timeout,
     retries: config.retries,
     concurrency: config.concurrency,
-    env: process.env,
+    env,
     onSecret: (value) => secrets.add(value),
     log: (line) => info(secrets.redact(line)),
   });

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
-import { exec, tail } from '../../exec.js';
+import { MESSAGE_TAIL, exec, tail } from '../../exec.js';
 import { info } from '../../log.js';
 
 /** What a deploy or rollback script learns about the release: only through these variables. */
@@ -43,6 +43,8 @@ export async function runScript(run: ScriptRun): Promise<{ ms: number }> {
       killGroup: true,
       allowFailure: true,
       onOutput: (chunk) => process.stdout.write(chunk),
+      // Already in the log: only the last lines are kept, for the error.
+      keep: { stdout: MESSAGE_TAIL },
     });
   } catch (error) {
     if (error instanceof UserError && /timed out/.test(error.message)) {
