@@ -1,6 +1,12 @@
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
+ * The longest wait any input may ask for: a GitHub-hosted job ends after 6 h,
+ * and Node's timers overflow past 2^31-1 ms (~24.8 days), firing at once.
+ */
+export const MAX_DURATION_MS = 6 * 3_600_000;
+
+/**
  * `500ms`, `10s`, `5m`, `1h`, `1m30s` or bare seconds (`30`, `2.5`) to
  * milliseconds. Returns undefined for anything else so the caller can say
  * which input was wrong.

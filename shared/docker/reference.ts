@@ -84,3 +84,35 @@ export function parseTagReference(input: string, image: ImageName): Parsed<strin
   if (!isValidTag(tag)) return { ok: false, reason: `${JSON.stringify(value)}: a valid tag after the colon` };
   return { ok: true, value: `${repo.value.name}:${tag}` };
 }
+
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+
+/** A registry host as `docker login` takes it: `ghcr.io`, `registry.example.com:5000`, `[::1]:5000`. */
+export function isRegistryHost(value: string): boolean {
+  return DOMAIN.test(value);
+}
+
+/**
+ * A full reference to pull or run: `name[:tag][@digest]`, as given. Its
+ * grammar leaves no room for a leading `-`, spaces or shell characters.
+ */
+export function parseImageReference(input: string): Parsed<string> {
+  const value = input.trim();
+  const expected = 'an image reference such as registry.example.com/app@sha256:… or app:1.2.3';
+  if (!value) return { ok: false, reason: expected };
+  let rest = value;
+  const at = value.indexOf('@');
+  if (at >= 0) {
+    const digest = value.slice(at + 1);
+    if (!DIGEST.test(digest) || (digest.startsWith('sha256:') && !/^sha256:[a-f0-9]{64}$/.test(digest)))
+      return { ok: false, reason: `${expected}; a digest is "sha256:" and 64 hex digits` };
+    rest = value.slice(0, at);
+  }
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    if (!isValidTag(rest.slice(colon + 1))) return { ok: false, reason: `${expected}; a tag is letters, digits, _ . - (at most 128, not starting with . or -)` };
+    rest = rest.slice(0, colon);
+  }
+  const name = parseImageName(rest);
+  return name.ok ? { ok: true, value } : { ok: false, reason: `${expected}; ${name.reason}` };
+}

@@ -1,7 +1,14 @@
 import { z } from 'zod';
-import { headerLines, integer, oneOf, optionalDuration, optionalHttpUrl, optionalText } from '../inputs.js';
+import { fail, headerLines, integer, multiLine, oneOf, optionalDuration, optionalHttpUrl, optionalText } from '../inputs.js';
 import { METRIC_LINE_FORMAT, parseMetricLines, substitute, variablesIn, type MetricCheck, type QueryVariable } from './metric-checks.js';
 import type { MetricsOptions } from './metrics.js';
+
+/**
+ * A value put into PromQL for $VERSION, $ENVIRONMENT or $SERVICE: no quotes,
+ * braces or spaces, so it cannot end a label matcher and rewrite the query.
+ */
+const queryValue = () =>
+  optionalText({ max: 512 }).transform((s, ctx) => (s === undefined || /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(s) ? s : fail(ctx, 'a value of letters, digits and . _ : @ / + - (starting with a letter or digit), as it goes into PromQL queries')));
 
 /**
  * The metric-check inputs of health-gate, shared with `deploy`, which takes
@@ -10,10 +17,10 @@ import type { MetricsOptions } from './metrics.js';
  * the parsed config into gate options with `metricsOptions(metricValues(config, 'health-'), …)`.
  * `prometheus-headers` must be listed among the schema's secrets.
  */
-const shape = {
-  'prometheus-url': optionalHttpUrl(),
+const shapeFor = (prefix: string) => ({
+  'prometheus-url': optionalHttpUrl({ credentials: `send credentials in "${prefix}prometheus-headers"` }),
   'prometheus-headers': headerLines(),
-  metrics: z.string().transform((text, ctx): MetricCheck[] => {
+  metrics: multiLine().transform((text, ctx): MetricCheck[] => {
     const { checks, problems } = parseMetricLines(text);
     if (problems.length) ctx.addIssue({ code: 'custom', message: `${METRIC_LINE_FORMAT}; ${problems.join('; ')}` });
     return checks;
@@ -21,20 +28,20 @@ const shape = {
   'metrics-interval': optionalDuration(),
   'metrics-failure-limit': integer({ min: 1, max: 1000 }),
   'metrics-inconclusive': oneOf(['fail', 'pass'] as const),
-  version: optionalText(),
-  environment: optionalText(),
-  service: optionalText(),
-};
+  version: queryValue(),
+  environment: queryValue(),
+  service: queryValue(),
+});
 
-type Shape = typeof shape;
+type Shape = ReturnType<typeof shapeFor>;
 export type MetricInputName = keyof Shape & string;
 export type MetricInputValues = { [K in MetricInputName]: z.output<Shape[K]> };
 type Prefixed<P extends string> = { [K in MetricInputName as `${P}${K}`]: Shape[K] };
 
-export const METRIC_INPUT_NAMES = Object.keys(shape) as MetricInputName[];
+export const METRIC_INPUT_NAMES = Object.keys(shapeFor('')) as MetricInputName[];
 
 export function metricInputs<P extends string = ''>(prefix: P = '' as P): Prefixed<P> {
-  return Object.fromEntries(Object.entries(shape).map(([name, field]) => [`${prefix}${name}`, field])) as Prefixed<P>;
+  return Object.fromEntries(Object.entries(shapeFor(prefix)).map(([name, field]) => [`${prefix}${name}`, field])) as Prefixed<P>;
 }
 
 /** The metric inputs of a parsed config, without their prefix. */

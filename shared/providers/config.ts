@@ -1,44 +1,53 @@
 import * as core from '@actions/core';
 import { z } from 'zod';
-import { oneOf, parseInputs } from '../inputs.js';
+import { fail, oneOf, parseInputs, singleLine } from '../inputs.js';
 import { info } from '../log.js';
 import { providerNames, findProvider } from './index.js';
 import { runContext, type RunContext } from '../context.js';
-import { UserError } from '../errors.js';
-import type { DeployRequest, Provider, ProviderContext, ProviderModule, Release, Strategy, Target } from './types.js';
+import { InputError, UserError } from '../errors.js';
+import type { DeployRequest, Provider, ProviderContext, ProviderModule, ProviderUse, Release, Strategy, Target } from './types.js';
 
 /** Environment names as GitHub and container names both accept them. */
 export const environmentName = () =>
-  z.string().transform((s, ctx) => {
+  singleLine().transform((s, ctx) => {
     const v = s.trim();
-    if (/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(v)) return v;
-    ctx.addIssue({ code: 'custom', message: 'an environment name of letters, digits, "-" and "_" (starting with a letter or digit)' });
-    return z.NEVER;
+    return /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(v) ? v : fail(ctx, 'an environment name of letters, digits, "-" and "_" (starting with a letter or digit, at most 63)');
   });
 
 /** Service names end up in container names: letters, digits, `.`, `_`, `-`. Empty means the repository name. */
 export const serviceName = () =>
-  z.string().transform((s, ctx) => {
+  singleLine().transform((s, ctx) => {
     const v = s.trim();
-    if (v === '' || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(v)) return v;
-    ctx.addIssue({ code: 'custom', message: 'a name of letters, digits, ".", "_" and "-" (starting with a letter or digit)' });
-    return z.NEVER;
+    return v === '' || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(v) ? v : fail(ctx, 'a name of letters, digits, ".", "_" and "-" (starting with a letter or digit, at most 63)');
+  });
+
+/** A path on the release itself: `/health`, never `//other-host/…`, which a URL join would send elsewhere. */
+export const healthPath = () =>
+  singleLine().transform((s, ctx) => {
+    if (!s.trim()) return fail(ctx, 'a path such as /health');
+    const path = s.trim().startsWith('/') ? s.trim() : `/${s.trim()}`;
+    return /^\/(?!\/)[^\s\\]*$/.test(path) ? path : fail(ctx, 'a path such as /health (no spaces, not starting with //)');
   });
 
 export const providerName = () => oneOf(providerNames() as [string, ...string[]]);
 
 /**
  * Parse an action's common inputs together with the chosen provider's own
- * inputs, so every bad input is reported in one error.
+ * inputs, then the provider's checks across its inputs for what the action
+ * does with it (`use`), so every bad input is reported in one error before
+ * anything runs.
  */
 export function parseWithProvider<S extends z.ZodObject<z.ZodRawShape>>(
   common: S,
   secrets: readonly string[],
+  use: ProviderUse,
 ): { config: z.output<S>; settings: Record<string, unknown>; module: ProviderModule } {
   const module = findProvider(core.getInput('provider') || 'docker');
   const schema = module ? common.extend(module.inputs.shape) : common;
   const parsed = parseInputs(schema as S, { secrets: [...secrets, ...(module?.secrets ?? [])] as never[], secretParts: module?.secretParts as never }) as z.output<S>;
   // A provider that does not exist was reported by the common schema's `provider` field.
+  const problems = module!.check(parsed as never, use, runContext().workspace);
+  if (problems.length) throw new InputError(problems);
   return { config: parsed, settings: parsed as Record<string, unknown>, module: module! };
 }
 
@@ -49,11 +58,8 @@ export function providerContext(tempDir: string): ProviderContext {
   return { log: info, warn: (line) => core.warning(line), tempDir, saveState: (state) => core.saveState(STATE_DATA, state) };
 }
 
-/** Keys of `env` must be valid variable names (values are masked by keyValueLines). */
-export function checkEnvKeys(env: Record<string, string>): string | undefined {
-  const bad = Object.keys(env).filter((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
-  return bad.length ? `variable names of letters, digits and "_" (not starting with a digit); ${bad.map((k) => JSON.stringify(k)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not` : undefined;
-}
+/** Keys of the `env` input: variable names (values are masked by keyValueLines). */
+export const ENV_KEY = { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, expected: 'variable names of letters, digits and "_" (not starting with a digit)' };
 
 export const targetOf = (environment: string, service: string): Target => ({ environment, service });
 

@@ -128,6 +128,9 @@ export interface ProviderContext {
   saveState: (state: string) => void;
 }
 
+/** What an action does with a provider: deploy (the one-step deploy may also roll back) or roll back. */
+export type ProviderUse = 'deploy' | 'rollback';
+
 /**
  * A provider module: its own inputs (a zod object merged into the action's
  * schema, so every bad input is reported together), which of them are
@@ -141,6 +144,12 @@ export interface ProviderModule<S extends z.ZodObject<z.ZodRawShape> = z.ZodObje
   readonly secretParts?: Readonly<Record<string, SecretParts>>;
   /** The `strategy` values this provider implements. */
   readonly strategies: readonly Strategy[];
+  /**
+   * Problems across the provider's inputs (each field alone was fine), as
+   * `"input": expected …` lines, for what the action does with it. Runs before
+   * anything else: no process, no request, no file written.
+   */
+  check(settings: z.output<S>, use: ProviderUse, workspace: string): string[];
   create(settings: z.output<S>, context: ProviderContext): Provider;
   /** Post step: undo what `postState()` describes. Must not throw for things already gone. */
   cleanup(state: string, context: ProviderContext): Promise<void>;

@@ -1,6 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import semver from 'semver';
+import { InputError, UserError } from '../errors.js';
+
+export const NODE_VERSION_EXPECTED = 'a Node version or range (24, 24.9.0, >=22, ^22 || ^24) or an alias (lts/*, lts/jod, node, latest)';
+
+/** A version, a semver range or an alias installNode understands. */
+export function isNodeVersionSpec(spec: string): boolean {
+  const s = normalise(spec);
+  return /^lts\/(\*|[a-z]+)$/i.test(s) || semver.validRange(s) !== null;
+}
 
 export interface VersionRequest {
   /** A version or range (`24`, `24.9.0`, `>=20`, `lts/*`); undefined: keep the Node on PATH. */
@@ -18,21 +27,28 @@ export function requestedNodeVersion(dir: string, input: string | undefined, fil
   if (input) return { spec: normalise(input), source: 'input node-version' };
   if (file) {
     const path = join(dir, file);
-    if (!existsSync(path)) throw new UserError(`node-version-file ${file} does not exist in ${dir}`);
+    if (!existsSync(path) || !statSync(path).isFile()) throw new InputError([`"node-version-file": expected a file in ${dir}; ${file} does not exist`]);
     const spec = file.endsWith('package.json') ? fromPackageJson(path) : fromVersionFile(path);
-    if (!spec) throw new UserError(`node-version-file ${file} names no Node version`);
+    if (!spec) throw new InputError([`"node-version-file": expected a file naming a Node version; ${file} names no Node version`]);
+    if (!isNodeVersionSpec(spec)) throw new InputError([`"node-version-file": expected a file naming ${NODE_VERSION_EXPECTED}; ${file} names ${JSON.stringify(spec)}`]);
     return { spec, source: file };
   }
   for (const name of ['.nvmrc', '.node-version']) {
     const path = join(dir, name);
     if (existsSync(path)) {
       const spec = fromVersionFile(path);
-      if (spec) return { spec, source: name };
+      if (spec) return checked(spec, name);
     }
   }
   const pkg = join(dir, 'package.json');
   const spec = existsSync(pkg) ? fromPackageJson(pkg) : undefined;
-  return spec ? { spec, source: 'package.json' } : { source: 'the Node already on PATH' };
+  return spec ? checked(spec, 'package.json') : { source: 'the Node already on PATH' };
+}
+
+/** A version found in the project, refused before any download when it is none. */
+function checked(spec: string, source: string): VersionRequest {
+  if (!isNodeVersionSpec(spec)) throw new UserError(`${source} names ${JSON.stringify(spec)}, not ${NODE_VERSION_EXPECTED}; fix it or set "node-version"`);
+  return { spec, source };
 }
 
 function fromVersionFile(path: string): string | undefined {

@@ -34,7 +34,7 @@ export function loadFlows(sources: Sources): FlowSpec[] {
     const path = resolve(sources.workspace, sources.checksFile);
     if (!existsSync(path) || !statSync(path).isFile())
       errors.push(`"checks-file": no file ${JSON.stringify(sources.checksFile)} in the workspace (looked for ${path})`);
-    else parse(readFileSync(path, 'utf8'), `checks-file ${JSON.stringify(sources.checksFile)}`);
+    else parse(readFileSync(path, 'utf8'), `${JSON.stringify(sources.checksFile)} ("checks-file")`);
   }
   if (errors.length > 0) throw new UserError(errors.join('\n'));
   flows.push(...sources.shorthand);

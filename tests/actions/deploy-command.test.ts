@@ -123,19 +123,19 @@ describe('command provider (bash scripts; GitHub REST test double)', () => {
     expect(deployed.code, deployed.stdout).toBe(0);
     expect(readFileSync(join(workspace, 'note.txt'), 'utf8')).toBe(nasty);
 
-    // `to` is free text: it reaches rollback-command only as DEPLOY_IMAGE / DEPLOY_VERSION.
+    // `to` also reaches docker and kubectl: quotes, `$(…)` and `;` are refused before anything runs.
     const to = `shop:v1$(touch pwned-to);touch pwned-semi`;
-    const rolled = await run('rollback', { environment: 'meta', to, 'github-token': '' });
-    expect(rolled.code, rolled.stdout).toBe(0);
-    expect(live('meta')).toBe(to);
-    expect(rolled.outputs['rolled-back-to']).toBe(to);
+    const refused = await run('rollback', { environment: 'meta', to, 'github-token': '' });
+    expect(refused.code).toBe(1);
+    expect(refused.errors).toEqual([`Invalid input: "to": expected a version, image reference or revision number (letters, digits and . _ : @ / + -, starting with a letter or digit), got ${JSON.stringify(to)}`]);
+    expect(live('meta')).toBe(V2);
     for (const file of ['pwned-quote', 'pwned-subst', 'pwned-tick', 'pwned-redirect', 'pwned-to', 'pwned-semi']) expect(existsSync(join(workspace, file)), file).toBe(false);
   });
 
   test('without deploy-command: a clear input error; rollback without to or github-token: a clear error', async () => {
     const deploy = await run('deploy-to-env', { image: V2, 'deploy-command': '', 'github-token': '' });
     expect(deploy.code).toBe(1);
-    expect(deploy.errors.join('\n')).toContain('Input "deploy-command" is required with provider "command"');
+    expect(deploy.errors.join('\n')).toContain('"deploy-command": expected the bash script that deploys $DEPLOY_IMAGE (required with provider "command"), got nothing');
     const rollback = await run('rollback', { 'github-token': '' });
     expect(rollback.code).toBe(1);
     expect(rollback.errors.join('\n')).toContain('keeps no release history: set "to", or "github-token"');

@@ -360,7 +360,7 @@ spec:
 
     const missing = await run('deploy-to-env', { image: V2, namespace: ns, deployment: 'web', manifests: 'deploy/*.yaml' });
     expect(missing.code).toBe(1);
-    expect(missing.errors.join('\n')).toContain('Input "manifests": deploy/*.yaml matched no file');
+    expect(missing.errors.join('\n')).toContain('Invalid input: "manifests": expected files or globs in the workspace; deploy/*.yaml matched no file');
   });
 
   test('blue-green from manifests: the first deploy creates everything; later ones apply only the idle colour, the live colour and the Service\'s slot stay until the switch', async () => {
@@ -411,7 +411,7 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredent
     clean(result);
   });
 
-  test('no kubeconfig input: the runner\'s current kubeconfig (KUBECONFIG) is used, and a missing context is a clear error', async () => {
+  test('no kubeconfig input: the runner\'s current kubeconfig (KUBECONFIG) is used; a context the kubeconfig input lacks is an input error before kubectl runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'k8s-runner-'));
     const path = join(dir, 'config');
     writeFileSync(path, kubeconfig);
@@ -421,8 +421,14 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredent
 
     const bad = await run('deploy-to-env', { context: 'nope', image: V2 });
     expect(bad.code).toBe(1);
-    expect(bad.errors.join('\n')).toMatch(/Could not read deployment shop \(namespace staging, context nope\): .*context .*nope/);
+    expect(bad.errors).toEqual(['Invalid input: "context": expected a context the kubeconfig defines; it has 2 contexts, none named "nope"']);
     clean(bad);
+
+    // Without a kubeconfig input there is nothing to check it against: kubectl says what is wrong.
+    const runner = await run('deploy-to-env', { kubeconfig: '', context: 'nope', image: V2 }, { KUBECONFIG: path });
+    expect(runner.code).toBe(1);
+    expect(runner.errors.join('\n')).toMatch(/Could not read deployment shop \(namespace staging, context nope\): .*context .*nope/);
+    clean(runner);
   });
 
   test('a YAML kubeconfig is masked credential by credential (token, client key and certificate data, password, exec env value), never its structure (`apiVersion: v1`, `kind: Config`, `users:`)', async () => {

@@ -379,7 +379,7 @@ flows:
     expect(run.code).toBe(1);
     expect(app.requests).toEqual([]);
     expect(run.errors).toEqual([
-      'Invalid checks in checks-file ".github/smoke.yml" (3 mistakes):\n' +
+      'Invalid checks in ".github/smoke.yml" ("checks-file") (3 mistakes):\n' +
         '  - flows[0].steps[1].request.headers.Authorization: ${TOKEN} is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or list TOKEN in the "variables" input (line 5)\n' +
         '  - flows[0].steps[1].expect.body-contain: unknown key; expected one of status, body-contains, headers, json, max-latency (line 6)\n' +
         '  - flows[0].steps[1].expect.status: expected a number, a list of numbers or "2xx", got "ok" (line 6)',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseImageName, parseTagReference } from '../../shared/docker/reference.js';
+import { isRegistryHost, parseImageName, parseImageReference, parseTagReference } from '../../shared/docker/reference.js';
 
 const ok = (input: string) => {
   const parsed = parseImageName(input);
@@ -51,4 +51,32 @@ describe('extra tags', () => {
   it.each(['-dash', 'a b', 'x'.repeat(129), 'localhost:5000/shop', 'acme/shop:', 'acme/Shop:v1', 'acme/shop:bad!'])('%j is rejected', (tag) =>
     expect(parseTagReference(tag, image).ok).toBe(false),
   );
+});
+
+describe('full references (what is pulled and run: image, proxy-image)', () => {
+  const DIGEST = `sha256:${'a'.repeat(64)}`;
+  it.each(['nginx', 'nginx:stable-alpine', 'ghcr.io/acme/shop:1.2.3', `registry.example.com:5000/shop@${DIGEST}`, `shop:v2@${DIGEST}`, '127.0.0.1:5000/acme/shop'])('%s is a reference', (ref) =>
+    expect(parseImageReference(ref)).toEqual({ ok: true, value: ref }),
+  );
+
+  it.each([
+    ['', /an image reference/],
+    ['--privileged', /path components are lower-case/],
+    ['-rf', /path components are lower-case/],
+    ['nginx;id', /path components are lower-case/],
+    ['nginx:$(id)', /a tag is letters, digits/],
+    ['Nginx:stable', /"Nginx" is not/],
+    ['shop@sha256:abc', /a digest is "sha256:" and 64 hex digits/],
+    ['shop:-latest', /a tag is letters/],
+    ['shop image', /is not/],
+  ])('%j is not', (ref, reason) => {
+    const parsed = parseImageReference(ref);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.reason).toMatch(reason);
+  });
+
+  it('registry hosts as docker login takes them, nothing that reads as an option', () => {
+    for (const host of ['ghcr.io', 'registry.example.com:5000', 'localhost', '[::1]:5000']) expect(isRegistryHost(host), host).toBe(true);
+    for (const host of ['--password=x', 'not a host!', 'ghcr.io/acme', '-ghcr.io']) expect(isRegistryHost(host), host).toBe(false);
+  });
 });

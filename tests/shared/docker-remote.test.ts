@@ -42,7 +42,7 @@ describe('hosts', () => {
   });
 
   it('refuses anything that could smuggle options or commands to ssh', () => {
-    for (const bad of ['ssh://-oProxyCommand=x@host', 'ssh://root@-oProxyCommand=touch', 'ssh://root@host;id', 'ssh://host', 'tcp://1.2.3.4:2375', 'ssh://root@host:99999', 'root@host'])
+    for (const bad of ['ssh://-oProxyCommand=x@host', 'ssh://root@-oProxyCommand=touch', 'ssh://root@host;id', 'ssh://host', 'tcp://1.2.3.4:2375', 'ssh://root@host:99999', 'root@host', 'unix:///tmp/x;id', 'unix:///tmp/$(id)'])
       expect(parseHost(bad), bad).toBeUndefined();
   });
 

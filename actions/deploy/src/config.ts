@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { runContext } from '../../../shared/context.js';
 import { InputError } from '../../../shared/errors.js';
 import { metricInputProblems, metricInputs, metricValues, type MetricInputValues } from '../../../shared/health/metric-inputs.js';
-import { boolean, duration, httpUrl, optionalHttpUrl, optionalText } from '../../../shared/inputs.js';
+import { boolean, duration, httpUrl, optionalHttpUrl } from '../../../shared/inputs.js';
+import { bashScript } from '../../../shared/providers/command/script.js';
 import { parseWithProvider } from '../../../shared/providers/config.js';
+import { slackChannel, slackMention, slackToken } from '../../../shared/slack/inputs.js';
 import type { SlackDestination } from '../../../shared/slack/send.js';
 import { common as deployInputs } from '../../deploy-to-env/src/config.js';
 import { schema as gateInputs } from '../../health-gate/src/config.js';
@@ -28,7 +30,9 @@ const own = {
   'smoke-concurrency': smoke.concurrency,
   'smoke-timeout': smoke.timeout,
   'smoke-retries': smoke.retries,
-  'health-url': optionalHttpUrl(),
+  // Here the base URL of the smoke test and of the health gate.
+  'environment-url': optionalHttpUrl({ credentials: 'send credentials in "smoke-headers" and "health-headers"' }),
+  'health-url': optionalHttpUrl({ credentials: 'send credentials in "health-headers"' }),
   'health-method': gate.method,
   'health-headers': gate.headers,
   'health-expect-status': gate['expect-status'],
@@ -51,14 +55,14 @@ const own = {
   'health-environment': metric.environment,
   'health-service': metric.service,
   'auto-rollback': boolean(),
-  'pre-deploy-command': optionalText(),
-  'post-deploy-command': optionalText(),
+  'pre-deploy-command': bashScript(),
+  'post-deploy-command': bashScript(),
   'hooks-timeout': duration({ min: 1000 }),
-  'slack-webhook-url': optionalHttpUrl(),
-  'slack-token': optionalText(),
-  'slack-channel': optionalText(),
-  'slack-mention': optionalText(),
-  'slack-api-url': httpUrl(),
+  'slack-webhook-url': optionalHttpUrl({ credentials: 'a webhook URL carries its secret in its path' }),
+  'slack-token': slackToken(),
+  'slack-channel': slackChannel(),
+  'slack-mention': slackMention(),
+  'slack-api-url': httpUrl({ credentials: 'the Web API takes "slack-token" as its credential' }),
 };
 
 const schema = deployInputs.extend(own);
@@ -66,7 +70,7 @@ const schema = deployInputs.extend(own);
 export type Config = z.output<typeof schema> & { slack?: SlackDestination; metrics: MetricInputValues };
 
 export function readConfig() {
-  const { config, settings, module } = parseWithProvider(schema, ['github-token', 'slack-webhook-url', 'slack-token', 'health-prometheus-headers']);
+  const { config, settings, module } = parseWithProvider(schema, ['github-token', 'slack-webhook-url', 'slack-token', 'health-prometheus-headers'], 'deploy');
   // Checks across inputs, after each one parsed on its own.
   const problems: string[] = [];
   if (config['slack-webhook-url'] && config['slack-token']) problems.push('"slack-token": expected one Slack destination, "slack-webhook-url" or "slack-token" with "slack-channel", not both');

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
@@ -21,8 +21,7 @@ const STAGE_TIMEOUT = 60 * 60_000;
 async function main(): Promise<void> {
   const config = readConfig();
   const ctx = runContext();
-  const dir = resolve(ctx.workspace, config['working-directory'] || '.');
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`working-directory ${config['working-directory']} does not exist (looked in ${dir})`);
+  const { dir } = config;
   const pkg = readPackageJson(dir);
   if (!pkg) throw new UserError(`No package.json in ${dir}; set working-directory to the project folder`);
   const scripts = (pkg.scripts ?? {}) as Record<string, string>;

@@ -1,58 +1,55 @@
 import { z } from 'zod';
-import { boolean, httpUrl, oneOf, optionalHttpUrl, optionalText, parseInputs, splitLines } from '../../../shared/inputs.js';
+import { boolean, fail, httpUrl, multiLine, oneOf, optionalHttpUrl, optionalText, parseInputs, singleLine, splitLines } from '../../../shared/inputs.js';
+import { slackChannel, slackMention, slackToken } from '../../../shared/slack/inputs.js';
 import { SLACK_STATUSES } from '../../../shared/slack/message.js';
 
 const SECRETS = ['webhook-url', 'token'] as const;
 
 const ts = () =>
-  z.string().transform((s, ctx): string | undefined => {
+  singleLine().transform((s, ctx): string | undefined => {
     const v = s.trim();
-    if (!v || /^\d+\.\d+$/.test(v)) return v || undefined;
-    ctx.addIssue({ code: 'custom', message: 'a Slack message timestamp such as 1712345678.123456 (the `ts` output of an earlier notify-slack step)' });
-    return z.NEVER;
+    return !v || /^\d+\.\d+$/.test(v) ? v || undefined : fail(ctx, 'a Slack message timestamp such as 1712345678.123456 (the `ts` output of an earlier notify-slack step)');
   });
 
 const schema = z
   .object({
-    'webhook-url': optionalHttpUrl(),
-    token: optionalText(),
-    channel: optionalText(),
+    'webhook-url': optionalHttpUrl({ credentials: 'a webhook URL carries its secret in its path' }),
+    token: slackToken(),
+    channel: slackChannel(),
     status: oneOf(SLACK_STATUSES),
-    title: optionalText(),
-    message: optionalText(),
-    environment: optionalText(),
-    version: optionalText(),
-    'environment-url': optionalHttpUrl(),
-    fields: z.string().transform((s, ctx): [string, string][] => {
+    // Free text, shown in the message (Slack cuts a header at 150 characters, a section at 3000).
+    title: optionalText({ max: 1000 }),
+    message: optionalText({ multiLine: true, max: 40_000 }),
+    environment: optionalText({ max: 1000 }),
+    version: optionalText({ max: 1000 }),
+    'environment-url': optionalHttpUrl({ credentials: 'the environment URL is only shown, as a link in the message, and needs none' }),
+    fields: multiLine().transform((s, ctx): [string, string][] => {
       const fields: [string, string][] = [];
       for (const line of splitLines(s)) {
         const match = /^([^:]+?)\s*:\s*(.*)$/.exec(line);
-        if (!match || !match[2]) {
-          ctx.addIssue({ code: 'custom', message: `lines "Key: value"; line ${JSON.stringify(line)} is not` });
-          return z.NEVER;
-        }
+        if (!match || !match[2]) return fail(ctx, `lines "Key: value"; line ${JSON.stringify(line)} is not`);
         fields.push([match[1]!, match[2]]);
       }
       return fields;
     }),
-    mention: optionalText(),
+    mention: slackMention(),
     'update-ts': ts(),
     'thread-ts': ts(),
-    payload: z.string().transform((s, ctx): Record<string, unknown> | undefined => {
+    payload: multiLine().transform((s, ctx): Record<string, unknown> | undefined => {
       if (!s.trim()) return undefined;
       let parsed: unknown;
       try {
         parsed = JSON.parse(s);
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `a JSON object (a complete Slack message payload); it is not valid JSON (${(error as Error).message})` });
-        return z.NEVER;
+        return fail(ctx, `a JSON object (a complete Slack message payload); it is not valid JSON (${(error as Error).message})`);
       }
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-      ctx.addIssue({ code: 'custom', message: 'a JSON object (a complete Slack message payload with text, blocks or attachments)' });
-      return z.NEVER;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail(ctx, 'a JSON object (a complete Slack message payload with text, blocks or attachments)');
+      // Slack refuses a message with none of these (no_text); better said before anything is sent.
+      if (!['text', 'blocks', 'attachments'].some((key) => key in parsed)) return fail(ctx, 'a Slack message payload with "text", "blocks" or "attachments"');
+      return parsed as Record<string, unknown>;
     }),
     'fail-on-error': boolean(),
-    'slack-api-url': httpUrl(),
+    'slack-api-url': httpUrl({ credentials: 'the Web API takes "token" as its credential' }),
   })
   .superRefine((c, ctx) => {
     const issue = (input: string, message: string) => ctx.addIssue({ code: 'custom', path: [input], message });

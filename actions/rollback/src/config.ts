@@ -1,22 +1,24 @@
 import { z } from 'zod';
-import { duration, integer, optionalHttpUrl, optionalText, requiredText } from '../../../shared/inputs.js';
-import { environmentName, parseWithProvider, providerName, serviceName } from '../../../shared/providers/config.js';
+import { duration, fail, integer, optionalHttpUrl, optionalText, secretText } from '../../../shared/inputs.js';
+import { environmentName, healthPath, parseWithProvider, providerName, serviceName } from '../../../shared/providers/config.js';
 
 const common = z.object({
   environment: environmentName(),
   provider: providerName(),
   service: serviceName(),
   publish: integer({ min: 1, max: 65535 }),
-  'health-path': requiredText('a path such as /health').transform((s) => (s.startsWith('/') ? s : `/${s}`)),
+  'health-path': healthPath(),
   'health-timeout': duration({ min: 1000 }),
-  to: optionalText(),
-  reason: optionalText(),
-  'environment-url': optionalHttpUrl(),
-  'github-token': optionalText(),
+  // A version, an image reference or a revision number: it reaches docker and kubectl, so no spaces, quotes or leading "-".
+  to: optionalText({ max: 512 }).transform((s, ctx) => (s === undefined || /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(s) ? s : fail(ctx, 'a version, image reference or revision number (letters, digits and . _ : @ / + -, starting with a letter or digit)'))),
+  // Free text, recorded on the GitHub Deployment (whose description GitHub cuts at 140 characters) and in the summary.
+  reason: optionalText({ max: 1000 }),
+  'environment-url': optionalHttpUrl({ credentials: 'the environment URL is only shown, on the GitHub Deployment and in the summary, and needs none' }),
+  'github-token': secretText({ token: true }),
 });
 
 export type Config = z.output<typeof common>;
 
 export function readConfig() {
-  return parseWithProvider(common, ['github-token']);
+  return parseWithProvider(common, ['github-token'], 'rollback');
 }

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { runContext } from '../../../shared/context.js';
 import { formatDuration } from '../../../shared/duration.js';
@@ -10,7 +10,6 @@ import { run } from '../../../shared/run.js';
 import { activatePackageManager, shimFolder } from '../../../shared/setup/corepack.js';
 import { cacheAvailable, cacheKey, restoreDependencies, saveDependencies } from '../../../shared/setup/dependency-cache.js';
 import { installNode } from '../../../shared/setup/install-node.js';
-import { requestedNodeVersion } from '../../../shared/setup/node-version.js';
 import { detectPackageManager, frozenInstall, lockfileNames, storePathCommand } from '../../../shared/setup/package-manager.js';
 import { table, writeSummary } from '../../../shared/summary.js';
 import { readConfig } from './config.js';
@@ -25,10 +24,7 @@ async function grouped(title: string, argv: string[], cwd: string, timeoutMs: nu
 async function main(): Promise<void> {
   const config = readConfig();
   const ctx = runContext();
-  const dir = resolve(ctx.workspace, config['working-directory'] || '.');
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`working-directory ${config['working-directory']} does not exist (looked in ${dir})`);
-
-  const request = requestedNodeVersion(dir, config['node-version'], config['node-version-file']);
+  const { dir, request } = config;
   if (request.spec) {
     info(`Node ${request.spec} requested by ${request.source}`);
     await installNode(request.spec, info);

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { duration, headerLines, httpUrl, integer, optionalText, parseInputs, splitLines } from '../../../shared/inputs.js';
+import { duration, filePath, headerLines, httpUrl, integer, multiLine, optionalText, parseInputs, splitLines } from '../../../shared/inputs.js';
 import type { FlowSpec } from '../../../shared/smoke/checks.js';
 import { SHORTHAND_EXPECTED, parseShorthand } from '../../../shared/smoke/paths.js';
 import { listedVariableProblem } from '../../../shared/smoke/vars.js';
 
 export const schema = z.object({
-  'base-url': httpUrl(),
+  'base-url': httpUrl({ credentials: 'send credentials in "headers"' }),
   // YAML: indentation matters, so kept as given.
-  checks: z.string(),
+  checks: multiLine(),
   'checks-file': optionalText(),
-  paths: z.string().transform((s, ctx): FlowSpec[] => {
+  paths: multiLine().transform((s, ctx): FlowSpec[] => {
     const { flows, problems } = parseShorthand(splitLines(s));
     for (const problem of problems) ctx.addIssue({ code: 'custom', message: `${SHORTHAND_EXPECTED}; ${problem} is not` });
     return flows;
@@ -27,7 +27,7 @@ export const schema = z.object({
   concurrency: integer({ min: 1, max: 100 }),
   timeout: duration({ min: 1 }),
   retries: integer({ min: 0, max: 10 }),
-  'junit-report': optionalText(),
+  'junit-report': filePath(),
 });
 
 export type Config = z.output<typeof schema>;

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { duration, optionalText } from '../../inputs.js';
+import { duration } from '../../inputs.js';
 import type { ProviderModule } from '../types.js';
 import { CommandProvider } from './provider.js';
+import { bashScript } from './script.js';
 
 const inputs = z.object({
-  'deploy-command': optionalText(),
-  'rollback-command': optionalText(),
+  'deploy-command': bashScript(),
+  'rollback-command': bashScript(),
   'command-timeout': duration({ min: 1000 }),
 });
 
@@ -17,6 +18,12 @@ export const commandProvider: ProviderModule<typeof inputs> = {
   secrets: [],
   // The script decides how the platform swaps releases; the strategy input is passed through untouched.
   strategies: ['blue-green', 'recreate', 'rolling'],
+  check: (settings, use) => {
+    if (use === 'deploy' && !settings['deploy-command']) return ['"deploy-command": expected the bash script that deploys $DEPLOY_IMAGE (required with provider "command"), got nothing'];
+    if (use === 'rollback' && !settings['rollback-command'] && !settings['deploy-command'])
+      return ['"rollback-command": expected the bash script that rolls back to $DEPLOY_IMAGE, or "deploy-command" to deploy the earlier image again (required with provider "command"), got nothing'];
+    return [];
+  },
   create: (settings, context) => new CommandProvider(settings, context),
   // Nothing is left behind: the scripts run in the workspace and own their files.
   cleanup: async () => undefined,

@@ -1,8 +1,32 @@
 import * as core from '@actions/core';
+import { spawnSync } from 'node:child_process';
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
 import { MESSAGE_TAIL, exec, tail } from '../../exec.js';
 import { info } from '../../log.js';
+import { fail, optionalText } from '../../inputs.js';
+
+const STRICT = 'set -euo pipefail\n';
+
+/**
+ * Why bash cannot parse `script`, or undefined. `bash -n` reads the script and
+ * runs none of it, so a typo fails the step before anything is deployed.
+ */
+export function syntaxProblem(script: string): string | undefined {
+  const result = spawnSync('bash', ['-n', '-c', STRICT + script], { encoding: 'utf8', timeout: 10_000 });
+  // No bash: the script cannot run either, and running it says so.
+  if (result.error || result.status === 0) return undefined;
+  const first = result.stderr.split('\n').find(Boolean) ?? `bash -n exited with ${result.status}`;
+  // Line numbers as the user wrote the script, without our strict-mode line.
+  return first.replace(/^bash: -c: /, '').replace(/^line (\d+)/, (_, n: string) => `line ${Number(n) - 1}`);
+}
+
+/** A bash script input (multi-line by nature), checked by syntaxProblem. */
+export const bashScript = () =>
+  optionalText({ multiLine: true }).transform((script, ctx) => {
+    const problem = script ? syntaxProblem(script) : undefined;
+    return problem ? fail(ctx, `a bash script that parses; ${problem}`) : script;
+  });
 
 /** What a deploy or rollback script learns about the release: only through these variables. */
 export interface ScriptVariables {
@@ -36,7 +60,7 @@ export async function runScript(run: ScriptRun): Promise<{ ms: number }> {
   core.startGroup(`${run.input} (${run.variables.DEPLOY_ENVIRONMENT}: ${run.variables.DEPLOY_VERSION})`);
   let result;
   try {
-    result = await exec(['bash', '-c', `set -euo pipefail\n${run.script}`], {
+    result = await exec(['bash', '-c', STRICT + run.script], {
       cwd: run.cwd,
       env,
       timeoutMs: run.timeoutMs,

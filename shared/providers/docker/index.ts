@@ -1,32 +1,44 @@
 import { z } from 'zod';
-import { boolean, duration, optionalText, requiredText, splitLines } from '../../inputs.js';
+import { boolean, duration, fail, lineNumbers, multiLine, numberedLines, optionalText, secretText, singleLine, splitLines } from '../../inputs.js';
+import { parseImageReference } from '../../docker/reference.js';
 import type { ProviderModule } from '../types.js';
 import { parseHost, type HostSpec } from './hosts.js';
 import { cleanupLogins } from './logins.js';
 import { cleanupSsh, sshConfigOf } from './ssh.js';
 import { DockerProvider, type DockerState } from './provider.js';
 
+const PRIVATE_KEY = /^-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----\n[\s\S]+\n-----END ([A-Z0-9]+ )*PRIVATE KEY-----$/;
+// `[@marker] hosts keytype base64 [comment]`, as ssh-keyscan prints them.
+const KNOWN_HOST = /^(?:@(?:cert-authority|revoked)\s+)?[^\s-]\S*\s+(?:ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9-]+@openssh\.com|[a-z0-9-]+-cert-v01@openssh\.com)\s+[A-Za-z0-9+/]+={0,3}(?:\s.*)?$/;
+
 const inputs = z.object({
-  hosts: z.string().transform((s, ctx): HostSpec[] => {
-    const lines = splitLines(s || 'unix:///var/run/docker.sock');
+  hosts: multiLine().transform((s, ctx): HostSpec[] => {
     const hosts: HostSpec[] = [];
-    for (const line of lines) {
+    for (const line of splitLines(s || 'unix:///var/run/docker.sock')) {
       const host = parseHost(line);
-      if (!host) {
-        ctx.addIssue({ code: 'custom', message: `one host per line, ssh://user@host[:port] or unix:///path; ${JSON.stringify(line)} is neither` });
-        return z.NEVER;
-      }
+      if (!host) return fail(ctx, `one host per line, ssh://user@host[:port] or unix:///path; ${JSON.stringify(line)} is neither`);
       hosts.push(host);
     }
     return hosts;
   }),
-  'ssh-key': z.string().transform((s) => (s.trim() ? `${s.trim().replace(/\r\n/g, '\n')}\n` : undefined)),
-  'ssh-known-hosts': optionalText(),
-  'registry-username': optionalText(),
-  'registry-password': optionalText(),
-  'proxy-registry-username': optionalText(),
-  'proxy-registry-password': optionalText(),
-  'proxy-image': requiredText('an image reference for the proxy (it must provide nginx)'),
+  'ssh-key': secretText({ multiLine: true }).transform((s, ctx) => {
+    if (!s) return undefined;
+    const key = s.replace(/\r\n/g, '\n');
+    return PRIVATE_KEY.test(key) ? `${key}\n` : fail(ctx, 'a private key in OpenSSH or PEM form ("-----BEGIN … PRIVATE KEY-----" to "-----END … PRIVATE KEY-----")', { conceal: true });
+  }),
+  'ssh-known-hosts': multiLine().transform((s, ctx) => {
+    const bad = numberedLines(s).filter(({ line }) => !KNOWN_HOST.test(line)).map(({ n }) => n);
+    return bad.length ? fail(ctx, `known_hosts lines "host keytype key" as ssh-keyscan prints them; ${lineNumbers(bad)} ${bad.length === 1 ? 'is' : 'are'} not`) : s.trim() || undefined;
+  }),
+  'registry-username': optionalText({ argument: true }).transform((s, ctx) => (s && /\s/.test(s) ? fail(ctx, 'a user name without spaces') : s)),
+  'registry-password': secretText({ multiLine: true }),
+  'proxy-registry-username': optionalText({ argument: true }).transform((s, ctx) => (s && /\s/.test(s) ? fail(ctx, 'a user name without spaces') : s)),
+  'proxy-registry-password': secretText({ multiLine: true }),
+  // Pulled and run on every host: a reference by Docker's grammar, which cannot start with "-".
+  'proxy-image': singleLine().transform((s, ctx) => {
+    const parsed = parseImageReference(s);
+    return parsed.ok ? parsed.value : fail(ctx, `${parsed.reason} (the proxy must provide nginx)`);
+  }),
   'lock-timeout': duration({ min: 0 }),
   'force-unlock': boolean(),
 });
@@ -38,6 +50,17 @@ export const dockerProvider: ProviderModule<typeof inputs> = {
   inputs,
   secrets: ['ssh-key', 'registry-password', 'proxy-registry-password'],
   strategies: ['blue-green', 'recreate'],
+  check: (settings) => {
+    const problems: string[] = [];
+    const ssh = settings.hosts.some((h) => h.kind === 'ssh');
+    if (ssh && !settings['ssh-key']) problems.push('"ssh-key": expected a private key for the ssh:// hosts, got nothing');
+    if (ssh && !settings['ssh-known-hosts'])
+      problems.push('"ssh-known-hosts": expected known_hosts lines for the ssh:// hosts (host keys are always verified; e.g. `ssh-keyscan -p 22 host`), got nothing');
+    if (!settings['registry-username'] !== !settings['registry-password']) problems.push('"registry-username" and "registry-password": expected both or neither');
+    if (!settings['proxy-registry-username'] !== !settings['proxy-registry-password'])
+      problems.push('"proxy-registry-username" and "proxy-registry-password": expected both or neither');
+    return problems;
+  },
   create: (settings, context) => new DockerProvider(settings, context),
   cleanup: async (text, context) => {
     if (!text) return;

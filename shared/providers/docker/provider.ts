@@ -1,5 +1,5 @@
 import { formatDuration } from '../../duration.js';
-import { InputError, UserError } from '../../errors.js';
+import { UserError } from '../../errors.js';
 import { tail } from '../../exec.js';
 import { runGate } from '../../health/gate.js';
 import { request } from '../../http.js';
@@ -58,15 +58,8 @@ export class DockerProvider implements Provider {
     private readonly settings: DockerSettings,
     private readonly context: ProviderContext,
   ) {
+    // The module's check() made sure ssh hosts come with a key and known hosts.
     const sshHosts = settings.hosts.filter((h) => h.kind === 'ssh');
-    const problems: string[] = [];
-    if (sshHosts.length && !settings['ssh-key']) problems.push('"ssh-key": expected a private key for the ssh:// hosts, got nothing');
-    if (sshHosts.length && !settings['ssh-known-hosts'])
-      problems.push('"ssh-known-hosts": expected known_hosts lines for the ssh:// hosts (host keys are always verified; e.g. `ssh-keyscan -p 22 host`), got nothing');
-    if (!settings['registry-username'] !== !settings['registry-password']) problems.push('"registry-username" and "registry-password": expected both or neither');
-    if (!settings['proxy-registry-username'] !== !settings['proxy-registry-password'])
-      problems.push('"proxy-registry-username" and "proxy-registry-password": expected both or neither');
-    if (problems.length) throw new InputError(problems);
     if (sshHosts.length) this.ssh = new SshSession(sshHosts, settings['ssh-key']!, settings['ssh-known-hosts']!, context.tempDir);
     this.hosts = settings.hosts.map((spec) => new DockerHost(spec, this.ssh));
     this.logins = new RegistryLogins(context, () => context.saveState(this.postState()));
