@@ -16,7 +16,7 @@ export const schema = z.object({
   }),
   headers: headerLines(),
   // Names only: the values stay in the environment, where the workflow put them with env:.
-  variables: z.string().transform((s, ctx) => {
+  variables: multiLine().transform((s, ctx) => {
     const names = splitLines(s, { commas: true });
     for (const name of names) {
       const problem = listedVariableProblem(name);
