@@ -54,9 +54,9 @@ async function main(): Promise<void> {
 
   if (config.login) {
     const { registry, username } = config.login;
-    // Saved before the login is attempted: a step killed during it is still logged out by the post step.
-    core.saveState(LOGGED_IN, registry);
     const login = await dockerLogin({ ...config.login, log: info });
+    // Saved once the login succeeded: logging out after a refused one would drop a login the job made itself.
+    core.saveState(LOGGED_IN, registry);
     info(`Logged in to ${registry} as ${username}${login.attempts > 1 ? ` (after ${login.attempts} attempts)` : ''}`);
   }
 
