@@ -104,9 +104,9 @@ async function dockerTarget() {
       publish: String(port),
       'proxy-image': proxyImage('demo/proxy:1'),
       // The new container must serve pages before it takes traffic; the gate then checks /health.
-      'health-path': '/',
+      'readiness-path': '/',
       'health-url': `http://127.0.0.1:${port}/health`,
-      'health-timeout': '20s',
+      'readiness-timeout': '20s',
       'health-interval': '500ms',
     },
     async stop() {
@@ -162,7 +162,7 @@ try {
         'smoke-paths': 'GET / 200\nGET /api/version 200',
         'health-json-assertions': 'status == ok',
         'health-deadline': '4s',
-        'health-probe-timeout': '2s',
+        'health-timeout': '2s',
         'health-success-threshold': '3',
         'health-max-failures': '2',
         'slack-token': token,

@@ -22,7 +22,7 @@ export const serviceName = () =>
   });
 
 /** A path on the release itself: `/health`, never `//other-host/…`, which a URL join would send elsewhere. */
-export const healthPath = () =>
+export const readinessPath = () =>
   singleLine().transform((s, ctx) => {
     if (!s.trim()) return fail(ctx, 'a path such as /health');
     const path = s.trim().startsWith('/') ? s.trim() : `/${s.trim()}`;
@@ -75,8 +75,8 @@ export interface DeployInputs {
   strategy: Strategy;
   port: number;
   publish: number;
-  'health-path': string;
-  'health-timeout': number;
+  'readiness-path': string;
+  'readiness-timeout': number;
   env: Record<string, string>;
   keep: number;
 }
@@ -89,8 +89,8 @@ export function deployRequest(config: DeployInputs, target: Target, ctx: RunCont
     strategy: config.strategy,
     port: config.port,
     publish: config.publish,
-    healthPath: config['health-path'],
-    healthTimeoutMs: config['health-timeout'],
+    readinessPath: config['readiness-path'],
+    readinessTimeoutMs: config['readiness-timeout'],
     env: config.env,
     keep: config.keep,
     live,

@@ -45,8 +45,8 @@ export interface DeployRequest extends Target {
   port: number;
   /** Port where the environment is served. */
   publish: number;
-  healthPath: string;
-  healthTimeoutMs: number;
+  readinessPath: string;
+  readinessTimeoutMs: number;
   /** Variables for the app (values are secrets: already masked, never log them). */
   env: Record<string, string>;
   /** Previous releases to keep for rollback. */
@@ -72,8 +72,8 @@ export interface RollbackRequest extends Target {
   /** Why (the action records it on the GitHub Deployment and in the summary; a provider may log it). */
   reason?: string;
   publish: number;
-  healthPath: string;
-  healthTimeoutMs: number;
+  readinessPath: string;
+  readinessTimeoutMs: number;
   /** The run doing the rollback (recorded on the restored release). */
   runUrl: string;
   /** For providers that keep no history: the live release as GitHub Deployments recorded it. */

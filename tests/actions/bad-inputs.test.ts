@@ -171,7 +171,7 @@ const dockerInputs: Table = {
 
 const kubernetesInputs: Table = {
   kubeconfig: only('kubernetes', multi(secret(e(b('malformed', 'SECRET: ['), b('malformed', 'apiVersion: v1\nusers: []\n# SECRET'), alone('conflict', kubeconfig('elsewhere').replace('ci\n', 'ci\n# SECRET\n')), ctl(kubeconfig()), long(`# SECRET ${'x'.repeat(90)}\n`, MAX_TEXT))))),
-  context: only('kubernetes', e(alone('conflict', 'nope'), b('meta', '--token=x'), nl('ci'), ctl('ci'))),
+  'kube-context': only('kubernetes', e(alone('conflict', 'nope'), b('meta', '--token=x'), nl('ci'), ctl('ci'))),
   namespace: only('kubernetes', e(b('malformed', 'Has_Caps'), b('meta', '-n'), b('missing', ''), nl('default'), ctl('default'))),
   deployment: only('kubernetes', e(b('malformed', 'Bad_Name'), b('meta', '-x'), nl('shop'), ctl('shop'), long('a', 300))),
   container: only('kubernetes', listOf('app')),
@@ -187,8 +187,8 @@ const common = {
   service: name('shop'),
   provider: e(alone('enum', 'heroku'), alone('meta', 'docker;id'), alone('newline', `docker\n${INJECTED}`), alone('control', 'docker\u001b')),
   publish: int(1, 65535),
-  'health-path': e(b('malformed', 'has space'), b('meta', '//evil.example/health'), b('missing', ''), nl('/health'), ctl('/health')),
-  'health-timeout': duration(),
+  'readiness-path': e(b('malformed', 'has space'), b('meta', '//evil.example/health'), b('missing', ''), nl('/health'), ctl('/health')),
+  'readiness-timeout': duration(),
   'environment-url': url(false),
   'github-token': token('github-token'),
 };
@@ -289,7 +289,7 @@ const deploy: Table = {
   'environment-url': { bad: [...url(false).bad, alone('missing', '', { 'smoke-paths': '/health' })] },
   'rollback-command': only('command', script()),
   ...smoke('smoke-'),
-  ...gate('health-', 'health-url', 'health-probe-timeout'),
+  ...gate('health-', 'health-url', 'health-timeout'),
   'auto-rollback': bool(),
   'pre-deploy-command': script(),
   'post-deploy-command': script(),
@@ -319,7 +319,7 @@ const TABLES: Record<string, { table: Table; valid: Record<string, string>; prov
       tags: multi(e(alone('malformed', 'bad tag!'), alone('meta', '-latest'), alone('range', 'x'.repeat(129)), ctl('stable'), long('stable\n', MAX_TEXT))),
       'tag-rules': multi(e(b('enum', 'nightly'), b('meta', 'sha;rm'), ctl('sha'), long('sha,', MAX_TEXT))),
       labels: multi(e(b('malformed', 'NO_EQUALS'), b('meta', '-x=1'), ctl('a=1'), long('a=1\n', MAX_TEXT))),
-      cache: choice('none'),
+      'layer-cache': choice('none'),
     },
   },
   'deploy-to-env': {

@@ -55,8 +55,8 @@ describe.skipIf(!hasDocker)('deploy (Docker provider over ssh)', () => {
         publish: String(PUBLISH),
         'proxy-image': images.proxy,
         // Readiness before traffic on `/` (every test image serves it); the gate on /health (the broken image fails it).
-        'health-path': '/',
-        'health-timeout': '15s',
+        'readiness-path': '/',
+        'readiness-timeout': '15s',
         'environment-url': `http://127.0.0.1:${PUBLISH}`,
         'health-url': `http://127.0.0.1:${PUBLISH}/health`,
         'health-json-assertions': 'status == ok',

@@ -78,7 +78,7 @@ describeKubernetes(`kubernetes provider (real kubectl: ${KUBECTL ?? 'not install
         service: 'shop',
         strategy: 'rolling',
         kubeconfig,
-        context: 'double',
+        'kube-context': 'double',
         namespace: 'staging',
         'rollout-timeout': '20s',
         'github-token': '',
@@ -401,7 +401,7 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredent
 `,
     );
     chmodSync(plugin, 0o755);
-    const result = await run('rollback', { kubeconfig: k8s.kubeconfig({ context: 'eks-prod', execPlugin: plugin }), context: 'eks-prod', to: V2 });
+    const result = await run('rollback', { kubeconfig: k8s.kubeconfig({ context: 'eks-prod', execPlugin: plugin }), 'kube-context': 'eks-prod', to: V2 });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.outputs['rolled-back-to']).toBe(V2);
     const lines = readFileSync(seen, 'utf8').trim().split('\n');
@@ -419,13 +419,13 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredent
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.outputs.version).toBe(V1);
 
-    const bad = await run('deploy-to-env', { context: 'nope', image: V2 });
+    const bad = await run('deploy-to-env', { 'kube-context': 'nope', image: V2 });
     expect(bad.code).toBe(1);
-    expect(bad.errors).toEqual(['Invalid input: "context": expected a context the kubeconfig defines; it has 2 contexts, none named "nope"']);
+    expect(bad.errors).toEqual(['Invalid input: "kube-context": expected a context the kubeconfig defines; it has 2 contexts, none named "nope"']);
     clean(bad);
 
     // Without a kubeconfig input there is nothing to check it against: kubectl says what is wrong.
-    const runner = await run('deploy-to-env', { kubeconfig: '', context: 'nope', image: V2 }, { KUBECONFIG: path });
+    const runner = await run('deploy-to-env', { kubeconfig: '', 'kube-context': 'nope', image: V2 }, { KUBECONFIG: path });
     expect(runner.code).toBe(1);
     expect(runner.errors.join('\n')).toMatch(/Could not read deployment shop \(namespace staging, context nope\): .*context .*nope/);
     clean(runner);

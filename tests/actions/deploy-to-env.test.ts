@@ -52,7 +52,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
         'ssh-known-hosts': sshd.knownHosts,
         publish: String(PUBLISH),
         'proxy-image': images.proxy,
-        'health-timeout': '15s',
+        'readiness-timeout': '15s',
         'environment-url': `http://127.0.0.1:${PUBLISH}`,
         ...inputs,
       },
@@ -144,7 +144,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
 
   test('a broken v3 fails its health check, is removed, and v2 keeps serving', async () => {
     const before = github.deployments.length;
-    const run = await deploy({ image: images.v3, 'health-timeout': '3s' });
+    const run = await deploy({ image: images.v3, 'readiness-timeout': '3s' });
     expect(run.code).toBe(1);
     expect(run.errors.join('\n')).toMatch(/deploy-test-app:v3 never became healthy: .*status 500/);
     expect(run.errors.join('\n')).toContain(`${images.v2} keeps serving`);
@@ -226,7 +226,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
       health: false,
       dockerfile: `FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nCMD ["/bin/busybox","sh","-c","${logs.map((l) => `echo '${l}';`).join(' ')} exec /bin/busybox httpd -f -p 8080 -h /www"]\n`,
     });
-    const run = await deploy({ image, environment: 'planted', hosts: 'unix:///var/run/docker.sock', 'ssh-key': '', 'ssh-known-hosts': '', publish: String(PUBLISH + 4), 'github-token': '', 'health-timeout': '2s' });
+    const run = await deploy({ image, environment: 'planted', hosts: 'unix:///var/run/docker.sock', 'ssh-key': '', 'ssh-known-hosts': '', publish: String(PUBLISH + 4), 'github-token': '', 'readiness-timeout': '2s' });
     expect(run.code).toBe(1);
     expect(plantedCommands(run, logs.join('\n'))).toEqual([]);
     expect(run.masks.filter((m) => m.includes('planted'))).toEqual([]);

@@ -90,7 +90,7 @@ describe.skipIf(!hasDocker)('Docker provider registry credentials (deploy-to-env
         environment: 'staging',
         service: SERVICE,
         publish: String(PUBLISH),
-        'health-timeout': '20s',
+        'readiness-timeout': '20s',
         'github-token': '',
         image: refs.app,
         'registry-username': APP_USER,

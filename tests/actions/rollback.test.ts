@@ -32,7 +32,7 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
     'ssh-known-hosts': sshd.knownHosts,
     publish: String(PUBLISH),
     'proxy-image': proxyImage(),
-    'health-timeout': '15s',
+    'readiness-timeout': '15s',
   });
   const options = (inputs: Record<string, string>) => ({ token: TOKEN, timeoutMs: 90_000, env: { GITHUB_API_URL: github.url }, inputs: { ...common(), ...inputs } });
   const rollback = (inputs: Record<string, string> = {}) => runAction('rollback', { ...options(inputs), env: { GITHUB_API_URL: github.url, GITHUB_RUN_ID: '777' } });

@@ -52,7 +52,7 @@ const schema = z.object({
     return fail(ctx, `a comma-separated list of ${TAG_RULES.join(', ')} (unknown: ${unknown.join(', ')})`);
   }),
   labels: keyValueLines(),
-  cache: oneOf(CACHE_MODES),
+  'layer-cache': oneOf(CACHE_MODES),
 });
 
 /** The one registry the step logs in to, and with what. */

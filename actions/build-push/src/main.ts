@@ -35,7 +35,7 @@ async function main(): Promise<void> {
 
   await checkDaemon();
   const builder = await detectBuilder();
-  const cache = builder.kind === 'buildx' ? effectiveCache(config.cache, process.env) : { mode: 'none' as const, note: config.cache !== 'none' ? `cache: ${config.cache} is ignored by the classic builder (no buildx here)` : undefined };
+  const cache = builder.kind === 'buildx' ? effectiveCache(config['layer-cache'], process.env) : { mode: 'none' as const, note: config['layer-cache'] !== 'none' ? `layer-cache: ${config['layer-cache']} is ignored by the classic builder (no buildx here)` : undefined };
   if (cache.note) info(cache.note);
   const spec: BuildSpec = {
     context: paths.context,

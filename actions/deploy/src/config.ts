@@ -15,8 +15,6 @@ import { schema as smokeInputs } from '../../smoke-test/src/config.js';
  * The one-step deploy takes deploy-to-env's inputs as they are, the smoke
  * test's with a `smoke-` prefix and the health gate's with a `health-` prefix
  * (same parsing, same messages), and its own.
- * The gate's per-probe `timeout` is `health-probe-timeout` here:
- * `health-timeout` is deploy-to-env's (how long a new release has to start).
  */
 const gate = gateInputs.shape;
 const smoke = smokeInputs.shape;
@@ -40,7 +38,7 @@ const own = {
   'health-json-assertions': gate['json-assertions'],
   'health-max-latency': gate['max-latency'],
   'health-interval': gate.interval,
-  'health-probe-timeout': gate.timeout,
+  'health-timeout': gate.timeout,
   'health-deadline': gate.deadline,
   'health-success-threshold': gate['success-threshold'],
   'health-max-failures': gate['max-failures'],

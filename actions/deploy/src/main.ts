@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const service = config.service || ctx.repo;
   const target = { service, environment: config.environment };
   const envUrl = config['environment-url'];
-  const healthUrl = config['health-url'] ?? (envUrl ? new URL(config['health-path'], envUrl).href : undefined);
+  const healthUrl = config['health-url'] ?? (envUrl ? new URL(config['readiness-path'], envUrl).href : undefined);
   checkStrategy(module, config.strategy);
   const flows = smokeFlows(config, ctx.workspace);
   const provider = module.create(settings, providerContext(ctx.runnerTemp));
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
    * release a rollback returned to (its metrics would still show the bad release).
    */
   const gate = (label: string, withMetrics: boolean) => async (): Promise<StageOutcome> => {
-    const probe = { intervalMs: config['health-interval'], timeoutMs: config['health-probe-timeout'] };
+    const probe = { intervalMs: config['health-interval'], timeoutMs: config['health-timeout'] };
     const metrics = withMetrics ? metricsOptions({ ...config.metrics, version: config.metrics.version ?? deployed?.current.version }, probe) : undefined;
     info(`${label}: waiting for ${healthUrl} to be healthy (${config['health-success-threshold']} consecutive passes, deadline ${formatDuration(config['health-deadline'])})`);
     const result = await runGate({
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       bodyContains: config['health-body-contains'],
       jsonAssertions: config['health-json-assertions'],
       maxLatencyMs: config['health-max-latency'],
-      timeoutMs: config['health-probe-timeout'],
+      timeoutMs: config['health-timeout'],
       intervalMs: config['health-interval'],
       deadlineMs: config['health-deadline'],
       successThreshold: config['health-success-threshold'],
@@ -174,8 +174,8 @@ async function main(): Promise<void> {
             to: provider.keepsHistory ? undefined : previous?.image,
             reason,
             publish: config.publish,
-            healthPath: config['health-path'],
-            healthTimeoutMs: config['health-timeout'],
+            readinessPath: config['readiness-path'],
+            readinessTimeoutMs: config['readiness-timeout'],
             runUrl: ctx.runUrl,
             live: deployed?.current,
           });

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { duration, fail, integer, optionalHttpUrl, optionalText, secretText } from '../../../shared/inputs.js';
-import { environmentName, healthPath, parseWithProvider, providerName, serviceName } from '../../../shared/providers/config.js';
+import { environmentName, readinessPath, parseWithProvider, providerName, serviceName } from '../../../shared/providers/config.js';
 
 const common = z.object({
   environment: environmentName(),
   provider: providerName(),
   service: serviceName(),
   publish: integer({ min: 1, max: 65535 }),
-  'health-path': healthPath(),
-  'health-timeout': duration({ min: 1000 }),
+  'readiness-path': readinessPath(),
+  'readiness-timeout': duration({ min: 1000 }),
   // A version, an image reference or a revision number: it reaches docker and kubectl, so no spaces, quotes or leading "-".
   to: optionalText({ max: 512 }).transform((s, ctx) => (s === undefined || /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(s) ? s : fail(ctx, 'a version, image reference or revision number (letters, digits and . _ : @ / + -, starting with a letter or digit)'))),
   // Free text, recorded on the GitHub Deployment (whose description GitHub cuts at 140 characters) and in the summary.

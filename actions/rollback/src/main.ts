@@ -42,8 +42,8 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
     to,
     reason: config.reason,
     publish: config.publish,
-    healthPath: config['health-path'],
-    healthTimeoutMs: config['health-timeout'],
+    readinessPath: config['readiness-path'],
+    readinessTimeoutMs: config['readiness-timeout'],
     runUrl: ctx.runUrl,
     live,
   });

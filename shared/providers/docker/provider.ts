@@ -116,7 +116,7 @@ export class DockerProvider implements Provider {
           throw error;
         }
         for (const s of started) {
-          await this.switchProxy(s.host, req, s.fresh, req.healthPath);
+          await this.switchProxy(s.host, req, s.fresh, req.readinessPath);
           if (s.live) await s.host.docker(['stop', '-t', '10', s.live.id], { allowFailure: true });
           previous ??= s.live?.release;
           details.push([
@@ -294,12 +294,12 @@ export class DockerProvider implements Provider {
     return ip;
   }
 
-  /** Probe the health path from inside the host's network until it passes or `health-timeout` ends. */
-  private async health(host: DockerHost, ip: string, port: number, req: { healthPath: string; healthTimeoutMs: number }, what: string): Promise<{ ok: boolean; ms: number; reason?: string }> {
+  /** Probe the health path from inside the host's network until it passes or `readiness-timeout` ends. */
+  private async health(host: DockerHost, ip: string, port: number, req: { readinessPath: string; readinessTimeoutMs: number }, what: string): Promise<{ ok: boolean; ms: number; reason?: string }> {
     const reach = await host.reach(ip, port);
     try {
-      const url = `${reach.base}${req.healthPath.startsWith('/') ? '' : '/'}${req.healthPath}`;
-      this.context.log(`${host.name}: waiting for ${what} to pass ${req.healthPath} (deadline ${formatDuration(req.healthTimeoutMs)})`);
+      const url = `${reach.base}${req.readinessPath.startsWith('/') ? '' : '/'}${req.readinessPath}`;
+      this.context.log(`${host.name}: waiting for ${what} to pass ${req.readinessPath} (deadline ${formatDuration(req.readinessTimeoutMs)})`);
       const gate = await runGate({
         url,
         method: 'GET',
@@ -308,7 +308,7 @@ export class DockerProvider implements Provider {
         jsonAssertions: [],
         timeoutMs: 5_000,
         intervalMs: 500,
-        deadlineMs: req.healthTimeoutMs,
+        deadlineMs: req.readinessTimeoutMs,
         successThreshold: 2,
         maxFailures: 3,
         log: (line) => this.context.log(`  ${host.name} ${what}: ${line}`),
@@ -503,7 +503,7 @@ export class DockerProvider implements Provider {
           if (!blueGreen && p.live) await p.host.docker(['start', p.live.id], { allowFailure: true });
           throw new UserError(`${p.host.name}: ${p.back.release.version} did not become healthy again: ${health.reason}; ${p.live ? `${p.live.release.version} keeps serving` : 'nothing is serving'}.`);
         }
-        if (blueGreen) await this.switchProxy(p.host, req, { ip, port: p.back.port, color }, req.healthPath);
+        if (blueGreen) await this.switchProxy(p.host, req, { ip, port: p.back.port, color }, req.readinessPath);
         if (p.live) {
           await p.host.docker(['stop', '-t', '10', p.live.id], { allowFailure: true });
           await p.host.docker(['rename', p.live.id, retiredName(req, 'failed')]);

@@ -26,7 +26,7 @@ const inputs = z.object({
     const checked = checkKubeconfig(text);
     return checked.ok ? text : fail(ctx, `a kubeconfig: ${checked.problem}`, { conceal: true });
   }),
-  context: optionalText({ argument: true }),
+  'kube-context': optionalText({ argument: true }),
   namespace: objectName('a namespace name', false).transform((s) => s ?? 'default'),
   deployment: objectName('a Deployment name (default: service)'),
   container: list({ commas: true }).transform((names, ctx) => {
@@ -51,10 +51,10 @@ export const kubernetesProvider: ProviderModule<typeof inputs> = {
     const kubeconfig = settings.kubeconfig ? checkKubeconfig(settings.kubeconfig) : undefined;
     if (kubeconfig?.ok) {
       const { contexts, currentContext } = kubeconfig.value;
-      const context = settings.context ?? currentContext;
-      if (!context) problems.push(`"context": expected the kubeconfig context to use, since the kubeconfig has no current-context, got nothing`);
+      const context = settings['kube-context'] ?? currentContext;
+      if (!context) problems.push(`"kube-context": expected the kubeconfig context to use, since the kubeconfig has no current-context, got nothing`);
       else if (!contexts.includes(context))
-        problems.push(`"${settings.context ? 'context' : 'kubeconfig'}": expected a context the kubeconfig defines; it has ${contexts.length} context${contexts.length === 1 ? '' : 's'}, none named ${JSON.stringify(context)}`);
+        problems.push(`"${settings['kube-context'] ? 'kube-context' : 'kubeconfig'}": expected a context the kubeconfig defines; it has ${contexts.length} context${contexts.length === 1 ? '' : 's'}, none named ${JSON.stringify(context)}`);
     }
     if (settings.manifests.length) {
       try {

@@ -45,7 +45,7 @@ export class KubernetesProvider implements Provider {
       writeFileSync(kubeconfig, settings.kubeconfig, { mode: 0o600 });
       chmodSync(kubeconfig, 0o600); // the umask cannot widen it, but an existing file would keep its mode
     }
-    this.kubectl = new Kubectl({ kubeconfig, context: settings.context, namespace: settings.namespace, cacheDir: join(dir, 'cache'), log: context.log });
+    this.kubectl = new Kubectl({ kubeconfig, context: settings['kube-context'], namespace: settings.namespace, cacheDir: join(dir, 'cache'), log: context.log });
   }
 
   private deploymentName(target: Target): string {
@@ -53,7 +53,8 @@ export class KubernetesProvider implements Provider {
   }
 
   private where(): string {
-    return `namespace ${this.settings.namespace}${this.settings.context ? `, context ${this.settings.context}` : ''}`;
+    const context = this.settings['kube-context'];
+    return `namespace ${this.settings.namespace}${context ? `, context ${context}` : ''}`;
   }
 
   /** The containers that run the app: `container` input, else those from the image's repository, else the only one. */
