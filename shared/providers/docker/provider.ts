@@ -7,7 +7,7 @@ import { sleep } from '../../retry.js';
 import { parseStatusSet } from '../../status.js';
 import type { DeployRequest, DeployResult, NewRelease, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
 import { DockerHost } from './host.js';
-import type { DockerSettings } from './index.js';
+import type { DockerSettings } from './settings.js';
 import {
   LABEL,
   colorName,

@@ -5,7 +5,7 @@ import { runContext } from '../../context.js';
 import { errorMessage, UserError } from '../../errors.js';
 import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
 import { sameRepository } from './images.js';
-import type { KubernetesSettings } from './index.js';
+import type { KubernetesSettings } from './settings.js';
 import { Kubectl, type KubeObject } from './kubectl.js';
 import { expandManifests, loadManifests, substituteImage } from './manifests.js';
 import { ANNOTATION, containersOf, failedOf, ownAnnotations, releaseAnnotations, releaseOf } from './release.js';
