@@ -44,6 +44,11 @@ export interface AppContainer {
   inspected: Inspected;
 }
 
+/** Which environment a container or network belongs to, and what it is there. */
+export function targetLabels(target: Target, role: 'app' | 'proxy' | 'lock' | 'network'): Record<string, string> {
+  return { [LABEL.service]: target.service, [LABEL.environment]: target.environment, [LABEL.role]: role };
+}
+
 export function labelArgs(labels: Record<string, string>): string[] {
   return Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
 }

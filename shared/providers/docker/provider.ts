@@ -5,24 +5,26 @@ import { runGate } from '../../health/gate.js';
 import { request } from '../../http.js';
 import { sleep } from '../../retry.js';
 import { parseStatusSet } from '../../status.js';
-import type { DeployRequest, DeployResult, NewRelease, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
+import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
 import { DockerHost } from './host.js';
-import type { DockerSettings } from './settings.js';
 import {
   LABEL,
   colorName,
   labelArgs,
-  lockName,
   networkName,
   proxyName,
   retiredName,
+  targetLabels,
   toAppContainer,
   type AppContainer,
   type Color,
   type Inspected,
 } from './labels.js';
-import { RegistryLogins, type Credentials, type LoginRecord } from './logins.js';
+import { DeployLocks } from './lock.js';
+import { RegistryLogins, type LoginRecord } from './logins.js';
 import { COLOR_HEADER, PROXY_CONFIG, PROXY_CONFIG_DIR, PROXY_CONFIG_FILE, PROXY_PORT, proxyCommand, proxyConfig } from './proxy-config.js';
+import { ImagePuller } from './pull.js';
+import type { DockerSettings } from './settings.js';
 import { SshSession, type SshState } from './ssh.js';
 import { tarOf } from './tar.js';
 
@@ -49,10 +51,9 @@ export class DockerProvider implements Provider {
   readonly keepsHistory = true;
   private readonly ssh?: SshSession;
   private readonly hosts: DockerHost[];
-  private readonly locks: { host: DockerHost; id: string }[] = [];
   private readonly logins: RegistryLogins;
-  /** The registry of the application image this run deploys or restores: `registry-username` is for it alone. */
-  private appRegistry?: string;
+  private readonly images: ImagePuller;
+  private readonly locks: DeployLocks;
 
   constructor(
     private readonly settings: DockerSettings,
@@ -63,6 +64,8 @@ export class DockerProvider implements Provider {
     if (sshHosts.length) this.ssh = new SshSession(sshHosts, settings['ssh-key']!, settings['ssh-known-hosts']!, context.tempDir);
     this.hosts = settings.hosts.map((spec) => new DockerHost(spec, this.ssh));
     this.logins = new RegistryLogins(context, () => context.saveState(this.postState()));
+    this.images = new ImagePuller(settings, this.logins, context);
+    this.locks = new DeployLocks(settings, context);
   }
 
   postState(): string {
@@ -71,14 +74,10 @@ export class DockerProvider implements Provider {
     return JSON.stringify({ ssh: this.ssh?.state(), logins } satisfies DockerState);
   }
 
+  /** Registry logins last one pull each; locks and the ssh connections last until here at most. */
   async close(): Promise<void> {
-    await this.release();
+    await this.locks.releaseAll();
     await this.ssh?.close();
-  }
-
-  /** End of a deploy or rollback: drop our locks (by id: never another run's). Registry logins last one pull each. */
-  private async release(): Promise<void> {
-    for (const lock of this.locks.splice(0)) await lock.host.docker(['rm', '-f', lock.id], { allowFailure: true });
   }
 
   async current(target: Target): Promise<Release | undefined> {
@@ -93,12 +92,12 @@ export class DockerProvider implements Provider {
 
   async deploy(req: DeployRequest): Promise<DeployResult> {
     const { log } = this.context;
-    this.appRegistry = registryOf(req.release.image);
+    this.images.forApp(req.release.image);
     try {
-      for (const host of this.hosts) await this.pull(host, req.release.image, 'app');
-      const version = await this.versionOf(this.hosts[0]!, req.release);
+      for (const host of this.hosts) await this.images.pull(host, req.release.image, 'app');
+      const version = await this.images.versionOf(this.hosts[0]!, req.release);
       const release: Release = { ...req.release, version, time: new Date().toISOString(), status: 'live' };
-      for (const host of this.hosts) await this.lock(host, req, release, req.release.image);
+      for (const host of this.hosts) await this.locks.take(host, req, release, req.release.image);
       const details: [string, string][] = [];
       let previous: Release | undefined;
       if (req.strategy === 'recreate') {
@@ -131,101 +130,8 @@ export class DockerProvider implements Provider {
       }
       return { current: release, previous: previous && { ...previous, status: 'previous' }, targets: this.hosts.length, details };
     } finally {
-      await this.release();
+      await this.locks.releaseAll();
     }
-  }
-
-  /**
-   * Pull on the host; a digest already present needs no pull. Credentials go
-   * only to the registry they were given for: `registry-*` to the application
-   * image's registry, `proxy-registry-*` to the proxy image's.
-   */
-  private async pull(host: DockerHost, image: string, role: 'app' | 'proxy'): Promise<void> {
-    const present = (await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code === 0;
-    if (present && image.includes('@sha256:')) return this.context.log(`${host.name}: ${image} is already present`);
-    const registry = registryOf(image);
-    const credentials = this.credentialsFor(registry, role);
-    const pull = async (config: string[]) => {
-      this.context.log(`${host.name}: pulling ${image}${credentials ? ` (logged in to ${registry} as ${credentials.username})` : ''}`);
-      return host.docker([...config, 'pull', '--quiet', image], { allowFailure: true, timeoutMs: 15 * 60_000 });
-    };
-    const pulled = credentials ? await this.logins.use(host, registry, credentials, pull) : await pull([]);
-    if (pulled.code === 0) return;
-    const reason = tail(pulled.stderr || pulled.stdout, 2);
-    if (present) return this.context.warn(`${host.name}: could not pull ${image} (${reason}); using the image already on the host`);
-    const inputs = role === 'app' ? 'registry-username and registry-password' : 'proxy-registry-username and proxy-registry-password';
-    throw new UserError(`${host.name}: could not pull ${image}: ${reason}${credentials ? '' : ` (for a private registry set ${inputs})`}`);
-  }
-
-  /** The proxy's own credentials, else the app's when the proxy lives on the app's registry, else none. */
-  private credentialsFor(registry: string, role: 'app' | 'proxy'): Credentials | undefined {
-    const app = credentials(this.settings['registry-username'], this.settings['registry-password']);
-    if (role === 'app') return app;
-    return credentials(this.settings['proxy-registry-username'], this.settings['proxy-registry-password']) ?? (this.appRegistry && sameRegistry(registry, this.appRegistry) ? app : undefined);
-  }
-
-  /** The digest reference the host pulled, when the registry gave one; else the image as given. */
-  private async versionOf(host: DockerHost, release: NewRelease): Promise<string> {
-    if (release.image.includes('@sha256:')) return release.image;
-    const out = await host.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', release.image], { allowFailure: true });
-    const digests = out.code === 0 ? (JSON.parse(out.stdout.trim() || '[]') as string[] | null) ?? [] : [];
-    const repository = release.image.replace(/:[^/:]+$/, '');
-    return digests.find((d) => d.startsWith(`${repository}@`)) ?? release.version ?? release.image;
-  }
-
-  // ------------------------------------------------------------------ lock
-
-  /**
-   * An atomic lock per host and environment: a created (never started)
-   * container named `<service>-<environment>-lock`, labelled with its holder.
-   * Docker reserves container names atomically, so two deploys cannot both win.
-   */
-  private async lock(host: DockerHost, target: Target, release: Release, image: string): Promise<void> {
-    const { log, warn } = this.context;
-    const name = lockName(target);
-    if (this.settings['force-unlock']) {
-      const holder = await this.lockHolder(host, name);
-      if (holder) {
-        await host.docker(['rm', '-f', name], { allowFailure: true });
-        warn(`${host.name}: force-unlock released the lock held by ${holder.run} since ${holder.time} (version ${holder.version})`);
-      } else log(`${host.name}: force-unlock: no lock was held`);
-    }
-    const timeout = this.settings['lock-timeout'];
-    const started = Date.now();
-    const labels = { ...targetLabels(target, 'lock'), [LABEL.holder]: release.runUrl || 'unknown run', [LABEL.version]: release.version, [LABEL.time]: new Date().toISOString() };
-    let reported = 0;
-    while (true) {
-      const created = await host.docker(['create', '--name', name, ...labelArgs(labels), image], { allowFailure: true });
-      if (created.code === 0) {
-        this.locks.push({ host, id: created.stdout.trim() });
-        return;
-      }
-      if (!/conflict|already in use/i.test(created.stderr)) throw new UserError(`${host.name}: could not take the deploy lock: ${tail(created.stderr, 3)}`);
-      const holder = await this.lockHolder(host, name);
-      const elapsed = Date.now() - started;
-      if (!holder) {
-        // Released between the two calls (try again soon), unless the lock stays there but cannot be read.
-        if (elapsed >= timeout) throw new UserError(`${host.name}: could not take the deploy lock ${name} within ${formatDuration(timeout)} (lock-timeout): it exists but could not be inspected`);
-        await sleep(Math.min(200, timeout - elapsed));
-        continue;
-      }
-      if (elapsed >= timeout)
-        throw new UserError(
-          `${host.name}: ${target.service} on ${target.environment} is locked by ${holder.run} since ${holder.time} (deploying ${holder.version}); waited ${formatDuration(timeout)} (lock-timeout). If that deploy died, run again with force-unlock: true.`,
-        );
-      if (reported === 0 || Date.now() - reported >= 10_000) {
-        log(`${host.name}: waiting for the lock held by ${holder.run} since ${holder.time} (elapsed ${formatDuration(elapsed)} of ${formatDuration(timeout)})`);
-        reported = Date.now();
-      }
-      await sleep(Math.min(1000, timeout - elapsed));
-    }
-  }
-
-  private async lockHolder(host: DockerHost, name: string): Promise<{ run: string; time: string; version: string } | undefined> {
-    const found = await host.docker(['inspect', '--type', 'container', name], { allowFailure: true });
-    if (found.code !== 0) return undefined;
-    const labels = (JSON.parse(found.stdout) as Inspected[])[0]?.Config.Labels ?? {};
-    return { run: labels[LABEL.holder] ?? 'an unknown run', time: labels[LABEL.time] ?? 'an unknown time', version: labels[LABEL.version] ?? '?' };
   }
 
   // ------------------------------------------------------------ containers
@@ -359,7 +265,7 @@ export class DockerProvider implements Provider {
     }
     if (!proxy) {
       const image = this.settings['proxy-image'];
-      if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0) await this.pull(host, image, 'proxy');
+      if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0) await this.images.pull(host, image, 'proxy');
       // A recreate-mode release holds the published port; blue-green takes it over from here.
       for (const c of await this.list(host, target)) {
         if (c.running && (await this.publishes(host, c.id, target.publish))) {
@@ -484,8 +390,8 @@ export class DockerProvider implements Provider {
         plans.push({ host, live, back });
       }
       const lockRelease: Release = { ...plans[0]!.back.release, runUrl: req.runUrl };
-      this.appRegistry = registryOf(lockRelease.image);
-      for (const p of plans) await this.lock(p.host, req, lockRelease, p.back.release.image);
+      this.images.forApp(lockRelease.image);
+      for (const p of plans) await this.locks.take(p.host, req, lockRelease, p.back.release.image);
       const details: [string, string][] = [];
       for (const p of plans) {
         const network = await this.ensureNetwork(p.host, req);
@@ -518,7 +424,7 @@ export class DockerProvider implements Provider {
         details,
       };
     } finally {
-      await this.release();
+      await this.locks.releaseAll();
     }
   }
 
@@ -534,24 +440,6 @@ export class DockerProvider implements Provider {
     }
   }
 }
-
-function targetLabels(target: Target, role: 'app' | 'proxy' | 'lock' | 'network'): Record<string, string> {
-  return { [LABEL.service]: target.service, [LABEL.environment]: target.environment, [LABEL.role]: role };
-}
-
-/** The registry host of an image reference (Docker Hub when the first part is not a host). */
-export function registryOf(image: string): string {
-  const first = image.split('/')[0]!;
-  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
-}
-
-/** Registry hosts compare without case; Docker Hub answers to two names. */
-export function sameRegistry(a: string, b: string): boolean {
-  const norm = (r: string) => (r.toLowerCase() === 'index.docker.io' ? 'docker.io' : r.toLowerCase());
-  return norm(a) === norm(b);
-}
-
-const credentials = (username?: string, password?: string): Credentials | undefined => (username && password ? { username, password } : undefined);
 
 /** What the post step undoes: the ssh session's files and any login a killed step left. */
 export interface DockerState {
