@@ -16,6 +16,8 @@ export const LABEL = {
 } as const;
 
 export type Color = 'blue' | 'green';
+/** The colour a new release takes: the one that is not live (blue when nothing is). */
+export const otherColor = (color: Color | undefined): Color => (color === 'blue' ? 'green' : 'blue');
 
 export const baseName = (target: Target) => `${target.service}-${target.environment}`;
 export const colorName = (target: Target, color: Color) => `${baseName(target)}-${color}`;
