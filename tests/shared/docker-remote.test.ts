@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseHost } from '../../shared/providers/docker/hosts.js';
 import { commandLine, shellQuote } from '../../shared/providers/docker/quote.js';
 import { tarOf } from '../../shared/providers/docker/tar.js';
-import { registryOf, sameRegistry } from '../../shared/providers/docker/provider.js';
+import { registryOf, sameRegistry } from '../../shared/providers/docker/pull.js';
 
 describe('remote command lines', () => {
   const nasty = ["it's", '$(touch /tmp/quote-pwned)', '`id`', 'a;b&&c||d|e', '"double"', 'back\\slash', '  spaces  ', '', '*', '\n', 'é ünicode', "'", "''"];

@@ -1,20 +1,10 @@
-import { z } from 'zod';
-import { duration } from '../../inputs.js';
 import type { ProviderModule } from '../types.js';
 import { CommandProvider } from './provider.js';
-import { bashScript } from './script.js';
+import { commandInputs } from './settings.js';
 
-const inputs = z.object({
-  'deploy-command': bashScript(),
-  'rollback-command': bashScript(),
-  'command-timeout': duration({ min: 1000 }),
-});
-
-export type CommandSettings = z.output<typeof inputs>;
-
-export const commandProvider: ProviderModule<typeof inputs> = {
+export const commandProvider: ProviderModule<typeof commandInputs> = {
   name: 'command',
-  inputs,
+  inputs: commandInputs,
   secrets: [],
   // The script decides how the platform swaps releases; the strategy input is passed through untouched.
   strategies: ['blue-green', 'recreate', 'rolling'],

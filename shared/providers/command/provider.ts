@@ -2,7 +2,7 @@ import { formatDuration } from '../../duration.js';
 import { runContext } from '../../context.js';
 import { UserError } from '../../errors.js';
 import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
-import type { CommandSettings } from './index.js';
+import type { CommandSettings } from './settings.js';
 import { runScript } from './script.js';
 
 /**

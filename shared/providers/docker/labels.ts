@@ -16,6 +16,8 @@ export const LABEL = {
 } as const;
 
 export type Color = 'blue' | 'green';
+/** The colour a new release takes: the one that is not live (blue when nothing is). */
+export const otherColor = (color: Color | undefined): Color => (color === 'blue' ? 'green' : 'blue');
 
 export const baseName = (target: Target) => `${target.service}-${target.environment}`;
 export const colorName = (target: Target, color: Color) => `${baseName(target)}-${color}`;
@@ -42,6 +44,11 @@ export interface AppContainer {
   port: number;
   release: Release;
   inspected: Inspected;
+}
+
+/** Which environment a container or network belongs to, and what it is there. */
+export function targetLabels(target: Target, role: 'app' | 'proxy' | 'lock' | 'network'): Record<string, string> {
+  return { [LABEL.service]: target.service, [LABEL.environment]: target.environment, [LABEL.role]: role };
 }
 
 export function labelArgs(labels: Record<string, string>): string[] {

@@ -1,61 +1,36 @@
-import { formatDuration } from '../../duration.js';
-import { UserError } from '../../errors.js';
-import { tail } from '../../exec.js';
-import { runGate } from '../../health/gate.js';
-import { request } from '../../http.js';
-import { sleep } from '../../retry.js';
-import { parseStatusSet } from '../../status.js';
-import type { DeployRequest, DeployResult, NewRelease, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
+import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
+import { deployBlueGreen, switchTraffic } from './blue-green.js';
+import { listReleases, liveOf, prune } from './containers.js';
 import { DockerHost } from './host.js';
-import type { DockerSettings } from './index.js';
-import {
-  LABEL,
-  colorName,
-  labelArgs,
-  lockName,
-  networkName,
-  proxyName,
-  retiredName,
-  toAppContainer,
-  type AppContainer,
-  type Color,
-  type Inspected,
-} from './labels.js';
-import { RegistryLogins, type Credentials, type LoginRecord } from './logins.js';
-import { COLOR_HEADER, PROXY_CONFIG, PROXY_CONFIG_DIR, PROXY_CONFIG_FILE, PROXY_PORT, proxyCommand, proxyConfig } from './proxy-config.js';
+import { DeployLocks } from './lock.js';
+import { RegistryLogins, type LoginRecord } from './logins.js';
+import { ProxySwitch } from './proxy.js';
+import { ImagePuller } from './pull.js';
+import { deployRecreate } from './recreate.js';
+import { planRollback, restore } from './rollback.js';
+import type { DockerSettings } from './settings.js';
 import { SshSession, type SshState } from './ssh.js';
-import { tarOf } from './tar.js';
-
-const HEALTHY = parseStatusSet('2xx')!;
-const other = (color: Color | undefined): Color => (color === 'blue' ? 'green' : 'blue');
-
-/** A release started on one host, not yet taking traffic. */
-interface Started {
-  host: DockerHost;
-  live?: AppContainer;
-  fresh: { id: string; name: string; color: Color; ip: string; port: number };
-  healthyIn: number;
-}
 
 /**
  * Docker hosts over SSH (or a local socket). Blue-green: the new colour starts
- * on a private network beside the live one, must pass the health path on every
- * host, then each host's proxy (nginx) is reloaded gracefully onto it and the
- * old colour is stopped (kept for rollback). Release history is the set of
- * labelled containers on the host.
+ * on a private network beside the live one, must pass the readiness path on
+ * every host, then each host's proxy (nginx) is reloaded gracefully onto it
+ * and the old colour is stopped (kept for rollback). Release history is the
+ * set of labelled containers on the host. Each concern has its module; this
+ * class holds the run's connections and puts the steps in order.
  */
 export class DockerProvider implements Provider {
   readonly name = 'docker';
   readonly keepsHistory = true;
   private readonly ssh?: SshSession;
   private readonly hosts: DockerHost[];
-  private readonly locks: { host: DockerHost; id: string }[] = [];
   private readonly logins: RegistryLogins;
-  /** The registry of the application image this run deploys or restores: `registry-username` is for it alone. */
-  private appRegistry?: string;
+  private readonly images: ImagePuller;
+  private readonly locks: DeployLocks;
+  private readonly proxy: ProxySwitch;
 
   constructor(
-    private readonly settings: DockerSettings,
+    settings: DockerSettings,
     private readonly context: ProviderContext,
   ) {
     // The module's check() made sure ssh hosts come with a key and known hosts.
@@ -63,6 +38,9 @@ export class DockerProvider implements Provider {
     if (sshHosts.length) this.ssh = new SshSession(sshHosts, settings['ssh-key']!, settings['ssh-known-hosts']!, context.tempDir);
     this.hosts = settings.hosts.map((spec) => new DockerHost(spec, this.ssh));
     this.logins = new RegistryLogins(context, () => context.saveState(this.postState()));
+    this.images = new ImagePuller(settings, this.logins, context);
+    this.locks = new DeployLocks(settings, context);
+    this.proxy = new ProxySwitch(settings['proxy-image'], this.images, context);
   }
 
   postState(): string {
@@ -71,446 +49,48 @@ export class DockerProvider implements Provider {
     return JSON.stringify({ ssh: this.ssh?.state(), logins } satisfies DockerState);
   }
 
+  /** Registry logins last one pull each; locks and the ssh connections last until here at most. */
   async close(): Promise<void> {
-    await this.release();
+    await this.locks.releaseAll();
     await this.ssh?.close();
   }
 
-  /** End of a deploy or rollback: drop our locks (by id: never another run's). Registry logins last one pull each. */
-  private async release(): Promise<void> {
-    for (const lock of this.locks.splice(0)) await lock.host.docker(['rm', '-f', lock.id], { allowFailure: true });
-  }
-
   async current(target: Target): Promise<Release | undefined> {
-    return (await this.list(this.hosts[0]!, target)).find((c) => c.release.status === 'live')?.release;
+    return liveOf(await listReleases(this.hosts[0]!, target))?.release;
   }
 
   async history(target: Target): Promise<Release[]> {
-    return (await this.list(this.hosts[0]!, target)).map((c) => c.release);
+    return (await listReleases(this.hosts[0]!, target)).map((c) => c.release);
   }
-
-  // ---------------------------------------------------------------- deploy
 
   async deploy(req: DeployRequest): Promise<DeployResult> {
     const { log } = this.context;
-    this.appRegistry = registryOf(req.release.image);
+    this.images.forApp(req.release.image);
     try {
-      for (const host of this.hosts) await this.pull(host, req.release.image, 'app');
-      const version = await this.versionOf(this.hosts[0]!, req.release);
+      for (const host of this.hosts) await this.images.pull(host, req.release.image, 'app');
+      const version = await this.images.versionOf(this.hosts[0]!, req.release);
       const release: Release = { ...req.release, version, time: new Date().toISOString(), status: 'live' };
-      for (const host of this.hosts) await this.lock(host, req, release, req.release.image);
-      const details: [string, string][] = [];
-      let previous: Release | undefined;
-      if (req.strategy === 'recreate') {
-        for (const host of this.hosts) {
-          const { live, healthyIn } = await this.recreate(host, req, release);
-          previous ??= live?.release;
-          details.push([host.name, `recreate: ${live ? `${live.release.version} → ` : ''}${version}, healthy in ${formatDuration(healthyIn)}`]);
-        }
-      } else {
-        const started: Started[] = [];
-        try {
-          for (const host of this.hosts) started.push(await this.startColor(host, req, release));
-        } catch (error) {
-          for (const s of started) await s.host.docker(['rm', '-f', s.fresh.id], { allowFailure: true });
-          throw error;
-        }
-        for (const s of started) {
-          await this.switchProxy(s.host, req, s.fresh, req.readinessPath);
-          if (s.live) await s.host.docker(['stop', '-t', '10', s.live.id], { allowFailure: true });
-          previous ??= s.live?.release;
-          details.push([
-            s.host.name,
-            `${s.live ? `${s.live.color ?? s.live.name} (${s.live.release.version}) → ` : ''}${s.fresh.color} (${version}), healthy in ${formatDuration(s.healthyIn)}, proxy on :${req.publish}`,
-          ]);
-        }
-      }
+      for (const host of this.hosts) await this.locks.take(host, req, release, req.release.image);
+      const { previous, details } = req.strategy === 'recreate' ? await deployRecreate(this.hosts, req, release, log) : await deployBlueGreen(this.hosts, req, release, this.proxy, log);
       for (const host of this.hosts) {
-        const pruned = await this.prune(host, req, req.keep);
+        const pruned = await prune(host, req, req.keep);
         if (pruned.length) log(`${host.name}: pruned ${pruned.join(', ')} (keep ${req.keep})`);
       }
       return { current: release, previous: previous && { ...previous, status: 'previous' }, targets: this.hosts.length, details };
     } finally {
-      await this.release();
+      await this.locks.releaseAll();
     }
   }
-
-  /**
-   * Pull on the host; a digest already present needs no pull. Credentials go
-   * only to the registry they were given for: `registry-*` to the application
-   * image's registry, `proxy-registry-*` to the proxy image's.
-   */
-  private async pull(host: DockerHost, image: string, role: 'app' | 'proxy'): Promise<void> {
-    const present = (await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code === 0;
-    if (present && image.includes('@sha256:')) return this.context.log(`${host.name}: ${image} is already present`);
-    const registry = registryOf(image);
-    const credentials = this.credentialsFor(registry, role);
-    const pull = async (config: string[]) => {
-      this.context.log(`${host.name}: pulling ${image}${credentials ? ` (logged in to ${registry} as ${credentials.username})` : ''}`);
-      return host.docker([...config, 'pull', '--quiet', image], { allowFailure: true, timeoutMs: 15 * 60_000 });
-    };
-    const pulled = credentials ? await this.logins.use(host, registry, credentials, pull) : await pull([]);
-    if (pulled.code === 0) return;
-    const reason = tail(pulled.stderr || pulled.stdout, 2);
-    if (present) return this.context.warn(`${host.name}: could not pull ${image} (${reason}); using the image already on the host`);
-    const inputs = role === 'app' ? 'registry-username and registry-password' : 'proxy-registry-username and proxy-registry-password';
-    throw new UserError(`${host.name}: could not pull ${image}: ${reason}${credentials ? '' : ` (for a private registry set ${inputs})`}`);
-  }
-
-  /** The proxy's own credentials, else the app's when the proxy lives on the app's registry, else none. */
-  private credentialsFor(registry: string, role: 'app' | 'proxy'): Credentials | undefined {
-    const app = credentials(this.settings['registry-username'], this.settings['registry-password']);
-    if (role === 'app') return app;
-    return credentials(this.settings['proxy-registry-username'], this.settings['proxy-registry-password']) ?? (this.appRegistry && sameRegistry(registry, this.appRegistry) ? app : undefined);
-  }
-
-  /** The digest reference the host pulled, when the registry gave one; else the image as given. */
-  private async versionOf(host: DockerHost, release: NewRelease): Promise<string> {
-    if (release.image.includes('@sha256:')) return release.image;
-    const out = await host.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', release.image], { allowFailure: true });
-    const digests = out.code === 0 ? (JSON.parse(out.stdout.trim() || '[]') as string[] | null) ?? [] : [];
-    const repository = release.image.replace(/:[^/:]+$/, '');
-    return digests.find((d) => d.startsWith(`${repository}@`)) ?? release.version ?? release.image;
-  }
-
-  // ------------------------------------------------------------------ lock
-
-  /**
-   * An atomic lock per host and environment: a created (never started)
-   * container named `<service>-<environment>-lock`, labelled with its holder.
-   * Docker reserves container names atomically, so two deploys cannot both win.
-   */
-  private async lock(host: DockerHost, target: Target, release: Release, image: string): Promise<void> {
-    const { log, warn } = this.context;
-    const name = lockName(target);
-    if (this.settings['force-unlock']) {
-      const holder = await this.lockHolder(host, name);
-      if (holder) {
-        await host.docker(['rm', '-f', name], { allowFailure: true });
-        warn(`${host.name}: force-unlock released the lock held by ${holder.run} since ${holder.time} (version ${holder.version})`);
-      } else log(`${host.name}: force-unlock: no lock was held`);
-    }
-    const timeout = this.settings['lock-timeout'];
-    const started = Date.now();
-    const labels = { ...targetLabels(target, 'lock'), [LABEL.holder]: release.runUrl || 'unknown run', [LABEL.version]: release.version, [LABEL.time]: new Date().toISOString() };
-    let reported = 0;
-    while (true) {
-      const created = await host.docker(['create', '--name', name, ...labelArgs(labels), image], { allowFailure: true });
-      if (created.code === 0) {
-        this.locks.push({ host, id: created.stdout.trim() });
-        return;
-      }
-      if (!/conflict|already in use/i.test(created.stderr)) throw new UserError(`${host.name}: could not take the deploy lock: ${tail(created.stderr, 3)}`);
-      const holder = await this.lockHolder(host, name);
-      const elapsed = Date.now() - started;
-      if (!holder) {
-        // Released between the two calls (try again soon), unless the lock stays there but cannot be read.
-        if (elapsed >= timeout) throw new UserError(`${host.name}: could not take the deploy lock ${name} within ${formatDuration(timeout)} (lock-timeout): it exists but could not be inspected`);
-        await sleep(Math.min(200, timeout - elapsed));
-        continue;
-      }
-      if (elapsed >= timeout)
-        throw new UserError(
-          `${host.name}: ${target.service} on ${target.environment} is locked by ${holder.run} since ${holder.time} (deploying ${holder.version}); waited ${formatDuration(timeout)} (lock-timeout). If that deploy died, run again with force-unlock: true.`,
-        );
-      if (reported === 0 || Date.now() - reported >= 10_000) {
-        log(`${host.name}: waiting for the lock held by ${holder.run} since ${holder.time} (elapsed ${formatDuration(elapsed)} of ${formatDuration(timeout)})`);
-        reported = Date.now();
-      }
-      await sleep(Math.min(1000, timeout - elapsed));
-    }
-  }
-
-  private async lockHolder(host: DockerHost, name: string): Promise<{ run: string; time: string; version: string } | undefined> {
-    const found = await host.docker(['inspect', '--type', 'container', name], { allowFailure: true });
-    if (found.code !== 0) return undefined;
-    const labels = (JSON.parse(found.stdout) as Inspected[])[0]?.Config.Labels ?? {};
-    return { run: labels[LABEL.holder] ?? 'an unknown run', time: labels[LABEL.time] ?? 'an unknown time', version: labels[LABEL.version] ?? '?' };
-  }
-
-  // ------------------------------------------------------------ containers
-
-  private async list(host: DockerHost, target: Target): Promise<AppContainer[]> {
-    const ids = await host.docker([
-      'ps', '-a', '-q', '--no-trunc',
-      '--filter', `label=${LABEL.service}=${target.service}`,
-      '--filter', `label=${LABEL.environment}=${target.environment}`,
-      '--filter', `label=${LABEL.role}=app`,
-    ]);
-    const list = ids.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
-    if (!list.length) return [];
-    const inspected = JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout) as Inspected[];
-    return inspected.map((c) => toAppContainer(target, c)).sort((a, b) => b.release.time.localeCompare(a.release.time));
-  }
-
-  private async inspect(host: DockerHost, name: string): Promise<Inspected | undefined> {
-    const found = await host.docker(['inspect', '--type', 'container', name], { allowFailure: true });
-    return found.code === 0 ? (JSON.parse(found.stdout) as Inspected[])[0] : undefined;
-  }
-
-  private async ensureNetwork(host: DockerHost, target: Target): Promise<string> {
-    const name = networkName(target);
-    if ((await host.docker(['network', 'inspect', name], { allowFailure: true })).code !== 0) {
-      const created = await host.docker(['network', 'create', ...labelArgs(targetLabels(target, 'network')), name], { allowFailure: true });
-      if (created.code !== 0 && !/already exists/.test(created.stderr)) throw new UserError(`${host.name}: could not create network ${name}: ${tail(created.stderr, 3)}`);
-    }
-    return name;
-  }
-
-  /** Free the colour's name: a stopped release there is renamed (it stays a previous release). */
-  private async freeName(host: DockerHost, target: Target, color: Color, containers: AppContainer[], except?: string): Promise<void> {
-    const holder = containers.find((c) => c.name === colorName(target, color) && c.id !== except);
-    if (holder) await host.docker(['rename', holder.id, retiredName(target, 'previous')]);
-  }
-
-  private async runRelease(host: DockerHost, req: DeployRequest, release: Release, name: string, network: string, publish?: number): Promise<string> {
-    const labels = {
-      ...targetLabels(req, 'app'),
-      [LABEL.image]: release.image,
-      [LABEL.version]: release.version,
-      [LABEL.time]: release.time,
-      [LABEL.commit]: release.commit,
-      [LABEL.runUrl]: release.runUrl,
-      [LABEL.port]: String(req.port),
-    };
-    const env = Object.entries(req.env);
-    // Values go through stdin as an env file: never on a command line, never seen by a shell.
-    const args = ['run', '--detach', '--name', name, '--init', '--restart', 'unless-stopped', '--network', network, ...labelArgs(labels)];
-    if (publish !== undefined) args.push('--publish', `${publish}:${req.port}`);
-    if (env.length) args.push('--env-file', '/dev/stdin');
-    args.push(release.image);
-    const started = await host.docker(args, { input: env.map(([k, v]) => `${k}=${v}`).join('\n'), allowFailure: true });
-    if (started.code !== 0) {
-      await host.docker(['rm', '-f', name], { allowFailure: true });
-      throw new UserError(`${host.name}: could not start ${release.version}: ${tail(started.stderr, 4)}`);
-    }
-    return started.stdout.trim();
-  }
-
-  private async ipOf(host: DockerHost, id: string, network: string): Promise<string> {
-    const c = await this.inspect(host, id);
-    const ip = c?.NetworkSettings.Networks?.[network]?.IPAddress;
-    if (!ip) throw new UserError(`${host.name}: container ${id.slice(0, 12)} has no address on ${network} (state: ${c?.State.Status ?? 'gone'})`);
-    return ip;
-  }
-
-  /** Probe the health path from inside the host's network until it passes or `readiness-timeout` ends. */
-  private async health(host: DockerHost, ip: string, port: number, req: { readinessPath: string; readinessTimeoutMs: number }, what: string): Promise<{ ok: boolean; ms: number; reason?: string }> {
-    const reach = await host.reach(ip, port);
-    try {
-      const url = `${reach.base}${req.readinessPath.startsWith('/') ? '' : '/'}${req.readinessPath}`;
-      this.context.log(`${host.name}: waiting for ${what} to pass ${req.readinessPath} (deadline ${formatDuration(req.readinessTimeoutMs)})`);
-      const gate = await runGate({
-        url,
-        method: 'GET',
-        headers: {},
-        expectStatus: HEALTHY,
-        jsonAssertions: [],
-        timeoutMs: 5_000,
-        intervalMs: 500,
-        deadlineMs: req.readinessTimeoutMs,
-        successThreshold: 2,
-        maxFailures: 3,
-        log: (line) => this.context.log(`  ${host.name} ${what}: ${line}`),
-      });
-      return { ok: gate.healthy, ms: gate.durationMs, reason: gate.reason };
-    } finally {
-      await reach.close();
-    }
-  }
-
-  private async logsOf(host: DockerHost, id: string): Promise<string> {
-    const logs = await host.docker(['logs', '--tail', '10', id], { allowFailure: true });
-    return tail(`${logs.stdout}\n${logs.stderr}`, 10);
-  }
-
-  /** Blue-green, phase one: the new colour runs and is healthy, with no traffic yet. */
-  private async startColor(host: DockerHost, req: DeployRequest, release: Release): Promise<Started> {
-    const network = await this.ensureNetwork(host, req);
-    const containers = await this.list(host, req);
-    const live = containers.find((c) => c.release.status === 'live');
-    const color = other(live?.color);
-    await this.freeName(host, req, color, containers);
-    const name = colorName(req, color);
-    this.context.log(`${host.name}: starting ${name} (${release.version}) beside ${live ? `${live.name} (${live.release.version})` : 'nothing (first release)'}`);
-    const id = await this.runRelease(host, req, release, name, network);
-    const ip = await this.ipOf(host, id, network);
-    const health = await this.health(host, ip, req.port, req, name);
-    if (!health.ok) {
-      const logs = await this.logsOf(host, id);
-      await host.docker(['rm', '-f', id], { allowFailure: true });
-      throw new UserError(
-        `${host.name}: ${release.version} never became healthy: ${health.reason}. It was removed; ${live ? `${live.release.version} keeps serving` : 'nothing was serving'}.${logs ? `\nLast container logs:\n${logs}` : ''}`,
-      );
-    }
-    return { host, live, fresh: { id, name, color, ip, port: req.port }, healthyIn: health.ms };
-  }
-
-  /** Point the host's proxy at `upstream` (creating the proxy on first use), reload gracefully, and confirm. */
-  private async switchProxy(host: DockerHost, target: Target & { publish: number }, upstream: { ip: string; port: number; color: Color }, path: string): Promise<void> {
-    const name = proxyName(target);
-    const network = networkName(target);
-    const config = tarOf({ [PROXY_CONFIG_FILE]: proxyConfig(upstream) });
-    let proxy = await this.inspect(host, name);
-    if (proxy && proxy.Config.Labels?.[LABEL.publish] !== String(target.publish)) {
-      this.context.warn(`${host.name}: the proxy published port changes to ${target.publish}; recreating ${name} (a short interruption)`);
-      await host.docker(['rm', '-f', name]);
-      proxy = undefined;
-    }
-    if (!proxy) {
-      const image = this.settings['proxy-image'];
-      if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0) await this.pull(host, image, 'proxy');
-      // A recreate-mode release holds the published port; blue-green takes it over from here.
-      for (const c of await this.list(host, target)) {
-        if (c.running && (await this.publishes(host, c.id, target.publish))) {
-          this.context.warn(`${host.name}: ${c.name} (recreate) holds port ${target.publish}; stopping it for the proxy (a short interruption)`);
-          await host.docker(['stop', '-t', '10', c.id]);
-        }
-      }
-      const labels = { ...targetLabels(target, 'proxy'), [LABEL.publish]: String(target.publish) };
-      await host.docker(['create', '--name', name, '--network', network, '--publish', `${target.publish}:${PROXY_PORT}`, '--restart', 'unless-stopped', ...labelArgs(labels), image, ...proxyCommand()]);
-      await host.docker(['cp', '-', `${name}:${PROXY_CONFIG_DIR}`], { input: config });
-      const started = await host.docker(['start', name], { allowFailure: true });
-      if (started.code !== 0) {
-        await host.docker(['rm', '-f', name], { allowFailure: true });
-        throw new UserError(`${host.name}: could not start the proxy on port ${target.publish}: ${tail(started.stderr, 3)}`);
-      }
-      this.context.log(`${host.name}: started proxy ${name} on port ${target.publish} → ${upstream.color}`);
-    } else {
-      if (!proxy.State.Running) await host.docker(['start', name]);
-      await host.docker(['cp', '-', `${name}:${PROXY_CONFIG_DIR}`], { input: config });
-      const test = await host.docker(['exec', name, 'nginx', '-t', '-c', PROXY_CONFIG], { allowFailure: true });
-      if (test.code !== 0) throw new UserError(`${host.name}: the proxy rejected its new configuration: ${tail(test.stderr, 4)}`);
-      await host.docker(['exec', name, 'nginx', '-s', 'reload', '-c', PROXY_CONFIG]);
-      this.context.log(`${host.name}: reloaded proxy ${name} → ${upstream.color}`);
-    }
-    await this.confirmSwitch(host, name, network, upstream.color, path);
-  }
-
-  private async publishes(host: DockerHost, id: string, port: number): Promise<boolean> {
-    const out = await host.docker(['port', id], { allowFailure: true });
-    return out.stdout.split('\n').some((line) => line.trim().endsWith(`:${port}`));
-  }
-
-  /**
-   * After a reload, old nginx workers may still answer for a moment: only when
-   * several consecutive answers come from the new colour is the old one safe to stop.
-   */
-  private async confirmSwitch(host: DockerHost, proxy: string, network: string, color: Color, path: string): Promise<void> {
-    const ip = await this.ipOf(host, proxy, network);
-    const reach = await host.reach(ip, PROXY_PORT);
-    try {
-      const deadline = Date.now() + 30_000;
-      let streak = 0;
-      let last = '';
-      while (streak < 5) {
-        if (Date.now() > deadline) throw new UserError(`${host.name}: the proxy did not switch to ${color} within 30s (last answer: ${last})`);
-        try {
-          const response = await request({ url: `${reach.base}${path}`, retries: 0, timeoutMs: 2_000 });
-          const answered = response.headers.get(COLOR_HEADER) ?? 'no colour';
-          last = `${response.status} from ${answered}`;
-          streak = answered === color ? streak + 1 : 0;
-        } catch (error) {
-          last = (error as Error).message;
-          streak = 0;
-        }
-        if (streak < 5) await sleep(100);
-      }
-    } finally {
-      await reach.close();
-    }
-  }
-
-  /** Stop the old release, start the new one on the published port. */
-  private async recreate(host: DockerHost, req: DeployRequest, release: Release): Promise<{ live?: AppContainer; healthyIn: number }> {
-    const network = await this.ensureNetwork(host, req);
-    const proxy = await this.inspect(host, proxyName(req));
-    if (proxy) {
-      this.context.log(`${host.name}: removing the blue-green proxy (recreate serves the container directly)`);
-      await host.docker(['rm', '-f', proxyName(req)]);
-    }
-    const containers = await this.list(host, req);
-    const live = containers.find((c) => c.release.status === 'live');
-    if (live) {
-      this.context.log(`${host.name}: stopping ${live.name} (${live.release.version})`);
-      await host.docker(['stop', '-t', '10', live.id]);
-    }
-    const color = other(live?.color);
-    await this.freeName(host, req, color, containers);
-    const name = colorName(req, color);
-    const id = await this.runRelease(host, req, release, name, network, req.publish);
-    const ip = await this.ipOf(host, id, network);
-    const health = await this.health(host, ip, req.port, req, name);
-    if (!health.ok) {
-      const logs = await this.logsOf(host, id);
-      await host.docker(['rm', '-f', id], { allowFailure: true });
-      const restored = live && (await host.docker(['start', live.id], { allowFailure: true })).code === 0;
-      throw new UserError(
-        `${host.name}: ${release.version} never became healthy: ${health.reason}. It was removed; ${restored ? `${live.release.version} was started again` : 'nothing is serving'}.${logs ? `\nLast container logs:\n${logs}` : ''}`,
-      );
-    }
-    return { live, healthyIn: health.ms };
-  }
-
-  /** Remove releases beyond `keep`, never the one a rollback would return to. */
-  private async prune(host: DockerHost, target: Target, keep: number): Promise<string[]> {
-    const retired = (await this.list(host, target)).filter((c) => c.release.status !== 'live');
-    const kept = new Set(retired.filter((c) => c.release.status === 'previous').slice(0, Math.max(keep, 1)).map((c) => c.id));
-    const removed: string[] = [];
-    for (const c of retired) {
-      if (kept.has(c.id)) continue;
-      await host.docker(['rm', '-f', c.id], { allowFailure: true });
-      removed.push(`${c.release.version} (${c.release.status})`);
-    }
-    return removed;
-  }
-
-  // -------------------------------------------------------------- rollback
 
   async rollback(req: RollbackRequest): Promise<RollbackResult> {
     try {
-      const plans: { host: DockerHost; live?: AppContainer; back: AppContainer }[] = [];
-      for (const host of this.hosts) {
-        const containers = await this.list(host, req);
-        const live = containers.find((c) => c.release.status === 'live');
-        const candidates = containers.filter((c) => c !== live && (req.to ? c.release.version === req.to || c.release.image === req.to : c.release.status === 'previous'));
-        const back = plans[0] ? candidates.find((c) => c.release.version === plans[0]!.back.release.version) : candidates[0];
-        if (!back) {
-          const kept = containers.filter((c) => c !== live).map((c) => `${c.release.version} (${c.release.status})`);
-          throw new UserError(
-            `${host.name}: no ${req.to ? `release ${req.to}` : 'previous release'} of ${req.service} on ${req.environment} to roll back to (kept: ${kept.join(', ') || 'none'}); nothing was changed.`,
-          );
-        }
-        plans.push({ host, live, back });
-      }
-      const lockRelease: Release = { ...plans[0]!.back.release, runUrl: req.runUrl };
-      this.appRegistry = registryOf(lockRelease.image);
-      for (const p of plans) await this.lock(p.host, req, lockRelease, p.back.release.image);
-      const details: [string, string][] = [];
-      for (const p of plans) {
-        const network = await this.ensureNetwork(p.host, req);
-        const containers = await this.list(p.host, req);
-        const color = p.back.color && !p.back.running ? p.back.color : other(p.live?.color);
-        await this.freeName(p.host, req, color, containers, p.back.id);
-        if (p.back.name !== colorName(req, color)) await p.host.docker(['rename', p.back.id, colorName(req, color)]);
-        const blueGreen = !!(await this.inspect(p.host, proxyName(req)));
-        if (!blueGreen && p.live) await p.host.docker(['stop', '-t', '10', p.live.id]);
-        await p.host.docker(['start', p.back.id]);
-        const ip = await this.ipOf(p.host, p.back.id, network);
-        const health = await this.health(p.host, ip, p.back.port, req, colorName(req, color));
-        if (!health.ok) {
-          await p.host.docker(['stop', '-t', '10', p.back.id], { allowFailure: true });
-          if (!blueGreen && p.live) await p.host.docker(['start', p.live.id], { allowFailure: true });
-          throw new UserError(`${p.host.name}: ${p.back.release.version} did not become healthy again: ${health.reason}; ${p.live ? `${p.live.release.version} keeps serving` : 'nothing is serving'}.`);
-        }
-        if (blueGreen) await this.switchProxy(p.host, req, { ip, port: p.back.port, color }, req.readinessPath);
-        if (p.live) {
-          await p.host.docker(['stop', '-t', '10', p.live.id], { allowFailure: true });
-          await p.host.docker(['rename', p.live.id, retiredName(req, 'failed')]);
-        }
-        details.push([p.host.name, `${p.live ? `${p.live.release.version} (now failed) → ` : ''}${p.back.release.version}, healthy in ${formatDuration(health.ms)}`]);
-      }
+      const plans = await planRollback(this.hosts, req);
       const [first] = plans;
+      const lockRelease: Release = { ...first!.back.release, runUrl: req.runUrl };
+      this.images.forApp(lockRelease.image);
+      for (const p of plans) await this.locks.take(p.host, req, lockRelease, p.back.release.image);
+      const details: [string, string][] = [];
+      for (const p of plans) details.push(await restore(p, req, this.proxy, this.context.log));
       return {
         from: first!.live && { ...first!.live.release, status: 'failed' },
         to: { ...first!.back.release, status: 'live' },
@@ -518,40 +98,14 @@ export class DockerProvider implements Provider {
         details,
       };
     } finally {
-      await this.release();
+      await this.locks.releaseAll();
     }
   }
 
-  async switchTraffic(target: Target, release: Release): Promise<void> {
-    for (const host of this.hosts) {
-      const found = (await this.list(host, target)).find((c) => c.release.version === release.version && c.running && c.color);
-      if (!found) throw new UserError(`${host.name}: ${release.version} is not running as blue or green`);
-      const proxy = await this.inspect(host, proxyName(target));
-      const publish = Number(proxy?.Config.Labels?.[LABEL.publish]);
-      if (!proxy || !publish) throw new UserError(`${host.name}: ${proxyName(target)} does not exist (blue-green was never deployed here)`);
-      const ip = await this.ipOf(host, found.id, networkName(target));
-      await this.switchProxy(host, { ...target, publish }, { ip, port: found.port, color: found.color! }, '/');
-    }
+  switchTraffic(target: Target, release: Release): Promise<void> {
+    return switchTraffic(this.hosts, target, release, this.proxy);
   }
 }
-
-function targetLabels(target: Target, role: 'app' | 'proxy' | 'lock' | 'network'): Record<string, string> {
-  return { [LABEL.service]: target.service, [LABEL.environment]: target.environment, [LABEL.role]: role };
-}
-
-/** The registry host of an image reference (Docker Hub when the first part is not a host). */
-export function registryOf(image: string): string {
-  const first = image.split('/')[0]!;
-  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
-}
-
-/** Registry hosts compare without case; Docker Hub answers to two names. */
-export function sameRegistry(a: string, b: string): boolean {
-  const norm = (r: string) => (r.toLowerCase() === 'index.docker.io' ? 'docker.io' : r.toLowerCase());
-  return norm(a) === norm(b);
-}
-
-const credentials = (username?: string, password?: string): Credentials | undefined => (username && password ? { username, password } : undefined);
 
 /** What the post step undoes: the ssh session's files and any login a killed step left. */
 export interface DockerState {

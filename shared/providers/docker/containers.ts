@@ -1,0 +1,108 @@
+/**
+ * The containers of one environment on one host: its labelled releases (the
+ * release history), its network, and the docker calls that start, read and
+ * prune them.
+ */
+import { UserError } from '../../errors.js';
+import { tail } from '../../exec.js';
+import type { DeployRequest, Release, Target } from '../types.js';
+import type { DockerHost } from './host.js';
+import {
+  LABEL,
+  colorName,
+  labelArgs,
+  networkName,
+  retiredName,
+  targetLabels,
+  toAppContainer,
+  type AppContainer,
+  type Color,
+  type Inspected,
+} from './labels.js';
+
+/** The environment's releases on the host, newest first. */
+export async function listReleases(host: DockerHost, target: Target): Promise<AppContainer[]> {
+  const ids = await host.docker([
+    'ps', '-a', '-q', '--no-trunc',
+    '--filter', `label=${LABEL.service}=${target.service}`,
+    '--filter', `label=${LABEL.environment}=${target.environment}`,
+    '--filter', `label=${LABEL.role}=app`,
+  ]);
+  const list = ids.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  if (!list.length) return [];
+  const inspected = JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout) as Inspected[];
+  return inspected.map((c) => toAppContainer(target, c)).sort((a, b) => b.release.time.localeCompare(a.release.time));
+}
+
+export const liveOf = (containers: AppContainer[]): AppContainer | undefined => containers.find((c) => c.release.status === 'live');
+
+export async function inspectContainer(host: DockerHost, name: string): Promise<Inspected | undefined> {
+  const found = await host.docker(['inspect', '--type', 'container', name], { allowFailure: true });
+  return found.code === 0 ? (JSON.parse(found.stdout) as Inspected[])[0] : undefined;
+}
+
+/** The environment's private network (releases and proxy meet there), created on first use. */
+export async function ensureNetwork(host: DockerHost, target: Target): Promise<string> {
+  const name = networkName(target);
+  if ((await host.docker(['network', 'inspect', name], { allowFailure: true })).code !== 0) {
+    const created = await host.docker(['network', 'create', ...labelArgs(targetLabels(target, 'network')), name], { allowFailure: true });
+    if (created.code !== 0 && !/already exists/.test(created.stderr)) throw new UserError(`${host.name}: could not create network ${name}: ${tail(created.stderr, 3)}`);
+  }
+  return name;
+}
+
+/** Free the colour's name: a stopped release there is renamed (it stays a previous release). */
+export async function freeName(host: DockerHost, target: Target, color: Color, containers: AppContainer[], except?: string): Promise<void> {
+  const holder = containers.find((c) => c.name === colorName(target, color) && c.id !== except);
+  if (holder) await host.docker(['rename', holder.id, retiredName(target, 'previous')]);
+}
+
+/** Start the release as `name`, labelled with what the history needs; `publish` maps a host port straight to it. */
+export async function runRelease(host: DockerHost, req: DeployRequest, release: Release, name: string, network: string, publish?: number): Promise<string> {
+  const labels = {
+    ...targetLabels(req, 'app'),
+    [LABEL.image]: release.image,
+    [LABEL.version]: release.version,
+    [LABEL.time]: release.time,
+    [LABEL.commit]: release.commit,
+    [LABEL.runUrl]: release.runUrl,
+    [LABEL.port]: String(req.port),
+  };
+  const env = Object.entries(req.env);
+  // Values go through stdin as an env file: never on a command line, never seen by a shell.
+  const args = ['run', '--detach', '--name', name, '--init', '--restart', 'unless-stopped', '--network', network, ...labelArgs(labels)];
+  if (publish !== undefined) args.push('--publish', `${publish}:${req.port}`);
+  if (env.length) args.push('--env-file', '/dev/stdin');
+  args.push(release.image);
+  const started = await host.docker(args, { input: env.map(([k, v]) => `${k}=${v}`).join('\n'), allowFailure: true });
+  if (started.code !== 0) {
+    await host.docker(['rm', '-f', name], { allowFailure: true });
+    throw new UserError(`${host.name}: could not start ${release.version}: ${tail(started.stderr, 4)}`);
+  }
+  return started.stdout.trim();
+}
+
+export async function ipOf(host: DockerHost, id: string, network: string): Promise<string> {
+  const c = await inspectContainer(host, id);
+  const ip = c?.NetworkSettings.Networks?.[network]?.IPAddress;
+  if (!ip) throw new UserError(`${host.name}: container ${id.slice(0, 12)} has no address on ${network} (state: ${c?.State.Status ?? 'gone'})`);
+  return ip;
+}
+
+export async function logsOf(host: DockerHost, id: string): Promise<string> {
+  const logs = await host.docker(['logs', '--tail', '10', id], { allowFailure: true });
+  return tail(`${logs.stdout}\n${logs.stderr}`, 10);
+}
+
+/** Remove releases beyond `keep`, never the one a rollback would return to. */
+export async function prune(host: DockerHost, target: Target, keep: number): Promise<string[]> {
+  const retired = (await listReleases(host, target)).filter((c) => c.release.status !== 'live');
+  const kept = new Set(retired.filter((c) => c.release.status === 'previous').slice(0, Math.max(keep, 1)).map((c) => c.id));
+  const removed: string[] = [];
+  for (const c of retired) {
+    if (kept.has(c.id)) continue;
+    await host.docker(['rm', '-f', c.id], { allowFailure: true });
+    removed.push(`${c.release.version} (${c.release.status})`);
+  }
+  return removed;
+}

@@ -1,0 +1,116 @@
+/**
+ * The proxy switch: each environment's nginx proxy on a host (its
+ * configuration is proxy-config.ts) is created on first use, then pointed at
+ * the live colour by a graceful reload, confirmed before the old colour stops.
+ */
+import { UserError } from '../../errors.js';
+import { tail } from '../../exec.js';
+import { request } from '../../http.js';
+import { sleep } from '../../retry.js';
+import type { ProviderContext, Target } from '../types.js';
+import { inspectContainer, ipOf, listReleases } from './containers.js';
+import type { DockerHost } from './host.js';
+import { LABEL, labelArgs, networkName, proxyName, targetLabels, type Color, type Inspected } from './labels.js';
+import { COLOR_HEADER, PROXY_CONFIG, PROXY_CONFIG_DIR, PROXY_CONFIG_FILE, PROXY_PORT, proxyCommand, proxyConfig } from './proxy-config.js';
+import type { ImagePuller } from './pull.js';
+import { tarOf } from './tar.js';
+
+export interface Upstream {
+  ip: string;
+  port: number;
+  color: Color;
+}
+
+type Published = Target & { publish: number };
+
+export class ProxySwitch {
+  constructor(
+    private readonly image: string,
+    private readonly images: ImagePuller,
+    private readonly context: ProviderContext,
+  ) {}
+
+  /** Point the host's proxy at `upstream` (creating the proxy on first use), reload gracefully, and confirm on `path`. */
+  async switchTo(host: DockerHost, target: Published, upstream: Upstream, path: string): Promise<void> {
+    const name = proxyName(target);
+    const config = tarOf({ [PROXY_CONFIG_FILE]: proxyConfig(upstream) });
+    let proxy = await inspectContainer(host, name);
+    if (proxy && proxy.Config.Labels?.[LABEL.publish] !== String(target.publish)) {
+      this.context.warn(`${host.name}: the proxy published port changes to ${target.publish}; recreating ${name} (a short interruption)`);
+      await host.docker(['rm', '-f', name]);
+      proxy = undefined;
+    }
+    if (proxy) await this.reload(host, name, proxy, config, upstream.color);
+    else await this.create(host, target, config, upstream.color);
+    await confirmSwitch(host, name, networkName(target), upstream.color, path);
+  }
+
+  private async create(host: DockerHost, target: Published, config: string, color: Color): Promise<void> {
+    const name = proxyName(target);
+    const image = this.image;
+    if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0) await this.images.pull(host, image, 'proxy');
+    await this.takeOverPort(host, target);
+    const labels = { ...targetLabels(target, 'proxy'), [LABEL.publish]: String(target.publish) };
+    await host.docker(['create', '--name', name, '--network', networkName(target), '--publish', `${target.publish}:${PROXY_PORT}`, '--restart', 'unless-stopped', ...labelArgs(labels), image, ...proxyCommand()]);
+    await host.docker(['cp', '-', `${name}:${PROXY_CONFIG_DIR}`], { input: config });
+    const started = await host.docker(['start', name], { allowFailure: true });
+    if (started.code !== 0) {
+      await host.docker(['rm', '-f', name], { allowFailure: true });
+      throw new UserError(`${host.name}: could not start the proxy on port ${target.publish}: ${tail(started.stderr, 3)}`);
+    }
+    this.context.log(`${host.name}: started proxy ${name} on port ${target.publish} → ${color}`);
+  }
+
+  /** A recreate-mode release holds the published port; blue-green takes it over from here. */
+  private async takeOverPort(host: DockerHost, target: Published): Promise<void> {
+    for (const c of await listReleases(host, target)) {
+      if (c.running && (await publishes(host, c.id, target.publish))) {
+        this.context.warn(`${host.name}: ${c.name} (recreate) holds port ${target.publish}; stopping it for the proxy (a short interruption)`);
+        await host.docker(['stop', '-t', '10', c.id]);
+      }
+    }
+  }
+
+  private async reload(host: DockerHost, name: string, proxy: Inspected, config: string, color: Color): Promise<void> {
+    if (!proxy.State.Running) await host.docker(['start', name]);
+    await host.docker(['cp', '-', `${name}:${PROXY_CONFIG_DIR}`], { input: config });
+    const test = await host.docker(['exec', name, 'nginx', '-t', '-c', PROXY_CONFIG], { allowFailure: true });
+    if (test.code !== 0) throw new UserError(`${host.name}: the proxy rejected its new configuration: ${tail(test.stderr, 4)}`);
+    await host.docker(['exec', name, 'nginx', '-s', 'reload', '-c', PROXY_CONFIG]);
+    this.context.log(`${host.name}: reloaded proxy ${name} → ${color}`);
+  }
+}
+
+async function publishes(host: DockerHost, id: string, port: number): Promise<boolean> {
+  const out = await host.docker(['port', id], { allowFailure: true });
+  return out.stdout.split('\n').some((line) => line.trim().endsWith(`:${port}`));
+}
+
+/**
+ * After a reload, old nginx workers may still answer for a moment: only when
+ * several consecutive answers come from the new colour is the old one safe to stop.
+ */
+async function confirmSwitch(host: DockerHost, proxy: string, network: string, color: Color, path: string): Promise<void> {
+  const ip = await ipOf(host, proxy, network);
+  const reach = await host.reach(ip, PROXY_PORT);
+  try {
+    const deadline = Date.now() + 30_000;
+    let streak = 0;
+    let last = '';
+    while (streak < 5) {
+      if (Date.now() > deadline) throw new UserError(`${host.name}: the proxy did not switch to ${color} within 30s (last answer: ${last})`);
+      try {
+        const response = await request({ url: `${reach.base}${path}`, retries: 0, timeoutMs: 2_000 });
+        const answered = response.headers.get(COLOR_HEADER) ?? 'no colour';
+        last = `${response.status} from ${answered}`;
+        streak = answered === color ? streak + 1 : 0;
+      } catch (error) {
+        last = (error as Error).message;
+        streak = 0;
+      }
+      if (streak < 5) await sleep(100);
+    }
+  } finally {
+    await reach.close();
+  }
+}

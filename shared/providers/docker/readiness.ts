@@ -1,0 +1,66 @@
+/**
+ * The readiness check: a new or restored release takes traffic only once its
+ * readiness path answers 2xx, probed from inside the host's network.
+ */
+import { formatDuration } from '../../duration.js';
+import { UserError } from '../../errors.js';
+import { runGate } from '../../health/gate.js';
+import { parseStatusSet } from '../../status.js';
+import type { DeployRequest, ProviderContext, Release } from '../types.js';
+import { ipOf, logsOf, runRelease } from './containers.js';
+import type { DockerHost } from './host.js';
+
+const READY = parseStatusSet('2xx')!;
+
+export type ReadinessCheck = Pick<DeployRequest, 'readinessPath' | 'readinessTimeoutMs'>;
+
+export interface Readiness {
+  ok: boolean;
+  ms: number;
+  reason?: string;
+}
+
+/** Probe the readiness path until it passes or `readiness-timeout` ends. */
+export async function waitUntilReady(host: DockerHost, ip: string, port: number, check: ReadinessCheck, what: string, log: ProviderContext['log']): Promise<Readiness> {
+  const reach = await host.reach(ip, port);
+  try {
+    const url = `${reach.base}${check.readinessPath.startsWith('/') ? '' : '/'}${check.readinessPath}`;
+    log(`${host.name}: waiting for ${what} to pass ${check.readinessPath} (deadline ${formatDuration(check.readinessTimeoutMs)})`);
+    const gate = await runGate({
+      url,
+      method: 'GET',
+      headers: {},
+      expectStatus: READY,
+      jsonAssertions: [],
+      timeoutMs: 5_000,
+      intervalMs: 500,
+      deadlineMs: check.readinessTimeoutMs,
+      successThreshold: 2,
+      maxFailures: 3,
+      log: (line) => log(`  ${host.name} ${what}: ${line}`),
+    });
+    return { ok: gate.healthy, ms: gate.durationMs, reason: gate.reason };
+  } finally {
+    await reach.close();
+  }
+}
+
+export interface StartOptions {
+  /** A host port mapped straight to the release (recreate); none: only the proxy reaches it (blue-green). */
+  publish?: number;
+  log: ProviderContext['log'];
+  /** After a release that never got ready is removed: put back what can be, and say what is serving now. */
+  serving: () => Promise<string>;
+}
+
+/** Start the release as `name` and wait until it is ready; one that never is gets removed, its last logs in the error. */
+export async function startReady(host: DockerHost, req: DeployRequest, release: Release, name: string, network: string, options: StartOptions): Promise<{ id: string; ip: string; readyIn: number }> {
+  const id = await runRelease(host, req, release, name, network, options.publish);
+  const ip = await ipOf(host, id, network);
+  const ready = await waitUntilReady(host, ip, req.port, req, name, options.log);
+  if (ready.ok) return { id, ip, readyIn: ready.ms };
+  const logs = await logsOf(host, id);
+  await host.docker(['rm', '-f', id], { allowFailure: true });
+  const serving = await options.serving();
+  throw new UserError(`${host.name}: ${release.version} never became healthy: ${ready.reason}. It was removed; ${serving}.${logs ? `\nLast container logs:\n${logs}` : ''}`);
+}
