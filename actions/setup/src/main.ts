@@ -9,6 +9,7 @@ import { info } from '../../../shared/log.js';
 import { run } from '../../../shared/run.js';
 import { activatePackageManager, shimFolder } from '../../../shared/setup/corepack.js';
 import { cacheAvailable, cacheKey, restoreDependencies, saveDependencies } from '../../../shared/setup/dependency-cache.js';
+import { installFailureLines } from '../../../shared/setup/install-failure.js';
 import { installNode } from '../../../shared/setup/install-node.js';
 import { detectPackageManager, frozenInstall, lockfileNames, storePathCommand, type PackageManager } from '../../../shared/setup/package-manager.js';
 import { SetupReport } from '../../../shared/setup/report.js';
@@ -25,7 +26,12 @@ interface DependencyCache {
 
 async function main(): Promise<void> {
   const report = new SetupReport();
-  await setUp(report);
+  try {
+    await setUp(report);
+  } catch (error) {
+    await report.writeFailure(error);
+    throw error;
+  }
   await report.write();
 }
 
@@ -34,12 +40,15 @@ async function setUp(report: SetupReport): Promise<void> {
   const config = readConfig();
   const ctx = runContext();
 
+  report.start('Node');
   const nodeVersion = await useNode(config.request);
   report.done('Node', `${nodeVersion} (${config.request.source})`);
 
+  report.start('Package manager');
   const pm = await usePackageManager(config, nodeVersion, ctx.runnerTemp);
   report.done('Package manager', `${pm.name} ${pm.version}${pm.pinned ? ' (packageManager)' : ''}`);
 
+  report.start('Dependencies');
   if (!config.install) {
     setCacheOutputs({ key: '', paths: [], hit: 'disabled' });
     report.done('Dependencies', 'not installed (install: false)');
@@ -47,6 +56,7 @@ async function setUp(report: SetupReport): Promise<void> {
   }
   requireLockfile(pm, config.dir);
 
+  report.start('Cache');
   const cache = await restoreCache(config, pm, nodeVersion, ctx.workspace);
   setCacheOutputs(cache);
   report.done('Cache', cacheText(cache, config.cache));
@@ -55,6 +65,7 @@ async function setUp(report: SetupReport): Promise<void> {
     return;
   }
 
+  report.start('Install');
   const installMs = await install(pm, config.dir);
   report.done('Install', `\`${frozenInstall(pm.name, pm.version).join(' ')}\` in ${formatDuration(installMs)}`);
   // Only a successful install is worth caching; the post step saves it.
@@ -133,10 +144,11 @@ function cacheText(cache: DependencyCache, enabled: boolean): string {
   return { exact: `hit: ${cache.key}`, partial: 'partial hit', none: 'miss', disabled: enabled ? 'unavailable (no cache service)' : 'disabled' }[cache.hit];
 }
 
-/** The frozen install, its output streamed. Returns its duration. */
+/** The frozen install, its output streamed; a failure is reported by the lines that explain it. Returns its duration. */
 async function install(pm: ActivePackageManager, dir: string): Promise<number> {
   const argv = frozenInstall(pm.name, pm.version);
-  const result = await grouped(argv.join(' '), argv, dir, 30 * 60_000);
+  const result = await grouped(argv.join(' '), argv, dir, 30 * 60_000, true);
+  if (result.code !== 0) throw new UserError(`${argv.join(' ')} exited with code ${result.code}:\n${installFailureLines(pm.name, result).join('\n')}`);
   info(`Installed dependencies in ${formatDuration(result.ms)}`);
   return result.ms;
 }
