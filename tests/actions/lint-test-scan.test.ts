@@ -118,6 +118,33 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
     expect(run.stdout).toContain('adds negative numbers');
   }, 120_000);
 
+  it('a real project\'s Jest script (NODE_OPTIONS=… npx jest): Jest is recognised behind the env prefix and npx, the failing test is annotated and named, the summary shows the user\'s command', async () => {
+    const run = await scan('jest-npx', { lint: 'false', 'format-check': 'false', typecheck: 'false', 'audit-level': 'none' });
+    expect(run.outputs['failed-stages']).toBe('test');
+    expect(run.stdout).toContain('test: npm run test (script "test": jest)');
+    // Jest's JSON report is asked for through the script, after its own arguments.
+    expect(run.stdout).toMatch(/^::group::test: npm run test -- --json --outputFile=\S+\/test\.json$/m);
+    const failure = annotations(run).find((a) => a.props.title?.startsWith('Test failed'));
+    expect(failure).toMatchObject({ level: 'error', props: { file: 'app/src/sum.test.js', line: '9', title: 'Test failed: sum adds negative numbers' } });
+    expect(failure!.message).toMatch(/Expected: -6\s+Received: -5/);
+    expect(annotations(run).filter((a) => a.props.title?.startsWith('Test failed'))).toHaveLength(1);
+    // The summary names the test and where it failed; its Command column is the user's command, not ours.
+    expect(run.summary).toContain('| test | ❌ failed |');
+    expect(run.summary).toMatch(/\| test \| ❌ failed \| [\d.]+m?s \| `npm run test` \|/);
+    expect(run.summary).not.toContain('--outputFile');
+    expect(run.summary).toContain('| Where | Test | Message |');
+    expect(run.summary).toMatch(/\| app\/src\/sum\.test\.js:9 \| sum adds negative numbers \| /);
+    expect(run.errors.at(-1)).toBe('Quality gates failed: test (1 failed: sum adds negative numbers)');
+  }, 120_000);
+
+  it('a command input with NAME=value words runs its program with that environment, read as its tool', async () => {
+    const run = await scan('jest-npx', { test: 'NODE_OPTIONS=--experimental-vm-modules jest --ci', lint: 'false', 'format-check': 'false', typecheck: 'false', 'audit-level': 'none' });
+    expect(run.outputs['failed-stages']).toBe('test');
+    expect(run.stdout).toMatch(/^::group::test: NODE_OPTIONS=--experimental-vm-modules \S*node_modules\/\.bin\/jest --ci --json --outputFile=\S+$/m);
+    expect(annotations(run).find((a) => a.props.title === 'Test failed: sum adds negative numbers')).toMatchObject({ props: { file: 'app/src/sum.test.js', line: '9' } });
+    expect(run.summary).toContain('| `NODE_OPTIONS=--experimental-vm-modules jest --ci` |');
+  }, 120_000);
+
   it('fails on a dependency with a known advisory: counts, advisory table, SARIF, annotation on the lockfile', async () => {
     const run = await scan('vulnerable');
     expect(run.outputs['failed-stages']).toBe('audit');
