@@ -62,7 +62,8 @@ export interface Login {
   password: string;
 }
 
-export type Config = Omit<z.output<typeof schema>, 'tags' | 'password' | 'github-token'> & { tags: string[]; login?: Login };
+/** `githubToken`: the job token, for the registry only when it is ghcr.io, and to read the repository from the GitHub API when the event lacks it. */
+export type Config = Omit<z.output<typeof schema>, 'tags' | 'password' | 'github-token'> & { tags: string[]; login?: Login; githubToken: string };
 
 /** The only registry the job token may be sent to. */
 const GHCR = 'ghcr.io';
@@ -93,5 +94,5 @@ export function readConfig(): Config {
     login = { registry, username: config.username, password: secret };
   }
   if (problems.length) throw new InputError(problems);
-  return { ...config, tags, login };
+  return { ...config, tags, login, githubToken };
 }
