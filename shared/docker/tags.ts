@@ -52,13 +52,24 @@ export interface GitState {
 
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
-/** What the tag rules read from the run. */
-export function gitState(ctx: RunContext, options: { defaultBranch?: string } = {}): GitState {
-  const event = ctx.event as { number?: unknown; pull_request?: { number?: unknown } };
+/** Which commit `sha` tags and the revision label name: GITHUB_SHA, or on pull requests the PR's head commit. */
+export const SHA_SOURCES = ['github-sha', 'pr-head'] as const;
+export type ShaSource = (typeof SHA_SOURCES)[number];
+
+/**
+ * What the tag rules read from the run. On pull_request GITHUB_SHA is the
+ * merge commit GitHub made, on pull_request_target the base branch's
+ * latest commit; `pr-head` takes the PR's head commit instead (what
+ * docker/metadata-action's DOCKER_METADATA_PR_HEAD_SHA does).
+ */
+export function gitState(ctx: RunContext, options: { defaultBranch?: string; shaSource?: ShaSource } = {}): GitState {
+  const event = ctx.event as { number?: unknown; pull_request?: { number?: unknown; head?: { sha?: unknown } } };
   const fromEvent = Number(event.pull_request?.number ?? event.number);
   const fromRef = /^refs\/pull\/(\d+)\//.exec(ctx.ref)?.[1];
   const prNumber = Number.isInteger(fromEvent) && fromEvent > 0 ? fromEvent : fromRef ? Number(fromRef) : undefined;
-  return { sha: ctx.sha, eventName: ctx.eventName, ref: ctx.ref, prNumber, defaultBranch: options.defaultBranch };
+  const head = event.pull_request?.head?.sha;
+  const sha = options.shaSource === 'pr-head' && PR_EVENTS.has(ctx.eventName) && typeof head === 'string' && /^[0-9a-f]{40}$/i.test(head) ? head : ctx.sha;
+  return { sha, eventName: ctx.eventName, ref: ctx.ref, prNumber, defaultBranch: options.defaultBranch };
 }
 
 export interface RuleTags {

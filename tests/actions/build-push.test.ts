@@ -147,6 +147,19 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     expect((await registry.config(path, 'pr-42')).config?.Labels?.['org.opencontainers.image.version']).toBe('pr-42');
   });
 
+  it('pull request with sha-source: pr-head: the sha tag and the revision label name the PR\'s head commit, not the merge commit', async () => {
+    const head = 'fedcba9876543210fedcba9876543210fedcba98';
+    const { run, path } = await build('pull-head', {
+      ref: 'refs/pull/43/merge',
+      eventName: 'pull_request',
+      event: { number: 43, pull_request: { number: 43, head: { sha: head } }, repository: EVENT_REPOSITORY },
+      inputs: { 'sha-source': 'pr-head' },
+    });
+    expect(run.errors).toEqual([]);
+    expect(await registry.tags(path)).toEqual(['pr-43', 'sha-fedcba9']);
+    expect((await registry.config(path, 'pr-43')).config?.Labels?.['org.opencontainers.image.revision']).toBe(head);
+  });
+
   it('a scheduled run (its payload has no repository): default branch, description and licence read from the GitHub API test double, so master keeps latest; an API that cannot be reached only warns', async () => {
     const github = await startGitHubDouble({ token: 'ghs_test_token_0123456789', repository: 'acme/shop', repositoryInfo: { default_branch: 'master', description: 'The shop front', license: { key: 'mit', name: 'MIT License', spdx_id: 'MIT' } } });
     try {

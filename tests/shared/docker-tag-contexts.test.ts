@@ -12,12 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runContext } from '../../shared/context.js';
 import { ociLabels } from '../../shared/docker/labels.js';
 import { sourceRepository } from '../../shared/docker/source-repository.js';
-import { gitState, ruleTags, TAG_RULES } from '../../shared/docker/tags.js';
+import { gitState, ruleTags, TAG_RULES, type ShaSource } from '../../shared/docker/tags.js';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { repoRoot } from '../harness/runner.js';
 import { startServer } from '../harness/server.js';
 
 const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
+const HEAD = '3370e228f2209994d57af4427fe64e71bb79ac96';
 const MERGE = 'a9c8c5828b91be19d9728548b24759e352367ef1';
 const created = new Date('2026-01-10T00:30:00Z');
 
@@ -26,6 +27,7 @@ interface Context {
   ref: string;
   sha?: string;
   fixture: string;
+  shaSource?: ShaSource;
   tags: string[];
   version: string;
   /** docker/metadata-action's tags on the same event with its default `tags`. */
@@ -42,6 +44,7 @@ const CONTEXTS: [string, Context][] = [
   ['a tag that is not semver (release-7)', { event: 'push', ref: 'refs/tags/release-7', fixture: 'push-tag-release-7.json', tags: ['sha-860c190'], version: 'release-7', metadataAction: ['release-7', 'latest'], onlyTheirs: ['release-7', 'latest'] }],
   ['release published (v1.2.0)', { event: 'release', ref: 'refs/tags/v1.2.0', fixture: 'release-published.json', tags: ['sha-860c190', '1.2.0', '1.2', '1', 'latest'], version: '1.2.0', metadataAction: ['v1.2.0', 'latest'], onlyTheirs: ['v1.2.0'] }],
   ['pull_request #15 (GITHUB_SHA: the merge commit)', { event: 'pull_request', ref: 'refs/pull/15/merge', sha: MERGE, fixture: 'pull_request.json', tags: ['sha-a9c8c58', 'pr-15'], version: 'pr-15', metadataAction: ['pr-15'] }],
+  ['pull_request #15 with sha-source: pr-head', { event: 'pull_request', ref: 'refs/pull/15/merge', sha: MERGE, fixture: 'pull_request.json', shaSource: 'pr-head', tags: ['sha-3370e22', 'pr-15'], version: 'pr-15', metadataAction: ['pr-15'] }],
   ['pull_request_target #15 (runs on the base branch)', { event: 'pull_request_target', ref: 'refs/heads/master', fixture: 'pull_request.json', tags: ['sha-860c190', 'pr-15'], version: 'pr-15', metadataAction: ['pr-15'] }],
   ['workflow_dispatch on the default branch', { event: 'workflow_dispatch', ref: 'refs/heads/master', fixture: 'workflow_dispatch.json', tags: ['sha-860c190', 'master', 'latest'], version: 'master', metadataAction: ['master'] }],
 ];
@@ -54,7 +57,7 @@ describe('build-push tag rules per event context (payload fixtures in GitHub\'s 
     const ctx = contextOf(c);
     const source = await sourceRepository(ctx, '', () => undefined);
     expect(source).toMatchObject({ from: 'event', defaultBranch: 'master' });
-    const git = gitState(ctx, { defaultBranch: source.defaultBranch });
+    const git = gitState(ctx, { defaultBranch: source.defaultBranch, shaSource: c.shaSource });
     const rules = ruleTags([...TAG_RULES], git);
     expect(rules.tags).toEqual(c.tags);
     expect(rules.version).toBe(c.version);
@@ -67,7 +70,8 @@ describe('build-push tag rules per event context (payload fixtures in GitHub\'s 
       'org.opencontainers.image.source': 'https://github.com/acme/shop',
       'org.opencontainers.image.version': c.version,
       'org.opencontainers.image.created': '2026-01-10T00:30:00.000Z',
-      'org.opencontainers.image.revision': c.sha ?? SHA,
+      // pr-head names the head commit in the revision label too, as metadata-action's DOCKER_METADATA_PR_HEAD_SHA does.
+      'org.opencontainers.image.revision': c.shaSource === 'pr-head' ? HEAD : (c.sha ?? SHA),
       'org.opencontainers.image.licenses': 'MIT',
     });
   });

@@ -65,6 +65,17 @@ describe('tag rules', () => {
     expect(gitState(ctx({ pull_request: { number: 9 } }, 'refs/pull/9/merge'), { defaultBranch: 'dev' })).toMatchObject({ prNumber: 9, defaultBranch: 'dev' });
     expect(gitState(ctx({}, 'refs/pull/11/merge')).prNumber).toBe(11);
   });
+
+  it('sha-source pr-head takes the head commit on pull requests only, and only a commit SHA', () => {
+    const HEAD = '3370e228f2209994d57af4427fe64e71bb79ac96';
+    const ctx = (eventName: string, event: Record<string, unknown>) => ({ ...runContext({ GITHUB_SHA: SHA, GITHUB_REF: 'refs/pull/9/merge', GITHUB_EVENT_NAME: eventName }), event });
+    const pr = { pull_request: { number: 9, head: { sha: HEAD } } };
+    expect(gitState(ctx('pull_request', pr), { shaSource: 'pr-head' }).sha).toBe(HEAD);
+    expect(gitState(ctx('pull_request_target', pr), { shaSource: 'pr-head' }).sha).toBe(HEAD);
+    expect(gitState(ctx('pull_request', pr), { shaSource: 'github-sha' }).sha).toBe(SHA);
+    expect(gitState(ctx('push', pr), { shaSource: 'pr-head' }).sha).toBe(SHA);
+    expect(gitState(ctx('pull_request', { pull_request: { number: 9, head: { sha: 'main; rm -rf /' } } }), { shaSource: 'pr-head' }).sha).toBe(SHA);
+  });
 });
 
 describe('semver', () => {

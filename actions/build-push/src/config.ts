@@ -4,7 +4,7 @@ import { boolean, fail, keyValueLines, list, multiLine, oneOf, optionalText, par
 import { mask } from '../../../shared/mask.js';
 import { isRegistryHost, parseImageName, parseTagReference } from '../../../shared/docker/reference.js';
 import { CACHE_MODES } from '../../../shared/docker/spec.js';
-import { TAG_RULES, type TagRule } from '../../../shared/docker/tags.js';
+import { SHA_SOURCES, TAG_RULES, type TagRule } from '../../../shared/docker/tags.js';
 
 // buildx's `os/arch[/variant]`.
 const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/;
@@ -51,6 +51,7 @@ const schema = z.object({
     if (!unknown.length) return rules as TagRule[];
     return fail(ctx, `a comma-separated list of ${TAG_RULES.join(', ')} (unknown: ${unknown.join(', ')})`);
   }),
+  'sha-source': oneOf(SHA_SOURCES),
   labels: keyValueLines(),
   'layer-cache': oneOf(CACHE_MODES),
 });

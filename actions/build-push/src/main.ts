@@ -28,7 +28,7 @@ async function main(): Promise<void> {
 
   const source = await sourceRepository(ctx, config.githubToken, info);
   if (source.warning) core.warning(source.warning);
-  const git = gitState(ctx, { defaultBranch: source.defaultBranch });
+  const git = gitState(ctx, { defaultBranch: source.defaultBranch, shaSource: config['sha-source'] });
   const rules = ruleTags(config['tag-rules'], git);
   const tags = [...new Set([...rules.tags.map((t) => `${image.name}:${t}`), ...config.tags])];
   if (!tags.length) throw new UserError(`No tags for this run (${ctx.eventName} on ${ctx.ref}): the tag rules "${config['tag-rules'].join(',')}" produced none; add a tag in "tags" or the "sha" rule`);
