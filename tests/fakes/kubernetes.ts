@@ -13,8 +13,10 @@
  * revision again on rollback), generation/observedGeneration, surge-one
  * rollouts with updated/ready/available replicas, Progressing/Available
  * conditions, and on request a stalled rollout: crash-looping pods
- * (CrashLoopBackOff) or unschedulable ones, then ProgressDeadlineExceeded.
- * A token it does not know gets 401 Unauthorized as from kube-apiserver. It
+ * (CrashLoopBackOff) or unschedulable ones, then ProgressDeadlineExceeded,
+ * which stays, times and all, until a rollout makes progress again (a new
+ * template alone does not clear it, as with the real controller). A token
+ * it does not know gets 401 Unauthorized as from kube-apiserver. It
  * validates what it receives (auth, content types, object shape) and
  * records every problem.
  */
@@ -389,6 +391,14 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     const deadline = d.spec.progressDeadlineSeconds !== undefined && d.spec.progressDeadlineSeconds < 600 ? d.spec.progressDeadlineSeconds * 1000 : progressDeadlineMs;
     const stalled = !complete && now - (progressAt.get(d.metadata.uid) ?? now) > deadline;
     const time = new Date(now).toISOString();
+    // As the controller's DeploymentProgressing judges it: more updated or available (here: ready) replicas, or fewer old ones.
+    const before = d.status ?? {};
+    const progressed = updated > (before.updatedReplicas ?? 0) || total - updated < (before.replicas ?? 0) - (before.updatedReplicas ?? 0) || available > (before.availableReplicas ?? 0);
+    if (progressed) progressAt.set(d.metadata.uid, now);
+    // The controller keeps a ProgressDeadlineExceeded condition, times and all, until a rollout makes progress
+    // again (DeploymentTimedOut is true at once for it): a new template does not clear it by itself.
+    const timedOut = (before.conditions ?? []).find((c: Obj) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+    const keptTimeout = !complete && !progressed ? timedOut : undefined;
     d.status = {
       observedGeneration: d.metadata.generation,
       replicas: total,
@@ -400,7 +410,9 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
         { type: 'Available', status: available >= desired - Math.floor(desired / 4) ? 'True' : 'False', reason: available >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', lastUpdateTime: time },
         complete
           ? { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${current.metadata.name}" has successfully progressed.`, lastUpdateTime: time }
-          : stalled
+          : keptTimeout
+            ? keptTimeout
+            : stalled
             ? { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${current.metadata.name}" has timed out progressing.`, lastUpdateTime: time }
             : { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${current.metadata.name}" is progressing.`, lastUpdateTime: time },
       ],

@@ -134,7 +134,7 @@ export class KubernetesProvider implements Provider {
     this.context.log(`deployment/${name}: image set to ${image}; waiting for the rollout (rollout-timeout ${this.settings['rollout-timeout'] / 1000}s)`);
     let done: KubeObject;
     try {
-      done = await waitForRollout(this.kubectl, { name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log });
+      done = await waitForRollout(this.kubectl, { name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log, before });
     } catch (error) {
       throw await this.undoFailed(name, previousRevision, error);
     }
@@ -240,7 +240,7 @@ export class KubernetesProvider implements Provider {
     await this.kubectl.patch('deployment', idleName, 'strategic', this.imagePatch(idleDeployment, image, replicas), `set the image of deployment/${idleName}`);
     this.context.log(`deployment/${idleName} (idle colour): image ${image}, ${replicas} replica(s); waiting until it is ready`);
     try {
-      await waitForRollout(this.kubectl, { name: idleName, timeoutMs: this.settings['rollout-timeout'], log: this.context.log });
+      await waitForRollout(this.kubectl, { name: idleName, timeoutMs: this.settings['rollout-timeout'], log: this.context.log, before: idleDeployment });
     } catch (error) {
       // The Service never pointed at it: put the idle colour back as it was, the live colour keeps serving.
       const undone = await this.undoFailed(idleName, previousRevision, error);
@@ -307,7 +307,7 @@ export class KubernetesProvider implements Provider {
     const to = releaseOf(target, this.settings.container[0], 'live');
     this.context.log(`deployment/${name}: rolling back from revision ${liveRevision} to revision ${revisionOf(target)} (${to.version})`);
     await this.restoreTemplate(deployment, target);
-    const done = await waitForRollout(this.kubectl, { name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log });
+    const done = await waitForRollout(this.kubectl, { name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log, before: deployment });
     // The restored release, re-recorded by this run; the one it replaced is skipped by later rollbacks.
     await this.annotate(name, { ...to, runUrl: request.runUrl || to.runUrl, time: new Date().toISOString() });
     await this.markFailed(live, `rolled back${request.reason ? `: ${request.reason}` : ''}`);
@@ -335,7 +335,7 @@ export class KubernetesProvider implements Provider {
       this.context.log(`deployment/${target.metadata.name} was scaled to 0: scaling to ${replicas}`);
       await this.kubectl.patch('deployment', target.metadata.name, 'merge', { spec: { replicas } }, `scale deployment/${target.metadata.name}`);
     }
-    await waitForRollout(this.kubectl, { name: target.metadata.name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log });
+    await waitForRollout(this.kubectl, { name: target.metadata.name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log, before: target });
     await this.switchSelector(serviceName, back);
     return {
       from: liveRelease,
