@@ -1,21 +1,14 @@
 import type { RunContext } from '../context.js';
+import type { RepositoryMetadata } from '../github/repository.js';
 
 export const OCI = 'org.opencontainers.image';
 
-interface EventRepository {
-  name?: string;
-  description?: string | null;
-  html_url?: string;
-  license?: { spdx_id?: string | null } | null;
-}
-
 /**
- * The OCI annotations every image gets, from the repository as the event
- * describes it (description and licence are only there) and the run. Extra
+ * The OCI annotations every image gets, from the repository (description and
+ * licence are only known from the event or the API) and the run. Extra
  * labels given by the user win over these.
  */
-export function ociLabels(ctx: RunContext, version: string, created: Date, extra: Record<string, string> = {}): Record<string, string> {
-  const repo = ((ctx.event as { repository?: EventRepository }).repository ?? {}) as EventRepository;
+export function ociLabels(ctx: RunContext, repo: RepositoryMetadata, image: { version: string; revision: string }, created: Date, extra: Record<string, string> = {}): Record<string, string> {
   const url = repo.html_url || (ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : '');
   const spdx = repo.license?.spdx_id;
   return {
@@ -23,9 +16,9 @@ export function ociLabels(ctx: RunContext, version: string, created: Date, extra
     [`${OCI}.description`]: repo.description ?? '',
     [`${OCI}.url`]: url,
     [`${OCI}.source`]: url,
-    [`${OCI}.version`]: version,
+    [`${OCI}.version`]: image.version,
     [`${OCI}.created`]: created.toISOString(),
-    [`${OCI}.revision`]: ctx.sha,
+    [`${OCI}.revision`]: image.revision,
     [`${OCI}.licenses`]: spdx && spdx !== 'NOASSERTION' ? spdx : '',
     ...extra,
   };

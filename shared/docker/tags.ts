@@ -32,11 +32,11 @@ export function semverTags(v: Semver): string[] {
   return tags;
 }
 
-/** A git ref name as a Docker tag: lower-case, anything else to `-`, no leading `.`/`-`, at most 128. */
+/** A git ref name as a Docker tag: lower-case, each run of other characters to one `-` (as docker/metadata-action), no leading `.`/`-`, at most 128. */
 export function sanitizeTag(name: string): string {
   return name
     .toLowerCase()
-    .replace(/[^a-z0-9_.-]/g, '-')
+    .replace(/[^a-z0-9_.-]+/g, '-')
     .replace(/^[.-]+/, '')
     .slice(0, 128);
 }
@@ -52,27 +52,43 @@ export interface GitState {
 
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
-export function gitState(ctx: RunContext): GitState {
-  const event = ctx.event as { number?: unknown; pull_request?: { number?: unknown }; repository?: { default_branch?: unknown } };
+/** Which commit `sha` tags and the revision label name: GITHUB_SHA, or on pull requests the PR's head commit. */
+export const SHA_SOURCES = ['github-sha', 'pr-head'] as const;
+export type ShaSource = (typeof SHA_SOURCES)[number];
+
+/**
+ * What the tag rules read from the run. On pull_request GITHUB_SHA is the
+ * merge commit GitHub made, on pull_request_target the base branch's
+ * latest commit; `pr-head` takes the PR's head commit instead (what
+ * docker/metadata-action's DOCKER_METADATA_PR_HEAD_SHA does).
+ */
+export function gitState(ctx: RunContext, options: { defaultBranch?: string; shaSource?: ShaSource } = {}): GitState {
+  const event = ctx.event as { number?: unknown; pull_request?: { number?: unknown; head?: { sha?: unknown } } };
   const fromEvent = Number(event.pull_request?.number ?? event.number);
   const fromRef = /^refs\/pull\/(\d+)\//.exec(ctx.ref)?.[1];
   const prNumber = Number.isInteger(fromEvent) && fromEvent > 0 ? fromEvent : fromRef ? Number(fromRef) : undefined;
-  const defaultBranch = typeof event.repository?.default_branch === 'string' ? event.repository.default_branch : undefined;
-  return { sha: ctx.sha, eventName: ctx.eventName, ref: ctx.ref, prNumber, defaultBranch };
+  const head = event.pull_request?.head?.sha;
+  const sha = options.shaSource === 'pr-head' && PR_EVENTS.has(ctx.eventName) && typeof head === 'string' && /^[0-9a-f]{40}$/i.test(head) ? head : ctx.sha;
+  return { sha, eventName: ctx.eventName, ref: ctx.ref, prNumber, defaultBranch: options.defaultBranch };
 }
 
 export interface RuleTags {
   /** Tags (without repository), deduplicated, in rule order. */
   tags: string[];
-  /** What the image is a version of, for the `org.opencontainers.image.version` label. */
+  /**
+   * What the image is a version of, for the `org.opencontainers.image.version`
+   * label, whichever rules are on: a semver tag's version without `v`, else
+   * `pr-<n>`, else the branch tag, else any other git tag's name sanitised as
+   * a branch is (`release-7`), else `sha-<7>`.
+   */
   version: string;
   semver?: Semver;
 }
 
 /**
- * The automatic tags for this run. `latest` goes on pushes to the default
- * branch (taken from the event, `main` when the event does not say) and on
- * release semver tags, never on pull requests.
+ * The automatic tags for this run. `latest` goes on runs on the default
+ * branch (`main` when it is not known) and on release semver tags, never
+ * on pull requests.
  */
 export function ruleTags(rules: readonly TagRule[], git: GitState): RuleTags {
   const enabled = new Set(rules);

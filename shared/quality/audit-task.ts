@@ -4,7 +4,7 @@ import { exec } from '../exec.js';
 import { inert } from '../log.js';
 import { lockfileNames, type PackageManagerName } from '../setup/package-manager.js';
 import { workspacePath, type Annotation } from './annotation.js';
-import { atOrAbove, auditCommand, parseAudit, type AuditReport, type Severity } from './audit.js';
+import { atOrAbove, auditCommand, auditFailure, parseAudit, type AuditReport, type Severity } from './audit.js';
 import type { PathBase } from './parsers.js';
 import type { Task } from './run-stages.js';
 import { toSarif } from './sarif.js';
@@ -33,7 +33,7 @@ export function auditTask(pm: PackageManagerName, pmVersion: string, level: Seve
       if (signal.aborted) return { status: 'cancelled', annotations: [], detail: 'stopped because another stage failed (fail-fast)' };
       const parsed = parseAudit(result.stdout, result.stderr);
       if ('error' in parsed) {
-        const detail = `${argv.join(' ')} could not audit the dependencies: ${parsed.error}${/40[45]|405|Method Not Allowed|404/.test(parsed.error) ? ' (the registry in use has no audit endpoint; point npm at one that has, e.g. https://registry.npmjs.org/)' : ''}`;
+        const detail = auditFailure(argv.join(' '), parsed.error);
         log(`${inert(detail)}\n`);
         return { status: 'failed', annotations: [], detail };
       }

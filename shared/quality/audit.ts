@@ -67,8 +67,9 @@ function parseStdout(stdout: string): AuditReport | { error: string } {
   // yarn 1 prints lines; a clean project gets only its auditSummary line, which parses as one document.
   if (typeof doc.type === 'string') return fromLines([doc]);
   if (doc.error || (doc.message && !doc.vulnerabilities && !doc.advisories)) {
-    const e = doc.error as { summary?: string; code?: string } | undefined;
-    return { error: String(doc.message ?? e?.summary ?? e?.code ?? JSON.stringify(doc.error)) };
+    // npm: `message`; pnpm: `error.code` and `error.message`; npm 6: `error.summary`.
+    const e = doc.error as { summary?: string; code?: string; message?: string } | undefined;
+    return { error: String(doc.message || e?.message || e?.summary || e?.code || JSON.stringify(doc.error)) };
   }
   if (doc.vulnerabilities && typeof doc.vulnerabilities === 'object') return fromNpm7(doc);
   if (doc.advisories && typeof doc.advisories === 'object') return fromAdvisories(Object.values(doc.advisories as Record<string, Advisory>));
@@ -172,6 +173,44 @@ function fromLines(lines: Record<string, unknown>[]): AuditReport | { error: str
   // yarn 1 prints its errors on stderr: stdout then holds only info lines, which must not read as a clean audit.
   if (!complete && !advisories.length) return { error: 'the audit printed no report (no auditSummary line)' };
   return fromAdvisories(advisories);
+}
+
+/** The registry's answer to an audit request, as npm, pnpm and yarn 1 word it. */
+const ANSWERS: { re: RegExp; read: (m: RegExpExecArray) => { status: number; text?: string; method?: string; url: string } }[] = [
+  // npm: `405 Method Not Allowed - POST https://registry.example.com/-/npm/v1/security/advisories/bulk`
+  { re: /\b(\d{3}) ([^-\n]*?) - ([A-Z]+) (\S+)/, read: (m) => ({ status: Number(m[1]), text: m[2], method: m[3], url: m[4]! }) },
+  // pnpm: `The audit endpoint (at https://…/-/npm/v1/security/audits) responded with 405: …`
+  { re: /\(at (\S+?)\) responded with (\d{3})/, read: (m) => ({ status: Number(m[2]), url: m[1]! }) },
+  // yarn 1: `Request "https://…/-/npm/v1/security/audits" returned a 405`
+  { re: /Request "(\S+?)" returned an? (\d{3})/, read: (m) => ({ status: Number(m[2]), url: m[1]! }) },
+];
+
+/**
+ * Why an audit could not run, saying what failed: when the registry answered
+ * the advisory request with an error, which registry, which endpoint and
+ * what status, and what that status means for the user. Otherwise the
+ * tool's own reason.
+ */
+export function auditFailure(command: string, error: string): string {
+  const answer = ANSWERS.map(({ re, read }) => {
+    const m = re.exec(error);
+    return m ? read(m) : undefined;
+  }).find(Boolean);
+  let url: URL | undefined;
+  try {
+    url = answer && new URL(answer.url);
+  } catch {
+    url = undefined;
+  }
+  if (!answer || !url) return `${command} could not audit the dependencies: ${error}`;
+  const endpoint = url.pathname.endsWith('/advisories/bulk') ? 'its bulk advisory endpoint' : url.pathname.includes('/security/audits') ? 'its audit endpoint' : 'the audit request';
+  const what = `${command} could not audit the dependencies: the registry ${url.origin} answered ${answer.status}${answer.text ? ` ${answer.text}` : ''} to ${endpoint} (${answer.method ? `${answer.method} ` : ''}${url.pathname})`;
+  const s = answer.status;
+  if ((s === 404 || s === 405 || s === 501) && url.hostname !== 'registry.npmjs.org')
+    return `${what}: this registry does not serve npm's audit API, as private registries and mirrors often do not. Have it proxy /-/npm/v1/security/ to the public registry, or set audit-level: none to skip the scan`;
+  if (s === 401 || s === 403) return `${what}: the registry refused the request; the audit needs the same credentials as an install from it (an auth token for it in .npmrc)`;
+  if (s === 429 || s >= 500) return `${what}: the audit service failed or is busy; run the job again later`;
+  return what;
 }
 
 const ghsa = (url: string) => /GHSA(-[23456789cfghjmpqrvwx]{4}){3}/.exec(url)?.[0];

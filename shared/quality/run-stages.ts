@@ -20,8 +20,17 @@ export interface StageResult {
   detail?: string;
 }
 
-/** A stage that does its own work (the audit) instead of one command. */
-export type Task = { name: StageName; command: string; run: (signal: AbortSignal, log: (text: string) => void) => Promise<Omit<StageResult, 'name' | 'command' | 'durationMs'>> };
+/**
+ * One stage to run: `command` is what the user asked for (the summary's
+ * column), `running` what actually runs when it differs (the log's group
+ * title: the report arguments and temporary paths added to it).
+ */
+export type Task = {
+  name: StageName;
+  command: string;
+  running?: string;
+  run: (signal: AbortSignal, log: (text: string) => void) => Promise<Omit<StageResult, 'name' | 'command' | 'durationMs'>>;
+};
 
 export interface RunOptions {
   pm: PackageManagerName;
@@ -49,11 +58,13 @@ export function commandTask(stage: Stage, options: RunOptions): Task {
   const argv = withReport(stage, options.pm, report);
   return {
     name: stage.name,
-    command: argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+    command: stage.command,
+    running: [...Object.entries(stage.env ?? {}).map(([k, v]) => `${k}=${v}`), ...argv].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
     run: async (signal, log) => {
       const started = Date.now();
+      const env = stage.env ? { ...process.env, ...stage.env } : undefined;
       // Both streams are read for findings (prettier warns on stderr): each kept as whole as stdout.
-      const result = await exec(argv, { cwd: options.base.projectDir, timeoutMs: options.timeoutMs, allowFailure: true, signal, onOutput: (chunk) => log(chunk), keep: { stderr: STDOUT_LIMIT } });
+      const result = await exec(argv, { cwd: options.base.projectDir, env, timeoutMs: options.timeoutMs, allowFailure: true, signal, onOutput: (chunk) => log(chunk), keep: { stderr: STDOUT_LIMIT } });
       // A report left from an earlier run would annotate failures that no longer exist.
       const staleJunit = stage.junit !== undefined && !(existsSync(stage.junit) && statSync(stage.junit).mtimeMs >= started - 1000);
       if (staleJunit) log(`\nThe test report ${stage.junit} was not written by this run: no test annotations\n`);
@@ -83,7 +94,8 @@ export async function runStages(tasks: readonly Task[], options: Pick<RunOptions
     if (controller.signal.aborted) return { name: task.name, command: task.command, status: 'skipped', durationMs: 0, annotations: [], detail: 'not run: an earlier stage failed (fail-fast)' };
     const started = performance.now();
     let buffered = '';
-    if (!options.parallel) core.startGroup(`${task.name}: ${task.command}`);
+    const title = `${task.name}: ${task.running ?? task.command}`;
+    if (!options.parallel) core.startGroup(title);
     const log = options.parallel ? (t: string) => void (buffered += t) : (t: string) => void process.stdout.write(t);
     let outcome: Awaited<ReturnType<Task['run']>>;
     try {
@@ -94,7 +106,7 @@ export async function runStages(tasks: readonly Task[], options: Pick<RunOptions
     }
     const durationMs = Math.round(performance.now() - started);
     if (options.parallel) {
-      core.startGroup(`${task.name}: ${task.command}`);
+      core.startGroup(title);
       process.stdout.write(buffered.endsWith('\n') || !buffered ? buffered : `${buffered}\n`);
     }
     core.endGroup();

@@ -2,18 +2,21 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScript, type PackageManagerName } from '../setup/package-manager.js';
 import { splitCommand } from './argv.js';
+import { toolOf, type Tool } from './tool.js';
 
 export const STAGES = ['lint', 'format-check', 'typecheck', 'test'] as const;
 export type StageName = (typeof STAGES)[number] | 'audit';
 
-/** The tool behind a stage decides how its findings are read. */
-export type Tool = 'eslint' | 'prettier' | 'tsc' | 'vitest' | 'jest' | 'other';
-
 export interface Stage {
   name: StageName;
   argv: string[];
+  /** Variables the command line sets before its program (`NODE_OPTIONS=… jest`). */
+  env?: Record<string, string>;
+  /** What the user asked for, as the summary shows it: `npm run test`, or the command as given. */
+  command: string;
   /** How it was chosen, for the log: `script "lint"`, `command`, `tsconfig.json`. */
   origin: string;
+  /** The tool behind the stage decides how its findings are read. */
   tool: Tool;
   /** A JUnit XML file the command writes itself: read instead of adding a JSON reporter. */
   junit?: string;
@@ -22,16 +25,6 @@ export interface Stage {
 const DEFAULT_SCRIPT: Record<(typeof STAGES)[number], string> = { lint: 'lint', 'format-check': 'format:check', typecheck: 'typecheck', test: 'test' };
 // What `npm init` writes: a placeholder, not a test suite.
 const PLACEHOLDER_TEST = /no test specified/;
-
-/** The tool a command runs: `eslint src` → eslint; `npx vitest run` → vitest. */
-export function toolOf(command: string): Tool {
-  const words = command.trim().split(/\s+/);
-  const first = ['npx', 'pnpm', 'yarn'].includes(words[0] ?? '') ? (words[1] === 'exec' ? words[2] : words[1]) : words[0];
-  // A chain of commands (`a && b`) cannot take extra arguments safely: read it as opaque.
-  if (/&&|\|\||;|\|/.test(command)) return first === 'tsc' ? 'tsc' : 'other';
-  const name = (first ?? '').split('/').at(-1) ?? '';
-  return (['eslint', 'prettier', 'tsc', 'vitest', 'jest'] as const).find((t) => t === name) ?? 'other';
-}
 
 /**
  * One stage from its input: empty → the conventional script (or, for
@@ -50,15 +43,22 @@ export function resolveStage(
   if (/^(false|skip|none|off)$/i.test(value)) return undefined;
   const script = value || DEFAULT_SCRIPT[name];
   if (scripts[script] !== undefined && !(name === 'test' && !value && PLACEHOLDER_TEST.test(scripts[script]))) {
-    return { name, argv: runScript(pm, script), origin: `script "${script}"`, tool: toolOf(scripts[script]) };
+    const argv = runScript(pm, script);
+    return { name, argv, command: argv.join(' '), origin: `script "${script}"`, tool: toolOf(scripts[script]) };
   }
   if (!value) {
-    if (name === 'typecheck' && existsSync(join(dir, 'tsconfig.json'))) return { name, argv: [bin(dir, 'tsc'), '--noEmit'], origin: 'tsconfig.json', tool: 'tsc' };
+    if (name === 'typecheck' && existsSync(join(dir, 'tsconfig.json'))) return { name, argv: [bin(dir, 'tsc'), '--noEmit'], command: 'tsc --noEmit', origin: 'tsconfig.json', tool: 'tsc' };
     return undefined;
   }
-  const argv = splitCommand(value);
-  argv[0] = bin(dir, argv[0]!);
-  return { name, argv, origin: 'command', tool: toolOf(value) };
+  // Without a shell, `NAME=value` words before the program are the command's environment, as a shell would read them.
+  const words = splitCommand(value);
+  const env: Record<string, string> = {};
+  while (words.length > 1 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]!)) {
+    const word = words.shift()!;
+    env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+  }
+  words[0] = bin(dir, words[0]!);
+  return { name, argv: words, ...(Object.keys(env).length ? { env } : {}), command: value, origin: 'command', tool: toolOf(value) };
 }
 
 function bin(dir: string, command: string): string {

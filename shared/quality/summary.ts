@@ -4,6 +4,7 @@ import { where } from './annotation.js';
 import { atOrAbove, type AuditReport, type Severity } from './audit.js';
 import type { StageResult } from './run-stages.js';
 
+const FAILED_TEST = /^Test failed: /;
 const ICON = { passed: '✅ passed', failed: '❌ failed', skipped: '⏭️ skipped', cancelled: '⏹️ cancelled' } as const;
 
 /** One table of stages (result, duration), then each failed stage's findings and the audit's advisories. */
@@ -21,8 +22,9 @@ export function qualitySummary(results: readonly StageResult[], notConfigured: r
     `Total ${formatDuration(totalMs)}.`,
   ];
   for (const r of results.filter((x) => x.status === 'failed' && x.name !== 'audit')) {
-    const rows = r.annotations.slice(0, 30).map((a) => [where(a) || '—', a.title, a.message.split('\n')[0]]);
-    sections.push(`### ${r.name}`, r.detail ?? '', rows.length ? table(['Where', 'Rule', 'Message'], rows) : '');
+    // A failed test is named by the test, a lint finding by its rule.
+    const rows = r.annotations.slice(0, 30).map((a) => [where(a) || '—', a.title.replace(FAILED_TEST, ''), a.message.split('\n')[0]]);
+    sections.push(`### ${r.name}`, r.detail ?? '', rows.length ? table(['Where', r.name === 'test' ? 'Test' : 'Rule', 'Message'], rows) : '');
     if (r.annotations.length > 30) sections.push(`…and ${r.annotations.length - 30} more (see the log).`);
   }
   const auditResult = results.find((r) => r.name === 'audit');
@@ -45,4 +47,12 @@ export function qualitySummary(results: readonly StageResult[], notConfigured: r
     }
   }
   return sections.filter(Boolean).join('\n\n');
+}
+
+/** Why a failed stage failed, in a few words for the step's error: its detail, the failing tests, or its count of findings. */
+export function failureReason(r: StageResult): string {
+  if (r.detail) return `${r.name} (${r.detail.split('\n')[0]})`;
+  const tests = r.annotations.filter((a) => FAILED_TEST.test(a.title)).map((a) => a.title.replace(FAILED_TEST, ''));
+  if (tests.length) return `${r.name} (${tests.length} failed: ${tests.slice(0, 3).join(', ')}${tests.length > 3 ? ', …' : ''})`;
+  return r.annotations.length ? `${r.name} (${r.annotations.length} finding${r.annotations.length === 1 ? '' : 's'})` : r.name;
 }

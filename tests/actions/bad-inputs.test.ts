@@ -318,6 +318,7 @@ const TABLES: Record<string, { table: Table; valid: Record<string, string>; prov
       'github-token': token('github-token'),
       tags: multi(e(alone('malformed', 'bad tag!'), alone('meta', '-latest'), alone('range', 'x'.repeat(129)), ctl('stable'), long('stable\n', MAX_TEXT))),
       'tag-rules': multi(e(b('enum', 'nightly'), b('meta', 'sha;rm'), ctl('sha'), long('sha,', MAX_TEXT))),
+      'sha-source': choice('pr-head'),
       labels: multi(e(b('malformed', 'NO_EQUALS'), b('meta', '-x=1'), ctl('a=1'), long('a=1\n', MAX_TEXT))),
       'layer-cache': choice('none'),
     },

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable, ensureDocker } from '../harness/infra.js';
 import { busyboxContext, removeImages } from '../harness/images.js';
+import { startGitHubDouble } from '../fakes/github.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { runAction, visibleText, type RunOptions } from '../harness/runner.js';
 
@@ -144,6 +145,47 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     expect(run.errors).toEqual([]);
     expect(await registry.tags(path)).toEqual(['pr-42', 'preview', 'sha-0123456']);
     expect((await registry.config(path, 'pr-42')).config?.Labels?.['org.opencontainers.image.version']).toBe('pr-42');
+  });
+
+  it('pull request with sha-source: pr-head: the sha tag and the revision label name the PR\'s head commit, not the merge commit', async () => {
+    const head = 'fedcba9876543210fedcba9876543210fedcba98';
+    const { run, path } = await build('pull-head', {
+      ref: 'refs/pull/43/merge',
+      eventName: 'pull_request',
+      event: { number: 43, pull_request: { number: 43, head: { sha: head } }, repository: EVENT_REPOSITORY },
+      inputs: { 'sha-source': 'pr-head' },
+    });
+    expect(run.errors).toEqual([]);
+    expect(await registry.tags(path)).toEqual(['pr-43', 'sha-fedcba9']);
+    expect((await registry.config(path, 'pr-43')).config?.Labels?.['org.opencontainers.image.revision']).toBe(head);
+  });
+
+  it('a scheduled run (its payload has no repository): default branch, description and licence read from the GitHub API test double, so master keeps latest; an API that cannot be reached only warns', async () => {
+    const github = await startGitHubDouble({ token: 'ghs_test_token_0123456789', repository: 'acme/shop', repositoryInfo: { default_branch: 'master', description: 'The shop front', license: { key: 'mit', name: 'MIT License', spdx_id: 'MIT' } } });
+    try {
+      const { run, path } = await build('scheduled', { ref: 'refs/heads/master', eventName: 'schedule', event: { schedule: '0 3 * * *' }, env: { GITHUB_API_URL: github.url } });
+      expect(run.errors).toEqual([]);
+      expect(run.warnings).toEqual([]);
+      expect(run.stdout).toContain('The schedule event does not describe the repository: read acme/shop from the GitHub API (default branch master)');
+      expect(await registry.tags(path)).toEqual(['latest', 'master', 'sha-0123456']);
+      expect((await registry.config(path, 'master')).config?.Labels).toMatchObject({
+        'org.opencontainers.image.title': 'shop',
+        'org.opencontainers.image.description': 'The shop front',
+        'org.opencontainers.image.licenses': 'MIT',
+        'org.opencontainers.image.url': 'https://github.com/acme/shop',
+        'org.opencontainers.image.version': 'master',
+      });
+      expect(github.server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /repos/acme/shop']);
+      expect(github.problems).toEqual([]);
+    } finally {
+      await github.close();
+    }
+    // Nothing listens on port 9: the run still builds, says what it assumed, and the schedule's ref is the default branch.
+    const { run } = await build('scheduled-offline', { ref: 'refs/heads/master', eventName: 'schedule', event: { schedule: '0 3 * * *' }, env: { GITHUB_API_URL: 'http://127.0.0.1:9' }, inputs: { push: 'false', password: '' } });
+    expect(run.code).toBe(0);
+    expect(run.warnings).toEqual([expect.stringMatching(/^The schedule event does not describe the repository and the GitHub API could not be read \(GitHub API GET \/repos\/acme\/shop: .*\): the default branch is master, as schedule runs on it; the description and licence labels are left empty\.$/)]);
+    expect(run.outputs.tags!.split('\n').map((t) => t.split(':').at(-1))).toEqual(['sha-0123456', 'master', 'latest']);
+    expect(JSON.parse(run.outputs.labels!)['org.opencontainers.image.description']).toBe('');
   });
 
   it('push: false builds locally, logs in nowhere, pushes nothing and still outputs the image id', async () => {

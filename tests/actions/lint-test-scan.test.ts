@@ -118,6 +118,33 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
     expect(run.stdout).toContain('adds negative numbers');
   }, 120_000);
 
+  it('a real project\'s Jest script (NODE_OPTIONS=… npx jest): Jest is recognised behind the env prefix and npx, the failing test is annotated and named, the summary shows the user\'s command', async () => {
+    const run = await scan('jest-npx', { lint: 'false', 'format-check': 'false', typecheck: 'false', 'audit-level': 'none' });
+    expect(run.outputs['failed-stages']).toBe('test');
+    expect(run.stdout).toContain('test: npm run test (script "test": jest)');
+    // Jest's JSON report is asked for through the script, after its own arguments.
+    expect(run.stdout).toMatch(/^::group::test: npm run test -- --json --outputFile=\S+\/test\.json$/m);
+    const failure = annotations(run).find((a) => a.props.title?.startsWith('Test failed'));
+    expect(failure).toMatchObject({ level: 'error', props: { file: 'app/src/sum.test.js', line: '9', title: 'Test failed: sum adds negative numbers' } });
+    expect(failure!.message).toMatch(/Expected: -6\s+Received: -5/);
+    expect(annotations(run).filter((a) => a.props.title?.startsWith('Test failed'))).toHaveLength(1);
+    // The summary names the test and where it failed; its Command column is the user's command, not ours.
+    expect(run.summary).toContain('| test | ❌ failed |');
+    expect(run.summary).toMatch(/\| test \| ❌ failed \| [\d.]+m?s \| `npm run test` \|/);
+    expect(run.summary).not.toContain('--outputFile');
+    expect(run.summary).toContain('| Where | Test | Message |');
+    expect(run.summary).toMatch(/\| app\/src\/sum\.test\.js:9 \| sum adds negative numbers \| /);
+    expect(run.errors.at(-1)).toBe('Quality gates failed: test (1 failed: sum adds negative numbers)');
+  }, 120_000);
+
+  it('a command input with NAME=value words runs its program with that environment, read as its tool', async () => {
+    const run = await scan('jest-npx', { test: 'NODE_OPTIONS=--experimental-vm-modules jest --ci', lint: 'false', 'format-check': 'false', typecheck: 'false', 'audit-level': 'none' });
+    expect(run.outputs['failed-stages']).toBe('test');
+    expect(run.stdout).toMatch(/^::group::test: NODE_OPTIONS=--experimental-vm-modules \S*node_modules\/\.bin\/jest --ci --json --outputFile=\S+$/m);
+    expect(annotations(run).find((a) => a.props.title === 'Test failed: sum adds negative numbers')).toMatchObject({ props: { file: 'app/src/sum.test.js', line: '9' } });
+    expect(run.summary).toContain('| `NODE_OPTIONS=--experimental-vm-modules jest --ci` |');
+  }, 120_000);
+
   it('fails on a dependency with a known advisory: counts, advisory table, SARIF, annotation on the lockfile', async () => {
     const run = await scan('vulnerable');
     expect(run.outputs['failed-stages']).toBe('audit');
@@ -161,7 +188,10 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
       // (A project without dependencies makes npm skip the request altogether, hence the fixture with one.)
       const run = await scan('vulnerable', { lint: 'false', 'format-check': 'false', typecheck: 'false', test: 'false' });
       expect(run.outputs['failed-stages']).toBe('audit');
-      expect(run.errors.at(-1)).toMatch(/audit \(npm audit --json could not audit the dependencies: .*405.*has no audit endpoint/);
+      // What failed, said as it is: the registry in use answered 405 to npm's bulk advisory endpoint.
+      const origin = new URL(registry.url).origin;
+      expect(run.errors.at(-1)).toBe(`Quality gates failed: audit (npm audit --json could not audit the dependencies: the registry ${origin} answered 405 Method Not Allowed to its bulk advisory endpoint (POST /-/npm/v1/security/advisories/bulk): this registry does not serve npm's audit API, as private registries and mirrors often do not. Have it proxy /-/npm/v1/security/ to the public registry, or set audit-level: none to skip the scan)`);
+      expect(run.errors.join('\n')).not.toMatch(/point npm at/);
       expect(run.summary).toContain('The audit did not run');
     } finally {
       registry.auditStatus = undefined;

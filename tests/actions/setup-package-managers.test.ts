@@ -120,7 +120,22 @@ describe('setup with pnpm and yarn 1 via corepack (through the bundle; cache ser
     rmSync(dir, { recursive: true, force: true });
   }, 240_000);
 
-  it('a frozen install that fails (lockfile out of date) fails the step and saves nothing', async () => {
+  it('pnpm: an outdated lockfile fails the step with ERR_PNPM_OUTDATED_LOCKFILE and its reason, in the error and the summary', async () => {
+    const dir = workspace('setup-pnpm-app');
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    pkg.dependencies['is-number'] = '7.0.0';
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+    const run = await runAction('setup', { workspace: dir, env: env(), timeoutMs: 180_000 });
+    expect(run.code).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/^pnpm install --frozen-lockfile exited with code 1:\nERR_PNPM_OUTDATED_LOCKFILE {2}Cannot install with "frozen-lockfile" because pnpm-lock\.yaml is not up to date with /);
+    expect(run.errors[0]).toMatch(/Failure reason:\nspecifiers in the lockfile .* don't match specs in package\.json .*"is-number":"7\.0\.0"/);
+    expect(run.summary).toContain('| Package manager | pnpm 9.15.9 (packageManager) |');
+    expect(run.summary).toContain('ERR_PNPM_OUTDATED_LOCKFILE');
+    rmSync(dir, { recursive: true, force: true });
+  }, 240_000);
+
+  it('yarn 1: a frozen install that fails (lockfile out of date) fails the step with yarn\'s error line and saves nothing', async () => {
     const dir = workspace('setup-yarn-app');
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     pkg.dependencies['is-number'] = '7.0.0';
@@ -128,8 +143,10 @@ describe('setup with pnpm and yarn 1 via corepack (through the bundle; cache ser
     const created = cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length;
     const run = await runAction('setup', { workspace: dir, env: env(), timeoutMs: 180_000 });
     expect(run.code).toBe(1);
-    expect(run.errors.join('\n')).toMatch(/yarn install exited with code 1/);
-    expect(run.errors.join('\n')).toMatch(/lockfile needs to be updated/i);
+    // yarn's own error line, not its progress, its documentation link or Node's deprecation warnings.
+    expect(run.errors).toEqual(['yarn install --frozen-lockfile --non-interactive exited with code 1:\nYour lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.']);
+    expect(run.summary).toContain('## Setup failed: install');
+    expect(run.summary).toContain('Your lockfile needs to be updated');
     expect(run.post?.stdout ?? '').not.toContain('Saved the dependency cache');
     expect(cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
     rmSync(dir, { recursive: true, force: true });

@@ -105,11 +105,47 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     expect(failed.code).toBe(1);
     expect(failed.errors.join('\n')).toMatch(/No lockfile for npm .*package-lock\.json or npm-shrinkwrap\.json.*install: false/s);
     expect(failed.stdout).not.toMatch(/^\s+at /m);
+    expect(failed.summary).toContain('## Setup failed: dependencies');
+    expect(failed.summary).toMatch(/\| Dependencies \| ❌ No lockfile for npm /);
     const skipped = await runAction('setup', { workspace: dir, env: env(), inputs: { install: 'false' } });
     expect(skipped.code).toBe(0);
     expect(skipped.outputs['cache-hit']).toBe('false');
     expect(skipped.summary).toContain('not installed (install: false)');
   });
+
+  it('an out-of-sync lockfile: the error carries the lines where npm says why, not its usage text; the summary says what was done, what failed and why; nothing is saved', async () => {
+    const dir = workspace();
+    // What a contributor does: add a dependency and bump another in package.json, forget `npm install`.
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    pkg.dependencies['is-number'] = '7.0.0';
+    pkg.dependencies.zod = '3.24.0';
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+    const created = cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length;
+    const run = await runAction('setup', { workspace: dir, env: env(), timeoutMs: 180_000 });
+    expect(run.code).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    const error = run.errors[0]!;
+    expect(error).toMatch(/^npm ci --no-audit --no-fund exited with code 1:\n`npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync/);
+    expect(error).toContain('Missing: is-number@7.0.0 from lock file');
+    expect(error).toContain("Invalid: lock file's zod@3.23.8 does not satisfy zod@3.24.0");
+    // npm's help text and debug-log pointer stay in the log only.
+    expect(error).not.toMatch(/Usage:|Clean install a project|--install-strategy|A complete log of this run/);
+    expect(error.split('\n').length).toBeLessThan(10);
+    expect(run.stdout).toContain('Clean install a project');
+
+    expect(run.summary).toContain('## Setup failed: install');
+    expect(run.summary).toMatch(/\| Node \| 24\.[\d.]+ \(\.nvmrc\) \|/);
+    expect(run.summary).toMatch(/\| Package manager \| npm [\d.]+ \|/);
+    expect(run.summary).toMatch(/\| Cache \| (miss|partial hit) \|/);
+    expect(run.summary).toContain('| Install | ❌ npm ci --no-audit --no-fund exited with code 1: |');
+    expect(run.summary).toContain('Missing: is-number@7.0.0 from lock file');
+    expect(run.summary).not.toContain('Usage:');
+
+    expect(run.outputs['cache-hit']).toBe('false');
+    expect(run.post?.stdout ?? '').not.toContain('Saved the dependency cache');
+    expect(cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
+    rmSync(dir, { recursive: true, force: true });
+  }, 240_000);
 
   it('downloads a Node release that is not in the tool cache from the nodejs.org/dist test double', async () => {
     const emptyCache = mkdtempSync(join(tmpdir(), 'toolcache-empty-'));
@@ -124,6 +160,7 @@ describe('setup (through the bundle; cache service test double backed by Azurite
   it('reports bad inputs and an unknown Node release by name', async () => {
     const bad = await runAction('setup', { workspace: workspace(), env: env(), inputs: { 'package-manager': 'bun', cache: 'maybe' } });
     expect(bad.code).toBe(1);
+    expect(bad.summary).toContain('## Setup failed: inputs');
     expect(bad.errors[0]).toContain('"package-manager": expected one of "auto", "npm", "pnpm", "yarn", got "bun"');
     expect(bad.errors[0]).toContain('"cache": expected true or false, got "maybe"');
     const missing = await runAction('setup', { workspace: workspace(), env: env(), inputs: { 'node-version': '19', install: 'false' } });

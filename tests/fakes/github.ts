@@ -1,7 +1,8 @@
 /**
  * Test double of GitHub's REST API for Deployments and deployment statuses
- * (https://docs.github.com/en/rest/deployments): the documented paths, JSON
- * shapes and status codes, newest-first listings. It validates what it
+ * (https://docs.github.com/en/rest/deployments) and for reading the
+ * repository (GET /repos/{owner}/{repo}, https://docs.github.com/en/rest/repos/repos#get-a-repository):
+ * the documented paths, JSON shapes and status codes, newest-first listings. It validates what it
  * receives (token, headers, body fields and types) and records every problem,
  * so a test can assert the client spoke the API correctly.
  */
@@ -46,7 +47,17 @@ export interface GitHubDouble {
 
 const STATES = new Set(['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success']);
 
-export async function startGitHubDouble(options: { token: string; repository: string }): Promise<GitHubDouble> {
+/** What GET /repos/{owner}/{repo} describes (the fields a client may read; the rest of the answer is filled in). */
+export interface FakeRepository {
+  default_branch: string;
+  description: string | null;
+  license: { key: string; name: string; spdx_id: string } | null;
+}
+
+const DEFAULT_REPOSITORY: FakeRepository = { default_branch: 'main', description: null, license: null };
+
+export async function startGitHubDouble(options: { token: string; repository: string; repositoryInfo?: Partial<FakeRepository> }): Promise<GitHubDouble> {
+  const repositoryInfo = { ...DEFAULT_REPOSITORY, ...options.repositoryInfo };
   const deployments: FakeDeployment[] = [];
   const events: string[] = [];
   const problems: string[] = [];
@@ -137,7 +148,32 @@ export async function startGitHubDouble(options: { token: string; repository: st
       return json(res, 200, list.map(({ statuses: _s, body: _b, ...wire }) => wire));
     }
 
-    problems.push(`${where}: not a Deployments endpoint`);
+    if (req.method === 'GET' && url.pathname === base) {
+      if (url.search) problems.push(`${where}: takes no query`);
+      const [owner, name] = options.repository.split('/') as [string, string];
+      const html = `https://github.com/${options.repository}`;
+      return json(res, 200, {
+        id: 1296269,
+        node_id: 'MDEwOlJlcG9zaXRvcnkxMjk2MjY5',
+        name,
+        full_name: options.repository,
+        owner: { login: owner, id: 1, type: 'Organization', html_url: `https://github.com/${owner}` },
+        private: false,
+        html_url: html,
+        description: repositoryInfo.description,
+        fork: false,
+        url: `${server.url}${base}`,
+        homepage: null,
+        visibility: 'public',
+        default_branch: repositoryInfo.default_branch,
+        license: repositoryInfo.license && { ...repositoryInfo.license, url: `https://api.github.com/licenses/${repositoryInfo.license.key}`, node_id: 'MDc6TGljZW5zZTEz' },
+        topics: [],
+        archived: false,
+        permissions: { admin: false, maintain: false, push: false, triage: false, pull: true },
+      });
+    }
+
+    problems.push(`${where}: not an endpoint this double serves`);
     return json(res, 404, { message: 'Not Found' });
   };
   const server = await startServer(handler);

@@ -13,8 +13,11 @@
  * revision again on rollback), generation/observedGeneration, surge-one
  * rollouts with updated/ready/available replicas, Progressing/Available
  * conditions, and on request a stalled rollout: crash-looping pods
- * (CrashLoopBackOff) or unschedulable ones, then ProgressDeadlineExceeded.
- * It validates what it receives (auth, content types, object shape) and
+ * (CrashLoopBackOff) or unschedulable ones, then ProgressDeadlineExceeded,
+ * which stays, times and all, until a rollout makes progress again (a new
+ * template alone does not clear it, as with the real controller). A token
+ * it does not know gets 401 Unauthorized as from kube-apiserver. It
+ * validates what it receives (auth, content types, object shape) and
  * records every problem.
  */
 import { execFileSync } from 'node:child_process';
@@ -79,9 +82,10 @@ export interface KubernetesDouble {
    * A kubeconfig for this server: context `<name>` (token, or with `execPlugin` an
    * exec credential plugin of client.authentication.k8s.io/v1beta1, the version
    * EKS/GKE kubeconfigs use and every kubectl since 1.11 reads), plus the current
-   * context `decoy` pointing at a closed port.
+   * context `decoy` pointing at a closed port. `token` hands out another token
+   * than the server's (one it refuses with 401, as a revoked one).
    */
-  kubeconfig(options?: { context?: string; namespace?: string; execPlugin?: string }): string;
+  kubeconfig(options?: { context?: string; namespace?: string; execPlugin?: string; token?: string }): string;
   get(resource: string, namespace: string, name: string): Obj | undefined;
   list(resource: string, namespace: string): Obj[];
   /** Seed an object as if `kubectl create` made it (the controller reacts). */
@@ -387,6 +391,14 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     const deadline = d.spec.progressDeadlineSeconds !== undefined && d.spec.progressDeadlineSeconds < 600 ? d.spec.progressDeadlineSeconds * 1000 : progressDeadlineMs;
     const stalled = !complete && now - (progressAt.get(d.metadata.uid) ?? now) > deadline;
     const time = new Date(now).toISOString();
+    // As the controller's DeploymentProgressing judges it: more updated or available (here: ready) replicas, or fewer old ones.
+    const before = d.status ?? {};
+    const progressed = updated > (before.updatedReplicas ?? 0) || total - updated < (before.replicas ?? 0) - (before.updatedReplicas ?? 0) || available > (before.availableReplicas ?? 0);
+    if (progressed) progressAt.set(d.metadata.uid, now);
+    // The controller keeps a ProgressDeadlineExceeded condition, times and all, until a rollout makes progress
+    // again (DeploymentTimedOut is true at once for it): a new template does not clear it by itself.
+    const timedOut = (before.conditions ?? []).find((c: Obj) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+    const keptTimeout = !complete && !progressed ? timedOut : undefined;
     d.status = {
       observedGeneration: d.metadata.generation,
       replicas: total,
@@ -398,7 +410,9 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
         { type: 'Available', status: available >= desired - Math.floor(desired / 4) ? 'True' : 'False', reason: available >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', lastUpdateTime: time },
         complete
           ? { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${current.metadata.name}" has successfully progressed.`, lastUpdateTime: time }
-          : stalled
+          : keptTimeout
+            ? keptTimeout
+            : stalled
             ? { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${current.metadata.name}" has timed out progressing.`, lastUpdateTime: time }
             : { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${current.metadata.name}" is progressing.`, lastUpdateTime: time },
       ],
@@ -449,8 +463,9 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     log.push(`${req.method} ${url.pathname}${url.search} ${contentType}`.trim());
     const where = `${req.method} ${url.pathname}`;
     if (req.headers.authorization !== `Bearer ${token}`) {
-      problems.push(`${where}: bad or missing bearer token`);
-      return json(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
+      // A token the server does not accept (revoked, another cluster's) is answered as kube-apiserver does; sending none breaks the client's contract.
+      if (!req.headers.authorization?.startsWith('Bearer ')) problems.push(`${where}: no bearer token`);
+      return json(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'), { 'cache-control': 'no-cache, private' });
     }
     if (forbidden.some((rule) => rule(req.method ?? '', url.pathname, req.body)))
       return json(res, 403, statusBody(403, 'Forbidden', `User "deployer" cannot ${req.method?.toLowerCase()} resource at ${url.pathname}`));
@@ -576,7 +591,7 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     token,
     problems,
     log,
-    kubeconfig: ({ context = 'double', namespace, execPlugin } = {}) =>
+    kubeconfig: ({ context = 'double', namespace, execPlugin, token: userToken = token } = {}) =>
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
@@ -585,7 +600,7 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
           { name: 'decoy', cluster: { server: 'https://127.0.0.1:9', 'certificate-authority-data': Buffer.from(tls.cert).toString('base64') } },
         ],
         users: [
-          { name: 'token-user', user: { token } },
+          { name: 'token-user', user: { token: userToken } },
           ...(execPlugin ? [{ name: 'exec-user', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: execPlugin, args: [] } } }] : []),
         ],
         contexts: [

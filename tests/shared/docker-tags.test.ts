@@ -23,6 +23,8 @@ describe('tag rules', () => {
     expect(sanitizeTag('-.dependabot/npm')).toBe('dependabot-npm');
     expect(sanitizeTag('x'.repeat(300))).toHaveLength(128);
     expect(sanitizeTag('Ünïcode')).toBe('n-code');
+    // A run of other characters is one dash, as docker/metadata-action makes it.
+    expect(sanitizeTag('fix//login  form')).toBe('fix-login-form');
   });
 
   it('semver tag v1.2.3: 1.2.3, 1.2, 1 and latest; version label 1.2.3', () => {
@@ -60,8 +62,19 @@ describe('tag rules', () => {
 
   it('reads the PR number from the event, or from refs/pull/N/', () => {
     const ctx = (event: Record<string, unknown>, ref: string) => ({ ...runContext({ GITHUB_SHA: SHA, GITHUB_REF: ref, GITHUB_EVENT_NAME: 'pull_request' }), event });
-    expect(gitState(ctx({ pull_request: { number: 9 }, repository: { default_branch: 'dev' } }, 'refs/pull/9/merge'))).toMatchObject({ prNumber: 9, defaultBranch: 'dev' });
+    expect(gitState(ctx({ pull_request: { number: 9 } }, 'refs/pull/9/merge'), { defaultBranch: 'dev' })).toMatchObject({ prNumber: 9, defaultBranch: 'dev' });
     expect(gitState(ctx({}, 'refs/pull/11/merge')).prNumber).toBe(11);
+  });
+
+  it('sha-source pr-head takes the head commit on pull requests only, and only a commit SHA', () => {
+    const HEAD = '3370e228f2209994d57af4427fe64e71bb79ac96';
+    const ctx = (eventName: string, event: Record<string, unknown>) => ({ ...runContext({ GITHUB_SHA: SHA, GITHUB_REF: 'refs/pull/9/merge', GITHUB_EVENT_NAME: eventName }), event });
+    const pr = { pull_request: { number: 9, head: { sha: HEAD } } };
+    expect(gitState(ctx('pull_request', pr), { shaSource: 'pr-head' }).sha).toBe(HEAD);
+    expect(gitState(ctx('pull_request_target', pr), { shaSource: 'pr-head' }).sha).toBe(HEAD);
+    expect(gitState(ctx('pull_request', pr), { shaSource: 'github-sha' }).sha).toBe(SHA);
+    expect(gitState(ctx('push', pr), { shaSource: 'pr-head' }).sha).toBe(SHA);
+    expect(gitState(ctx('pull_request', { pull_request: { number: 9, head: { sha: 'main; rm -rf /' } } }), { shaSource: 'pr-head' }).sha).toBe(SHA);
   });
 });
 
@@ -79,14 +92,12 @@ describe('semver', () => {
 });
 
 describe('OCI labels', () => {
-  const ctx = {
-    ...runContext({ GITHUB_REPOSITORY: 'acme/shop', GITHUB_SHA: SHA, GITHUB_SERVER_URL: 'https://github.example.com' }),
-    event: { repository: { name: 'shop', description: 'Shop', html_url: 'https://github.example.com/acme/shop', license: { spdx_id: 'MIT' } } },
-  };
+  const ctx = runContext({ GITHUB_REPOSITORY: 'acme/shop', GITHUB_SHA: SHA, GITHUB_SERVER_URL: 'https://github.example.com' });
+  const repo = { name: 'shop', description: 'Shop', html_url: 'https://github.example.com/acme/shop', license: { spdx_id: 'MIT' } };
   const created = new Date('2026-01-02T03:04:05Z');
 
-  it('come from the repository in the event and the run', () => {
-    expect(ociLabels(ctx, '1.2.3', created)).toEqual({
+  it('come from the repository and the run', () => {
+    expect(ociLabels(ctx, repo, { version: '1.2.3', revision: SHA }, created)).toEqual({
       'org.opencontainers.image.title': 'shop',
       'org.opencontainers.image.description': 'Shop',
       'org.opencontainers.image.url': 'https://github.example.com/acme/shop',
@@ -98,9 +109,9 @@ describe('OCI labels', () => {
     });
   });
 
-  it('fall back to GITHUB_* without event data; extra labels win; NOASSERTION is no licence', () => {
-    const bare = { ...ctx, event: { repository: { license: { spdx_id: 'NOASSERTION' } } } };
-    expect(ociLabels(bare, 'main', created, { 'org.opencontainers.image.title': 'Shop UI', team: 'x' })).toMatchObject({
+  it('fall back to GITHUB_* without repository data; extra labels win; NOASSERTION is no licence', () => {
+    expect(ociLabels(ctx, { license: { spdx_id: 'NOASSERTION' } }, { version: 'main', revision: SHA }, created)).toMatchObject({ 'org.opencontainers.image.title': 'shop', 'org.opencontainers.image.licenses': '' });
+    expect(ociLabels(ctx, {}, { version: 'main', revision: SHA }, created, { 'org.opencontainers.image.title': 'Shop UI', team: 'x' })).toMatchObject({
       'org.opencontainers.image.title': 'Shop UI',
       'org.opencontainers.image.url': 'https://github.example.com/acme/shop',
       'org.opencontainers.image.description': '',

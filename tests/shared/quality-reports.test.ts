@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { auditCommand, parseAudit } from '../../shared/quality/audit.js';
+import { auditCommand, auditFailure, parseAudit } from '../../shared/quality/audit.js';
 import { parseEslintJson, parseJestJson, parseJunitXml, parsePrettierOutput, parseTscOutput } from '../../shared/quality/parsers.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'quality-unit-'));
@@ -117,5 +117,39 @@ describe('audit reports of pnpm and yarn', () => {
     const stderr = JSON.stringify({ type: 'error', data: 'Error: https://registry.yarnpkg.com/-/npm/v1/security/audits: Request "https://registry.yarnpkg.com/-/npm/v1/security/audits" returned a 405\n    at params.callback (cli.js:66689:18)' });
     expect(parseAudit(info + '\n', stderr + '\n')).toEqual({ error: 'the audit printed no report (no auditSummary line): Error: https://registry.yarnpkg.com/-/npm/v1/security/audits: Request "https://registry.yarnpkg.com/-/npm/v1/security/audits" returned a 405' });
     expect(parseAudit('')).toMatchObject({ error: expect.stringContaining('no JSON report') });
+  });
+
+  it('pnpm\'s error names the endpoint and status, not just its code', () => {
+    // What pnpm 9.15.9 prints against a registry that answers 405.
+    const out = JSON.stringify({ error: { code: 'ERR_PNPM_AUDIT_BAD_RESPONSE', message: 'The audit endpoint (at http://127.0.0.1:4873/-/npm/v1/security/audits) responded with 405: {"error":"method not allowed"}' } });
+    expect(parseAudit(out)).toEqual({ error: 'The audit endpoint (at http://127.0.0.1:4873/-/npm/v1/security/audits) responded with 405: {"error":"method not allowed"}' });
+  });
+});
+
+describe('auditFailure: what failed when an audit could not run', () => {
+  it('a registry without the audit API: which registry answered what to which endpoint, never "point npm at the registry" it already uses', () => {
+    // npm 11's message against a mirror that answers 405 to the bulk endpoint.
+    expect(auditFailure('npm audit --json', '405 Method Not Allowed - POST https://npm.acme.internal/-/npm/v1/security/advisories/bulk')).toBe(
+      'npm audit --json could not audit the dependencies: the registry https://npm.acme.internal answered 405 Method Not Allowed to its bulk advisory endpoint (POST /-/npm/v1/security/advisories/bulk): this registry does not serve npm\'s audit API, as private registries and mirrors often do not. Have it proxy /-/npm/v1/security/ to the public registry, or set audit-level: none to skip the scan',
+    );
+    expect(auditFailure('pnpm audit --json', 'The audit endpoint (at http://127.0.0.1:4873/-/npm/v1/security/audits) responded with 404: {}')).toMatch(
+      /^pnpm audit --json could not audit the dependencies: the registry http:\/\/127\.0\.0\.1:4873 answered 404 to its audit endpoint \(\/-\/npm\/v1\/security\/audits\): this registry does not serve npm's audit API/,
+    );
+    expect(auditFailure('yarn audit --json', 'the audit printed no report (no auditSummary line): Error: https://npm.acme.internal/-/npm/v1/security/audits: Request "https://npm.acme.internal/-/npm/v1/security/audits" returned a 405')).toMatch(
+      /the registry https:\/\/npm\.acme\.internal answered 405 to its audit endpoint \(\/-\/npm\/v1\/security\/audits\): this registry does not serve/,
+    );
+  });
+
+  it('the public registry answering 404 is told as it is; refusals and outages get their own meaning', () => {
+    const npmjs = auditFailure('npm audit --json', '404 Not Found - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk');
+    expect(npmjs).toBe('npm audit --json could not audit the dependencies: the registry https://registry.npmjs.org answered 404 Not Found to its bulk advisory endpoint (POST /-/npm/v1/security/advisories/bulk)');
+    expect(auditFailure('npm audit --json', '401 Unauthorized - POST https://npm.acme.internal/-/npm/v1/security/advisories/bulk')).toMatch(/answered 401 Unauthorized .*: the registry refused the request; the audit needs the same credentials as an install from it/);
+    expect(auditFailure('npm audit --json', '503 Service Unavailable - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk')).toMatch(/answered 503 Service Unavailable .*: the audit service failed or is busy; run the job again later$/);
+  });
+
+  it('a failure that is not an answer of the registry keeps the tool\'s own reason', () => {
+    expect(auditFailure('npm audit --json', 'request to https://registry.npmjs.org/-/npm/v1/security/advisories/bulk failed, reason: getaddrinfo ENOTFOUND registry.npmjs.org')).toBe(
+      'npm audit --json could not audit the dependencies: request to https://registry.npmjs.org/-/npm/v1/security/advisories/bulk failed, reason: getaddrinfo ENOTFOUND registry.npmjs.org',
+    );
   });
 });

@@ -4,7 +4,7 @@ import { boolean, fail, keyValueLines, list, multiLine, oneOf, optionalText, par
 import { mask } from '../../../shared/mask.js';
 import { isRegistryHost, parseImageName, parseTagReference } from '../../../shared/docker/reference.js';
 import { CACHE_MODES } from '../../../shared/docker/spec.js';
-import { TAG_RULES, type TagRule } from '../../../shared/docker/tags.js';
+import { SHA_SOURCES, TAG_RULES, type TagRule } from '../../../shared/docker/tags.js';
 
 // buildx's `os/arch[/variant]`.
 const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_.]+)?$/;
@@ -51,6 +51,7 @@ const schema = z.object({
     if (!unknown.length) return rules as TagRule[];
     return fail(ctx, `a comma-separated list of ${TAG_RULES.join(', ')} (unknown: ${unknown.join(', ')})`);
   }),
+  'sha-source': oneOf(SHA_SOURCES),
   labels: keyValueLines(),
   'layer-cache': oneOf(CACHE_MODES),
 });
@@ -62,7 +63,8 @@ export interface Login {
   password: string;
 }
 
-export type Config = Omit<z.output<typeof schema>, 'tags' | 'password' | 'github-token'> & { tags: string[]; login?: Login };
+/** `githubToken`: the job token, for the registry only when it is ghcr.io, and to read the repository from the GitHub API when the event lacks it. */
+export type Config = Omit<z.output<typeof schema>, 'tags' | 'password' | 'github-token'> & { tags: string[]; login?: Login; githubToken: string };
 
 /** The only registry the job token may be sent to. */
 const GHCR = 'ghcr.io';
@@ -93,5 +95,5 @@ export function readConfig(): Config {
     login = { registry, username: config.username, password: secret };
   }
   if (problems.length) throw new InputError(problems);
-  return { ...config, tags, login };
+  return { ...config, tags, login, githubToken };
 }

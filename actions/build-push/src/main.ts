@@ -6,6 +6,7 @@ import { effectiveCache } from '../../../shared/docker/buildx.js';
 import { ociLabels } from '../../../shared/docker/labels.js';
 import { dockerLogin, dockerLogout } from '../../../shared/docker/login.js';
 import { resolveBuildPaths } from '../../../shared/docker/paths.js';
+import { sourceRepository } from '../../../shared/docker/source-repository.js';
 import { imageSummary, type ImageMetadata } from '../../../shared/docker/report.js';
 import type { BuildSpec } from '../../../shared/docker/spec.js';
 import { gitState, ruleTags } from '../../../shared/docker/tags.js';
@@ -25,10 +26,13 @@ async function main(): Promise<void> {
   const image = config.image;
   const paths = resolveBuildPaths(ctx.workspace, config.context, config.file);
 
-  const rules = ruleTags(config['tag-rules'], gitState(ctx));
+  const source = await sourceRepository(ctx, config.githubToken, info);
+  if (source.warning) core.warning(source.warning);
+  const git = gitState(ctx, { defaultBranch: source.defaultBranch, shaSource: config['sha-source'] });
+  const rules = ruleTags(config['tag-rules'], git);
   const tags = [...new Set([...rules.tags.map((t) => `${image.name}:${t}`), ...config.tags])];
   if (!tags.length) throw new UserError(`No tags for this run (${ctx.eventName} on ${ctx.ref}): the tag rules "${config['tag-rules'].join(',')}" produced none; add a tag in "tags" or the "sha" rule`);
-  const labels = ociLabels(ctx, rules.version, new Date(), config.labels);
+  const labels = ociLabels(ctx, source.metadata, { version: rules.version, revision: git.sha }, new Date(), config.labels);
 
   for (const key of Object.keys(config['build-args']).filter((k) => SECRET_LIKE.test(k)))
     core.warning(`Build arg ${key} looks like a secret. Build args are stored in the image history and printed in logs: pass secrets as BuildKit secrets instead.`);

@@ -10,7 +10,7 @@ import { emitAnnotations } from '../../../shared/quality/annotation.js';
 import { auditTask, type AuditOutcome } from '../../../shared/quality/audit-task.js';
 import { commandTask, runStages, type Task } from '../../../shared/quality/run-stages.js';
 import { STAGES, resolveStage } from '../../../shared/quality/stages.js';
-import { qualitySummary } from '../../../shared/quality/summary.js';
+import { failureReason, qualitySummary } from '../../../shared/quality/summary.js';
 import { run } from '../../../shared/run.js';
 import { detectPackageManager, readPackageJson } from '../../../shared/setup/package-manager.js';
 import { writeSummary } from '../../../shared/summary.js';
@@ -38,7 +38,9 @@ async function main(): Promise<void> {
     if (stage) {
       if (name === 'test' && config['test-report']) stage.junit = resolve(dir, config['test-report']);
       tasks.push(commandTask(stage, options));
-      info(`${name}: ${stage.argv.join(' ')} (${stage.origin})`);
+      // A script's tool is not in its argv: say which one its findings are read as.
+      const tool = stage.origin.startsWith('script') && stage.tool !== 'other' ? `: ${stage.tool}` : '';
+      info(`${name}: ${stage.argv.join(' ')} (${stage.origin}${tool})`);
     } else skipped.push(name);
   }
   if (config['test-report'] && !tasks.some((t) => t.name === 'test')) core.warning('test-report is set but there is no test stage to write it');
@@ -66,8 +68,7 @@ async function main(): Promise<void> {
   await writeSummary(qualitySummary(results, skipped, audit.report, level, performance.now() - started));
 
   if (failed.length) {
-    const reasons = results.filter((r) => r.status === 'failed').map((r) => `${r.name}${r.detail ? ` (${r.detail.split('\n')[0]})` : r.annotations.length ? ` (${r.annotations.length} finding${r.annotations.length === 1 ? '' : 's'})` : ''}`);
-    throw new UserError(`Quality gates failed: ${reasons.join('; ')}`);
+    throw new UserError(`Quality gates failed: ${results.filter((r) => r.status === 'failed').map(failureReason).join('; ')}`);
   }
   info(`All ${results.length} stage(s) passed in ${formatDuration(performance.now() - started)}`);
 }

@@ -9,108 +9,161 @@ import { info } from '../../../shared/log.js';
 import { run } from '../../../shared/run.js';
 import { activatePackageManager, shimFolder } from '../../../shared/setup/corepack.js';
 import { cacheAvailable, cacheKey, restoreDependencies, saveDependencies } from '../../../shared/setup/dependency-cache.js';
+import { installFailureLines } from '../../../shared/setup/install-failure.js';
 import { installNode } from '../../../shared/setup/install-node.js';
-import { detectPackageManager, frozenInstall, lockfileNames, storePathCommand } from '../../../shared/setup/package-manager.js';
-import { table, writeSummary } from '../../../shared/summary.js';
-import { readConfig } from './config.js';
+import { detectPackageManager, frozenInstall, lockfileNames, storePathCommand, type PackageManager } from '../../../shared/setup/package-manager.js';
+import { SetupReport } from '../../../shared/setup/report.js';
+import { readConfig, type Config } from './config.js';
 
 const STATE = { saveKey: 'saveKey', savePaths: 'savePaths', packageManager: 'packageManager', cwd: 'cwd', shimDir: 'shimDir' };
 
-/** Run a command with its output streamed inside a collapsed log group. */
-async function grouped(title: string, argv: string[], cwd: string, timeoutMs: number, allowFailure = false) {
-  return core.group(title, () => exec(argv, { cwd, timeoutMs, allowFailure, onOutput: (chunk) => process.stdout.write(chunk), keep: { stdout: MESSAGE_TAIL } }));
+type ActivePackageManager = PackageManager & { version: string };
+interface DependencyCache {
+  key: string;
+  paths: string[];
+  hit: 'exact' | 'partial' | 'none' | 'disabled';
 }
 
 async function main(): Promise<void> {
+  const report = new SetupReport();
+  try {
+    await setUp(report);
+  } catch (error) {
+    await report.writeFailure(error);
+    throw error;
+  }
+  await report.write();
+}
+
+/** Node, then the package manager, then the dependencies: from the cache, or installed and saved after the job. */
+async function setUp(report: SetupReport): Promise<void> {
   const config = readConfig();
   const ctx = runContext();
-  const { dir, request } = config;
+
+  report.start('Node');
+  const nodeVersion = await useNode(config.request);
+  report.done('Node', `${nodeVersion} (${config.request.source})`);
+
+  report.start('Package manager');
+  const pm = await usePackageManager(config, nodeVersion, ctx.runnerTemp);
+  report.done('Package manager', `${pm.name} ${pm.version}${pm.pinned ? ' (packageManager)' : ''}`);
+
+  report.start('Dependencies');
+  if (!config.install) {
+    setCacheOutputs({ key: '', paths: [], hit: 'disabled' });
+    report.done('Dependencies', 'not installed (install: false)');
+    return;
+  }
+  requireLockfile(pm, config.dir);
+
+  report.start('Cache');
+  const cache = await restoreCache(config, pm, nodeVersion, ctx.workspace);
+  setCacheOutputs(cache);
+  report.done('Cache', cacheText(cache, config.cache));
+  if (cache.hit === 'exact') {
+    report.done('Install', 'skipped (exact cache hit)');
+    return;
+  }
+
+  report.start('Install');
+  const installMs = await install(pm, config.dir);
+  report.done('Install', `\`${frozenInstall(pm.name, pm.version).join(' ')}\` in ${formatDuration(installMs)}`);
+  // Only a successful install is worth caching; the post step saves it.
+  if (cache.key) {
+    saveForPost(cache, pm, config.dir, shimFolder(ctx.runnerTemp));
+    report.done('Cache', `${cacheText(cache, config.cache)}, saved as ${cache.key} after the job`);
+  }
+}
+
+/** The requested Node on PATH (or the one already there); returns its exact version. */
+async function useNode(request: Config['request']): Promise<string> {
   if (request.spec) {
     info(`Node ${request.spec} requested by ${request.source}`);
     await installNode(request.spec, info);
   } else {
     info('No Node version requested (no node-version input, .nvmrc, .node-version or package.json engines/volta): using the Node on PATH');
   }
-  const nodeVersion = (await exec(['node', '--version'], { timeoutMs: 30_000 })).stdout.trim().replace(/^v/, '');
-  core.setOutput('node-version', nodeVersion);
+  const version = (await exec(['node', '--version'], { timeoutMs: 30_000 })).stdout.trim().replace(/^v/, '');
+  core.setOutput('node-version', version);
+  return version;
+}
 
-  const pm = detectPackageManager(dir, config['package-manager']);
-  const pmVersion = await activatePackageManager(pm, shimFolder(ctx.runnerTemp), dir);
+/** The project's package manager, at the version package.json pins, for this step and the job's later steps. */
+async function usePackageManager(config: Config, nodeVersion: string, runnerTemp: string): Promise<ActivePackageManager> {
+  const pm = detectPackageManager(config.dir, config['package-manager']);
+  const version = await activatePackageManager(pm, shimFolder(runnerTemp), config.dir);
   core.setOutput('package-manager', pm.name);
-  info(`Node ${nodeVersion}, ${pm.name} ${pmVersion}${pm.pinned ? ' (pinned by packageManager)' : ''}`);
+  info(`Node ${nodeVersion}, ${pm.name} ${version}${pm.pinned ? ' (pinned by packageManager)' : ''}`);
+  return { ...pm, version };
+}
 
-  const rows: string[][] = [
-    ['Node', `${nodeVersion} (${request.source})`],
-    ['Package manager', `${pm.name} ${pmVersion}${pm.pinned ? ' (packageManager)' : ''}`],
-  ];
-  if (!config.install) {
-    core.setOutput('cache-hit', 'false');
-    core.setOutput('cache-key', '');
-    await writeSummary('## Setup', table(['', ''], [...rows, ['Dependencies', 'not installed (install: false)']]));
-    return;
-  }
-  if (!pm.lockfile) {
-    throw new UserError(
-      `No lockfile for ${pm.name} in ${dir} (expected ${lockfileNames(pm.name).join(' or ')}). Commit the lockfile so installs are reproducible, or set install: false.`,
-    );
-  }
+function requireLockfile(pm: PackageManager, dir: string): void {
+  if (pm.lockfile) return;
+  throw new UserError(`No lockfile for ${pm.name} in ${dir} (expected ${lockfileNames(pm.name).join(' or ')}). Commit the lockfile so installs are reproducible, or set install: false.`);
+}
 
-  let key = '';
-  let hit: 'exact' | 'partial' | 'none' | 'disabled' = 'disabled';
-  let paths: string[] = [];
-  if (config.cache && (await cacheAvailable())) {
-    const store = (await exec(storePathCommand(pm.name, pmVersion), { cwd: dir, timeoutMs: 60_000 })).stdout.trim();
-    // The cache version hashes the path strings: node_modules relative to the workspace keeps it stable across runs.
-    const modules = relative(ctx.workspace, join(dir, 'node_modules'));
-    paths = [modules.startsWith('..') ? join(dir, 'node_modules') : modules, store].filter(Boolean);
-    const keys = cacheKey({
-      os: process.env.RUNNER_OS ?? process.platform,
-      arch: process.env.RUNNER_ARCH ?? process.arch,
-      nodeVersion,
-      packageManager: pm.name,
-      packageManagerVersion: pmVersion,
-      lockfilePath: join(dir, pm.lockfile),
-      manifestPath: join(dir, 'package.json'),
-      suffix: config['cache-key-suffix'],
-    });
-    key = keys.key;
-    const started = performance.now();
-    const restored = await restoreDependencies(paths, key, keys.restorePrefix);
-    hit = restored.hit;
-    info(
-      restored.hit === 'exact'
-        ? `Cache hit for ${key} in ${formatDuration(performance.now() - started)}: skipping the install`
-        : restored.hit === 'partial'
-          ? `Restored ${restored.matchedKey} (lockfile changed): installing, the new cache is saved after the job`
-          : `No cache for ${key}: installing, the cache is saved after the job`,
-    );
-  } else if (config.cache) {
+/** Restore node_modules and the package store when the cache service is there; an exact hit makes the install needless. */
+async function restoreCache(config: Config, pm: ActivePackageManager, nodeVersion: string, workspace: string): Promise<DependencyCache> {
+  if (!config.cache) return { key: '', paths: [], hit: 'disabled' };
+  if (!(await cacheAvailable())) {
     info('The cache service is not available to this job (no ACTIONS_RESULTS_URL): installing without a cache');
+    return { key: '', paths: [], hit: 'disabled' };
   }
-  core.setOutput('cache-hit', String(hit === 'exact'));
-  core.setOutput('cache-key', key);
-
-  let installMs: number | undefined;
-  if (hit !== 'exact') {
-    const argv = frozenInstall(pm.name, pmVersion);
-    const result = await grouped(argv.join(' '), argv, dir, 30 * 60_000);
-    installMs = result.ms;
-    info(`Installed dependencies in ${formatDuration(result.ms)}`);
-    // Only a successful install is worth caching; the post step saves it.
-    if (key) {
-      core.saveState(STATE.saveKey, key);
-      core.saveState(STATE.savePaths, JSON.stringify(paths));
-      core.saveState(STATE.packageManager, pm.name);
-      core.saveState(STATE.cwd, dir);
-      core.saveState(STATE.shimDir, shimFolder(ctx.runnerTemp));
-    }
-  }
-
-  const cacheText = { exact: `hit: ${key}`, partial: `partial hit, saved as ${key} after the job`, none: `miss, saved as ${key} after the job`, disabled: config.cache ? 'unavailable (no cache service)' : 'disabled' }[hit];
-  await writeSummary(
-    '## Setup',
-    table(['', ''], [...rows, ['Cache', cacheText], ['Install', installMs === undefined ? 'skipped (exact cache hit)' : `\`${frozenInstall(pm.name, pmVersion).join(' ')}\` in ${formatDuration(installMs)}`]]),
+  const store = (await exec(storePathCommand(pm.name, pm.version), { cwd: config.dir, timeoutMs: 60_000 })).stdout.trim();
+  // The cache version hashes the path strings: node_modules relative to the workspace keeps it stable across runs.
+  const modules = relative(workspace, join(config.dir, 'node_modules'));
+  const paths = [modules.startsWith('..') ? join(config.dir, 'node_modules') : modules, store].filter(Boolean);
+  const { key, restorePrefix } = cacheKey({
+    os: process.env.RUNNER_OS ?? process.platform,
+    arch: process.env.RUNNER_ARCH ?? process.arch,
+    nodeVersion,
+    packageManager: pm.name,
+    packageManagerVersion: pm.version,
+    lockfilePath: join(config.dir, pm.lockfile!),
+    manifestPath: join(config.dir, 'package.json'),
+    suffix: config['cache-key-suffix'],
+  });
+  const started = performance.now();
+  const restored = await restoreDependencies(paths, key, restorePrefix);
+  info(
+    restored.hit === 'exact'
+      ? `Cache hit for ${key} in ${formatDuration(performance.now() - started)}: skipping the install`
+      : restored.hit === 'partial'
+        ? `Restored ${restored.matchedKey} (lockfile changed): installing, the new cache is saved after the job`
+        : `No cache for ${key}: installing, the cache is saved after the job`,
   );
+  return { key, paths, hit: restored.hit };
+}
+
+function setCacheOutputs(cache: DependencyCache): void {
+  core.setOutput('cache-hit', String(cache.hit === 'exact'));
+  core.setOutput('cache-key', cache.key);
+}
+
+function cacheText(cache: DependencyCache, enabled: boolean): string {
+  return { exact: `hit: ${cache.key}`, partial: 'partial hit', none: 'miss', disabled: enabled ? 'unavailable (no cache service)' : 'disabled' }[cache.hit];
+}
+
+/** The frozen install, its output streamed; a failure is reported by the lines that explain it. Returns its duration. */
+async function install(pm: ActivePackageManager, dir: string): Promise<number> {
+  const argv = frozenInstall(pm.name, pm.version);
+  const result = await grouped(argv.join(' '), argv, dir, 30 * 60_000, true);
+  if (result.code !== 0) throw new UserError(`${argv.join(' ')} exited with code ${result.code}:\n${installFailureLines(pm.name, result).join('\n')}`);
+  info(`Installed dependencies in ${formatDuration(result.ms)}`);
+  return result.ms;
+}
+
+function saveForPost(cache: DependencyCache, pm: PackageManager, dir: string, shimDir: string): void {
+  core.saveState(STATE.saveKey, cache.key);
+  core.saveState(STATE.savePaths, JSON.stringify(cache.paths));
+  core.saveState(STATE.packageManager, pm.name);
+  core.saveState(STATE.cwd, dir);
+  core.saveState(STATE.shimDir, shimDir);
+}
+
+/** Run a command with its output streamed inside a collapsed log group. */
+async function grouped(title: string, argv: string[], cwd: string, timeoutMs: number, allowFailure = false) {
+  return core.group(title, () => exec(argv, { cwd, timeoutMs, allowFailure, onOutput: (chunk) => process.stdout.write(chunk), keep: { stdout: MESSAGE_TAIL } }));
 }
 
 async function post(): Promise<void> {

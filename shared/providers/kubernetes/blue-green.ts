@@ -63,7 +63,7 @@ export async function deployBlueGreen(cluster: Cluster, request: DeployRequest):
   await kubectl.patch('deployment', idleName, 'strategic', cluster.imagePatch(idleDeployment, image, replicas), `set the image of deployment/${idleName}`);
   context.log(`deployment/${idleName} (idle colour): image ${image}, ${replicas} replica(s); waiting until it is ready`);
   try {
-    await cluster.rollout(idleName);
+    await cluster.rollout(idleName, idleDeployment);
   } catch (error) {
     // The Service never pointed at it: put the idle colour back as it was, the live colour keeps serving.
     const undone = await undoFailed(cluster, idleName, previousRevision, error);
@@ -126,7 +126,7 @@ export async function rollbackBlueGreen(cluster: Cluster, request: RollbackReque
     cluster.context.log(`deployment/${target.metadata.name} was scaled to 0: scaling to ${replicas}`);
     await cluster.kubectl.patch('deployment', target.metadata.name, 'merge', { spec: { replicas } }, `scale deployment/${target.metadata.name}`);
   }
-  await cluster.rollout(target.metadata.name);
+  await cluster.rollout(target.metadata.name, target);
   await switchSelector(cluster, service, back);
   return {
     from: liveRelease,

@@ -49,9 +49,9 @@ export class Cluster {
     return { spec: { ...(replicas === undefined ? {} : { replicas }), template: { spec } } };
   }
 
-  /** Wait until the Deployment's rollout is complete, within `rollout-timeout`. */
-  rollout(name: string): Promise<KubeObject> {
-    return waitForRollout(this.kubectl, { name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log });
+  /** Wait until the Deployment's rollout is complete, within `rollout-timeout`; `before` is the Deployment as this rollout found it. */
+  rollout(name: string, before?: KubeObject): Promise<KubeObject> {
+    return waitForRollout(this.kubectl, { name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log, before });
   }
 
   /** Record the release on the Deployment; the rollout already succeeded, so a refusal only warns. */

@@ -18,7 +18,20 @@ export interface KubectlOptions {
 
 /** API errors worth another attempt: the cluster or the network hiccuped, not our request. */
 const TRANSIENT = /connection refused|connection reset|i\/o timeout|TLS handshake timeout|unexpected EOF|\(ServiceUnavailable\)|\(InternalError\)|\(TooManyRequests\)|the server is currently unable|context deadline exceeded|Client\.Timeout/i;
+/** client-go's log lines (`E1124 10:00:00.123456   12345 memcache.go:265] …`): its retries of discovery, not kubectl's verdict. */
+const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] /;
 const ATTEMPTS = 3;
+
+/**
+ * What kubectl itself said went wrong, its last `n` lines without client-go's
+ * log lines before them (a refused token prints four of those, then the one
+ * that matters: "error: You must be logged in to the server"). Only log
+ * lines: their last ones.
+ */
+export function kubectlError(stderr: string, n = 5): string {
+  const own = stderr.split(/\r?\n/).filter((l) => l.trim() && !KLOG.test(l));
+  return own.length ? own.slice(-n).join('\n') : tail(stderr, n);
+}
 const REQUEST_TIMEOUT = '30s';
 const EXEC_TIMEOUT_MS = 60_000;
 
@@ -50,13 +63,13 @@ export class Kubectl {
       const result = await exec(['kubectl', ...this.flags(), ...args], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS, input });
       if (result.code === 0 || !TRANSIENT.test(result.stderr) || attempt === ATTEMPTS) return result;
       const delay = backoffDelay(attempt);
-      this.options.log(`kubectl: ${what}: ${tail(result.stderr, 1)}; retry ${attempt}/${ATTEMPTS - 1} in ${delay}ms`);
+      this.options.log(`kubectl: ${what}: ${kubectlError(result.stderr, 1)}; retry ${attempt}/${ATTEMPTS - 1} in ${delay}ms`);
       await sleep(delay);
     }
   }
 
   private fail(what: string, stderr: string): UserError {
-    return new UserError(`Could not ${what} (namespace ${this.options.namespace}${this.options.context ? `, context ${this.options.context}` : ''}): ${tail(stderr, 5) || 'kubectl gave no reason'}`);
+    return new UserError(`Could not ${what} (namespace ${this.options.namespace}${this.options.context ? `, context ${this.options.context}` : ''}): ${kubectlError(stderr) || 'kubectl gave no reason'}`);
   }
 
   /** One object, or undefined when it does not exist. */

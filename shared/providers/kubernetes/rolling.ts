@@ -27,7 +27,7 @@ export async function deployRolling(cluster: Cluster, request: DeployRequest): P
   context.log(`deployment/${name}: image set to ${image}; waiting for the rollout (rollout-timeout ${settings['rollout-timeout'] / 1000}s)`);
   let done: KubeObject;
   try {
-    done = await cluster.rollout(name);
+    done = await cluster.rollout(name, before);
   } catch (error) {
     throw await undoFailed(cluster, name, previousRevision, error);
   }
@@ -63,7 +63,7 @@ export async function rollbackRolling(cluster: Cluster, request: RollbackRequest
   const to = cluster.releaseOf(target, 'live');
   cluster.context.log(`deployment/${name}: rolling back from revision ${liveRevision} to revision ${revisionOf(target)} (${to.version})`);
   await restoreTemplate(cluster, deployment, target);
-  const done = await cluster.rollout(name);
+  const done = await cluster.rollout(name, deployment);
   // The restored release, re-recorded by this run; the one it replaced is skipped by later rollbacks.
   await cluster.annotate(name, { ...to, runUrl: request.runUrl || to.runUrl, time: new Date().toISOString() });
   await markFailed(cluster, live, `rolled back${request.reason ? `: ${request.reason}` : ''}`);

@@ -49,19 +49,40 @@ export interface RolloutWait {
   name: string;
   timeoutMs: number;
   log: (line: string) => void;
+  /** The Deployment as read before this rollout changed it: a stall it already carried is not this rollout's. */
+  before?: KubeObject;
+}
+
+const progressingOf = (deployment: KubeObject | undefined): KubeObject | undefined => (deployment?.status?.conditions ?? []).find((c: KubeObject) => c.type === 'Progressing');
+const isDeadlineExceeded = (c: KubeObject | undefined) => c?.status === 'False' && c.reason === 'ProgressDeadlineExceeded';
+
+/**
+ * A ProgressDeadlineExceeded the Deployment carried before this rollout
+ * changed its spec (a deploy cancelled before its own undo). The controller
+ * keeps that condition, times and all, until a rollout makes progress, so
+ * seen unchanged it says nothing about this rollout. Without a spec change
+ * (the same stalled template again) it is this rollout's own.
+ */
+function staleStall(before: KubeObject | undefined, now: KubeObject): KubeObject | undefined {
+  const earlier = progressingOf(before);
+  if (!isDeadlineExceeded(earlier) || !(now.metadata.generation > before!.metadata.generation)) return undefined;
+  const current = progressingOf(now);
+  return isDeadlineExceeded(current) && current!.lastUpdateTime === earlier!.lastUpdateTime && current!.message === earlier!.message ? current : undefined;
 }
 
 /**
  * Wait as `kubectl rollout status` judges it (observed generation, all
  * replicas updated and available, no old ones left), printing progress when
  * it changes. A stall (ProgressDeadlineExceeded, crash-looping or unpullable
- * pods) or the timeout fails with the pods' reasons.
+ * pods) or the timeout fails with the pods' reasons; a stall left from
+ * before the rollout began (see `before`) does not, until it is renewed.
  */
 export async function waitForRollout(kubectl: Kubectl, wait: RolloutWait): Promise<KubeObject> {
   const started = Date.now();
   const deadline = started + wait.timeoutMs;
   const interval = Math.min(2000, Math.max(200, wait.timeoutMs / 100));
   let last = '';
+  let toldStale = false;
   for (;;) {
     const deployment = await kubectl.get('deployment', wait.name);
     if (!deployment) throw new UserError(`Deployment ${wait.name} disappeared during its rollout`);
@@ -86,16 +107,21 @@ export async function waitForRollout(kubectl: Kubectl, wait: RolloutWait): Promi
     if (progress !== last) wait.log(`deployment/${wait.name}: ${progress} (${elapsed} of ${formatDuration(wait.timeoutMs)})`);
     last = progress;
 
-    const progressing = (status.conditions ?? []).find((c: KubeObject) => c.type === 'Progressing');
-    const deadlineExceeded = observed && progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
+    const progressing = progressingOf(deployment);
+    const stale = staleStall(wait.before, deployment);
+    if (stale && !toldStale) {
+      wait.log(`deployment/${wait.name}: its ProgressDeadlineExceeded (since ${stale.lastUpdateTime ?? 'an earlier rollout'}) is left from before this rollout; judging this one by its own progress`);
+      toldStale = true;
+    }
+    const deadlineExceeded = observed && isDeadlineExceeded(progressing) && !stale;
     const pods = observed && updated > 0 ? podProblems(await newPods(kubectl, deployment)) : { lines: [], stuck: false };
     const timedOut = Date.now() >= deadline;
     if (deadlineExceeded || pods.stuck || timedOut) {
       const why = deadlineExceeded
-        ? `stalled: ProgressDeadlineExceeded (${progressing.message ?? 'no progress within progressDeadlineSeconds'})`
+        ? `stalled: ProgressDeadlineExceeded (${progressing!.message ?? 'no progress within progressDeadlineSeconds'})`
         : pods.stuck
           ? 'stalled: its new pods are failing'
-          : `did not complete within ${formatDuration(wait.timeoutMs)} (rollout-timeout): ${progress}`;
+          : `did not complete within ${formatDuration(wait.timeoutMs)} (rollout-timeout): ${progress}${stale ? '; the controller has seen no progress since the earlier stall' : ''}`;
       const detail = pods.lines.length ? `\nPods:\n${pods.lines.map((l) => `  ${l}`).join('\n')}` : '';
       throw new UserError(`Rollout of deployment/${wait.name} ${why}${detail}`);
     }
