@@ -4,7 +4,7 @@ import { formatDuration } from '../../../shared/duration.js';
 import { errorMessage } from '../../../shared/errors.js';
 import { deploymentRecord } from '../../../shared/github/record.js';
 import { info } from '../../../shared/log.js';
-import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
+import { lastRecordedRelease } from '../../../shared/github/history.js';
 import { checkStrategy, deployRequest, providerPost, withProvider } from '../../../shared/providers/config.js';
 import type { DeployResult, Provider } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';

@@ -12,7 +12,7 @@ import { metricsSummary } from '../../../shared/health/metrics-report.js';
 import { info } from '../../../shared/log.js';
 import { runScript, type ScriptVariables } from '../../../shared/providers/command/script.js';
 import { checkStrategy, deployRequest, providerContext, providerPost, saveProviderState } from '../../../shared/providers/config.js';
-import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
+import { lastRecordedRelease } from '../../../shared/github/history.js';
 import type { DeployResult, Release, RollbackResult } from '../../../shared/providers/types.js';
 import { Redactor } from '../../../shared/redact.js';
 import { run } from '../../../shared/run.js';

@@ -3,7 +3,7 @@ import { runContext, type RunContext } from '../../../shared/context.js';
 import { UserError } from '../../../shared/errors.js';
 import { deploymentRecord } from '../../../shared/github/record.js';
 import { info } from '../../../shared/log.js';
-import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
+import { lastRecordedRelease } from '../../../shared/github/history.js';
 import { providerPost, withProvider } from '../../../shared/providers/config.js';
 import type { Provider, Release } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
