@@ -53,6 +53,12 @@ export interface DeployStages {
   rollback?: (to: string, reason: string) => Promise<StageOutcome>;
   /** The health check of the release rolled back to. */
   verifyRollback?: () => Promise<StageOutcome>;
+  /**
+   * The version live before this deploy, asked when the deploy stage did not
+   * say (it failed or never ran), so `previousVersion` is known whenever
+   * something was live. Must not throw.
+   */
+  liveVersion?: () => Promise<string | undefined>;
   /** Called before a stage runs, with the stages done so far (progress in the Slack message). */
   onStart?: (name: StageName, done: readonly StageRecord[]) => Promise<void> | void;
   /** Called after every stage, skipped ones included (progress in the log). */
@@ -119,9 +125,10 @@ class PipelineRun {
     return gate.status === 'failure' ? gate : undefined;
   }
 
-  /** Nothing changed: what was live still is. */
-  notDeployed(failedStage: 'pre-deploy' | 'deploy', error: string): Promise<PipelineResult> {
-    return this.finish({ result: 'failed', failedStage, error });
+  /** Nothing changed: what was live still is, and is the previous version. */
+  async notDeployed(failedStage: 'pre-deploy' | 'deploy', error: string): Promise<PipelineResult> {
+    const previousVersion = await this.stages.liveVersion?.();
+    return this.finish({ result: 'failed', failedStage, error, previousVersion });
   }
 
   /** The release passed its checks: the post-deploy command, whose failure keeps it live. */

@@ -59,13 +59,14 @@ export class ReleaseStage {
 
   /**
    * What was live before this deploy: GitHub's record, else the provider's,
-   * read once. When it cannot be read: a warning, and nothing.
+   * read once (a deploy that fails leaves the live release as it was). When
+   * it cannot be read: a warning, and nothing.
    */
   liveBefore(): Promise<Release | undefined> {
     this.before ??= this.recorded
       ? Promise.resolve(this.recorded)
       : this.provider.current(this.target).catch((error: unknown) => {
-          core.warning(`Could not read the live release for DEPLOY_PREVIOUS_VERSION: ${errorMessage(error)}`);
+          core.warning(`Could not read the live release (DEPLOY_PREVIOUS_VERSION and previous-version stay empty): ${errorMessage(error)}`);
           return undefined;
         });
     return this.before;

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       postDeploy: postDeployHook(config, ctx.workspace, () => release.result!),
       rollback: rollback && ((to, reason) => rollback.run(to, reason)),
       verifyRollback: gate && (() => gate.verify()),
+      liveVersion: async () => (await release.liveBefore())?.version,
       onStart: (name, done) => notifier.progress(name, done),
       onStage: (stage) => (stage.status === 'failure' ? core.error(stageLine(stage)) : info(stageLine(stage))),
     });
