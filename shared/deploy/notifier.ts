@@ -1,3 +1,5 @@
+import * as core from '@actions/core';
+import { info } from '../log.js';
 import { buildMessage, type SlackStatus, type StageResult } from '../slack/message.js';
 import { describeDestination, sendSlack, type SendSlackResult, type SlackDestination } from '../slack/send.js';
 import { STAGE_TITLES, type DeployResult, type StageName, type StageRecord } from './pipeline.js';
@@ -86,4 +88,10 @@ export class DeployNotifier {
   finished(result: DeployResult, records: readonly StageRecord[], message?: string): Promise<void> {
     return this.send(FINAL_STATUS[result], records, true, message);
   }
+}
+
+/** The one-step deploy's notifier, from its inputs, reporting to the job log. */
+export function deployNotifier(config: { slack?: SlackDestination; environment: string; 'environment-url'?: string; image: string; 'slack-mention'?: string }): DeployNotifier {
+  const { slack: destination, environment, image: version } = config;
+  return new DeployNotifier({ destination, environment, environmentUrl: config['environment-url'], version, mention: config['slack-mention'], log: info, warn: (line) => core.warning(line) });
 }

@@ -53,6 +53,12 @@ export interface DeployStages {
   rollback?: (to: string, reason: string) => Promise<StageOutcome>;
   /** The health check of the release rolled back to. */
   verifyRollback?: () => Promise<StageOutcome>;
+  /**
+   * The version live before this deploy, asked when the deploy stage did not
+   * say (it failed or never ran), so `previousVersion` is known whenever
+   * something was live. Must not throw.
+   */
+  liveVersion?: () => Promise<string | undefined>;
   /** Called before a stage runs, with the stages done so far (progress in the Slack message). */
   onStart?: (name: StageName, done: readonly StageRecord[]) => Promise<void> | void;
   /** Called after every stage, skipped ones included (progress in the log). */
@@ -72,19 +78,25 @@ export interface PipelineResult {
 const ORDER: StageName[] = ['pre-deploy', 'deploy', 'smoke', 'health-gate', 'post-deploy', 'rollback', 'verify-rollback'];
 
 export async function runPipeline(stages: DeployStages): Promise<PipelineResult> {
-  const records: StageRecord[] = [];
+  const run = new PipelineRun(stages);
+  const pre = await run.stage('pre-deploy', stages.preDeploy, 'no pre-deploy-command');
+  if (pre.status === 'failure') return run.notDeployed('pre-deploy', `pre-deploy command failed, nothing was deployed: ${pre.detail}`);
+  const { release, record } = await run.deploy();
+  if (!release) return run.notDeployed('deploy', `deploy failed: ${record.detail}`);
+  const failed = await run.checks();
+  return failed ? run.rollBack(release, failed) : run.postDeploy(release);
+}
 
-  const record = async (name: StageName, status: StageStatus, ms: number, detail: string) => {
-    const entry: StageRecord = { name, status, ms, detail };
-    records.push(entry);
-    await stages.onStage?.(entry, records);
-    return entry;
-  };
+/** One run of the pipeline: the stages' records, in the order they happened, and each phase's rules. */
+class PipelineRun {
+  private readonly records: StageRecord[] = [];
+
+  constructor(private readonly stages: DeployStages) {}
 
   /** Run one stage; an absent stage is skipped with `skipReason`. */
-  const stage = async (name: StageName, fn: (() => Promise<StageOutcome>) | undefined, skipReason: string): Promise<StageRecord> => {
-    if (!fn) return record(name, 'skipped', 0, skipReason);
-    await stages.onStart?.(name, records);
+  async stage(name: StageName, fn: (() => Promise<StageOutcome>) | undefined, skipReason: string): Promise<StageRecord> {
+    if (!fn) return this.record(name, 'skipped', 0, skipReason);
+    await this.stages.onStart?.(name, this.records);
     const started = performance.now();
     let outcome: StageOutcome;
     try {
@@ -92,67 +104,70 @@ export async function runPipeline(stages: DeployStages): Promise<PipelineResult>
     } catch (error) {
       outcome = { ok: false, detail: errorMessage(error) };
     }
-    return record(name, outcome.ok ? 'success' : 'failure', performance.now() - started, outcome.detail);
-  };
+    return this.record(name, outcome.ok ? 'success' : 'failure', performance.now() - started, outcome.detail);
+  }
+
+  /** The deploy stage, and the release it put live when it did. */
+  async deploy(): Promise<{ release?: DeployedRelease; record: StageRecord }> {
+    let release: DeployedRelease | undefined;
+    const record = await this.stage('deploy', async () => {
+      release = await this.stages.deploy();
+      return { ok: true, detail: release.detail };
+    }, 'never skipped');
+    return { release, record };
+  }
+
+  /** The smoke test, then the gate: the first that failed, if one did. */
+  async checks(): Promise<StageRecord | undefined> {
+    const smoke = await this.stage('smoke', this.stages.smoke, 'no smoke checks');
+    if (smoke.status === 'failure') return smoke;
+    const gate = await this.stage('health-gate', this.stages.gate, 'no health URL');
+    return gate.status === 'failure' ? gate : undefined;
+  }
+
+  /** Nothing changed: what was live still is, and is the previous version. */
+  async notDeployed(failedStage: 'pre-deploy' | 'deploy', error: string): Promise<PipelineResult> {
+    const previousVersion = await this.stages.liveVersion?.();
+    return this.finish({ result: 'failed', failedStage, error, previousVersion });
+  }
+
+  /** The release passed its checks: the post-deploy command, whose failure keeps it live. */
+  async postDeploy({ version, previousVersion }: DeployedRelease): Promise<PipelineResult> {
+    const post = await this.stage('post-deploy', this.stages.postDeploy, 'no post-deploy-command');
+    if (post.status !== 'failure') return this.finish({ result: 'success', version, previousVersion });
+    // The release is live and healthy: a failed hook (cache purge, notification) does not justify taking it down.
+    return this.finish({ result: 'failed', failedStage: 'post-deploy', error: `${version} is live and healthy, but the post-deploy command failed: ${post.detail}`, version, previousVersion });
+  }
+
+  /** A check failed: back to the previous release and verify it, when auto-rollback is on and there is one. */
+  async rollBack({ version, previousVersion }: DeployedRelease, failed: StageRecord): Promise<PipelineResult> {
+    const why = `${STAGE_TITLES[failed.name].toLowerCase()} failed: ${failed.detail}`;
+    const base = { failedStage: failed.name, version, previousVersion, result: 'failed' as const };
+    const { rollback, verifyRollback } = this.stages;
+    if (!rollback) return this.finish({ ...base, error: `${why} (auto-rollback is off: ${version} stays live)` }, 'not run: auto-rollback is off');
+    if (!previousVersion) return this.finish({ ...base, error: `${why}; no previous release to roll back to` }, 'not run: no previous release');
+    const back = await this.stage('rollback', () => rollback(previousVersion, why), 'never skipped');
+    if (back.status === 'failure') return this.finish({ ...base, error: `${why}; the rollback to ${previousVersion} failed too: ${back.detail}` }, 'not run: the rollback failed');
+    const verify = await this.stage('verify-rollback', verifyRollback, 'no health URL to verify with');
+    if (verify.status === 'failure') return this.finish({ ...base, error: `${why}; rolled back to ${previousVersion}, but it is not healthy either: ${verify.detail}` });
+    return this.finish({ ...base, result: 'rolled-back', error: `${why}; rolled back to ${previousVersion}: ${version} did not ship` });
+  }
+
+  private async record(name: StageName, status: StageStatus, ms: number, detail: string): Promise<StageRecord> {
+    const entry: StageRecord = { name, status, ms, detail };
+    this.records.push(entry);
+    await this.stages.onStage?.(entry, this.records);
+    return entry;
+  }
 
   /** Record every stage that did not run, with why, in pipeline order. */
-  const finish = async (result: Omit<PipelineResult, 'stages'>, rollbackSkipped = 'not needed'): Promise<PipelineResult> => {
+  private async finish(result: Omit<PipelineResult, 'stages'>, rollbackSkipped = 'not needed'): Promise<PipelineResult> {
     const notRun = result.failedStage ? `not run: ${STAGE_TITLES[result.failedStage].toLowerCase()} failed` : 'not run';
     for (const name of ORDER) {
-      if (records.some((r) => r.name === name)) continue;
-      await record(name, 'skipped', 0, name === 'rollback' || name === 'verify-rollback' ? rollbackSkipped : notRun);
+      if (this.records.some((r) => r.name === name)) continue;
+      await this.record(name, 'skipped', 0, name === 'rollback' || name === 'verify-rollback' ? rollbackSkipped : notRun);
     }
-    records.sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
-    return { ...result, stages: records };
-  };
-
-  const pre = await stage('pre-deploy', stages.preDeploy, 'no pre-deploy-command');
-  if (pre.status === 'failure') {
-    return finish({ result: 'failed', failedStage: 'pre-deploy', error: `pre-deploy command failed, nothing was deployed: ${pre.detail}` });
+    this.records.sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
+    return { ...result, stages: this.records };
   }
-
-  let release: DeployedRelease | undefined;
-  const deploy = await stage('deploy', async () => {
-    release = await stages.deploy();
-    return { ok: true, detail: release.detail };
-  }, 'never skipped');
-  if (!release) {
-    return finish({ result: 'failed', failedStage: 'deploy', error: `deploy failed: ${deploy.detail}` });
-  }
-  const { version, previousVersion } = release;
-
-  let failed: StageRecord | undefined;
-  const smoke = await stage('smoke', stages.smoke, 'no smoke checks');
-  if (smoke.status === 'failure') failed = smoke;
-  else {
-    const gate = await stage('health-gate', stages.gate, 'no health URL');
-    if (gate.status === 'failure') failed = gate;
-  }
-
-  if (!failed) {
-    const post = await stage('post-deploy', stages.postDeploy, 'no post-deploy-command');
-    if (post.status === 'failure') {
-      // The release is live and healthy: a failed hook (cache purge, notification) does not justify taking it down.
-      return finish({ result: 'failed', failedStage: 'post-deploy', error: `${version} is live and healthy, but the post-deploy command failed: ${post.detail}`, version, previousVersion });
-    }
-    return finish({ result: 'success', version, previousVersion });
-  }
-
-  const why = `${STAGE_TITLES[failed.name].toLowerCase()} failed: ${failed.detail}`;
-  const base = { failedStage: failed.name, version, previousVersion };
-  if (!stages.rollback) {
-    return finish({ ...base, result: 'failed', error: `${why} (auto-rollback is off: ${version} stays live)` }, 'not run: auto-rollback is off');
-  }
-  if (!previousVersion) {
-    return finish({ ...base, result: 'failed', error: `${why}; no previous release to roll back to` }, 'not run: no previous release');
-  }
-  const back = await stage('rollback', () => stages.rollback!(previousVersion, why), 'never skipped');
-  if (back.status === 'failure') {
-    return finish({ ...base, result: 'failed', error: `${why}; the rollback to ${previousVersion} failed too: ${back.detail}` }, 'not run: the rollback failed');
-  }
-  const verify = await stage('verify-rollback', stages.verifyRollback, 'no health URL to verify with');
-  if (verify.status === 'failure') {
-    return finish({ ...base, result: 'failed', error: `${why}; rolled back to ${previousVersion}, but it is not healthy either: ${verify.detail}` });
-  }
-  return finish({ ...base, result: 'rolled-back', error: `${why}; rolled back to ${previousVersion}: ${version} did not ship` });
 }

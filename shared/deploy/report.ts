@@ -12,6 +12,11 @@ export const RESULT_HEADLINE: Record<DeployResult, string> = {
 
 const duration = (r: StageRecord) => (r.status === 'skipped' ? '–' : formatDuration(r.ms));
 
+/** One log line per stage: `Smoke test: success in 1.2s — 2 steps passed in 2 flows`. */
+export function stageLine(r: StageRecord): string {
+  return `${STAGE_TITLES[r.name]}: ${r.status}${r.status === 'skipped' ? '' : ` in ${formatDuration(r.ms)}`} — ${r.detail}`;
+}
+
 /** The stage table: one row per stage with its result, duration and what happened. */
 export function stageTable(stages: readonly StageRecord[]): string {
   return table(

@@ -1,35 +1,24 @@
-import type { GateResult } from '../health/gate.js';
 import { gateSummary } from '../health/report.js';
+import type { DeployResult, RollbackResult } from '../providers/types.js';
 import { slackSummary } from '../slack/report.js';
 import type { SendSlackResult } from '../slack/send.js';
 import { table } from '../summary.js';
+import { metricsSection, type GateRun } from './gate.js';
 import type { PipelineResult } from './pipeline.js';
 import { RESULT_HEADLINE, stageFlow, stageTable } from './report.js';
 
-export interface GateRun {
-  label: string;
-  url: string;
-  result: GateResult;
-  /** The Prometheus checks' report, when the gate had some. */
-  metricsSection?: string;
-}
-
 export interface DeploySummaryInput {
-  environment: string;
-  service: string;
-  image: string;
+  config: { environment: string; service: string; image: string; strategy: string; 'environment-url'?: string };
   provider: string;
-  strategy: string;
-  environmentUrl?: string;
   outcome: PipelineResult;
-  gates: readonly GateRun[];
-  /** Sections shown before the gates' (the smoke test's results). */
-  sections?: readonly string[];
-  deployDetails: readonly [string, string][];
-  rollbackDetails: readonly [string, string][];
-  rolledBackTo?: string;
-  deploymentId?: number;
-  slack?: { where: string; result?: SendSlackResult };
+  /** The GitHub Deployment of this deploy, when recorded. */
+  deployment?: { id: number };
+  /** What each stage has to report, once it ran. */
+  release: { result?: DeployResult };
+  smoke?: { section?: string };
+  gate?: { runs: readonly GateRun[] };
+  rollback?: { result?: RollbackResult };
+  notifier: { where?: string; last?: SendSlackResult };
 }
 
 const code = (s: string) => `\`${s}\``;
@@ -39,41 +28,46 @@ const code = (s: string) => `\`${s}\``;
  * stage table, the Mermaid flow, then each stage's own report.
  */
 export function deploySummary(input: DeploySummaryInput): string {
-  const { outcome } = input;
+  const { config, outcome, notifier } = input;
+  const { environment, service } = config;
+  const envUrl = config['environment-url'];
+  const rolledBack = input.rollback?.result;
   const live =
     outcome.result === 'success'
-      ? input.image
+      ? config.image
       : outcome.result === 'rolled-back'
-        ? input.rolledBackTo
+        ? rolledBack?.to.version
         : outcome.failedStage === 'pre-deploy' || outcome.failedStage === 'deploy'
           ? outcome.previousVersion
           : undefined;
   const overview: [string, string][] = [
     ['Result', outcome.result + (outcome.failedStage ? ` (failed stage: ${outcome.failedStage})` : '')],
-    ['Image', code(input.image)],
+    ['Image', code(config.image)],
     ['Version', outcome.version ? code(outcome.version) : '–'],
     ['Previous version', outcome.previousVersion ? code(outcome.previousVersion) : '–'],
     ['Live now', live ? code(live) : outcome.result === 'failed' ? 'see the stages below' : '–'],
-    ['Environment', input.environmentUrl ? `[${input.environment}](${input.environmentUrl})` : input.environment],
-    ['Service / provider / strategy', `${input.service} / ${input.provider} / ${input.strategy}`],
-    ['GitHub Deployment', input.deploymentId ? String(input.deploymentId) : '–'],
+    ['Environment', envUrl ? `[${environment}](${envUrl})` : environment],
+    ['Service / provider / strategy', `${service} / ${input.provider} / ${config.strategy}`],
+    ['GitHub Deployment', input.deployment ? String(input.deployment.id) : '–'],
   ];
   if (outcome.error) overview.push(['Why', outcome.error]);
 
   const parts = [
-    `## ${RESULT_HEADLINE[outcome.result]}: ${input.service} on ${input.environment}`,
+    `## ${RESULT_HEADLINE[outcome.result]}: ${service} on ${environment}`,
     table(['', ''], overview),
     '### Stages',
     stageTable(outcome.stages),
     stageFlow(outcome.stages),
   ];
-  parts.push(...(input.sections ?? []));
-  for (const gate of input.gates) {
+  if (input.smoke?.section) parts.push(input.smoke.section);
+  for (const gate of input.gate?.runs ?? []) {
     parts.push(`### ${gate.label}`, gateSummary(gate.url, gate.result).replace(/^### /, '#### '));
-    if (gate.metricsSection) parts.push(gate.metricsSection);
+    const metrics = metricsSection(gate, '####');
+    if (metrics) parts.push(metrics);
   }
-  if (input.deployDetails.length) parts.push('### Deploy', table(['Target', 'What happened'], input.deployDetails));
-  if (input.rollbackDetails.length) parts.push('### Rollback', table(['Target', 'What happened'], input.rollbackDetails));
-  if (input.slack?.result) parts.push(slackSummary(input.slack.where, `Deploy ${input.environment}: ${outcome.result}`, input.slack.result).replace(/^### /, '### Slack: '));
+  const deployed = input.release.result?.details ?? [];
+  if (deployed.length) parts.push('### Deploy', table(['Target', 'What happened'], deployed));
+  if (rolledBack?.details.length) parts.push('### Rollback', table(['Target', 'What happened'], rolledBack.details));
+  if (notifier.where && notifier.last) parts.push(slackSummary(notifier.where, `Deploy ${environment}: ${outcome.result}`, notifier.last).replace(/^### /, '### Slack: '));
   return parts.join('\n\n');
 }

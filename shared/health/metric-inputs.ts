@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fail, headerLines, integer, multiLine, oneOf, optionalDuration, optionalHttpUrl, optionalText } from '../inputs.js';
 import { METRIC_LINE_FORMAT, parseMetricLines, substitute, variablesIn, type MetricCheck, type QueryVariable } from './metric-checks.js';
 import type { MetricsOptions } from './metrics.js';
+import { withoutPrefix, withPrefix, type Prefixed, type ValuesOf } from '../prefixed-inputs.js';
 
 /**
  * A value put into PromQL for $VERSION, $ENVIRONMENT or $SERVICE: no quotes,
@@ -11,13 +12,13 @@ const queryValue = () =>
   optionalText({ max: 512 }).transform((s, ctx) => (s === undefined || /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(s) ? s : fail(ctx, 'a value of letters, digits and . _ : @ / + - (starting with a letter or digit), as it goes into PromQL queries')));
 
 /**
- * The metric-check inputs of health-gate, shared with `deploy`, which takes
- * them prefixed (`health-prometheus-url`, …): spread `metricInputs('health-')`
- * into its schema, add `.superRefine(refineMetricInputs('health-'))`, and turn
- * the parsed config into gate options with `metricsOptions(metricValues(config, 'health-'), …)`.
- * `prometheus-headers` must be listed among the schema's secrets.
+ * The metric-check inputs of health-gate, part of the gate's inputs
+ * (./inputs.ts), which `deploy` takes prefixed (`health-prometheus-url`, …).
+ * A schema that spreads `metricInputs(prefix)` adds
+ * `.superRefine(refineMetricInputs(prefix))`, or checks `metricInputProblems`
+ * itself; `prometheus-headers` must be listed among its secrets.
  */
-const shapeFor = (prefix: string) => ({
+export const metricShape = (prefix: string) => ({
   'prometheus-url': optionalHttpUrl({ credentials: `send credentials in "${prefix}prometheus-headers"` }),
   'prometheus-headers': headerLines(),
   metrics: multiLine().transform((text, ctx): MetricCheck[] => {
@@ -33,20 +34,19 @@ const shapeFor = (prefix: string) => ({
   service: queryValue(),
 });
 
-type Shape = ReturnType<typeof shapeFor>;
+type Shape = ReturnType<typeof metricShape>;
 export type MetricInputName = keyof Shape & string;
-export type MetricInputValues = { [K in MetricInputName]: z.output<Shape[K]> };
-type Prefixed<P extends string> = { [K in MetricInputName as `${P}${K}`]: Shape[K] };
+export type MetricInputValues = ValuesOf<Shape>;
 
-export const METRIC_INPUT_NAMES = Object.keys(shapeFor('')) as MetricInputName[];
+export const METRIC_INPUT_NAMES = Object.keys(metricShape('')) as MetricInputName[];
 
-export function metricInputs<P extends string = ''>(prefix: P = '' as P): Prefixed<P> {
-  return Object.fromEntries(Object.entries(shapeFor(prefix)).map(([name, field]) => [`${prefix}${name}`, field])) as Prefixed<P>;
+export function metricInputs<P extends string = ''>(prefix: P = '' as P): Prefixed<P, Shape> {
+  return withPrefix(prefix, metricShape(prefix));
 }
 
 /** The metric inputs of a parsed config, without their prefix. */
 export function metricValues(config: Record<string, unknown>, prefix = ''): MetricInputValues {
-  return Object.fromEntries(METRIC_INPUT_NAMES.map((name) => [name, config[`${prefix}${name}`]])) as MetricInputValues;
+  return withoutPrefix(config, prefix, metricShape(prefix));
 }
 
 const VARIABLE_INPUTS: Record<QueryVariable, 'version' | 'environment' | 'service'> = { VERSION: 'version', ENVIRONMENT: 'environment', SERVICE: 'service' };

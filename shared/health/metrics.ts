@@ -68,109 +68,167 @@ export interface MetricsWatch {
  * PromQL, wrong URL or credentials) fail the gate at once.
  */
 export function watchMetrics(options: MetricsOptions, gate: GateClock): MetricsWatch {
-  const failed = new AbortController();
-  const stop = new AbortController();
-  const probesDone = new AbortController();
-  let probesPassed = false;
-  const statuses: MetricStatus[] = options.checks.map((check) => ({ check, measurements: [], passes: 0, failures: 0, errors: 0, satisfied: false }));
-  const elapsed = () => `elapsed ${formatDuration(Date.now() - gate.started)} of ${formatDuration(gate.deadline - gate.started)}`;
+  return new MetricsWatcher(options, gate).start();
+}
 
-  async function measure(status: MetricStatus, atMs: number): Promise<string | undefined> {
+/** A query's measurement; `permanent`: an error that retrying cannot fix. */
+interface Queried {
+  measurement: Measurement;
+  permanent?: boolean;
+}
+
+class MetricsWatcher {
+  private readonly failed = new AbortController();
+  private readonly stop = new AbortController();
+  private readonly probesDone = new AbortController();
+  private probesPassed = false;
+  private readonly statuses: MetricStatus[];
+
+  constructor(
+    private readonly options: MetricsOptions,
+    private readonly gate: GateClock,
+  ) {
+    this.statuses = options.checks.map((check) => ({ check, measurements: [], passes: 0, failures: 0, errors: 0, satisfied: false }));
+  }
+
+  start(): MetricsWatch {
+    this.announce();
+    const running = this.loop();
+    // Awaited in finish(); this only keeps an early rejection from counting as unhandled meanwhile.
+    running.catch(() => undefined);
+    return {
+      failed: this.failed.signal,
+      finish: async (passed: boolean) => {
+        this.probesPassed = passed;
+        if (passed) this.probesDone.abort();
+        else this.stop.abort();
+        const reason = await running;
+        return { passed: reason === undefined && this.allSatisfied(), reason, metrics: this.statuses };
+      },
+    };
+  }
+
+  /** Measure every interval until a metric fails, every one is met once the probes passed, or time is up. */
+  private async loop(): Promise<string | undefined> {
+    const { intervalMs } = this.options;
+    while (true) {
+      const reason = await this.measureAll();
+      if (reason) {
+        this.failed.abort();
+        return reason;
+      }
+      if (this.stop.signal.aborted) return this.stopped();
+      const allSatisfied = this.allSatisfied();
+      if (allSatisfied && this.probesPassed) return undefined;
+      if (Date.now() + intervalMs >= this.gate.deadline) return this.unsatisfied();
+      const wakeAt = Date.now() + intervalMs;
+      // Once every metric is satisfied, the probes passing ends the wait at once.
+      await sleep(intervalMs, allSatisfied ? AbortSignal.any([this.stop.signal, this.probesDone.signal]) : this.stop.signal);
+      if (this.stop.signal.aborted) return this.stopped();
+      if (this.probesPassed && allSatisfied) return undefined;
+      await sleep(wakeAt - Date.now(), this.stop.signal);
+    }
+  }
+
+  /** One measurement of every metric, at once: the first reason one failed the gate, if any did. */
+  private async measureAll(): Promise<string | undefined> {
+    const atMs = Date.now() - this.gate.started;
+    const reasons = await Promise.all(this.statuses.map((s) => this.measure(s, atMs)));
+    return reasons.find((r) => r !== undefined);
+  }
+
+  /** Measure one metric, count and log it: why it failed the gate, when it did. */
+  private async measure(status: MetricStatus, atMs: number): Promise<string | undefined> {
     const { check } = status;
-    let measurement: Measurement;
+    const queried = await this.query(check, atMs);
+    if (!queried) return undefined;
+    const { measurement, permanent } = queried;
+    status.measurements.push(measurement);
+    if (permanent) {
+      status.errors++;
+      this.gate.log(`metric ${check.name}: QUERY ERROR ${measurement.detail} (retrying cannot help)`);
+      return `metric ${check.name}: ${measurement.detail} (query: ${check.query})`;
+    }
+    this.count(status, measurement);
+    this.gate.log(this.progressLine(status, measurement));
+    const { failures } = status;
+    if (failures < this.options.failureLimit) return undefined;
+    return `metric ${check.name} failed ${failures} measurement${failures === 1 ? '' : 's'} (metrics-failure-limit ${this.options.failureLimit}): ${measurement.detail}`;
+  }
+
+  /** One query, judged; undefined when the gate itself cut it short (probes failed, or the deadline): nothing was learnt. */
+  private async query(check: MetricCheck, atMs: number): Promise<Queried | undefined> {
     try {
-      const { samples, warnings } = await queryPrometheus(options.prometheus, check.query, { deadline: gate.deadline, signal: stop.signal });
-      for (const warning of warnings) gate.log(`metric ${check.name}: Prometheus warns: ${warning}`);
-      measurement = { atMs, ...judge(check, samples) };
+      const { samples, warnings } = await queryPrometheus(this.options.prometheus, check.query, { deadline: this.gate.deadline, signal: this.stop.signal });
+      for (const warning of warnings) this.gate.log(`metric ${check.name}: Prometheus warns: ${warning}`);
+      return { measurement: { atMs, ...judge(check, samples) } };
     } catch (error) {
       if (!(error instanceof PrometheusError)) throw error;
-      // Cut short by the gate itself (probes failed, or the deadline): nothing was learned about the metric.
-      if (error.kind === 'aborted' || Date.now() >= gate.deadline) return undefined;
-      measurement = { atMs, kind: 'error', detail: error.message, errorKind: error.kind };
-      if (error.permanent) {
-        status.measurements.push(measurement);
-        status.errors++;
-        gate.log(`metric ${check.name}: QUERY ERROR ${error.message} (retrying cannot help)`);
-        return `metric ${check.name}: ${error.message} (query: ${check.query})`;
-      }
+      if (error.kind === 'aborted' || Date.now() >= this.gate.deadline) return undefined;
+      return { measurement: { atMs, kind: 'error', detail: error.message, errorKind: error.kind }, permanent: error.permanent };
     }
-    status.measurements.push(measurement);
-    const counted = measurement.kind === 'no-data' && options.inconclusive === 'pass' ? 'pass' : measurement.kind;
+  }
+
+  private count(status: MetricStatus, measurement: Measurement): void {
+    const counted = measurement.kind === 'no-data' && this.options.inconclusive === 'pass' ? 'pass' : measurement.kind;
     if (counted === 'pass') status.passes++;
     else status.passes = 0;
     if (counted === 'fail') status.failures++;
     if (counted === 'error') status.errors++;
-    if (status.passes >= gate.successThreshold) status.satisfied = true;
+    if (status.passes >= this.gate.successThreshold) status.satisfied = true;
+  }
 
+  private progressLine(status: MetricStatus, m: Measurement): string {
+    const { inconclusive, intervalMs, failureLimit } = this.options;
+    const { successThreshold } = this.gate;
     const word =
-      measurement.kind === 'pass'
-        ? `${measurement.detail} ok`
-        : measurement.kind === 'fail'
-          ? `FAIL ${measurement.detail}`
-          : measurement.kind === 'no-data'
-            ? `NO DATA ${measurement.detail} (metrics-inconclusive: ${options.inconclusive})`
-            : `QUERY ERROR ${measurement.detail} (retrying in ${formatDuration(options.intervalMs)})`;
-    gate.log(
-      `metric ${check.name}: ${word} | passes ${Math.min(status.passes, gate.successThreshold)}/${gate.successThreshold}` +
-        `${status.satisfied ? ' (met)' : ''} | failures ${status.failures}/${options.failureLimit} | ${elapsed()}`,
+      m.kind === 'pass'
+        ? `${m.detail} ok`
+        : m.kind === 'fail'
+          ? `FAIL ${m.detail}`
+          : m.kind === 'no-data'
+            ? `NO DATA ${m.detail} (metrics-inconclusive: ${inconclusive})`
+            : `QUERY ERROR ${m.detail} (retrying in ${formatDuration(intervalMs)})`;
+    return (
+      `metric ${status.check.name}: ${word} | passes ${Math.min(status.passes, successThreshold)}/${successThreshold}` +
+      `${status.satisfied ? ' (met)' : ''} | failures ${status.failures}/${failureLimit} | ${this.elapsed()}`
     );
-    if (status.failures >= options.failureLimit) {
-      return `metric ${check.name} failed ${status.failures} measurement${status.failures === 1 ? '' : 's'} (metrics-failure-limit ${options.failureLimit}): ${measurement.detail}`;
-    }
-    return undefined;
+  }
+
+  private allSatisfied(): boolean {
+    return this.statuses.every((s) => s.satisfied);
+  }
+
+  /** Stopped early (probes failed, or finished): unmet metrics count only once no measurement fits before the deadline. */
+  private stopped(): string | undefined {
+    return Date.now() + this.options.intervalMs >= this.gate.deadline ? this.unsatisfied() : undefined;
   }
 
   /** Why each unsatisfied metric is not, when time ran out. */
-  function unsatisfied(): string | undefined {
-    const open = statuses.filter((s) => !s.satisfied);
+  private unsatisfied(): string | undefined {
+    const open = this.statuses.filter((s) => !s.satisfied);
     if (open.length === 0) return undefined;
+    const window = formatDuration(this.gate.deadline - this.gate.started);
     return open
       .map((s) => {
         const last = s.measurements.findLast((m) => m.kind !== 'pass');
         const what = !last ? 'not measured' : last.kind === 'error' ? `last query error: ${last.detail}` : last.kind === 'no-data' ? `no data: ${last.detail}` : `last failure: ${last.detail}`;
-        return `metric ${s.check.name} (${describeCondition(s.check)}) had ${s.passes}/${gate.successThreshold} consecutive passes within ${formatDuration(gate.deadline - gate.started)}; ${what}`;
+        return `metric ${s.check.name} (${describeCondition(s.check)}) had ${s.passes}/${this.gate.successThreshold} consecutive passes within ${window}; ${what}`;
       })
       .join('; ');
   }
 
-  async function loop(): Promise<string | undefined> {
-    while (true) {
-      const atMs = Date.now() - gate.started;
-      const reasons = await Promise.all(statuses.map((s) => measure(s, atMs)));
-      const reason = reasons.find((r) => r !== undefined);
-      if (reason) {
-        failed.abort();
-        return reason;
-      }
-      if (stop.signal.aborted) return Date.now() + options.intervalMs >= gate.deadline ? unsatisfied() : undefined;
-      const allSatisfied = statuses.every((s) => s.satisfied);
-      if (allSatisfied && probesPassed) return undefined;
-      if (Date.now() + options.intervalMs >= gate.deadline) return unsatisfied();
-      const wakeAt = Date.now() + options.intervalMs;
-      // Once every metric is satisfied, the probes passing ends the wait at once.
-      await sleep(options.intervalMs, allSatisfied ? AbortSignal.any([stop.signal, probesDone.signal]) : stop.signal);
-      if (stop.signal.aborted) return Date.now() + options.intervalMs >= gate.deadline ? unsatisfied() : undefined;
-      if (probesPassed && allSatisfied) return undefined;
-      await sleep(wakeAt - Date.now(), stop.signal);
-    }
+  private elapsed(): string {
+    return `elapsed ${formatDuration(Date.now() - this.gate.started)} of ${formatDuration(this.gate.deadline - this.gate.started)}`;
   }
 
-  gate.log(
-    `Measuring ${statuses.length} metric${statuses.length === 1 ? '' : 's'} from ${options.prometheus.url} every ${formatDuration(options.intervalMs)} ` +
-      `(${gate.successThreshold} consecutive passes each; ${options.failureLimit === 1 ? '1 failed measurement fails' : `${options.failureLimit} failed measurements fail`} the gate):`,
-  );
-  for (const { check } of statuses) gate.log(`  ${check.name}: ${check.query} ${describeCondition(check)}`);
-  const running = loop();
-  // Awaited in finish(); this only keeps an early rejection from counting as unhandled meanwhile.
-  running.catch(() => undefined);
-  return {
-    failed: failed.signal,
-    async finish(passed: boolean) {
-      probesPassed = passed;
-      if (passed) probesDone.abort();
-      else stop.abort();
-      const reason = await running;
-      return { passed: reason === undefined && statuses.every((s) => s.satisfied), reason, metrics: statuses };
-    },
-  };
+  private announce(): void {
+    const { statuses, options, gate } = this;
+    const failing = options.failureLimit === 1 ? '1 failed measurement fails' : `${options.failureLimit} failed measurements fail`;
+    gate.log(
+      `Measuring ${statuses.length} metric${statuses.length === 1 ? '' : 's'} from ${options.prometheus.url} every ${formatDuration(options.intervalMs)} ` +
+        `(${gate.successThreshold} consecutive passes each; ${failing} the gate):`,
+    );
+    for (const { check } of statuses) gate.log(`  ${check.name}: ${check.query} ${describeCondition(check)}`);
+  }
 }

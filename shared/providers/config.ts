@@ -1,35 +1,17 @@
 import * as core from '@actions/core';
-import { z } from 'zod';
-import { fail, oneOf, parseInputs, singleLine } from '../inputs.js';
-import { info } from '../log.js';
-import { providerNames, findProvider } from './index.js';
-import { runContext, type RunContext } from '../context.js';
+import type { z } from 'zod';
+import { runContext } from '../context.js';
 import { InputError, UserError } from '../errors.js';
-import type { DeployRequest, Provider, ProviderContext, ProviderModule, ProviderUse, Release, Strategy, Target } from './types.js';
+import { parseInputs } from '../inputs.js';
+import { info } from '../log.js';
+import { findProvider } from './index.js';
+import type { Provider, ProviderContext, ProviderModule, ProviderUse, Strategy } from './types.js';
 
-/** Environment names as GitHub and container names both accept them. */
-export const environmentName = () =>
-  singleLine().transform((s, ctx) => {
-    const v = s.trim();
-    return /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(v) ? v : fail(ctx, 'an environment name of letters, digits, "-" and "_" (starting with a letter or digit, at most 63)');
-  });
-
-/** Service names end up in container names: letters, digits, `.`, `_`, `-`. Empty means the repository name. */
-export const serviceName = () =>
-  singleLine().transform((s, ctx) => {
-    const v = s.trim();
-    return v === '' || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(v) ? v : fail(ctx, 'a name of letters, digits, ".", "_" and "-" (starting with a letter or digit, at most 63)');
-  });
-
-/** A path on the release itself: `/health`, never `//other-host/…`, which a URL join would send elsewhere. */
-export const readinessPath = () =>
-  singleLine().transform((s, ctx) => {
-    if (!s.trim()) return fail(ctx, 'a path such as /health');
-    const path = s.trim().startsWith('/') ? s.trim() : `/${s.trim()}`;
-    return /^\/(?!\/)[^\s\\]*$/.test(path) ? path : fail(ctx, 'a path such as /health (no spaces, not starting with //)');
-  });
-
-export const providerName = () => oneOf(providerNames() as [string, ...string[]]);
+/**
+ * A provider's life in an action: its inputs parsed with the action's, the
+ * strategy checked, created (its post-step state saved at once), closed
+ * whatever happens, and cleaned up in the post step.
+ */
 
 /**
  * Parse an action's common inputs together with the chosen provider's own
@@ -54,47 +36,14 @@ export function parseWithProvider<S extends z.ZodObject<z.ZodRawShape>>(
 const STATE_PROVIDER = 'provider';
 const STATE_DATA = 'provider-state';
 
-export function providerContext(tempDir: string): ProviderContext {
+function providerContext(tempDir: string): ProviderContext {
   return { log: info, warn: (line) => core.warning(line), tempDir, saveState: (state) => core.saveState(STATE_DATA, state) };
 }
 
-/** Keys of the `env` input: variable names (values are masked by keyValueLines). */
-export const ENV_KEY = { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, expected: 'variable names of letters, digits and "_" (not starting with a digit)' };
-
-export const targetOf = (environment: string, service: string): Target => ({ environment, service });
-
 /** Save what the post step needs right after the provider is created, so it runs even when main fails. */
-export function saveProviderState(module: ProviderModule, provider: Provider): void {
+function saveProviderState(module: ProviderModule, provider: Provider): void {
   core.saveState(STATE_PROVIDER, module.name);
   core.saveState(STATE_DATA, provider.postState());
-}
-
-/** The deploy-to-env inputs a provider's deploy needs (the one-step deploy takes the same ones). */
-export interface DeployInputs {
-  image: string;
-  strategy: Strategy;
-  port: number;
-  publish: number;
-  'readiness-path': string;
-  'readiness-timeout': number;
-  env: Record<string, string>;
-  keep: number;
-}
-
-/** What a provider is asked to deploy: `image` as this run's release. */
-export function deployRequest(config: DeployInputs, target: Target, ctx: RunContext, live: Release | undefined): DeployRequest {
-  return {
-    ...target,
-    release: { image: config.image, version: config.image, commit: ctx.sha, runUrl: ctx.runUrl },
-    strategy: config.strategy,
-    port: config.port,
-    publish: config.publish,
-    readinessPath: config['readiness-path'],
-    readinessTimeoutMs: config['readiness-timeout'],
-    env: config.env,
-    keep: config.keep,
-    live,
-  };
 }
 
 /** Fail on a strategy the provider does not implement, naming the ones it does. */

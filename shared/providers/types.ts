@@ -2,10 +2,11 @@ import type { z } from 'zod';
 import type { SecretParts } from '../mask.js';
 
 /**
- * The contract between the deploy-to-env / rollback actions and a place that
- * runs releases (a Docker host, a Kubernetes cluster, user commands). The
- * actions own inputs, GitHub Deployments, outputs and the summary; a provider
- * owns putting a release on its targets, knowing what is there, and putting an
+ * The contract between the deploy stages (shared/deploy, which deploy-to-env,
+ * rollback and the one-step deploy run) and a place that runs releases (a
+ * Docker host, a Kubernetes cluster, user commands). The stages and actions
+ * own inputs, GitHub Deployments, outputs and the summary; a provider owns
+ * putting a release on its targets, knowing what is there, and putting an
  * earlier one back.
  */
 

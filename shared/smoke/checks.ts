@@ -107,6 +107,8 @@ class Checker {
   constructor(
     private readonly lineOf: (path: Path) => number | undefined,
     private readonly env: NodeJS.ProcessEnv,
+    /** The input that lists variables, as the action names it. */
+    private readonly variablesInput: string,
   ) {}
 
   problem(path: Path, message: string): undefined {
@@ -144,7 +146,7 @@ class Checker {
   text(value: string, path: Path): string {
     for (const name of references(value))
       if (!this.known.has(name) && this.env[name] === undefined)
-        this.problem(path, unknownVariable(name, 'an earlier step of this flow'));
+        this.problem(path, unknownVariable(name, 'an earlier step of this flow', this.variablesInput));
     return value;
   }
 
@@ -302,9 +304,10 @@ function parseExpect(value: unknown, path: Path, c: Checker): Expectations {
  * Parse and validate checks YAML. `source` names where it came from in
  * errors (`the "checks" input`, `checks-file "smoke.yml"`); `env` is what
  * `${NAME}` may refer to besides captures: the variables passed to the checks
- * (checkVariables), never the whole environment.
+ * (checkVariables), never the whole environment; `variablesInput` the input
+ * that lists them (default `variables`).
  */
-export function parseChecks(text: string, options: { source: string; env: NodeJS.ProcessEnv }): FlowSpec[] {
+export function parseChecks(text: string, options: { source: string; env: NodeJS.ProcessEnv; variablesInput?: string }): FlowSpec[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -320,7 +323,7 @@ export function parseChecks(text: string, options: { source: string; env: NodeJS
     }
     return undefined;
   };
-  const checker = new Checker(lineOf, options.env);
+  const checker = new Checker(lineOf, options.env, options.variablesInput ?? 'variables');
   const result = flows(doc.toJS({ maxAliasCount: 100 }), checker);
   if (checker.problems.length > 0) throw new ChecksError(options.source, checker.problems);
   return result;

@@ -12,6 +12,8 @@ export interface Sources {
   /** Flows from the `paths` shorthand, already parsed. */
   shorthand: FlowSpec[];
   env: NodeJS.ProcessEnv;
+  /** How the action names the inputs: `smoke-` in the one-step deploy. */
+  prefix?: string;
 }
 
 /**
@@ -19,25 +21,26 @@ export interface Sources {
  * mistakes of all sources are reported together, each with its place.
  */
 export function loadFlows(sources: Sources): FlowSpec[] {
+  const input = (name: string) => `"${sources.prefix ?? ''}${name}"`;
   const flows: FlowSpec[] = [];
   const errors: string[] = [];
   const parse = (text: string, source: string) => {
     try {
-      flows.push(...parseChecks(text, { source, env: sources.env }));
+      flows.push(...parseChecks(text, { source, env: sources.env, variablesInput: `${sources.prefix ?? ''}variables` }));
     } catch (error) {
       if (!(error instanceof ChecksError)) throw error;
       errors.push(error.message);
     }
   };
-  if (sources.checks.trim()) parse(sources.checks, 'the "checks" input');
+  if (sources.checks.trim()) parse(sources.checks, `the ${input('checks')} input`);
   if (sources.checksFile) {
     const path = resolve(sources.workspace, sources.checksFile);
     if (!existsSync(path) || !statSync(path).isFile())
-      errors.push(`"checks-file": no file ${JSON.stringify(sources.checksFile)} in the workspace (looked for ${path})`);
-    else parse(readFileSync(path, 'utf8'), `${JSON.stringify(sources.checksFile)} ("checks-file")`);
+      errors.push(`${input('checks-file')}: no file ${JSON.stringify(sources.checksFile)} in the workspace (looked for ${path})`);
+    else parse(readFileSync(path, 'utf8'), `${JSON.stringify(sources.checksFile)} (${input('checks-file')})`);
   }
   if (errors.length > 0) throw new UserError(errors.join('\n'));
   flows.push(...sources.shorthand);
-  if (flows.length === 0) throw new UserError('Nothing to check: set at least one of the inputs "checks", "checks-file" or "paths"');
+  if (flows.length === 0) throw new UserError(`Nothing to check: set at least one of the inputs ${input('checks')}, ${input('checks-file')} or ${input('paths')}`);
   return flows;
 }

@@ -45,11 +45,11 @@ export function checkVariables(env: NodeJS.ProcessEnv, listed: readonly string[]
 }
 
 /** What a person should do about `${name}`, found neither among the captures nor the variables passed. */
-export function unknownVariable(name: string, where: string): string {
+export function unknownVariable(name: string, where: string, variablesInput = 'variables'): string {
   if (isRunnerVariable(name)) return `\${${name}} is one of the runner's own variables, which checks can never read (pass the value under a ${SMOKE_PREFIX} name instead)`;
   return (
     `\${${name}} is neither captured by ${where} nor a variable passed to the checks: set it with env: in the workflow` +
-    ` under a name starting with ${SMOKE_PREFIX}, or list ${name} in the "variables" input`
+    ` under a name starting with ${SMOKE_PREFIX}, or list ${name} in the "${variablesInput}" input`
   );
 }
 

@@ -33,6 +33,9 @@ describe.each(names)('actions/%s/action.yml', (name) => {
 
   it('reads every input it declares', () => {
     const bundle = readFileSync(join(repoRoot, 'dist', name, 'index.js'), 'utf8');
-    for (const input of Object.keys(yml.inputs ?? {})) expect(bundle.includes(`"${input}"`) || bundle.includes(`'${input}'`) || bundle.includes(`${input}:`), input).toBe(true);
+    // The one-step deploy takes the smoke test's and the gate's inputs under a prefix, names composed at run time:
+    // tests/actions/deploy-stages.test.ts sees each of them arrive at its stage.
+    const composed = (input: string) => name === 'deploy' && /^(smoke|health)-/.test(input);
+    for (const input of Object.keys(yml.inputs ?? {}).filter((i) => !composed(i))) expect(bundle.includes(`"${input}"`) || bundle.includes(`'${input}'`) || bundle.includes(`${input}:`), input).toBe(true);
   });
 });

@@ -91,6 +91,24 @@ describe('runPipeline', () => {
     expect(r).toMatchObject({ result: 'failed', failedStage: 'deploy', error: 'deploy failed: new release never became healthy' });
   });
 
+  it('when nothing was deployed, the previous version is what was live, asked only then', async () => {
+    let asked = 0;
+    const liveVersion = async () => {
+      asked++;
+      return 'app:v1';
+    };
+    const failedDeploy = await runPipeline({ ...stages({ deploy: async () => { throw new Error('rejected'); } }).wired, liveVersion });
+    expect(failedDeploy).toMatchObject({ result: 'failed', failedStage: 'deploy', previousVersion: 'app:v1' });
+    const failedHook = await runPipeline({ ...stages({ preDeploy: bad('exit 3') }).wired, liveVersion });
+    expect(failedHook).toMatchObject({ result: 'failed', failedStage: 'pre-deploy', previousVersion: 'app:v1' });
+    expect(asked).toBe(2);
+    // The deploy says what it replaced: no need to ask.
+    const gateFailed = await runPipeline({ ...stages({ gate: bad('down') }).wired, liveVersion: async () => 'app:v0' });
+    expect(gateFailed.previousVersion).toBe('app:v1');
+    expect((await runPipeline({ ...stages().wired, liveVersion })).previousVersion).toBe('app:v1');
+    expect(asked).toBe(2);
+  });
+
   it('with auto-rollback off, a failed gate leaves the new release live and fails', async () => {
     const { wired, calls } = stages({ gate: bad('flapping'), rollback: undefined });
     const r = await runPipeline(wired);

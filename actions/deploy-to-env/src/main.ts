@@ -1,15 +1,15 @@
 import * as core from '@actions/core';
 import { runContext, type RunContext } from '../../../shared/context.js';
+import type { DeployConfig } from '../../../shared/deploy/inputs.js';
+import { ReleaseStage } from '../../../shared/deploy/release.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { errorMessage } from '../../../shared/errors.js';
-import { deploymentRecord } from '../../../shared/github/record.js';
 import { info } from '../../../shared/log.js';
-import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
-import { checkStrategy, deployRequest, providerPost, withProvider } from '../../../shared/providers/config.js';
+import { checkStrategy, providerPost, withProvider } from '../../../shared/providers/config.js';
 import type { DeployResult, Provider } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
 import { table, writeSummary } from '../../../shared/summary.js';
-import { readConfig, type Config } from './config.js';
+import { readConfig } from './config.js';
 
 async function main(): Promise<void> {
   const { config, settings, module } = readConfig();
@@ -18,36 +18,32 @@ async function main(): Promise<void> {
   await withProvider(module, settings, ctx.runnerTemp, (provider) => deploy(config, provider, ctx));
 }
 
-async function deploy(config: Config, provider: Provider, ctx: RunContext): Promise<void> {
+async function deploy(config: DeployConfig, provider: Provider, ctx: RunContext): Promise<void> {
   const service = config.service || ctx.repo;
   const started = Date.now();
   info(`Deploying ${config.image} to ${config.environment} (${service}, ${provider.name}, ${config.strategy})`);
 
-  const record = deploymentRecord(ctx, { token: config['github-token'], environment: config.environment, environmentUrl: config['environment-url'] });
-  // A provider without its own history learns what is live from GitHub, before this deploy is recorded.
-  const live = record && !provider.keepsHistory ? await lastRecordedRelease(record.client, config.environment) : undefined;
-  if (record) {
-    const deployment = await record.start(ctx.sha || ctx.ref, { image: config.image, provider: provider.name, version: config.image, service }, `Deploy ${config.image}`);
-    core.setOutput('deployment-id', String(deployment.id));
-  }
+  const stage = new ReleaseStage(provider, config, { service, environment: config.environment }, ctx);
+  const deployment = await stage.open();
+  if (deployment) core.setOutput('deployment-id', String(deployment.id));
 
   let result: DeployResult;
   try {
-    result = await provider.deploy(deployRequest(config, { service, environment: config.environment }, ctx, live));
+    result = await stage.deploy();
   } catch (error) {
-    await record?.fail(errorMessage(error).split('\n')[0]!);
+    await stage.settle(errorMessage(error));
     await writeSummary(
       `## ❌ Deploy to ${config.environment} failed`,
       table(['', ''], [
         ['Image', `\`${config.image}\``],
         ['Service', service],
         ['Reason', errorMessage(error)],
-        ['GitHub Deployment', record?.deployment ? `${record.deployment.id} (failure)` : '–'],
+        ['GitHub Deployment', deployment ? `${deployment.id} (failure)` : '–'],
       ]),
     );
     throw error;
   }
-  await record?.succeed(`Deployed ${result.current.version}`);
+  await stage.settle();
 
   core.setOutput('version', result.current.version);
   core.setOutput('previous-version', result.previous?.version ?? '');
@@ -62,7 +58,7 @@ async function deploy(config: Config, provider: Provider, ctx: RunContext): Prom
       ['Provider / strategy', `${provider.name} / ${config.strategy}`],
       ['Hosts', String(result.targets)],
       ['Environment URL', config['environment-url'] ?? '–'],
-      ['GitHub Deployment', record?.deployment ? String(record.deployment.id) : '–'],
+      ['GitHub Deployment', deployment ? String(deployment.id) : '–'],
       ['Duration', formatDuration(Date.now() - started)],
     ]),
     result.details.length ? table(['Host', 'What happened'], result.details) : undefined,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { duration, fail, integer, optionalHttpUrl, optionalText, secretText } from '../../../shared/inputs.js';
-import { environmentName, readinessPath, parseWithProvider, providerName, serviceName } from '../../../shared/providers/config.js';
+import { environmentName, githubToken, providerName, readinessPath, serviceName, shownEnvironmentUrl } from '../../../shared/deploy/inputs.js';
+import { duration, fail, integer, optionalText } from '../../../shared/inputs.js';
+import { parseWithProvider } from '../../../shared/providers/config.js';
 
 const common = z.object({
   environment: environmentName(),
@@ -13,8 +14,8 @@ const common = z.object({
   to: optionalText({ max: 512 }).transform((s, ctx) => (s === undefined || /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(s) ? s : fail(ctx, 'a version, image reference or revision number (letters, digits and . _ : @ / + -, starting with a letter or digit)'))),
   // Free text, recorded on the GitHub Deployment (whose description GitHub cuts at 140 characters) and in the summary.
   reason: optionalText({ max: 1000 }),
-  'environment-url': optionalHttpUrl({ credentials: 'the environment URL is only shown, on the GitHub Deployment and in the summary, and needs none' }),
-  'github-token': secretText({ token: true }),
+  'environment-url': shownEnvironmentUrl(),
+  'github-token': githubToken(),
 });
 
 export type Config = z.output<typeof common>;

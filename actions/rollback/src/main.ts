@@ -1,9 +1,10 @@
 import * as core from '@actions/core';
 import { runContext, type RunContext } from '../../../shared/context.js';
+import { recordRollback, rollbackRequest } from '../../../shared/deploy/rollback.js';
 import { UserError } from '../../../shared/errors.js';
+import { lastRecordedRelease } from '../../../shared/github/history.js';
 import { deploymentRecord } from '../../../shared/github/record.js';
 import { info } from '../../../shared/log.js';
-import { lastRecordedRelease } from '../../../shared/providers/github-history.js';
 import { providerPost, withProvider } from '../../../shared/providers/config.js';
 import type { Provider, Release } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
@@ -37,26 +38,11 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
   }
 
   info(`Rolling back ${service} on ${config.environment} to ${to ?? 'the previous release'}${config.reason ? ` (reason: ${config.reason})` : ''}`);
-  const result = await provider.rollback({
-    ...target,
-    to,
-    reason: config.reason,
-    publish: config.publish,
-    readinessPath: config['readiness-path'],
-    readinessTimeoutMs: config['readiness-timeout'],
-    runUrl: ctx.runUrl,
-    live,
-  });
-
+  const result = await provider.rollback(rollbackRequest(config, target, ctx, { to, reason: config.reason, live }));
   if (record) {
     const description = `Rollback to ${result.to.version}${config.reason ? `: ${config.reason}` : ''}`;
-    const deployment = await record.start(
-      result.to.commit || ctx.sha,
-      { image: result.to.image, provider: provider.name, version: result.to.version, service, rollback: true, from: result.from?.version ?? null },
-      description,
-    );
+    const deployment = await recordRollback(record, result, ctx.sha, { provider: provider.name, service, from: result.from?.version ?? null, description, ok: true });
     core.setOutput('deployment-id', String(deployment.id));
-    await record.succeed(description);
   }
 
   core.setOutput('rolled-back-from', result.from?.version ?? '');

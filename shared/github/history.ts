@@ -1,5 +1,5 @@
-import type { DeploymentsClient, Deployment } from '../github/deployments.js';
-import type { Release } from './types.js';
+import type { Deployment, DeploymentsClient } from './deployments.js';
+import type { Release } from '../providers/types.js';
 
 /** A successful GitHub Deployment as a release (what providers without their own history know). */
 export function releaseOfDeployment(deployment: Deployment): Release | undefined {

@@ -1,0 +1,96 @@
+import * as core from '@actions/core';
+import type { RunContext } from '../context.js';
+import { errorMessage } from '../errors.js';
+import type { Deployment } from '../github/deployments.js';
+import { lastRecordedRelease } from '../github/history.js';
+import { deploymentRecord, type DeploymentRecord } from '../github/record.js';
+import type { DeployRequest, DeployResult, Provider, Release, Target } from '../providers/types.js';
+import type { DeployConfig } from './inputs.js';
+import type { DeployedRelease } from './pipeline.js';
+
+/**
+ * The deploy stage: this run's image put live by the provider and recorded
+ * as a GitHub Deployment. deploy-to-env is this stage alone; the one-step
+ * deploy runs it in its pipeline and settles the record once the checks after
+ * it are done.
+ */
+export class ReleaseStage {
+  readonly record?: DeploymentRecord;
+  /** What the provider put live, once it did. */
+  result?: DeployResult;
+  /** For a provider without history: the live release as GitHub recorded it. */
+  private recorded?: Release;
+  private before?: Promise<Release | undefined>;
+
+  constructor(
+    private readonly provider: Provider,
+    private readonly config: DeployConfig,
+    readonly target: Target,
+    private readonly ctx: RunContext,
+  ) {
+    this.record = deploymentRecord(ctx, { token: config['github-token'], environment: config.environment, environmentUrl: config['environment-url'] });
+  }
+
+  /**
+   * Learn what is live from GitHub when the provider keeps no history (before
+   * this deploy is recorded, or it would find itself), then record this
+   * deploy as in progress. A failure here stops everything before any change.
+   */
+  async open(): Promise<Deployment | undefined> {
+    if (!this.record) return undefined;
+    if (!this.provider.keepsHistory) this.recorded = await lastRecordedRelease(this.record.client, this.config.environment);
+    const { image } = this.config;
+    const payload = { image, provider: this.provider.name, version: image, service: this.target.service };
+    return this.record.start(this.ctx.sha || this.ctx.ref, payload, `Deploy ${image}`);
+  }
+
+  /** Put the image live on every target. */
+  async deploy(): Promise<DeployResult> {
+    this.result = await this.provider.deploy(deployRequest(this.config, this.target, this.ctx, this.recorded));
+    return this.result;
+  }
+
+  /** The stage in the pipeline: the deploy, with its one-line account. */
+  async run(): Promise<DeployedRelease> {
+    const { current, previous, targets } = await this.deploy();
+    const was = previous ? ` (was ${previous.version})` : ' (first release)';
+    return { version: current.version, previousVersion: previous?.version, detail: `${current.version} live on ${targets} target${targets === 1 ? '' : 's'}${was}` };
+  }
+
+  /**
+   * What was live before this deploy: GitHub's record, else the provider's,
+   * read once (a deploy that fails leaves the live release as it was). When
+   * it cannot be read: a warning, and nothing.
+   */
+  liveBefore(): Promise<Release | undefined> {
+    this.before ??= this.recorded
+      ? Promise.resolve(this.recorded)
+      : this.provider.current(this.target).catch((error: unknown) => {
+          core.warning(`Could not read the live release (DEPLOY_PREVIOUS_VERSION and previous-version stay empty): ${errorMessage(error)}`);
+          return undefined;
+        });
+    return this.before;
+  }
+
+  /** Set this deploy's GitHub Deployment to success, or to failure with the first line of `error`. */
+  async settle(error?: string): Promise<void> {
+    if (error === undefined) await this.record?.succeed(`Deployed ${this.result?.current.version ?? this.config.image}`);
+    else await this.record?.fail(error.split('\n')[0]!);
+  }
+}
+
+/** What a provider is asked to deploy: `image` as this run's release. */
+export function deployRequest(config: DeployConfig, target: Target, ctx: RunContext, live: Release | undefined): DeployRequest {
+  return {
+    ...target,
+    release: { image: config.image, version: config.image, commit: ctx.sha, runUrl: ctx.runUrl },
+    strategy: config.strategy,
+    port: config.port,
+    publish: config.publish,
+    readinessPath: config['readiness-path'],
+    readinessTimeoutMs: config['readiness-timeout'],
+    env: config.env,
+    keep: config.keep,
+    live,
+  };
+}
