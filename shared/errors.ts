@@ -18,6 +18,16 @@ export class InputError extends UserError {
   }
 }
 
+/** A failure that says how it failed, so callers branch on `kind` rather than on the message's wording. */
+export class KindedError<Kind extends string> extends Error {
+  constructor(
+    message: string,
+    readonly kind: Kind,
+  ) {
+    super(message);
+  }
+}
+
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

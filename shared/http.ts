@@ -1,4 +1,5 @@
 import { ProxyAgent, fetch as proxyFetch } from 'undici';
+import { KindedError } from './errors.js';
 import { formatDuration } from './duration.js';
 import { backoffDelay, retryAfterMs, sleep } from './retry.js';
 
@@ -82,11 +83,11 @@ export interface HttpResponse {
  */
 export type HttpErrorKind = 'timeout' | 'deadline' | 'network' | 'aborted' | 'cross-origin' | 'redirect';
 
-export class HttpError extends Error {
+export class HttpError extends KindedError<HttpErrorKind> {
   override readonly name = 'HttpError';
   constructor(
     message: string,
-    readonly kind: HttpErrorKind,
+    kind: HttpErrorKind,
     readonly attempts: number,
     readonly ms: number,
     /** When the deadline left no time to retry: how the last attempt failed. */
@@ -94,7 +95,7 @@ export class HttpError extends Error {
     /** For a redirect not followed: its 3xx status. */
     readonly status?: number,
   ) {
-    super(message);
+    super(message, kind);
   }
 }
 

@@ -1,4 +1,5 @@
 import { HttpError, MAX_BODY_BYTES, formatSize, request, type RetryInfo } from '../http.js';
+import { KindedError } from '../errors.js';
 import { excerpt } from './probe.js';
 
 /** One series of an instant query's answer. */
@@ -17,14 +18,8 @@ export interface Sample {
  */
 export type QueryErrorKind = 'bad-query' | 'query' | 'timeout' | 'unreachable' | 'rejected' | 'aborted';
 
-export class PrometheusError extends Error {
+export class PrometheusError extends KindedError<QueryErrorKind> {
   override readonly name = 'PrometheusError';
-  constructor(
-    message: string,
-    readonly kind: QueryErrorKind,
-  ) {
-    super(message);
-  }
 
   /** Retrying cannot help: the query or the configuration must change. */
   get permanent(): boolean {

@@ -106,8 +106,6 @@ export interface Provider {
   history(target: Target): Promise<Release[]>;
   /** Put an earlier release back live and mark the one it replaces failed. */
   rollback(request: RollbackRequest): Promise<RollbackResult>;
-  /** Send the environment's traffic to `release` (which must already run and be healthy). */
-  switchTraffic(target: Target, release: Release): Promise<void>;
   /**
    * What the post step needs to clean up (key files, ssh control sockets,
    * registry logins), as a string saved in the step state. Saved right after

@@ -1,7 +1,7 @@
 import { formatDuration } from '../../duration.js';
 import { runContext } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
+import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult } from '../types.js';
 import type { CommandSettings } from './settings.js';
 import { runScript } from './script.js';
 
@@ -74,10 +74,6 @@ export class CommandProvider implements Provider {
     });
     const to: Release = { image: request.to, version: request.to, time: new Date().toISOString(), commit: '', runUrl: request.runUrl, status: 'live' };
     return { from: request.live && { ...request.live, status: 'failed' }, to, targets: 1, details: [[input, `exited 0 after ${formatDuration(ms)}`]] };
-  }
-
-  async switchTraffic(_target: Target, release: Release): Promise<void> {
-    throw new UserError(`The command provider cannot switch traffic by itself: run your platform's CLI in rollback-command to put ${release.version} back.`);
   }
 
   postState(): string {

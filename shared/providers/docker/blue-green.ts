@@ -5,11 +5,10 @@
  * stopped (kept for rollback).
  */
 import { formatDuration } from '../../duration.js';
-import { UserError } from '../../errors.js';
-import type { DeployRequest, DeployResult, ProviderContext, Release, Target } from '../types.js';
-import { ensureNetwork, freeName, inspectContainer, ipOf, listReleases, liveOf } from './containers.js';
+import type { DeployRequest, DeployResult, ProviderContext, Release } from '../types.js';
+import { ensureNetwork, freeName, listReleases, liveOf } from './containers.js';
 import type { DockerHost } from './host.js';
-import { LABEL, colorName, networkName, otherColor, proxyName, type AppContainer, type Color } from './labels.js';
+import { colorName, otherColor, type AppContainer, type Color } from './labels.js';
 import type { ProxySwitch } from './proxy.js';
 import { startReady } from './readiness.js';
 
@@ -63,17 +62,4 @@ async function startColor(host: DockerHost, req: DeployRequest, release: Release
     serving: async () => (live ? `${live.release.version} keeps serving` : 'nothing was serving'),
   });
   return { host, live, fresh: { id, name, color, ip, port: req.port }, readyIn };
-}
-
-/** Send every host's proxy to `release`, which must already run there as blue or green. */
-export async function switchTraffic(hosts: DockerHost[], target: Target, release: Release, proxy: ProxySwitch): Promise<void> {
-  for (const host of hosts) {
-    const found = (await listReleases(host, target)).find((c) => c.release.version === release.version && c.running && c.color);
-    if (!found) throw new UserError(`${host.name}: ${release.version} is not running as blue or green`);
-    const existing = await inspectContainer(host, proxyName(target));
-    const publish = Number(existing?.Config.Labels?.[LABEL.publish]);
-    if (!existing || !publish) throw new UserError(`${host.name}: ${proxyName(target)} does not exist (blue-green was never deployed here)`);
-    const ip = await ipOf(host, found.id, networkName(target));
-    await proxy.switchTo(host, { ...target, publish }, { ip, port: found.port, color: found.color! }, '/');
-  }
 }

@@ -1,5 +1,5 @@
 import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
-import { deployBlueGreen, switchTraffic } from './blue-green.js';
+import { deployBlueGreen } from './blue-green.js';
 import { listReleases, liveOf, prune } from './containers.js';
 import { DockerHost } from './host.js';
 import { DeployLocks } from './lock.js';
@@ -102,9 +102,6 @@ export class DockerProvider implements Provider {
     }
   }
 
-  switchTraffic(target: Target, release: Release): Promise<void> {
-    return switchTraffic(this.hosts, target, release, this.proxy);
-  }
 }
 
 /** What the post step undoes: the ssh session's files and any login a killed step left. */

@@ -9,7 +9,6 @@ import type { DeployRequest, DeployResult, Release, RollbackRequest, RollbackRes
 import { applyManifests } from './apply.js';
 import type { Cluster } from './cluster.js';
 import type { KubeObject } from './kubectl.js';
-import { containersOf } from './release.js';
 import { undoFailed } from './revisions.js';
 import { REVISION, revisionOf } from './rollout.js';
 
@@ -134,12 +133,4 @@ export async function rollbackBlueGreen(cluster: Cluster, request: RollbackReque
     targets: 1,
     details: [[`service/${service}`, `selector slot: ${live} → ${back}; deployment/${colours[live]?.metadata.name} kept running`]],
   };
-}
-
-/** Point the Service at the colour that runs `release`. */
-export async function switchTraffic(cluster: Cluster, target: Target, release: Release): Promise<void> {
-  const { colours } = await liveColour(cluster, target);
-  const colour = COLOURS.find((c) => colours[c] && containersOf(colours[c]!).some((x) => x.image === release.image));
-  if (!colour) throw new UserError(`No colour of ${cluster.deploymentName(target)} runs ${release.image}`);
-  await switchSelector(cluster, serviceName(cluster, target), colour);
 }

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
-import { blueGreenHistory, COLOURS, deployBlueGreen, rollbackBlueGreen, switchTraffic } from './blue-green.js';
+import { blueGreenHistory, COLOURS, deployBlueGreen, rollbackBlueGreen } from './blue-green.js';
 import { Cluster } from './cluster.js';
 import { Kubectl } from './kubectl.js';
 import { deployRolling, rollbackRolling, rollingHistory } from './rolling.js';
@@ -72,9 +72,6 @@ export class KubernetesProvider implements Provider {
     return (await this.isBlueGreen(request)) ? rollbackBlueGreen(this.cluster, request) : rollbackRolling(this.cluster, request);
   }
 
-  switchTraffic(target: Target, release: Release): Promise<void> {
-    return switchTraffic(this.cluster, target, release);
-  }
 
   postState(): string {
     return JSON.stringify({ paths: this.paths } satisfies PostState);
