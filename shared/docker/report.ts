@@ -1,5 +1,7 @@
 import { formatDuration } from '../duration.js';
 import { details, fence, table } from '../summary.js';
+import type { Builder } from './builder.js';
+import type { BuildOutcome, BuildSpec } from './spec.js';
 
 export interface ImageMetadata {
   image: string;
@@ -13,6 +15,35 @@ export interface ImageMetadata {
   size?: number;
   buildMs: number;
   pushMs: number;
+}
+
+/** What was built and pushed, as the `metadata` output and the summary describe it. */
+export function imageMetadata(spec: BuildSpec, builder: Builder, outcome: BuildOutcome): ImageMetadata {
+  return {
+    image: spec.image,
+    tags: spec.tags,
+    labels: spec.labels,
+    digest: outcome.digest,
+    imageRef: outcome.digest ? `${spec.image}@${outcome.digest}` : undefined,
+    imageId: outcome.imageId,
+    pushed: spec.push,
+    builder: builder.kind,
+    size: outcome.size,
+    buildMs: Math.round(outcome.buildMs),
+    pushMs: Math.round(outcome.pushMs),
+  };
+}
+
+/** The step's outputs, one per name in action.yml. */
+export function imageOutputs(m: ImageMetadata): Record<string, string> {
+  return {
+    digest: m.digest ?? '',
+    'image-ref': m.imageRef ?? '',
+    imageid: m.imageId,
+    tags: m.tags.join('\n'),
+    labels: JSON.stringify(m.labels),
+    metadata: JSON.stringify(m),
+  };
 }
 
 export function formatBytes(bytes: number | undefined): string {
