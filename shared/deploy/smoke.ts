@@ -2,7 +2,7 @@ import { formatDuration } from '../duration.js';
 import { UserError } from '../errors.js';
 import { info } from '../log.js';
 import { Redactor } from '../redact.js';
-import type { FlowSpec } from '../smoke/checks.js';
+import type { FlowSpec } from '../smoke/spec.js';
 import { runFlows, type FlowResult } from '../smoke/flows.js';
 import { hasSmokeChecks, smokeFlows, smokeOptions, type SmokeValues } from '../smoke/inputs.js';
 import { smokeSummary, totals, type Totals } from '../smoke/report.js';

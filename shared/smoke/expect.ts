@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { formatDuration } from '../duration.js';
 import { MISSING, getPath } from '../json-path.js';
 import { MAX_BODY_BYTES, formatSize, type HttpResponse } from '../http.js';
-import type { Expectations } from './checks.js';
+import type { Expectations } from './spec.js';
 
 const show = (value: unknown) => JSON.stringify(value) ?? 'undefined';
 

@@ -1,6 +1,6 @@
 import { formatDuration } from '../duration.js';
 import { mapConcurrent } from '../pool.js';
-import type { FlowSpec } from './checks.js';
+import type { FlowSpec } from './spec.js';
 import { runStep, type StepResult } from './step.js';
 
 export interface FlowResult {

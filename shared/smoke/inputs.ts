@@ -1,7 +1,7 @@
 import { duration, headerLines, integer, multiLine, optionalText, splitLines } from '../inputs.js';
 import { withoutPrefix, withPrefix, type ValuesOf } from '../prefixed-inputs.js';
 import type { Redactor } from '../redact.js';
-import type { FlowSpec } from './checks.js';
+import type { FlowSpec } from './spec.js';
 import type { SmokeOptions } from './flows.js';
 import { loadFlows } from './load.js';
 import { SHORTHAND_EXPECTED, parseShorthand } from './paths.js';

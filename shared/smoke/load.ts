@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { ChecksError, parseChecks, type FlowSpec } from './checks.js';
+import { parseChecks } from './checks.js';
+import { ChecksError, type FlowSpec } from './spec.js';
 
 export interface Sources {
   /** YAML text of the `checks` input. */

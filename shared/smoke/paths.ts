@@ -1,5 +1,5 @@
 import { parseStatusSet } from '../status.js';
-import { METHODS, type FlowSpec } from './checks.js';
+import { METHODS, type FlowSpec } from './spec.js';
 
 export const SHORTHAND_EXPECTED = 'lines "[METHOD] /path [status]", e.g. "GET / 200" or "/api/health"';
 

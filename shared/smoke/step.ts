@@ -2,7 +2,7 @@ import { errorMessage } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { excerpt } from '../health/probe.js';
 import { HttpError, MAX_BODY_BYTES, formatSize, request, type RetryInfo } from '../http.js';
-import type { Expectations, StepSpec } from './checks.js';
+import type { Expectations, StepSpec } from './spec.js';
 import { judge } from './expect.js';
 import { substitute, substituteDeep, type Variables } from './vars.js';
 

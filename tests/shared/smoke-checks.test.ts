@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChecksError, parseChecks } from '../../shared/smoke/checks.js';
+import { parseChecks } from '../../shared/smoke/checks.js';
+import { ChecksError } from '../../shared/smoke/spec.js';
 import { parseShorthand } from '../../shared/smoke/paths.js';
 import { checkVariables, listedVariableProblem, substitute, substituteDeep } from '../../shared/smoke/vars.js';
 
