@@ -165,11 +165,10 @@ function prepare(arg) {
   changed.push('CHANGELOG.md');
 
   // The workflows, and the composite actions, which reach the suite's JavaScript actions by the same pinned refs.
-  const yamlIn = (dir) => (existsSync(join(cwd, dir)) ? readdirSync(join(cwd, dir)).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, f)) : []);
-  const actionFiles = existsSync(join(cwd, 'actions'))
-    ? readdirSync(join(cwd, 'actions')).map((name) => join('actions', name, 'action.yml')).filter((f) => existsSync(join(cwd, f)))
-    : [];
-  for (const file of [...yamlIn(join('.github', 'workflows')), ...actionFiles.sort()]) {
+  const list = (dir) => (existsSync(join(cwd, dir)) ? readdirSync(join(cwd, dir)).map((f) => join(dir, f)) : []);
+  const workflowFiles = list(join('.github', 'workflows')).filter((f) => /\.ya?ml$/.test(f));
+  const actionFiles = list('actions').map((dir) => join(dir, 'action.yml')).filter((f) => existsSync(join(cwd, f)));
+  for (const file of [...workflowFiles, ...actionFiles.sort()]) {
     const text = readFileSync(join(cwd, file), 'utf8');
     const updated = updateSelfRefs(text, pkg.name, tag);
     if (updated !== text) {

@@ -143,7 +143,8 @@ runs:
       ),
     );
     expect(git('show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual(
-      ['.github/workflows/deploy.yml', 'CHANGELOG.md', 'actions/ci/action.yml', 'package-lock.json', 'package.json'].sort(),
+      ['.github/workflows/deploy.yml', 'CHANGELOG.md', 'actions/ci/action.yml', 'package-lock.json', 'package.json']
+        .sort(),
     );
   });
 

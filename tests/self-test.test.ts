@@ -17,7 +17,9 @@ import { parse } from 'yaml';
 import { repoRoot } from './harness/runner.js';
 
 const workflowsDir = join(repoRoot, '.github/workflows');
-const workflowFiles = readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+const workflowFiles = readdirSync(workflowsDir)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const actionFiles = [
   ...readdirSync(join(repoRoot, 'actions')).map((n) => `actions/${n}/action.yml`),
   'deploy/action.yml',
@@ -55,15 +57,24 @@ describe("GitHub's workflow parser (@actions/workflow-parser)", () => {
 
   it('rejects what GitHub rejects (so the tests above can fail)', async () => {
     const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n';
-    expect(await workflowErrors('broken.yml', broken)).toContainEqual(expect.stringMatching(/Unexpected value 'stepz'/));
+    expect(await workflowErrors('broken.yml', broken)).toContainEqual(
+      expect.stringMatching(/Unexpected value 'stepz'/),
+    );
     // build-push's password description once said "e.g. `${{ secrets.DOCKERHUB_TOKEN }}`": an expression to GitHub.
-    const action = "name: x\ndescription: y\ninputs:\n  p:\n    description: 'from ${{ secrets.TOKEN }}'\nruns:\n  using: node24\n  main: i.js\n";
+    const action =
+      "name: x\ndescription: y\ninputs:\n  p:\n    description: 'from ${{ secrets.TOKEN }}'\n" +
+      'runs:\n  using: node24\n  main: i.js\n';
     const result = parseAction({ name: 'action.yml', content: action }, new NoOperationTraceWriter());
-    expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([expect.stringMatching(/Unrecognized named-value: 'secrets'/)]);
+    expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([
+      expect.stringMatching(/Unrecognized named-value: 'secrets'/),
+    ]);
   });
 
   it.each(actionFiles)('accepts %s', (file) => {
-    const result = parseAction({ name: file, content: readFileSync(join(repoRoot, file), 'utf8') }, new NoOperationTraceWriter());
+    const result = parseAction(
+      { name: file, content: readFileSync(join(repoRoot, file), 'utf8') },
+      new NoOperationTraceWriter(),
+    );
     expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([]);
   });
 });
@@ -78,9 +89,13 @@ describe('self-test.yml', () => {
   // (the ci job points the composite's release refs at the checkout first; the last test checks that).
   const exercised = (uses: string[]): string[] =>
     uses.flatMap((path) => {
-      const yml = parse(readFileSync(join(repoRoot, path, 'action.yml'), 'utf8')) as { runs: { using: string; steps?: Step[] } };
+      const yml = parse(readFileSync(join(repoRoot, path, 'action.yml'), 'utf8')) as {
+        runs: { using: string; steps?: Step[] };
+      };
       if (yml.runs.using !== 'composite') return [path];
-      const inner = (yml.runs.steps ?? []).flatMap((s) => (s.uses ? [s.uses.replace(/^org\/deploy-actions\/|@.*$/g, '')] : []));
+      const inner = (yml.runs.steps ?? []).flatMap((s) =>
+        s.uses ? [s.uses.replace(/^org\/deploy-actions\/|@.*$/g, '')] : [],
+      );
       return [path, ...exercised(inner)];
     });
   const used = exercised(steps.flatMap((s) => (s.uses?.startsWith('./') ? [s.uses.slice(2)] : [])));
@@ -91,14 +106,20 @@ describe('self-test.yml', () => {
   });
 
   const local = steps.filter((s) => s.uses?.startsWith('./'));
-  it.each(local.map((s) => [s.name ?? s.uses!, s] as const))('%s: passes only inputs the action declares, and every required one', (_, step) => {
-    const action = parse(readFileSync(join(repoRoot, step.uses!, 'action.yml'), 'utf8')) as { inputs?: Record<string, { required?: boolean }> };
-    const declared = Object.keys(action.inputs ?? {});
-    for (const key of Object.keys(step.with ?? {})) expect(declared, `${step.uses}: ${key}`).toContain(key);
-    for (const [name, spec] of Object.entries(action.inputs ?? {})) if (spec.required) expect(Object.keys(step.with ?? {}), `${step.uses}: ${name}`).toContain(name);
-  });
+  it.each(local.map((s) => [s.name ?? s.uses!, s] as const))(
+    '%s: passes only inputs the action declares, and every required one',
+    (_, step) => {
+      const action = parse(readFileSync(join(repoRoot, step.uses!, 'action.yml'), 'utf8')) as {
+        inputs?: Record<string, { required?: boolean }>;
+      };
+      const declared = Object.keys(action.inputs ?? {});
+      for (const key of Object.keys(step.with ?? {})) expect(declared, `${step.uses}: ${key}`).toContain(key);
+      for (const [name, spec] of Object.entries(action.inputs ?? {}))
+        if (spec.required) expect(Object.keys(step.with ?? {}), `${step.uses}: ${name}`).toContain(name);
+    },
+  );
 
-  it("points the ci composite at the checkout's actions before using it (the composite names them at the release tag)", () => {
+  it("points the ci composite (refs at the release tag) at the checkout's actions first", () => {
     const rewrite = steps.find((s) => s.name === "Point the composite at this checkout's actions")!;
     const copy = mkdtempSync(join(tmpdir(), 'self-test-ci-'));
     try {

@@ -30,7 +30,8 @@ createServer((req, res) => {
     } catch {
       return send(res, 400, 'text/plain', 'invalid_payload');
     }
-    if (typeof payload !== 'object' || payload === null || (!payload.text && !payload.blocks)) return send(res, 400, 'text/plain', 'no_text');
+    if (typeof payload !== 'object' || payload === null || (!payload.text && !payload.blocks))
+      return send(res, 400, 'text/plain', 'no_text');
     received.push(payload);
     send(res, 200, 'text/plain', 'ok');
   });

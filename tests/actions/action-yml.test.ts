@@ -25,19 +25,21 @@ describe.each(names)('actions/%s/action.yml', (name) => {
 
   const composite = yml.runs.using === 'composite';
 
-  it.runIf(composite)('is a composite: suite actions at the release tag, run: steps in bash with inputs only through env:', () => {
+  it.runIf(composite)('is a composite: suite actions at the release tag, bash run: steps, inputs through env:', () => {
     const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
     for (const step of yml.runs.steps as Record<string, any>[]) {
       if (step.uses) {
-        // Composites cannot reach a sibling as ./actions/x (that is the caller's workspace): `npm run release` pins these.
+        // A composite cannot reach a sibling as ./actions/x (the caller's workspace): `npm run release` pins these.
         expect(step.uses).toMatch(new RegExp(`^org/deploy-actions/[\\w./-]+@v${version.replace(/\./g, '\\.')}$`));
-        expect(existsSync(join(repoRoot, step.uses.replace(/^org\/deploy-actions\/|@.*$/g, ''), 'action.yml')), step.uses).toBe(true);
+        const path = step.uses.replace(/^org\/deploy-actions\/|@.*$/g, '');
+        expect(existsSync(join(repoRoot, path, 'action.yml')), step.uses).toBe(true);
       } else {
         expect(step.shell, step.run).toBe('bash');
         expect(step.run, 'no ${{ }} inside a script: values go through env:').not.toContain('${{');
       }
     }
-    for (const [output, spec] of Object.entries<any>(yml.outputs ?? {})) expect(spec.value, output).toMatch(/^\$\{\{ steps\.[\w-]+\.outputs\.[\w-]+ \}\}$/);
+    const stepOutput = /^\$\{\{ steps\.[\w-]+\.outputs\.[\w-]+ \}\}$/;
+    for (const [output, spec] of Object.entries<any>(yml.outputs ?? {})) expect(spec.value, output).toMatch(stepOutput);
   });
 
   it.runIf(composite)('uses every input it declares', () => {

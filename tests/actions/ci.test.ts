@@ -49,7 +49,13 @@ const ci = (workspace: string, inputs: Record<string, string> = {}) =>
   runComposite('ci', {
     workspace,
     inputs: { 'working-directory': 'app', ...inputs },
-    env: { ...cacheService.env, RUNNER_TOOL_CACHE: toolCache, NODEJS_ORG_MIRROR: dist.url, npm_config_registry: registry.url, npm_config_cache: npmCache },
+    env: {
+      ...cacheService.env,
+      RUNNER_TOOL_CACHE: toolCache,
+      NODEJS_ORG_MIRROR: dist.url,
+      npm_config_registry: registry.url,
+      npm_config_cache: npmCache,
+    },
     timeoutMs: 180_000,
   });
 
@@ -57,7 +63,7 @@ const ci = (workspace: string, inputs: Record<string, string> = {}) =>
 const WHICH_NODE = `import { test } from 'node:test';\ntest('path', () => console.log('PATH=' + process.env.PATH));\n`;
 
 describe('ci composite (setup → lint-test-scan, through their bundles)', () => {
-  it('sets up Node from .nvmrc and the dependencies, runs the stages on that Node, and exposes both actions\' outputs', async () => {
+  it("sets up Node (.nvmrc) and dependencies, runs the stages on it, exposes both actions' outputs", async () => {
     const run = await ci(project({ 'test/which-node.test.js': WHICH_NODE }));
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
@@ -65,7 +71,13 @@ describe('ci composite (setup → lint-test-scan, through their bundles)', () =>
       ['setup', 'success'],
       ['lint-test-scan', 'success'],
     ]);
-    expect(run.outputs).toMatchObject({ 'node-version': NODE24, 'package-manager': 'npm', 'cache-hit': 'false', result: 'passed', 'failed-stages': '' });
+    expect(run.outputs).toMatchObject({
+      'node-version': NODE24,
+      'package-manager': 'npm',
+      'cache-hit': 'false',
+      result: 'passed',
+      'failed-stages': '',
+    });
     expect(run.outputs['cache-key']).toMatch(/^setup-deps-Linux-X64-node24-npm/);
     expect(run.outputs['test-duration-ms']).toMatch(/^\d+$/);
     expect(run.outputs.vulnerabilities).toMatch(/"total":0/);
@@ -77,21 +89,34 @@ describe('ci composite (setup → lint-test-scan, through their bundles)', () =>
     expect(run.summary).toMatch(/setup[\s\S]*lint-test-scan|Node[\s\S]*test/i);
   });
 
-  it('passes the lint-test-scan inputs through: a failing test fails the step with result and failed-stages set; setup\'s post is skipped', async () => {
-    const failing = `import assert from 'node:assert/strict';\nimport { test } from 'node:test';\ntest('fails', () => assert.equal(1, 2));\n`;
+  it("passes inputs through: a failing test fails it, result and failed-stages set; setup's post skipped", async () => {
+    const failing =
+      "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\n" +
+      "test('fails', () => assert.equal(1, 2));\n";
     const run = await ci(project({ 'test/fails.test.js': failing }), { 'audit-level': 'none', 'fail-fast': 'true' });
     expect(run.code).toBe(1);
     expect(run.steps.map((s) => [s.id, s.outcome])).toEqual([
       ['setup', 'success'],
       ['lint-test-scan', 'failure'],
     ]);
-    expect(run.outputs).toMatchObject({ result: 'failed', 'failed-stages': 'test', vulnerabilities: '', 'audit-duration-ms': '' });
+    expect(run.outputs).toMatchObject({
+      result: 'failed',
+      'failed-stages': 'test',
+      vulnerabilities: '',
+      'audit-duration-ms': '',
+    });
     expect(run.errors.join('\n')).toMatch(/test/);
     expect(run.post).toEqual([]);
   });
 
   it('a setup failure (no lockfile) stops before the stages: the lint-test-scan outputs are empty', async () => {
-    const pkg = { name: 'ci-app', version: '1.0.0', private: true, dependencies: { 'left-pad': '1.3.0' }, scripts: { test: 'node --test' } };
+    const pkg = {
+      name: 'ci-app',
+      version: '1.0.0',
+      private: true,
+      dependencies: { 'left-pad': '1.3.0' },
+      scripts: { test: 'node --test' },
+    };
     const workspace = project({ 'package.json': JSON.stringify(pkg) });
     rmSync(join(workspace, 'app/package-lock.json'));
     const run = await ci(workspace, { cache: 'false' });
@@ -115,7 +140,9 @@ describe('actions/ci/action.yml', () => {
   it.each(composed)('takes every input of %s under its own name and default, and passes it on', (name) => {
     const action = readActionYml(name);
     const step = ci.runs.steps.find((s) => s.id === name)!;
-    expect(step.uses).toBe(`org/deploy-actions/actions/${name}@v${JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version}`);
+    expect(step.uses).toBe(
+      `org/deploy-actions/actions/${name}@v${JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version}`,
+    );
     expect(Object.keys(step.with).sort()).toEqual(Object.keys(action.inputs ?? {}).sort());
     for (const [input, spec] of Object.entries(action.inputs ?? {})) {
       expect(ci.inputs[input]?.default, input).toBe(spec.default);
@@ -124,12 +151,15 @@ describe('actions/ci/action.yml', () => {
   });
 
   it.each(composed)('exposes every output of %s', (name) => {
-    for (const output of Object.keys((parse(readFileSync(join(repoRoot, 'actions', name, 'action.yml'), 'utf8')) as { outputs: object }).outputs))
+    for (const output of Object.keys(
+      (parse(readFileSync(join(repoRoot, 'actions', name, 'action.yml'), 'utf8')) as { outputs: object }).outputs,
+    ))
       expect(ci.outputs[output]?.value, output).toBe(`\${{ steps.${name}.outputs.${output} }}`);
   });
 
   it('declares nothing else', () => {
-    const all = (key: 'inputs' | 'outputs') => new Set(composed.flatMap((n) => Object.keys((readActionYml(n) as unknown as Record<string, object>)[key] ?? {})));
+    const all = (key: 'inputs' | 'outputs') =>
+      new Set(composed.flatMap((n) => Object.keys((readActionYml(n) as unknown as Record<string, object>)[key] ?? {})));
     expect(Object.keys(ci.inputs).sort()).toEqual([...all('inputs')].sort());
     expect(Object.keys(ci.outputs).sort()).toEqual([...all('outputs')].sort());
   });

@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(async () => app?.close());
 
 describe('runComposite (composite actions as the runner runs them)', () => {
-  it('runs the steps in order with env, GITHUB_ENV, GITHUB_PATH, if and the outputs mapping; a suite action runs from its bundle', async () => {
+  it('runs steps in order: env, GITHUB_ENV/PATH, if, outputs mapping; a suite action from its bundle', async () => {
     const run = await runComposite(probe, { inputs: { 'base-url': app.url } });
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
@@ -56,18 +56,23 @@ describe('runComposite (composite actions as the runner runs them)', () => {
 describe('expressions', () => {
   const context = (failed = false): ExpressionContext => ({
     failed,
-    contexts: { inputs: { 'audit-level': 'high', empty: '' }, steps: { a: { outputs: { n: '3' }, outcome: 'success' } } },
+    contexts: {
+      inputs: { 'audit-level': 'high', empty: '' },
+      steps: { a: { outputs: { n: '3' }, outcome: 'success' } },
+    },
   });
 
   it('compares strings ignoring case, numbers as numbers, and yields operands from && and ||', () => {
     expect(evaluateExpression("inputs.audit-level == 'HIGH'", context())).toBe(true);
-    expect(evaluateExpression("steps.a.outputs.n > 2 && steps.a.outputs.n < 10", context())).toBe(true);
+    expect(evaluateExpression('steps.a.outputs.n > 2 && steps.a.outputs.n < 10', context())).toBe(true);
     expect(evaluateExpression("steps.a.outputs.n < '10'", context())).toBe(false); // two strings compare as text
     expect(evaluateExpression("inputs.empty || 'fallback'", context())).toBe('fallback');
     expect(evaluateExpression("!inputs.empty && format('{0}-{1}', inputs.audit-level, 1)", context())).toBe('high-1');
     expect(evaluateExpression('steps.missing.outputs.x', context())).toBe(null);
     expect(evaluateExpression("contains('a,b', 'B') && startsWith('Hello', 'he')", context())).toBe(true);
-    expect(interpolate("level ${{ inputs.audit-level }}, n=${{ steps.a.outputs.n }}", context())).toBe('level high, n=3');
+    expect(interpolate('level ${{ inputs.audit-level }}, n=${{ steps.a.outputs.n }}', context())).toBe(
+      'level high, n=3',
+    );
   });
 
   it('an if: without a status function means success() && (…)', () => {

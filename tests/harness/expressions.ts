@@ -190,7 +190,9 @@ class Parser {
         this.usesStatus = true;
         return Boolean(this.context.cancelled);
       case 'contains':
-        return Array.isArray(args[0]) ? args[0].some((v) => compare(v, args[1] ?? null, '==')) : text(0).includes(text(1));
+        return Array.isArray(args[0])
+          ? args[0].some((v) => compare(v, args[1] ?? null, '=='))
+          : text(0).includes(text(1));
       case 'startswith':
         return text(0).startsWith(text(1));
       case 'endswith':

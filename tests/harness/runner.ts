@@ -188,7 +188,15 @@ function evaluate(value: string, context: Record<string, string>): string {
 }
 
 /** Run one step's process (`argv`) with fresh file-command files, and read back what it wrote. */
-export async function step(argv: string[], env: Record<string, string>, cwd: string, timeoutMs: number, dir: string, phase: string, interrupt?: RunOptions['interrupt']): Promise<StepResult> {
+export async function step(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs: number,
+  dir: string,
+  phase: string,
+  interrupt?: RunOptions['interrupt'],
+): Promise<StepResult> {
   const paths = Object.fromEntries(
     ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(dir, `${phase}-${k.toLowerCase()}`)]),
   );
@@ -291,7 +299,9 @@ export function inputEnv(
 ): Record<string, string> {
   const context = defaultsContext({ token }, env);
   const values: Record<string, string> = {};
-  for (const [input, spec] of Object.entries(yml.inputs ?? {})) values[input] = evaluate(String(spec.default ?? ''), context);
+  for (const [input, spec] of Object.entries(yml.inputs ?? {})) {
+    values[input] = evaluate(String(spec.default ?? ''), context);
+  }
   Object.assign(values, inputs);
   return Object.fromEntries(Object.entries(values).map(([input, value]) => [inputVar(input), value]));
 }
@@ -311,7 +321,8 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
     // As on the runner, the post step sees what the main step exported (GITHUB_ENV) and added to PATH, the latest first.
     const PATH = [...main.path].reverse().concat(base.PATH!).join(':');
     const postFile = resolve(actionDir(name), yml.runs.post);
-    post = await step([nodeBinary, postFile], { ...base, ...main.env, PATH, ...stateEnv }, workspace, timeoutMs, dir, 'post');
+    const postEnv = { ...base, ...main.env, PATH, ...stateEnv };
+    post = await step([nodeBinary, postFile], postEnv, workspace, timeoutMs, dir, 'post');
   }
   return { ...main, post, dir };
 }
