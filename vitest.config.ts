@@ -8,5 +8,7 @@ export default defineConfig({
     pool: 'forks',
     globalSetup: ['tests/setup/global.ts'],
     reporters: ['default'],
+    // GitHub's workflow parser imports its JSON schemas without `with { type: 'json' }`, which Node refuses: let Vite load it.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });

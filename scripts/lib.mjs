@@ -6,11 +6,18 @@ import { parse } from 'yaml';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Every action: a folder under actions/ with an action.yml and a src/main.ts. */
-export function actionNames() {
+/** Every action: a folder under actions/ with an action.yml (JavaScript and composite actions). */
+export function allActionNames() {
   return readdirSync(join(root, 'actions'))
-    .filter((name) => existsSync(join(root, 'actions', name, 'action.yml')) && existsSync(join(root, 'actions', name, 'src', 'main.ts')))
+    .filter((name) => existsSync(join(root, 'actions', name, 'action.yml')))
     .sort();
+}
+
+/** The actions bundled into dist/: JavaScript actions with a src/main.ts (a composite has no code of its own). */
+export function actionNames() {
+  return allActionNames().filter(
+    (name) => readAction(name).runs?.using !== 'composite' && existsSync(join(root, 'actions', name, 'src', 'main.ts')),
+  );
 }
 
 export function readAction(name) {

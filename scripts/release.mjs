@@ -3,8 +3,9 @@
 //   npm run release -- 1.4.0        refuse a dirty tree, a stale dist/ or docs, a
 //                                   version not above the last one; then bump
 //                                   package.json, add a CHANGELOG.md entry from the
-//                                   commits since the last tag, point the workflows'
-//                                   self-references at the new tag, commit, tag vX.Y.Z
+//                                   commits since the last tag, point the self-references of
+//                                   the workflows and composite actions at the new tag, commit,
+//                                   tag vX.Y.Z
 //   release.mjs --notes vX.Y.Z      release notes: commits from the previous version to vX.Y.Z
 //   release.mjs --major-target vX.Y.Z < released
 //                                   `v1 v1.4.2`: the major tag and the highest released
@@ -163,16 +164,16 @@ function prepare(arg) {
   writeFileSync(changelogPath, at < 0 ? `${old.trimEnd()}\n\n${entry}` : `${old.slice(0, at)}${entry}\n${old.slice(at)}`);
   changed.push('CHANGELOG.md');
 
-  const workflows = join(cwd, '.github', 'workflows');
-  if (existsSync(workflows)) {
-    for (const f of readdirSync(workflows).filter((f) => /\.ya?ml$/.test(f))) {
-      const file = join(workflows, f);
-      const text = readFileSync(file, 'utf8');
-      const updated = updateSelfRefs(text, pkg.name, tag);
-      if (updated !== text) {
-        writeFileSync(file, updated);
-        changed.push(join('.github', 'workflows', f));
-      }
+  // The workflows, and the composite actions, which reach the suite's JavaScript actions by the same pinned refs.
+  const list = (dir) => (existsSync(join(cwd, dir)) ? readdirSync(join(cwd, dir)).map((f) => join(dir, f)) : []);
+  const workflowFiles = list(join('.github', 'workflows')).filter((f) => /\.ya?ml$/.test(f));
+  const actionFiles = list('actions').map((dir) => join(dir, 'action.yml')).filter((f) => existsSync(join(cwd, f)));
+  for (const file of [...workflowFiles, ...actionFiles.sort()]) {
+    const text = readFileSync(join(cwd, file), 'utf8');
+    const updated = updateSelfRefs(text, pkg.name, tag);
+    if (updated !== text) {
+      writeFileSync(join(cwd, file), updated);
+      changed.push(file);
     }
   }
 

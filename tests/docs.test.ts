@@ -66,3 +66,22 @@ describe('npm run docs: the root deploy/action.yml', () => {
     expect(stale.output).toContain('Run `npm run docs`');
   });
 });
+
+describe('npm run docs: composite actions', () => {
+  it('documents a composite like any action, naming the actions it runs; the bundle script skips it', async () => {
+    rmSync(join(copy, 'action-docs/ci.md'), { force: true });
+    expect(docs().code).toBe(0);
+    const doc = read('action-docs/ci.md');
+    expect(doc).toContain(
+      'A composite action: it runs `org/deploy-actions/actions/setup`, then `org/deploy-actions/actions/lint-test-scan`',
+    );
+    expect(doc).toContain('| `audit-level` |');
+    expect(doc).toContain('| `node-version` |');
+    expect(doc).toContain('| `failed-stages` |');
+    type Lib = { actionNames(): string[]; allActionNames(): string[] };
+    const lib = (await import(join(copy, 'scripts/lib.mjs'))) as Lib;
+    expect(lib.allActionNames()).toContain('ci');
+    expect(lib.actionNames()).not.toContain('ci');
+    expect(lib.actionNames()).toContain('setup');
+  });
+});

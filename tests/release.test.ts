@@ -115,6 +115,39 @@ describe('npm run release -- X.Y.Z', () => {
     );
   });
 
+  it("points a composite action's references to the suite's actions at the new tag, and only those", () => {
+    const composite = (ref: string) => `name: ci
+runs:
+  using: composite
+  steps:
+    - id: setup
+      uses: org/deploy-actions/actions/setup@${ref}
+    - uses: 'org/deploy-actions/actions/lint-test-scan@${ref}'
+    - uses: ${checkout}
+    - uses: someone-else/deploy-actions-fork/actions/setup@v9
+    - shell: bash
+      run: echo "org/deploy-actions/actions/setup@${ref} in a script is text, not a reference"
+`;
+    write('actions/ci/action.yml', composite('v1.3.0'));
+    write('actions/setup/action.yml', "name: setup\nruns:\n  using: 'node24'\n  main: '../../dist/setup/index.js'\n");
+    commit('feat: ci composite', 'actions/ci/README');
+
+    const r = release('1.4.0');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const ci = read('actions/ci/action.yml');
+    expect(ci).toBe(
+      composite('v1.4.0').replace('actions/setup@v1.4.0 in a script', 'actions/setup@v1.3.0 in a script').replace(
+        'deploy-actions-fork/actions/setup@v1.4.0',
+        'deploy-actions-fork/actions/setup@v9',
+      ),
+    );
+    expect(git('show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual(
+      ['.github/workflows/deploy.yml', 'CHANGELOG.md', 'actions/ci/action.yml', 'package-lock.json', 'package.json']
+        .sort(),
+    );
+  });
+
   it('creates CHANGELOG.md when there is none and handles the first release', () => {
     rmSync(join(repo, 'CHANGELOG.md'));
     git('tag', '-d', 'v1.3.0');

@@ -67,7 +67,7 @@ export interface ActionRun extends StepResult {
   dir: string;
 }
 
-interface ActionYml {
+export interface ActionYml {
   inputs?: Record<string, { default?: string; required?: boolean }>;
   runs: { using: string; main: string; post?: string };
 }
@@ -170,7 +170,7 @@ export function plantedCommands(run: ActionRun, payload: string): WorkflowComman
 
 const commands = (stdout: string, name: string): string[] => workflowCommands(stdout).filter((c) => c.name === name).map((c) => c.data);
 
-function defaultsContext(options: RunOptions, env: Record<string, string>): Record<string, string> {
+function defaultsContext(options: Pick<RunOptions, 'token'>, env: Record<string, string>): Record<string, string> {
   return {
     'github.token': options.token ?? 'ghs_test_token_0123456789',
     'github.actor': env.GITHUB_ACTOR!,
@@ -187,13 +187,22 @@ function evaluate(value: string, context: Record<string, string>): string {
   return value.replace(/\$\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) => context[key] ?? '');
 }
 
-async function step(file: string, env: Record<string, string>, cwd: string, timeoutMs: number, dir: string, phase: string, interrupt?: RunOptions['interrupt']): Promise<StepResult> {
+/** Run one step's process (`argv`) with fresh file-command files, and read back what it wrote. */
+export async function step(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs: number,
+  dir: string,
+  phase: string,
+  interrupt?: RunOptions['interrupt'],
+): Promise<StepResult> {
   const paths = Object.fromEntries(
     ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(dir, `${phase}-${k.toLowerCase()}`)]),
   );
   for (const path of Object.values(paths)) writeFileSync(path, '');
   const started = performance.now();
-  const child = spawn(nodeBinary, [file], { cwd, env: { ...env, ...paths }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...env, ...paths }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -234,9 +243,14 @@ async function step(file: string, env: Record<string, string>, cwd: string, time
   };
 }
 
-/** Run an action's main step (and post step) from its committed bundle. */
-export async function runAction(name: string, options: RunOptions = {}): Promise<ActionRun> {
-  const yml = readActionYml(name);
+/** The job a step runs in: its folder, workspace and the runner's environment (GITHUB_*, RUNNER_*). */
+export interface JobContext {
+  dir: string;
+  workspace: string;
+  env: Record<string, string>;
+}
+
+export function jobContext(name: string, options: RunOptions): JobContext {
   const dir = mkdtempSync(join(tmpdir(), `action-${name}-`));
   const workspace = options.workspace ?? join(dir, 'workspace');
   const runnerTemp = join(dir, 'runner-temp');
@@ -245,7 +259,7 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
   const eventPath = join(dir, 'event.json');
   writeFileSync(eventPath, JSON.stringify(options.event ?? {}));
 
-  const base: Record<string, string> = {
+  const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
     CI: 'true',
@@ -273,20 +287,42 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
     RUNNER_ARCH: 'X64',
     ...options.env,
   };
-  const context = defaultsContext(options, base);
-  const inputs: Record<string, string> = {};
-  for (const [input, spec] of Object.entries(yml.inputs ?? {})) inputs[input] = evaluate(String(spec.default ?? ''), context);
-  Object.assign(inputs, options.inputs);
-  for (const [input, value] of Object.entries(inputs)) base[inputVar(input)] = value;
+  return { dir, workspace, env };
+}
+
+/** The INPUT_* variables of a JavaScript action: its action.yml defaults (expressions evaluated), then `inputs`. */
+export function inputEnv(
+  yml: ActionYml,
+  inputs: Record<string, string> | undefined,
+  token: string | undefined,
+  env: Record<string, string>,
+): Record<string, string> {
+  const context = defaultsContext({ token }, env);
+  const values: Record<string, string> = {};
+  for (const [input, spec] of Object.entries(yml.inputs ?? {})) {
+    values[input] = evaluate(String(spec.default ?? ''), context);
+  }
+  Object.assign(values, inputs);
+  return Object.fromEntries(Object.entries(values).map(([input, value]) => [inputVar(input), value]));
+}
+
+/** Run an action's main step (and post step) from its committed bundle. */
+export async function runAction(name: string, options: RunOptions = {}): Promise<ActionRun> {
+  const yml = readActionYml(name);
+  const { dir, workspace, env } = jobContext(name, options);
+  const base = { ...env, ...inputEnv(yml, options.inputs, options.token, env) };
 
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const main = await step(resolve(actionDir(name), yml.runs.main), base, workspace, timeoutMs, dir, 'main', options.interrupt);
+  const file = resolve(actionDir(name), yml.runs.main);
+  const main = await step([nodeBinary, file], base, workspace, timeoutMs, dir, 'main', options.interrupt);
   let post: StepResult | undefined;
   if (yml.runs.post && options.post !== false) {
     const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
     // As on the runner, the post step sees what the main step exported (GITHUB_ENV) and added to PATH, the latest first.
     const PATH = [...main.path].reverse().concat(base.PATH!).join(':');
-    post = await step(resolve(actionDir(name), yml.runs.post), { ...base, ...main.env, PATH, ...stateEnv }, workspace, timeoutMs, dir, 'post');
+    const postFile = resolve(actionDir(name), yml.runs.post);
+    const postEnv = { ...base, ...main.env, PATH, ...stateEnv };
+    post = await step([nodeBinary, postFile], postEnv, workspace, timeoutMs, dir, 'post');
   }
   return { ...main, post, dir };
 }
