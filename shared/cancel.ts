@@ -15,8 +15,8 @@ const controller = new AbortController();
 /** Aborted on the first SIGINT or SIGTERM, with a CancelledError as its reason. */
 export const cancelSignal: AbortSignal = controller.signal;
 
-/** After the first signal: time for the cleanup, before the step exits on its own (SIGTERM comes at 7.5 s). */
-const CLEANUP_MS = 7_000;
+/** After the first signal: time for the cleanup, before the step exits on its own (the kill comes at 10 s). */
+const CLEANUP_MS = 9_000;
 /** After SIGTERM: the kill comes 2.5 s later. */
 const LAST_MS = 2_000;
 

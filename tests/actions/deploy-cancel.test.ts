@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
 import { containersOf, fetchText, removeService } from '../fixtures/docker-env.js';
 import { appImage, brokenAppImage, proxyImage } from '../fixtures/images.js';
 import { dockerAvailable, ensureDocker } from '../harness/infra.js';
@@ -55,7 +56,7 @@ describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engin
         'lock-timeout': '5s',
       },
     });
-  const waitingForReadiness = ({ stdout }: { stdout: string }) => /waiting for \S+-green to pass/.test(stdout);
+  const waitingForReadiness = ({ stdout }: { stdout: string }) => /waiting for \S+-(blue|green) to pass/.test(stdout);
 
   test('SIGINT half-way (waiting for readiness): the new colour and the lock are removed, the deployment fails as cancelled, v1 serves; the next deploy needs no force-unlock', async () => {
     const v1 = await deploy(images.v1);
@@ -66,7 +67,7 @@ describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engin
     expect(cancelled.code).toBe(1);
     expect(cancelled.timedOut).toBe(false);
     expect(cancelled.errors).toEqual([expect.stringMatching(/^cancelled \(SIGINT\): deploy-test-app:never-ready was removed before it took traffic; /)]);
-    expect(cancelled.warnings).toContain('Cancelled (SIGINT): stopping, undoing what never took traffic and releasing locks');
+    expect(cancelled.warnings.filter((w) => !/could not pull/.test(w))).toEqual(['Cancelled (SIGINT): stopping, undoing what never took traffic and releasing locks']);
     expect(cancelled.summary).toContain('cancelled (SIGINT)');
     // Well before the runner's SIGTERM (7.5 s) would have come, on a loaded machine too.
     expect(cancelled.stdout).not.toContain('rollout complete');
@@ -80,6 +81,7 @@ describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engin
     // Nothing was left for the post step.
     expect(cancelled.post?.code).toBe(0);
     expect(cancelled.post?.warnings).toEqual([]);
+    expect(cancelled.post?.stdout).not.toContain('left by an interrupted step');
 
     const v2 = await deploy(images.v2);
     expect(v2.errors, v2.stdout).toEqual([]);
@@ -105,14 +107,19 @@ describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engin
   }, 300_000);
 });
 
-describe('cancelling deploy-to-env with the command provider (bash scripts; GitHub REST test double)', () => {
+describe('cancelling with the command provider (bash scripts; GitHub REST and Slack test doubles)', () => {
   let github: GitHubDouble;
+  let slack: FakeSlack;
   let workspace: string;
   beforeAll(async () => {
     github = await startGitHubDouble({ token: 'ghs_cancel_command_17', repository: 'acme/shop' });
+    slack = await startFakeSlack();
     workspace = mkdtempSync(join(tmpdir(), 'cancel-command-'));
   });
-  afterAll(() => github?.close());
+  afterAll(async () => {
+    await github?.close();
+    await slack?.close();
+  });
 
   test('SIGINT while deploy-command runs: its whole process group is stopped (a grandchild too), the deployment fails as cancelled', async () => {
     // A grandchild that would outlive bash if only bash were signalled: it writes a file 4 s later.
@@ -135,5 +142,36 @@ wait`;
     const [deployment] = github.deployments;
     expect(deployment!.statuses.map((s) => `${s.state}: ${s.description}`)).toEqual(['in_progress: Deploy shop:v9', 'failure: cancelled (SIGINT)']);
     expect(github.problems).toEqual([]);
+  }, 120_000);
+
+  test('the one-step deploy: SIGINT during deploy-command fails the run as cancelled and the Slack message says so', async () => {
+    const run = await runAction('deploy', {
+      workspace: mkdtempSync(join(tmpdir(), 'cancel-onestep-')),
+      token: 'ghs_cancel_command_17',
+      timeoutMs: 60_000,
+      env: { GITHUB_API_URL: github.url },
+      interrupt: { when: ({ stdout }) => stdout.includes('deploy started'), signal: 'SIGINT' },
+      inputs: {
+        provider: 'command',
+        environment: 'production',
+        service: 'shop',
+        image: 'shop:v10',
+        'deploy-command': 'echo "deploy started"; sleep 30',
+        'rollback-command': 'true',
+        'slack-token': slack.token,
+        'slack-channel': 'C0DEPLOYS',
+        'slack-api-url': slack.apiUrl,
+      },
+    });
+    expect(run.interrupted).toBe('SIGINT');
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ result: 'failed', 'failed-stage': 'deploy' });
+    expect(run.errors.at(-1)).toBe('deploy failed: cancelled (SIGINT): deploy-command was stopped (its process group got SIGTERM)');
+    const message = [...slack.messages.values()].at(-1)!;
+    expect(message.history.length).toBeGreaterThanOrEqual(2); // started, then the final edit in place
+    expect(JSON.stringify(message.history.at(-1))).toContain('cancelled (SIGINT)');
+    const deployment = github.deployments.find((d) => d.environment === 'production')!;
+    expect(deployment.statuses.map((s) => `${s.state}: ${s.description}`)).toEqual(['in_progress: Deploy shop:v10', 'failure: cancelled (SIGINT)']);
+    expect(slack.rejected).toEqual([]);
   }, 120_000);
 });

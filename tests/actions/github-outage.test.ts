@@ -19,6 +19,8 @@ const hasDocker = dockerAvailable();
 const TOKEN = 'ghs_outage_test_token_17';
 const SERVICE = 'outage17';
 const PUBLISH = 18537;
+/** The test images exist only on this engine: the pull of a tag is refused and the local image used, with a warning. */
+const ours = (warnings: string[]) => warnings.filter((w) => !/could not pull deploy-test-app/.test(w));
 
 describe.skipIf(!hasDocker)('GitHub API outage during deploy-to-env (Docker on the local engine; GitHub REST test double answering 503)', () => {
   let images: { v1: string; v2: string; proxy: string };
@@ -55,7 +57,7 @@ describe.skipIf(!hasDocker)('GitHub API outage during deploy-to-env (Docker on t
     const attempts = down.events.filter((e) => e === '503 POST /repos/acme/shop/deployments');
     expect(attempts).toHaveLength(6); // the first try and 5 retries
     expect(run.stdout.match(/GitHub API POST \/repos\/acme\/shop\/deployments: status 503, retry \d\/5 in \d+ms/g)).toHaveLength(5);
-    expect(run.warnings).toEqual([
+    expect(ours(run.warnings)).toEqual([
       'The GitHub Deployment is missing (GitHub API: could not create a deployment: 503 Service Unavailable): deploying anyway, the docker provider keeps its own release history',
     ]);
     expect(run.summary).toContain('| GitHub Deployment | missing: GitHub API: could not create a deployment: 503 Service Unavailable |');
@@ -67,7 +69,7 @@ describe.skipIf(!hasDocker)('GitHub API outage during deploy-to-env (Docker on t
     const flaky = await github(2);
     const run = await deploy(images.v2, flaky);
     expect(run.errors, run.stdout).toEqual([]);
-    expect(run.warnings).toEqual([]);
+    expect(ours(run.warnings)).toEqual([]);
     expect(flaky.events.slice(0, 3)).toEqual(['503 POST /repos/acme/shop/deployments', '503 POST /repos/acme/shop/deployments', 'deployment 1000']);
     const [deployment] = flaky.deployments;
     expect(deployment!.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
