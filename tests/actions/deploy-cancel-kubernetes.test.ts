@@ -61,7 +61,7 @@ if (!KUBECTL && process.env.CI) throw new Error('kubectl is not installed: the K
     });
     expect(run.interrupted).toBe('SIGINT');
     expect(run.code).toBe(1);
-    expect(run.errors).toEqual([expect.stringMatching(/^cancelled \(SIGINT\)\ndeployment\/shop was rolled back to revision 1 \(registry\.example\.com:5000\/shop:v1\)\.$/)]);
+    expect(run.errors, run.stdout + run.stderr).toEqual([expect.stringMatching(/^cancelled \(SIGINT\)\ndeployment\/shop was rolled back to revision 1 \(registry\.example\.com:5000\/shop:v1\)\.$/)]);
     // Ended by its own cleanup, not by the SIGTERM (7.5 s) or the kill (10 s) after the SIGINT.
     expect(run.stdout).not.toContain('rollout complete');
     await k8s.settled(20_000);
