@@ -23,8 +23,6 @@ export interface GitHubApiOptions {
   /** Extra attempts after the first. Default 5. */
   retries?: number;
   log?: (line: string) => void;
-  /** The run was cancelled: cut the running attempt, retry no more. */
-  signal?: AbortSignal;
 }
 
 /** Why the transport's retries stopped early, carried on the answer to the error message. */
@@ -70,7 +68,7 @@ function transport(options: GitHubApiOptions): typeof fetch {
       deadline: Date.now() + (options.callDeadlineMs ?? 60_000),
       retryUnsafe: true,
       retryStatus: (status) => status === 429 || status >= 500,
-      signal: anySignal(init?.signal ?? undefined, options.signal),
+      signal: init?.signal ?? undefined,
       onRetry: (r) => options.log?.(`GitHub API ${method} ${path}: ${r.reason}, retry ${r.attempt}/${r.of - 1} in ${r.delayMs}ms`),
     });
     if (response.truncated) throw new Error(`the answer is larger than ${formatSize(MAX_BODY_BYTES)}`);
@@ -82,11 +80,6 @@ function transport(options: GitHubApiOptions): typeof fetch {
     const empty = response.status === 204 || response.status === 304;
     return new Response(empty ? null : response.body, { status: response.status, headers });
   };
-}
-
-function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const present = signals.filter((s): s is AbortSignal => !!s);
-  return present.length > 1 ? AbortSignal.any(present) : present[0];
 }
 
 interface OctokitError {

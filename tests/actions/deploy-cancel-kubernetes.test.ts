@@ -68,4 +68,37 @@ if (!KUBECTL && process.env.CI) throw new Error('kubectl is not installed: the K
     expect(k8s.get('deployments', 'staging', 'shop')!.spec.template.spec.containers[0].image).toBe(V1);
     expect(k8s.problems).toEqual([]);
   }, 120_000);
+
+  test('blue-green: SIGINT while the idle colour is awaited: the Service never switches, the idle colour is scaled back to 0', async () => {
+    const ns = 'bluegreen';
+    const labels = { app: 'web', slot: 'blue' };
+    k8s.create(ns, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web-blue', labels }, spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: V1 }] } } } });
+    k8s.create(ns, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-public' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } });
+    await k8s.settled(20_000);
+    const run = await runAction('deploy-to-env', {
+      workspace: mkdtempSync(join(tmpdir(), 'cancel-kubernetes-')),
+      timeoutMs: 60_000,
+      interrupt: { when: ({ stdout }) => stdout.includes('waiting until it is ready'), signal: 'SIGINT' },
+      inputs: {
+        provider: 'kubernetes',
+        environment: 'staging',
+        service: 'web',
+        strategy: 'blue-green',
+        deployment: 'web',
+        'service-name': 'web-public',
+        image: STUCK,
+        kubeconfig: k8s.kubeconfig({ context: 'double' }),
+        'kube-context': 'double',
+        namespace: ns,
+        'rollout-timeout': '5m',
+        'github-token': '',
+      },
+    });
+    expect(run.interrupted).toBe('SIGINT');
+    expect(run.code).toBe(1);
+    expect(run.errors, run.stdout + run.stderr).toEqual(['cancelled (SIGINT)\nService web-public still sends traffic to blue.']);
+    expect(k8s.get('services', ns, 'web-public')!.spec.selector).toEqual({ app: 'web', slot: 'blue' });
+    expect(k8s.get('deployments', ns, 'web-green')!.spec.replicas).toBe(0);
+    expect(k8s.problems).toEqual([]);
+  }, 120_000);
 });
