@@ -64,4 +64,5 @@ export function untilCancelled<T>(work: Promise<T>): Promise<T> {
 }
 
 /** The first line of a cancelled run's error: "cancelled (SIGINT)". */
-export const cancelReason = (): string | undefined => (cancelSignal.aborted ? (cancelSignal.reason as Error).message : undefined);
+export const cancelReason = (): string | undefined =>
+  cancelSignal.aborted ? (cancelSignal.reason as Error).message : undefined;

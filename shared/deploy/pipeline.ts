@@ -146,7 +146,8 @@ class PipelineRun {
 
   /** Cancelled during a check: the release took traffic and stays; a rollback would not fit in a cancel's time. */
   async cancelled({ version, previousVersion }: DeployedRelease, failed: StageRecord): Promise<PipelineResult> {
-    const error = `${cancelReason()} during the ${STAGE_TITLES[failed.name].toLowerCase()}: ${version} is live, not verified`;
+    const during = STAGE_TITLES[failed.name].toLowerCase();
+    const error = `${cancelReason()} during the ${during}: ${version} is live, not verified`;
     return this.finish({ result: 'failed', failedStage: failed.name, error, version, previousVersion }, 'not run: cancelled');
   }
 

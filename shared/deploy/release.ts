@@ -100,8 +100,11 @@ export function missingRecord(provider: Provider, error: unknown): string {
   if (!isOutage(error)) throw error;
   const why = errorMessage(error).split('\n')[0]!;
   if (!provider.keepsHistory)
-    throw new UserError(`${why}: nothing was deployed, the ${provider.name} provider keeps its release history in GitHub Deployments`);
-  core.warning(`The GitHub Deployment is missing (${why}): deploying anyway, the ${provider.name} provider keeps its own release history`);
+    throw new UserError(
+      `${why}: nothing was deployed, the ${provider.name} provider keeps its release history in GitHub Deployments`,
+    );
+  const anyway = `deploying anyway, the ${provider.name} provider keeps its own release history`;
+  core.warning(`The GitHub Deployment is missing (${why}): ${anyway}`);
   return why;
 }
 

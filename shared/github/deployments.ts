@@ -58,7 +58,8 @@ export interface StatusUpdate {
 export const isProductionEnvironment = (environment: string): boolean => /^prod/i.test(environment);
 
 const PERMISSION_HINT =
-  ' (the token needs `permissions: deployments: write`; set `github-token` to an empty string to skip GitHub Deployments)';
+  ' (the token needs `permissions: deployments: write`; ' +
+  'set `github-token` to an empty string to skip GitHub Deployments)';
 
 export class DeploymentsClient {
   private readonly repo: { owner: string; repo: string };

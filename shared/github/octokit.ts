@@ -18,7 +18,10 @@ export interface GitHubApiOptions {
   apiUrl: string;
   /** Per attempt. Default 15s. */
   timeoutMs?: number;
-  /** Overall, per call: attempts, backoff and any Retry-After together (a longer Retry-After ends the retries). Default 60s. */
+  /**
+   * Overall, per call: attempts, backoff and any Retry-After together (a
+   * longer Retry-After ends the retries). Default 60s.
+   */
   callDeadlineMs?: number;
   /** Extra attempts after the first. Default 5. */
   retries?: number;
@@ -69,7 +72,8 @@ function transport(options: GitHubApiOptions): typeof fetch {
       retryUnsafe: true,
       retryStatus: (status) => status === 429 || status >= 500,
       signal: init?.signal ?? undefined,
-      onRetry: (r) => options.log?.(`GitHub API ${method} ${path}: ${r.reason}, retry ${r.attempt}/${r.of - 1} in ${r.delayMs}ms`),
+      onRetry: (r) =>
+        options.log?.(`GitHub API ${method} ${path}: ${r.reason}, retry ${r.attempt}/${r.of - 1} in ${r.delayMs}ms`),
     });
     if (response.truncated) throw new Error(`the answer is larger than ${formatSize(MAX_BODY_BYTES)}`);
     const headers = new Headers(response.headers);
@@ -88,7 +92,7 @@ interface OctokitError {
   response?: { data?: unknown; headers?: Record<string, string | undefined> };
 }
 
-/** A failed GitHub API call; `outage` when the fault is GitHub's (5xx, 429, no answer), not a refusal of the request. */
+/** A failed GitHub API call; `outage` when the fault is GitHub's (5xx, 429, no answer), not a refusal. */
 export class GitHubApiError extends UserError {
   constructor(
     message: string,

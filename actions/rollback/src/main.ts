@@ -50,9 +50,11 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
       core.setOutput('deployment-id', String(deployment.id));
     } catch (error) {
       // Already rolled back: only a provider whose history is GitHub's needs the record to know what is live.
-      if (!isOutage(error) || !provider.keepsHistory) throw new UserError(`${result.to.version} is live again, but ${errorMessage(error)}`);
+      if (!isOutage(error) || !provider.keepsHistory)
+        throw new UserError(`${result.to.version} is live again, but ${errorMessage(error)}`);
       missing = errorMessage(error);
-      core.warning(`The GitHub Deployment of this rollback is missing (${missing}); the ${provider.name} provider keeps its own history`);
+      const why = `the ${provider.name} provider keeps its own history`;
+      core.warning(`The GitHub Deployment of this rollback is missing (${missing}); ${why}`);
     }
   }
 

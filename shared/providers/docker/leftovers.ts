@@ -45,18 +45,24 @@ export class Leftovers {
 }
 
 /** Post step: remove what a killed main step left (a warning for each that cannot be removed). */
-export async function cleanupLeftovers(items: readonly Leftover[], sshConfig: string | undefined, context: ProviderContext): Promise<void> {
+export async function cleanupLeftovers(
+  items: readonly Leftover[],
+  sshConfig: string | undefined,
+  context: ProviderContext,
+): Promise<void> {
   for (const item of items) {
+    const short = item.id.slice(0, 12);
     const argv = ['docker', ...(item.socket ? ['-H', `unix://${item.socket}`] : []), 'rm', '-f', item.id];
     if (item.alias && !sshConfig) {
-      context.warn(`${item.host}: could not remove the ${item.what} container ${item.id}: the ssh connection files are gone`);
+      context.warn(`${item.host}: could not remove the ${item.what} container ${short}: the ssh files are gone`);
       continue;
     }
     const full = item.alias ? sshArgv(sshConfig!, item.alias, commandLine(argv)) : argv;
     const removed = await exec(full, { allowFailure: true, timeoutMs: 30_000 });
     // Already gone: the main step removed it after all.
     if (/no such container/i.test(removed.stderr)) continue;
-    if (removed.code === 0) context.log(`${item.host}: removed the ${item.what} container ${item.id.slice(0, 12)} left by an interrupted step`);
-    else context.warn(`${item.host}: could not remove the ${item.what} container ${item.id.slice(0, 12)}: ${removed.stderr.trim().split('\n').pop()}`);
+    const what = `the ${item.what} container ${short}`;
+    if (removed.code === 0) context.log(`${item.host}: removed ${what} left by an interrupted step`);
+    else context.warn(`${item.host}: could not remove ${what}: ${removed.stderr.trim().split('\n').pop()}`);
   }
 }

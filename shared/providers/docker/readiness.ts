@@ -68,7 +68,8 @@ export async function startReady(host: DockerHost, req: DeployRequest, release: 
   } catch (error) {
     if (!(error instanceof CancelledError)) throw error;
     await host.docker(['rm', '-f', id], { allowFailure: true });
-    throw new CancelledError(`${error.message}: ${release.version} was removed before it took traffic; ${await options.serving()}`);
+    const serving = await options.serving();
+    throw new CancelledError(`${error.message}: ${release.version} was removed before it took traffic; ${serving}`);
   }
   if (ready.ok) return { id, ip, readyIn: ready.ms };
   const logs = await logsOf(host, id);

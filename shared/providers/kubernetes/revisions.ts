@@ -37,7 +37,8 @@ export async function undoCancelled(cluster: Cluster, before: KubeObject, error:
   try {
     const ops = [{ op: 'replace', path: '/spec/template', value: before.spec.template }];
     await cluster.kubectl.patch('deployment', name, 'json', ops, `roll deployment/${name} back to revision ${revisionOf(before)}`);
-    return new CancelledError(`${error.message}\ndeployment/${name} was rolled back to revision ${revisionOf(before)} (${cluster.releaseOf(before, 'live').image}).`);
+    const back = `revision ${revisionOf(before)} (${cluster.releaseOf(before, 'live').image})`;
+    return new CancelledError(`${error.message}\ndeployment/${name} was rolled back to ${back}.`);
   } catch (undo) {
     return new CancelledError(`${error.message}\nUndoing the rollout failed: ${errorMessage(undo)}`);
   }
