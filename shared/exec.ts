@@ -1,4 +1,11 @@
-import { spawn } from 'node:child_process';
+/**
+ * Child processes, kept rather than @actions/exec: that one has no timeout,
+ * no process groups and no AbortSignal, all of which a deploy needs. A user's
+ * script runs in its own group so a timeout or a cancelled run stops its
+ * grandchildren too (a `sleep` under bash, a `kubectl` the script started),
+ * and output is kept as a bounded tail, never whole in memory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { formatDuration } from './duration.js';
 import { UserError } from './errors.js';
 
@@ -18,7 +25,7 @@ export interface ExecOptions {
    * instead of holding its output open.
    */
   killGroup?: boolean;
-  /** Stop the child (SIGTERM) when aborted, e.g. when a sibling stage fails fast. */
+  /** Stop the child (SIGTERM, SIGKILL 5 s later) when aborted: a sibling stage failed fast, the run was cancelled. */
   signal?: AbortSignal;
   /**
    * Characters kept of each stream, its end: stdout whole up to STDOUT_LIMIT
@@ -73,6 +80,26 @@ export class Tail {
   }
 }
 
+/** Process groups still running: killed if this process exits first (a cancelled step's hard stop). */
+const groups = new Set<ChildProcess>();
+let exitHook = false;
+
+function trackGroup(child: ChildProcess): void {
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const c of groups)
+        try {
+          process.kill(-c.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+    });
+  }
+  groups.add(child);
+  child.on('close', () => groups.delete(child));
+}
+
 /** The last `n` non-empty lines of a command's output, for error messages. */
 export function tail(text: string, n = 15): string {
   return text.split(/\r?\n/).filter((l) => l.trim()).slice(-n).join('\n');
@@ -88,6 +115,7 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: options.killGroup });
+    if (options.killGroup && child.pid) trackGroup(child);
     const kill = (signal: NodeJS.Signals) => {
       try {
         if (options.killGroup && child.pid) process.kill(-child.pid, signal);
@@ -107,7 +135,10 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
             kill('SIGTERM');
             setTimeout(() => kill('SIGKILL'), 5000).unref();
           }, options.timeoutMs);
-    const abort = () => kill('SIGTERM');
+    const abort = () => {
+      kill('SIGTERM');
+      setTimeout(() => kill('SIGKILL'), 5000).unref();
+    };
     options.signal?.addEventListener('abort', abort, { once: true });
     if (options.signal?.aborted) abort();
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

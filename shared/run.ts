@@ -1,9 +1,19 @@
 import * as core from '@actions/core';
+import { cancelSignal, listenForCancel } from './cancel.js';
 import { UserError, errorMessage } from './errors.js';
 
 type Phase = () => Promise<void> | void;
 
 const POST_FLAG = 'isPost';
+
+export interface MainOptions {
+  /**
+   * The main step handles SIGINT/SIGTERM (shared/cancel.ts): it cleans up
+   * and fails, then exits at once, whatever wait is still pending. Without
+   * it, a signal ends the step as Node does by default.
+   */
+  cancellable?: boolean;
+}
 
 /**
  * The one entry point of every action. The runner starts the same bundle for
@@ -11,7 +21,7 @@ const POST_FLAG = 'isPost';
  * the step with its message alone; anything else also logs its stack in debug.
  * A post step only warns: cleanup must never fail a job that succeeded.
  */
-export async function run(main: Phase, post?: Phase): Promise<void> {
+export async function run(main: Phase, post?: Phase, options: MainOptions = {}): Promise<void> {
   const isPost = process.env[`STATE_${POST_FLAG}`] === 'true';
   if (isPost) {
     if (!post) return;
@@ -24,10 +34,13 @@ export async function run(main: Phase, post?: Phase): Promise<void> {
     return;
   }
   if (post) core.saveState(POST_FLAG, 'true');
+  if (options.cancellable) listenForCancel();
   try {
     await main();
   } catch (error) {
     if (!(error instanceof UserError) && error instanceof Error) core.debug(error.stack ?? '');
     core.setFailed(errorMessage(error));
   }
+  // Cancelled: what was awaited in the background (a probe, a child's output) must not keep the step alive.
+  if (cancelSignal.aborted) process.exit();
 }

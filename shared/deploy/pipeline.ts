@@ -1,3 +1,4 @@
+import { cancelReason, untilCancelled } from '../cancel.js';
 import { errorMessage } from '../errors.js';
 
 /**
@@ -84,8 +85,12 @@ export async function runPipeline(stages: DeployStages): Promise<PipelineResult>
   const { release, record } = await run.deploy();
   if (!release) return run.notDeployed('deploy', `deploy failed: ${record.detail}`);
   const failed = await run.checks();
+  if (failed && cancelReason()) return run.cancelled(release, failed);
   return failed ? run.rollBack(release, failed) : run.postDeploy(release);
 }
+
+/** Stages a cancel cuts short at once; the provider's own (deploy, rollback) undo their work first, then fail. */
+const CUT_ON_CANCEL: readonly StageName[] = ['pre-deploy', 'smoke', 'health-gate', 'post-deploy', 'verify-rollback'];
 
 /** One run of the pipeline: the stages' records, in the order they happened, and each phase's rules. */
 class PipelineRun {
@@ -100,7 +105,7 @@ class PipelineRun {
     const started = performance.now();
     let outcome: StageOutcome;
     try {
-      outcome = await fn();
+      outcome = await (CUT_ON_CANCEL.includes(name) ? untilCancelled(fn()) : fn());
     } catch (error) {
       outcome = { ok: false, detail: errorMessage(error) };
     }
@@ -137,6 +142,13 @@ class PipelineRun {
     if (post.status !== 'failure') return this.finish({ result: 'success', version, previousVersion });
     // The release is live and healthy: a failed hook (cache purge, notification) does not justify taking it down.
     return this.finish({ result: 'failed', failedStage: 'post-deploy', error: `${version} is live and healthy, but the post-deploy command failed: ${post.detail}`, version, previousVersion });
+  }
+
+  /** Cancelled during a check: the release took traffic and stays; a rollback would not fit in a cancel's time. */
+  async cancelled({ version, previousVersion }: DeployedRelease, failed: StageRecord): Promise<PipelineResult> {
+    const during = STAGE_TITLES[failed.name].toLowerCase();
+    const error = `${cancelReason()} during the ${during}: ${version} is live, not verified`;
+    return this.finish({ result: 'failed', failedStage: failed.name, error, version, previousVersion }, 'not run: cancelled');
   }
 
   /** A check failed: back to the previous release and verify it, when auto-rollback is on and there is one. */

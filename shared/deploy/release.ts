@@ -1,8 +1,10 @@
 import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
-import { errorMessage } from '../errors.js';
+import { cancelReason, untilCancelled } from '../cancel.js';
+import { UserError, errorMessage } from '../errors.js';
 import type { Deployment } from '../github/deployments.js';
 import { lastRecordedRelease } from '../github/history.js';
+import { isOutage } from '../github/octokit.js';
 import { deploymentRecord, type DeploymentRecord } from '../github/record.js';
 import type { DeployRequest, DeployResult, Provider, Release, Target } from '../providers/types.js';
 import type { DeployConfig } from './inputs.js';
@@ -20,6 +22,8 @@ export class ReleaseStage {
   result?: DeployResult;
   /** For a provider without history: the live release as GitHub recorded it. */
   private recorded?: Release;
+  /** Why this deploy has no GitHub Deployment although it should (GitHub could not be reached). */
+  missing?: string;
   private before?: Promise<Release | undefined>;
 
   constructor(
@@ -37,11 +41,18 @@ export class ReleaseStage {
    * deploy as in progress. A failure here stops everything before any change.
    */
   async open(): Promise<Deployment | undefined> {
-    if (!this.record) return undefined;
-    if (!this.provider.keepsHistory) this.recorded = await lastRecordedRelease(this.record.client, this.config.environment);
+    const { record } = this;
+    if (!record) return undefined;
     const { image } = this.config;
     const payload = { image, provider: this.provider.name, version: image, service: this.target.service };
-    return this.record.start(this.ctx.sha || this.ctx.ref, payload, `Deploy ${image}`);
+    try {
+      // Cut short by a cancel: nothing has changed yet (a record created meanwhile is failed by the post step).
+      if (!this.provider.keepsHistory) this.recorded = await untilCancelled(lastRecordedRelease(record.client, this.config.environment));
+      return await untilCancelled(record.start(this.ctx.sha || this.ctx.ref, payload, `Deploy ${image}`));
+    } catch (error) {
+      this.missing = missingRecord(this.provider, error);
+      return undefined;
+    }
   }
 
   /** Put the image live on every target. */
@@ -75,8 +86,26 @@ export class ReleaseStage {
   /** Set this deploy's GitHub Deployment to success, or to failure with the first line of `error`. */
   async settle(error?: string): Promise<void> {
     if (error === undefined) await this.record?.succeed(`Deployed ${this.result?.current.version ?? this.config.image}`);
-    else await this.record?.fail(error.split('\n')[0]!);
+    else await this.record?.fail(cancelReason() ?? error.split('\n')[0]!);
   }
+}
+
+/**
+ * A GitHub Deployment that could not be written. A GitHub outage does not stop
+ * a provider that keeps its history on its targets: a warning, and the deploy
+ * goes on (a hotfix does not wait for GitHub). Anything else, or a provider
+ * whose history is GitHub's, stops the deploy before anything changes.
+ */
+export function missingRecord(provider: Provider, error: unknown): string {
+  if (!isOutage(error)) throw error;
+  const why = errorMessage(error).split('\n')[0]!;
+  if (!provider.keepsHistory)
+    throw new UserError(
+      `${why}: nothing was deployed, the ${provider.name} provider keeps its release history in GitHub Deployments`,
+    );
+  const anyway = `deploying anyway, the ${provider.name} provider keeps its own release history`;
+  core.warning(`The GitHub Deployment is missing (${why}): ${anyway}`);
+  return why;
 }
 
 /** What a provider is asked to deploy: `image` as this run's release. */

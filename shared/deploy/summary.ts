@@ -14,7 +14,7 @@ export interface DeploySummaryInput {
   /** The GitHub Deployment of this deploy, when recorded. */
   deployment?: { id: number };
   /** What each stage has to report, once it ran. */
-  release: { result?: DeployResult };
+  release: { result?: DeployResult; missing?: string };
   smoke?: { section?: string };
   gate?: { runs: readonly GateRun[] };
   rollback?: { result?: RollbackResult };
@@ -48,7 +48,7 @@ export function deploySummary(input: DeploySummaryInput): string {
     ['Live now', live ? code(live) : outcome.result === 'failed' ? 'see the stages below' : '–'],
     ['Environment', envUrl ? `[${environment}](${envUrl})` : environment],
     ['Service / provider / strategy', `${service} / ${input.provider} / ${config.strategy}`],
-    ['GitHub Deployment', input.deployment ? String(input.deployment.id) : '–'],
+    ['GitHub Deployment', input.deployment ? String(input.deployment.id) : input.release.missing ? `missing: ${input.release.missing}` : '–'],
   ];
   if (outcome.error) overview.push(['Why', outcome.error]);
 

@@ -1,9 +1,8 @@
-import { UserError } from '../errors.js';
-import { HttpError, MAX_BODY_BYTES, formatSize, request, type HttpResponse } from '../http.js';
+import { apiError, octokit, type GitHubApiOptions, type Octokit } from './octokit.js';
 
 /**
- * GitHub Deployments over REST (shared/http.ts, no Octokit): record a deploy
- * with its statuses, and find what an environment last ran successfully.
+ * GitHub Deployments through Octokit (shared/github/octokit.ts): record a
+ * deploy with its statuses, and find what an environment last ran successfully.
  * https://docs.github.com/en/rest/deployments
  */
 
@@ -35,17 +34,9 @@ export interface DeploymentStatus {
   created_at: string;
 }
 
-export interface DeploymentsClientOptions {
-  token: string;
-  /** GITHUB_API_URL (GitHub Enterprise Server has its own). */
-  apiUrl: string;
+export interface DeploymentsClientOptions extends GitHubApiOptions {
   /** `owner/repo`. */
   repository: string;
-  /** Per attempt. Default 15s. */
-  timeoutMs?: number;
-  /** Overall, per call: attempts, backoff and any Retry-After together (a longer Retry-After ends the retries). Default 60s. */
-  callDeadlineMs?: number;
-  log?: (line: string) => void;
 }
 
 export interface CreateDeployment {
@@ -66,58 +57,68 @@ export interface StatusUpdate {
 /** Environments whose name starts with `prod` are production for GitHub. */
 export const isProductionEnvironment = (environment: string): boolean => /^prod/i.test(environment);
 
+const PERMISSION_HINT =
+  ' (the token needs `permissions: deployments: write`; ' +
+  'set `github-token` to an empty string to skip GitHub Deployments)';
+
 export class DeploymentsClient {
-  private readonly base: string;
+  private readonly repo: { owner: string; repo: string };
+  private api?: Promise<Octokit>;
 
   constructor(private readonly options: DeploymentsClientOptions) {
-    this.base = `${options.apiUrl.replace(/\/$/, '')}/repos/${options.repository}`;
+    const [owner = '', repo = ''] = options.repository.split('/');
+    this.repo = { owner, repo };
   }
 
   async create(deployment: CreateDeployment): Promise<Deployment> {
-    // Never retried: a retried POST could record the deploy twice.
-    const what = 'create a deployment';
-    const response = await this.call(what, 'POST', '/deployments', {
-      ref: deployment.ref,
-      task: 'deploy',
-      environment: deployment.environment,
-      payload: deployment.payload,
-      description: deployment.description ?? `Deploy ${deployment.payload.version}`.slice(0, 140),
-      auto_merge: false,
-      required_contexts: [],
-      transient_environment: false,
-      production_environment: isProductionEnvironment(deployment.environment),
-    });
-    if (response.status !== 201) throw this.failure(what, response);
-    return this.json<Deployment>(what, response);
+    const { data } = await this.call('create a deployment', (api) =>
+      api.rest.repos.createDeployment({
+        ...this.repo,
+        ref: deployment.ref,
+        task: 'deploy',
+        environment: deployment.environment,
+        payload: deployment.payload,
+        description: deployment.description ?? `Deploy ${deployment.payload.version}`.slice(0, 140),
+        auto_merge: false,
+        required_contexts: [],
+        transient_environment: false,
+        production_environment: isProductionEnvironment(deployment.environment),
+      }),
+    );
+    // 202 is GitHub's "merged the default branch first" answer, which auto_merge: false rules out.
+    if (!('id' in data)) throw apiError('GitHub API: could not create a deployment', new Error(data.message ?? 'no deployment in the answer'));
+    return data as unknown as Deployment;
   }
 
   async setStatus(id: number, update: StatusUpdate): Promise<DeploymentStatus> {
-    const body: Record<string, unknown> = { state: update.state, auto_inactive: false };
-    if (update.environmentUrl) body.environment_url = update.environmentUrl;
-    if (update.logUrl) body.log_url = update.logUrl;
-    if (update.description) body.description = update.description.slice(0, 140);
-    // Posting the same status twice is harmless, so a lost answer may be retried.
-    const what = `set deployment ${id} to ${update.state}`;
-    const response = await this.call(what, 'POST', `/deployments/${id}/statuses`, body, true);
-    if (response.status !== 201) throw this.failure(what, response);
-    return this.json<DeploymentStatus>(what, response);
+    const { data } = await this.call(`set deployment ${id} to ${update.state}`, (api) =>
+      api.rest.repos.createDeploymentStatus({
+        ...this.repo,
+        deployment_id: id,
+        state: update.state,
+        auto_inactive: false,
+        ...(update.environmentUrl && { environment_url: update.environmentUrl }),
+        ...(update.logUrl && { log_url: update.logUrl }),
+        ...(update.description && { description: update.description.slice(0, 140) }),
+      }),
+    );
+    return data as DeploymentStatus;
   }
 
   /** Deployments of an environment, newest first (one page). */
   async list(environment: string, perPage = 30): Promise<Deployment[]> {
-    const query = new URLSearchParams({ environment, per_page: String(perPage) });
-    const what = `list deployments of ${environment}`;
-    const response = await this.call(what, 'GET', `/deployments?${query}`);
-    if (response.status !== 200) throw this.failure(what, response);
-    return this.json<Deployment[]>(what, response);
+    const { data } = await this.call(`list deployments of ${environment}`, (api) =>
+      api.rest.repos.listDeployments({ ...this.repo, environment, per_page: perPage }),
+    );
+    return data as unknown as Deployment[];
   }
 
   /** Statuses of a deployment, newest first. */
   async statuses(id: number): Promise<DeploymentStatus[]> {
-    const what = `list statuses of deployment ${id}`;
-    const response = await this.call(what, 'GET', `/deployments/${id}/statuses?per_page=100`);
-    if (response.status !== 200) throw this.failure(what, response);
-    return this.json<DeploymentStatus[]>(what, response);
+    const { data } = await this.call(`list statuses of deployment ${id}`, (api) =>
+      api.rest.repos.listDeploymentStatuses({ ...this.repo, deployment_id: id, per_page: 100 }),
+    );
+    return data as DeploymentStatus[];
   }
 
   /**
@@ -147,53 +148,12 @@ export class DeploymentsClient {
     return done;
   }
 
-  private async call(what: string, method: string, path: string, body?: unknown, retryUnsafe = false): Promise<HttpResponse> {
+  private async call<T>(what: string, send: (api: Octokit) => Promise<T>): Promise<T> {
+    this.api ??= octokit(this.options);
     try {
-      return await request({
-        url: `${this.base}${path}`,
-        method,
-        headers: {
-          accept: 'application/vnd.github+json',
-          authorization: `Bearer ${this.options.token}`,
-          'x-github-api-version': '2022-11-28',
-          'user-agent': 'deploy-actions',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        timeoutMs: this.options.timeoutMs ?? 15_000,
-        retries: 3,
-        deadline: Date.now() + (this.options.callDeadlineMs ?? 60_000),
-        retryUnsafe,
-        onRetry: (r) => this.options.log?.(`GitHub API ${method} ${path}: ${r.reason}, retry ${r.attempt}/${r.of - 1} in ${r.delayMs}ms`),
-      });
+      return await send(await this.api);
     } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      const tries = error.attempts > 1 ? ` (${error.attempts} attempts)` : '';
-      throw new UserError(`GitHub API: could not ${what}: ${error.message}${tries}`);
+      throw apiError(`GitHub API: could not ${what}`, error, PERMISSION_HINT);
     }
-  }
-
-  private json<T>(what: string, response: HttpResponse): T {
-    if (response.truncated) throw new UserError(`GitHub API: could not ${what}: the answer is larger than ${formatSize(MAX_BODY_BYTES)}`);
-    try {
-      return JSON.parse(response.body) as T;
-    } catch {
-      throw new UserError(`GitHub API: could not ${what}: the answer is not JSON (status ${response.status})`);
-    }
-  }
-
-  private failure(what: string, response: HttpResponse): UserError {
-    let message = response.body.slice(0, 300);
-    try {
-      message = (JSON.parse(response.body) as { message?: string }).message ?? message;
-    } catch {
-      // not JSON: keep the raw excerpt
-    }
-    const hint =
-      response.status === 403 || response.status === 404
-        ? ' (the token needs `permissions: deployments: write`; set `github-token` to an empty string to skip GitHub Deployments)'
-        : '';
-    const stopped = response.notRetried ? `; not retried: ${response.notRetried}` : '';
-    return new UserError(`GitHub API: could not ${what}: ${response.status} ${message}${hint}${stopped}`);
   }
 }

@@ -3,6 +3,7 @@ import type { RunContext } from '../context.js';
 import { errorMessage } from '../errors.js';
 import { info } from '../log.js';
 import { DeploymentsClient, type Deployment, type DeploymentPayload } from './deployments.js';
+import { STOPPED, savePending } from './pending.js';
 
 export interface RecordOptions {
   token: string;
@@ -17,10 +18,12 @@ export interface RecordOptions {
 }
 
 /**
- * One GitHub Deployment through its life: created (a failure here stops the
- * deploy before anything changes), then in_progress, then success (earlier
- * ones become inactive) or failure. Status updates after the work has started
- * only warn: the release is what matters, not its bookkeeping.
+ * One GitHub Deployment through its life: created (the caller decides what a
+ * failure here means, shared/deploy/release.ts), then in_progress, then
+ * success (earlier ones become inactive) or failure. Status updates after the
+ * work has started only warn: the release is what matters, not its
+ * bookkeeping. Each outcome is saved before it is sent, so the post step
+ * sends it when this step is stopped first (shared/github/pending.ts).
  */
 export class DeploymentRecord {
   readonly client: DeploymentsClient;
@@ -33,6 +36,7 @@ export class DeploymentRecord {
   async start(ref: string, payload: DeploymentPayload, description: string): Promise<Deployment> {
     this.deployment = await this.client.create({ ref, environment: this.options.environment, payload, description });
     this.options.log(`GitHub Deployment ${this.deployment.id} created for ${this.options.environment}`);
+    this.pending('failure', STOPPED);
     await this.status('in_progress', description);
     return this.deployment;
   }
@@ -53,13 +57,21 @@ export class DeploymentRecord {
 
   private async status(state: 'in_progress' | 'success' | 'failure', description: string): Promise<boolean> {
     if (!this.deployment) return false;
+    const final = state !== 'in_progress';
+    if (final) this.pending(state, description);
     try {
       await this.client.setStatus(this.deployment.id, { state, description, logUrl: this.options.logUrl || undefined, environmentUrl: this.options.environmentUrl });
+      if (final) savePending(undefined);
       return true;
     } catch (error) {
       this.options.warn(`Could not set GitHub Deployment ${this.deployment.id} to ${state}: ${errorMessage(error)}`);
       return false;
     }
+  }
+
+  private pending(state: 'success' | 'failure', description: string): void {
+    const { apiUrl, repository, logUrl, environmentUrl } = this.options;
+    savePending({ id: this.deployment!.id, apiUrl, repository, state, description: description.slice(0, 140), logUrl: logUrl || undefined, environmentUrl });
   }
 }
 

@@ -1,5 +1,4 @@
-import { UserError } from '../errors.js';
-import { HttpError, request } from '../http.js';
+import { apiError, octokit, type GitHubApiOptions } from './octokit.js';
 
 /** The fields of a repository the image labels and tag rules use (GET /repos/{owner}/{repo}). */
 export interface RepositoryMetadata {
@@ -10,13 +9,9 @@ export interface RepositoryMetadata {
   license?: { spdx_id?: string | null } | null;
 }
 
-export interface RepositoryRequest {
-  token: string;
-  /** GITHUB_API_URL (GitHub Enterprise Server has its own). */
-  apiUrl: string;
+export interface RepositoryRequest extends Pick<GitHubApiOptions, 'token' | 'apiUrl' | 'log'> {
   /** `owner/repo`. */
   repository: string;
-  log: (line: string) => void;
 }
 
 /**
@@ -27,30 +22,12 @@ export interface RepositoryRequest {
  * within 30s. Fails with a UserError saying why.
  */
 export async function getRepository(req: RepositoryRequest): Promise<RepositoryMetadata> {
-  const path = `/repos/${req.repository}`;
-  let response;
+  const [owner = '', repo = ''] = req.repository.split('/');
+  const api = await octokit({ ...req, timeoutMs: 10_000, retries: 3, callDeadlineMs: 30_000 });
   try {
-    response = await request({
-      url: `${req.apiUrl.replace(/\/$/, '')}${path}`,
-      headers: { accept: 'application/vnd.github+json', authorization: `Bearer ${req.token}`, 'x-github-api-version': '2022-11-28', 'user-agent': 'deploy-actions' },
-      timeoutMs: 10_000,
-      retries: 3,
-      deadline: Date.now() + 30_000,
-      onRetry: (r) => req.log(`GitHub API GET ${path}: ${r.reason}, retry ${r.attempt}/${r.of - 1} in ${r.delayMs}ms`),
-    });
+    const { data } = await api.rest.repos.get({ owner, repo });
+    return data as RepositoryMetadata;
   } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    throw new UserError(`GitHub API GET ${path}: ${error.message}${error.attempts > 1 ? ` (${error.attempts} attempts)` : ''}`);
+    throw apiError(`GitHub API GET /repos/${req.repository}`, error);
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(response.body);
-  } catch {
-    body = undefined;
-  }
-  if (response.status !== 200 || typeof body !== 'object' || body === null) {
-    const message = (body as { message?: unknown } | undefined)?.message;
-    throw new UserError(`GitHub API GET ${path}: ${response.status}${typeof message === 'string' ? ` ${message.slice(0, 200)}` : ' (not a repository)'}`);
-  }
-  return body as RepositoryMetadata;
 }

@@ -56,7 +56,15 @@ export interface FakeRepository {
 
 const DEFAULT_REPOSITORY: FakeRepository = { default_branch: 'main', description: null, license: null };
 
-export async function startGitHubDouble(options: { token: string; repository: string; repositoryInfo?: Partial<FakeRepository> }): Promise<GitHubDouble> {
+export interface GitHubDoubleOptions {
+  token: string;
+  repository: string;
+  repositoryInfo?: Partial<FakeRepository>;
+  /** An outage: the first `failures` requests (Infinity: all) get 503 Service Unavailable, as GitHub answers then. */
+  outage?: { failures: number };
+}
+
+export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<GitHubDouble> {
   const repositoryInfo = { ...DEFAULT_REPOSITORY, ...options.repositoryInfo };
   const deployments: FakeDeployment[] = [];
   const events: string[] = [];
@@ -64,9 +72,15 @@ export async function startGitHubDouble(options: { token: string; repository: st
   let nextId = 1000;
   const base = `/repos/${options.repository}`;
 
+  let unavailable = options.outage?.failures ?? 0;
   const handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const where = `${req.method} ${url.pathname}`;
+    if (unavailable > 0) {
+      unavailable--;
+      events.push(`503 ${where}`);
+      return json(res, 503, { message: 'Service Unavailable' });
+    }
     if (req.headers.authorization !== `Bearer ${options.token}`) {
       problems.push(`${where}: bad Authorization header`);
       return json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });

@@ -33,8 +33,9 @@ export interface RunOptions {
   /** The github.token the runner would pass to `${{ github.token }}`. */
   token?: string;
   /**
-   * Stop the main step part-way, as a cancelled (SIGINT) or killed (SIGKILL,
-   * the default) step, as soon as `when` holds; it is asked every 50 ms with
+   * Stop the main step part-way, as a cancelled (SIGINT, then SIGTERM and
+   * SIGKILL as the runner sends them) or killed (SIGKILL, the default) step,
+   * as soon as `when` holds; it is asked every 50 ms with
    * what the step has printed and saved so far. The post step then runs with
    * the state saved until then, as on the runner.
    */
@@ -219,6 +220,11 @@ export async function step(
         if (interrupted || !interrupt.when({ stdout, state: parseFileCommands(read('GITHUB_STATE')) })) return;
         interrupted = interrupt.signal ?? 'SIGKILL';
         child.kill(interrupted);
+        // As the runner cancels: SIGINT, SIGTERM 7.5 s later, the kill 2.5 s after that.
+        if (interrupted === 'SIGINT') {
+          setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'), 7_500).unref();
+          setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 10_000).unref();
+        }
       }, 50)
     : undefined;
   const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentsClient, isProductionEnvironment } from '../../shared/github/deployments.js';
 import { UserError } from '../../shared/errors.js';
+import { GitHubApiError, isOutage } from '../../shared/github/octokit.js';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { json, startServer } from '../harness/server.js';
 
@@ -78,5 +79,64 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
     expect(isProductionEnvironment('production')).toBe(true);
     expect(isProductionEnvironment('prod-eu')).toBe(true);
     expect(isProductionEnvironment('staging')).toBe(false);
+  });
+
+  it('retries a 503 on create (an outage, not a refusal), then records the deployment once GitHub answers', async () => {
+    const flaky = await startGitHubDouble({ token: 't0k', repository: 'acme/shop', outage: { failures: 2 } });
+    try {
+      const lines: string[] = [];
+      const retrying = new DeploymentsClient({ token: 't0k', apiUrl: flaky.url, repository: 'acme/shop', log: (l) => lines.push(l) });
+      const d = await retrying.create({ ref: 'abc', environment: 'staging', payload: { image: 'a', provider: 'docker', version: 'a' } });
+      expect(flaky.events).toEqual(['503 POST /repos/acme/shop/deployments', '503 POST /repos/acme/shop/deployments', `deployment ${d.id}`]);
+      expect(lines).toEqual([expect.stringMatching(/^GitHub API POST \/repos\/acme\/shop\/deployments: status 503, retry 1\/5 in \d+ms$/), expect.stringMatching(/retry 2\/5/)]);
+      expect(flaky.problems).toEqual([]);
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('says an outage is one (GitHubApiError.outage) and a refusal is not', async () => {
+    const down = await startGitHubDouble({ token: 't0k', repository: 'acme/shop', outage: { failures: Infinity } });
+    try {
+      const client = new DeploymentsClient({ token: 't0k', apiUrl: down.url, repository: 'acme/shop', retries: 1 });
+      const outage = await client.list('staging').catch((e: unknown) => e);
+      expect(isOutage(outage)).toBe(true);
+      expect((outage as Error).message).toBe('GitHub API: could not list deployments of staging: 503 Service Unavailable');
+    } finally {
+      await down.close();
+    }
+    const refused = await new DeploymentsClient({ token: 'wrong', apiUrl: github.url, repository: 'acme/shop' }).list('staging').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(GitHubApiError);
+    expect(isOutage(refused)).toBe(false);
+  });
+
+  it('never sends the token to another origin: a redirect there is not followed (Octokit over shared/http.ts)', async () => {
+    const elsewhere = await startServer((_req, res) => json(res, 200, []));
+    const redirecting = await startServer((_req, res) => {
+      res.writeHead(302, { location: `${elsewhere.url}/repos/acme/shop/deployments` });
+      res.end();
+    });
+    try {
+      const client = new DeploymentsClient({ token: 't0k', apiUrl: redirecting.url, repository: 'acme/shop' });
+      const error = (await client.list('staging').catch((e: unknown) => e)) as Error;
+      expect(error.message).toMatch(/^GitHub API: could not list deployments of staging: redirected to http:\/\/127\.0\.0\.1:\d+\/… \(status 302\), another origin: not followed/);
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.close();
+      await redirecting.close();
+    }
+  });
+
+  it('refuses an answer over 1 MiB without reading the rest', async () => {
+    const huge = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`[${'"x",'.repeat(300_000)}"x"]`);
+    });
+    try {
+      const client = new DeploymentsClient({ token: 't0k', apiUrl: huge.url, repository: 'acme/shop' });
+      await expect(client.list('staging')).rejects.toThrow('GitHub API: could not list deployments of staging: the answer is larger than 1 MiB');
+    } finally {
+      await huge.close();
+    }
   });
 });

@@ -1,11 +1,12 @@
 import * as core from '@actions/core';
+import { deployPost } from '../../../shared/deploy/post.js';
 import { runContext, type RunContext } from '../../../shared/context.js';
 import type { DeployConfig } from '../../../shared/deploy/inputs.js';
 import { ReleaseStage } from '../../../shared/deploy/release.js';
 import { formatDuration } from '../../../shared/duration.js';
 import { errorMessage } from '../../../shared/errors.js';
 import { info } from '../../../shared/log.js';
-import { checkStrategy, providerPost, withProvider } from '../../../shared/providers/config.js';
+import { checkStrategy, withProvider } from '../../../shared/providers/config.js';
 import type { DeployResult, Provider } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
 import { table, writeSummary } from '../../../shared/summary.js';
@@ -38,7 +39,7 @@ async function deploy(config: DeployConfig, provider: Provider, ctx: RunContext)
         ['Image', `\`${config.image}\``],
         ['Service', service],
         ['Reason', errorMessage(error)],
-        ['GitHub Deployment', deployment ? `${deployment.id} (failure)` : '–'],
+        ['GitHub Deployment', deployment ? `${deployment.id} (failure)` : recordCell(stage)],
       ]),
     );
     throw error;
@@ -58,7 +59,7 @@ async function deploy(config: DeployConfig, provider: Provider, ctx: RunContext)
       ['Provider / strategy', `${provider.name} / ${config.strategy}`],
       ['Hosts', String(result.targets)],
       ['Environment URL', config['environment-url'] ?? '–'],
-      ['GitHub Deployment', deployment ? String(deployment.id) : '–'],
+      ['GitHub Deployment', deployment ? String(deployment.id) : recordCell(stage)],
       ['Duration', formatDuration(Date.now() - started)],
     ]),
     result.details.length ? table(['Host', 'What happened'], result.details) : undefined,
@@ -66,4 +67,7 @@ async function deploy(config: DeployConfig, provider: Provider, ctx: RunContext)
   info(`${result.current.version} is live on ${config.environment} (${result.targets} host${result.targets === 1 ? '' : 's'})`);
 }
 
-await run(main, providerPost);
+/** The summary's GitHub Deployment cell when there is none: why, when one was asked for. */
+const recordCell = (stage: ReleaseStage) => (stage.missing ? `missing: ${stage.missing}` : '–');
+
+await run(main, deployPost, { cancellable: true });

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { deployPost } from '../../../shared/deploy/post.js';
 import { runContext } from '../../../shared/context.js';
 import { GateStage } from '../../../shared/deploy/gate.js';
 import { postDeployHook, preDeployHook } from '../../../shared/deploy/hooks.js';
@@ -11,7 +12,7 @@ import { smokeStage } from '../../../shared/deploy/smoke.js';
 import { deploySummary } from '../../../shared/deploy/summary.js';
 import { errorMessage, UserError } from '../../../shared/errors.js';
 import { info } from '../../../shared/log.js';
-import { checkStrategy, providerPost, withProvider } from '../../../shared/providers/config.js';
+import { checkStrategy, withProvider } from '../../../shared/providers/config.js';
 import { run } from '../../../shared/run.js';
 import { writeSummary } from '../../../shared/summary.js';
 import { readConfig } from './config.js';
@@ -71,4 +72,4 @@ async function main(): Promise<void> {
   });
 }
 
-await run(main, providerPost);
+await run(main, deployPost, { cancellable: true });

@@ -1,11 +1,13 @@
 import * as core from '@actions/core';
+import { deployPost } from '../../../shared/deploy/post.js';
 import { runContext, type RunContext } from '../../../shared/context.js';
 import { recordRollback, rollbackRequest } from '../../../shared/deploy/rollback.js';
-import { UserError } from '../../../shared/errors.js';
+import { UserError, errorMessage } from '../../../shared/errors.js';
 import { lastRecordedRelease } from '../../../shared/github/history.js';
+import { isOutage } from '../../../shared/github/octokit.js';
 import { deploymentRecord } from '../../../shared/github/record.js';
 import { info } from '../../../shared/log.js';
-import { providerPost, withProvider } from '../../../shared/providers/config.js';
+import { withProvider } from '../../../shared/providers/config.js';
 import type { Provider, Release } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
 import { table, writeSummary } from '../../../shared/summary.js';
@@ -39,10 +41,21 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
 
   info(`Rolling back ${service} on ${config.environment} to ${to ?? 'the previous release'}${config.reason ? ` (reason: ${config.reason})` : ''}`);
   const result = await provider.rollback(rollbackRequest(config, target, ctx, { to, reason: config.reason, live }));
+  let missing: string | undefined;
   if (record) {
     const description = `Rollback to ${result.to.version}${config.reason ? `: ${config.reason}` : ''}`;
-    const deployment = await recordRollback(record, result, ctx.sha, { provider: provider.name, service, from: result.from?.version ?? null, description, ok: true });
-    core.setOutput('deployment-id', String(deployment.id));
+    const from = result.from?.version ?? null;
+    try {
+      const deployment = await recordRollback(record, result, ctx.sha, { provider: provider.name, service, from, description, ok: true });
+      core.setOutput('deployment-id', String(deployment.id));
+    } catch (error) {
+      // Already rolled back: only a provider whose history is GitHub's needs the record to know what is live.
+      if (!isOutage(error) || !provider.keepsHistory)
+        throw new UserError(`${result.to.version} is live again, but ${errorMessage(error)}`);
+      missing = errorMessage(error);
+      const why = `the ${provider.name} provider keeps its own history`;
+      core.warning(`The GitHub Deployment of this rollback is missing (${missing}); ${why}`);
+    }
   }
 
   core.setOutput('rolled-back-from', result.from?.version ?? '');
@@ -55,11 +68,11 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
       ['Reason', config.reason ?? '–'],
       ['Service', service],
       ['Hosts', String(result.targets)],
-      ['GitHub Deployment', record?.deployment ? String(record.deployment.id) : '–'],
+      ['GitHub Deployment', record?.deployment ? String(record.deployment.id) : missing ? `missing: ${missing}` : '–'],
     ]),
     result.details.length ? table(['Host', 'What happened'], result.details) : undefined,
   );
   info(`${result.to.version} is live again on ${config.environment}${result.from ? `; ${result.from.version} is marked failed` : ''}`);
 }
 
-await run(main, providerPost);
+await run(main, deployPost, { cancellable: true });

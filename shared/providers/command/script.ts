@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { spawnSync } from 'node:child_process';
+import { CancelledError, cancelReason, cancelSignal } from '../../cancel.js';
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
 import { MESSAGE_TAIL, exec, tail } from '../../exec.js';
@@ -66,6 +67,7 @@ export async function runScript(run: ScriptRun): Promise<{ ms: number }> {
       timeoutMs: run.timeoutMs,
       killGroup: true,
       allowFailure: true,
+      signal: cancelSignal,
       onOutput: (chunk) => process.stdout.write(chunk),
       // Already in the log: only the last lines are kept, for the error.
       keep: { stdout: MESSAGE_TAIL },
@@ -79,6 +81,8 @@ export async function runScript(run: ScriptRun): Promise<{ ms: number }> {
   } finally {
     core.endGroup();
   }
+  const cancelled = cancelReason();
+  if (cancelled) throw new CancelledError(`${cancelled}: ${run.input} was stopped (its process group got SIGTERM)`);
   if (result.code !== 0) {
     const lines = tail(`${result.stdout}\n${result.stderr}`, 20);
     throw new UserError(`${run.input} failed with exit code ${result.code}${lines ? `; last lines:\n${lines}` : ' (no output)'}`);

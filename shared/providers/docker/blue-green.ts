@@ -4,10 +4,12 @@
  * proxy moves to it; then each host's proxy switches and the old colour is
  * stopped (kept for rollback).
  */
+import { throwIfCancelled } from '../../cancel.js';
 import { formatDuration } from '../../duration.js';
 import type { DeployRequest, DeployResult, ProviderContext, Release } from '../types.js';
 import { ensureNetwork, freeName, listReleases, liveOf } from './containers.js';
 import type { DockerHost } from './host.js';
+import type { Leftovers } from './leftovers.js';
 import { colorName, otherColor, type AppContainer, type Color } from './labels.js';
 import type { ProxySwitch } from './proxy.js';
 import { startReady } from './readiness.js';
@@ -20,11 +22,20 @@ interface Started {
   readyIn: number;
 }
 
-export async function deployBlueGreen(hosts: DockerHost[], req: DeployRequest, release: Release, proxy: ProxySwitch, log: ProviderContext['log']): Promise<Pick<DeployResult, 'previous' | 'details'>> {
-  const started = await startEverywhere(hosts, req, release, log);
+export async function deployBlueGreen(
+  hosts: DockerHost[],
+  req: DeployRequest,
+  release: Release,
+  proxy: ProxySwitch,
+  log: ProviderContext['log'],
+  leftovers: Leftovers,
+): Promise<Pick<DeployResult, 'previous' | 'details'>> {
+  const started = await startEverywhere(hosts, req, release, log, leftovers);
   const details: [string, string][] = [];
   let previous: Release | undefined;
   for (const s of started) {
+    // Before the switch: a kill during it may leave a stray container, never remove a serving one.
+    leftovers.done(s.fresh.id);
     await proxy.switchTo(s.host, req, s.fresh, req.readinessPath);
     if (s.live) await s.host.docker(['stop', '-t', '10', s.live.id], { allowFailure: true });
     previous ??= s.live?.release;
@@ -37,19 +48,24 @@ export async function deployBlueGreen(hosts: DockerHost[], req: DeployRequest, r
 }
 
 /** Phase one on every host: no proxy switches until the new colour is ready everywhere; if one host fails, the others' are removed. */
-async function startEverywhere(hosts: DockerHost[], req: DeployRequest, release: Release, log: ProviderContext['log']): Promise<Started[]> {
+async function startEverywhere(hosts: DockerHost[], req: DeployRequest, release: Release, log: ProviderContext['log'], leftovers: Leftovers): Promise<Started[]> {
   const started: Started[] = [];
   try {
-    for (const host of hosts) started.push(await startColor(host, req, release, log));
+    for (const host of hosts) started.push(await startColor(host, req, release, log, (id) => leftovers.add(host, id, 'release')));
+    // Cancelled once every colour is ready: none has traffic yet, so none stays.
+    throwIfCancelled();
   } catch (error) {
-    for (const s of started) await s.host.docker(['rm', '-f', s.fresh.id], { allowFailure: true });
+    for (const s of started) {
+      const removed = await s.host.docker(['rm', '-f', s.fresh.id], { allowFailure: true });
+      if (removed.code === 0) leftovers.done(s.fresh.id);
+    }
     throw error;
   }
   return started;
 }
 
 /** The new colour runs and is ready, with no traffic yet. */
-async function startColor(host: DockerHost, req: DeployRequest, release: Release, log: ProviderContext['log']): Promise<Started> {
+async function startColor(host: DockerHost, req: DeployRequest, release: Release, log: ProviderContext['log'], onStart: (id: string) => void): Promise<Started> {
   const network = await ensureNetwork(host, req);
   const containers = await listReleases(host, req);
   const live = liveOf(containers);
@@ -59,6 +75,7 @@ async function startColor(host: DockerHost, req: DeployRequest, release: Release
   log(`${host.name}: starting ${name} (${release.version}) beside ${live ? `${live.name} (${live.release.version})` : 'nothing (first release)'}`);
   const { id, ip, readyIn } = await startReady(host, req, release, name, network, {
     log,
+    started: onStart,
     serving: async () => (live ? `${live.release.version} keeps serving` : 'nothing was serving'),
   });
   return { host, live, fresh: { id, name, color, ip, port: req.port }, readyIn };

@@ -11,6 +11,8 @@ export interface DockerCallOptions {
   timeoutMs?: number;
   /** Return a failed call instead of throwing. */
   allowFailure?: boolean;
+  /** Stop the command when aborted (a cancelled run's pull). */
+  signal?: AbortSignal;
 }
 
 /** A way to reach a port on the host's network from the runner. */
@@ -51,7 +53,7 @@ export class DockerHost {
   /** Run a program where this host's docker CLI runs: on the runner for a socket, over ssh otherwise. */
   async run(argv: readonly string[], options: Omit<DockerCallOptions, 'allowFailure'> = {}): Promise<ExecResult> {
     const full = this.spec.kind === 'socket' ? argv : this.ssh!.argv(this.spec, commandLine(argv));
-    const result = await exec(full, { input: options.input, timeoutMs: options.timeoutMs ?? 120_000, allowFailure: true });
+    const result = await exec(full, { input: options.input, timeoutMs: options.timeoutMs ?? 120_000, allowFailure: true, signal: options.signal });
     if (this.spec.kind === 'ssh' && result.code === 255) throw this.sshFailure(result.stderr);
     return result;
   }

@@ -1,4 +1,5 @@
 import type { ProviderModule } from '../types.js';
+import { cleanupLeftovers } from './leftovers.js';
 import { cleanupLogins } from './logins.js';
 import { DockerProvider, type DockerState } from './provider.js';
 import { dockerInputs } from './settings.js';
@@ -24,7 +25,8 @@ export const dockerProvider: ProviderModule<typeof dockerInputs> = {
   cleanup: async (text, context) => {
     if (!text) return;
     const state = JSON.parse(text) as DockerState;
-    // Logins first: undoing one on an ssh host needs the session's key.
+    // Leftovers and logins first: undoing them on an ssh host needs the session's key.
+    await cleanupLeftovers(state.leftovers ?? [], sshConfigOf(state.ssh), context);
     await cleanupLogins(state.logins ?? [], sshConfigOf(state.ssh), context);
     await cleanupSsh(state.ssh, context);
   },

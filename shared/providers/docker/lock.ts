@@ -4,12 +4,14 @@
  * `<service>-<environment>-lock`, labelled with its holder; Docker reserves
  * container names atomically, so two deploys cannot both win.
  */
+import { cancelSignal, throwIfCancelled } from '../../cancel.js';
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
 import { tail } from '../../exec.js';
 import { sleep } from '../../retry.js';
 import type { ProviderContext, Release, Target } from '../types.js';
 import type { DockerHost } from './host.js';
+import type { Leftovers } from './leftovers.js';
 import { LABEL, labelArgs, lockName, targetLabels, type Inspected } from './labels.js';
 import type { DockerSettings } from './settings.js';
 
@@ -25,6 +27,7 @@ export class DeployLocks {
   constructor(
     private readonly settings: Pick<DockerSettings, 'lock-timeout' | 'force-unlock'>,
     private readonly context: ProviderContext,
+    private readonly leftovers: Leftovers,
   ) {}
 
   /** Take the lock on `host` (the container is created from `image`, already there), waiting up to `lock-timeout` for another run's. */
@@ -37,9 +40,11 @@ export class DeployLocks {
     const labels = { ...targetLabels(target, 'lock'), [LABEL.holder]: release.runUrl || 'unknown run', [LABEL.version]: release.version, [LABEL.time]: new Date().toISOString() };
     let reported = 0;
     while (true) {
+      throwIfCancelled();
       const created = await host.docker(['create', '--name', name, ...labelArgs(labels), image], { allowFailure: true });
       if (created.code === 0) {
         this.held.push({ host, id: created.stdout.trim() });
+        this.leftovers.add(host, created.stdout.trim(), 'lock');
         return;
       }
       if (!/conflict|already in use/i.test(created.stderr)) throw new UserError(`${host.name}: could not take the deploy lock: ${tail(created.stderr, 3)}`);
@@ -48,7 +53,7 @@ export class DeployLocks {
       if (!holder) {
         // Released between the two calls (try again soon), unless the lock stays there but cannot be read.
         if (elapsed >= timeout) throw new UserError(`${host.name}: could not take the deploy lock ${name} within ${formatDuration(timeout)} (lock-timeout): it exists but could not be inspected`);
-        await sleep(Math.min(200, timeout - elapsed));
+        await sleep(Math.min(200, timeout - elapsed), cancelSignal);
         continue;
       }
       if (elapsed >= timeout)
@@ -59,13 +64,16 @@ export class DeployLocks {
         log(`${host.name}: waiting for the lock held by ${holder.run} since ${holder.time} (elapsed ${formatDuration(elapsed)} of ${formatDuration(timeout)})`);
         reported = Date.now();
       }
-      await sleep(Math.min(1000, timeout - elapsed));
+      await sleep(Math.min(1000, timeout - elapsed), cancelSignal);
     }
   }
 
   /** Drop the locks this run holds (by id: never another run's). */
   async releaseAll(): Promise<void> {
-    for (const lock of this.held.splice(0)) await lock.host.docker(['rm', '-f', lock.id], { allowFailure: true });
+    for (const lock of this.held.splice(0)) {
+      const removed = await lock.host.docker(['rm', '-f', lock.id], { allowFailure: true });
+      if (removed.code === 0) this.leftovers.done(lock.id);
+    }
   }
 
   private async forceUnlock(host: DockerHost, name: string): Promise<void> {

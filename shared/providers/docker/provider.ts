@@ -2,6 +2,7 @@ import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, R
 import { deployBlueGreen } from './blue-green.js';
 import { listReleases, liveOf, prune } from './containers.js';
 import { DockerHost } from './host.js';
+import { Leftovers, type Leftover } from './leftovers.js';
 import { DeployLocks } from './lock.js';
 import { RegistryLogins, type LoginRecord } from './logins.js';
 import { ProxySwitch } from './proxy.js';
@@ -28,6 +29,7 @@ export class DockerProvider implements Provider {
   private readonly images: ImagePuller;
   private readonly locks: DeployLocks;
   private readonly proxy: ProxySwitch;
+  private readonly leftovers: Leftovers;
 
   constructor(
     settings: DockerSettings,
@@ -39,14 +41,16 @@ export class DockerProvider implements Provider {
     this.hosts = settings.hosts.map((spec) => new DockerHost(spec, this.ssh));
     this.logins = new RegistryLogins(context, () => context.saveState(this.postState()));
     this.images = new ImagePuller(settings, this.logins, context);
-    this.locks = new DeployLocks(settings, context);
+    this.leftovers = new Leftovers(() => context.saveState(this.postState()));
+    this.locks = new DeployLocks(settings, context, this.leftovers);
     this.proxy = new ProxySwitch(settings['proxy-image'], this.images, context);
   }
 
   postState(): string {
     const logins = this.logins.open;
-    if (!this.ssh && !logins.length) return '';
-    return JSON.stringify({ ssh: this.ssh?.state(), logins } satisfies DockerState);
+    const leftovers = this.leftovers?.open ?? [];
+    if (!this.ssh && !logins.length && !leftovers.length) return '';
+    return JSON.stringify({ ssh: this.ssh?.state(), logins, leftovers } satisfies DockerState);
   }
 
   /** Registry logins last one pull each; locks and the ssh connections last until here at most. */
@@ -71,7 +75,7 @@ export class DockerProvider implements Provider {
       const version = await this.images.versionOf(this.hosts[0]!, req.release);
       const release: Release = { ...req.release, version, time: new Date().toISOString(), status: 'live' };
       for (const host of this.hosts) await this.locks.take(host, req, release, req.release.image);
-      const { previous, details } = req.strategy === 'recreate' ? await deployRecreate(this.hosts, req, release, log) : await deployBlueGreen(this.hosts, req, release, this.proxy, log);
+      const { previous, details } = req.strategy === 'recreate' ? await deployRecreate(this.hosts, req, release, log) : await deployBlueGreen(this.hosts, req, release, this.proxy, log, this.leftovers);
       for (const host of this.hosts) {
         const pruned = await prune(host, req, req.keep);
         if (pruned.length) log(`${host.name}: pruned ${pruned.join(', ')} (keep ${req.keep})`);
@@ -104,8 +108,9 @@ export class DockerProvider implements Provider {
 
 }
 
-/** What the post step undoes: the ssh session's files and any login a killed step left. */
+/** What the post step undoes: the ssh session's files and any login, lock or unserving release a killed step left. */
 export interface DockerState {
   ssh?: SshState;
   logins: readonly LoginRecord[];
+  leftovers?: readonly Leftover[];
 }

@@ -5,6 +5,7 @@
  * pull (logins.ts).
  */
 import { UserError } from '../../errors.js';
+import { cancelSignal, throwIfCancelled } from '../../cancel.js';
 import { tail } from '../../exec.js';
 import type { NewRelease, ProviderContext } from '../types.js';
 import type { DockerHost } from './host.js';
@@ -36,9 +37,10 @@ export class ImagePuller {
     const credentials = this.credentialsFor(registry, role);
     const pull = async (config: string[]) => {
       this.context.log(`${host.name}: pulling ${image}${credentials ? ` (logged in to ${registry} as ${credentials.username})` : ''}`);
-      return host.docker([...config, 'pull', '--quiet', image], { allowFailure: true, timeoutMs: 15 * 60_000 });
+      return host.docker([...config, 'pull', '--quiet', image], { allowFailure: true, timeoutMs: 15 * 60_000, signal: cancelSignal });
     };
     const pulled = credentials ? await this.logins.use(host, registry, credentials, pull) : await pull([]);
+    throwIfCancelled();
     if (pulled.code === 0) return;
     const reason = tail(pulled.stderr || pulled.stdout, 2);
     if (present) return this.context.warn(`${host.name}: could not pull ${image} (${reason}); using the image already on the host`);

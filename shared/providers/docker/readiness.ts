@@ -2,6 +2,7 @@
  * The readiness check: a new or restored release takes traffic only once its
  * readiness path answers 2xx, probed from inside the host's network.
  */
+import { CancelledError, untilCancelled } from '../../cancel.js';
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
 import { runGate } from '../../health/gate.js';
@@ -51,13 +52,25 @@ export interface StartOptions {
   log: ProviderContext['log'];
   /** After a release that never got ready is removed: put back what can be, and say what is serving now. */
   serving: () => Promise<string>;
+  /** The container exists (it is removed by the post step if the main step dies before it serves). */
+  started?: (id: string) => void;
 }
 
 /** Start the release as `name` and wait until it is ready; one that never is gets removed, its last logs in the error. */
 export async function startReady(host: DockerHost, req: DeployRequest, release: Release, name: string, network: string, options: StartOptions): Promise<{ id: string; ip: string; readyIn: number }> {
   const id = await runRelease(host, req, release, name, network, options.publish);
-  const ip = await ipOf(host, id, network);
-  const ready = await waitUntilReady(host, ip, req.port, req, name, options.log);
+  options.started?.(id);
+  let ip = '';
+  let ready: Readiness;
+  try {
+    ip = await ipOf(host, id, network);
+    ready = await untilCancelled(waitUntilReady(host, ip, req.port, req, name, options.log));
+  } catch (error) {
+    if (!(error instanceof CancelledError)) throw error;
+    await host.docker(['rm', '-f', id], { allowFailure: true });
+    const serving = await options.serving();
+    throw new CancelledError(`${error.message}: ${release.version} was removed before it took traffic; ${serving}`);
+  }
   if (ready.ok) return { id, ip, readyIn: ready.ms };
   const logs = await logsOf(host, id);
   await host.docker(['rm', '-f', id], { allowFailure: true });

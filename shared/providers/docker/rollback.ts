@@ -3,6 +3,7 @@
  * again, must pass the readiness check, then takes the traffic (through the
  * proxy, for blue-green); the release it replaces is kept, named failed.
  */
+import { CancelledError, untilCancelled } from '../../cancel.js';
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
 import type { ProviderContext, RollbackRequest } from '../types.js';
@@ -47,7 +48,11 @@ export async function restore({ host, live, back }: RollbackPlan, req: RollbackR
   if (!blueGreen && live) await host.docker(['stop', '-t', '10', live.id]);
   await host.docker(['start', back.id]);
   const ip = await ipOf(host, back.id, network);
-  const ready = await waitUntilReady(host, ip, back.port, req, colorName(req, color), log);
+  // A cancel stops the wait as a failed check would: the release put back is stopped, the live one keeps serving.
+  const ready = await untilCancelled(waitUntilReady(host, ip, back.port, req, colorName(req, color), log)).catch((error: unknown) => {
+    if (error instanceof CancelledError) return { ok: false, ms: 0, reason: error.message };
+    throw error;
+  });
   if (!ready.ok) {
     await host.docker(['stop', '-t', '10', back.id], { allowFailure: true });
     if (!blueGreen && live) await host.docker(['start', live.id], { allowFailure: true });

@@ -5,6 +5,7 @@
  * running, so a rollback is a switch back.
  */
 import { UserError } from '../../errors.js';
+import { throwIfCancelled } from '../../cancel.js';
 import type { DeployRequest, DeployResult, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
 import { applyManifests } from './apply.js';
 import type { Cluster } from './cluster.js';
@@ -63,6 +64,8 @@ export async function deployBlueGreen(cluster: Cluster, request: DeployRequest):
   context.log(`deployment/${idleName} (idle colour): image ${image}, ${replicas} replica(s); waiting until it is ready`);
   try {
     await cluster.rollout(idleName, idleDeployment);
+    // Ready, but cancelled before the switch: the Service keeps the live colour, the idle one is undone.
+    throwIfCancelled();
   } catch (error) {
     // The Service never pointed at it: put the idle colour back as it was, the live colour keeps serving.
     const undone = await undoFailed(cluster, idleName, previousRevision, error);

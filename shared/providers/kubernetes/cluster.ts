@@ -4,6 +4,7 @@
  * Deployment (find it, set its image, wait for it, record its release).
  */
 import { errorMessage, UserError } from '../../errors.js';
+import { untilCancelled } from '../../cancel.js';
 import type { ProviderContext, Release, ReleaseStatus, Target } from '../types.js';
 import { sameRepository } from './images.js';
 import type { Kubectl, KubeObject } from './kubectl.js';
@@ -49,9 +50,13 @@ export class Cluster {
     return { spec: { ...(replicas === undefined ? {} : { replicas }), template: { spec } } };
   }
 
-  /** Wait until the Deployment's rollout is complete, within `rollout-timeout`; `before` is the Deployment as this rollout found it. */
+  /**
+   * Wait until the Deployment's rollout is complete, within `rollout-timeout`;
+   * `before` is the Deployment as this rollout found it. A cancelled run stops
+   * waiting with a CancelledError (a UserError: callers undo it as a failed rollout).
+   */
   rollout(name: string, before?: KubeObject): Promise<KubeObject> {
-    return waitForRollout(this.kubectl, { name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log, before });
+    return untilCancelled(waitForRollout(this.kubectl, { name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log, before }));
   }
 
   /** Record the release on the Deployment; the rollout already succeeded, so a refusal only warns. */

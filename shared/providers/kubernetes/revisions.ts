@@ -3,6 +3,7 @@
  * one (what `kubectl rollout undo` does), and marking the ones that failed so
  * a rollback without `to` skips them.
  */
+import { CancelledError } from '../../cancel.js';
 import { errorMessage, UserError } from '../../errors.js';
 import type { Cluster } from './cluster.js';
 import type { KubeObject } from './kubectl.js';
@@ -22,6 +23,24 @@ export async function undoFailed(cluster: Cluster, name: string, revision: numbe
     return new UserError(`${error.message}\ndeployment/${name} was rolled back to revision ${revision} (${cluster.releaseOf(target, 'live').image}).`);
   } catch (undo) {
     return new UserError(`${error.message}\nUndoing the rollout failed too: ${errorMessage(undo)}`);
+  }
+}
+
+/**
+ * A cancelled rollout undone in the one call a cancel leaves time for: the
+ * pod template the Deployment had before (`before`) put back, so the
+ * controller returns to its ReplicaSet. The failed mark is left out: the
+ * release was not judged, only stopped.
+ */
+export async function undoCancelled(cluster: Cluster, before: KubeObject, error: CancelledError): Promise<CancelledError> {
+  const { name } = before.metadata;
+  try {
+    const ops = [{ op: 'replace', path: '/spec/template', value: before.spec.template }];
+    await cluster.kubectl.patch('deployment', name, 'json', ops, `roll deployment/${name} back to revision ${revisionOf(before)}`);
+    const back = `revision ${revisionOf(before)} (${cluster.releaseOf(before, 'live').image})`;
+    return new CancelledError(`${error.message}\ndeployment/${name} was rolled back to ${back}.`);
+  } catch (undo) {
+    return new CancelledError(`${error.message}\nUndoing the rollout failed: ${errorMessage(undo)}`);
   }
 }
 

@@ -3,13 +3,14 @@
  * controller replaces the pods; its ReplicaSet revisions are the history, and
  * a rollback restores an earlier revision's pod template.
  */
+import { CancelledError } from '../../cancel.js';
 import { errorMessage, UserError } from '../../errors.js';
 import type { DeployRequest, DeployResult, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
 import { applyManifests } from './apply.js';
 import type { Cluster } from './cluster.js';
 import type { KubeObject } from './kubectl.js';
 import { ANNOTATION, containersOf, failedOf } from './release.js';
-import { clearFailed, markFailed, restoreTemplate, undoFailed } from './revisions.js';
+import { clearFailed, markFailed, restoreTemplate, undoCancelled, undoFailed } from './revisions.js';
 import { replicaSetsOf, revisionOf } from './rollout.js';
 
 export async function deployRolling(cluster: Cluster, request: DeployRequest): Promise<DeployResult> {
@@ -29,6 +30,7 @@ export async function deployRolling(cluster: Cluster, request: DeployRequest): P
   try {
     done = await cluster.rollout(name, before);
   } catch (error) {
+    if (error instanceof CancelledError && before) throw await undoCancelled(cluster, before, error);
     throw await undoFailed(cluster, name, previousRevision, error);
   }
   const current: Release = { ...request.release, time: new Date().toISOString(), status: 'live' };

@@ -1,5 +1,6 @@
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
+import { cancelSignal, throwIfCancelled } from '../../cancel.js';
 import { sleep } from '../../retry.js';
 import type { Kubectl, KubeObject } from './kubectl.js';
 
@@ -84,6 +85,8 @@ export async function waitForRollout(kubectl: Kubectl, wait: RolloutWait): Promi
   let last = '';
   let toldStale = false;
   for (;;) {
+    // Cancelled: no more polls (the caller's undo needs the API server more).
+    throwIfCancelled();
     const deployment = await kubectl.get('deployment', wait.name);
     if (!deployment) throw new UserError(`Deployment ${wait.name} disappeared during its rollout`);
     const spec = deployment.spec ?? {};
@@ -125,6 +128,6 @@ export async function waitForRollout(kubectl: Kubectl, wait: RolloutWait): Promi
       const detail = pods.lines.length ? `\nPods:\n${pods.lines.map((l) => `  ${l}`).join('\n')}` : '';
       throw new UserError(`Rollout of deployment/${wait.name} ${why}${detail}`);
     }
-    await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
+    await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), cancelSignal);
   }
 }
