@@ -1,12 +1,28 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Tests of shared/ and the repository's scripts and files: no bundle, no services; seconds. */
+const unit = ['tests/shared/**/*.test.ts', 'tests/docs.test.ts', 'tests/input-names.test.ts', 'tests/release.test.ts', 'tests/workflows.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: ['tests/setup/global.ts'],
+    // The bundle tests mostly wait (on child processes, the engine, servers): more files at once than cores.
+    maxWorkers: 4,
+    minWorkers: 1,
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: unit } },
+      {
+        extends: true,
+        test: {
+          name: 'bundle',
+          include: ['tests/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...unit],
+          globalSetup: ['tests/setup/global.ts'],
+        },
+      },
+    ],
   },
 });

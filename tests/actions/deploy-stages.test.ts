@@ -22,7 +22,7 @@ import { startKubernetesDouble, type KubernetesDouble } from '../fakes/kubernete
 import { docker, removeService } from '../harness/docker-env.js';
 import { appImage, proxyImage } from '../harness/images.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
-import { dockerAvailable, ensureDocker } from '../harness/infra.js';
+import { dockerAvailable, ensureDocker, kubectlVersion } from '../harness/infra.js';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus.js';
 import { startAuthFront, startRegistry, type AuthFront, type TestRegistry } from '../harness/registry.js';
 import { readActionYml, runAction, visibleText, type ActionRun } from '../harness/runner.js';
@@ -30,7 +30,7 @@ import { json, startServer, type RecordedRequest, type TestServer } from '../har
 
 await ensureDocker();
 const hasDocker = dockerAvailable();
-const KUBECTL = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8', timeout: 20_000 }).stdout?.split('\n')[0] || undefined;
+const KUBECTL = kubectlVersion();
 
 type Check = (run: ActionRun) => void | Promise<void>;
 /** A row: the run that sets the input, and what shows it arrived. */
