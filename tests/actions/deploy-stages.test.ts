@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findProvider, providerNames } from '../../shared/providers/index.js';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { startKubernetesDouble, type KubernetesDouble } from '../fakes/kubernetes.js';
@@ -128,6 +128,8 @@ describe('with the command provider (bash scripts; local app server; real Promet
       return json(res, answer.status, await answer.json());
     });
   }, 30_000);
+  // Failure paths too: whatever the step did, it spoke the API correctly.
+  afterEach(() => expect(github.problems, 'requests the GitHub double found malformed').toEqual([]));
   afterAll(async () => {
     for (const server of [app, promProxy, github]) await server?.close();
     await prometheus?.stop();

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { hasDocker, useDockerDeploy } from '../harness/docker-deploy.js';
-import { containersOf, docker, fetchText, inspectContainer } from '../harness/docker-env.js';
+import { containersOf, docker, fetchText, inspectContainer, waitFor } from '../harness/docker-env.js';
 import { buildBusyboxImage } from '../harness/images.js';
 import { hitInLoop } from '../harness/load.js';
 import { startRegistry } from '../harness/registry.js';
@@ -147,10 +147,11 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
   });
 
   test('concurrent deploys to the same host and environment do not interleave: the second waits for the lock', async () => {
-    const [a, b] = await Promise.all([
-      deploy({ image: env.images.v2, 'github-token': '' }, { GITHUB_RUN_ID: '5001' }),
-      new Promise((r) => setTimeout(r, 700)).then(() => deploy({ image: env.images.v1, 'github-token': '' }, { GITHUB_RUN_ID: '5002' })),
-    ]);
+    const first = deploy({ image: env.images.v2, 'github-token': '' }, { GITHUB_RUN_ID: '5001' });
+    // The second starts once the first holds the lock (its lock container names it), however slow the machine.
+    const holder = () => inspectContainer(`${SERVICE}-staging-lock`)?.Config.Labels['deploy-actions.lock-holder'];
+    await waitFor(() => holder() === 'https://github.com/acme/shop/actions/runs/5001', 60_000, 'the first deploy to take the lock');
+    const [a, b] = await Promise.all([first, deploy({ image: env.images.v1, 'github-token': '' }, { GITHUB_RUN_ID: '5002' })]);
     expect(a.code, a.stdout).toBe(0);
     expect(b.code, b.stdout).toBe(0);
     expect(b.stdout).toContain('waiting for the lock held by https://github.com/acme/shop/actions/runs/5001');

@@ -5,7 +5,7 @@
  * registers the beforeAll/afterAll that bring them up and remove what the
  * service left on the engine.
  */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { removeService } from './docker-env.js';
 import { appImage, brokenAppImage, proxyImage } from './images.js';
@@ -35,6 +35,10 @@ export function useDockerDeploy(options: { service: string; token: string; sshPo
     env.images = { v1: appImage('v1'), v2: appImage('v2'), v3: brokenAppImage('v3'), proxy: proxyImage() };
     env.sshd = await startSshd(sshPort);
     env.github = await startGitHubDouble({ token, repository: 'acme/shop' });
+  });
+  // Failure paths too: whatever the step did, it spoke the GitHub API correctly.
+  afterEach(() => {
+    if (hasDocker) expect(env.github.problems, 'requests the GitHub double found malformed').toEqual([]);
   });
   afterAll(async () => {
     if (!hasDocker) return;

@@ -39,6 +39,10 @@ export interface RunOptions {
    * the state saved until then, as on the runner.
    */
   interrupt?: { when: (progress: { stdout: string; state: Record<string, string> }) => boolean; signal?: NodeJS.Signals };
+  /** Called with the main and post steps' stdout as it comes (to act when the step reaches a point, or to show it live). */
+  onStdout?: (chunk: string) => void;
+  /** The same for stderr. */
+  onStderr?: (chunk: string) => void;
 }
 
 export interface StepResult {
@@ -187,7 +191,10 @@ function evaluate(value: string, context: Record<string, string>): string {
   return value.replace(/\$\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) => context[key] ?? '');
 }
 
-async function step(file: string, env: Record<string, string>, cwd: string, timeoutMs: number, dir: string, phase: string, interrupt?: RunOptions['interrupt']): Promise<StepResult> {
+type Watchers = Pick<RunOptions, 'interrupt' | 'onStdout' | 'onStderr'>;
+
+async function step(file: string, env: Record<string, string>, cwd: string, timeoutMs: number, dir: string, phase: string, watch: Watchers = {}): Promise<StepResult> {
+  const { interrupt } = watch;
   const paths = Object.fromEntries(
     ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(dir, `${phase}-${k.toLowerCase()}`)]),
   );
@@ -196,8 +203,14 @@ async function step(file: string, env: Record<string, string>, cwd: string, time
   const child = spawn(nodeBinary, [file], { cwd, env: { ...env, ...paths }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+    watch.onStdout?.(c);
+  });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+    watch.onStderr?.(c);
+  });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -205,7 +218,7 @@ async function step(file: string, env: Record<string, string>, cwd: string, time
   }, timeoutMs);
   const read = (k: string) => readFileSync(paths[k]!, 'utf8');
   let interrupted: NodeJS.Signals | undefined;
-  const watch = interrupt
+  const poll = interrupt
     ? setInterval(() => {
         if (interrupted || !interrupt.when({ stdout, state: parseFileCommands(read('GITHUB_STATE')) })) return;
         interrupted = interrupt.signal ?? 'SIGKILL';
@@ -214,7 +227,7 @@ async function step(file: string, env: Record<string, string>, cwd: string, time
     : undefined;
   const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
   clearTimeout(timer);
-  clearInterval(watch);
+  clearInterval(poll);
   return {
     code,
     stdout,
@@ -280,13 +293,14 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
   for (const [input, value] of Object.entries(inputs)) base[inputVar(input)] = value;
 
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const main = await step(resolve(actionDir(name), yml.runs.main), base, workspace, timeoutMs, dir, 'main', options.interrupt);
+  const main = await step(resolve(actionDir(name), yml.runs.main), base, workspace, timeoutMs, dir, 'main', options);
   let post: StepResult | undefined;
   if (yml.runs.post && options.post !== false) {
     const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
     // As on the runner, the post step sees what the main step exported (GITHUB_ENV) and added to PATH, the latest first.
     const PATH = [...main.path].reverse().concat(base.PATH!).join(':');
-    post = await step(resolve(actionDir(name), yml.runs.post), { ...base, ...main.env, PATH, ...stateEnv }, workspace, timeoutMs, dir, 'post');
+    const { onStdout, onStderr } = options;
+    post = await step(resolve(actionDir(name), yml.runs.post), { ...base, ...main.env, PATH, ...stateEnv }, workspace, timeoutMs, dir, 'post', { onStdout, onStderr });
   }
   return { ...main, post, dir };
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentsClient, isProductionEnvironment } from '../../shared/github/deployments.js';
 import { UserError } from '../../shared/errors.js';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
@@ -11,6 +11,8 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
     github = await startGitHubDouble({ token: 't0k', repository: 'acme/shop' });
     client = new DeploymentsClient({ token: 't0k', apiUrl: `${github.url}/`, repository: 'acme/shop' });
   });
+  // Failure paths too: whatever the step did, it spoke the API correctly.
+  afterEach(() => expect(github.problems, 'requests the GitHub double found malformed').toEqual([]));
   afterAll(() => github.close());
 
   const deploy = async (image: string, state: 'success' | 'failure') => {
