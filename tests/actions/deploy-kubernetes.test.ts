@@ -444,6 +444,23 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredent
     clean(result);
   });
 
+  test('container: deploy-to-env sets the image on the named container only; rollback names releases by the container given', async () => {
+    k8s.create('pick', deployment('shop', V1, { app: 'shop' }, 1));
+    await k8s.settled();
+    const deploy = await run('deploy-to-env', { namespace: 'pick', image: V2, container: 'app' });
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+    await k8s.settled();
+    // Without it the migrate initContainer (the same repository) would get the image too.
+    expect(imagesOf(deploymentIn('pick', 'shop'))).toEqual({ migrate: V1, app: V2, proxy: SIDECAR });
+    const back = await run('rollback', { namespace: 'pick', container: 'proxy' });
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(back.outputs).toMatchObject({ 'rolled-back-from': SIDECAR, 'rolled-back-to': SIDECAR });
+    await k8s.settled();
+    expect(imagesOf(deploymentIn('pick', 'shop'))).toEqual({ migrate: V1, app: V1, proxy: SIDECAR });
+    clean(deploy);
+    clean(back);
+  });
+
   test('no kubectl on PATH: a clear error, nothing changed', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'no-kubectl-'));
     const result = await run('deploy-to-env', { image: V3 }, { PATH: empty });

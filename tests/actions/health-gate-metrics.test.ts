@@ -229,6 +229,16 @@ describe('health-gate metric checks against a real Prometheus', () => {
     expect(gateMs(refused)).toBeLessThan(10_000); // at once, not at the deadline
   });
 
+  it('environment and service replace $ENVIRONMENT and $SERVICE in the queries sent (seen at a recording proxy)', async () => {
+    const metrics = 'tagged: sum(up{env="$ENVIRONMENT",svc="$SERVICE"}) or vector(0) < 1';
+    const headers = `Authorization: Bearer ${TOKEN}`;
+    const run = await gate({ metrics, environment: 'env-given', service: 'svc-given', 'prometheus-url': authProxy.url, 'prometheus-headers': headers });
+    expect(run.code, run.stdout).toBe(0);
+    const sent = authProxy.requests.map((r) => new URL(r.url, 'http://x').searchParams.get('query') ?? '').filter((q) => q.includes('sum(up'));
+    expect(sent.length).toBeGreaterThan(0);
+    for (const query of sent) expect(query).toContain('up{env="env-given",svc="svc-given"}');
+  });
+
   it('rejects bad metric inputs in one clear error', async () => {
     const run = await runAction('health-gate', {
       inputs: {

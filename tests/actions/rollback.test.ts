@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { hasDocker, useDockerDeploy } from '../harness/docker-deploy.js';
-import { containersOf, fetchText, inspectContainer } from '../harness/docker-env.js';
+import { containersOf, docker, fetchText, inspectContainer } from '../harness/docker-env.js';
 import { hitInLoop } from '../harness/load.js';
 import { runAction, visibleText } from '../harness/runner.js';
 
@@ -92,6 +92,27 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
     expect(run.outputs).toMatchObject({ 'rolled-back-from': v2, 'rolled-back-to': v1 });
     expect(await fetchText(`http://127.0.0.1:${PUBLISH + 1}/`)).toEqual({ status: 200, body: 'v1' });
     expect(inspectContainer(`${SERVICE}-qa-proxy`)).toBeUndefined();
+  });
+
+  test('lock-timeout, force-unlock and environment-url: a held lock stops the rollback naming its holder; force-unlock releases it', async () => {
+    const lock = `${SERVICE}-production-lock`;
+    const holder = 'https://github.com/acme/shop/actions/runs/98';
+    docker('create', '--name', lock, '--label', `deploy-actions.service=${SERVICE}`, '--label', 'deploy-actions.environment=production', '--label', 'deploy-actions.role=lock',
+      '--label', `deploy-actions.lock-holder=${holder}`, '--label', 'deploy-actions.time=2026-01-02T03:04:05.000Z', '--label', 'deploy-actions.version=app:dead', v1);
+    const blocked = await rollback({ 'lock-timeout': '2s', 'github-token': '' });
+    expect(blocked.code).toBe(1);
+    expect(blocked.errors.join('\n')).toContain(`locked by ${holder} since 2026-01-02T03:04:05.000Z`);
+    expect(blocked.stdout).toContain(`waiting for the lock held by ${holder}`);
+    expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
+
+    const url = `http://127.0.0.1:${PUBLISH}/`;
+    const forced = await rollback({ 'force-unlock': 'true', 'environment-url': url });
+    expect(forced.code, forced.stdout).toBe(0);
+    expect(forced.warnings.join('\n')).toContain(`force-unlock released the lock held by ${holder}`);
+    expect(forced.outputs).toMatchObject({ 'rolled-back-from': v2, 'rolled-back-to': v1 });
+    expect(inspectContainer(lock)).toBeUndefined();
+    expect(env.github.deployments.at(-1)!.statuses.at(-1)).toMatchObject({ state: 'success', environment_url: url });
+    expect(forced.summary).toContain(url);
   });
 
   test('an environment with no releases: a clear error naming it', async () => {

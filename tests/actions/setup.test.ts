@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,6 +156,31 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     expect(existsSync(join(emptyCache, 'node', NODE24, 'x64.complete'))).toBe(true);
     expect(dist.requests.map((r) => r.url)).toContain('/index.json');
   });
+
+  it('working-directory, node-version-file (relative to it) and cache-key-suffix: a project in a subfolder', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'setup-ws-sub-'));
+    const project = join(ws, 'services/web');
+    cpSync(fixture, project, { recursive: true });
+    rmSync(join(project, '.nvmrc'));
+    mkdirSync(join(project, 'config'));
+    const inputs = { 'working-directory': 'services/web', 'node-version-file': 'config/node-version' };
+    // The file is read, from the project folder: a version no release matches is reported as such.
+    writeFileSync(join(project, 'config/node-version'), '19\n');
+    const unknown = await runAction('setup', { workspace: ws, env: env(), inputs: { ...inputs, install: 'false' } });
+    expect(unknown.code).toBe(1);
+    expect(unknown.errors[0]).toContain(`No Node release matches "19" in ${dist.url}/index.json`);
+
+    writeFileSync(join(project, 'config/node-version'), `v${NODE24}\n`);
+    const run = await runAction('setup', { workspace: ws, env: env(), inputs: { ...inputs, 'cache-key-suffix': 'blue-7' }, timeoutMs: 180_000 });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs['node-version']).toBe(NODE24);
+    expect(run.outputs['cache-key']).toMatch(/^setup-deps-Linux-X64-node24-npm[\d.]+-[0-9a-f]{64}-blue-7$/);
+    expect(existsSync(join(project, 'node_modules/express/package.json'))).toBe(true);
+    expect(existsSync(join(ws, 'node_modules'))).toBe(false);
+    expect(run.post?.stdout).toContain('Saved the dependency cache');
+    expect(cacheService.entries.find((e) => e.key === run.outputs['cache-key'])?.finalized).toBe(true);
+    expect(cacheService.violations).toEqual([]);
+  }, 240_000);
 
   it('reports bad inputs and an unknown Node release by name', async () => {
     const bad = await runAction('setup', { workspace: workspace(), env: env(), inputs: { 'package-manager': 'bun', cache: 'maybe' } });
