@@ -459,7 +459,7 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredent
     expect(imagesOf(deploymentIn('pick', 'shop'))).toEqual({ migrate: V1, app: V1, proxy: SIDECAR });
     clean(deploy);
     clean(back);
-  });
+  }, 180_000);
 
   test('no kubectl on PATH: a clear error, nothing changed', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'no-kubectl-'));

@@ -56,7 +56,15 @@ export interface FakeRepository {
 
 const DEFAULT_REPOSITORY: FakeRepository = { default_branch: 'main', description: null, license: null };
 
-export async function startGitHubDouble(options: { token: string; repository: string; repositoryInfo?: Partial<FakeRepository> }): Promise<GitHubDouble> {
+export interface GitHubDoubleOptions {
+  token: string;
+  repository: string;
+  repositoryInfo?: Partial<FakeRepository>;
+  /** Told of every deployment status created (the demo prints them). */
+  onStatus?: (deployment: FakeDeployment, status: FakeStatus) => void;
+}
+
+export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<GitHubDouble> {
   const repositoryInfo = { ...DEFAULT_REPOSITORY, ...options.repositoryInfo };
   const deployments: FakeDeployment[] = [];
   const events: string[] = [];
@@ -137,6 +145,7 @@ export async function startGitHubDouble(options: { token: string; repository: st
       };
       deployment.statuses.push(status);
       events.push(`status ${deployment.id} ${status.state}`);
+      options.onStatus?.(deployment, status);
       return json(res, 201, { ...status, url: `${server.url}${base}/deployments/${deployment.id}/statuses/${status.id}` });
     }
 
