@@ -12,7 +12,7 @@ import { ensureDocker, ensureKubectl, ensurePackages, skipping } from '../harnes
 export default async function setup(): Promise<() => void> {
   const stale = staleBundles();
   // Old bundles fail on old behaviour, slowly and misleadingly: stop before the first test.
-  if (stale.length) throw new Error(`dist/ was bundled from other sources than these (${stale.join(', ')}): run \`npm run bundle\` first`);
+  if (stale.length) throw new Error(`dist/ is stale (bundled from other sources) for: ${stale.join(', ')}. Run \`npm run bundle\` first.`);
   const dir = mkdtempSync(join(tmpdir(), 'deploy-tests-'));
   process.env.DEPLOY_TESTS_SKIPS = join(dir, 'skips');
   const missing = ensurePackages();
