@@ -28,7 +28,8 @@ export interface DockerDeploy {
 
 export function useDockerDeploy(options: { service: string; token: string; sshPort: number; publish: number }): DockerDeploy {
   const { service, token, sshPort, publish } = options;
-  const env = {} as { sshd: Sshd; github: GitHubDouble; images: DockerDeploy['images'] };
+  // Filled in by beforeAll; the tests read it once it has run.
+  const env = {} as { -readonly [K in keyof DockerDeploy]: DockerDeploy[K] };
   beforeAll(async () => {
     if (!hasDocker) return;
     removeService(service);
@@ -46,24 +47,14 @@ export function useDockerDeploy(options: { service: string; token: string; sshPo
     await env.github?.close();
     removeService(service);
   });
-  return {
-    get sshd() {
-      return env.sshd;
-    },
-    get github() {
-      return env.github;
-    },
-    get images() {
-      return env.images;
-    },
-    target: () => ({
-      service,
-      hosts: `ssh://root@127.0.0.1:${sshPort}`,
-      'ssh-key': env.sshd.key,
-      'ssh-known-hosts': env.sshd.knownHosts,
-      publish: String(publish),
-      'proxy-image': env.images.proxy,
-    }),
-    runOptions: (extra = {}) => ({ token, env: { GITHUB_API_URL: env.github.url, ...extra } }),
-  };
+  env.target = () => ({
+    service,
+    hosts: `ssh://root@127.0.0.1:${sshPort}`,
+    'ssh-key': env.sshd.key,
+    'ssh-known-hosts': env.sshd.knownHosts,
+    publish: String(publish),
+    'proxy-image': env.images.proxy,
+  });
+  env.runOptions = (extra = {}) => ({ token, env: { GITHUB_API_URL: env.github.url, ...extra } });
+  return env;
 }

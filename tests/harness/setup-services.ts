@@ -17,7 +17,9 @@ export interface SetupServices {
 }
 
 export function useSetupServices(): SetupServices {
-  const s = {} as { cacheService: FakeCacheService; dist: TestServer; toolCache: string };
+  // Filled in by beforeAll; the tests read it once it has run.
+  const s = {} as { -readonly [K in keyof SetupServices]: SetupServices[K] };
+  s.env = () => ({ ...s.cacheService.env, RUNNER_TOOL_CACHE: s.toolCache, NODEJS_ORG_MIRROR: s.dist.url });
   beforeAll(async () => {
     s.cacheService = await startFakeCacheService();
     s.dist = await startNodeDist([
@@ -30,16 +32,5 @@ export function useSetupServices(): SetupServices {
     await s.cacheService?.close();
     await s.dist?.close();
   });
-  return {
-    get cacheService() {
-      return s.cacheService;
-    },
-    get dist() {
-      return s.dist;
-    },
-    get toolCache() {
-      return s.toolCache;
-    },
-    env: () => ({ ...s.cacheService.env, RUNNER_TOOL_CACHE: s.toolCache, NODEJS_ORG_MIRROR: s.dist.url }),
-  };
+  return s;
 }
