@@ -42,7 +42,7 @@ describe('command provider (bash scripts; GitHub REST test double)', () => {
     workspace = mkdtempSync(join(tmpdir(), 'command-provider-'));
   });
   // Failure paths too: whatever the step did, it spoke the API correctly.
-  afterEach(() => expect(github.problems, 'requests the GitHub double found malformed').toEqual([]));
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   afterAll(async () => {
     await github?.close();
   });

@@ -64,7 +64,7 @@ describe('deploy: health gate with Prometheus metric checks (real Prometheus, co
     }
   }, 30_000);
   // Failure paths too: whatever the step did, it spoke the API correctly.
-  afterEach(() => expect(github.problems, 'requests the GitHub double found malformed').toEqual([]));
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   afterAll(async () => {
     await prometheus?.stop();
     await app?.close();

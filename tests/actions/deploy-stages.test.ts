@@ -129,7 +129,7 @@ describe('with the command provider (bash scripts; local app server; real Promet
     });
   }, 30_000);
   // Failure paths too: whatever the step did, it spoke the API correctly.
-  afterEach(() => expect(github.problems, 'requests the GitHub double found malformed').toEqual([]));
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   afterAll(async () => {
     for (const server of [app, promProxy, github]) await server?.close();
     await prometheus?.stop();

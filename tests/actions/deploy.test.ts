@@ -129,7 +129,7 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
     slack = await startFakeSlack();
   });
   // Failure paths too: whatever the step did, it spoke the API correctly.
-  afterEach(() => expect(github.problems, 'requests the GitHub double found malformed').toEqual([]));
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   afterAll(async () => {
     await app?.close();
     await github?.close();
