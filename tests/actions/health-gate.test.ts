@@ -91,7 +91,7 @@ describe('health-gate bundle', () => {
     expect(Number(run.outputs['duration-ms'])).toBeGreaterThanOrEqual(400);
     expect(run.outputs['last-status']).toBe('200');
     expect(Number(run.outputs['p95-ms'])).toBeGreaterThanOrEqual(0);
-    expect(run.stdout).toMatch(/attempt 1: 503, \d+ms FAIL status 503 not in 200 \| passes 0\/3 \| elapsed .* of 5s/);
+    expect(run.stdout).toMatch(/attempt 1: 503, [\d.]+m?s FAIL status 503 not in 200 \| passes 0\/3 \| elapsed .* of 5s/);
     expect(run.stdout).toMatch(/passes 3\/3/);
     expect(run.summary).toContain('✅ Healthy');
     expect(run.summary).toMatch(/Latency p50 \/ p95 \| \d+ms \/ \d+ms/);
