@@ -25,7 +25,7 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
     v2 = env.images.v2;
     for (const image of [v1, v2]) {
       const run = await runAction('deploy-to-env', options({ image }));
-      if (run.code !== 0) throw new Error(`deploy of ${image} failed:\n${run.stdout}`);
+      if (run.code !== 0) throw new Error(`deploy of ${image} failed (exit ${run.code}${run.timedOut ? ', timed out' : ''}):\n${run.stdout}\n${run.stderr}`);
     }
   });
 
