@@ -1,14 +1,33 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Tests of shared/ and of the action.yml files themselves: no bundle, no services, no scripts run; seconds.
+ * The rest (bundles, the repository's scripts: docs, release, actionlint, the demo) is the `bundle` project.
+ */
+const unit = ['tests/shared/**/*.test.ts', 'tests/input-names.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: ['tests/setup/global.ts'],
+    // The bundle tests mostly wait (on child processes, the engine, servers): more files at once than cores.
+    maxWorkers: 4,
+    minWorkers: 1,
     reporters: ['default'],
     // GitHub's workflow parser imports its JSON schemas without `with { type: 'json' }`, which Node refuses: let Vite load it.
     server: { deps: { inline: ['@actions/workflow-parser'] } },
+    projects: [
+      { extends: true, test: { name: 'unit', include: unit } },
+      {
+        extends: true,
+        test: {
+          name: 'bundle',
+          include: ['tests/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...unit],
+          globalSetup: ['tests/setup/global.ts'],
+        },
+      },
+    ],
   },
 });

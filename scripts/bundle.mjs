@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import ncc from '@vercel/ncc';
 import { transform } from 'esbuild';
 import { root, actionNames } from './lib.mjs';
+import { HASH_FILE, sourcesHash } from './sources.mjs';
 
 const check = process.argv.includes('--check');
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -31,6 +32,7 @@ await Promise.all(
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'index.js'), code);
+    writeFileSync(join(dir, HASH_FILE), `${sourcesHash(name)}\n`);
     for (const [file, asset] of Object.entries(assets)) {
       mkdirSync(dirname(join(dir, file)), { recursive: true });
       // ncc minifies the entry only; the chunks of lazily imported modules (`import()`) are minified here.

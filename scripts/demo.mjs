@@ -5,8 +5,10 @@
 //   1. v1, the first release
 //   2. v2, healthy: smoke test and health gate pass
 //   3. v3, broken: the health gate fails, v2 is rolled back and verified
-// Slack messages go to a local Slack-compatible endpoint that prints them;
-// GitHub Deployments to a local stand-in of its REST API.
+// Slack messages go to the test suite's Slack double, GitHub Deployments to
+// its GitHub REST double (tests/fakes), and the steps run through the suite's
+// runner (tests/harness/runner.ts): `npm run demo` runs this file with
+// vite-node, which loads those TypeScript modules.
 // DEMO_TARGET=docker deploys the same releases as containers with the Docker
 // provider (blue-green behind an nginx proxy) on the local Docker engine.
 import { spawnSync } from 'node:child_process';
@@ -16,7 +18,9 @@ import { join } from 'node:path';
 import { root } from './lib.mjs';
 import { cgiAnswer, proxyImage, webImage } from './demo/images.mjs';
 import { runAction } from './demo/runner.mjs';
-import { startGitHub, startRouter, startSlack } from './demo/services.mjs';
+import { renderMessage, startRouter } from './demo/services.mjs';
+import { startGitHubDouble } from '../tests/fakes/github.ts';
+import { startFakeSlack } from '../tests/fakes/slack.ts';
 import { markdownToText, textTable } from './demo/text.mjs';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -118,19 +122,25 @@ async function dockerTarget() {
 const environment = target === 'docker' ? await dockerTarget() : await localTarget();
 // A message edit prints only its lines that changed since the last version.
 const shown = new Map();
-const slack = await startSlack({
+const posted = [];
+const slack = await startFakeSlack({
   token,
-  print: (method, ts, message) => {
-    const lines = message.flatMap((l) => l.split('\n'));
+  onMessage: ({ method, ts, payload }) => {
+    posted.push(method);
+    const lines = renderMessage(payload).flatMap((l) => l.split('\n'));
     const before = new Set(shown.get(ts) ?? []);
     shown.set(ts, lines);
     console.log(magenta(`  💬 Slack ${method}${ts ? ` ts=${ts}` : ''}: ${lines[0]}`));
     for (const line of lines.slice(1).filter((l) => !before.has(l))) console.log(magenta(`     ${line}`));
   },
 });
-const github = await startGitHub({
+const github = await startGitHubDouble({
+  token: githubToken,
   repository: 'acme/shop',
-  print: (deployment, status, version) => console.log(cyan(`  🐙 GitHub Deployment #${deployment.id} (${version}) → ${status.state}${status.description ? `: ${status.description}` : ''}`)),
+  onStatus: (deployment, status) => {
+    const version = deployment.payload.image ?? deployment.payload.version ?? deployment.ref;
+    console.log(cyan(`  🐙 GitHub Deployment #${deployment.id} (${version}) → ${status.state}${status.description ? `: ${status.description}` : ''}`));
+  },
 });
 
 const liveVersion = async () => {
@@ -147,10 +157,8 @@ let failed = false;
 try {
   for (const release of releases) {
     console.log(`\n${bold(`━━━ ${release.step}: deploy ${release.image} ━━━`)}\n`);
-    const before = slack.messages.length;
-    const step = await runAction({
-      root,
-      actionDir: join(root, 'deploy'),
+    const before = posted.length;
+    const step = await runAction('deploy', {
       workspace,
       token: githubToken,
       env: { GITHUB_API_URL: github.url },
@@ -175,14 +183,14 @@ try {
     console.log(`\n${bold('  Job summary')}\n`);
     console.log(markdownToText(step.summary).replace(/^/gm, '  '));
     const live = await liveVersion();
-    const posted = slack.messages.slice(before);
+    const methods = posted.slice(before);
     rows.push([
       release.step,
       step.outputs.result ?? `exit ${step.code}`,
       step.outputs['failed-stage'] || '–',
       step.outputs['previous-version'] || '–',
       live,
-      `${posted.filter((m) => m.method === 'chat.postMessage').length} posted, ${posted.filter((m) => m.method === 'chat.update').length} updates`,
+      `${methods.filter((m) => m === 'chat.postMessage').length} posted, ${methods.filter((m) => m === 'chat.update').length} updates`,
       step.outputs['deployment-id'] || '–',
       `${(step.ms / 1000).toFixed(1)}s`,
       step.code === 0 ? 'success' : 'failed',

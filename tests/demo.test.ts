@@ -1,5 +1,5 @@
 /**
- * `npm run demo` (scripts/demo.mjs) end to end: the real dist/deploy bundle
+ * `npm run demo` (scripts/demo.mjs, run by vite-node) end to end: the real dist/deploy bundle
  * deploys v1, a healthy v2 and a broken v3 with local processes (and with
  * DEMO_TARGET=docker as containers on the local engine), and the broken one
  * is rolled back to v2 automatically.
@@ -11,9 +11,12 @@ import { dockerAvailable, ensureDocker } from './harness/infra.js';
 import { repoRoot } from './harness/runner.js';
 
 await ensureDocker();
+// As `npm run demo` runs it: the demo loads the suite's runner and doubles (TypeScript).
+const VITE_NODE = join(repoRoot, 'node_modules/.bin/vite-node');
+const DEMO = join(repoRoot, 'scripts/demo.mjs');
 
 it('npm run demo: v1 and v2 ship, broken v3 is rolled back to v2 and verified, with Slack and GitHub Deployment output', () => {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/demo.mjs')], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(VITE_NODE, [DEMO], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
   expect(r.stderr).toBe('');
   expect(r.status, r.stdout.slice(-3000)).toBe(0);
   const out = r.stdout;
@@ -32,7 +35,7 @@ it('npm run demo: v1 and v2 ship, broken v3 is rolled back to v2 and verified, w
 
 it.skipIf(!dockerAvailable())('DEMO_TARGET=docker: the same releases as containers, blue-green behind the proxy, v3 rolled back to v2', () => {
   const port = 18571;
-  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/demo.mjs')], {
+  const r = spawnSync(VITE_NODE, [DEMO], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 150_000,
@@ -51,7 +54,7 @@ it.skipIf(!dockerAvailable())('DEMO_TARGET=docker: the same releases as containe
 }, 180_000);
 
 it('refuses an unknown DEMO_TARGET by name', () => {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/demo.mjs')], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, DEMO_TARGET: 'k8s' } });
+  const r = spawnSync(VITE_NODE, [DEMO], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, DEMO_TARGET: 'k8s' } });
   expect(r.status).toBe(1);
   expect(r.stderr).toContain('DEMO_TARGET is "k8s"; expected "local"');
 });

@@ -37,7 +37,7 @@ const commit = (message: string, file = 'src.txt') => {
   return git('rev-parse', '--short', 'HEAD');
 };
 const release = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [script, ...args], { cwd: repo, encoding: 'utf8', env: gitEnv, timeout: 30_000 });
+  const r = spawnSync(process.execPath, [script, ...args], { cwd: repo, encoding: 'utf8', env: gitEnv, timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const workflow = (ref: string) => `on: workflow_call

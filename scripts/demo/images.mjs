@@ -2,19 +2,35 @@
 // (nothing can be pulled): a busybox web server serving a folder, and an
 // nginx proxy. Used by the Docker demo (DEMO_TARGET=docker) and the tests.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-const exists = (tag) => spawnSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' }).status === 0;
+const CONTENT_LABEL = 'deploy-actions.test-content';
+
+/** The image's content hash label, when `tag` exists. */
+const builtContent = (tag) =>
+  spawnSync('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${CONTENT_LABEL}"}}`, tag], { encoding: 'utf8' }).stdout?.trim();
+
+/** What the image is made of, hashed: its files (host files by content) and its Dockerfile. */
+function contentHash(files, dockerfile) {
+  const hash = createHash('sha256').update(dockerfile);
+  for (const [path, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+    hash.update(`\0${path}\0`).update(typeof content === 'string' ? content : readFileSync(content.from)).update(`\0${content.mode ?? ''}`);
+  }
+  return hash.digest('hex');
+}
 
 /**
- * Build `tag` (once) from a Dockerfile and a rootfs: `files` maps a path in the
+ * Build `tag` from a Dockerfile and a rootfs: `files` maps a path in the
  * image to its text, to `{ from, mode }` (a host file) or, for a path ending
- * in `/`, an empty folder.
+ * in `/`, an empty folder. Built once per content: a tag whose content label
+ * matches is reused (by every test file and run), any other is rebuilt.
  */
 function build(tag, files, dockerfile) {
-  if (exists(tag)) return tag;
+  const content = contentHash(files, dockerfile);
+  if (builtContent(tag) === content) return tag;
   const dir = mkdtempSync(join(tmpdir(), 'img-'));
   try {
     for (const [path, content] of Object.entries(files)) {
@@ -27,7 +43,7 @@ function build(tag, files, dockerfile) {
         if (content.mode) chmodSync(target, content.mode);
       }
     }
-    writeFileSync(join(dir, 'Dockerfile'), `FROM scratch\nCOPY rootfs/ /\n${dockerfile}`);
+    writeFileSync(join(dir, 'Dockerfile'), `FROM scratch\nCOPY rootfs/ /\n${dockerfile}LABEL ${CONTENT_LABEL}=${content}\n`);
     // The classic builder's deprecation notice goes to stderr: show it only when the build fails.
     const built = spawnSync('docker', ['build', '-q', '-t', tag, dir], { encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`docker build of ${tag} failed: ${built.stderr || built.error?.message}`);

@@ -1,7 +1,23 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { actionDir, readActionYml, repoRoot } from '../harness/runner.js';
+import { actionDir, inputVar, readActionYml, repoRoot, runAction } from '../harness/runner.js';
+
+const PROVIDERS = ['docker', 'kubernetes', 'command'];
+const RECORDER = pathToFileURL(join(repoRoot, 'tests/harness/record-inputs.mjs')).href;
+// A control character: no input of any kind takes it.
+const BAD_VALUE = 'bad\u0007value';
+/**
+ * A provider's inputs are parsed with one schema for every action that uses the provider, so an action
+ * reads some it has no use for (and does not declare, so a caller cannot set them): rollback starts kept
+ * releases (no pull, no manifests); deploy-to-env never rolls back.
+ */
+const READ_UNDECLARED: Record<string, string[]> = {
+  'deploy-to-env': ['rollback-command'],
+  rollback: ['registry-username', 'registry-password', 'manifests'],
+};
 
 const names = readdirSync(join(repoRoot, 'actions')).filter((n) => existsSync(join(repoRoot, 'actions', n, 'action.yml')));
 
@@ -55,11 +71,21 @@ describe.each(names)('actions/%s/action.yml', (name) => {
     if (yml.runs.post) expect(resolve(actionDir(name), yml.runs.post)).toBe(main);
   });
 
-  it.skipIf(composite)('reads every input it declares', () => {
-    const bundle = readFileSync(join(repoRoot, 'dist', name, 'index.js'), 'utf8');
-    // The one-step deploy takes the smoke test's and the gate's inputs under a prefix, names composed at run time:
-    // tests/actions/deploy-stages.test.ts sees each of them arrive at its stage.
-    const composed = (input: string) => name === 'deploy' && /^(smoke|health)-/.test(input);
-    for (const input of Object.keys(yml.inputs ?? {}).filter((i) => !composed(i))) expect(bundle.includes(`"${input}"`) || bundle.includes(`'${input}'`) || bundle.includes(`${input}:`), input).toBe(true);
+  it.skipIf(composite)('reads every input it declares, and none it does not (INPUT_* lookups recorded in the bundle)', async () => {
+    const declared = Object.keys(yml.inputs ?? {});
+    const read = new Set<string>();
+    // Every provider reads its own inputs; one bad value (every input gets one) fails the step once all are read.
+    for (const provider of declared.includes('provider') ? PROVIDERS : [undefined]) {
+      const file = join(mkdtempSync(join(tmpdir(), 'inputs-read-')), 'read');
+      const inputs = Object.fromEntries(declared.map((input) => [input, BAD_VALUE]));
+      if (provider) inputs.provider = provider;
+      const run = await runAction(name, { inputs, post: false, env: { NODE_OPTIONS: `--import=${RECORDER}`, RECORD_INPUTS: file } });
+      expect(run.code, run.stdout).toBe(1);
+      expect(run.errors.join('\n'), `${provider ?? ''} ${run.stdout}`).toMatch(/^Invalid inputs:\n  - "[\w-]+": expected /);
+      for (const variable of readFileSync(file, 'utf8').split('\n').filter(Boolean)) read.add(variable);
+    }
+    expect(declared.filter((input) => !read.has(inputVar(input))), 'declared, never read').toEqual([]);
+    const known = [...declared, ...(READ_UNDECLARED[name] ?? [])];
+    expect([...read].filter((v) => !known.some((input) => inputVar(input) === v)), 'read, not declared').toEqual([]);
   });
 });

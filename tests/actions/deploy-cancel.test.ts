@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
-import { containersOf, fetchText, removeService } from '../fixtures/docker-env.js';
-import { appImage, brokenAppImage, proxyImage } from '../fixtures/images.js';
+import { containersOf, fetchText, removeService } from '../harness/docker-env.js';
+import { appImage, brokenAppImage, proxyImage } from '../harness/images.js';
 import { dockerAvailable, ensureDocker } from '../harness/infra.js';
 import { runAction, type RunOptions } from '../harness/runner.js';
 

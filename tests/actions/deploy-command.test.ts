@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { runAction } from '../harness/runner.js';
 
@@ -41,6 +41,8 @@ describe('command provider (bash scripts; GitHub REST test double)', () => {
     github = await startGitHubDouble({ token: TOKEN, repository: 'acme/shop' });
     workspace = mkdtempSync(join(tmpdir(), 'command-provider-'));
   });
+  // Failure paths too: whatever the step did, it spoke the API correctly.
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   afterAll(async () => {
     await github?.close();
   });

@@ -5,55 +5,32 @@
  * fails the health gate and is rolled back to v2 automatically.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
-import { fetchText, inspectContainer, removeService } from '../fixtures/docker-env.js';
-import { appImage, brokenAppImage, proxyImage } from '../fixtures/images.js';
-import { startSshd, type Sshd } from '../fixtures/sshd.js';
-import { dockerAvailable, ensureDocker } from '../harness/infra.js';
+import { hasDocker, useDockerDeploy } from '../harness/docker-deploy.js';
+import { fetchText, inspectContainer } from '../harness/docker-env.js';
 import { runAction, visibleText } from '../harness/runner.js';
 
-await ensureDocker();
-const hasDocker = dockerAvailable();
-const TOKEN = 'ghs_deploy_docker_test_token';
 const SERVICE = 'onestep';
 const PUBLISH = 18493;
-const SSH_PORT = 2293;
+const env = useDockerDeploy({ service: SERVICE, token: 'ghs_deploy_docker_test_token', sshPort: 2293, publish: PUBLISH });
 
 describe.skipIf(!hasDocker)('deploy (Docker provider over ssh)', () => {
-  let sshd: Sshd;
-  let github: GitHubDouble;
   let slack: FakeSlack;
-  let images: { v1: string; v2: string; v3: string; proxy: string };
-
   beforeAll(async () => {
-    removeService(SERVICE);
-    images = { v1: appImage('v1'), v2: appImage('v2'), v3: brokenAppImage('v3'), proxy: proxyImage() };
-    sshd = await startSshd(SSH_PORT);
-    github = await startGitHubDouble({ token: TOKEN, repository: 'acme/shop' });
     slack = await startFakeSlack();
   });
   afterAll(async () => {
-    await sshd?.stop();
-    await github?.close();
     await slack?.close();
-    removeService(SERVICE);
   });
 
   const deploy = (image: string) =>
     runAction('deploy', {
-      token: TOKEN,
+      ...env.runOptions(),
       timeoutMs: 90_000,
-      env: { GITHUB_API_URL: github.url },
       inputs: {
         environment: 'staging',
         image,
-        service: SERVICE,
-        hosts: `ssh://root@127.0.0.1:${SSH_PORT}`,
-        'ssh-key': sshd.key,
-        'ssh-known-hosts': sshd.knownHosts,
-        publish: String(PUBLISH),
-        'proxy-image': images.proxy,
+        ...env.target(),
         // Readiness before traffic on `/` (every test image serves it); the gate on /health (the broken image fails it).
         'readiness-path': '/',
         'readiness-timeout': '15s',
@@ -71,14 +48,14 @@ describe.skipIf(!hasDocker)('deploy (Docker provider over ssh)', () => {
     });
 
   test('v1 then a healthy v2 ship: result success, versions, one Slack message per deploy updated in place', async () => {
-    let run = await deploy(images.v1);
+    let run = await deploy(env.images.v1);
     expect(run.errors, run.stdout).toEqual([]);
-    expect(run.outputs).toMatchObject({ result: 'success', version: images.v1, 'previous-version': '', 'failed-stage': '' });
+    expect(run.outputs).toMatchObject({ result: 'success', version: env.images.v1, 'previous-version': '', 'failed-stage': '' });
 
-    run = await deploy(images.v2);
+    run = await deploy(env.images.v2);
     expect(run.errors, run.stdout).toEqual([]);
     expect(run.code).toBe(0);
-    expect(run.outputs).toMatchObject({ result: 'success', version: images.v2, 'previous-version': images.v1, 'environment-url': `http://127.0.0.1:${PUBLISH}` });
+    expect(run.outputs).toMatchObject({ result: 'success', version: env.images.v2, 'previous-version': env.images.v1, 'environment-url': `http://127.0.0.1:${PUBLISH}` });
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
     expect(run.summary).toContain('✅ Deployed: onestep on staging');
     expect(run.summary).toMatch(/\| Health gate \| ✅ success \|/);
@@ -89,16 +66,16 @@ describe.skipIf(!hasDocker)('deploy (Docker provider over ssh)', () => {
     expect(last.history.length).toBeGreaterThanOrEqual(3); // started, progress, success
     expect(JSON.stringify(last.history[0])).toContain(':rocket:');
     expect(JSON.stringify(last.history.at(-1))).toContain(':white_check_mark:');
-    expect(github.problems).toEqual([]);
-    expect(run.outputs['deployment-id']).toBe(String(github.deployments.at(-1)!.id));
+    expect(env.github.problems).toEqual([]);
+    expect(run.outputs['deployment-id']).toBe(String(env.github.deployments.at(-1)!.id));
   });
 
   test('a v3 that fails the health gate is rolled back to v2, verified, and the step fails', async () => {
-    const before = github.deployments.length;
-    const run = await deploy(images.v3);
+    const before = env.github.deployments.length;
+    const run = await deploy(env.images.v3);
     console.log(run.summary + '\n=====\n' + run.stdout);
     expect(run.code).toBe(1);
-    expect(run.outputs).toMatchObject({ result: 'rolled-back', version: images.v3, 'previous-version': images.v2, 'failed-stage': 'health-gate' });
+    expect(run.outputs).toMatchObject({ result: 'rolled-back', version: env.images.v3, 'previous-version': env.images.v2, 'failed-stage': 'health-gate' });
     expect(run.errors.at(-1)).toMatch(/health gate failed: .*; rolled back to deploy-test-app:v2: deploy-test-app:v3 did not ship/);
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
     expect(inspectContainer(`${SERVICE}-staging-blue`)?.Config.Labels['deploy-actions.version'] ?? inspectContainer(`${SERVICE}-staging-green`)?.Config.Labels['deploy-actions.version']).toBeTruthy();
@@ -110,11 +87,11 @@ describe.skipIf(!hasDocker)('deploy (Docker provider over ssh)', () => {
     expect(run.summary).toContain('health_gate -. on failure .-> rollback --> verify_rollback');
 
     // GitHub: v3 failed, and the rollback recorded as a successful deployment of v2.
-    expect(github.problems).toEqual([]);
-    const [v3, back] = github.deployments.slice(before);
-    expect(v3!.payload).toMatchObject({ image: images.v3 });
+    expect(env.github.problems).toEqual([]);
+    const [v3, back] = env.github.deployments.slice(before);
+    expect(v3!.payload).toMatchObject({ image: env.images.v3 });
     expect(v3!.statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
-    expect(back!.payload).toMatchObject({ image: images.v2, rollback: true, from: images.v3 });
+    expect(back!.payload).toMatchObject({ image: env.images.v2, rollback: true, from: env.images.v3 });
     expect(back!.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
 
     // Slack: the same message went from started to rolled-back.
@@ -125,7 +102,7 @@ describe.skipIf(!hasDocker)('deploy (Docker provider over ssh)', () => {
 
     // The ssh key and the Slack token never show.
     const text = visibleText(run);
-    for (const line of sshd.key.split('\n').filter((l) => l.length > 20)) expect(text).not.toContain(line);
+    for (const line of env.sshd.key.split('\n').filter((l) => l.length > 20)) expect(text).not.toContain(line);
     expect(text).not.toContain(slack.token);
   });
 });

@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus.js';
 import { runAction } from '../harness/runner.js';
@@ -63,6 +63,8 @@ describe('deploy: health gate with Prometheus metric checks (real Prometheus, co
       await new Promise((r) => setTimeout(r, 100));
     }
   }, 30_000);
+  // Failure paths too: whatever the step did, it spoke the API correctly.
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   afterAll(async () => {
     await prometheus?.stop();
     await app?.close();

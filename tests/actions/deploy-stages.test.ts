@@ -15,14 +15,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findProvider, providerNames } from '../../shared/providers/index.js';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { startKubernetesDouble, type KubernetesDouble } from '../fakes/kubernetes.js';
-import { docker, removeService } from '../fixtures/docker-env.js';
-import { appImage, proxyImage } from '../fixtures/images.js';
-import { startSshd, type Sshd } from '../fixtures/sshd.js';
-import { dockerAvailable, ensureDocker } from '../harness/infra.js';
+import { docker, removeService } from '../harness/docker-env.js';
+import { appImage, proxyImage } from '../harness/images.js';
+import { startSshd, type Sshd } from '../harness/sshd.js';
+import { dockerAvailable, ensureDocker, kubectlVersion } from '../harness/infra.js';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus.js';
 import { startAuthFront, startRegistry, type AuthFront, type TestRegistry } from '../harness/registry.js';
 import { readActionYml, runAction, visibleText, type ActionRun } from '../harness/runner.js';
@@ -30,7 +30,7 @@ import { json, startServer, type RecordedRequest, type TestServer } from '../har
 
 await ensureDocker();
 const hasDocker = dockerAvailable();
-const KUBECTL = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8', timeout: 20_000 }).stdout?.split('\n')[0] || undefined;
+const KUBECTL = kubectlVersion();
 
 type Check = (run: ActionRun) => void | Promise<void>;
 /** A row: the run that sets the input, and what shows it arrived. */
@@ -128,6 +128,8 @@ describe('with the command provider (bash scripts; local app server; real Promet
       return json(res, answer.status, await answer.json());
     });
   }, 30_000);
+  // Failure paths too: whatever the step did, it spoke the API correctly.
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   afterAll(async () => {
     for (const server of [app, promProxy, github]) await server?.close();
     await prometheus?.stop();

@@ -4,54 +4,26 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
-import { containersOf, docker, fetchText, inspectContainer, removeService } from '../fixtures/docker-env.js';
-import { appImage, brokenAppImage, proxyImage } from '../fixtures/images.js';
-import { hitInLoop } from '../fixtures/load.js';
-import { startSshd, type Sshd } from '../fixtures/sshd.js';
-import { dockerAvailable, ensureDocker } from '../harness/infra.js';
+import { describe, expect, test } from 'vitest';
+import { hasDocker, useDockerDeploy } from '../harness/docker-deploy.js';
+import { containersOf, docker, fetchText, inspectContainer, waitFor } from '../harness/docker-env.js';
 import { buildBusyboxImage } from '../harness/images.js';
+import { hitInLoop } from '../harness/load.js';
 import { startRegistry } from '../harness/registry.js';
 import { plantedCommands, runAction, visibleText, type ActionRun } from '../harness/runner.js';
 
-await ensureDocker();
-const hasDocker = dockerAvailable();
-const TOKEN = 'ghs_deploy_test_token_42';
 const SERVICE = 'dte2e';
 const PUBLISH = 18461;
-const SSH_PORT = 2241;
+const env = useDockerDeploy({ service: SERVICE, token: 'ghs_deploy_test_token_42', sshPort: 2241, publish: PUBLISH });
 
 describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
-  let sshd: Sshd;
-  let github: GitHubDouble;
-  let images: { v1: string; v2: string; v3: string; proxy: string };
-
-  beforeAll(async () => {
-    removeService(SERVICE);
-    images = { v1: appImage('v1'), v2: appImage('v2'), v3: brokenAppImage('v3'), proxy: proxyImage() };
-    sshd = await startSshd(SSH_PORT);
-    github = await startGitHubDouble({ token: TOKEN, repository: 'acme/shop' });
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-    await github?.close();
-    removeService(SERVICE);
-  });
-
-  const deploy = (inputs: Record<string, string>, env: Record<string, string> = {}) =>
+  const deploy = (inputs: Record<string, string>, extraEnv: Record<string, string> = {}) =>
     runAction('deploy-to-env', {
-      token: TOKEN,
+      ...env.runOptions(extraEnv),
       timeoutMs: 90_000,
-      env: { GITHUB_API_URL: github.url, ...env },
       inputs: {
         environment: 'staging',
-        service: SERVICE,
-        hosts: `ssh://root@127.0.0.1:${SSH_PORT}`,
-        'ssh-key': sshd.key,
-        'ssh-known-hosts': sshd.knownHosts,
-        publish: String(PUBLISH),
-        'proxy-image': images.proxy,
+        ...env.target(),
         'readiness-timeout': '15s',
         'environment-url': `http://127.0.0.1:${PUBLISH}`,
         ...inputs,
@@ -60,7 +32,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
 
   /** The private key never shows, each of its body lines is a mask (its armour is not), the post step removed the key folder. */
   function expectKeyHandled(run: ActionRun): void {
-    const lines = sshd.key.split('\n').filter((l) => l.length > 20);
+    const lines = env.sshd.key.split('\n').filter((l) => l.length > 20);
     const armour = lines.filter((l) => l.startsWith('-----'));
     const body = lines.filter((l) => !armour.includes(l));
     expect(armour).toEqual(['-----BEGIN OPENSSH PRIVATE KEY-----', '-----END OPENSSH PRIVATE KEY-----']);
@@ -73,34 +45,34 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
   }
 
   test('v1 deploys over ssh to the local engine and is recorded as a GitHub Deployment (GitHub test double)', async () => {
-    const run = await deploy({ image: images.v1 });
+    const run = await deploy({ image: env.images.v1 });
     expect(run.errors, run.stdout).toEqual([]);
     expect(run.code).toBe(0);
-    expect(run.outputs).toMatchObject({ version: images.v1, 'previous-version': '', hosts: '1', 'environment-url': `http://127.0.0.1:${PUBLISH}` });
+    expect(run.outputs).toMatchObject({ version: env.images.v1, 'previous-version': '', hosts: '1', 'environment-url': `http://127.0.0.1:${PUBLISH}` });
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v1' });
 
     const blue = inspectContainer(`${SERVICE}-staging-blue`)!;
     expect(blue.State.Running).toBe(true);
     expect(blue.Config.Labels).toMatchObject({
-      'deploy-actions.image': images.v1,
-      'deploy-actions.version': images.v1,
+      'deploy-actions.image': env.images.v1,
+      'deploy-actions.version': env.images.v1,
       'deploy-actions.commit': '0123456789abcdef0123456789abcdef01234567',
       'deploy-actions.run-url': 'https://github.com/acme/shop/actions/runs/4242',
     });
     expect(inspectContainer(`${SERVICE}-staging-lock`)).toBeUndefined();
 
-    expect(github.problems).toEqual([]);
-    const [d] = github.deployments;
+    expect(env.github.problems).toEqual([]);
+    const [d] = env.github.deployments;
     expect(run.outputs['deployment-id']).toBe(String(d!.id));
     expect(d!.body).toMatchObject({
       ref: '0123456789abcdef0123456789abcdef01234567',
       environment: 'staging',
-      payload: { image: images.v1, provider: 'docker', version: images.v1 },
+      payload: { image: env.images.v1, provider: 'docker', version: env.images.v1 },
       auto_merge: false,
       required_contexts: [],
       production_environment: false,
     });
-    expect(github.events).toEqual([`deployment ${d!.id}`, `status ${d!.id} in_progress`, `status ${d!.id} success`]);
+    expect(env.github.events).toEqual([`deployment ${d!.id}`, `status ${d!.id} in_progress`, `status ${d!.id} success`]);
     expect(d!.statuses.at(-1)).toMatchObject({ environment_url: `http://127.0.0.1:${PUBLISH}`, log_url: 'https://github.com/acme/shop/actions/runs/4242' });
     expect(run.summary).toContain('Deployed to staging');
     expectKeyHandled(run);
@@ -109,7 +81,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
   test('v2 replaces v1 blue-green with zero failed requests from a client looping on the published port', async () => {
     const load = hitInLoop(`http://127.0.0.1:${PUBLISH}/`);
     const run = await deploy({
-      image: images.v2,
+      image: env.images.v2,
       env: ['SUBST=$(touch /tmp/dte2e-pwned-1)', 'TICKS=`touch /tmp/dte2e-pwned-2`; rm -rf /tmp/x && echo "$HOME" | cat', "QUOTES=it's \"quoted\" \\ back\\slash", 'SPACES=  a  b  '].join('\n'),
     });
     // Keep hitting a little after the step: the old colour is stopped by then.
@@ -122,14 +94,14 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(result.ok).toBeGreaterThan(50);
     expect(result.bodies.v1).toBeGreaterThan(0);
     expect(result.bodies.v2).toBeGreaterThan(0);
-    expect(run.outputs).toMatchObject({ version: images.v2, 'previous-version': images.v1 });
+    expect(run.outputs).toMatchObject({ version: env.images.v2, 'previous-version': env.images.v1 });
     expect(inspectContainer(`${SERVICE}-staging-green`)!.State.Running).toBe(true);
     expect(inspectContainer(`${SERVICE}-staging-blue`)!.State.Running).toBe(false); // stopped, kept for rollback
 
     // The first deployment is now inactive; the second went in_progress → success.
-    const [first, second] = github.deployments;
-    expect(github.events.slice(3)).toEqual([`deployment ${second!.id}`, `status ${second!.id} in_progress`, `status ${second!.id} success`, `status ${first!.id} inactive`]);
-    expect(github.problems).toEqual([]);
+    const [first, second] = env.github.deployments;
+    expect(env.github.events.slice(3)).toEqual([`deployment ${second!.id}`, `status ${second!.id} in_progress`, `status ${second!.id} success`, `status ${first!.id} inactive`]);
+    expect(env.github.problems).toEqual([]);
     expectKeyHandled(run);
   });
 
@@ -143,16 +115,16 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
   });
 
   test('a broken v3 fails its health check, is removed, and v2 keeps serving', async () => {
-    const before = github.deployments.length;
-    const run = await deploy({ image: images.v3, 'readiness-timeout': '3s' });
+    const before = env.github.deployments.length;
+    const run = await deploy({ image: env.images.v3, 'readiness-timeout': '3s' });
     expect(run.code).toBe(1);
     expect(run.errors.join('\n')).toMatch(/deploy-test-app:v3 never became healthy: .*status 500/);
-    expect(run.errors.join('\n')).toContain(`${images.v2} keeps serving`);
+    expect(run.errors.join('\n')).toContain(`${env.images.v2} keeps serving`);
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
-    expect(containersOf(SERVICE).filter((c) => c.version === images.v3)).toEqual([]);
+    expect(containersOf(SERVICE).filter((c) => c.version === env.images.v3)).toEqual([]);
     expect(inspectContainer(`${SERVICE}-staging-lock`)).toBeUndefined();
-    const failed = github.deployments[before]!;
-    expect(github.events.slice(-3)).toEqual([`deployment ${failed.id}`, `status ${failed.id} in_progress`, `status ${failed.id} failure`]);
+    const failed = env.github.deployments[before]!;
+    expect(env.github.events.slice(-3)).toEqual([`deployment ${failed.id}`, `status ${failed.id} in_progress`, `status ${failed.id} failure`]);
     expect(run.summary).toContain('failed');
     expectKeyHandled(run);
   });
@@ -160,14 +132,14 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
   test('the host lock: a deploy waits for a held lock, then fails naming its holder; force-unlock releases it and reports it', async () => {
     // A deploy that died while holding the lock.
     docker('create', '--name', `${SERVICE}-staging-lock`, '--label', `deploy-actions.service=${SERVICE}`, '--label', 'deploy-actions.environment=staging', '--label', 'deploy-actions.role=lock',
-      '--label', 'deploy-actions.lock-holder=https://github.com/acme/shop/actions/runs/99', '--label', 'deploy-actions.time=2026-01-02T03:04:05.000Z', '--label', 'deploy-actions.version=app:dead', images.v1);
-    const blocked = await deploy({ image: images.v1, 'lock-timeout': '2s', 'github-token': '' });
+      '--label', 'deploy-actions.lock-holder=https://github.com/acme/shop/actions/runs/99', '--label', 'deploy-actions.time=2026-01-02T03:04:05.000Z', '--label', 'deploy-actions.version=app:dead', env.images.v1);
+    const blocked = await deploy({ image: env.images.v1, 'lock-timeout': '2s', 'github-token': '' });
     expect(blocked.code).toBe(1);
     expect(blocked.errors.join('\n')).toContain('locked by https://github.com/acme/shop/actions/runs/99 since 2026-01-02T03:04:05.000Z');
     expect(blocked.stdout).toContain('waiting for the lock held by https://github.com/acme/shop/actions/runs/99');
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
 
-    const forced = await deploy({ image: images.v1, 'force-unlock': 'true', 'github-token': '' });
+    const forced = await deploy({ image: env.images.v1, 'force-unlock': 'true', 'github-token': '' });
     expect(forced.code, forced.stdout).toBe(0);
     expect(forced.warnings.join('\n')).toContain('force-unlock released the lock held by https://github.com/acme/shop/actions/runs/99 since 2026-01-02T03:04:05.000Z');
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v1' });
@@ -175,14 +147,15 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
   });
 
   test('concurrent deploys to the same host and environment do not interleave: the second waits for the lock', async () => {
-    const [a, b] = await Promise.all([
-      deploy({ image: images.v2, 'github-token': '' }, { GITHUB_RUN_ID: '5001' }),
-      new Promise((r) => setTimeout(r, 700)).then(() => deploy({ image: images.v1, 'github-token': '' }, { GITHUB_RUN_ID: '5002' })),
-    ]);
+    const first = deploy({ image: env.images.v2, 'github-token': '' }, { GITHUB_RUN_ID: '5001' });
+    // The second starts once the first holds the lock (its lock container names it), however slow the machine.
+    const holder = () => inspectContainer(`${SERVICE}-staging-lock`)?.Config.Labels['deploy-actions.lock-holder'];
+    await waitFor(() => holder() === 'https://github.com/acme/shop/actions/runs/5001', 60_000, 'the first deploy to take the lock');
+    const [a, b] = await Promise.all([first, deploy({ image: env.images.v1, 'github-token': '' }, { GITHUB_RUN_ID: '5002' })]);
     expect(a.code, a.stdout).toBe(0);
     expect(b.code, b.stdout).toBe(0);
     expect(b.stdout).toContain('waiting for the lock held by https://github.com/acme/shop/actions/runs/5001');
-    expect(b.outputs['previous-version']).toBe(images.v2);
+    expect(b.outputs['previous-version']).toBe(env.images.v2);
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v1' });
     // keep: 2 previous releases at most, never fewer than the rollback target.
     expect(containersOf(SERVICE).filter((c) => c.role === 'app').length).toBeLessThanOrEqual(3);
@@ -190,27 +163,27 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
 
   test('recreate: the old release stops, the new one serves the published port itself', async () => {
     const inputs = { environment: 'qa', strategy: 'recreate', publish: String(PUBLISH + 1), 'github-token': '', 'environment-url': '' };
-    const first = await deploy({ ...inputs, image: images.v1 });
+    const first = await deploy({ ...inputs, image: env.images.v1 });
     expect(first.code, first.stdout).toBe(0);
     expect(await fetchText(`http://127.0.0.1:${PUBLISH + 1}/`)).toEqual({ status: 200, body: 'v1' });
-    const second = await deploy({ ...inputs, image: images.v2 });
+    const second = await deploy({ ...inputs, image: env.images.v2 });
     expect(second.code, second.stdout).toBe(0);
-    expect(second.outputs).toMatchObject({ version: images.v2, 'previous-version': images.v1 });
+    expect(second.outputs).toMatchObject({ version: env.images.v2, 'previous-version': env.images.v1 });
     expect(await fetchText(`http://127.0.0.1:${PUBLISH + 1}/`)).toEqual({ status: 200, body: 'v2' });
     expect(inspectContainer(`${SERVICE}-qa-proxy`)).toBeUndefined();
     expect(inspectContainer(`${SERVICE}-qa-blue`)!.State.Running).toBe(false);
     expect(inspectContainer(`${SERVICE}-qa-green`)!.State.Running).toBe(true);
 
     // keep: 0 still keeps the release a rollback would return to (v2), and only that one.
-    const third = await deploy({ ...inputs, image: images.v1, keep: '0' });
+    const third = await deploy({ ...inputs, image: env.images.v1, keep: '0' });
     expect(third.code, third.stdout).toBe(0);
     const apps = containersOf(SERVICE).filter((c) => c.role === 'app' && c.name.startsWith(`${SERVICE}-qa-`));
-    expect(apps.map((c) => `${c.version} ${c.running ? 'live' : 'stopped'}`).sort()).toEqual([`${images.v1} live`, `${images.v2} stopped`]);
+    expect(apps.map((c) => `${c.version} ${c.running ? 'live' : 'stopped'}`).sort()).toEqual([`${env.images.v1} live`, `${env.images.v2} stopped`]);
     expect(third.stdout).toMatch(/pruned deploy-test-app:v1 \(previous\) \(keep 0\)/);
   });
 
   test('the default host, the local Docker socket, needs no ssh at all', async () => {
-    const run = await deploy({ image: images.v2, environment: 'local', hosts: 'unix:///var/run/docker.sock', 'ssh-key': '', 'ssh-known-hosts': '', publish: String(PUBLISH + 2), 'github-token': '' });
+    const run = await deploy({ image: env.images.v2, environment: 'local', hosts: 'unix:///var/run/docker.sock', 'ssh-key': '', 'ssh-known-hosts': '', publish: String(PUBLISH + 2), 'github-token': '' });
     expect(run.code, run.stdout).toBe(0);
     expect(run.state['provider-state']).toBe('');
     expect(await fetchText(`http://127.0.0.1:${PUBLISH + 2}/`)).toEqual({ status: 200, body: 'v2' });
@@ -241,7 +214,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     const registry = await startRegistry({ port: 5461 });
     try {
       const repo = `${registry.host}/dte2e/app`;
-      registry.push(images.v2, 'dte2e/app:v2');
+      registry.push(env.images.v2, 'dte2e/app:v2');
       const digest = `${repo}@${await registry.digest('dte2e/app', 'v2')}`;
       spawnSync('docker', ['rmi', digest]);
       expect(spawnSync('docker', ['image', 'inspect', `${repo}:v2`]).status).not.toBe(0);
@@ -261,7 +234,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
   });
 
   test('a wrong host key is refused: nothing runs on the host', async () => {
-    const run = await deploy({ image: images.v2, 'ssh-known-hosts': sshd.wrongKnownHosts, 'github-token': '' });
+    const run = await deploy({ image: env.images.v2, 'ssh-known-hosts': env.sshd.wrongKnownHosts, 'github-token': '' });
     expect(run.code).toBe(1);
     expect(run.errors.join('\n')).toMatch(/host key is not in ssh-known-hosts or does not match it; refusing to connect/);
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v1' });
@@ -275,8 +248,8 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(error).toContain('"image"');
     expect(error).toContain('"environment"');
     expect(error).toContain('"port"');
-    expect(visibleText(run)).not.toContain(sshd.key.split('\n')[1]);
-    const noKnownHosts = await deploy({ image: images.v1, 'ssh-known-hosts': '', 'github-token': '' });
+    expect(visibleText(run)).not.toContain(env.sshd.key.split('\n')[1]);
+    const noKnownHosts = await deploy({ image: env.images.v1, 'ssh-known-hosts': '', 'github-token': '' });
     expect(noKnownHosts.errors.join('\n')).toContain('"ssh-known-hosts": expected known_hosts lines');
   });
 });

@@ -9,7 +9,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
@@ -83,6 +83,7 @@ describe('deploy: bad inputs fail before anything happens', () => {
       expect(visibleText(run)).not.toContain('fakeWebhookSecret');
       expect(slack.requests).toEqual([]);
       expect(github.deployments).toEqual([]);
+      expect(github.problems).toEqual([]);
     } finally {
       await slack.close();
       await github.close();
@@ -127,6 +128,8 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
     github = await startGitHubDouble({ token: TOKEN, repository: 'acme/shop' });
     slack = await startFakeSlack();
   });
+  // Failure paths too: whatever the step did, it spoke the API correctly.
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   afterAll(async () => {
     await app?.close();
     await github?.close();

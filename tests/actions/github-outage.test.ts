@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
-import { fetchText, removeService } from '../fixtures/docker-env.js';
-import { appImage, proxyImage } from '../fixtures/images.js';
+import { fetchText, removeService } from '../harness/docker-env.js';
+import { appImage, proxyImage } from '../harness/images.js';
 import { dockerAvailable, ensureDocker } from '../harness/infra.js';
 import { runAction } from '../harness/runner.js';
 

@@ -6,12 +6,12 @@
  * kube-apiserver does, and keeps a ProgressDeadlineExceeded condition until a
  * rollout makes progress, as the deployment controller does.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startKubernetesDouble, type KubernetesDouble } from '../fakes/kubernetes.js';
+import { kubectlVersion } from '../harness/infra.js';
 import { runAction, visibleText, type ActionRun, type RunOptions } from '../harness/runner.js';
 
 const REPO = 'registry.example.com:5000/shop';
@@ -22,14 +22,7 @@ const V4 = `${REPO}:v4`;
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const KUBECTL = (() => {
-  try {
-    return execFileSync('kubectl', ['version', '--client'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 }).split('\n')[0];
-  } catch {
-    return undefined;
-  }
-})();
-if (!KUBECTL && process.env.CI) throw new Error('kubectl is not installed: the Kubernetes provider tests need it (Debian package kubernetes-client)');
+const KUBECTL = kubectlVersion();
 
 const deployment = (name: string, image: string, replicas: number): Obj => ({
   apiVersion: 'apps/v1',

@@ -2,11 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeCacheService, type FakeCacheService } from '../fakes/actions-cache.js';
-import { NODE24, startNodeDist, toolCacheWithNode } from '../fakes/node-dist.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NODE24 } from '../fakes/node-dist.js';
 import { nodeBinary, repoRoot, runAction } from '../harness/runner.js';
-import type { TestServer } from '../harness/server.js';
+import { useSetupServices } from '../harness/setup-services.js';
 
 /**
  * pnpm and yarn 1 through corepack, from the npm registry. Yarn berry (2+) is
@@ -20,9 +19,7 @@ function workspace(fixture: string): string {
   return dir;
 }
 
-let cacheService: FakeCacheService;
-let dist: TestServer;
-let toolCache: string;
+const services = useSetupServices();
 // The pnpm store and yarn cache live at one path for every run (as under $HOME on a runner: the path is part of
 // the cache version) and are wiped between runs, so what a hit has comes from the cache service.
 const store = join(tmpdir(), `setup-test-pnpm-store-${process.pid}`);
@@ -35,28 +32,16 @@ const yarnCache = join(tmpdir(), `setup-test-yarn-cache-${process.pid}`);
  * never sets it.
  */
 const env = (extra: Record<string, string> = {}) => ({
-  ...cacheService.env,
+  ...services.env(),
   NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
   COREPACK_INTEGRITY_KEYS: '0',
   COREPACK_HOME: mkdtempSync(join(tmpdir(), 'corepack-home-')),
   npm_config_store_dir: store,
   YARN_CACHE_FOLDER: yarnCache,
-  RUNNER_TOOL_CACHE: toolCache,
-  NODEJS_ORG_MIRROR: dist.url,
   ...extra,
 });
 
-beforeAll(async () => {
-  cacheService = await startFakeCacheService();
-  dist = await startNodeDist([
-    { version: NODE24, lts: 'Krypton' },
-    { version: '22.11.0', lts: 'Jod' },
-  ]);
-  toolCache = toolCacheWithNode();
-});
-afterAll(async () => {
-  await cacheService?.close();
-  await dist?.close();
+afterAll(() => {
   rmSync(store, { recursive: true, force: true });
   rmSync(yarnCache, { recursive: true, force: true });
 });
@@ -79,20 +64,20 @@ describe('setup with pnpm and yarn 1 via corepack (through the bundle; cache ser
     const post = miss.post!.stdout;
     expect(post).toContain('::group::pnpm store prune');
     expect(post.indexOf('::group::pnpm store prune')).toBeLessThan(post.indexOf('Saved the dependency cache'));
-    expect(cacheService.violations).toEqual([]);
-    const entry = cacheService.entries.find((e) => e.key === miss.outputs['cache-key']);
+    expect(services.cacheService.violations).toEqual([]);
+    const entry = services.cacheService.entries.find((e) => e.key === miss.outputs['cache-key']);
     expect(entry?.finalized).toBe(true);
 
     const second = workspace('setup-pnpm-app');
     rmSync(store, { recursive: true, force: true });
-    const created = cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length;
+    const created = services.cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length;
     const hit = await runAction('setup', { workspace: second, env: env(), timeoutMs: 180_000 });
     expect(hit.errors).toEqual([]);
     expect(hit.outputs['cache-hit']).toBe('true');
     expect(hit.outputs['cache-key']).toBe(miss.outputs['cache-key']);
     expect(hit.stdout).not.toContain('::group::pnpm install');
     expect(hit.post?.stdout ?? '').not.toContain('Saved the dependency cache');
-    expect(cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
+    expect(services.cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
     // pnpm's node_modules is symlinks into node_modules/.pnpm: the restored tree resolves and runs.
     const loaded = execFileSync(nodeBinary, ['-e', 'console.log(require("express/package.json").version, typeof require("zod").z.object)'], { cwd: second, encoding: 'utf8' });
     expect(loaded.trim()).toBe('4.21.2 function');
@@ -116,7 +101,7 @@ describe('setup with pnpm and yarn 1 via corepack (through the bundle; cache ser
     expect(JSON.parse(readFileSync(join(dir, 'node_modules/ms/package.json'), 'utf8')).version).toBe('2.1.3');
     expect(run.post?.stdout).toContain('Saved the dependency cache');
     expect(run.post?.stdout).not.toContain('pnpm store prune');
-    expect(cacheService.violations).toEqual([]);
+    expect(services.cacheService.violations).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
   }, 240_000);
 
@@ -140,7 +125,7 @@ describe('setup with pnpm and yarn 1 via corepack (through the bundle; cache ser
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     pkg.dependencies['is-number'] = '7.0.0';
     writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
-    const created = cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length;
+    const created = services.cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length;
     const run = await runAction('setup', { workspace: dir, env: env(), timeoutMs: 180_000 });
     expect(run.code).toBe(1);
     // yarn's own error line, not its progress, its documentation link or Node's deprecation warnings.
@@ -148,7 +133,7 @@ describe('setup with pnpm and yarn 1 via corepack (through the bundle; cache ser
     expect(run.summary).toContain('## Setup failed: install');
     expect(run.summary).toContain('Your lockfile needs to be updated');
     expect(run.post?.stdout ?? '').not.toContain('Saved the dependency cache');
-    expect(cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
+    expect(services.cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
     rmSync(dir, { recursive: true, force: true });
   }, 240_000);
 });

@@ -1,11 +1,10 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeCacheService, type FakeCacheService } from '../fakes/actions-cache.js';
-import { NODE24, startNodeDist, toolCacheWithNode } from '../fakes/node-dist.js';
+import { describe, expect, it } from 'vitest';
+import { NODE24 } from '../fakes/node-dist.js';
 import { repoRoot, runAction } from '../harness/runner.js';
-import type { TestServer } from '../harness/server.js';
+import { useSetupServices } from '../harness/setup-services.js';
 
 const fixture = join(repoRoot, 'tests/fixtures/setup-app');
 
@@ -15,28 +14,13 @@ function workspace(): string {
   return dir;
 }
 
-let cacheService: FakeCacheService;
-let dist: TestServer;
-let toolCache: string;
+const services = useSetupServices();
 // This machine reaches the npm registry through a TLS-inspecting proxy whose CA is in the system store;
 // the official Node 24 build only trusts its bundled CAs unless told (as a runner behind such a proxy would be).
 const CA = { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
 // One npm cache path for every run, as ~/.npm is on a runner (the path is part of the cache version).
 const npmCache = join(tmpdir(), `setup-test-npm-cache-${process.pid}`);
-const env = (extra: Record<string, string> = {}) => ({ ...cacheService.env, ...CA, npm_config_cache: npmCache, RUNNER_TOOL_CACHE: toolCache, NODEJS_ORG_MIRROR: dist.url, ...extra });
-
-beforeAll(async () => {
-  cacheService = await startFakeCacheService();
-  dist = await startNodeDist([
-    { version: NODE24, lts: 'Krypton' },
-    { version: '22.11.0', lts: 'Jod' },
-  ]);
-  toolCache = toolCacheWithNode();
-});
-afterAll(async () => {
-  await cacheService?.close();
-  await dist?.close();
-});
+const env = (extra: Record<string, string> = {}) => ({ ...services.env(), ...CA, npm_config_cache: npmCache, ...extra });
 
 describe('setup (through the bundle; cache service test double backed by Azurite)', () => {
   it('installs on a miss and saves in the post step, then restores a real node_modules on an exact hit and skips the install', async () => {
@@ -55,15 +39,15 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     expect(miss.post?.code).toBe(0);
     expect(miss.post?.warnings).toEqual([]);
     expect(miss.post?.stdout).toContain('Saved the dependency cache');
-    expect(cacheService.violations).toEqual([]);
-    const entry = cacheService.entries.find((e) => e.key === miss.outputs['cache-key']);
+    expect(services.cacheService.violations).toEqual([]);
+    const entry = services.cacheService.entries.find((e) => e.key === miss.outputs['cache-key']);
     expect(entry?.finalized).toBe(true);
     expect(entry!.sizeBytes).toBeGreaterThan(100_000);
     expect(miss.summary).toContain('miss, saved as');
 
     const second = workspace();
     rmSync(npmCache, { recursive: true, force: true });
-    const created = cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length;
+    const created = services.cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length;
     const hit = await runAction('setup', { workspace: second, env: env(), timeoutMs: 180_000 });
     expect(hit.errors).toEqual([]);
     expect(hit.outputs['cache-hit']).toBe('true');
@@ -74,7 +58,7 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     expect(JSON.parse(readFileSync(join(second, 'node_modules/express/package.json'), 'utf8')).version).toBe('4.21.2');
     expect(existsSync(join(second, 'node_modules/.bin/tsc'))).toBe(true);
     expect(hit.post?.stdout ?? '').not.toContain('Saved the dependency cache');
-    expect(cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
+    expect(services.cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
     expect(hit.summary).toContain('skipped (exact cache hit)');
     expect(existsSync(join(npmCache, '_cacache'))).toBe(true);
     console.log(`[measure] setup step on a cache miss: ${Math.round(miss.durationMs)}ms (+ ${Math.round(miss.post!.durationMs)}ms post step: save); on an exact hit: ${Math.round(hit.durationMs)}ms`);
@@ -94,7 +78,7 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     expect(run.stdout).toContain('Restored setup-deps-');
     expect(run.stdout).toContain('::group::npm ci');
     expect(run.post?.stdout).toContain('Saved the dependency cache');
-    expect(cacheService.violations).toEqual([]);
+    expect(services.cacheService.violations).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
   }, 240_000);
 
@@ -120,7 +104,7 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     pkg.dependencies['is-number'] = '7.0.0';
     pkg.dependencies.zod = '3.24.0';
     writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
-    const created = cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length;
+    const created = services.cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length;
     const run = await runAction('setup', { workspace: dir, env: env(), timeoutMs: 180_000 });
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
@@ -143,7 +127,7 @@ describe('setup (through the bundle; cache service test double backed by Azurite
 
     expect(run.outputs['cache-hit']).toBe('false');
     expect(run.post?.stdout ?? '').not.toContain('Saved the dependency cache');
-    expect(cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
+    expect(services.cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
     rmSync(dir, { recursive: true, force: true });
   }, 240_000);
 
@@ -152,10 +136,35 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     const run = await runAction('setup', { workspace: workspace(), env: env({ RUNNER_TOOL_CACHE: emptyCache }), inputs: { 'node-version': 'lts/*', install: 'false' } });
     expect(run.errors).toEqual([]);
     expect(run.outputs['node-version']).toBe(NODE24);
-    expect(run.stdout).toContain(`Downloading Node ${NODE24} from ${dist.url}/v${NODE24}/`);
+    expect(run.stdout).toContain(`Downloading Node ${NODE24} from ${services.dist.url}/v${NODE24}/`);
     expect(existsSync(join(emptyCache, 'node', NODE24, 'x64.complete'))).toBe(true);
-    expect(dist.requests.map((r) => r.url)).toContain('/index.json');
+    expect(services.dist.requests.map((r) => r.url)).toContain('/index.json');
   });
+
+  it('working-directory, node-version-file (relative to it) and cache-key-suffix: a project in a subfolder', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'setup-ws-sub-'));
+    const project = join(ws, 'services/web');
+    cpSync(fixture, project, { recursive: true });
+    rmSync(join(project, '.nvmrc'));
+    mkdirSync(join(project, 'config'));
+    const inputs = { 'working-directory': 'services/web', 'node-version-file': 'config/node-version' };
+    // The file is read, from the project folder: a version no release matches is reported as such.
+    writeFileSync(join(project, 'config/node-version'), '19\n');
+    const unknown = await runAction('setup', { workspace: ws, env: env(), inputs: { ...inputs, install: 'false' } });
+    expect(unknown.code).toBe(1);
+    expect(unknown.errors[0]).toContain(`No Node release matches "19" in ${services.dist.url}/index.json`);
+
+    writeFileSync(join(project, 'config/node-version'), `v${NODE24}\n`);
+    const run = await runAction('setup', { workspace: ws, env: env(), inputs: { ...inputs, 'cache-key-suffix': 'blue-7' }, timeoutMs: 180_000 });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs['node-version']).toBe(NODE24);
+    expect(run.outputs['cache-key']).toMatch(/^setup-deps-Linux-X64-node24-npm[\d.]+-[0-9a-f]{64}-blue-7$/);
+    expect(existsSync(join(project, 'node_modules/express/package.json'))).toBe(true);
+    expect(existsSync(join(ws, 'node_modules'))).toBe(false);
+    expect(run.post?.stdout).toContain('Saved the dependency cache');
+    expect(services.cacheService.entries.find((e) => e.key === run.outputs['cache-key'])?.finalized).toBe(true);
+    expect(services.cacheService.violations).toEqual([]);
+  }, 240_000);
 
   it('reports bad inputs and an unknown Node release by name', async () => {
     const bad = await runAction('setup', { workspace: workspace(), env: env(), inputs: { 'package-manager': 'bun', cache: 'maybe' } });
@@ -165,6 +174,6 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     expect(bad.errors[0]).toContain('"cache": expected true or false, got "maybe"');
     const missing = await runAction('setup', { workspace: workspace(), env: env(), inputs: { 'node-version': '19', install: 'false' } });
     expect(missing.code).toBe(1);
-    expect(missing.errors[0]).toContain(`No Node release matches "19" in ${dist.url}/index.json`);
+    expect(missing.errors[0]).toContain(`No Node release matches "19" in ${services.dist.url}/index.json`);
   });
 });

@@ -47,7 +47,7 @@ async function startAzurite(): Promise<{ url: string; child: ChildProcess }> {
   );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Azurite did not start in 20s:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`Azurite did not start in 60s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listens on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);

@@ -62,6 +62,8 @@ export interface GitHubDoubleOptions {
   repositoryInfo?: Partial<FakeRepository>;
   /** An outage: the first `failures` requests (Infinity: all) get 503 Service Unavailable, as GitHub answers then. */
   outage?: { failures: number };
+  /** Told of every deployment status created (the demo prints them). */
+  onStatus?: (deployment: FakeDeployment, status: FakeStatus) => void;
 }
 
 export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<GitHubDouble> {
@@ -151,6 +153,7 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
       };
       deployment.statuses.push(status);
       events.push(`status ${deployment.id} ${status.state}`);
+      options.onStatus?.(deployment, status);
       return json(res, 201, { ...status, url: `${server.url}${base}/deployments/${deployment.id}/statuses/${status.id}` });
     }
 

@@ -25,6 +25,8 @@ export interface FakeSlackOptions {
   channels?: FakeChannel[];
   /** Path of the one valid incoming webhook. */
   webhookPath?: string;
+  /** Told of every message accepted, as it is (the demo prints them). */
+  onMessage?: (event: { method: 'chat.postMessage' | 'chat.update' | 'webhook'; ts?: string; payload: Record<string, unknown> }) => void;
 }
 
 export interface StoredMessage {
@@ -214,6 +216,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return plain(res, WEBHOOK_ERROR_STATUS[check.error] ?? 400, check.error);
     }
     webhookPosts.push(payload);
+    options.onMessage?.({ method: 'webhook', payload });
     plain(res, 200, 'ok');
   }
 
@@ -250,6 +253,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const ts = nextTs();
       const stored: StoredMessage = { channel: channel.id, ts, thread_ts: threadTs, ...content, attachments: payload.attachments as unknown[] | undefined, history: [payload] };
       messages.set(ts, stored);
+      options.onMessage?.({ method, ts, payload });
       return api(res, { ok: true, channel: channel.id, ts, message: { type: 'message', bot_id: 'B0FAKE', ...content, attachments: stored.attachments, ts, thread_ts: threadTs }, ...meta });
     }
     const ts = String(payload.ts ?? '');
@@ -259,6 +263,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     // Slack keeps the previous attachments when an update leaves them out.
     if (payload.attachments !== undefined) stored.attachments = payload.attachments as unknown[];
     stored.history.push(payload);
+    options.onMessage?.({ method: 'chat.update', ts, payload });
     return api(res, { ok: true, channel: channel.id, ts, text: stored.text, message: { ...content, attachments: stored.attachments, thread_ts: stored.thread_ts }, ...meta });
   }
 

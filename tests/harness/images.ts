@@ -1,11 +1,14 @@
 /**
- * Test images without pulling anything: FROM scratch with Debian's static
- * busybox (busybox-static), serving /www with `busybox httpd` on port 8080.
+ * Test images without pulling anything, FROM scratch out of Debian binaries:
+ * build contexts with the static busybox (busybox-static) serving /www with
+ * `busybox httpd` on port 8080 (for build-push), and ready-built app and
+ * proxy images from the demo's image builder (for the deploy tests).
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { cgiAnswer, proxyImage as nginxImage, webImage } from '../../scripts/demo/images.mjs';
 
 export const BUSYBOX = '/bin/busybox';
 
@@ -56,4 +59,25 @@ export function buildBusyboxImage(tag: string, options: ContextOptions = {}): st
 /** Remove images by reference, ignoring ones already gone. */
 export function removeImages(refs: readonly string[]): void {
   if (refs.length) execFileSync('docker', ['image', 'rm', '-f', ...refs], { stdio: 'ignore' });
+}
+
+export const APP = 'deploy-test-app';
+export const PROXY = 'deploy-test-proxy:1';
+
+/** `deploy-test-app:<version>`: / and /health answer with the version. */
+export function appImage(version: string): string {
+  return webImage(`${APP}:${version}`, { 'index.html': `${version}\n`, health: `{"status":"ok","version":"${version}"}\n` });
+}
+
+/** A release that starts but is never healthy: /health redirects to a folder whose CGI answers 500. */
+export function brokenAppImage(version: string): string {
+  return webImage(`${APP}:${version}`, {
+    'index.html': `${version}\n`,
+    'health/': '',
+    'cgi-bin/index.cgi': cgiAnswer('500 Internal Server Error', { status: 'broken', version }),
+  });
+}
+
+export function proxyImage(): string {
+  return nginxImage(PROXY);
 }

@@ -40,6 +40,10 @@ export interface RunOptions {
    * the state saved until then, as on the runner.
    */
   interrupt?: { when: (progress: { stdout: string; state: Record<string, string> }) => boolean; signal?: NodeJS.Signals };
+  /** Called with the main and post steps' stdout as it comes (to act when the step reaches a point, or to show it live). */
+  onStdout?: (chunk: string) => void;
+  /** The same for stderr. */
+  onStderr?: (chunk: string) => void;
 }
 
 export interface StepResult {
@@ -188,6 +192,8 @@ function evaluate(value: string, context: Record<string, string>): string {
   return value.replace(/\$\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) => context[key] ?? '');
 }
 
+type Watchers = Pick<RunOptions, 'interrupt' | 'onStdout' | 'onStderr'>;
+
 /** Run one step's process (`argv`) with fresh file-command files, and read back what it wrote. */
 export async function step(
   argv: string[],
@@ -196,8 +202,9 @@ export async function step(
   timeoutMs: number,
   dir: string,
   phase: string,
-  interrupt?: RunOptions['interrupt'],
+  watch: Watchers = {},
 ): Promise<StepResult> {
+  const { interrupt } = watch;
   const paths = Object.fromEntries(
     ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(dir, `${phase}-${k.toLowerCase()}`)]),
   );
@@ -206,8 +213,14 @@ export async function step(
   const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...env, ...paths }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+    watch.onStdout?.(c);
+  });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+    watch.onStderr?.(c);
+  });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -215,7 +228,7 @@ export async function step(
   }, timeoutMs);
   const read = (k: string) => readFileSync(paths[k]!, 'utf8');
   let interrupted: NodeJS.Signals | undefined;
-  const watch = interrupt
+  const poll = interrupt
     ? setInterval(() => {
         if (interrupted || !interrupt.when({ stdout, state: parseFileCommands(read('GITHUB_STATE')) })) return;
         interrupted = interrupt.signal ?? 'SIGKILL';
@@ -229,7 +242,7 @@ export async function step(
     : undefined;
   const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
   clearTimeout(timer);
-  clearInterval(watch);
+  clearInterval(poll);
   return {
     code,
     stdout,
@@ -319,16 +332,15 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
   const base = { ...env, ...inputEnv(yml, options.inputs, options.token, env) };
 
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const file = resolve(actionDir(name), yml.runs.main);
-  const main = await step([nodeBinary, file], base, workspace, timeoutMs, dir, 'main', options.interrupt);
+  const main = await step([nodeBinary, resolve(actionDir(name), yml.runs.main)], base, workspace, timeoutMs, dir, 'main', options);
   let post: StepResult | undefined;
   if (yml.runs.post && options.post !== false) {
     const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
     // As on the runner, the post step sees what the main step exported (GITHUB_ENV) and added to PATH, the latest first.
     const PATH = [...main.path].reverse().concat(base.PATH!).join(':');
-    const postFile = resolve(actionDir(name), yml.runs.post);
+    const { onStdout, onStderr } = options;
     const postEnv = { ...base, ...main.env, PATH, ...stateEnv };
-    post = await step([nodeBinary, postFile], postEnv, workspace, timeoutMs, dir, 'post');
+    post = await step([nodeBinary, resolve(actionDir(name), yml.runs.post)], postEnv, workspace, timeoutMs, dir, 'post', { onStdout, onStderr });
   }
   return { ...main, post, dir };
 }

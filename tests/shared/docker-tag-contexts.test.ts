@@ -8,7 +8,7 @@
  * the git tag's name, no bare `0` for major zero, no `nightly` on schedules.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runContext } from '../../shared/context.js';
 import { ociLabels } from '../../shared/docker/labels.js';
 import { sourceRepository } from '../../shared/docker/source-repository.js';
@@ -83,6 +83,8 @@ describe('a schedule payload has no repository: the default branch and labels co
   beforeAll(async () => {
     github = await startGitHubDouble({ token: 'ghs_schedule', repository: 'acme/shop', repositoryInfo: { default_branch: 'master', description: 'The shop front', license: { key: 'mit', name: 'MIT License', spdx_id: 'MIT' } } });
   });
+  // Failure paths too: whatever the step did, it spoke the API correctly.
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   afterAll(async () => github?.close());
 
   it('read with the job token from GITHUB_API_URL: master keeps latest, description and licence are labelled', async () => {

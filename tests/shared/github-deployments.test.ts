@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentsClient, isProductionEnvironment } from '../../shared/github/deployments.js';
 import { UserError } from '../../shared/errors.js';
 import { GitHubApiError, isOutage } from '../../shared/github/octokit.js';
@@ -12,6 +12,8 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
     github = await startGitHubDouble({ token: 't0k', repository: 'acme/shop' });
     client = new DeploymentsClient({ token: 't0k', apiUrl: `${github.url}/`, repository: 'acme/shop' });
   });
+  // Failure paths too: whatever the step did, it spoke the API correctly.
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   afterAll(() => github.close());
 
   const deploy = async (image: string, state: 'success' | 'failure') => {
@@ -41,6 +43,8 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
   it('explains a refused token instead of failing obscurely', async () => {
     const bad = new DeploymentsClient({ token: 'wrong', apiUrl: github.url, repository: 'acme/shop' });
     await expect(bad.create({ ref: 'abc', environment: 'production', payload: { image: 'a', provider: 'docker', version: 'a' } })).rejects.toThrow(/401 Bad credentials/);
+    // The one problem the double saw is the wrong token this test sent.
+    expect(github.problems.splice(0)).toEqual(['POST /repos/acme/shop/deployments: bad Authorization header']);
   });
 
   it('never sleeps a Retry-After past the call\'s deadline (a local server answering as GitHub does when rate-limited)', async () => {

@@ -7,19 +7,12 @@
 import * as core from '@actions/core';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inert, info } from '../../shared/log.js';
 import { repoRoot, workflowCommands } from '../harness/runner.js';
+import { captureStdout } from '../harness/stdout.js';
 
-let written: string[];
-beforeEach(() => {
-  written = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const stdout = captureStdout();
 
 /** What a server or a CLI could answer, each a command the runner would obey if printed as it is. */
 const ATTACKS: Record<string, string> = {
@@ -52,14 +45,14 @@ describe('inert', () => {
 
   it('info() prints the text inert, one line per line', () => {
     info('health answered:\n::add-mask::hidden\n##[warning]pwned');
-    expect(written.join('')).toBe('health answered:\n\\::add-mask::hidden\n##[\\warning]pwned\n');
-    expect(workflowCommands(written.join(''))).toEqual([]);
+    expect(stdout.written.join('')).toBe('health answered:\n\\::add-mask::hidden\n##[\\warning]pwned\n');
+    expect(workflowCommands(stdout.written.join(''))).toEqual([]);
   });
 });
 
 describe('@actions/core escapes what it writes as a command (relied on for annotations and groups)', () => {
   const text = 'first\r\n::add-mask::x\n##[warning]y %0A::set-output name=a::b';
-  const commands = () => workflowCommands(written.join(''));
+  const commands = () => workflowCommands(stdout.written.join(''));
 
   it('error, warning, notice, debug: one command each, whose message is the whole text', () => {
     core.error(text);

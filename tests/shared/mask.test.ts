@@ -1,26 +1,19 @@
-/** mask(): the runner's add-mask commands, as written to stdout. */
+/** mask(): the runner's add-mask commands, as stdout.written to stdout. */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { headerLines, keyValueLines } from '../../shared/inputs.js';
 import { mask, secretParts } from '../../shared/mask.js';
 import { kubeconfigSecrets } from '../../shared/providers/kubernetes/kubeconfig-secrets.js';
 import { workflowCommands } from '../harness/runner.js';
+import { captureStdout } from '../harness/stdout.js';
 
-let written: string[];
-beforeEach(() => {
-  written = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const stdout = captureStdout();
 /** The values registered, as the runner decodes them (any other command shows up as a failure). */
-const masked = () => workflowCommands(written.join('')).map((c) => (c.name === 'add-mask' ? c.data : `unexpected ::${c.name}::`));
+const masked = () => workflowCommands(stdout.written.join('')).map((c) => (c.name === 'add-mask' ? c.data : `unexpected ::${c.name}::`));
 
 /** A real private key from ssh-keygen (`-m PEM` with a passphrase gives the RFC 1421 headers). */
 function sshKey(args: string[]): string {
@@ -43,7 +36,7 @@ describe('mask', () => {
     expect(masked()).toEqual(body.filter((l) => l.length >= 4));
     expect(masked().join('\n')).not.toMatch(/-----|OPENSSH|PRIVATE KEY/);
     // Never the whole key as one value: the runner would split it and register each line, armour included.
-    expect(written.join('')).not.toContain('%0A');
+    expect(stdout.written.join('')).not.toContain('%0A');
   });
 
   it('an encrypted PEM RSA key with CRLF line ends: the body lines are masks, not the armour nor the Proc-Type/DEK-Info headers', () => {
@@ -68,7 +61,7 @@ describe('mask', () => {
   it('does nothing for an empty or missing value', () => {
     mask('');
     mask(undefined);
-    expect(written).toEqual([]);
+    expect(stdout.written).toEqual([]);
   });
 
   it('header values and secret KEY=value values are masked while parsing; plain KEY=value values are not', () => {

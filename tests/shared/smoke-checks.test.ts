@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseChecks } from '../../shared/smoke/checks.js';
 import { ChecksError } from '../../shared/smoke/spec.js';
 import { parseShorthand } from '../../shared/smoke/paths.js';
 import { checkVariables, listedVariableProblem, substitute, substituteDeep } from '../../shared/smoke/vars.js';
+import { repoRoot } from '../harness/runner.js';
 
 const env = { SMOKE_PASSWORD: 's3cret-pw' };
 const UNKNOWN = 'is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or';
@@ -17,23 +20,8 @@ function problems(text: string, environment: NodeJS.ProcessEnv = env): string[] 
   throw new Error('expected the checks to be rejected');
 }
 
-const ISSUE_EXAMPLE = `
-flows:
-  - name: login and orders
-    steps:
-      - name: login
-        request: { method: POST, path: /api/login, json: { user: demo, password: "\${SMOKE_PASSWORD}" } }
-        expect: { status: 200 }
-        capture: { token: token }
-      - name: orders
-        request: { path: /api/orders, headers: { Authorization: "Bearer \${token}" } }
-        expect:
-          status: [200, 201]
-          body-contains: paid
-          headers: { content-type: "application/json" }
-          json: { "orders[0].status": paid }
-          max-latency: 800ms
-`;
+/** The checks file the smoke-test issue gives as its example. */
+const ISSUE_EXAMPLE = readFileSync(join(repoRoot, 'tests/fixtures/smoke/issue-example.yml'), 'utf8');
 
 describe('parseChecks', () => {
   it('parses the example of the issue', () => {
@@ -61,7 +49,7 @@ describe('parseChecks', () => {
 
   it('reports a bad status with its exact place and line', () => {
     const text = ISSUE_EXAMPLE.replace('status: [200, 201]', 'status: two hundred');
-    expect(problems(text)).toEqual(['flows[0].steps[1].expect.status: expected a number, a list of numbers or "2xx", got "two hundred" (line 12)']);
+    expect(problems(text)).toEqual(['flows[0].steps[1].expect.status: expected a number, a list of numbers or "2xx", got "two hundred" (line 11)']);
   });
 
   it.each([
