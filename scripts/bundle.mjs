@@ -1,7 +1,7 @@
 // Build every action into dist/<name>/ with ncc (from tsc's output), or with
 // --check, build into a temporary folder and fail when dist/ differs.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, readdirSync, readFileSync, mkdtempSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync, readdirSync, readFileSync, mkdtempSync, existsSync, statSync, cpSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import ncc from '@vercel/ncc';
@@ -9,10 +9,13 @@ import { transform } from 'esbuild';
 import { root, actionNames } from './lib.mjs';
 
 const check = process.argv.includes('--check');
+// --no-minify --out=DIR: the unminified bundles, for `npm run bench` to compare with dist/.
+const minify = !process.argv.includes('--no-minify');
+const outDir = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const names = only.length ? only : actionNames();
 const build = join(root, '.build');
-const out = check ? mkdtempSync(join(tmpdir(), 'dist-check-')) : join(root, 'dist');
+const out = outDir ?? (check ? mkdtempSync(join(tmpdir(), 'dist-check-')) : join(root, 'dist'));
 
 rmSync(build, { recursive: true, force: true });
 try {
@@ -22,19 +25,27 @@ try {
   process.exit(1);
 }
 
+// @actions/core loads its OIDC client (@actions/http-client, tunnel, undici) and its platform details
+// (@actions/exec) at start-up, for features no action uses: the bundles get a copy of it, found before the
+// real one, with scripts/shims/actions-core/ in place of those two modules. @actions/cache keeps the real one.
+const core = join(build, 'node_modules/@actions/core');
+cpSync(join(root, 'node_modules/@actions/core'), core, { recursive: true });
+cpSync(join(root, 'scripts/shims/actions-core'), join(core, 'lib'), { recursive: true });
+
 const started = Date.now();
 await Promise.all(
   names.map(async (name) => {
     const entry = join(build, 'actions', name, 'src', 'main.js');
-    const { code, assets } = await ncc(entry, { minify: true, sourceMap: false, license: 'licenses.txt', target: 'es2022', quiet: true, cache: false });
+    const { code, map, assets } = await ncc(entry, { minify, sourceMap: true, sourceMapRegister: false, license: 'licenses.txt', target: 'es2022', quiet: true, cache: false });
     const dir = join(out, name);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'index.js'), code);
+    writeFileSync(join(dir, 'index.js.map'), map);
     for (const [file, asset] of Object.entries(assets)) {
       mkdirSync(dirname(join(dir, file)), { recursive: true });
       // ncc minifies the entry only; the chunks of lazily imported modules (`import()`) are minified here.
-      const chunk = /^\d+\.index\.js$/.test(file);
+      const chunk = minify && /^\d+\.index\.js$/.test(file);
       writeFileSync(join(dir, file), chunk ? (await transform(asset.source.toString(), { minify: true, format: 'esm', target: 'es2022', legalComments: 'none' })).code : asset.source);
     }
   }),
