@@ -9,6 +9,7 @@ import { UserError } from '../../errors.js';
 import type { DeployRequest, DeployResult, ProviderContext, Release, Target } from '../types.js';
 import { ensureNetwork, freeName, inspectContainer, ipOf, listReleases, liveOf } from './containers.js';
 import type { DockerHost } from './host.js';
+import type { PhaseTimes } from './phases.js';
 import { LABEL, colorName, networkName, otherColor, proxyName, type AppContainer, type Color } from './labels.js';
 import type { ProxySwitch } from './proxy.js';
 import { startReady } from './readiness.js';
@@ -21,13 +22,20 @@ interface Started {
   readyIn: number;
 }
 
-export async function deployBlueGreen(hosts: DockerHost[], req: DeployRequest, release: Release, proxy: ProxySwitch, log: ProviderContext['log']): Promise<Pick<DeployResult, 'previous' | 'details'>> {
-  const started = await startEverywhere(hosts, req, release, log);
+export async function deployBlueGreen(
+  hosts: DockerHost[],
+  req: DeployRequest,
+  release: Release,
+  proxy: ProxySwitch,
+  log: ProviderContext['log'],
+  phases: PhaseTimes,
+): Promise<Pick<DeployResult, 'previous' | 'details'>> {
+  const started = await startEverywhere(hosts, req, release, log, phases);
   const details: [string, string][] = [];
   let previous: Release | undefined;
   for (const s of started) {
-    await proxy.switchTo(s.host, req, s.fresh, req.readinessPath);
-    if (s.live) await s.host.docker(['stop', '-t', '10', s.live.id], { allowFailure: true });
+    await phases.time('switch', () => proxy.switchTo(s.host, req, s.fresh, req.readinessPath));
+    if (s.live) await phases.time('drain', () => s.host.docker(['stop', '-t', '10', s.live!.id], { allowFailure: true }));
     previous ??= s.live?.release;
     details.push([
       s.host.name,
@@ -38,10 +46,17 @@ export async function deployBlueGreen(hosts: DockerHost[], req: DeployRequest, r
 }
 
 /** Phase one on every host: no proxy switches until the new colour is ready everywhere; if one host fails, the others' are removed. */
-async function startEverywhere(hosts: DockerHost[], req: DeployRequest, release: Release, log: ProviderContext['log']): Promise<Started[]> {
+async function startEverywhere(hosts: DockerHost[], req: DeployRequest, release: Release, log: ProviderContext['log'], phases: PhaseTimes): Promise<Started[]> {
   const started: Started[] = [];
   try {
-    for (const host of hosts) started.push(await startColor(host, req, release, log));
+    for (const host of hosts) {
+      const t0 = performance.now();
+      const s = await startColor(host, req, release, log);
+      // startReady's time minus the readiness gate's: creating the network, the container and finding its address.
+      phases.add('start', performance.now() - t0 - s.readyIn);
+      phases.add('ready', s.readyIn);
+      started.push(s);
+    }
   } catch (error) {
     for (const s of started) await s.host.docker(['rm', '-f', s.fresh.id], { allowFailure: true });
     throw error;
