@@ -66,8 +66,8 @@ async function startEverywhere(hosts: DockerHost[], req: DeployRequest, release:
 
 /** The new colour runs and is ready, with no traffic yet. */
 async function startColor(host: DockerHost, req: DeployRequest, release: Release, log: ProviderContext['log']): Promise<Started> {
-  const network = await ensureNetwork(host, req);
-  const containers = await listReleases(host, req);
+  // Independent calls, side by side over the host's one multiplexed ssh connection.
+  const [network, containers] = await Promise.all([ensureNetwork(host, req), listReleases(host, req)]);
   const live = liveOf(containers);
   const color = otherColor(live?.color);
   await freeName(host, req, color, containers);
