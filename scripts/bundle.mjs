@@ -1,7 +1,7 @@
 // Build every action into dist/<name>/ with ncc (from tsc's output), or with
 // --check, build into a temporary folder and fail when dist/ differs.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, readdirSync, readFileSync, mkdtempSync, existsSync, statSync, cpSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync, readdirSync, readFileSync, mkdtempSync, existsSync, statSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import ncc from '@vercel/ncc';
@@ -35,7 +35,8 @@ await Promise.all(
     // Not minified: dist/ is what users run with their secrets, so it stays readable, and minifying measured no
     // faster start (V8 compiles functions lazily). The source maps are not registered at start-up, which would
     // cost time on every run: NODE_OPTIONS=--enable-source-maps gives stack traces in the TypeScript sources.
-    const { code, map, assets } = await ncc(entry, { minify: false, sourceMap: true, sourceMapRegister: false, license: 'licenses.txt', target: 'es2022', quiet: true, cache: false });
+    const options = { minify: false, sourceMap: true, sourceMapRegister: false, license: 'licenses.txt', target: 'es2022' };
+    const { code, map, assets } = await ncc(entry, { ...options, quiet: true, cache: false });
     const dir = join(out, name);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });

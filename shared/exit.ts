@@ -6,6 +6,8 @@
  * error are flushed first: on Windows runners they are asynchronous pipes.
  */
 export async function exitNow(): Promise<never> {
-  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve()))));
+  await Promise.all(
+    [process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve()))),
+  );
   process.exit();
 }

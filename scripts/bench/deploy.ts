@@ -30,7 +30,8 @@ async function prePulled(registry: TestRegistry, image: string, tag: string): Pr
   const ref = `${registry.host}/bench/app@${await registry.digest('bench/app', tag)}`;
   const config = mkdtempSync(join(tmpdir(), 'bench-docker-'));
   try {
-    const docker = (args: string[], input?: string) => execFileSync('docker', ['--config', config, ...args], { input, stdio: ['pipe', 'ignore', 'pipe'] });
+    const docker = (args: string[], input?: string) =>
+      execFileSync('docker', ['--config', config, ...args], { input, stdio: ['pipe', 'ignore', 'pipe'] });
     docker(['login', registry.host, '--username', registry.username, '--password-stdin'], registry.password);
     docker(['pull', '--quiet', ref]);
   } finally {
@@ -43,7 +44,8 @@ async function prePulled(registry: TestRegistry, image: string, tag: string): Pr
 function phasesOf(stdout: string): Record<string, number> {
   const line = /Phase times: (.*)/.exec(stdout)?.[1] ?? '';
   const phases: Record<string, number> = {};
-  for (const [, name, value, unit] of line.matchAll(/(\w+) ([\d.]+)(ms|s)/g)) phases[name!] = Number(value) * (unit === 's' ? 1000 : 1);
+  for (const [, name, value, unit] of line.matchAll(/(\w+) ([\d.]+)(ms|s)/g))
+    phases[name!] = Number(value) * (unit === 's' ? 1000 : 1);
   return phases;
 }
 
@@ -76,7 +78,10 @@ export async function benchDeploy({ table }: { table: Table }): Promise<void> {
       });
     // The first deploy creates the network and the proxy: not what a team's everyday deploy does.
     const first = await deploy(releases[0]!);
-    if (first.code !== 0) throw new Error(`the first deploy failed (exit ${first.code}, ${first.durationMs} ms, timed out: ${first.timedOut}):\n${first.stdout}\n${first.stderr}`);
+    if (first.code !== 0)
+      throw new Error(
+        `the first deploy failed (exit ${first.code}, ${first.durationMs} ms, timed out: ${first.timedOut}):\n${first.stdout}\n${first.stderr}`,
+      );
     const rows: (string | number)[][] = [];
     const names = ['pull', 'lock', 'start', 'ready', 'switch', 'drain', 'prune'];
     for (let i = 1; i <= ROUNDS; i++) {
@@ -84,7 +89,13 @@ export async function benchDeploy({ table }: { table: Table }): Promise<void> {
       const run = await deploy(releases[i % 2]!);
       const hits = await load.stop();
       const phases = phasesOf(run.stdout);
-      rows.push([i, run.code === 0 ? 'ok' : `exit ${run.code}`, (run.durationMs / 1000).toFixed(2), ...names.map((n) => phases[n]?.toFixed(0) ?? '-'), `${hits.failed}/${hits.ok + hits.failed}`]);
+      rows.push([
+        i,
+        run.code === 0 ? 'ok' : `exit ${run.code}`,
+        (run.durationMs / 1000).toFixed(2),
+        ...names.map((n) => phases[n]?.toFixed(0) ?? '-'),
+        `${hits.failed}/${hits.ok + hits.failed}`,
+      ]);
     }
     console.log(`deploy-to-env blue-green over ssh, pre-pulled image (target: ≤ 3 s, no failed request)\n`);
     table(['deploy', 'result', 'wall s', ...names.map((n) => `${n} ms`), 'failed requests'], rows);

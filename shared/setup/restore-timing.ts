@@ -31,7 +31,15 @@ export async function timeRestore<T>(restore: () => Promise<T>): Promise<{ resul
     const result = await restore();
     const ended = performance.now();
     if (!downloaded) return { result };
-    return { result, timing: { downloadMs: downloaded.at - started, unpackMs: ended - downloaded.at, bytes: downloaded.bytes, compression: compression() } };
+    return {
+      result,
+      timing: {
+        downloadMs: downloaded.at - started,
+        unpackMs: ended - downloaded.at,
+        bytes: downloaded.bytes,
+        compression: compression(),
+      },
+    };
   } finally {
     process.stdout.write = write;
   }

@@ -124,7 +124,9 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(result.bodies.v2).toBeGreaterThan(0);
     expect(run.outputs).toMatchObject({ version: images.v2, 'previous-version': images.v1 });
     // Where the deploy's time went, every phase of a blue-green switch, in the log and the job summary.
-    const phases = /Phase times: (pull \S+, lock \S+, start \S+, ready \S+, switch \S+, drain \S+, prune \S+)/.exec(run.stdout)?.[1];
+    const phases = /Phase times: (pull \S+, lock \S+, start \S+, ready \S+, switch \S+, drain \S+, prune \S+)/.exec(
+      run.stdout,
+    )?.[1];
     expect(phases, run.stdout).toBeDefined();
     expect(run.summary).toContain(`| Phase times | ${phases} |`);
     expect(inspectContainer(`${SERVICE}-staging-green`)!.State.Running).toBe(true);

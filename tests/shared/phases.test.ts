@@ -13,7 +13,9 @@ describe('PhaseTimes (Docker deploy phases)', () => {
 
   it('counts a phase that failed, and lets its error through', async () => {
     const phases = new PhaseTimes();
-    await expect(phases.time('pull', () => Promise.reject(new Error('no such image')))).rejects.toThrow('no such image');
+    await expect(phases.time('pull', () => Promise.reject(new Error('no such image')))).rejects.toThrow(
+      'no such image',
+    );
     expect(phases.line()).toMatch(/^pull \d+ms$/);
   });
 });

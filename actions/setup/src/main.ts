@@ -131,7 +131,8 @@ async function restoreCache(config: Config, pm: ActivePackageManager, nodeVersio
   const timing = restored.hit !== 'none' && restored.timing ? timingText(restored.timing) : undefined;
   info(
     restored.hit === 'exact'
-      ? `Cache hit for ${key} in ${formatDuration(performance.now() - started)}${timing ? ` (${timing})` : ''}: skipping the install`
+      ? `Cache hit for ${key} in ${formatDuration(performance.now() - started)}${timing ? ` (${timing})` : ''}: ` +
+        'skipping the install'
       : restored.hit === 'partial'
         ? `Restored ${restored.matchedKey} (lockfile changed): installing, the new cache is saved after the job`
         : `No cache for ${key}: installing, the cache is saved after the job`,
@@ -145,7 +146,8 @@ function setCacheOutputs(cache: DependencyCache): void {
 }
 
 function cacheText(cache: DependencyCache, enabled: boolean): string {
-  return { exact: `hit: ${cache.key}${cache.restored ? `, ${cache.restored}` : ''}`, partial: 'partial hit', none: 'miss', disabled: enabled ? 'unavailable (no cache service)' : 'disabled' }[cache.hit];
+  const exact = `hit: ${cache.key}${cache.restored ? `, ${cache.restored}` : ''}`;
+  return { exact, partial: 'partial hit', none: 'miss', disabled: enabled ? 'unavailable (no cache service)' : 'disabled' }[cache.hit];
 }
 
 /** The frozen install, its output streamed; a failure is reported by the lines that explain it. Returns its duration. */

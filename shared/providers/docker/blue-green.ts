@@ -35,7 +35,8 @@ export async function deployBlueGreen(
   let previous: Release | undefined;
   for (const s of started) {
     await phases.time('switch', () => proxy.switchTo(s.host, req, s.fresh, req.readinessPath));
-    if (s.live) await phases.time('drain', () => s.host.docker(['stop', '-t', '10', s.live!.id], { allowFailure: true }));
+    const live = s.live;
+    if (live) await phases.time('drain', () => s.host.docker(['stop', '-t', '10', live.id], { allowFailure: true }));
     previous ??= s.live?.release;
     details.push([
       s.host.name,
@@ -46,7 +47,13 @@ export async function deployBlueGreen(
 }
 
 /** Phase one on every host: no proxy switches until the new colour is ready everywhere; if one host fails, the others' are removed. */
-async function startEverywhere(hosts: DockerHost[], req: DeployRequest, release: Release, log: ProviderContext['log'], phases: PhaseTimes): Promise<Started[]> {
+async function startEverywhere(
+  hosts: DockerHost[],
+  req: DeployRequest,
+  release: Release,
+  log: ProviderContext['log'],
+  phases: PhaseTimes,
+): Promise<Started[]> {
   const started: Started[] = [];
   try {
     for (const host of hosts) {

@@ -78,7 +78,9 @@ export class DockerProvider implements Provider {
         for (const host of this.hosts) await this.locks.take(host, req, release, req.release.image);
       });
       const { previous, details } =
-        req.strategy === 'recreate' ? await deployRecreate(this.hosts, req, release, log) : await deployBlueGreen(this.hosts, req, release, this.proxy, log, phases);
+        req.strategy === 'recreate'
+          ? await deployRecreate(this.hosts, req, release, log)
+          : await deployBlueGreen(this.hosts, req, release, this.proxy, log, phases);
       await phases.time('prune', async () => {
         for (const host of this.hosts) {
           const pruned = await prune(host, req, req.keep);
