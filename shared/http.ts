@@ -1,4 +1,4 @@
-import { ProxyAgent, fetch as proxyFetch } from 'undici';
+import type { ProxyAgent } from 'undici';
 import { KindedError } from './errors.js';
 import { formatDuration } from './duration.js';
 import { backoffDelay, retryAfterMs, sleep } from './retry.js';
@@ -125,12 +125,14 @@ export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): string
   return proxy;
 }
 
-function fetcher(url: string): { fetch: Fetch; init: Record<string, unknown> } {
+/** undici is loaded only when a proxy is configured: it is most of a bundle's start-up time otherwise. */
+async function fetcher(url: string): Promise<{ fetch: Fetch; init: Record<string, unknown> }> {
   const proxy = proxyFor(new URL(url));
   if (!proxy) return { fetch: globalThis.fetch, init: {} };
+  const undici = await import('undici');
   let agent = agents.get(proxy);
-  if (!agent) agents.set(proxy, (agent = new ProxyAgent(proxy)));
-  return { fetch: proxyFetch as unknown as Fetch, init: { dispatcher: agent } };
+  if (!agent) agents.set(proxy, (agent = new undici.ProxyAgent(proxy)));
+  return { fetch: undici.fetch as unknown as Fetch, init: { dispatcher: agent } };
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -221,7 +223,7 @@ async function attempt(req: HttpRequest, timeoutMs: number, cause: 'timeout' | '
   const maxRedirects = req.maxRedirects ?? MAX_REDIRECTS;
   try {
     for (let redirects = 0; ; redirects++) {
-      const { fetch, init } = fetcher(hop.url.href);
+      const { fetch, init } = await fetcher(hop.url.href);
       // Redirects are followed here, never by fetch: it would take every header to any origin.
       const response = await fetch(hop.url.href, { ...init, method: hop.method, headers: hop.headers, body: hop.body, redirect: 'manual', signal: controller.signal });
       const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;

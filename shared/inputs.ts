@@ -18,6 +18,10 @@ import { mask, type SecretParts } from './mask.js';
  * scripts are multi-line by nature and say so.
  */
 
+// Inputs are parsed once a run: zod's JIT compiles an object schema's fast path on its first parse, which
+// costs more start-up time than one parse saves.
+z.config({ jitless: true });
+
 type Ctx = z.core.$RefinementCtx<string>;
 
 /** The longest value of a single-line input. */

@@ -16,6 +16,19 @@ export function withPrefix<P extends string, S extends z.ZodRawShape>(prefix: P,
   return Object.fromEntries(Object.entries(shape).map(([name, field]) => [`${prefix}${name}`, field])) as Prefixed<P, S>;
 }
 
+/**
+ * A shape builder run once per prefix: a topic's shape serves its schema and
+ * every read of its values, and building zod schemas is start-up time.
+ */
+export function perPrefix<S extends z.ZodRawShape>(build: (prefix: string) => S): (prefix: string) => S {
+  const built = new Map<string, S>();
+  return (prefix) => {
+    let shape = built.get(prefix);
+    if (!shape) built.set(prefix, (shape = build(prefix)));
+    return shape;
+  };
+}
+
 /** The values of `shape`'s inputs in a parsed config, read under `prefix`. */
 export function withoutPrefix<S extends z.ZodRawShape>(config: Record<string, unknown>, prefix: string, shape: S): ValuesOf<S> {
   return Object.fromEntries(Object.keys(shape).map((name) => [name, config[`${prefix}${name}`]])) as ValuesOf<S>;

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
-import { cancelSignal, listenForCancel } from './cancel.js';
+import { listenForCancel } from './cancel.js';
 import { UserError, errorMessage } from './errors.js';
+import { exitNow } from './exit.js';
 
 type Phase = () => Promise<void> | void;
 
@@ -19,9 +20,15 @@ export interface MainOptions {
  * The one entry point of every action. The runner starts the same bundle for
  * `main` and `post`; the saved state tells the phases apart. A user error fails
  * the step with its message alone; anything else also logs its stack in debug.
- * A post step only warns: cleanup must never fail a job that succeeded.
+ * A post step only warns: cleanup must never fail a job that succeeded. Then
+ * the process exits at once (shared/exit.ts).
  */
 export async function run(main: Phase, post?: Phase, options: MainOptions = {}): Promise<void> {
+  await runPhase(main, post, options);
+  await exitNow();
+}
+
+async function runPhase(main: Phase, post: Phase | undefined, options: MainOptions): Promise<void> {
   const isPost = process.env[`STATE_${POST_FLAG}`] === 'true';
   if (isPost) {
     if (!post) return;
@@ -41,6 +48,4 @@ export async function run(main: Phase, post?: Phase, options: MainOptions = {}):
     if (!(error instanceof UserError) && error instanceof Error) core.debug(error.stack ?? '');
     core.setFailed(errorMessage(error));
   }
-  // Cancelled: what was awaited in the background (a probe, a child's output) must not keep the step alive.
-  if (cancelSignal.aborted) process.exit();
 }

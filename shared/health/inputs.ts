@@ -1,6 +1,6 @@
 import { parseAssertion, type JsonAssertion } from '../assertions.js';
 import { duration, fail, headerLines, integer, multiLine, optionalDuration, optionalText, singleLine, splitLines } from '../inputs.js';
-import { withoutPrefix, withPrefix, type ValuesOf } from '../prefixed-inputs.js';
+import { perPrefix, withoutPrefix, withPrefix, type ValuesOf } from '../prefixed-inputs.js';
 import { parseStatusSet, type StatusSet } from '../status.js';
 import type { GateOptions } from './gate.js';
 import { metricShape, metricsOptions } from './metric-inputs.js';
@@ -13,7 +13,7 @@ import { metricShape, metricsOptions } from './metric-inputs.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-const gateShape = (prefix: string) => ({
+const gateShape = perPrefix((prefix: string) => ({
   method: singleLine().transform((s, ctx) => {
     const m = s.trim().toUpperCase() || 'GET';
     return METHODS.includes(m) ? m : fail(ctx, `one of ${METHODS.join(', ')}`);
@@ -37,7 +37,7 @@ const gateShape = (prefix: string) => ({
   'success-threshold': integer({ min: 1, max: 1000 }),
   'max-failures': integer({ min: 1, max: 1000 }),
   ...metricShape(prefix),
-});
+}));
 
 export type GateValues = ValuesOf<ReturnType<typeof gateShape>>;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { fail, headerLines, integer, multiLine, oneOf, optionalDuration, optionalHttpUrl, optionalText } from '../inputs.js';
 import { METRIC_LINE_FORMAT, parseMetricLines, substitute, variablesIn, type MetricCheck, type QueryVariable } from './metric-checks.js';
 import type { MetricsOptions } from './metrics.js';
-import { withoutPrefix, withPrefix, type Prefixed, type ValuesOf } from '../prefixed-inputs.js';
+import { perPrefix, withoutPrefix, withPrefix, type Prefixed, type ValuesOf } from '../prefixed-inputs.js';
 
 /**
  * A value put into PromQL for $VERSION, $ENVIRONMENT or $SERVICE: no quotes,
@@ -18,7 +18,7 @@ const queryValue = () =>
  * `.superRefine(refineMetricInputs(prefix))`, or checks `metricInputProblems`
  * itself; `prometheus-headers` must be listed among its secrets.
  */
-export const metricShape = (prefix: string) => ({
+export const metricShape = perPrefix((prefix: string) => ({
   'prometheus-url': optionalHttpUrl({ credentials: `send credentials in "${prefix}prometheus-headers"` }),
   'prometheus-headers': headerLines(),
   metrics: multiLine().transform((text, ctx): MetricCheck[] => {
@@ -32,13 +32,24 @@ export const metricShape = (prefix: string) => ({
   version: queryValue(),
   environment: queryValue(),
   service: queryValue(),
-});
+}));
 
 type Shape = ReturnType<typeof metricShape>;
 export type MetricInputName = keyof Shape & string;
 export type MetricInputValues = ValuesOf<Shape>;
 
-export const METRIC_INPUT_NAMES = Object.keys(metricShape('')) as MetricInputName[];
+/** metricShape's keys, listed so no shape is built for them (a test keeps the two equal). */
+export const METRIC_INPUT_NAMES: readonly MetricInputName[] = [
+  'prometheus-url',
+  'prometheus-headers',
+  'metrics',
+  'metrics-interval',
+  'metrics-failure-limit',
+  'metrics-inconclusive',
+  'version',
+  'environment',
+  'service',
+];
 
 export function metricInputs<P extends string = ''>(prefix: P = '' as P): Prefixed<P, Shape> {
   return withPrefix(prefix, metricShape(prefix));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { timeRestore, type RestoreTiming } from './restore-timing.js';
 
 // @actions/cache (Azure storage, HTTP clients, tar) is loaded only when a step uses the cache: a post step with
 // nothing to save, or a step with `install: false`, starts without it.
@@ -49,15 +50,15 @@ export function cacheKey(parts: CacheKeyParts): { key: string; restorePrefix: st
   return { key: `${prefix}${dependencyHash(parts.lockfilePath, parts.manifestPath)}${suffix}`, restorePrefix: prefix };
 }
 
-export type RestoreResult = { hit: 'exact' | 'partial'; matchedKey: string } | { hit: 'none' };
+export type RestoreResult = { hit: 'exact' | 'partial'; matchedKey: string; timing?: RestoreTiming } | { hit: 'none' };
 
 /** Restore the cache; an unreachable cache service is a warning from @actions/cache and counts as a miss. */
 export async function restoreDependencies(paths: string[], key: string, restorePrefix: string): Promise<RestoreResult> {
   const cache = await loadCache();
   if (!cache.isFeatureAvailable()) return { hit: 'none' };
-  const matchedKey = await cache.restoreCache([...paths], key, [restorePrefix]);
+  const { result: matchedKey, timing } = await timeRestore(() => cache.restoreCache([...paths], key, [restorePrefix]));
   if (!matchedKey) return { hit: 'none' };
-  return { hit: matchedKey === key ? 'exact' : 'partial', matchedKey };
+  return { hit: matchedKey === key ? 'exact' : 'partial', matchedKey, timing };
 }
 
 /** Save; returns false when the cache service refused or failed (it only warns: a cache is an optimisation). */

@@ -1,5 +1,5 @@
 import { duration, headerLines, integer, multiLine, optionalText, splitLines } from '../inputs.js';
-import { withoutPrefix, withPrefix, type ValuesOf } from '../prefixed-inputs.js';
+import { perPrefix, withoutPrefix, withPrefix, type ValuesOf } from '../prefixed-inputs.js';
 import type { Redactor } from '../redact.js';
 import type { FlowSpec } from './spec.js';
 import type { SmokeOptions } from './flows.js';
@@ -13,7 +13,7 @@ import { checkVariables, listedVariableProblem } from './vars.js';
  * `smoke-*`. The parsed values become flows in `smokeFlows` and the run's
  * options in `smokeOptions`, the one place each is done.
  */
-const smokeShape = () => ({
+const smokeShape = perPrefix(() => ({
   // YAML: indentation matters, so kept as given.
   checks: multiLine(),
   'checks-file': optionalText(),
@@ -35,15 +35,15 @@ const smokeShape = () => ({
   concurrency: integer({ min: 1, max: 100 }),
   timeout: duration({ min: 1 }),
   retries: integer({ min: 0, max: 10 }),
-});
+}));
 
 export type SmokeValues = ValuesOf<ReturnType<typeof smokeShape>>;
 
 /** The smoke test's inputs, for a schema, named `${prefix}checks` and so on. */
-export const smokeInputs = <P extends string = ''>(prefix: P = '' as P) => withPrefix(prefix, smokeShape());
+export const smokeInputs = <P extends string = ''>(prefix: P = '' as P) => withPrefix(prefix, smokeShape(''));
 
 /** The smoke test's values of a parsed config, under their own names. */
-export const smokeValues = (config: Record<string, unknown>, prefix = ''): SmokeValues => withoutPrefix(config, prefix, smokeShape());
+export const smokeValues = (config: Record<string, unknown>, prefix = ''): SmokeValues => withoutPrefix(config, prefix, smokeShape(''));
 
 /** Whether any check is configured at all. */
 export const hasSmokeChecks = (values: SmokeValues): boolean => Boolean(values.checks.trim() || values['checks-file'] || values.paths.length);

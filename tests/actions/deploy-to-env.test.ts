@@ -95,6 +95,12 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(result.bodies.v1).toBeGreaterThan(0);
     expect(result.bodies.v2).toBeGreaterThan(0);
     expect(run.outputs).toMatchObject({ version: env.images.v2, 'previous-version': env.images.v1 });
+    // Where the deploy's time went, every phase of a blue-green switch, in the log and the job summary.
+    const phases = /Phase times: (pull \S+, lock \S+, start \S+, ready \S+, switch \S+, drain \S+, prune \S+)/.exec(
+      run.stdout,
+    )?.[1];
+    expect(phases, run.stdout).toBeDefined();
+    expect(run.summary).toContain(`| Phase times | ${phases} |`);
     expect(inspectContainer(`${SERVICE}-staging-green`)!.State.Running).toBe(true);
     expect(inspectContainer(`${SERVICE}-staging-blue`)!.State.Running).toBe(false); // stopped, kept for rollback
 

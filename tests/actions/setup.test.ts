@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,11 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     expect(hit.post?.stdout ?? '').not.toContain('Saved the dependency cache');
     expect(services.cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
     expect(hit.summary).toContain('skipped (exact cache hit)');
+    // The restore's time split as @actions/cache spent it, and the compression it picked (zstd when on PATH).
+    const compression = spawnSync('zstd', ['--version']).status === 0 ? 'zstd' : 'gzip';
+    const split = new RegExp(`download \\S+ \\+ unpack \\S+ \\([\\d.]+ [KM]iB, ${compression}\\)`);
+    expect(hit.stdout).toMatch(split);
+    expect(hit.summary).toMatch(split);
     expect(existsSync(join(npmCache, '_cacache'))).toBe(true);
     console.log(`[measure] setup step on a cache miss: ${Math.round(miss.durationMs)}ms (+ ${Math.round(miss.post!.durationMs)}ms post step: save); on an exact hit: ${Math.round(hit.durationMs)}ms`);
     rmSync(first, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { installFailureLines } from '../../../shared/setup/install-failure.js';
 import { installNode } from '../../../shared/setup/install-node.js';
 import { detectPackageManager, frozenInstall, lockfileNames, storePathCommand, type PackageManager } from '../../../shared/setup/package-manager.js';
 import { SetupReport } from '../../../shared/setup/report.js';
+import { timingText } from '../../../shared/setup/restore-timing.js';
 import { readConfig, type Config } from './config.js';
 
 const STATE = { saveKey: 'saveKey', savePaths: 'savePaths', packageManager: 'packageManager', cwd: 'cwd', shimDir: 'shimDir' };
@@ -22,6 +23,8 @@ interface DependencyCache {
   key: string;
   paths: string[];
   hit: 'exact' | 'partial' | 'none' | 'disabled';
+  /** An exact hit's "download 1.2s + unpack 0.8s (…)". */
+  restored?: string;
 }
 
 async function main(): Promise<void> {
@@ -125,14 +128,16 @@ async function restoreCache(config: Config, pm: ActivePackageManager, nodeVersio
   });
   const started = performance.now();
   const restored = await restoreDependencies(paths, key, restorePrefix);
+  const timing = restored.hit !== 'none' && restored.timing ? timingText(restored.timing) : undefined;
   info(
     restored.hit === 'exact'
-      ? `Cache hit for ${key} in ${formatDuration(performance.now() - started)}: skipping the install`
+      ? `Cache hit for ${key} in ${formatDuration(performance.now() - started)}${timing ? ` (${timing})` : ''}: ` +
+        'skipping the install'
       : restored.hit === 'partial'
         ? `Restored ${restored.matchedKey} (lockfile changed): installing, the new cache is saved after the job`
         : `No cache for ${key}: installing, the cache is saved after the job`,
   );
-  return { key, paths, hit: restored.hit };
+  return { key, paths, hit: restored.hit, restored: restored.hit === 'exact' ? timing : undefined };
 }
 
 function setCacheOutputs(cache: DependencyCache): void {
@@ -141,7 +146,8 @@ function setCacheOutputs(cache: DependencyCache): void {
 }
 
 function cacheText(cache: DependencyCache, enabled: boolean): string {
-  return { exact: `hit: ${cache.key}`, partial: 'partial hit', none: 'miss', disabled: enabled ? 'unavailable (no cache service)' : 'disabled' }[cache.hit];
+  const exact = `hit: ${cache.key}${cache.restored ? `, ${cache.restored}` : ''}`;
+  return { exact, partial: 'partial hit', none: 'miss', disabled: enabled ? 'unavailable (no cache service)' : 'disabled' }[cache.hit];
 }
 
 /** The frozen install, its output streamed; a failure is reported by the lines that explain it. Returns its duration. */

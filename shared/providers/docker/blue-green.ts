@@ -10,6 +10,7 @@ import type { DeployRequest, DeployResult, ProviderContext, Release } from '../t
 import { ensureNetwork, freeName, listReleases, liveOf } from './containers.js';
 import type { DockerHost } from './host.js';
 import type { Leftovers } from './leftovers.js';
+import type { PhaseTimes } from './phases.js';
 import { colorName, otherColor, type AppContainer, type Color } from './labels.js';
 import type { ProxySwitch } from './proxy.js';
 import { startReady } from './readiness.js';
@@ -29,15 +30,17 @@ export async function deployBlueGreen(
   proxy: ProxySwitch,
   log: ProviderContext['log'],
   leftovers: Leftovers,
+  phases: PhaseTimes,
 ): Promise<Pick<DeployResult, 'previous' | 'details'>> {
-  const started = await startEverywhere(hosts, req, release, log, leftovers);
+  const started = await startEverywhere(hosts, req, release, log, leftovers, phases);
   const details: [string, string][] = [];
   let previous: Release | undefined;
   for (const s of started) {
     // Before the switch: a kill during it may leave a stray container, never remove a serving one.
     leftovers.done(s.fresh.id);
-    await proxy.switchTo(s.host, req, s.fresh, req.readinessPath);
-    if (s.live) await s.host.docker(['stop', '-t', '10', s.live.id], { allowFailure: true });
+    await phases.time('switch', () => proxy.switchTo(s.host, req, s.fresh, req.readinessPath));
+    const live = s.live;
+    if (live) await phases.time('drain', () => s.host.docker(['stop', '-t', '10', live.id], { allowFailure: true }));
     previous ??= s.live?.release;
     details.push([
       s.host.name,
@@ -48,10 +51,24 @@ export async function deployBlueGreen(
 }
 
 /** Phase one on every host: no proxy switches until the new colour is ready everywhere; if one host fails, the others' are removed. */
-async function startEverywhere(hosts: DockerHost[], req: DeployRequest, release: Release, log: ProviderContext['log'], leftovers: Leftovers): Promise<Started[]> {
+async function startEverywhere(
+  hosts: DockerHost[],
+  req: DeployRequest,
+  release: Release,
+  log: ProviderContext['log'],
+  leftovers: Leftovers,
+  phases: PhaseTimes,
+): Promise<Started[]> {
   const started: Started[] = [];
   try {
-    for (const host of hosts) started.push(await startColor(host, req, release, log, (id) => leftovers.add(host, id, 'release')));
+    for (const host of hosts) {
+      const t0 = performance.now();
+      const s = await startColor(host, req, release, log, (id) => leftovers.add(host, id, 'release'));
+      // startReady's time minus the readiness gate's: creating the network, the container and finding its address.
+      phases.add('start', performance.now() - t0 - s.readyIn);
+      phases.add('ready', s.readyIn);
+      started.push(s);
+    }
     // Cancelled once every colour is ready: none has traffic yet, so none stays.
     throwIfCancelled();
   } catch (error) {
@@ -65,9 +82,15 @@ async function startEverywhere(hosts: DockerHost[], req: DeployRequest, release:
 }
 
 /** The new colour runs and is ready, with no traffic yet. */
-async function startColor(host: DockerHost, req: DeployRequest, release: Release, log: ProviderContext['log'], onStart: (id: string) => void): Promise<Started> {
-  const network = await ensureNetwork(host, req);
-  const containers = await listReleases(host, req);
+async function startColor(
+  host: DockerHost,
+  req: DeployRequest,
+  release: Release,
+  log: ProviderContext['log'],
+  onStart: (id: string) => void,
+): Promise<Started> {
+  // Independent calls, side by side over the host's one multiplexed ssh connection.
+  const [network, containers] = await Promise.all([ensureNetwork(host, req), listReleases(host, req)]);
   const live = liveOf(containers);
   const color = otherColor(live?.color);
   await freeName(host, req, color, containers);

@@ -4,6 +4,7 @@ import { listReleases, liveOf, prune } from './containers.js';
 import { DockerHost } from './host.js';
 import { Leftovers, type Leftover } from './leftovers.js';
 import { DeployLocks } from './lock.js';
+import { PhaseTimes } from './phases.js';
 import { RegistryLogins, type LoginRecord } from './logins.js';
 import { ProxySwitch } from './proxy.js';
 import { ImagePuller } from './pull.js';
@@ -69,17 +70,30 @@ export class DockerProvider implements Provider {
 
   async deploy(req: DeployRequest): Promise<DeployResult> {
     const { log } = this.context;
+    const phases = new PhaseTimes();
     this.images.forApp(req.release.image);
     try {
-      for (const host of this.hosts) await this.images.pull(host, req.release.image, 'app');
-      const version = await this.images.versionOf(this.hosts[0]!, req.release);
+      const version = await phases.time('pull', async () => {
+        for (const host of this.hosts) await this.images.pull(host, req.release.image, 'app');
+        return this.images.versionOf(this.hosts[0]!, req.release);
+      });
       const release: Release = { ...req.release, version, time: new Date().toISOString(), status: 'live' };
-      for (const host of this.hosts) await this.locks.take(host, req, release, req.release.image);
-      const { previous, details } = req.strategy === 'recreate' ? await deployRecreate(this.hosts, req, release, log) : await deployBlueGreen(this.hosts, req, release, this.proxy, log, this.leftovers);
-      for (const host of this.hosts) {
-        const pruned = await prune(host, req, req.keep);
-        if (pruned.length) log(`${host.name}: pruned ${pruned.join(', ')} (keep ${req.keep})`);
-      }
+      await phases.time('lock', async () => {
+        for (const host of this.hosts) await this.locks.take(host, req, release, req.release.image);
+      });
+      const { previous, details } =
+        req.strategy === 'recreate'
+          ? await deployRecreate(this.hosts, req, release, log)
+          : await deployBlueGreen(this.hosts, req, release, this.proxy, log, this.leftovers, phases);
+      await phases.time('prune', async () => {
+        for (const host of this.hosts) {
+          const pruned = await prune(host, req, req.keep);
+          if (pruned.length) log(`${host.name}: pruned ${pruned.join(', ')} (keep ${req.keep})`);
+        }
+      });
+      await phases.time('lock', () => this.locks.releaseAll());
+      log(`Phase times: ${phases.line()}`);
+      details.push(['Phase times', phases.line()]);
       return { current: release, previous: previous && { ...previous, status: 'previous' }, targets: this.hosts.length, details };
     } finally {
       await this.locks.releaseAll();
