@@ -25,6 +25,7 @@ const schema = deployInputs.extend({
   'auto-rollback': boolean(),
   'pre-deploy-command': bashScript(),
   'post-deploy-command': bashScript(),
+  'pre-rollback-command': bashScript(),
   'hooks-timeout': duration({ min: 1000 }),
   'slack-webhook-url': optionalHttpUrl({ credentials: 'a webhook URL carries its secret in its path' }),
   'slack-token': slackToken(),
@@ -51,7 +52,7 @@ export function readConfig() {
   gate.environment ??= config.environment;
   gate.service ??= service;
   const envUrl = config['environment-url'];
-  const healthUrl = config['health-url'] ?? (envUrl ? new URL(config['readiness-path'], envUrl).href : undefined);
+  const healthUrl = config['health-url'] ?? (envUrl ? new URL(config['readiness-path'] || '/', envUrl).href : undefined);
   const problems = crossInputProblems(config, smoke, gate);
   if (problems.length) throw new InputError(problems);
   const slack: SlackDestination | undefined = config['slack-webhook-url']

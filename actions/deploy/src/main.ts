@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { runContext } from '../../../shared/context.js';
 import { GateStage } from '../../../shared/deploy/gate.js';
-import { postDeployHook, preDeployHook } from '../../../shared/deploy/hooks.js';
+import { postDeployHook, preDeployHook, preRollbackHook } from '../../../shared/deploy/hooks.js';
 import { deployNotifier } from '../../../shared/deploy/notifier.js';
 import { runPipeline } from '../../../shared/deploy/pipeline.js';
 import { ReleaseStage } from '../../../shared/deploy/release.js';
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   await withProvider(module, settings, ctx.runnerTemp, async (provider) => {
     info(`Deploying ${image} to ${environment} (${service}, ${module.name}, ${config.strategy})`);
     const release = new ReleaseStage(provider, config, { service, environment }, ctx);
-    const rollback = config['auto-rollback'] ? new RollbackStage(provider, config, release, ctx) : undefined;
+    const rollback = config['auto-rollback'] ? new RollbackStage(provider, config, release, ctx, preRollbackHook(config, ctx.workspace)) : undefined;
     await notifier.started();
     const deployment = await release.open().catch(async (error: unknown) => {
       await notifier.finished('failed', [], `Could not record the GitHub Deployment, nothing was deployed: ${errorMessage(error)}`);

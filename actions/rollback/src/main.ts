@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { runContext, type RunContext } from '../../../shared/context.js';
+import { preRollbackHook } from '../../../shared/deploy/hooks.js';
 import { recordRollback, rollbackRequest } from '../../../shared/deploy/rollback.js';
 import { UserError } from '../../../shared/errors.js';
 import { lastRecordedRelease } from '../../../shared/github/history.js';
@@ -38,7 +39,8 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
   }
 
   info(`Rolling back ${service} on ${config.environment} to ${to ?? 'the previous release'}${config.reason ? ` (reason: ${config.reason})` : ''}`);
-  const result = await provider.rollback(rollbackRequest(config, target, ctx, { to, reason: config.reason, live }));
+  const beforeRestore = preRollbackHook({ ...config, service }, ctx.workspace);
+  const result = await provider.rollback(rollbackRequest(config, target, ctx, { to, reason: config.reason, live, beforeRestore }));
   if (record) {
     const description = `Rollback to ${result.to.version}${config.reason ? `: ${config.reason}` : ''}`;
     const deployment = await recordRollback(record, result, ctx.sha, { provider: provider.name, service, from: result.from?.version ?? null, description, ok: true });

@@ -58,6 +58,8 @@ export class CommandProvider implements Provider {
     const input = this.settings['rollback-command'] ? 'rollback-command' : 'deploy-command';
     const script = this.settings['rollback-command'] ?? this.settings['deploy-command'];
     if (!script) throw new UserError('Input "rollback-command" (or "deploy-command") is required with provider "command".');
+    const to: Release = { image: request.to, version: request.to, time: new Date().toISOString(), commit: '', runUrl: request.runUrl, status: 'live' };
+    await request.beforeRestore?.(request.live, to);
     this.context.log(`Rolling back with ${input}`);
     const { ms } = await runScript({
       input,
@@ -72,7 +74,6 @@ export class CommandProvider implements Provider {
       cwd: runContext().workspace,
       timeoutMs: this.settings['command-timeout'],
     });
-    const to: Release = { image: request.to, version: request.to, time: new Date().toISOString(), commit: '', runUrl: request.runUrl, status: 'live' };
     return { from: request.live && { ...request.live, status: 'failed' }, to, targets: 1, details: [[input, `exited 0 after ${formatDuration(ms)}`]] };
   }
 

@@ -8,6 +8,7 @@ import { runGate } from '../../health/gate.js';
 import { parseStatusSet } from '../../status.js';
 import type { DeployRequest, ProviderContext, Release } from '../types.js';
 import { ipOf, logsOf, runRelease } from './containers.js';
+import { waitUntilHealthy } from './health.js';
 import type { DockerHost } from './host.js';
 
 const READY = parseStatusSet('2xx')!;
@@ -45,6 +46,15 @@ export async function waitUntilReady(host: DockerHost, ip: string, port: number,
   }
 }
 
+/** A web release without a readiness path: trusted once it has run this long (when the image has no HEALTHCHECK). */
+const WEB_READY_AFTER_MS = 5_000;
+
+/** The release's readiness: its readiness path when there is one, else its HEALTHCHECK (or staying up). */
+export function waitForRelease(host: DockerHost, id: string, ip: string, port: number, check: ReadinessCheck, what: string, log: ProviderContext['log']): Promise<Readiness> {
+  if (check.readinessPath) return waitUntilReady(host, ip, port, check, what, log);
+  return waitUntilHealthy(host, id, what, { timeoutMs: check.readinessTimeoutMs, readyAfterMs: WEB_READY_AFTER_MS }, log);
+}
+
 export interface StartOptions {
   /** A host port mapped straight to the release (recreate); none: only the proxy reaches it (blue-green). */
   publish?: number;
@@ -57,7 +67,7 @@ export interface StartOptions {
 export async function startReady(host: DockerHost, req: DeployRequest, release: Release, name: string, network: string, options: StartOptions): Promise<{ id: string; ip: string; readyIn: number }> {
   const id = await runRelease(host, req, release, name, network, options.publish);
   const ip = await ipOf(host, id, network);
-  const ready = await waitUntilReady(host, ip, req.port, req, name, options.log);
+  const ready = await waitForRelease(host, id, ip, req.port, req, name, options.log);
   if (ready.ok) return { id, ip, readyIn: ready.ms };
   const logs = await logsOf(host, id);
   await host.docker(['rm', '-f', id], { allowFailure: true });

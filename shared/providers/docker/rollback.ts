@@ -10,7 +10,7 @@ import { ensureNetwork, freeName, inspectContainer, ipOf, listReleases, liveOf }
 import type { DockerHost } from './host.js';
 import { colorName, otherColor, proxyName, retiredName, type AppContainer } from './labels.js';
 import type { ProxySwitch } from './proxy.js';
-import { waitUntilReady } from './readiness.js';
+import { waitForRelease } from './readiness.js';
 
 /** On one host: what is live, and the release to return to. */
 export interface RollbackPlan {
@@ -47,7 +47,7 @@ export async function restore({ host, live, back }: RollbackPlan, req: RollbackR
   if (!blueGreen && live) await host.docker(['stop', '-t', '10', live.id]);
   await host.docker(['start', back.id]);
   const ip = await ipOf(host, back.id, network);
-  const ready = await waitUntilReady(host, ip, back.port, req, colorName(req, color), log);
+  const ready = await waitForRelease(host, back.id, ip, back.port, req, colorName(req, color), log);
   if (!ready.ok) {
     await host.docker(['stop', '-t', '10', back.id], { allowFailure: true });
     if (!blueGreen && live) await host.docker(['start', live.id], { allowFailure: true });
