@@ -66,6 +66,8 @@ export interface DeployResult {
   targets: number;
   /** Provider-specific lines for the job summary (`Key`, `value`). */
   details: [string, string][];
+  /** The environment's URL as the deploy learned it (the command provider's $DEPLOY_OUTPUT); over `environment-url`. */
+  url?: string;
 }
 
 export interface RollbackRequest extends Target {

@@ -67,7 +67,8 @@ export function readConfig() {
 function crossInputProblems(config: z.output<typeof schema>, smoke: SmokeValues, gate: GateValues): string[] {
   const problems: string[] = [];
   if (config['slack-webhook-url'] && config['slack-token']) problems.push('"slack-token": expected one Slack destination, "slack-webhook-url" or "slack-token" with "slack-channel", not both');
-  if (hasSmokeChecks(smoke) && !config['environment-url']) problems.push('"environment-url": expected the environment\'s URL, the base URL of the smoke test, got nothing');
+  // The command provider's deploy-command may report the URL through $DEPLOY_OUTPUT.
+  if (hasSmokeChecks(smoke) && !config['environment-url'] && config.provider !== 'command') problems.push('"environment-url": expected the environment\'s URL, the base URL of the smoke test, got nothing');
   if (config['slack-token'] && !config['slack-channel']) problems.push('"slack-channel": expected a channel ID (C0123ABCD) or name, needed with "slack-token", got nothing');
   if (gate.metrics.length && !config['health-url'] && !config['environment-url'])
     problems.push('"health-url": expected the URL the health gate probes (or "environment-url"), since "health-metrics" are set, got nothing');

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   checkStrategy(module, config.strategy);
   // Built before anything changes: a mistake in the smoke checks stops the deploy here.
   const smoke = smokeStage(config.smoke, ctx.workspace, config['environment-url'], 'smoke-');
-  const gate = healthUrl ? new GateStage(config.gate, healthUrl) : undefined;
+  let gate = healthUrl ? new GateStage(config.gate, healthUrl) : undefined;
   const notifier = deployNotifier(config);
 
   await withProvider(module, settings, ctx.runnerTemp, async (provider) => {
@@ -44,11 +44,20 @@ async function main(): Promise<void> {
     const outcome = await runPipeline({
       preDeploy: preDeployHook(config, ctx.workspace, () => release.liveBefore()),
       deploy: () => release.run(),
-      smoke: smoke && (() => smoke.run()),
-      gate: gate && (() => gate.gate(release.result?.current.version)),
+      smoke: smoke && (() => smoke.run(release.environmentUrl)),
+      // Read once the deploy ran: a URL the deploy command reported ($DEPLOY_OUTPUT) gives the gate its URL.
+      get gate() {
+        const learned = release.result?.url;
+        if (!gate && learned) gate = new GateStage(config.gate, new URL(config['readiness-path'] || '/', learned).href);
+        const stage = gate;
+        return stage && (() => stage.gate(release.result?.current.version));
+      },
       postDeploy: postDeployHook(config, ctx.workspace, () => release.result!),
       rollback: rollback && ((to, reason) => rollback.run(to, reason)),
-      verifyRollback: gate && (() => gate.verify()),
+      get verifyRollback() {
+        const stage = gate;
+        return stage && (() => stage.verify());
+      },
       liveVersion: async () => (await release.liveBefore())?.version,
       onStart: (name, done) => notifier.progress(name, done),
       onStage: (stage) => (stage.status === 'failure' ? core.error(stageLine(stage)) : info(stageLine(stage))),
@@ -61,7 +70,7 @@ async function main(): Promise<void> {
     core.setOutput('result', outcome.result);
     core.setOutput('version', outcome.version ?? '');
     core.setOutput('previous-version', outcome.previousVersion ?? '');
-    core.setOutput('environment-url', config['environment-url'] ?? '');
+    core.setOutput('environment-url', release.environmentUrl ?? '');
     core.setOutput('failed-stage', outcome.failedStage ?? '');
     await notifier.finished(outcome.result, outcome.stages, outcome.error?.split('\n')[0]);
     await writeSummary(deploySummary({ config, provider: module.name, outcome, deployment, release, smoke, gate, rollback, notifier }));

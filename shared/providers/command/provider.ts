@@ -2,6 +2,7 @@ import { formatDuration } from '../../duration.js';
 import { runContext } from '../../context.js';
 import { UserError } from '../../errors.js';
 import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
+import { deployOutput } from './output.js';
 import type { CommandSettings } from './settings.js';
 import { runScript } from './script.js';
 
@@ -22,6 +23,7 @@ export class CommandProvider implements Provider {
   async deploy(request: DeployRequest): Promise<DeployResult> {
     const script = this.settings['deploy-command'];
     if (!script) throw new UserError('Input "deploy-command" is required with provider "command": the bash script that deploys $DEPLOY_IMAGE.');
+    const output = deployOutput(this.context.tempDir);
     const { ms } = await runScript({
       input: 'deploy-command',
       script,
@@ -32,11 +34,14 @@ export class CommandProvider implements Provider {
         DEPLOY_PREVIOUS_VERSION: request.live?.version ?? '',
         DEPLOY_SERVICE: request.service,
       },
-      extraEnv: request.env,
+      extraEnv: { ...request.env, DEPLOY_OUTPUT: output.path },
       cwd: runContext().workspace,
       timeoutMs: this.settings['command-timeout'],
     });
+    const url = output.read(this.context.warn);
+    if (url) this.context.log(`deploy-command reported the environment URL ${url}`);
     return {
+      url,
       current: { ...request.release, time: new Date().toISOString(), status: 'live' },
       previous: request.live,
       targets: 1,
