@@ -208,7 +208,11 @@ describe.skipIf(!hasDocker)('the Docker provider as a platform (deploy-to-env an
       expect(first.errors, first.stdout).toEqual([]);
       expect(workersOf(WSERVICE).filter((w) => w.State.Running)).toHaveLength(2);
 
-      timer = setInterval(() => writeFileSync(join(jobs, 'queue', `job-${String(++enqueued).padStart(4, '0')}`), 'x'), 250);
+      // Jobs keep coming while deploys run, a few waiting at a time: the workers are always busy, the queue bounded.
+      const queue = join(jobs, 'queue');
+      timer = setInterval(() => {
+        if (readdirSync(queue).length < 3) writeFileSync(join(queue, `job-${String(++enqueued).padStart(4, '0')}`), 'x');
+      }, 200);
       const second = await workerStep('deploy-to-env', { image: w2, roles });
       expect(second.errors, second.stdout).toEqual([]);
       expect(second.stdout).toMatch(/Stopping workers \(.* is live\): worker ×2; SIGTERM, up to 20s to finish/);
