@@ -188,7 +188,7 @@ describe.skipIf(!hasDocker)('the Docker provider as a platform (deploy-to-env an
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'alt-v2' });
   });
 
-  describe('worker roles', { timeout: 900_000 }, () => {
+  describe('worker roles', { timeout: 1_500_000 }, () => {
     const WSERVICE = `${SERVICE}w`;
     const roles = 'worker:\n  command: /bin/sh /worker.sh\n  replicas: 2\n  stop-timeout: 20s\n  ready-after: 1s\n';
     const workerStep = (action: 'deploy-to-env' | 'rollback', inputs: Record<string, string>) =>
