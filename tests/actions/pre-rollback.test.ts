@@ -45,8 +45,11 @@ describe('deploy: pre-rollback-command in the automatic rollback (command provid
     github = await startGitHubDouble({ token: TOKEN, repository: 'acme/shop' });
     workspace = mkdtempSync(join(tmpdir(), 'pre-rollback-'));
     // The "platform": healthy while V1 is live, failing while V2 is.
-    const live = () => (existsSync(join(workspace, 'live.txt')) ? readFileSync(join(workspace, 'live.txt'), 'utf8') : '');
-    app = await startServer((_req, res) => (live() === V2 ? json(res, 500, { status: 'down' }) : json(res, 200, { status: 'ok' })));
+    const live = () =>
+      existsSync(join(workspace, 'live.txt')) ? readFileSync(join(workspace, 'live.txt'), 'utf8') : '';
+    app = await startServer((_req, res) =>
+      live() === V2 ? json(res, 500, { status: 'down' }) : json(res, 200, { status: 'ok' }),
+    );
   });
   afterAll(async () => {
     await github?.close();
@@ -56,7 +59,8 @@ describe('deploy: pre-rollback-command in the automatic rollback (command provid
   test('runs before the rollback with the versions being left and returned to', async () => {
     const first = await run({ image: V1 });
     expect(first.outputs.result, first.stdout).toBe('success');
-    const hook = 'echo "from=$DEPLOY_ROLLBACK_FROM to=$DEPLOY_ROLLBACK_TO version=$DEPLOY_VERSION env=$DEPLOY_ENVIRONMENT"; test ! -e calls.log; echo "$DEPLOY_ROLLBACK_FROM>$DEPLOY_ROLLBACK_TO" > hook.txt';
+    const hook =
+      'echo "from=$DEPLOY_ROLLBACK_FROM to=$DEPLOY_ROLLBACK_TO version=$DEPLOY_VERSION env=$DEPLOY_ENVIRONMENT"; test ! -e calls.log; echo "$DEPLOY_ROLLBACK_FROM>$DEPLOY_ROLLBACK_TO" > hook.txt';
     const second = await run({ image: V2, 'pre-rollback-command': hook });
     expect(second.outputs).toMatchObject({ result: 'rolled-back', 'failed-stage': 'health-gate' });
     // The hook ran first (no rollback-command call yet when it ran), then the rollback put V1 back.
@@ -69,7 +73,9 @@ describe('deploy: pre-rollback-command in the automatic rollback (command provid
     const third = await run({ image: V2, 'pre-rollback-command': 'echo "down migration failed" >&2; exit 4' });
     expect(third.code).toBe(1);
     expect(third.outputs.result).toBe('failed');
-    expect(third.errors.join('\n')).toMatch(/the rollback to .*v1 failed too: The rollback to .*v1 was stopped before any change: pre-rollback-command failed with exit code 4/);
+    expect(third.errors.join('\n')).toMatch(
+      /the rollback to .*v1 failed too: The rollback to .*v1 was stopped before any change: pre-rollback-command failed with exit code 4/,
+    );
     // Only the first test's rollback ran the rollback-command; V2 stays where the failed rollback left it.
     expect(readFileSync(join(workspace, 'calls.log'), 'utf8').trim().split('\n')).toEqual(['rollback']);
     expect(readFileSync(join(workspace, 'live.txt'), 'utf8')).toBe(V2);

@@ -28,11 +28,20 @@ export function deployOutput(tempDir: string): DeployOutput {
         rmSync(path, { force: true });
       }
       let url: string | undefined;
-      for (const line of text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+      for (const line of text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean)) {
         const value = /^url=(.*)$/.exec(line)?.[1];
-        const parsed = value === undefined ? undefined : optionalHttpUrl({ credentials: 'the URL is shown on the GitHub Deployment' }).safeParse(value);
+        const parsed =
+          value === undefined
+            ? undefined
+            : optionalHttpUrl({ credentials: 'the URL is shown on the GitHub Deployment' }).safeParse(value);
         if (parsed?.success && parsed.data) url = parsed.data;
-        else warn(`$DEPLOY_OUTPUT: ignored ${value === undefined ? 'a line that is not url=<value>' : `url=${value.slice(0, 200)} (expected an http(s) URL without credentials)`}`);
+        else
+          warn(
+            `$DEPLOY_OUTPUT: ignored ${value === undefined ? 'a line that is not url=<value>' : `url=${value.slice(0, 200)} (expected an http(s) URL without credentials)`}`,
+          );
       }
       return url;
     },

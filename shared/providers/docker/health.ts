@@ -21,14 +21,23 @@ const POLL_MS = 500;
 const REPORT_MS = 5_000;
 
 async function stateOf(host: DockerHost, id: string): Promise<{ state?: State; restarts: number }> {
-  const out = await host.docker(['inspect', '--type', 'container', '--format', '{{json .State}} {{.RestartCount}}', id], { allowFailure: true });
+  const out = await host.docker(
+    ['inspect', '--type', 'container', '--format', '{{json .State}} {{.RestartCount}}', id],
+    { allowFailure: true },
+  );
   if (out.code !== 0) return { restarts: 0 };
   const at = out.stdout.lastIndexOf(' ');
   return { state: JSON.parse(out.stdout.slice(0, at)) as State, restarts: Number(out.stdout.slice(at + 1)) };
 }
 
 /** Wait until the container is healthy (HEALTHCHECK) or has run `readyAfterMs` without stopping, within `timeoutMs`. */
-export async function waitUntilHealthy(host: DockerHost, id: string, what: string, timing: { timeoutMs: number; readyAfterMs: number }, log: ProviderContext['log']): Promise<Readiness> {
+export async function waitUntilHealthy(
+  host: DockerHost,
+  id: string,
+  what: string,
+  timing: { timeoutMs: number; readyAfterMs: number },
+  log: ProviderContext['log'],
+): Promise<Readiness> {
   const started = Date.now();
   let runningSince: number | undefined;
   let reported = started;
@@ -38,20 +47,35 @@ export async function waitUntilHealthy(host: DockerHost, id: string, what: strin
     const elapsed = Date.now() - started;
     if (!state) return { ok: false, ms: elapsed, reason: 'the container is gone' };
     if (first) {
-      const signal = state.Health ? 'its HEALTHCHECK to report healthy' : `it to keep running for ${formatDuration(timing.readyAfterMs)} (the image has no HEALTHCHECK)`;
+      const signal = state.Health
+        ? 'its HEALTHCHECK to report healthy'
+        : `it to keep running for ${formatDuration(timing.readyAfterMs)} (the image has no HEALTHCHECK)`;
       log(`${host.name}: waiting for ${what}: ${signal} (deadline ${formatDuration(timing.timeoutMs)})`);
       first = false;
     }
-    if (!state.Running || restarts > 0) return { ok: false, ms: elapsed, reason: `it stopped (${state.Status}, exit code ${state.ExitCode}${restarts ? `, restarted ${restarts}×` : ''})` };
+    if (!state.Running || restarts > 0)
+      return {
+        ok: false,
+        ms: elapsed,
+        reason: `it stopped (${state.Status}, exit code ${state.ExitCode}${restarts ? `, restarted ${restarts}×` : ''})`,
+      };
     if (state.Health?.Status === 'healthy') return { ok: true, ms: elapsed };
-    if (state.Health?.Status === 'unhealthy') return { ok: false, ms: elapsed, reason: `its HEALTHCHECK reports unhealthy${lastProbe(state)}` };
+    if (state.Health?.Status === 'unhealthy')
+      return { ok: false, ms: elapsed, reason: `its HEALTHCHECK reports unhealthy${lastProbe(state)}` };
     if (!state.Health) {
       runningSince ??= Date.now();
       if (Date.now() - runningSince >= timing.readyAfterMs) return { ok: true, ms: elapsed };
     }
-    if (elapsed >= timing.timeoutMs) return { ok: false, ms: elapsed, reason: `not healthy within ${formatDuration(timing.timeoutMs)} (health: ${state.Health?.Status ?? 'none'}${lastProbe(state)})` };
+    if (elapsed >= timing.timeoutMs)
+      return {
+        ok: false,
+        ms: elapsed,
+        reason: `not healthy within ${formatDuration(timing.timeoutMs)} (health: ${state.Health?.Status ?? 'none'}${lastProbe(state)})`,
+      };
     if (Date.now() - reported >= REPORT_MS) {
-      log(`  ${host.name} ${what}: ${state.Health ? `health ${state.Health.Status}` : 'running'}, ${formatDuration(elapsed)} elapsed`);
+      log(
+        `  ${host.name} ${what}: ${state.Health ? `health ${state.Health.Status}` : 'running'}, ${formatDuration(elapsed)} elapsed`,
+      );
       reported = Date.now();
     }
     await sleep(Math.min(POLL_MS, Math.max(timing.timeoutMs - elapsed, 1)));

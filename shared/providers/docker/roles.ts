@@ -41,16 +41,27 @@ function parseRole(name: string, value: unknown): WorkerRole | string {
   const command = spec.command === undefined ? undefined : commandWords(spec.command);
   if (typeof command === 'string') return `role ${name}: command: ${command}`;
   const replicas = spec.replicas ?? 1;
-  if (!Number.isInteger(replicas) || (replicas as number) < 0 || (replicas as number) > 50) return `role ${name}: replicas: a whole number from 0 to 50`;
+  if (!Number.isInteger(replicas) || (replicas as number) < 0 || (replicas as number) > 50)
+    return `role ${name}: replicas: a whole number from 0 to 50`;
   const stop = parseDuration(String(spec['stop-timeout'] ?? '30s'));
-  if (stop === undefined || stop < 1000 || stop > 3_600_000) return `role ${name}: stop-timeout: a duration from 1s to 1h, such as 30s`;
+  if (stop === undefined || stop < 1000 || stop > 3_600_000)
+    return `role ${name}: stop-timeout: a duration from 1s to 1h, such as 30s`;
   const readyAfter = parseDuration(String(spec['ready-after'] ?? '5s'));
-  if (readyAfter === undefined || readyAfter > 600_000) return `role ${name}: ready-after: a duration up to 10m, such as 5s`;
+  if (readyAfter === undefined || readyAfter > 600_000)
+    return `role ${name}: ready-after: a duration up to 10m, such as 5s`;
   const memory = spec.memory === undefined ? undefined : String(spec.memory);
   if (memory !== undefined && !MEMORY.test(memory)) return `role ${name}: memory: a limit such as 512m or 2g`;
   const cpus = spec.cpus === undefined ? undefined : String(spec.cpus);
   if (cpus !== undefined && !CPUS.test(cpus)) return `role ${name}: cpus: a number such as 0.5 or 2`;
-  return { name, command, replicas: replicas as number, stopTimeoutS: Math.ceil(stop / 1000), readyAfterMs: readyAfter, memory, cpus };
+  return {
+    name,
+    command,
+    replicas: replicas as number,
+    stopTimeoutS: Math.ceil(stop / 1000),
+    readyAfterMs: readyAfter,
+    memory,
+    cpus,
+  };
 }
 
 export const rolesInput = () =>
@@ -62,7 +73,8 @@ export const rolesInput = () =>
     } catch (error) {
       return fail(ctx, `YAML mapping role → settings; ${(error as Error).message.split('\n')[0]}`);
     }
-    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return fail(ctx, 'a YAML mapping of role names to their settings, e.g. "worker: { command: bin/worker }"');
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+      return fail(ctx, 'a YAML mapping of role names to their settings, e.g. "worker: { command: bin/worker }"');
     const roles: WorkerRole[] = [];
     for (const [name, value] of Object.entries(doc)) {
       const role = parseRole(name, value);

@@ -31,7 +31,8 @@ const RESERVED_LABEL = 'deploy-actions.';
 /** Why a `source:/path[:mode]` line is not a volume, or undefined. */
 function volumeProblem(line: string): string | undefined {
   const [source = '', target = '', mode, ...rest] = line.split(':');
-  if (rest.length || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) return 'too many ":" or a mode other than ro/rw';
+  if (rest.length || (mode !== undefined && mode !== 'ro' && mode !== 'rw'))
+    return 'too many ":" or a mode other than ro/rw';
   if (!NAME.test(source) && !PATH.test(source)) return 'the source is neither a volume name nor an absolute host path';
   if (!PATH.test(target) || target === '/') return 'the path in the container is not absolute';
   return target.includes('..') || source.includes('..') ? 'a path with ".."' : undefined;
@@ -64,7 +65,8 @@ export function commandWords(value: unknown): string[] | string {
       }
     } else words = v.split(/\s+/).filter(Boolean);
   }
-  if (!Array.isArray(words) || !words.length || !words.every((w) => typeof w === 'string' && w !== '')) return 'a command: words, or a JSON array of strings';
+  if (!Array.isArray(words) || !words.length || !words.every((w) => typeof w === 'string' && w !== ''))
+    return 'a command: words, or a JSON array of strings';
   if ((words as string[]).some((w) => /[\0\r\n]/.test(w))) return 'a command on one line';
   if (words[0].startsWith('-')) return 'a command whose program does not start with "-"';
   return words as string[];
@@ -72,20 +74,31 @@ export function commandWords(value: unknown): string[] | string {
 
 export const runOptionInputs = {
   volumes: checkedLines('lines "volume:/path" or "/host/path:/path", optionally ":ro"', volumeProblem),
-  networks: checkedLines('network names, one per line (letters, digits, ".", "_", "-")', (line) => (NAME.test(line) ? undefined : 'bad')),
+  networks: checkedLines('network names, one per line (letters, digits, ".", "_", "-")', (line) =>
+    NAME.test(line) ? undefined : 'bad',
+  ),
   command: optionalText({ max: 4096 }).transform((s, ctx) => {
     if (s === undefined) return undefined;
     const words = commandWords(s);
     return typeof words === 'string' ? fail(ctx, words) : words;
   }),
-  memory: optionalText().transform((s, ctx) => (s === undefined || MEMORY.test(s) ? s : fail(ctx, 'a memory limit such as 512m or 2g'))),
-  cpus: optionalText().transform((s, ctx) => (s === undefined || CPUS.test(s) ? s : fail(ctx, 'a number of CPUs such as 0.5 or 2'))),
+  memory: optionalText().transform((s, ctx) =>
+    s === undefined || MEMORY.test(s) ? s : fail(ctx, 'a memory limit such as 512m or 2g'),
+  ),
+  cpus: optionalText().transform((s, ctx) =>
+    s === undefined || CPUS.test(s) ? s : fail(ctx, 'a number of CPUs such as 0.5 or 2'),
+  ),
   restart: singleLine().transform((s, ctx) => {
     const v = s.trim() || 'unless-stopped';
-    return /^(no|always|unless-stopped|on-failure(:\d{1,4})?)$/.test(v) ? v : fail(ctx, 'one of "no", "always", "unless-stopped", "on-failure" or "on-failure:N"');
+    return /^(no|always|unless-stopped|on-failure(:\d{1,4})?)$/.test(v)
+      ? v
+      : fail(ctx, 'one of "no", "always", "unless-stopped", "on-failure" or "on-failure:N"');
   }),
   'container-labels': keyValueLines({
-    key: { pattern: /^(?!deploy-actions\.)[A-Za-z0-9][A-Za-z0-9._/-]*$/, expected: `label keys of letters, digits, ".", "_", "/", "-" (not "${RESERVED_LABEL}…", which the provider owns)` },
+    key: {
+      pattern: /^(?!deploy-actions\.)[A-Za-z0-9][A-Za-z0-9._/-]*$/,
+      expected: `label keys of letters, digits, ".", "_", "/", "-" (not "${RESERVED_LABEL}…", which the provider owns)`,
+    },
   }),
 };
 
@@ -126,7 +139,10 @@ export async function checkNetworks(hosts: readonly DockerHost[], networks: read
   for (const host of hosts) {
     for (const net of networks) {
       const found = await host.docker(['network', 'inspect', '--format', '{{.Name}}', net], { allowFailure: true });
-      if (found.code !== 0) throw new UserError(`${host.name}: network ${net} (input "networks") does not exist there; create it first (docker network create ${net}) or attach the database to it. Nothing was changed.`);
+      if (found.code !== 0)
+        throw new UserError(
+          `${host.name}: network ${net} (input "networks") does not exist there; create it first (docker network create ${net}) or attach the database to it. Nothing was changed.`,
+        );
     }
   }
 }

@@ -5,12 +5,17 @@
  */
 import type { HostSpec } from './hosts.js';
 
-const TEMPORARY = /^(ci|test|tests|testing|e2e|tmp|temp|ephemeral|sandbox|scratch)$|^(pr|preview|review|test|ci|tmp|e2e)[-_]/i;
+const TEMPORARY =
+  /^(ci|test|tests|testing|e2e|tmp|temp|ephemeral|sandbox|scratch)$|^(pr|preview|review|test|ci|tmp|e2e)[-_]/i;
 
 export const isTemporaryEnvironment = (name: string) => TEMPORARY.test(name);
 
 /** The problem with deploying to `hosts` here, as a `"hosts": expected …` line; undefined when there is none. */
-export function socketGuard(hosts: readonly HostSpec[], environment: string | undefined, runner = process.env.RUNNER_ENVIRONMENT): string | undefined {
+export function socketGuard(
+  hosts: readonly HostSpec[],
+  environment: string | undefined,
+  runner = process.env.RUNNER_ENVIRONMENT,
+): string | undefined {
   const socket = hosts.find((h) => h.kind === 'socket');
   if (!socket || runner !== 'github-hosted' || !environment || isTemporaryEnvironment(environment)) return undefined;
   return (

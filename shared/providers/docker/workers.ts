@@ -40,14 +40,25 @@ export type WorkerRequest = DeployRequest & WithRunOptions & { roles: WorkerRole
 /** Every worker container of the environment on the host. */
 export async function listWorkers(host: DockerHost, target: Target): Promise<Worker[]> {
   const ids = await host.docker([
-    'ps', '-a', '-q', '--no-trunc',
-    '--filter', `label=${LABEL.service}=${target.service}`,
-    '--filter', `label=${LABEL.environment}=${target.environment}`,
-    '--filter', `label=${LABEL.role}=worker`,
+    'ps',
+    '-a',
+    '-q',
+    '--no-trunc',
+    '--filter',
+    `label=${LABEL.service}=${target.service}`,
+    '--filter',
+    `label=${LABEL.environment}=${target.environment}`,
+    '--filter',
+    `label=${LABEL.role}=worker`,
   ]);
-  const list = ids.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  const list = ids.stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!list.length) return [];
-  const inspected = JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout) as (Inspected & { Config: { StopTimeout?: number } })[];
+  const inspected = JSON.parse(
+    (await host.docker(['inspect', '--type', 'container', ...list])).stdout,
+  ) as (Inspected & { Config: { StopTimeout?: number } })[];
   return inspected.map((c) => {
     const labels = c.Config.Labels ?? {};
     return {
@@ -71,16 +82,25 @@ const describe = (workers: readonly Worker[]) => {
 };
 
 /** Start the release's workers on every host and wait until each is ready; on any failure every new one is removed. */
-export async function startWorkers(hosts: DockerHost[], req: WorkerRequest, release: Release, log: ProviderContext['log']): Promise<Worker[]> {
+export async function startWorkers(
+  hosts: DockerHost[],
+  req: WorkerRequest,
+  release: Release,
+  log: ProviderContext['log'],
+): Promise<Worker[]> {
   const started: Worker[] = [];
   const stamp = Date.now().toString(36);
   try {
     for (const host of hosts) {
       for (const role of req.roles) {
-        for (let i = 1; i <= role.replicas; i++) started.push(await startWorker(host, req, release, role, `${baseName(req)}-${role.name}-${stamp}-${i}`));
+        for (let i = 1; i <= role.replicas; i++)
+          started.push(await startWorker(host, req, release, role, `${baseName(req)}-${role.name}-${stamp}-${i}`));
       }
     }
-    if (started.length) log(`Starting workers of ${release.version}: ${describe(started)} on ${hosts.length} host${hosts.length === 1 ? '' : 's'}`);
+    if (started.length)
+      log(
+        `Starting workers of ${release.version}: ${describe(started)} on ${hosts.length} host${hosts.length === 1 ? '' : 's'}`,
+      );
     await Promise.all(started.map((w) => ready(w, req, release, log)));
     return started;
   } catch (error) {
@@ -90,7 +110,13 @@ export async function startWorkers(hosts: DockerHost[], req: WorkerRequest, rele
   }
 }
 
-async function startWorker(host: DockerHost, req: WorkerRequest, release: Release, role: WorkerRole, name: string): Promise<Worker> {
+async function startWorker(
+  host: DockerHost,
+  req: WorkerRequest,
+  release: Release,
+  role: WorkerRole,
+  name: string,
+): Promise<Worker> {
   const labels = {
     [LABEL.service]: req.service,
     [LABEL.environment]: req.environment,
@@ -102,18 +128,51 @@ async function startWorker(host: DockerHost, req: WorkerRequest, release: Releas
   const extra = ['--stop-timeout', String(role.stopTimeoutS)];
   if (role.memory) extra.push('--memory', role.memory);
   if (role.cpus) extra.push('--cpus', role.cpus);
-  const spec = { name, image: release.image, version: release.version, labels, network: networkName(req), env: req.env, run: req.run, extra, command: role.command };
+  const spec = {
+    name,
+    image: release.image,
+    version: release.version,
+    labels,
+    network: networkName(req),
+    env: req.env,
+    run: req.run,
+    extra,
+    command: role.command,
+  };
   const id = await startContainer(host, spec);
   const { time, version } = release;
-  return { host, id, name, role: role.name, running: true, time, version, readyAfterMs: role.readyAfterMs, stopTimeoutS: role.stopTimeoutS };
+  return {
+    host,
+    id,
+    name,
+    role: role.name,
+    running: true,
+    time,
+    version,
+    readyAfterMs: role.readyAfterMs,
+    stopTimeoutS: role.stopTimeoutS,
+  };
 }
 
 /** Wait until one worker is ready; one that is not gets its last logs in the error. */
-async function ready(w: Worker, check: Pick<DeployRequest, 'readinessTimeoutMs'>, release: Pick<Release, 'version'>, log: ProviderContext['log']): Promise<void> {
-  const result = await waitUntilHealthy(w.host, w.id, w.name, { timeoutMs: check.readinessTimeoutMs, readyAfterMs: w.readyAfterMs }, log);
+async function ready(
+  w: Worker,
+  check: Pick<DeployRequest, 'readinessTimeoutMs'>,
+  release: Pick<Release, 'version'>,
+  log: ProviderContext['log'],
+): Promise<void> {
+  const result = await waitUntilHealthy(
+    w.host,
+    w.id,
+    w.name,
+    { timeoutMs: check.readinessTimeoutMs, readyAfterMs: w.readyAfterMs },
+    log,
+  );
   if (result.ok) return;
   const logs = await logsOf(w.host, w.id);
-  throw new UserError(`${w.host.name}: worker ${w.name} (${w.role}) of ${release.version} never became ready: ${result.reason}.${logs ? `\nLast container logs:\n${logs}` : ''}`);
+  throw new UserError(
+    `${w.host.name}: worker ${w.name} (${w.role}) of ${release.version} never became ready: ${result.reason}.${logs ? `\nLast container logs:\n${logs}` : ''}`,
+  );
 }
 
 /** SIGTERM, then each container's own stop timeout, then SIGKILL; all at once, so the slowest sets the pace. */
@@ -121,7 +180,9 @@ export async function stopWorkers(workers: readonly Worker[], log: ProviderConte
   const running = workers.filter((w) => w.running);
   if (!running.length) return;
   const longest = Math.max(...running.map((w) => w.stopTimeoutS));
-  log(`Stopping workers (${why}): ${describe(running)}; SIGTERM, up to ${formatDuration(longest * 1000)} to finish, then SIGKILL`);
+  log(
+    `Stopping workers (${why}): ${describe(running)}; SIGTERM, up to ${formatDuration(longest * 1000)} to finish, then SIGKILL`,
+  );
   await Promise.all(
     running.map(async (w) => {
       await w.host.docker(['stop', w.id], { allowFailure: true, timeoutMs: w.stopTimeoutS * 1000 + STOP_SLACK_MS });
@@ -131,7 +192,13 @@ export async function stopWorkers(workers: readonly Worker[], log: ProviderConte
 }
 
 /** Put back the workers of `back` (found by its release time) and make them ready; the caller stops the others after the switch. */
-export async function restoreWorkers(hosts: DockerHost[], target: Target, back: Release, check: Pick<DeployRequest, 'readinessTimeoutMs'>, log: ProviderContext['log']): Promise<{ restored: Worker[]; live: Worker[] }> {
+export async function restoreWorkers(
+  hosts: DockerHost[],
+  target: Target,
+  back: Release,
+  check: Pick<DeployRequest, 'readinessTimeoutMs'>,
+  log: ProviderContext['log'],
+): Promise<{ restored: Worker[]; live: Worker[] }> {
   const all = (await Promise.all(hosts.map((h) => listWorkers(h, target)))).flat();
   const restored = all.filter((w) => w.time === back.time && w.version === back.version);
   const live = all.filter((w) => w.running && !restored.includes(w));
@@ -143,7 +210,11 @@ export async function restoreWorkers(hosts: DockerHost[], target: Target, back: 
     }
     await Promise.all(restored.map((w) => ready(w, check, back, log)));
   } catch (error) {
-    await stopWorkers(restored.filter((w) => !live.includes(w)), log, 'the rollback stopped');
+    await stopWorkers(
+      restored.filter((w) => !live.includes(w)),
+      log,
+      'the rollback stopped',
+    );
     throw error;
   }
   return { restored, live };
