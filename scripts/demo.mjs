@@ -10,7 +10,8 @@
 // runner (tests/harness/runner.ts): `npm run demo` runs this file with
 // vite-node, which loads those TypeScript modules.
 // DEMO_TARGET=docker deploys the same releases as containers with the Docker
-// provider (blue-green behind an nginx proxy) on the local Docker engine.
+// provider on the local Docker engine: the web role blue-green behind an
+// nginx proxy, and a worker role replaced without losing its job.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,6 +113,13 @@ async function dockerTarget() {
       'health-url': `http://127.0.0.1:${port}/health`,
       'readiness-timeout': '20s',
       'health-interval': '500ms',
+      // A queue worker from the same image: it finishes its job on SIGTERM before it exits.
+      roles: [
+        'worker:',
+        `  command: ["/bin/sh", "-c", "trap 'echo finished the job in hand; exit 0' TERM; while :; do sleep 1; done"]`,
+        '  ready-after: 1s',
+        '  stop-timeout: 10s',
+      ].join('\n'),
     },
     async stop() {
       removeAll();

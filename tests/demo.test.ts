@@ -49,6 +49,9 @@ it.skipIf(!dockerAvailable())('DEMO_TARGET=docker: the same releases as containe
   expect(rows.find((l) => l.includes('v3: broken release'))).toMatch(/rolled-back\s+health-gate\s+demo\/shop:2\.0\.0\s+2\.0\.0\s.*failed$/);
   expect(out).toContain('starting demo-shop-demo-blue (demo/shop:3.0.0) beside demo-shop-demo-green (demo/shop:2.0.0)');
   expect(out).toContain('reloaded proxy demo-shop-demo-proxy → green');
+  // The worker role: v2's worker replaced v1's, and the rollback brought v2's back.
+  expect(out).toContain('Starting workers of demo/shop:2.0.0: worker ×1 on 1 host');
+  expect(out).toMatch(/Starting the workers of demo\/shop:2\.0\.0 again: worker ×1/);
   // The demo removes what it started.
   expect(spawnSync('docker', ['ps', '-aq', '--filter', 'label=deploy-actions.service=demo-shop'], { encoding: 'utf8' }).stdout.trim()).toBe('');
 }, 180_000);

@@ -1,6 +1,7 @@
 import { formatDuration } from '../duration.js';
+import { UserError, errorMessage } from '../errors.js';
 import { runScript } from '../providers/command/script.js';
-import type { DeployResult, Release } from '../providers/types.js';
+import type { DeployResult, Release, RollbackRequest } from '../providers/types.js';
 import type { StageOutcome } from './pipeline.js';
 
 /**
@@ -53,4 +54,43 @@ async function runHook(input: string, script: string, config: HookInputs, worksp
     timeoutInput: 'hooks-timeout',
   });
   return { ok: true, detail: `exited 0 after ${formatDuration(ms)}` };
+}
+
+/** What pre-rollback-command reads: the rollback action has no `image` or `env` (the step's own env still applies). */
+export type RollbackHookInputs = Pick<HookInputs, 'environment' | 'service' | 'environment-url' | 'hooks-timeout'> & {
+  env?: Record<string, string>;
+  'pre-rollback-command'?: string;
+};
+
+/**
+ * pre-rollback-command (a down migration, say): once the release to return to
+ * is known and before any traffic moves back, with the pre-deploy command's
+ * variables for the release going live again plus DEPLOY_ROLLBACK_FROM and
+ * DEPLOY_ROLLBACK_TO. Its failure stops the rollback.
+ */
+export function preRollbackHook(config: RollbackHookInputs, workspace: string): RollbackRequest['beforeRestore'] {
+  const script = config['pre-rollback-command'];
+  if (!script) return undefined;
+  return async (from, to) => {
+    try {
+      await runScript({
+        input: 'pre-rollback-command',
+        script,
+        variables: {
+          DEPLOY_IMAGE: to.image,
+          DEPLOY_VERSION: to.version,
+          DEPLOY_ENVIRONMENT: config.environment,
+          DEPLOY_PREVIOUS_VERSION: from?.version ?? '',
+          DEPLOY_SERVICE: config.service,
+        },
+        extraEnv: { ...config.env, DEPLOY_ENVIRONMENT_URL: config['environment-url'] ?? '', DEPLOY_ROLLBACK_FROM: from?.version ?? '', DEPLOY_ROLLBACK_TO: to.version },
+        cwd: workspace,
+        timeoutMs: config['hooks-timeout'],
+        timeoutInput: 'hooks-timeout',
+      });
+    } catch (error) {
+      const serving = from ? `${from.version} keeps serving` : 'nothing was changed';
+      throw new UserError(`The rollback to ${to.version} was stopped before any change: ${errorMessage(error)}. ${serving}.`);
+    }
+  };
 }

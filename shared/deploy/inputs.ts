@@ -23,10 +23,14 @@ export const serviceName = () =>
     return v === '' || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(v) ? v : fail(ctx, 'a name of letters, digits, ".", "_" and "-" (starting with a letter or digit, at most 63)');
   });
 
-/** A path on the release itself: `/health`, never `//other-host/…`, which a URL join would send elsewhere. */
+/**
+ * A path on the release itself: `/health`, never `//other-host/…`, which a URL
+ * join would send elsewhere. Empty: the Docker provider waits for the image's
+ * own HEALTHCHECK instead.
+ */
 export const readinessPath = () =>
   singleLine().transform((s, ctx) => {
-    if (!s.trim()) return fail(ctx, 'a path such as /health');
+    if (!s.trim()) return '';
     const path = s.trim().startsWith('/') ? s.trim() : `/${s.trim()}`;
     return /^\/(?!\/)[^\s\\]*$/.test(path) ? path : fail(ctx, 'a path such as /health (no spaces, not starting with //)');
   });

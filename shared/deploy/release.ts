@@ -83,9 +83,14 @@ export class ReleaseStage {
     return this.before;
   }
 
+  /** The environment's URL: what the deploy learned ($DEPLOY_OUTPUT), else the `environment-url` input. */
+  get environmentUrl(): string | undefined {
+    return this.result?.url ?? this.config['environment-url'];
+  }
+
   /** Set this deploy's GitHub Deployment to success, or to failure with the first line of `error`. */
   async settle(error?: string): Promise<void> {
-    if (error === undefined) await this.record?.succeed(`Deployed ${this.result?.current.version ?? this.config.image}`);
+    if (error === undefined) await this.record?.succeed(`Deployed ${this.result?.current.version ?? this.config.image}`, this.result?.url);
     else await this.record?.fail(cancelReason() ?? error.split('\n')[0]!);
   }
 }

@@ -4,7 +4,7 @@ import { errorMessage } from '../errors.js';
 import type { Deployment } from '../github/deployments.js';
 import { deploymentRecord, type DeploymentRecord } from '../github/record.js';
 import { info } from '../log.js';
-import type { Provider, Release, RollbackRequest, RollbackResult, Target } from '../providers/types.js';
+import type { Provider, RollbackRequest, RollbackResult, Target } from '../providers/types.js';
 import type { DeployConfig } from './inputs.js';
 import { STAGE_TITLES, type PipelineResult, type StageOutcome } from './pipeline.js';
 import type { ReleaseStage } from './release.js';
@@ -20,7 +20,7 @@ import type { ReleaseStage } from './release.js';
 export type RollbackInputs = Pick<DeployConfig, 'publish' | 'readiness-path' | 'readiness-timeout'>;
 
 /** What a provider is asked to put back: `to` (or, unset, the previous good release it kept). */
-export function rollbackRequest(config: RollbackInputs, target: Target, ctx: RunContext, options: { to?: string; reason?: string; live?: Release }): RollbackRequest {
+export function rollbackRequest(config: RollbackInputs, target: Target, ctx: RunContext, options: Pick<RollbackRequest, 'to' | 'reason' | 'live' | 'beforeRestore'>): RollbackRequest {
   return {
     ...target,
     ...options,
@@ -61,6 +61,8 @@ export class RollbackStage {
     private readonly config: DeployConfig,
     private readonly release: ReleaseStage,
     private readonly ctx: RunContext,
+    /** The pre-rollback-command, when there is one. */
+    private readonly beforeRestore?: RollbackRequest['beforeRestore'],
   ) {}
 
   async run(to: string, reason: string): Promise<StageOutcome> {
@@ -72,6 +74,7 @@ export class RollbackStage {
         to: this.provider.keepsHistory ? undefined : deployed?.previous?.image,
         reason,
         live: deployed?.current,
+        beforeRestore: this.beforeRestore,
       }),
     );
     const { to: back, from } = this.result;

@@ -41,8 +41,8 @@ export async function smokeTest(flows: readonly FlowSpec[], values: SmokeValues,
 export function smokeStage(values: SmokeValues, workspace: string, baseUrl: string | undefined, prefix: string): SmokeStage | undefined {
   if (!hasSmokeChecks(values)) return undefined;
   try {
-    // The inputs' checks require environment-url with smoke checks.
-    return new SmokeStage(smokeFlows(values, workspace, prefix), values, baseUrl!);
+    // The inputs' checks require environment-url with smoke checks, unless the deploy command may report it.
+    return new SmokeStage(smokeFlows(values, workspace, prefix), values, baseUrl);
   } catch (error) {
     throw error instanceof UserError ? new UserError(`Smoke checks: ${error.message}`) : error;
   }
@@ -56,12 +56,14 @@ export class SmokeStage {
   constructor(
     private readonly flows: readonly FlowSpec[],
     private readonly values: SmokeValues,
-    private readonly baseUrl: string,
+    private readonly baseUrl: string | undefined,
   ) {}
 
-  async run(): Promise<StageOutcome> {
-    const { results, durationMs, totals: t } = await smokeTest(this.flows, this.values, this.baseUrl, this.secrets);
-    this.section = ['### Smoke test', this.secrets.redact(smokeSummary(this.baseUrl, results, durationMs)).replace(/^### /, '#### ')].join('\n\n');
+  /** `baseUrl`: the environment URL the deploy learned ($DEPLOY_OUTPUT), over the one given. */
+  async run(baseUrl = this.baseUrl): Promise<StageOutcome> {
+    if (!baseUrl) return { ok: false, detail: 'no base URL: set environment-url, or have deploy-command write url=<value> to $DEPLOY_OUTPUT' };
+    const { results, durationMs, totals: t } = await smokeTest(this.flows, this.values, baseUrl, this.secrets);
+    this.section = ['### Smoke test', this.secrets.redact(smokeSummary(baseUrl, results, durationMs)).replace(/^### /, '#### ')].join('\n\n');
     if (t.failed === 0) return { ok: true, detail: `${t.steps} step${t.steps === 1 ? '' : 's'} passed in ${t.flows} flow${t.flows === 1 ? '' : 's'}` };
     const first = results.flatMap((f) => f.steps.filter((s) => !s.ok && !s.skipped).map((s) => `${f.flow} / ${s.step}: ${s.problems.join('; ')}`))[0];
     return { ok: false, detail: this.secrets.redact(`${t.failed} of ${t.steps} steps failed (first: ${first})`) };

@@ -30,7 +30,7 @@ const code = (s: string) => `\`${s}\``;
 export function deploySummary(input: DeploySummaryInput): string {
   const { config, outcome, notifier } = input;
   const { environment, service } = config;
-  const envUrl = config['environment-url'];
+  const envUrl = input.release.result?.url ?? config['environment-url'];
   const rolledBack = input.rollback?.result;
   const live =
     outcome.result === 'success'

@@ -41,7 +41,9 @@ export class DeploymentRecord {
     return this.deployment;
   }
 
-  async succeed(description: string): Promise<void> {
+  /** `environmentUrl`: the URL the deploy learned (a command's $DEPLOY_OUTPUT), over the one given at the start. */
+  async succeed(description: string, environmentUrl?: string): Promise<void> {
+    if (environmentUrl) this.options.environmentUrl = environmentUrl;
     if (!(await this.status('success', description)) || !this.deployment) return;
     try {
       const inactive = await this.client.deactivateEarlier(this.options.environment, this.deployment.id);

@@ -46,6 +46,7 @@ export interface DeployRequest extends Target {
   port: number;
   /** Port where the environment is served. */
   publish: number;
+  /** Empty: the image's own HEALTHCHECK is the readiness signal (Docker). */
   readinessPath: string;
   readinessTimeoutMs: number;
   /** Variables for the app (values are secrets: already masked, never log them). */
@@ -65,6 +66,8 @@ export interface DeployResult {
   targets: number;
   /** Provider-specific lines for the job summary (`Key`, `value`). */
   details: [string, string][];
+  /** The environment's URL as the deploy learned it (the command provider's $DEPLOY_OUTPUT); over `environment-url`. */
+  url?: string;
 }
 
 export interface RollbackRequest extends Target {
@@ -79,6 +82,11 @@ export interface RollbackRequest extends Target {
   runUrl: string;
   /** For providers that keep no history: the live release as GitHub Deployments recorded it. */
   live?: Release;
+  /**
+   * Called once the release to return to is known, before anything changes
+   * (the pre-rollback-command); when it throws, the rollback stops there.
+   */
+  beforeRestore?: (from: Release | undefined, to: Release) => Promise<void>;
 }
 
 export interface RollbackResult {

@@ -187,10 +187,23 @@ const common = {
   service: name('shop'),
   provider: e(alone('enum', 'heroku'), alone('meta', 'docker;id'), alone('newline', `docker\n${INJECTED}`), alone('control', 'docker\u001b')),
   publish: int(1, 65535),
-  'readiness-path': e(b('malformed', 'has space'), b('meta', '//evil.example/health'), b('missing', ''), nl('/health'), ctl('/health')),
+  // Empty is valid: the image's own HEALTHCHECK is the readiness signal.
+  'readiness-path': e(b('malformed', 'has space'), b('meta', '//evil.example/health'), nl('/health'), ctl('/health')),
   'readiness-timeout': duration(),
   'environment-url': url(false),
   'github-token': token('github-token'),
+};
+
+/** The docker provider's runtime options and roles (deploy-to-env and deploy): none may carry a docker option. */
+const runOptions: Table = {
+  volumes: only('docker', multi(e(b('malformed', 'data'), b('malformed', 'data:../etc'), b('meta', '--privileged'), ctl('data:/data'), long('data:/data\n', MAX_TEXT)))),
+  networks: only('docker', multi(e(b('malformed', 'has space'), b('meta', '--network=host'), ctl('backend'), long('backend\n', MAX_TEXT)))),
+  command: only('docker', e(b('malformed', '["unclosed'), b('meta', '--rm'), nl('bin/web'), ctl('bin/web'), long('a', 4096))),
+  memory: only('docker', e(b('malformed', 'lots'), b('meta', '-1'), nl('512m'), ctl('512m'))),
+  cpus: only('docker', e(b('malformed', 'many'), b('meta', '--cpuset-cpus=0'), nl('0.5'), ctl('0.5'))),
+  restart: only('docker', choice('always')),
+  'container-labels': only('docker', multi(e(b('malformed', 'NO_EQUALS'), b('meta', '-x=1'), b('conflict', 'deploy-actions.version=forged'), ctl('a=1'), long('a=1\n', MAX_TEXT)))),
+  roles: only('docker', multi(e(b('malformed', 'worker: ['), b('meta', 'worker: { command: "--entrypoint=sh" }'), b('conflict', 'web: {}'), b('range', 'worker: { replicas: 99 }'), ctl('worker: {}'), long('# x\n', MAX_TEXT)))),
 };
 
 const deployToEnv: Table = {
@@ -203,6 +216,7 @@ const deployToEnv: Table = {
   ...dockerInputs,
   'registry-username': only('docker', e(b('meta', '--password-stdin'), b('malformed', 'a b'), alone('conflict', 'ci'), nl('ci'), ctl('ci'))),
   'registry-password': only('docker', multi(secret(why('any text can be a password, a JSON key included (multi-line)', alone('conflict', 'SECRET-registry-password'), ctl('SECRET-registry-password'), long('SECRET-', MAX_TEXT))))),
+  ...runOptions,
   ...kubernetesInputs,
   manifests,
   'deploy-command': only('command', script([alone('missing', '')])),
@@ -218,6 +232,8 @@ const rollback: Table = {
   'deploy-command': only('command', script()),
   'rollback-command': only('command', script([alone('missing', '', { 'deploy-command': '' })])),
   'command-timeout': only('command', duration()),
+  'pre-rollback-command': script(),
+  'hooks-timeout': duration(),
 };
 
 const metricsWith = { 'prometheus-url': SRV, metrics: 'errors: rate(x[1m]) < 1' };
@@ -293,6 +309,7 @@ const deploy: Table = {
   'auto-rollback': bool(),
   'pre-deploy-command': script(),
   'post-deploy-command': script(),
+  'pre-rollback-command': script(),
   'hooks-timeout': duration(),
   'slack-webhook-url': secret(url(false, 'SECRET-webhook')),
   'slack-token': { ...slackToken('slack-token'), bad: [...slackToken('slack-token').bad, alone('conflict', 'xoxb-SECRET-slack-token', { 'slack-webhook-url': `${SRV}/hooks/SECRET-webhook`, 'slack-channel': 'C0DEPLOYS' })] },

@@ -48,7 +48,7 @@ async function deploy(config: DeployConfig, provider: Provider, ctx: RunContext)
 
   core.setOutput('version', result.current.version);
   core.setOutput('previous-version', result.previous?.version ?? '');
-  core.setOutput('environment-url', config['environment-url'] ?? '');
+  core.setOutput('environment-url', stage.environmentUrl ?? '');
   core.setOutput('hosts', String(result.targets));
   await writeSummary(
     `## 🚀 Deployed to ${config.environment}`,
@@ -58,7 +58,7 @@ async function deploy(config: DeployConfig, provider: Provider, ctx: RunContext)
       ['Service', service],
       ['Provider / strategy', `${provider.name} / ${config.strategy}`],
       ['Hosts', String(result.targets)],
-      ['Environment URL', config['environment-url'] ?? '–'],
+      ['Environment URL', stage.environmentUrl ?? '–'],
       ['GitHub Deployment', deployment ? String(deployment.id) : recordCell(stage)],
       ['Duration', formatDuration(Date.now() - started)],
     ]),

@@ -25,6 +25,7 @@ const schema = deployInputs.extend({
   'auto-rollback': boolean(),
   'pre-deploy-command': bashScript(),
   'post-deploy-command': bashScript(),
+  'pre-rollback-command': bashScript(),
   'hooks-timeout': duration({ min: 1000 }),
   'slack-webhook-url': optionalHttpUrl({ credentials: 'a webhook URL carries its secret in its path' }),
   'slack-token': slackToken(),
@@ -51,7 +52,7 @@ export function readConfig() {
   gate.environment ??= config.environment;
   gate.service ??= service;
   const envUrl = config['environment-url'];
-  const healthUrl = config['health-url'] ?? (envUrl ? new URL(config['readiness-path'], envUrl).href : undefined);
+  const healthUrl = config['health-url'] ?? (envUrl ? new URL(config['readiness-path'] || '/', envUrl).href : undefined);
   const problems = crossInputProblems(config, smoke, gate);
   if (problems.length) throw new InputError(problems);
   const slack: SlackDestination | undefined = config['slack-webhook-url']
@@ -66,7 +67,8 @@ export function readConfig() {
 function crossInputProblems(config: z.output<typeof schema>, smoke: SmokeValues, gate: GateValues): string[] {
   const problems: string[] = [];
   if (config['slack-webhook-url'] && config['slack-token']) problems.push('"slack-token": expected one Slack destination, "slack-webhook-url" or "slack-token" with "slack-channel", not both');
-  if (hasSmokeChecks(smoke) && !config['environment-url']) problems.push('"environment-url": expected the environment\'s URL, the base URL of the smoke test, got nothing');
+  // The command provider's deploy-command may report the URL through $DEPLOY_OUTPUT.
+  if (hasSmokeChecks(smoke) && !config['environment-url'] && config.provider !== 'command') problems.push('"environment-url": expected the environment\'s URL, the base URL of the smoke test, got nothing');
   if (config['slack-token'] && !config['slack-channel']) problems.push('"slack-channel": expected a channel ID (C0123ABCD) or name, needed with "slack-token", got nothing');
   if (gate.metrics.length && !config['health-url'] && !config['environment-url'])
     problems.push('"health-url": expected the URL the health gate probes (or "environment-url"), since "health-metrics" are set, got nothing');

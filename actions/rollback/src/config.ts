@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { environmentName, githubToken, providerName, readinessPath, serviceName, shownEnvironmentUrl } from '../../../shared/deploy/inputs.js';
 import { duration, fail, integer, optionalText } from '../../../shared/inputs.js';
+import { bashScript } from '../../../shared/providers/command/script.js';
 import { parseWithProvider } from '../../../shared/providers/config.js';
 
 const common = z.object({
@@ -16,6 +17,8 @@ const common = z.object({
   reason: optionalText({ max: 1000 }),
   'environment-url': shownEnvironmentUrl(),
   'github-token': githubToken(),
+  'pre-rollback-command': bashScript(),
+  'hooks-timeout': duration({ min: 1000 }),
 });
 
 export type Config = z.output<typeof common>;

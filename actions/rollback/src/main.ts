@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { deployPost } from '../../../shared/deploy/post.js';
 import { runContext, type RunContext } from '../../../shared/context.js';
+import { preRollbackHook } from '../../../shared/deploy/hooks.js';
 import { recordRollback, rollbackRequest } from '../../../shared/deploy/rollback.js';
 import { UserError, errorMessage } from '../../../shared/errors.js';
 import { lastRecordedRelease } from '../../../shared/github/history.js';
@@ -40,7 +41,8 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
   }
 
   info(`Rolling back ${service} on ${config.environment} to ${to ?? 'the previous release'}${config.reason ? ` (reason: ${config.reason})` : ''}`);
-  const result = await provider.rollback(rollbackRequest(config, target, ctx, { to, reason: config.reason, live }));
+  const beforeRestore = preRollbackHook({ ...config, service }, ctx.workspace);
+  const result = await provider.rollback(rollbackRequest(config, target, ctx, { to, reason: config.reason, live, beforeRestore }));
   let missing: string | undefined;
   if (record) {
     const description = `Rollback to ${result.to.version}${config.reason ? `: ${config.reason}` : ''}`;

@@ -2,6 +2,7 @@ import { formatDuration } from '../../duration.js';
 import { runContext } from '../../context.js';
 import { UserError } from '../../errors.js';
 import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult } from '../types.js';
+import { deployOutput } from './output.js';
 import type { CommandSettings } from './settings.js';
 import { runScript } from './script.js';
 
@@ -22,6 +23,7 @@ export class CommandProvider implements Provider {
   async deploy(request: DeployRequest): Promise<DeployResult> {
     const script = this.settings['deploy-command'];
     if (!script) throw new UserError('Input "deploy-command" is required with provider "command": the bash script that deploys $DEPLOY_IMAGE.');
+    const output = deployOutput(this.context.tempDir);
     const { ms } = await runScript({
       input: 'deploy-command',
       script,
@@ -32,11 +34,14 @@ export class CommandProvider implements Provider {
         DEPLOY_PREVIOUS_VERSION: request.live?.version ?? '',
         DEPLOY_SERVICE: request.service,
       },
-      extraEnv: request.env,
+      extraEnv: { ...request.env, DEPLOY_OUTPUT: output.path },
       cwd: runContext().workspace,
       timeoutMs: this.settings['command-timeout'],
     });
+    const url = output.read(this.context.warn);
+    if (url) this.context.log(`deploy-command reported the environment URL ${url}`);
     return {
+      url,
       current: { ...request.release, time: new Date().toISOString(), status: 'live' },
       previous: request.live,
       targets: 1,
@@ -58,6 +63,8 @@ export class CommandProvider implements Provider {
     const input = this.settings['rollback-command'] ? 'rollback-command' : 'deploy-command';
     const script = this.settings['rollback-command'] ?? this.settings['deploy-command'];
     if (!script) throw new UserError('Input "rollback-command" (or "deploy-command") is required with provider "command".');
+    const to: Release = { image: request.to, version: request.to, time: new Date().toISOString(), commit: '', runUrl: request.runUrl, status: 'live' };
+    await request.beforeRestore?.(request.live, to);
     this.context.log(`Rolling back with ${input}`);
     const { ms } = await runScript({
       input,
@@ -72,7 +79,6 @@ export class CommandProvider implements Provider {
       cwd: runContext().workspace,
       timeoutMs: this.settings['command-timeout'],
     });
-    const to: Release = { image: request.to, version: request.to, time: new Date().toISOString(), commit: '', runUrl: request.runUrl, status: 'live' };
     return { from: request.live && { ...request.live, status: 'failed' }, to, targets: 1, details: [[input, `exited 0 after ${formatDuration(ms)}`]] };
   }
 

@@ -7,6 +7,7 @@ import { UserError } from '../../errors.js';
 import { tail } from '../../exec.js';
 import type { DeployRequest, Release, Target } from '../types.js';
 import type { DockerHost } from './host.js';
+import { runArgs, type RunOptions, type WithRunOptions } from './run-options.js';
 import {
   LABEL,
   colorName,
@@ -58,28 +59,58 @@ export async function freeName(host: DockerHost, target: Target, color: Color, c
 }
 
 /** Start the release as `name`, labelled with what the history needs; `publish` maps a host port straight to it. */
-export async function runRelease(host: DockerHost, req: DeployRequest, release: Release, name: string, network: string, publish?: number): Promise<string> {
-  const labels = {
-    ...targetLabels(req, 'app'),
-    [LABEL.image]: release.image,
-    [LABEL.version]: release.version,
-    [LABEL.time]: release.time,
-    [LABEL.commit]: release.commit,
-    [LABEL.runUrl]: release.runUrl,
-    [LABEL.port]: String(req.port),
-  };
-  const env = Object.entries(req.env);
+export async function runRelease(host: DockerHost, req: DeployRequest & WithRunOptions, release: Release, name: string, network: string, publish?: number): Promise<string> {
+  const labels = { ...targetLabels(req, 'app'), ...releaseLabels(release), [LABEL.port]: String(req.port) };
+  const extra = publish !== undefined ? ['--publish', `${publish}:${req.port}`] : [];
+  return startContainer(host, { name, image: release.image, version: release.version, labels, network, env: req.env, run: req.run, extra });
+}
+
+/** The labels that make a container part of a release's history. */
+export const releaseLabels = (release: Release): Record<string, string> => ({
+  [LABEL.image]: release.image,
+  [LABEL.version]: release.version,
+  [LABEL.time]: release.time,
+  [LABEL.commit]: release.commit,
+  [LABEL.runUrl]: release.runUrl,
+});
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** For the error when it cannot start. */
+  version: string;
+  labels: Record<string, string>;
+  network: string;
+  env: Record<string, string>;
+  run?: RunOptions;
+  /** More `docker create` options (published port, stop timeout, limits), already checked. */
+  extra?: string[];
+  /** The role's command, else the run options' one, else the image's CMD. */
+  command?: string[];
+}
+
+/** Create, join the extra networks, start; a container that cannot start is removed. */
+export async function startContainer(host: DockerHost, spec: ContainerSpec): Promise<string> {
+  const env = Object.entries(spec.env);
+  const run = spec.run ? runArgs(spec.run) : ['--restart', 'unless-stopped'];
   // Values go through stdin as an env file: never on a command line, never seen by a shell.
-  const args = ['run', '--detach', '--name', name, '--init', '--restart', 'unless-stopped', '--network', network, ...labelArgs(labels)];
-  if (publish !== undefined) args.push('--publish', `${publish}:${req.port}`);
+  const args = ['create', '--name', spec.name, '--init', ...run, '--network', spec.network, ...labelArgs(spec.labels), ...(spec.extra ?? [])];
   if (env.length) args.push('--env-file', '/dev/stdin');
-  args.push(release.image);
-  const started = await host.docker(args, { input: env.map(([k, v]) => `${k}=${v}`).join('\n'), allowFailure: true });
-  if (started.code !== 0) {
-    await host.docker(['rm', '-f', name], { allowFailure: true });
-    throw new UserError(`${host.name}: could not start ${release.version}: ${tail(started.stderr, 4)}`);
+  args.push(spec.image, ...(spec.command ?? spec.run?.command ?? []));
+  const failed = async (stderr: string) => {
+    await host.docker(['rm', '-f', spec.name], { allowFailure: true });
+    return new UserError(`${host.name}: could not start ${spec.version}: ${tail(stderr, 4)}`);
+  };
+  const created = await host.docker(args, { input: env.map(([k, v]) => `${k}=${v}`).join('\n'), allowFailure: true });
+  if (created.code !== 0) throw await failed(created.stderr);
+  const id = created.stdout.trim();
+  for (const net of spec.run?.networks ?? []) {
+    const joined = await host.docker(['network', 'connect', net, id], { allowFailure: true });
+    if (joined.code !== 0) throw await failed(joined.stderr);
   }
-  return started.stdout.trim();
+  const started = await host.docker(['start', id], { allowFailure: true });
+  if (started.code !== 0) throw await failed(started.stderr);
+  return id;
 }
 
 export async function ipOf(host: DockerHost, id: string, network: string): Promise<string> {

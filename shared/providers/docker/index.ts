@@ -3,6 +3,7 @@ import { cleanupLeftovers } from './leftovers.js';
 import { cleanupLogins } from './logins.js';
 import { DockerProvider, type DockerState } from './provider.js';
 import { dockerInputs } from './settings.js';
+import { socketGuard } from './socket-guard.js';
 import { cleanupSsh, sshConfigOf } from './ssh.js';
 
 export const dockerProvider: ProviderModule<typeof dockerInputs> = {
@@ -12,6 +13,9 @@ export const dockerProvider: ProviderModule<typeof dockerInputs> = {
   strategies: ['blue-green', 'recreate'],
   check: (settings) => {
     const problems: string[] = [];
+    // The action's own inputs are parsed with the provider's: the environment is among them.
+    const guard = socketGuard(settings.hosts, (settings as { environment?: string }).environment);
+    if (guard) problems.push(guard);
     const ssh = settings.hosts.some((h) => h.kind === 'ssh');
     if (ssh && !settings['ssh-key']) problems.push('"ssh-key": expected a private key for the ssh:// hosts, got nothing');
     if (ssh && !settings['ssh-known-hosts'])

@@ -1,6 +1,7 @@
+import { formatDuration } from '../../duration.js';
 import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
 import { deployBlueGreen } from './blue-green.js';
-import { listReleases, liveOf, prune } from './containers.js';
+import { ensureNetwork, listReleases, liveOf, prune } from './containers.js';
 import { DockerHost } from './host.js';
 import { Leftovers, type Leftover } from './leftovers.js';
 import { DeployLocks } from './lock.js';
@@ -10,8 +11,11 @@ import { ProxySwitch } from './proxy.js';
 import { ImagePuller } from './pull.js';
 import { deployRecreate } from './recreate.js';
 import { planRollback, restore } from './rollback.js';
+import type { WorkerRole } from './roles.js';
+import { checkNetworks, runOptionsOf, type RunOptions } from './run-options.js';
 import type { DockerSettings } from './settings.js';
 import { SshSession, type SshState } from './ssh.js';
+import { listWorkers, pruneWorkers, restoreWorkers, startWorkers, stopWorkers, type WorkerRequest } from './workers.js';
 
 /**
  * Docker hosts over SSH (or a local socket). Blue-green: the new colour starts
@@ -31,6 +35,8 @@ export class DockerProvider implements Provider {
   private readonly locks: DeployLocks;
   private readonly proxy: ProxySwitch;
   private readonly leftovers: Leftovers;
+  private readonly run: RunOptions;
+  private readonly roles: WorkerRole[];
 
   constructor(
     settings: DockerSettings,
@@ -45,6 +51,8 @@ export class DockerProvider implements Provider {
     this.leftovers = new Leftovers(() => context.saveState(this.postState()));
     this.locks = new DeployLocks(settings, context, this.leftovers);
     this.proxy = new ProxySwitch(settings['proxy-image'], this.images, context);
+    this.run = runOptionsOf(settings);
+    this.roles = settings.roles;
   }
 
   postState(): string {
@@ -68,11 +76,13 @@ export class DockerProvider implements Provider {
     return (await listReleases(this.hosts[0]!, target)).map((c) => c.release);
   }
 
-  async deploy(req: DeployRequest): Promise<DeployResult> {
+  async deploy(request: DeployRequest): Promise<DeployResult> {
     const { log } = this.context;
+    const req: WorkerRequest = { ...request, run: this.run, roles: this.roles };
     const phases = new PhaseTimes();
     this.images.forApp(req.release.image);
     try {
+      await checkNetworks(this.hosts, this.run.networks);
       const version = await phases.time('pull', async () => {
         for (const host of this.hosts) await this.images.pull(host, req.release.image, 'app');
         return this.images.versionOf(this.hosts[0]!, req.release);
@@ -81,34 +91,67 @@ export class DockerProvider implements Provider {
       await phases.time('lock', async () => {
         for (const host of this.hosts) await this.locks.take(host, req, release, req.release.image);
       });
-      const { previous, details } =
-        req.strategy === 'recreate'
-          ? await deployRecreate(this.hosts, req, release, log)
-          : await deployBlueGreen(this.hosts, req, release, this.proxy, log, this.leftovers, phases);
-      await phases.time('prune', async () => {
-        for (const host of this.hosts) {
-          const pruned = await prune(host, req, req.keep);
-          if (pruned.length) log(`${host.name}: pruned ${pruned.join(', ')} (keep ${req.keep})`);
-        }
-      });
+      for (const host of this.hosts) await ensureNetwork(host, req);
+      const oldWorkers = (await Promise.all(this.hosts.map((h) => listWorkers(h, req)))).flat().filter((w) => w.running);
+      // Workers first: if the new ones never get ready, the web role was not touched.
+      const workers = await startWorkers(this.hosts, req, release, log);
+      let web: Pick<DeployResult, 'previous' | 'details'>;
+      try {
+        web =
+          req.strategy === 'recreate'
+            ? await deployRecreate(this.hosts, req, release, log)
+            : await deployBlueGreen(this.hosts, req, release, this.proxy, log, this.leftovers, phases);
+      } catch (error) {
+        await stopWorkers(workers, log, `${release.version} did not go live`);
+        for (const w of workers) await w.host.docker(['rm', '-f', w.id], { allowFailure: true });
+        throw error;
+      }
+      const started = Date.now();
+      await stopWorkers(oldWorkers, log, `${release.version} is live`);
+      if (workers.length || oldWorkers.length)
+        web.details.push([
+          'Workers',
+          `${workers.length} started, ${oldWorkers.length} old stopped gracefully in ${formatDuration(Date.now() - started)}`,
+        ]);
+      await phases.time('prune', () => this.prune(req));
       await phases.time('lock', () => this.locks.releaseAll());
       log(`Phase times: ${phases.line()}`);
-      details.push(['Phase times', phases.line()]);
-      return { current: release, previous: previous && { ...previous, status: 'previous' }, targets: this.hosts.length, details };
+      web.details.push(['Phase times', phases.line()]);
+      return { current: release, previous: web.previous && { ...web.previous, status: 'previous' }, targets: this.hosts.length, details: web.details };
     } finally {
       await this.locks.releaseAll();
     }
   }
 
+  /** Releases beyond `keep` go, web and workers together; never the one a rollback would return to. */
+  private async prune(req: DeployRequest): Promise<void> {
+    for (const host of this.hosts) {
+      const pruned = await prune(host, req, req.keep);
+      const kept = new Set((await listReleases(host, req)).map((c) => c.release.time));
+      const workers = await pruneWorkers(host, req, kept);
+      if (pruned.length || workers) this.context.log(`${host.name}: pruned ${[...pruned, ...(workers ? [`${workers} worker container(s)`] : [])].join(', ')} (keep ${req.keep})`);
+    }
+  }
+
   async rollback(req: RollbackRequest): Promise<RollbackResult> {
+    const { log } = this.context;
     try {
       const plans = await planRollback(this.hosts, req);
       const [first] = plans;
       const lockRelease: Release = { ...first!.back.release, runUrl: req.runUrl };
       this.images.forApp(lockRelease.image);
       for (const p of plans) await this.locks.take(p.host, req, lockRelease, p.back.release.image);
+      await req.beforeRestore?.(first!.live?.release, first!.back.release);
+      const workers = await restoreWorkers(this.hosts, req, first!.back.release, req, log);
       const details: [string, string][] = [];
-      for (const p of plans) details.push(await restore(p, req, this.proxy, this.context.log));
+      try {
+        for (const p of plans) details.push(await restore(p, req, this.proxy, log));
+      } catch (error) {
+        await stopWorkers(workers.restored, log, 'the rollback failed');
+        throw error;
+      }
+      await stopWorkers(workers.live, log, `${first!.back.release.version} is live again`);
+      if (workers.restored.length || workers.live.length) details.push(['Workers', `${workers.restored.length} of ${first!.back.release.version} started again, ${workers.live.length} stopped`]);
       return {
         from: first!.live && { ...first!.live.release, status: 'failed' },
         to: { ...first!.back.release, status: 'live' },

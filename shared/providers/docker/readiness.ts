@@ -9,6 +9,7 @@ import { runGate } from '../../health/gate.js';
 import { parseStatusSet } from '../../status.js';
 import type { DeployRequest, ProviderContext, Release } from '../types.js';
 import { ipOf, logsOf, runRelease } from './containers.js';
+import { waitUntilHealthy } from './health.js';
 import type { DockerHost } from './host.js';
 
 const READY = parseStatusSet('2xx')!;
@@ -46,6 +47,15 @@ export async function waitUntilReady(host: DockerHost, ip: string, port: number,
   }
 }
 
+/** A web release without a readiness path: trusted once it has run this long (when the image has no HEALTHCHECK). */
+const WEB_READY_AFTER_MS = 5_000;
+
+/** The release's readiness: its readiness path when there is one, else its HEALTHCHECK (or staying up). */
+export function waitForRelease(host: DockerHost, id: string, ip: string, port: number, check: ReadinessCheck, what: string, log: ProviderContext['log']): Promise<Readiness> {
+  if (check.readinessPath) return waitUntilReady(host, ip, port, check, what, log);
+  return waitUntilHealthy(host, id, what, { timeoutMs: check.readinessTimeoutMs, readyAfterMs: WEB_READY_AFTER_MS }, log);
+}
+
 export interface StartOptions {
   /** A host port mapped straight to the release (recreate); none: only the proxy reaches it (blue-green). */
   publish?: number;
@@ -64,7 +74,7 @@ export async function startReady(host: DockerHost, req: DeployRequest, release: 
   let ready: Readiness;
   try {
     ip = await ipOf(host, id, network);
-    ready = await untilCancelled(waitUntilReady(host, ip, req.port, req, name, options.log));
+    ready = await untilCancelled(waitForRelease(host, id, ip, req.port, req, name, options.log));
   } catch (error) {
     if (!(error instanceof CancelledError)) throw error;
     await host.docker(['rm', '-f', id], { allowFailure: true });

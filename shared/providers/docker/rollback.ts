@@ -11,7 +11,7 @@ import { ensureNetwork, freeName, inspectContainer, ipOf, listReleases, liveOf }
 import type { DockerHost } from './host.js';
 import { colorName, otherColor, proxyName, retiredName, type AppContainer } from './labels.js';
 import type { ProxySwitch } from './proxy.js';
-import { waitUntilReady } from './readiness.js';
+import { waitForRelease } from './readiness.js';
 
 /** On one host: what is live, and the release to return to. */
 export interface RollbackPlan {
@@ -49,7 +49,7 @@ export async function restore({ host, live, back }: RollbackPlan, req: RollbackR
   await host.docker(['start', back.id]);
   const ip = await ipOf(host, back.id, network);
   // A cancel stops the wait as a failed check would: the release put back is stopped, the live one keeps serving.
-  const ready = await untilCancelled(waitUntilReady(host, ip, back.port, req, colorName(req, color), log)).catch((error: unknown) => {
+  const ready = await untilCancelled(waitForRelease(host, back.id, ip, back.port, req, colorName(req, color), log)).catch((error: unknown) => {
     if (error instanceof CancelledError) return { ok: false, ms: 0, reason: error.message };
     throw error;
   });

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { boolean, duration, fail, lineNumbers, multiLine, numberedLines, optionalText, secretText, singleLine, splitLines } from '../../inputs.js';
 import { parseImageReference } from '../../docker/reference.js';
 import { parseHost, type HostSpec } from './hosts.js';
+import { rolesInput } from './roles.js';
+import { runOptionInputs } from './run-options.js';
 
 const PRIVATE_KEY = /^-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----\n[\s\S]+\n-----END ([A-Z0-9]+ )*PRIVATE KEY-----$/;
 // `[@marker] hosts keytype base64 [comment]`, as ssh-keyscan prints them.
@@ -38,6 +40,8 @@ export const dockerInputs = z.object({
   }),
   'lock-timeout': duration({ min: 0 }),
   'force-unlock': boolean(),
+  ...runOptionInputs,
+  roles: rolesInput(),
 });
 
 export type DockerSettings = z.output<typeof dockerInputs>;

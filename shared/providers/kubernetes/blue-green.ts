@@ -123,6 +123,7 @@ export async function rollbackBlueGreen(cluster: Cluster, request: RollbackReque
   const to = cluster.releaseOf(target, 'live');
   if (request.to && request.to !== back && request.to !== to.image && request.to !== to.version)
     throw new UserError(`The ${back} colour runs ${to.version}, not "${request.to}": a blue-green rollback switches back to the other colour; nothing was changed.`);
+  await request.beforeRestore?.(liveRelease, to);
   const replicas = Math.max(1, colours[live]?.spec?.replicas ?? 0);
   if ((target.spec?.replicas ?? 0) < 1) {
     cluster.context.log(`deployment/${target.metadata.name} was scaled to 0: scaling to ${replicas}`);

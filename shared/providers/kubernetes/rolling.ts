@@ -63,6 +63,7 @@ export async function rollbackRolling(cluster: Cluster, request: RollbackRequest
       `${request.to ? `No earlier revision of deployment/${name} matches "${request.to}"` : `No previous revision of deployment/${name} to roll back to`} (revisions: ${describe()}); nothing was changed.`,
     );
   const to = cluster.releaseOf(target, 'live');
+  await request.beforeRestore?.(live && cluster.releaseOf(live, 'failed'), to);
   cluster.context.log(`deployment/${name}: rolling back from revision ${liveRevision} to revision ${revisionOf(target)} (${to.version})`);
   await restoreTemplate(cluster, deployment, target);
   const done = await cluster.rollout(name, deployment);
