@@ -14,7 +14,7 @@ export interface JsonAssertion {
 /** `checks.database == ok`, `items[0].count >= 3`, `version =~ ^2\.`; undefined when malformed. */
 export function parseAssertion(line: string): JsonAssertion | undefined {
   const match = /^(\S+?)\s*(==|!=|<=|>=|=~|<|>)\s*(.*)$/.exec(line.trim());
-  if (!match || !parsePath(match[1]!)) return undefined;
+  if (!match || !parsePath(match[1])) return undefined;
   const [, path, op, text] = match as unknown as [string, string, Operator, string];
   if (op === '=~') {
     try {

@@ -129,7 +129,7 @@ function fetcher(url: string): { fetch: Fetch; init: Record<string, unknown> } {
   if (!proxy) return { fetch: globalThis.fetch, init: {} };
   let agent = agents.get(proxy);
   if (!agent) agents.set(proxy, (agent = new ProxyAgent(proxy)));
-  return { fetch: proxyFetch as unknown as Fetch, init: { dispatcher: agent } };
+  return { fetch: proxyFetch, init: { dispatcher: agent } };
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);

@@ -75,7 +75,7 @@ export class ReleaseStage {
   /** Set this deploy's GitHub Deployment to success, or to failure with the first line of `error`. */
   async settle(error?: string): Promise<void> {
     if (error === undefined) await this.record?.succeed(`Deployed ${this.result?.current.version ?? this.config.image}`);
-    else await this.record?.fail(error.split('\n')[0]!);
+    else await this.record?.fail(error.split('\n')[0]);
   }
 }
 

@@ -4,7 +4,7 @@ import { tail } from '../exec.js';
 export function failingStep(output: string): string | undefined {
   const lines = output.split(/\r?\n/);
   for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!.trim();
+    const line = lines[i].trim();
     const classic = /^Step \d+\/\d+ : (.+)$/.exec(line);
     if (classic) return line;
     const kit = /^(?:#\d+ )?\[(?:[^\]]*\s)?\d+\/\d+\] (.+?):?$/.exec(line);

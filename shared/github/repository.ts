@@ -52,5 +52,5 @@ export async function getRepository(req: RepositoryRequest): Promise<RepositoryM
     const message = (body as { message?: unknown } | undefined)?.message;
     throw new UserError(`GitHub API GET ${path}: ${response.status}${typeof message === 'string' ? ` ${message.slice(0, 200)}` : ' (not a repository)'}`);
   }
-  return body as RepositoryMetadata;
+  return body;
 }

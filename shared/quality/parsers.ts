@@ -47,11 +47,11 @@ export function parseTscOutput(text: string, base: PathBase): Annotation[] {
   for (const m of text.replace(/\x1b\[[0-9;]*m/g, '').matchAll(re)) {
     found.push({
       level: m[6] === 'error' ? 'error' : 'warning',
-      file: workspacePath(m[1]!.trim(), base.projectDir, base.workspace),
+      file: workspacePath(m[1].trim(), base.projectDir, base.workspace),
       line: Number(m[2] ?? m[4]),
       column: Number(m[3] ?? m[5]),
       title: `TypeScript ${m[7]}`,
-      message: m[8]!,
+      message: m[8],
     });
   }
   return found;
@@ -105,7 +105,7 @@ export function parseJunitXml(path: string, base: PathBase): Annotation[] | unde
     const body = m[2] ?? '';
     const failure = /<(failure|error)\b([^>]*)>?/.exec(body);
     if (!failure) continue;
-    const attrs = attributes(m[1]!);
+    const attrs = attributes(m[1]);
     const failAttrs = attributes(failure[2] ?? '');
     const file = attrs.file ?? attrs.filepath ?? attrs.classname;
     found.push({
@@ -122,7 +122,7 @@ export function parseJunitXml(path: string, base: PathBase): Annotation[] | unde
 
 function attributes(text: string): Record<string, string> {
   const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-  return Object.fromEntries([...text.matchAll(/([\w:-]+)="([^"]*)"/g)].map((m) => [m[1]!, decode(m[2]!)]));
+  return Object.fromEntries([...text.matchAll(/([\w:-]+)="([^"]*)"/g)].map((m) => [m[1], decode(m[2])]));
 }
 
 /** Prettier's `--check` (`[warn] src/a.ts`) or `--list-different` (bare paths) output: files that are not formatted. */

@@ -47,8 +47,8 @@ function yarnLines(stdout: string, stderr: string): string[] {
   if (classic.length) return classic;
   return lines
     .map((l) => /^\W*(YN\d{4}): [│└┌├·\s]*(.*)$/.exec(l))
-    .filter((m) => m !== null && (m[1] !== 'YN0000' || /^Failed with errors/.test(m[2]!)))
-    .map((m) => `${m![1]}: ${m![2]!.trimEnd()}`);
+    .filter((m) => m !== null && (m[1] !== 'YN0000' || /^Failed with errors/.test(m[2])))
+    .map((m) => `${m![1]}: ${m![2].trimEnd()}`);
 }
 
 /**

@@ -68,7 +68,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     for (const line of body) expect(run.masks).toContain(line);
     for (const line of armour) expect(run.masks).not.toContain(line);
     expect(run.post?.code).toBe(0);
-    const dir = JSON.parse(run.state['provider-state']!).ssh.dir as string;
+    const dir = JSON.parse(run.state['provider-state']).ssh.dir as string;
     expect(existsSync(dir)).toBe(false);
   }
 
@@ -91,8 +91,8 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
 
     expect(github.problems).toEqual([]);
     const [d] = github.deployments;
-    expect(run.outputs['deployment-id']).toBe(String(d!.id));
-    expect(d!.body).toMatchObject({
+    expect(run.outputs['deployment-id']).toBe(String(d.id));
+    expect(d.body).toMatchObject({
       ref: '0123456789abcdef0123456789abcdef01234567',
       environment: 'staging',
       payload: { image: images.v1, provider: 'docker', version: images.v1 },
@@ -100,8 +100,8 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
       required_contexts: [],
       production_environment: false,
     });
-    expect(github.events).toEqual([`deployment ${d!.id}`, `status ${d!.id} in_progress`, `status ${d!.id} success`]);
-    expect(d!.statuses.at(-1)).toMatchObject({ environment_url: `http://127.0.0.1:${PUBLISH}`, log_url: 'https://github.com/acme/shop/actions/runs/4242' });
+    expect(github.events).toEqual([`deployment ${d.id}`, `status ${d.id} in_progress`, `status ${d.id} success`]);
+    expect(d.statuses.at(-1)).toMatchObject({ environment_url: `http://127.0.0.1:${PUBLISH}`, log_url: 'https://github.com/acme/shop/actions/runs/4242' });
     expect(run.summary).toContain('Deployed to staging');
     expectKeyHandled(run);
   });
@@ -128,7 +128,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
 
     // The first deployment is now inactive; the second went in_progress → success.
     const [first, second] = github.deployments;
-    expect(github.events.slice(3)).toEqual([`deployment ${second!.id}`, `status ${second!.id} in_progress`, `status ${second!.id} success`, `status ${first!.id} inactive`]);
+    expect(github.events.slice(3)).toEqual([`deployment ${second.id}`, `status ${second.id} in_progress`, `status ${second.id} success`, `status ${first.id} inactive`]);
     expect(github.problems).toEqual([]);
     expectKeyHandled(run);
   });
@@ -151,7 +151,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
     expect(containersOf(SERVICE).filter((c) => c.version === images.v3)).toEqual([]);
     expect(inspectContainer(`${SERVICE}-staging-lock`)).toBeUndefined();
-    const failed = github.deployments[before]!;
+    const failed = github.deployments[before];
     expect(github.events.slice(-3)).toEqual([`deployment ${failed.id}`, `status ${failed.id} in_progress`, `status ${failed.id} failure`]);
     expect(run.summary).toContain('failed');
     expectKeyHandled(run);
@@ -233,7 +233,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(run.warnings.filter((w) => w.includes('planted-warning'))).toEqual([]);
     expect(run.outputs.version).toBeUndefined();
     expect(run.errors).toHaveLength(1);
-    expect(run.errors[0]).toMatch(/planted-logs never became healthy: .*\nLast container logs:\n::error::planted-error\n::add-mask::planted-mask\n  ::set-output name=version::planted\n##\[warning\]planted-warning/);
+    expect(run.errors[0]).toMatch(/planted-logs never became healthy: .*\nLast container logs:\n::error::planted-error\n::add-mask::planted-mask\n {2}::set-output name=version::planted\n##\[warning\]planted-warning/);
     expect(containersOf(SERVICE).filter((c) => c.version === image)).toEqual([]);
   });
 

@@ -33,7 +33,7 @@ function exposition(): string {
     const errors = Math.round(phase.traffic * phase.errorRatio);
     c.errors += errors;
     c.ok += phase.traffic - errors;
-    [...BUCKETS, Infinity].forEach((le, i) => (c.buckets[i]! += phase.latency <= le ? phase.traffic : 0));
+    [...BUCKETS, Infinity].forEach((le, i) => (c.buckets[i] += phase.latency <= le ? phase.traffic : 0));
     c.sum += phase.traffic * phase.latency;
     const v = `version="${version}"`;
     lines.push(`http_requests_total{${v},code="200"} ${c.ok}`, `http_requests_total{${v},code="500"} ${c.errors}`);
@@ -113,7 +113,7 @@ describe('health-gate metric checks against a real Prometheus', () => {
     expect(run.stdout).toContain('rate(http_request_duration_seconds_bucket{version="v-healthy"}[5s])');
     expect(run.stdout).toMatch(/metric error-rate: 0 < 0.02 ok \| passes 3\/3/);
     expect(run.stdout).toMatch(/metric p95-latency: 0\.0475 < 0\.3 ok \| passes 3\/3/);
-    const metrics = JSON.parse(run.outputs.metrics!);
+    const metrics = JSON.parse(run.outputs.metrics);
     expect(metrics['error-rate']).toMatchObject({ passed: true, value: 0, failures: 0 });
     expect(metrics['p95-latency'].passed).toBe(true);
     expect(metrics['p95-latency'].value).toBeCloseTo(0.0475, 4);
@@ -135,7 +135,7 @@ describe('health-gate metric checks against a real Prometheus', () => {
     expect(run.errors.join('\n')).toMatch(/metric error-rate failed 1 measurement \(metrics-failure-limit 1\): 0\.1, expected < 0\.02/);
     expect(run.stdout).toMatch(/metric error-rate: FAIL 0\.1, expected < 0\.02 \| passes 0\/3 \| failures 1\/1/);
     expect(took).toBeLessThan(2500);
-    expect(JSON.parse(run.outputs.metrics!)['error-rate']).toMatchObject({ passed: false, value: 0.1, failures: 1 });
+    expect(JSON.parse(run.outputs.metrics)['error-rate']).toMatchObject({ passed: false, value: 0.1, failures: 1 });
     expect(run.summary).toContain('### ❌ Metrics');
     expect(run.summary).toMatch(/\| error-rate \| `< 0.02` \| ❌ failed \| 0\.1 \|/);
     expect(run.summary).toContain('0.1 ❌');
@@ -197,7 +197,7 @@ describe('health-gate metric checks against a real Prometheus', () => {
     expect(run.errors.join('\n')).toContain(`metric error-rate (< 0.02) had 0/3 consecutive passes within 2s; last query error: Prometheus at http://127.0.0.1:${closed} is unreachable: ECONNREFUSED`);
     expect(run.errors.join('\n')).not.toMatch(/failed \d+ measurement/);
     expect(run.summary).toContain('⚠️ unreachable');
-    expect(JSON.parse(run.outputs.metrics!)['error-rate'].failures).toBe(0);
+    expect(JSON.parse(run.outputs.metrics)['error-rate'].failures).toBe(0);
     expect(took).toBeLessThan(5000);
   });
 

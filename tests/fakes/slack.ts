@@ -263,7 +263,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   }
 
   const server = await startServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0]!;
+    const path = (req.url ?? '').split('?')[0];
     if (path.startsWith('/api/')) return webApi(path.slice('/api/'.length), req, res);
     return webhook(req, res);
   });

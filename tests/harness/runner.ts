@@ -88,14 +88,14 @@ export function parseFileCommands(text: string): Record<string, string> {
   const result: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+    const line = lines[i];
     if (!line) continue;
     const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
     if (heredoc) {
       const [, name, delimiter] = heredoc;
       const value: string[] = [];
-      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]!);
-      result[name!] = value.join('\n');
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]);
+      result[name] = value.join('\n');
     } else {
       const at = line.indexOf('=');
       if (at > 0) result[line.slice(0, at)] = line.slice(at + 1);
@@ -173,12 +173,12 @@ const commands = (stdout: string, name: string): string[] => workflowCommands(st
 function defaultsContext(options: RunOptions, env: Record<string, string>): Record<string, string> {
   return {
     'github.token': options.token ?? 'ghs_test_token_0123456789',
-    'github.actor': env.GITHUB_ACTOR!,
-    'github.repository': env.GITHUB_REPOSITORY!,
-    'github.sha': env.GITHUB_SHA!,
-    'github.ref': env.GITHUB_REF!,
-    'github.workspace': env.GITHUB_WORKSPACE!,
-    'runner.temp': env.RUNNER_TEMP!,
+    'github.actor': env.GITHUB_ACTOR,
+    'github.repository': env.GITHUB_REPOSITORY,
+    'github.sha': env.GITHUB_SHA,
+    'github.ref': env.GITHUB_REF,
+    'github.workspace': env.GITHUB_WORKSPACE,
+    'runner.temp': env.RUNNER_TEMP,
   };
 }
 
@@ -203,7 +203,7 @@ async function step(file: string, env: Record<string, string>, cwd: string, time
     timedOut = true;
     child.kill('SIGKILL');
   }, timeoutMs);
-  const read = (k: string) => readFileSync(paths[k]!, 'utf8');
+  const read = (k: string) => readFileSync(paths[k], 'utf8');
   let interrupted: NodeJS.Signals | undefined;
   const watch = interrupt
     ? setInterval(() => {
@@ -285,7 +285,7 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
   if (yml.runs.post && options.post !== false) {
     const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
     // As on the runner, the post step sees what the main step exported (GITHUB_ENV) and added to PATH, the latest first.
-    const PATH = [...main.path].reverse().concat(base.PATH!).join(':');
+    const PATH = [...main.path].reverse().concat(base.PATH).join(':');
     post = await step(resolve(actionDir(name), yml.runs.post), { ...base, ...main.env, PATH, ...stateEnv }, workspace, timeoutMs, dir, 'post');
   }
   return { ...main, post, dir };

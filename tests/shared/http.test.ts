@@ -170,8 +170,8 @@ describe('redirects: followed only within the origin', () => {
     const res = await request({ url: to(`${other.url}/elsewhere`), headers: { ...headers, authorization: 'Bearer t' }, redirect: 'follow-any-origin' });
     expect(JSON.parse(res.body)).toMatchObject({ at: '/elsewhere', key: null });
     expect(other.requests).toHaveLength(1);
-    expect(other.requests[0]!.headers.authorization).toBeUndefined();
-    expect(other.requests[0]!.headers['x-api-key']).toBeUndefined();
+    expect(other.requests[0].headers.authorization).toBeUndefined();
+    expect(other.requests[0].headers['x-api-key']).toBeUndefined();
     // A redirect that keeps the body (307) would take it there: refused.
     const error = await failure(request({ url: to(`${other.url}/login`, 307), method: 'POST', body: '{"password":"pw"}', redirect: 'follow-any-origin' }));
     expect(error.kind).toBe('redirect');
@@ -288,11 +288,11 @@ describe('proxy variables', () => {
     // A real forward proxy: absolute-form requests for http, CONNECT tunnels otherwise.
     proxy = createNetServer((client) => {
       client.once('data', (head) => {
-        const firstLine = head.toString('latin1').split('\r\n')[0]!;
+        const firstLine = head.toString('latin1').split('\r\n')[0];
         seen.push(firstLine);
         const [method, target] = firstLine.split(' ');
         if (method === 'CONNECT') {
-          const [host, port] = target!.split(':');
+          const [host, port] = target.split(':');
           const upstream = connect(Number(port), host, () => {
             client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
             upstream.pipe(client);
@@ -300,9 +300,9 @@ describe('proxy variables', () => {
           });
           return;
         }
-        const url = new URL(target!);
+        const url = new URL(target);
         const upstream = connect(Number(url.port), url.hostname, () => {
-          upstream.write(head.toString('latin1').replace(target!, url.pathname + url.search));
+          upstream.write(head.toString('latin1').replace(target, url.pathname + url.search));
           upstream.pipe(client);
           client.pipe(upstream);
         });

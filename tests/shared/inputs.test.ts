@@ -110,7 +110,7 @@ function problemsOf(field: z.ZodType, value: string, secret = false): { problems
   process.stdout.write = ((chunk: string) => {
     for (const line of String(chunk).split('\n')) if (line.startsWith('::add-mask::')) masks.push(line.slice('::add-mask::'.length));
     return true;
-  }) as typeof process.stdout.write;
+  });
   try {
     parseInputs(z.object({ x: field }), { read: () => value, secrets: secret ? ['x'] : [] });
     return { problems: [], masks };

@@ -56,11 +56,11 @@ export class DockerProvider implements Provider {
   }
 
   async current(target: Target): Promise<Release | undefined> {
-    return liveOf(await listReleases(this.hosts[0]!, target))?.release;
+    return liveOf(await listReleases(this.hosts[0], target))?.release;
   }
 
   async history(target: Target): Promise<Release[]> {
-    return (await listReleases(this.hosts[0]!, target)).map((c) => c.release);
+    return (await listReleases(this.hosts[0], target)).map((c) => c.release);
   }
 
   async deploy(req: DeployRequest): Promise<DeployResult> {
@@ -68,7 +68,7 @@ export class DockerProvider implements Provider {
     this.images.forApp(req.release.image);
     try {
       for (const host of this.hosts) await this.images.pull(host, req.release.image, 'app');
-      const version = await this.images.versionOf(this.hosts[0]!, req.release);
+      const version = await this.images.versionOf(this.hosts[0], req.release);
       const release: Release = { ...req.release, version, time: new Date().toISOString(), status: 'live' };
       for (const host of this.hosts) await this.locks.take(host, req, release, req.release.image);
       const { previous, details } = req.strategy === 'recreate' ? await deployRecreate(this.hosts, req, release, log) : await deployBlueGreen(this.hosts, req, release, this.proxy, log);
@@ -86,14 +86,14 @@ export class DockerProvider implements Provider {
     try {
       const plans = await planRollback(this.hosts, req);
       const [first] = plans;
-      const lockRelease: Release = { ...first!.back.release, runUrl: req.runUrl };
+      const lockRelease: Release = { ...first.back.release, runUrl: req.runUrl };
       this.images.forApp(lockRelease.image);
       for (const p of plans) await this.locks.take(p.host, req, lockRelease, p.back.release.image);
       const details: [string, string][] = [];
       for (const p of plans) details.push(await restore(p, req, this.proxy, this.context.log));
       return {
-        from: first!.live && { ...first!.live.release, status: 'failed' },
-        to: { ...first!.back.release, status: 'live' },
+        from: first.live && { ...first.live.release, status: 'failed' },
+        to: { ...first.back.release, status: 'live' },
         targets: plans.length,
         details,
       };

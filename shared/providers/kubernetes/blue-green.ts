@@ -116,7 +116,7 @@ export async function rollbackBlueGreen(cluster: Cluster, request: RollbackReque
   if (!live) throw new UserError(`service/${service} selects no colour (no slot in its selector); nothing was changed.`);
   const back = other(live);
   const target = colours[back];
-  const liveRelease = colours[live] && cluster.releaseOf(colours[live]!, 'failed');
+  const liveRelease = colours[live] && cluster.releaseOf(colours[live], 'failed');
   if (!target) throw new UserError(`No previous release to roll back to: deployment/${cluster.deploymentName(request)}-${back} does not exist; nothing was changed.`);
   const to = cluster.releaseOf(target, 'live');
   if (request.to && request.to !== back && request.to !== to.image && request.to !== to.version)
@@ -139,7 +139,7 @@ export async function rollbackBlueGreen(cluster: Cluster, request: RollbackReque
 /** Point the Service at the colour that runs `release`. */
 export async function switchTraffic(cluster: Cluster, target: Target, release: Release): Promise<void> {
   const { colours } = await liveColour(cluster, target);
-  const colour = COLOURS.find((c) => colours[c] && containersOf(colours[c]!).some((x) => x.image === release.image));
+  const colour = COLOURS.find((c) => colours[c] && containersOf(colours[c]).some((x) => x.image === release.image));
   if (!colour) throw new UserError(`No colour of ${cluster.deploymentName(target)} runs ${release.image}`);
   await switchSelector(cluster, serviceName(cluster, target), colour);
 }

@@ -27,7 +27,7 @@ export const kubernetesProvider: ProviderModule<typeof kubernetesInputs> = {
       try {
         loadManifests(expandManifests(settings.manifests, workspace), workspace);
       } catch (error) {
-        const message = errorMessage(error).split('\n')[0]!;
+        const message = errorMessage(error).split('\n')[0];
         problems.push(message.startsWith('Input "manifests": ') ? `"manifests": expected files or globs in the workspace; ${message.slice(19)}` : `"manifests": expected valid manifests; ${message}`);
       }
     }

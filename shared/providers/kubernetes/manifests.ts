@@ -11,7 +11,7 @@ const GLOB = /[*?[]/;
 function globRegExp(pattern: string): RegExp {
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
+    const c = pattern[i];
     if (c === '*' && pattern[i + 1] === '*') {
       out += pattern[i + 2] === '/' ? '(?:.*/)?' : '.*';
       i += pattern[i + 2] === '/' ? 2 : 1;
@@ -63,7 +63,7 @@ export function loadManifests(files: string[], workspace: string): KubeObject[] 
   for (const file of files) {
     const name = relative(workspace, file) || file;
     for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      if (doc.errors.length) throw new UserError(`Manifest ${name} is not valid YAML: ${doc.errors[0]!.message}`);
+      if (doc.errors.length) throw new UserError(`Manifest ${name} is not valid YAML: ${doc.errors[0].message}`);
       const value = doc.toJS() as KubeObject | null;
       if (value === null || value === undefined) continue;
       const items = value.kind === 'List' && Array.isArray(value.items) ? (value.items as KubeObject[]) : [value];
