@@ -35,11 +35,12 @@ export const kubernetesProvider: ProviderModule<typeof kubernetesInputs> = {
   },
   create: (settings, context) => new KubernetesProvider(settings, context),
   // The kubeconfig written for this step, and kubectl's discovery cache.
-  cleanup: async (state, context) => {
+  cleanup: (state, context) => {
     const { paths = [] } = (state ? JSON.parse(state) : {}) as { paths?: string[] };
     for (const path of paths) {
       rmSync(path, { recursive: true, force: true });
       context.log(`Removed ${path}`);
     }
+    return Promise.resolve();
   },
 };
