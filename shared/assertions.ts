@@ -38,8 +38,11 @@ function parseValue(text: string): unknown {
 
 const show = (value: unknown) => (value === undefined ? 'undefined' : JSON.stringify(value));
 
+/** A JSON value that is not an object, an array or null (or a missing one). */
+const isScalar = (value: unknown): value is string | number | boolean | undefined => typeof value !== 'object';
+
 function equal(actual: unknown, expected: unknown): boolean {
-  if (typeof actual === 'object' || typeof expected === 'object') return JSON.stringify(actual) === JSON.stringify(expected);
+  if (!isScalar(actual) || !isScalar(expected)) return JSON.stringify(actual) === JSON.stringify(expected);
   // `count == 3` should match "3" too: users write values without caring about JSON types.
   return actual === expected || String(actual) === String(expected);
 }

@@ -107,7 +107,7 @@ export class DeploymentsClient {
   async list(environment: string, perPage = 30): Promise<Deployment[]> {
     const query = new URLSearchParams({ environment, per_page: String(perPage) });
     const what = `list deployments of ${environment}`;
-    const response = await this.call(what, 'GET', `/deployments?${query}`);
+    const response = await this.call(what, 'GET', `/deployments?${query.toString()}`);
     if (response.status !== 200) throw this.failure(what, response);
     return this.json<Deployment[]>(what, response);
   }

@@ -35,7 +35,7 @@ export const metricShape = (prefix: string) => ({
 });
 
 type Shape = ReturnType<typeof metricShape>;
-export type MetricInputName = keyof Shape & string;
+export type MetricInputName = keyof Shape;
 export type MetricInputValues = ValuesOf<Shape>;
 
 export const METRIC_INPUT_NAMES = Object.keys(metricShape('')) as MetricInputName[];

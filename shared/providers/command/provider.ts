@@ -44,12 +44,12 @@ export class CommandProvider implements Provider {
     };
   }
 
-  async current(): Promise<Release | undefined> {
-    return undefined;
+  current(): Promise<Release | undefined> {
+    return Promise.resolve(undefined);
   }
 
-  async history(): Promise<Release[]> {
-    return [];
+  history(): Promise<Release[]> {
+    return Promise.resolve([]);
   }
 
   async rollback(request: RollbackRequest): Promise<RollbackResult> {
@@ -76,8 +76,8 @@ export class CommandProvider implements Provider {
     return { from: request.live && { ...request.live, status: 'failed' }, to, targets: 1, details: [[input, `exited 0 after ${formatDuration(ms)}`]] };
   }
 
-  async switchTraffic(_target: Target, release: Release): Promise<void> {
-    throw new UserError(`The command provider cannot switch traffic by itself: run your platform's CLI in rollback-command to put ${release.version} back.`);
+  switchTraffic(_target: Target, release: Release): Promise<void> {
+    return Promise.reject(new UserError(`The command provider cannot switch traffic by itself: run your platform's CLI in rollback-command to put ${release.version} back.`));
   }
 
   postState(): string {

@@ -60,7 +60,7 @@ async function startColor(host: DockerHost, req: DeployRequest, release: Release
   log(`${host.name}: starting ${name} (${release.version}) beside ${live ? `${live.name} (${live.release.version})` : 'nothing (first release)'}`);
   const { id, ip, readyIn } = await startReady(host, req, release, name, network, {
     log,
-    serving: async () => (live ? `${live.release.version} keeps serving` : 'nothing was serving'),
+    serving: () => Promise.resolve(live ? `${live.release.version} keeps serving` : 'nothing was serving'),
   });
   return { host, live, fresh: { id, name, color, ip, port: req.port }, readyIn };
 }
