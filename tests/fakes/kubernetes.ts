@@ -457,7 +457,7 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     };
   };
 
-  const handler = async (req: IncomingMessage & { body: string }, res: ServerResponse) => {
+  const handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const contentType = String(req.headers['content-type'] ?? '').split(';')[0];
     log.push(`${req.method} ${url.pathname}${url.search} ${contentType}`.trim());
@@ -572,10 +572,12 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
-      handler(Object.assign(req, { body }), res).catch((error: unknown) => {
+      try {
+        handler(Object.assign(req, { body }), res);
+      } catch (error) {
         res.statusCode = 500;
         res.end(String(error));
-      });
+      }
     });
   });
   server.on('secureConnection', (s) => {

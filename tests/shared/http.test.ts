@@ -14,7 +14,7 @@ const bump = (key: string) => {
 };
 
 beforeAll(async () => {
-  app = await startServer(async (req, res) => {
+  app = await startServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const key = url.searchParams.get('k') ?? url.pathname;
     switch (url.pathname) {
@@ -125,7 +125,7 @@ describe('redirects: followed only within the origin', () => {
     await other.close();
     await tls.close();
   });
-  const to = (target: string, status = 302) => `${origin.url}/to?${new URLSearchParams({ u: target, s: String(status) })}`;
+  const to = (target: string, status = 302) => `${origin.url}/to?${new URLSearchParams({ u: target, s: String(status) }).toString()}`;
   const headers = { 'x-api-key': 'k-123' };
   const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('the request should have failed'), (e: unknown) => e as HttpError);
 
@@ -185,7 +185,7 @@ describe('redirects: followed only within the origin', () => {
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // trust the self-signed certificate in this process
     try {
       for (const redirect of ['follow', 'follow-any-origin'] as const) {
-        const error = await failure(request({ url: `${tls.url}/?${new URLSearchParams({ u: `${origin.url}/final` })}`, headers, redirect }));
+        const error = await failure(request({ url: `${tls.url}/?${new URLSearchParams({ u: `${origin.url}/final` }).toString()}`, headers, redirect }));
         expect(error.kind).toBe('redirect');
         expect(error.message).toBe(`redirected from https to http (${origin.url}/…): refused, the request would travel unencrypted`);
       }

