@@ -31,6 +31,11 @@ export default tseslint.config(
     },
   },
   {
+    // `const { omitted: _, ...rest } = object` is how an object is copied without a field.
+    files: ['**/*.ts'],
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }] },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { ...globals.node } },
   },

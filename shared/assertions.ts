@@ -14,7 +14,7 @@ export interface JsonAssertion {
 /** `checks.database == ok`, `items[0].count >= 3`, `version =~ ^2\.`; undefined when malformed. */
 export function parseAssertion(line: string): JsonAssertion | undefined {
   const match = /^(\S+?)\s*(==|!=|<=|>=|=~|<|>)\s*(.*)$/.exec(line.trim());
-  if (!match || !parsePath(match[1]!)) return undefined;
+  if (!match || !parsePath(match[1])) return undefined;
   const [, path, op, text] = match as unknown as [string, string, Operator, string];
   if (op === '=~') {
     try {
@@ -38,8 +38,11 @@ function parseValue(text: string): unknown {
 
 const show = (value: unknown) => (value === undefined ? 'undefined' : JSON.stringify(value));
 
+/** A JSON value that is not an object, an array or null (or a missing one). */
+const isScalar = (value: unknown): value is string | number | boolean | undefined => typeof value !== 'object';
+
 function equal(actual: unknown, expected: unknown): boolean {
-  if (typeof actual === 'object' || typeof expected === 'object') return JSON.stringify(actual) === JSON.stringify(expected);
+  if (!isScalar(actual) || !isScalar(expected)) return JSON.stringify(actual) === JSON.stringify(expected);
   // `count == 3` should match "3" too: users write values without caring about JSON types.
   return actual === expected || String(actual) === String(expected);
 }

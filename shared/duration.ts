@@ -17,7 +17,7 @@ export function parseDuration(text: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
   const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) return undefined;
-  return Math.round(parts.reduce((total, [, n, unit]) => total + Number(n) * UNITS[unit!]!, 0));
+  return Math.round(parts.reduce((total, [, n, unit]) => total + Number(n) * UNITS[unit], 0));
 }
 
 /** 640 → `640ms`, 12_000 → `12s`, 90_000 → `1m30s`. */

@@ -64,7 +64,7 @@ export class Tail {
     this.chunks.push(chunk);
     this.size += chunk.length;
     // Whole chunks out while the rest still fills the limit: memory stays near `limit`.
-    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.limit) {
+    while (this.chunks.length > 1 && this.size - this.chunks[0].length >= this.limit) {
       this.size -= this.chunks.shift()!.length;
       this.truncated = true;
     }

@@ -190,7 +190,7 @@ function nextHop(hop: Hop, status: number, location: string, req: HttpRequest, o
 /** The body, up to `max` bytes: past that the stream is cancelled, so the rest is never downloaded. */
 async function readBody(response: Response, max: number): Promise<{ body: string; truncated: boolean }> {
   if (!response.body) return { body: '', truncated: false };
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let body = '';
   let size = 0;

@@ -42,12 +42,13 @@ export interface Shape {
 const CONCEALED = { conceal: true };
 
 /** Add an issue saying what is expected; `return fail(ctx, …)` ends a transform at any step of a field. */
-export function fail(ctx: z.core.$RefinementCtx<any>, expected: string, options: { conceal?: boolean } = {}): never {
+export function fail(ctx: z.core.$RefinementCtx<unknown>, expected: string, options: { conceal?: boolean } = {}): never {
   ctx.addIssue({ code: 'custom', message: expected, ...(options.conceal ? { params: CONCEALED } : {}) });
-  return z.NEVER as never;
+  return z.NEVER;
 }
 
 // C0 controls other than tab, line feed and carriage return; DEL; C1 controls.
+// eslint-disable-next-line no-control-regex -- input validation: finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
 /** What is wrong with a value's shape (length, control characters, line breaks, a leading `-`), or undefined. */
@@ -141,8 +142,9 @@ export const integer = (options: { min?: number; max?: number } = {}) =>
 export const oneOf = <const T extends readonly string[]>(values: T) =>
   singleLine().transform((s, ctx) => {
     const v = s.trim().toLowerCase();
-    return (values as readonly string[]).includes(v)
-      ? (v as T[number])
+    const listed = (x: string): x is T[number] => (values as readonly string[]).includes(x);
+    return listed(v)
+      ? v
       : fail(ctx, `one of ${values.map((x) => `"${x}"`).join(', ')}`);
   });
 
@@ -231,9 +233,9 @@ export function lineNumbers(numbers: readonly number[]): string {
 function pairLines(s: string, ctx: Ctx, parse: (line: string) => { name: string; value: string } | undefined, expected: string, secret: boolean, nameProblem?: (name: string) => boolean) {
   const lines = numberedLines(s);
   const parsed = lines.map(({ line }) => parse(line));
-  if (secret) parsed.forEach((pair, i) => mask(pair ? pair.value.trim() : lines[i]!.line));
+  if (secret) parsed.forEach((pair, i) => mask(pair ? pair.value.trim() : lines[i].line));
   const shape = shapeProblem(s, { multiLine: true });
-  const bad = lines.filter((_, i) => !parsed[i] || nameProblem?.(parsed[i]!.name)).map(({ n }) => n);
+  const bad = lines.filter((_, i) => !parsed[i] || nameProblem?.(parsed[i].name)).map(({ n }) => n);
   const problem = shape ?? (bad.length ? `${expected}; ${lineNumbers(bad)} ${bad.length === 1 ? 'is' : 'are'} not` : undefined);
   if (problem === undefined) return parsed as { name: string; value: string }[];
   fail(ctx, problem, { conceal: secret });
@@ -247,9 +249,9 @@ export const headerLines = () =>
   z.string().transform((s, ctx) => {
     const pairs = pairLines(s, ctx, (line) => {
       const match = HEADER.exec(line);
-      return match ? { name: match[1]!, value: match[2]! } : undefined;
+      return match ? { name: match[1], value: match[2] } : undefined;
     }, 'lines "Name: value" (a header name, a colon, the value)', true);
-    return pairs ? (Object.fromEntries(pairs.map(({ name, value }) => [name, value.trim()])) as Record<string, string>) : z.NEVER;
+    return pairs ? (Object.fromEntries(pairs.map(({ name, value }) => [name, value.trim()]))) : z.NEVER;
   });
 
 export interface KeyValueOptions {
@@ -267,7 +269,7 @@ export const keyValueLines = (options: KeyValueOptions = {}) =>
       const at = line.indexOf('=');
       return at > 0 ? { name: line.slice(0, at).trim(), value: line.slice(at + 1) } : undefined;
     }, `lines KEY=value, ${options.key?.expected ?? 'the key without spaces, not starting with "-"'}`, options.secretValues ?? false, (name) => !pattern.test(name));
-    return pairs ? (Object.fromEntries(pairs.map(({ name, value }) => [name, value])) as Record<string, string>) : z.NEVER;
+    return pairs ? (Object.fromEntries(pairs.map(({ name, value }) => [name, value]))) : z.NEVER;
   });
 
 /** A folder input, relative to the workspace, that must exist: checked before anything runs. */

@@ -32,7 +32,7 @@ export function secretParts(value: string): string[] {
     }
     if (inPem && line.includes(':')) continue; // RFC 1421 headers (base64 has no ':'): algorithm names and an IV
     const field = inPem ? undefined : FIELD.exec(line);
-    const part = field ? unquote(field[1]!.trim()) : line;
+    const part = field ? unquote(field[1].trim()) : line;
     if (part.length >= MIN_LINE) parts.push(part);
   }
   return [...new Set(parts)];

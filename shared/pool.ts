@@ -8,7 +8,7 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn
   const worker = async () => {
     while (next < items.length) {
       const index = next++;
-      results[index] = await fn(items[index]!, index);
+      results[index] = await fn(items[index], index);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));

@@ -1,12 +1,15 @@
 import * as core from '@actions/core';
 
+/** What a table cell shows: text, a number or a flag; nothing for null and undefined. */
+export type Cell = string | number | boolean | null | undefined;
+
 /** Escape text for a Markdown table cell. */
-export function cell(value: unknown): string {
+export function cell(value: Cell): string {
   return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
-export function table(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const line = (cells: readonly unknown[]) => `| ${cells.map(cell).join(' | ')} |`;
+export function table(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  const line = (cells: readonly Cell[]) => `| ${cells.map(cell).join(' | ')} |`;
   return [line(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
 }
 

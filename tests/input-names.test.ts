@@ -55,7 +55,7 @@ describe('input names: one name, one meaning', () => {
 
   it('no action.yml or reusable workflow uses a retired name', () => {
     const used = everywhere.filter((n) => RETIRED[n.name]).map((n) => `${n.where}: ${n.name} → ${RETIRED[n.name]}`);
-    const usedIn = everywhere.filter((n) => RETIRED_IN[n.name]?.files.some((f) => n.where.startsWith(f))).map((n) => `${n.where}: ${n.name} → ${RETIRED_IN[n.name]!.now}`);
+    const usedIn = everywhere.filter((n) => RETIRED_IN[n.name]?.files.some((f) => n.where.startsWith(f))).map((n) => `${n.where}: ${n.name} → ${RETIRED_IN[n.name].now}`);
     expect([...used, ...usedIn]).toEqual([]);
   });
 
@@ -101,7 +101,7 @@ describe('input names: one name, one meaning', () => {
         const original = name.slice(prefix.length);
         expect(theirs[original], `${file}: ${name} is not ${source}'s ${original}`).toBeDefined();
         expect(input.description, `${file}: ${name}`).toMatch(new RegExp(`^${label}`));
-        expect(input.default ?? '', `${file}: ${name} default`).toBe(theirs[original]!.default ?? '');
+        expect(input.default ?? '', `${file}: ${name} default`).toBe(theirs[original].default ?? '');
       }
     }
   });

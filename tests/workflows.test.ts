@@ -89,7 +89,7 @@ describe('workflows', () => {
   it('deploy.yml queues deploys per environment, applies environment protection, and is reusable', () => {
     const wf = workflow('deploy.yml');
     expect(Object.keys(wf.on)).toEqual(['workflow_call']);
-    const job = wf.jobs.deploy!;
+    const job = wf.jobs.deploy;
     expect(job.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
     expect(job.environment?.name).toBe('${{ inputs.environment }}');
     expect(job.permissions).toEqual({ contents: 'read', deployments: 'write' });
@@ -104,18 +104,18 @@ describe('workflows', () => {
     expect(text).toContain('node scripts/release.mjs --check-on-main "$TAG" origin/main');
     expect(text).toContain('node scripts/release.mjs --major-target "$TAG"');
     const jobs = wf.jobs as Record<string, Omit<Job, 'environment'> & { needs?: string; environment?: string }>;
-    expect(jobs.verify!.needs).toBe('check');
-    expect(jobs.publish!.needs).toBe('verify');
-    expect(jobs['major-tag']!.needs).toBe('publish');
-    expect(jobs.publish!.environment).toBe('release');
-    expect(jobs['major-tag']!.environment).toBe('release');
+    expect(jobs.verify.needs).toBe('check');
+    expect(jobs.publish.needs).toBe('verify');
+    expect(jobs['major-tag'].needs).toBe('publish');
+    expect(jobs.publish.environment).toBe('release');
+    expect(jobs['major-tag'].environment).toBe('release');
     // Moves are serialised; a pending one replaced by a newer one loses nothing (each moves to the highest release).
-    expect(jobs['major-tag']!.concurrency).toEqual({ group: 'release-major-tag', 'cancel-in-progress': false });
+    expect(jobs['major-tag'].concurrency).toEqual({ group: 'release-major-tag', 'cancel-in-progress': false });
   });
 
   it('pipeline.yml outputs the digest of build-push', () => {
     const wf = workflow('pipeline.yml') as Workflow & { on: { workflow_call: { outputs: Record<string, { value: string }> } } };
-    expect(wf.on.workflow_call.outputs.digest!.value).toBe('${{ jobs.build-push.outputs.digest }}');
+    expect(wf.on.workflow_call.outputs.digest.value).toBe('${{ jobs.build-push.outputs.digest }}');
     expect(Object.keys(wf.jobs)).toEqual(['lint-test-scan', 'build-push']);
   });
 

@@ -125,7 +125,7 @@ async function buildClassic(spec: BuildSpec, options: BuildOptions): Promise<Bui
   const digests = new Map<string, string>();
   for (const tag of spec.tags) digests.set(tag, await pushTag(tag, options));
   // Another registry may store the manifest under another digest: report the one of the action's own image.
-  const digest = digests.get(spec.tags.find((tag) => tag.startsWith(`${spec.image}:`)) ?? spec.tags[0]!)!;
+  const digest = digests.get(spec.tags.find((tag) => tag.startsWith(`${spec.image}:`)) ?? spec.tags[0])!;
   return { imageId, digest, size, buildMs, pushMs: performance.now() - pushStarted, warnings: [] };
 }
 

@@ -64,7 +64,7 @@ export function parseBuildxMetadata(text: string): BuildxMetadata {
   } catch {
     return {};
   }
-  const digest = (key: string) => (typeof data[key] === 'string' && /^sha256:[0-9a-f]{64}$/.test(data[key] as string) ? (data[key] as string) : undefined);
+  const digest = (key: string) => (typeof data[key] === 'string' && /^sha256:[0-9a-f]{64}$/.test(data[key]) ? (data[key]) : undefined);
   return { digest: digest('containerimage.digest'), imageId: digest('containerimage.config.digest') };
 }
 

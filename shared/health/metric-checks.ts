@@ -109,7 +109,7 @@ export function judge(check: MetricCheck, samples: readonly Sample[]): Judgement
   if (numbers.length === 0) return { kind: 'no-data', detail: samples.length ? 'the query returned NaN' : 'the query returned an empty result' };
   const lowIsBad = check.op === '>' || check.op === '>=';
   const worst = (list: readonly Sample[]) =>
-    check.op === '==' || check.op === '!=' ? list[0]! : list.reduce((a, b) => ((lowIsBad ? b.value < a.value : b.value > a.value) ? b : a));
+    check.op === '==' || check.op === '!=' ? list[0] : list.reduce((a, b) => ((lowIsBad ? b.value < a.value : b.value > a.value) ? b : a));
   const failing = numbers.filter((s) => !compare(s.value, check.op, check.threshold));
   const decisive = worst(failing.length ? failing : numbers);
   const where = numbers.length > 1 ? ` for ${labelText(decisive.labels)}` : '';

@@ -35,7 +35,7 @@ export const metricShape = perPrefix((prefix: string) => ({
 }));
 
 type Shape = ReturnType<typeof metricShape>;
-export type MetricInputName = keyof Shape & string;
+export type MetricInputName = keyof Shape;
 export type MetricInputValues = ValuesOf<Shape>;
 
 /** metricShape's keys, listed so no shape is built for them (a test keeps the two equal). */

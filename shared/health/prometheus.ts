@@ -71,7 +71,7 @@ export async function queryPrometheus(
 ): Promise<QueryResult> {
   const base = options.url.replace(/\/+$/, '');
   const params = new URLSearchParams({ query, timeout: `${Math.max(1, Math.round(options.timeoutMs))}ms` });
-  const url = `${base}/api/v1/query?${params}`;
+  const url = `${base}/api/v1/query?${params.toString()}`;
   let response;
   try {
     response = await request({

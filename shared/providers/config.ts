@@ -26,11 +26,11 @@ export function parseWithProvider<S extends z.ZodObject<z.ZodRawShape>>(
 ): { config: z.output<S>; settings: Record<string, unknown>; module: ProviderModule } {
   const module = findProvider(core.getInput('provider') || 'docker');
   const schema = module ? common.extend(module.inputs.shape) : common;
-  const parsed = parseInputs(schema as S, { secrets: [...secrets, ...(module?.secrets ?? [])] as never[], secretParts: module?.secretParts as never }) as z.output<S>;
+  const parsed = parseInputs<S>(schema as S, { secrets: [...secrets, ...(module?.secrets ?? [])] as never[], secretParts: module?.secretParts as never });
   // A provider that does not exist was reported by the common schema's `provider` field.
-  const problems = module!.check(parsed as never, use, runContext().workspace);
+  const problems = module!.check(parsed, use, runContext().workspace);
   if (problems.length) throw new InputError(problems);
-  return { config: parsed, settings: parsed as Record<string, unknown>, module: module! };
+  return { config: parsed, settings: parsed, module: module! };
 }
 
 const STATE_PROVIDER = 'provider';

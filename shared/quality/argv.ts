@@ -11,7 +11,7 @@ export function splitCommand(line: string): string[] {
   let inWord = false;
   let quote: '"' | "'" | undefined;
   for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
+    const c = line[i];
     if (quote) {
       if (c === quote) quote = undefined;
       else if (c === '\\' && quote === '"' && i + 1 < line.length) word += line[++i];

@@ -69,7 +69,7 @@ function parseStdout(stdout: string): AuditReport | { error: string } {
   if (doc.error || (doc.message && !doc.vulnerabilities && !doc.advisories)) {
     // npm: `message`; pnpm: `error.code` and `error.message`; npm 6: `error.summary`.
     const e = doc.error as { summary?: string; code?: string; message?: string } | undefined;
-    return { error: String(doc.message || e?.message || e?.summary || e?.code || JSON.stringify(doc.error)) };
+    return { error: String((typeof doc.message === 'string' && doc.message) || e?.message || e?.summary || e?.code || JSON.stringify(doc.error)) };
   }
   if (doc.vulnerabilities && typeof doc.vulnerabilities === 'object') return fromNpm7(doc);
   if (doc.advisories && typeof doc.advisories === 'object') return fromAdvisories(Object.values(doc.advisories as Record<string, Advisory>));
@@ -116,7 +116,11 @@ function fromNpm7(doc: Record<string, unknown>): AuditReport {
   const meta = (doc.metadata as { vulnerabilities?: Partial<Counts> } | undefined)?.vulnerabilities;
   const counts = emptyCounts();
   if (meta) for (const k of [...SEVERITIES, 'total'] as const) counts[k] = Number(meta[k] ?? 0);
-  else for (const v of vulns) (counts[severity(v.severity)]++, counts.total++);
+  else
+    for (const v of vulns) {
+      counts[severity(v.severity)]++;
+      counts.total++;
+    }
   return { counts, findings: sortFindings(findings) };
 }
 
@@ -167,8 +171,8 @@ function fromLines(lines: Record<string, unknown>[]): AuditReport | { error: str
     }
     else if (typeof l.value === 'string' && l.children && typeof l.children === 'object') {
       const c = l.children as Record<string, unknown>;
-      advisories.push({ id: Number(c.ID), module_name: l.value, severity: String(c.Severity), title: String(c.Issue), url: String(c.URL ?? ''), vulnerable_versions: String(c['Vulnerable Versions'] ?? '') });
-    } else if (l.type === 'error') return { error: String(l.data).split('\n')[0]! };
+      advisories.push({ id: Number(c.ID), module_name: l.value, severity: String(c.Severity), title: String(c.Issue), url: typeof c.URL === 'string' ? c.URL : '', vulnerable_versions: typeof c['Vulnerable Versions'] === 'string' ? c['Vulnerable Versions'] : '' });
+    } else if (l.type === 'error') return { error: String(l.data).split('\n')[0] };
   }
   // yarn 1 prints its errors on stderr: stdout then holds only info lines, which must not read as a clean audit.
   if (!complete && !advisories.length) return { error: 'the audit printed no report (no auditSummary line)' };
@@ -178,11 +182,11 @@ function fromLines(lines: Record<string, unknown>[]): AuditReport | { error: str
 /** The registry's answer to an audit request, as npm, pnpm and yarn 1 word it. */
 const ANSWERS: { re: RegExp; read: (m: RegExpExecArray) => { status: number; text?: string; method?: string; url: string } }[] = [
   // npm: `405 Method Not Allowed - POST https://registry.example.com/-/npm/v1/security/advisories/bulk`
-  { re: /\b(\d{3}) ([^-\n]*?) - ([A-Z]+) (\S+)/, read: (m) => ({ status: Number(m[1]), text: m[2], method: m[3], url: m[4]! }) },
+  { re: /\b(\d{3}) ([^-\n]*?) - ([A-Z]+) (\S+)/, read: (m) => ({ status: Number(m[1]), text: m[2], method: m[3], url: m[4] }) },
   // pnpm: `The audit endpoint (at https://…/-/npm/v1/security/audits) responded with 405: …`
-  { re: /\(at (\S+?)\) responded with (\d{3})/, read: (m) => ({ status: Number(m[2]), url: m[1]! }) },
+  { re: /\(at (\S+?)\) responded with (\d{3})/, read: (m) => ({ status: Number(m[2]), url: m[1] }) },
   // yarn 1: `Request "https://…/-/npm/v1/security/audits" returned a 405`
-  { re: /Request "(\S+?)" returned an? (\d{3})/, read: (m) => ({ status: Number(m[2]), url: m[1]! }) },
+  { re: /Request "(\S+?)" returned an? (\d{3})/, read: (m) => ({ status: Number(m[2]), url: m[1] }) },
 ];
 
 /**

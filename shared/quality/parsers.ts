@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { workspacePath, type Annotation } from './annotation.js';
+import { stripAnsi } from '../ansi.js';
 
 /** Where the tools' paths are relative to, and where the annotations must be relative to. */
 export interface PathBase {
@@ -44,14 +45,14 @@ export function parseEslintJson(path: string, base: PathBase): Annotation[] | un
 export function parseTscOutput(text: string, base: PathBase): Annotation[] {
   const found: Annotation[] = [];
   const re = /^(.+?)(?:\((\d+),(\d+)\)|:(\d+):(\d+)) ?[:-] (error|warning) (TS\d+): (.*)$/gm;
-  for (const m of text.replace(/\x1b\[[0-9;]*m/g, '').matchAll(re)) {
+  for (const m of stripAnsi(text).matchAll(re)) {
     found.push({
       level: m[6] === 'error' ? 'error' : 'warning',
-      file: workspacePath(m[1]!.trim(), base.projectDir, base.workspace),
+      file: workspacePath(m[1].trim(), base.projectDir, base.workspace),
       line: Number(m[2] ?? m[4]),
       column: Number(m[3] ?? m[5]),
       title: `TypeScript ${m[7]}`,
-      message: m[8]!,
+      message: m[8],
     });
   }
   return found;
@@ -78,7 +79,7 @@ export function parseJestJson(path: string, base: PathBase): Annotation[] | unde
     const rel = workspacePath(file.name, base.projectDir, base.workspace);
     const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
     for (const a of failed) {
-      const message = (a.failureMessages ?? []).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
+      const message = stripAnsi((a.failureMessages ?? []).join('\n'));
       const line = a.location?.line ?? lineInStack(message, file.name);
       found.push({ level: 'error', file: rel, line, column: a.location?.column, title: `Test failed: ${a.fullName ?? a.title}`, message: firstLines(message, 12) || 'failed' });
     }
@@ -105,7 +106,7 @@ export function parseJunitXml(path: string, base: PathBase): Annotation[] | unde
     const body = m[2] ?? '';
     const failure = /<(failure|error)\b([^>]*)>?/.exec(body);
     if (!failure) continue;
-    const attrs = attributes(m[1]!);
+    const attrs = attributes(m[1]);
     const failAttrs = attributes(failure[2] ?? '');
     const file = attrs.file ?? attrs.filepath ?? attrs.classname;
     found.push({
@@ -122,14 +123,14 @@ export function parseJunitXml(path: string, base: PathBase): Annotation[] | unde
 
 function attributes(text: string): Record<string, string> {
   const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-  return Object.fromEntries([...text.matchAll(/([\w:-]+)="([^"]*)"/g)].map((m) => [m[1]!, decode(m[2]!)]));
+  return Object.fromEntries([...text.matchAll(/([\w:-]+)="([^"]*)"/g)].map((m) => [m[1], decode(m[2])]));
 }
 
 /** Prettier's `--check` (`[warn] src/a.ts`) or `--list-different` (bare paths) output: files that are not formatted. */
 export function parsePrettierOutput(text: string, base: PathBase): Annotation[] {
   return text
     .split(/\r?\n/)
-    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
+    .map((l) => stripAnsi(l).trim())
     .map((l) => (l.startsWith('[warn] ') ? l.slice(7) : l))
     .filter((l) => l && !/\s/.test(l) && /\.[A-Za-z0-9]+$/.test(l) && existsSync(`${base.projectDir}/${l}`))
     .map((file) => ({

@@ -53,11 +53,11 @@ export function resolveStage(
   // Without a shell, `NAME=value` words before the program are the command's environment, as a shell would read them.
   const words = splitCommand(value);
   const env: Record<string, string> = {};
-  while (words.length > 1 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]!)) {
+  while (words.length > 1 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) {
     const word = words.shift()!;
     env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
   }
-  words[0] = bin(dir, words[0]!);
+  words[0] = bin(dir, words[0]);
   return { name, argv: words, ...(Object.keys(env).length ? { env } : {}), command: value, origin: 'command', tool: toolOf(value) };
 }
 
@@ -82,7 +82,7 @@ export function withReport(stage: Stage, pm: PackageManagerName, file: string): 
   const extra = stage.junit ? [] : reportArgs(stage.tool, file);
   if (!extra.length) return stage.argv;
   if (stage.origin.startsWith('script')) {
-    const script = /"(.*)"/.exec(stage.origin)![1]!;
+    const script = /"(.*)"/.exec(stage.origin)![1];
     return runScript(pm, script, extra);
   }
   return [...stage.argv, ...extra];

@@ -1,14 +1,14 @@
 import type { PackageManagerName } from './package-manager.js';
+import { stripAnsi } from '../ansi.js';
 
 /** Enough for the cause and its list of packages; a longer list is cut with a count (the log has it all). */
 const MAX_LINES = 30;
 
-const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 // Node's own warnings (a package manager on a newer Node) say nothing about the install.
 const NODE_WARNING = /^\(node:\d+\) |^\(Use `node --trace-/;
 
 // pnpm sets its error code between thin spaces.
-const linesOf = (text: string) => text.replace(ANSI, '').replace(/[\u2000-\u200a]/g, ' ').split(/\r?\n/);
+const linesOf = (text: string) => stripAnsi(text).replace(/[\u2000-\u200a]/g, ' ').split(/\r?\n/);
 
 /**
  * npm prints `npm error` lines (`npm ERR!` before npm 10): the cause, then
@@ -47,8 +47,8 @@ function yarnLines(stdout: string, stderr: string): string[] {
   if (classic.length) return classic;
   return lines
     .map((l) => /^\W*(YN\d{4}): [│└┌├·\s]*(.*)$/.exec(l))
-    .filter((m) => m !== null && (m[1] !== 'YN0000' || /^Failed with errors/.test(m[2]!)))
-    .map((m) => `${m![1]}: ${m![2]!.trimEnd()}`);
+    .filter((m) => m !== null && (m[1] !== 'YN0000' || /^Failed with errors/.test(m[2])))
+    .map((m) => `${m![1]}: ${m![2].trimEnd()}`);
 }
 
 /**

@@ -34,7 +34,7 @@ export function parsePackageManagerField(value: unknown): { name: PackageManager
   if (typeof value !== 'string') return undefined;
   const match = /^(npm|pnpm|yarn)@(\d+\.\d+\.\d+[^+\s]*)/.exec(value.trim());
   if (!match) throw new UserError(`package.json "packageManager" is "${value}"; expected npm, pnpm or yarn with an exact version, e.g. "pnpm@9.12.0"`);
-  return { name: match[1] as PackageManagerName, version: match[2]! };
+  return { name: match[1] as PackageManagerName, version: match[2] };
 }
 
 /**

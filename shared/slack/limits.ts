@@ -25,7 +25,7 @@ export const ELLIPSIS = '…';
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = Math.max(0, max - ELLIPSIS.length);
-  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1])) end--;
   const open = text.lastIndexOf('<', end - 1);
   if (open >= 0 && text.indexOf('>', open) >= end) end = open;
   return `${text.slice(0, end).trimEnd()}${ELLIPSIS}`;

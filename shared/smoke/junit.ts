@@ -3,6 +3,7 @@ import type { FlowResult } from './flows.js';
 /** Text safe inside XML 1.0 attributes and elements: escaped, and without characters XML cannot carry. */
 function xml(text: string): string {
   return text
+    // eslint-disable-next-line no-control-regex -- XML 1.0's allowed characters, tab, LF and CR among them
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

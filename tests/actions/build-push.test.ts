@@ -75,11 +75,11 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     expect(run.code).toBe(0);
 
     expect(await registry.tags(path)).toEqual(['latest', 'main', 'sha-0123456']);
-    expect(run.outputs.tags!.split('\n')).toEqual([`${image}:sha-0123456`, `${image}:main`, `${image}:latest`]);
+    expect(run.outputs.tags.split('\n')).toEqual([`${image}:sha-0123456`, `${image}:main`, `${image}:latest`]);
     expect(run.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     for (const tag of ['latest', 'main', 'sha-0123456']) expect(await registry.digest(path, tag)).toBe(run.outputs.digest);
     expect(run.outputs['image-ref']).toBe(`${image}@${run.outputs.digest}`);
-    expect(await registry.digest(path, run.outputs.digest!)).toBe(run.outputs.digest);
+    expect(await registry.digest(path, run.outputs.digest)).toBe(run.outputs.digest);
     expect(run.outputs.imageid).toMatch(/^sha256:[0-9a-f]{64}$/);
 
     const labels = (await registry.config(path, 'main')).config?.Labels ?? {};
@@ -93,10 +93,10 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
       'org.opencontainers.image.licenses': 'Apache-2.0', // the extra label wins
       'com.acme.team': 'checkout',
     });
-    expect(Date.parse(labels['org.opencontainers.image.created']!)).toBeGreaterThan(Date.now() - 120_000);
-    expect(JSON.parse(run.outputs.labels!)).toEqual(labels);
+    expect(Date.parse(labels['org.opencontainers.image.created'])).toBeGreaterThan(Date.now() - 120_000);
+    expect(JSON.parse(run.outputs.labels)).toEqual(labels);
 
-    const metadata = JSON.parse(run.outputs.metadata!);
+    const metadata = JSON.parse(run.outputs.metadata);
     expect(metadata).toMatchObject({ image, digest: run.outputs.digest, imageRef: run.outputs['image-ref'], pushed: true, builder: BUILDER });
     expect(metadata.size).toBeGreaterThan(500_000); // busybox is ~1–2 MB
 
@@ -184,8 +184,8 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     const { run } = await build('scheduled-offline', { ref: 'refs/heads/master', eventName: 'schedule', event: { schedule: '0 3 * * *' }, env: { GITHUB_API_URL: 'http://127.0.0.1:9' }, inputs: { push: 'false', password: '' } });
     expect(run.code).toBe(0);
     expect(run.warnings).toEqual([expect.stringMatching(/^The schedule event does not describe the repository and the GitHub API could not be read \(GitHub API GET \/repos\/acme\/shop: .*\): the default branch is master, as schedule runs on it; the description and licence labels are left empty\.$/)]);
-    expect(run.outputs.tags!.split('\n').map((t) => t.split(':').at(-1))).toEqual(['sha-0123456', 'master', 'latest']);
-    expect(JSON.parse(run.outputs.labels!)['org.opencontainers.image.description']).toBe('');
+    expect(run.outputs.tags.split('\n').map((t) => t.split(':').at(-1))).toEqual(['sha-0123456', 'master', 'latest']);
+    expect(JSON.parse(run.outputs.labels)['org.opencontainers.image.description']).toBe('');
   });
 
   it('push: false builds locally, logs in nowhere, pushes nothing and still outputs the image id', async () => {
@@ -207,7 +207,7 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     });
     const { run } = await build('args', { workspace: ws, inputs: { push: 'false', 'tag-rules': 'sha', 'build-args': 'VERSION=1.2.3\nAPI_TOKEN=not-really', target: 'app' } });
     expect(run.errors).toEqual([]);
-    const labels = JSON.parse(execFileSync('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', run.outputs.imageid!], { encoding: 'utf8' }));
+    const labels = JSON.parse(execFileSync('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', run.outputs.imageid], { encoding: 'utf8' }));
     expect(labels['app.version']).toBe('1.2.3');
     expect(labels.stage).toBeUndefined();
     expect(run.warnings.join('\n')).toContain('Build arg API_TOKEN looks like a secret');

@@ -144,7 +144,7 @@ describeKubernetes(`kubernetes provider (real kubectl: ${KUBECTL ?? 'not install
     await k8s.settled();
     const [first, second] = replicaSets('staging', 'shop');
     expect(imagesOf(first).app).toBe(V1);
-    expect(second!.metadata.annotations).toMatchObject({ 'deploy-actions.dev/image': V2, 'deploy-actions.dev/commit': SHA });
+    expect(second.metadata.annotations).toMatchObject({ 'deploy-actions.dev/image': V2, 'deploy-actions.dev/commit': SHA });
   });
 
   test('a stalled rollout (CrashLoopBackOff) fails with the reason from the pods, is undone, and the live release keeps serving', async () => {
@@ -230,7 +230,7 @@ describeKubernetes(`kubernetes provider (real kubectl: ${KUBECTL ?? 'not install
     const result = await run('deploy-to-env', { image, deployment: 'slow', 'rollout-timeout': '1s' });
     expect(result.code, result.stdout).toBe(1);
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(result.errors.join('\n')).toMatch(/Rollout of deployment\/slow did not complete within 1s \(rollout-timeout\): 1\/1 updated, 1 available of 2 \(1 old pending termination\)\nPods:\n  slow-\w+-\w+: not scheduled: Unschedulable/);
+    expect(result.errors.join('\n')).toMatch(/Rollout of deployment\/slow did not complete within 1s \(rollout-timeout\): 1\/1 updated, 1 available of 2 \(1 old pending termination\)\nPods:\n {2}slow-\w+-\w+: not scheduled: Unschedulable/);
   });
 
   test('blue-green through the Kubernetes API test double: the idle colour gets the image and is awaited, the Service selector switches, the old colour keeps its replicas; rollback switches back', async () => {

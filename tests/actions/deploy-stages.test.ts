@@ -71,7 +71,7 @@ const paths = (server: TestServer, path: string) => server.requests.filter((r) =
 /** The shortest pause between consecutive requests (of at least two). */
 function minGap(requests: readonly RecordedRequest[]): number {
   expect(requests.length).toBeGreaterThan(1);
-  return Math.min(...requests.slice(1).map((r, i) => r.at - requests[i]!.at));
+  return Math.min(...requests.slice(1).map((r, i) => r.at - requests[i].at));
 }
 const never = () => new Promise<void>(() => undefined);
 const TOKEN = 'ghs_deploy_stages_token';
@@ -224,8 +224,8 @@ describe('with the command provider (bash scripts; local app server; real Promet
       'smoke-checks': { run: 'smoke', saw: () => void expect(paths(app, '/smoke/yaml')).toHaveLength(1) },
       'smoke-checks-file': { run: 'smoke', saw: () => void expect(paths(app, '/smoke/file')).toHaveLength(1) },
       'smoke-paths': { run: 'smoke', saw: (r) => void expect([paths(app, '/smoke/path').length, r.summary]).toEqual([1, expect.stringContaining('#### ✅ All 8 steps passed in 8 flows')]) },
-      'smoke-headers': { run: 'smoke', saw: () => void expect(paths(app, '/smoke/path')[0]!.headers['x-smoke']).toBe('smk-header-31') },
-      'smoke-variables': { run: 'smoke', saw: () => void expect(paths(app, '/smoke/yaml')[0]!.headers['x-listed']).toBe('listed-9f') },
+      'smoke-headers': { run: 'smoke', saw: () => void expect(paths(app, '/smoke/path')[0].headers['x-smoke']).toBe('smk-header-31') },
+      'smoke-variables': { run: 'smoke', saw: () => void expect(paths(app, '/smoke/yaml')[0].headers['x-listed']).toBe('listed-9f') },
       'smoke-concurrency': { run: 'smoke', saw: () => void expect(maxInFlight).toBe(2) },
       'smoke-timeout': { run: 'smoke-fails', saw: (r) => failedWith(r, 'smoke', /GET \/smoke\/hang.*timed out after 400ms/, 'summary') },
       // Without retries, one 503 is the answer (the default, 2, would have passed on the second attempt).
@@ -244,9 +244,9 @@ describe('with the command provider (bash scripts; local app server; real Promet
       'health-metrics-interval': { run: 'gate', saw: () => void expect(minGap(queries(TAGGED))).toBeGreaterThanOrEqual(630) },
       // The empty query has no data: with the default (fail) the gate could not pass.
       'health-metrics-inconclusive': { run: 'gate', saw: (r) => void expect(r.stdout).toMatch(/metric empty: NO DATA .*\(metrics-inconclusive: pass\) \| passes 4\/4 \(met\)/) },
-      'health-version': { run: 'gate', saw: () => void expect(promql(queries(TAGGED)[0]!)).toContain('version="rel-42"') },
-      'health-environment': { run: 'gate', saw: () => void expect(promql(queries(TAGGED)[0]!)).toContain('env="env-given"') },
-      'health-service': { run: 'gate', saw: () => void expect(promql(queries(TAGGED)[0]!)).toContain('svc="svc-given"') },
+      'health-version': { run: 'gate', saw: () => void expect(promql(queries(TAGGED)[0])).toContain('version="rel-42"') },
+      'health-environment': { run: 'gate', saw: () => void expect(promql(queries(TAGGED)[0])).toContain('env="env-given"') },
+      'health-service': { run: 'gate', saw: () => void expect(promql(queries(TAGGED)[0])).toContain('svc="svc-given"') },
       'health-body-contains': { run: 'gate-body', saw: (r) => failedWith(r, 'health-gate', 'body does not contain "needle-4b" (got "all good")') },
       'health-deadline': { run: 'gate-body', saw: (r) => failedWith(r, 'health-gate', 'not healthy within 1.2s (0/1 consecutive passes)') },
       'health-json-assertions': { run: 'gate-json', saw: (r) => failedWith(r, 'health-gate', /status.*degraded/) },

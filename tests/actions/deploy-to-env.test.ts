@@ -40,7 +40,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     for (const line of body) expect(run.masks).toContain(line);
     for (const line of armour) expect(run.masks).not.toContain(line);
     expect(run.post?.code).toBe(0);
-    const dir = JSON.parse(run.state['provider-state']!).ssh.dir as string;
+    const dir = JSON.parse(run.state['provider-state']).ssh.dir as string;
     expect(existsSync(dir)).toBe(false);
   }
 
@@ -111,7 +111,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expectKeyHandled(run);
   });
 
-  test('metacharacters in env values reach the container unchanged, run nothing on the host, and are never printed', async () => {
+  test('metacharacters in env values reach the container unchanged, run nothing on the host, and are never printed', () => {
     const env = inspectContainer(`${SERVICE}-staging-green`)!.Config.Env;
     expect(env).toContain('SUBST=$(touch /tmp/dte2e-pwned-1)');
     expect(env).toContain('TICKS=`touch /tmp/dte2e-pwned-2`; rm -rf /tmp/x && echo "$HOME" | cat');
@@ -212,7 +212,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(run.warnings.filter((w) => w.includes('planted-warning'))).toEqual([]);
     expect(run.outputs.version).toBeUndefined();
     expect(run.errors).toHaveLength(1);
-    expect(run.errors[0]).toMatch(/planted-logs never became healthy: .*\nLast container logs:\n::error::planted-error\n::add-mask::planted-mask\n  ::set-output name=version::planted\n##\[warning\]planted-warning/);
+    expect(run.errors[0]).toMatch(/planted-logs never became healthy: .*\nLast container logs:\n::error::planted-error\n::add-mask::planted-mask\n {2}::set-output name=version::planted\n##\[warning\]planted-warning/);
     expect(containersOf(SERVICE).filter((c) => c.version === image)).toEqual([]);
   });
 

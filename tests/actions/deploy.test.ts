@@ -36,7 +36,7 @@ describe('deploy/action.yml', () => {
   it('takes every deploy-to-env input with the same default', () => {
     for (const [name, spec] of Object.entries(yml('actions/deploy-to-env/action.yml').inputs)) {
       expect(deploy.inputs[name], name).toBeDefined();
-      expect([deploy.inputs[name]!.required, deploy.inputs[name]!.default], name).toEqual([spec.required, spec.default]);
+      expect([deploy.inputs[name].required, deploy.inputs[name].default], name).toEqual([spec.required, spec.default]);
     }
   });
 
@@ -45,7 +45,7 @@ describe('deploy/action.yml', () => {
       if (name === 'url') continue;
       const ours = deploy.inputs[`health-${name}`];
       expect(ours, name).toBeDefined();
-      expect(ours!.default, name).toBe(spec.default);
+      expect(ours.default, name).toBe(spec.default);
     }
     expect(deploy.inputs['health-url']).toMatchObject({ required: false, default: '' });
   });
@@ -175,7 +175,7 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
   const deploymentsOf = () => github.deployments.filter((d) => d.environment === environment);
   const states = () => deploymentsOf().map((d) => `${String(d.payload.image).split(':')[1]}${d.payload.rollback ? ' (rollback)' : ''}: ${d.statuses.map((st) => st.state).join(',')}`);
   const lastMessage = () => [...slack.messages.values()].at(-1)!;
-  const headerOf = (payload: Record<string, unknown>) => ((payload.blocks as { text: { text: string } }[])[0]!.text.text);
+  const headerOf = (payload: Record<string, unknown>) => ((payload.blocks as { text: { text: string } }[])[0].text.text);
   const stageRow = (run: ActionRun, stage: string) => new RegExp(`\\| ${stage} \\| ([^|]+) \\|`).exec(run.summary)?.[1]?.trim();
 
   it('v1 then a healthy v2: smoke and gate pass, one Slack message per deploy updated in place, GitHub Deployments', async () => {
@@ -345,7 +345,7 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
       expect(run.outputs['failed-stage']).toBe('health-gate');
       expect(run.errors.join('\n')).toContain(`redirected to ${other.url}/… (status 302), another origin: not followed`);
       expect(redirector.requests.length).toBeGreaterThan(0);
-      expect(redirector.requests[0]!.headers['x-api-key']).toBe('k-deploy-gate-secret');
+      expect(redirector.requests[0].headers['x-api-key']).toBe('k-deploy-gate-secret');
       expect(other.requests).toEqual([]);
       expect(visibleText(run)).not.toContain('k-deploy-gate-secret');
     } finally {

@@ -195,9 +195,9 @@ describe.skipIf(!hasDocker)('Docker provider registry credentials (deploy-to-env
     expect(run.post?.code).toBe(0);
     expect(run.post?.warnings).toEqual([]);
     expect(run.post?.stdout).toContain(`logged out of ${appRegistry.host} (a login left by an interrupted step)`);
-    expect(existsSync(login!.config)).toBe(false);
+    expect(existsSync(login.config)).toBe(false);
     expect(homeAuths()[appRegistry.host]).toBeUndefined();
-    if (overSsh) expect(existsSync(JSON.parse(run.state['provider-state']!).ssh.dir)).toBe(false);
+    if (overSsh) expect(existsSync(JSON.parse(run.state['provider-state']).ssh.dir)).toBe(false);
     expect(visibleText(run.post!)).not.toContain(APP_PASS);
   });
 });

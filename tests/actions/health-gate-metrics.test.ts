@@ -33,7 +33,7 @@ function exposition(): string {
     const errors = Math.round(phase.traffic * phase.errorRatio);
     c.errors += errors;
     c.ok += phase.traffic - errors;
-    [...BUCKETS, Infinity].forEach((le, i) => (c.buckets[i]! += phase.latency <= le ? phase.traffic : 0));
+    [...BUCKETS, Infinity].forEach((le, i) => (c.buckets[i] += phase.latency <= le ? phase.traffic : 0));
     c.sum += phase.traffic * phase.latency;
     const v = `version="${version}"`;
     lines.push(`http_requests_total{${v},code="200"} ${c.ok}`, `http_requests_total{${v},code="500"} ${c.errors}`);
@@ -117,7 +117,7 @@ describe('health-gate metric checks against a real Prometheus', () => {
     expect(run.stdout).toContain('rate(http_request_duration_seconds_bucket{version="v-healthy"}[5s])');
     expect(run.stdout).toMatch(/metric error-rate: 0 < 0.02 ok \| passes 3\/3/);
     expect(run.stdout).toMatch(/metric p95-latency: 0\.0475 < 0\.3 ok \| passes 3\/3/);
-    const metrics = JSON.parse(run.outputs.metrics!);
+    const metrics = JSON.parse(run.outputs.metrics);
     expect(metrics['error-rate']).toMatchObject({ passed: true, value: 0, failures: 0 });
     expect(metrics['p95-latency'].passed).toBe(true);
     expect(metrics['p95-latency'].value).toBeCloseTo(0.0475, 4);

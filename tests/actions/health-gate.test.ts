@@ -196,7 +196,7 @@ describe('health-gate bundle', () => {
     });
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
-    const error = run.errors[0]!;
+    const error = run.errors[0];
     for (const fragment of [
       '"url": expected an http:// or https:// URL, got "ftp://example.com/health"',
       '"method": expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',

@@ -59,7 +59,7 @@ const progressingOf = (d: Obj | undefined): Obj | undefined => d?.status?.condit
     const result = await run('deploy-to-env', { image: V2, kubeconfig: k8s.kubeconfig({ context: 'double', token: 'a-revoked-token' }) });
     expect(result.code).toBe(1);
     expect(result.errors).toHaveLength(1);
-    const error = result.errors[0]!;
+    const error = result.errors[0];
     // kubectl prints four or five `E1124 … memcache.go:265] "Unhandled Error" …` lines (its discovery retries), then its verdict.
     expect(error).toMatch(/^Could not read deployment shop \(namespace staging, context double\): error: You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)$/);
     expect(error).not.toMatch(/memcache\.go|Unhandled Error|couldn't get current server API group list/);

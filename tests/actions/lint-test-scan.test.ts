@@ -44,9 +44,9 @@ interface Annotation {
 function annotations(run: ActionRun): Annotation[] {
   const decode = (s: string) => s.replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
   return [...run.stdout.matchAll(/^::(error|warning|notice) (.*?)::(.*)$/gm)].map((m) => ({
-    level: m[1]!,
-    props: Object.fromEntries(m[2]!.split(',').map((p) => [p.slice(0, p.indexOf('=')), decode(p.slice(p.indexOf('=') + 1))])),
-    message: decode(m[3]!),
+    level: m[1],
+    props: Object.fromEntries(m[2].split(',').map((p) => [p.slice(0, p.indexOf('=')), decode(p.slice(p.indexOf('=') + 1))])),
+    message: decode(m[3]),
   }));
 }
 
@@ -60,14 +60,14 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
     expect(run.code).toBe(0);
     expect(run.outputs.result).toBe('passed');
     expect(run.outputs['failed-stages']).toBe('');
-    expect(JSON.parse(run.outputs.vulnerabilities!)).toEqual({ info: 0, low: 0, moderate: 0, high: 0, critical: 0, total: 0 });
+    expect(JSON.parse(run.outputs.vulnerabilities)).toEqual({ info: 0, low: 0, moderate: 0, high: 0, critical: 0, total: 0 });
     for (const stage of ['lint', 'format-check', 'typecheck', 'test', 'audit']) expect(Number(run.outputs[`${stage}-duration-ms`])).toBeGreaterThan(0);
     expect(run.stdout).toContain('typecheck: ');
     expect(run.stdout).toMatch(/node_modules\/\.bin\/tsc --noEmit \(tsconfig\.json\)/);
     expect(run.stdout).toMatch(/^::group::test: npm run test -- --reporter=default --reporter=json/m);
     expect(run.summary).toContain('## Quality gates passed');
     expect(run.summary).toMatch(/\| lint \| ✅ passed \| [\d.]+m?s \|/);
-    const sarif = JSON.parse(readFileSync(run.outputs['sarif-file']!, 'utf8'));
+    const sarif = JSON.parse(readFileSync(run.outputs['sarif-file'], 'utf8'));
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.runs[0].results).toEqual([]);
     expect(registry.violations).toEqual([]);
@@ -148,12 +148,12 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
   it('fails on a dependency with a known advisory: counts, advisory table, SARIF, annotation on the lockfile', async () => {
     const run = await scan('vulnerable');
     expect(run.outputs['failed-stages']).toBe('audit');
-    expect(JSON.parse(run.outputs.vulnerabilities!)).toMatchObject({ critical: 1, high: 0, total: 1 });
+    expect(JSON.parse(run.outputs.vulnerabilities)).toMatchObject({ critical: 1, high: 0, total: 1 });
     expect(registry.bulkRequests.some((r) => r.minimist?.includes('1.2.0'))).toBe(true);
     expect(run.summary).toContain('| minimist | critical | [Prototype Pollution in minimist](https://github.com/advisories/GHSA-xvch-5gv4-984h) | yes (minimist@1.2.8) |');
     const note = annotations(run).find((a) => a.props.title === 'critical vulnerability in minimist');
     expect(note).toMatchObject({ level: 'error', props: { file: 'app/package-lock.json', line: '14' } });
-    const sarif = JSON.parse(readFileSync(run.outputs['sarif-file']!, 'utf8'));
+    const sarif = JSON.parse(readFileSync(run.outputs['sarif-file'], 'utf8'));
     expect(sarif.runs[0].tool.driver.rules[0]).toMatchObject({ id: 'GHSA-xvch-5gv4-984h', properties: { 'security-severity': '9.5' } });
     expect(sarif.runs[0].results[0]).toMatchObject({
       ruleId: 'GHSA-xvch-5gv4-984h',
@@ -169,7 +169,7 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
       const run = await runAction('lint-test-scan', { workspace: project('vulnerable'), inputs: { 'working-directory': 'app' }, env: { npm_config_registry: registryLow.url, npm_config_cache: npmCache }, timeoutMs: 120_000 });
       expect(run.errors).toEqual([]);
       expect(run.outputs.result).toBe('passed');
-      expect(JSON.parse(run.outputs.vulnerabilities!)).toMatchObject({ moderate: 1, total: 1 });
+      expect(JSON.parse(run.outputs.vulnerabilities)).toMatchObject({ moderate: 1, total: 1 });
       expect(run.summary).toContain('No advisories at or above **high**.');
       expect(run.summary).toContain('1 below high');
     } finally {

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { plantedCommands, repoRoot, runAction, visibleText, type ActionRun } from '../harness/runner.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
 
-type Json = Record<string, any>;
+// Values as JSON.parse gives them: the tests read recorded payloads and check them with expect().
+type Json = Record<string, ReturnType<typeof JSON.parse>>;
 
 let slack: FakeSlack;
 beforeEach(async () => {
@@ -64,8 +65,8 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
       '*Region*\neu-west-1',
       '*Image*\n`ghcr.io/acme/shop:1.4.2`',
     ]);
-    expect(sections(payload)[0]!.text.text).toBe('Rolled out to *all* regions.');
-    const request = slack.requests[0]!;
+    expect(sections(payload)[0].text.text).toBe('Rolled out to *all* regions.');
+    const request = slack.requests[0];
     expect(request.headers['content-type']).toBe('application/json; charset=utf-8');
     // Webhooks return no ts: the outputs say so rather than inventing one.
     expect(run.outputs).toEqual({ ok: 'true', ts: '', channel: '', 'thread-ts': '' });
@@ -94,15 +95,15 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
     expect(ts).toMatch(/^\d+\.\d{6}$/);
     expect(channel).toBe('C0DEPLOYS');
     expect(started.outputs['thread-ts']).toBe(ts);
-    expect(slack.requests[0]!.url).toBe('/api/chat.postMessage');
-    expect(slack.requests[0]!.headers.authorization).toBe(`Bearer ${slack.token}`);
+    expect(slack.requests[0].url).toBe('/api/chat.postMessage');
+    expect(slack.requests[0].headers.authorization).toBe(`Bearer ${slack.token}`);
 
-    const done = await viaApi({ status: 'success', environment: 'production', version: '1.4.2', channel: channel!, 'update-ts': ts! });
+    const done = await viaApi({ status: 'success', environment: 'production', version: '1.4.2', channel: channel, 'update-ts': ts });
     expectPassedStep(done);
-    expect(slack.requests[1]!.url).toBe('/api/chat.update');
+    expect(slack.requests[1].url).toBe('/api/chat.update');
     expect(done.outputs).toMatchObject({ ok: 'true', ts, channel: 'C0DEPLOYS', 'thread-ts': ts });
     expect(slack.messages.size).toBe(1);
-    const message = slack.messages.get(ts!)!;
+    const message = slack.messages.get(ts)!;
     expect(message.history).toHaveLength(2);
     expect((message.blocks![0] as Json).text.text).toBe(':white_check_mark: CI · production: succeeded');
     expect((message.attachments![0] as Json).color).toBe('#2EB67D');
@@ -112,13 +113,13 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
 
   it('replies in a thread with thread-ts and reports the parent as thread-ts', async () => {
     const parent = await viaApi({ status: 'started' });
-    const parentTs = parent.outputs.ts!;
+    const parentTs = parent.outputs.ts;
     const reply = await viaApi({ status: 'failure', message: 'smoke test failed', 'thread-ts': parentTs });
     expectPassedStep(reply);
     expect(reply.outputs.ts).not.toBe(parentTs);
     expect(reply.outputs['thread-ts']).toBe(parentTs);
-    expect(slack.messages.get(reply.outputs.ts!)!.thread_ts).toBe(parentTs);
-    expect(JSON.parse(slack.requests[1]!.body).thread_ts).toBe(parentTs);
+    expect(slack.messages.get(reply.outputs.ts)!.thread_ts).toBe(parentTs);
+    expect(JSON.parse(slack.requests[1].body).thread_ts).toBe(parentTs);
   });
 
   it('waits out a 429 Retry-After, then delivers', async () => {
@@ -127,7 +128,7 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
     expectPassedStep(run);
     expect(run.outputs.ok).toBe('true');
     expect(slack.requests).toHaveLength(2);
-    const gap = slack.requests[1]!.at - slack.requests[0]!.at;
+    const gap = slack.requests[1].at - slack.requests[0].at;
     expect(gap).toBeGreaterThanOrEqual(950);
     expect(gap).toBeLessThan(5000);
     expect(run.stdout).toMatch(/Slack chat\.postMessage: status 429; retrying in 1s \(attempt 2 of 4\)/);
@@ -219,7 +220,7 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
       const run = await viaWebhook({ status, mention: '<!here> @channel U0123ABCD' });
       expectPassedStep(run);
       const payload = slack.webhookPosts[0] as Json;
-      expect(sections(payload)[0]!.text.text).toBe('<!here> <!channel> <@U0123ABCD>');
+      expect(sections(payload)[0].text.text).toBe('<!here> <!channel> <@U0123ABCD>');
       expect(payload.text.startsWith('<!here> <!channel> <@U0123ABCD> ')).toBe(true);
     });
 
@@ -228,7 +229,7 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
       expectPassedStep(run);
       const payload = slack.webhookPosts[0] as Json;
       expect(JSON.stringify(payload)).not.toContain('<!here>');
-      expect(sections(payload)[0]!.text.text).toBe('all good');
+      expect(sections(payload)[0].text.text).toBe('all good');
     });
   });
 
@@ -238,12 +239,12 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
     const run = await viaApi({ title: `T${'t'.repeat(400)}`, message: long, fields, environment: 'production', version: '1.4.2' });
     expectPassedStep(run);
     expect(slack.rejected).toEqual([]);
-    const payload = JSON.parse(slack.requests[0]!.body) as Json;
+    const payload = JSON.parse(slack.requests[0].body) as Json;
     expect(header(payload).length).toBeLessThanOrEqual(150);
     expect(header(payload).endsWith('…')).toBe(true);
     const [lead, ...rest] = sections(payload);
-    expect(lead!.text.text.length).toBeLessThanOrEqual(3000);
-    expect(lead!.text.text).toMatch(/^Start x+…$/);
+    expect(lead.text.text.length).toBeLessThanOrEqual(3000);
+    expect(lead.text.text).toMatch(/^Start x+…$/);
     const fieldSections = rest.filter((s) => s.fields);
     expect(fieldSections).toHaveLength(4); // 6 default + 25 extra fields, 10 a section
     for (const s of fieldSections) {
@@ -267,7 +268,7 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
     const run = await viaApi({ payload: JSON.stringify(custom), title: 'ignored' });
     expectPassedStep(run);
     expect(slack.rejected).toEqual([]);
-    const sent = JSON.parse(slack.requests[0]!.body) as Json;
+    const sent = JSON.parse(slack.requests[0].body) as Json;
     expect(sent.channel).toBe('#deploys');
     expect(sent.unfurl_links).toBe(false);
     expect(sent.text).toBe('Custom deploy notice');

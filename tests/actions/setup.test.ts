@@ -114,7 +114,7 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     const run = await runAction('setup', { workspace: dir, env: env(), timeoutMs: 180_000 });
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
-    const error = run.errors[0]!;
+    const error = run.errors[0];
     expect(error).toMatch(/^npm ci --no-audit --no-fund exited with code 1:\n`npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync/);
     expect(error).toContain('Missing: is-number@7.0.0 from lock file');
     expect(error).toContain("Invalid: lock file's zod@3.23.8 does not satisfy zod@3.24.0");

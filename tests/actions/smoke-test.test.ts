@@ -95,7 +95,7 @@ beforeEach(() => {
 
 const requests = (path: string, method?: string) => app.requests.filter((r) => r.url.split('?')[0] === path && (!method || r.method === method));
 const results = (run: { outputs: Record<string, string> }) =>
-  JSON.parse(run.outputs.results!) as { flow: string; step: string; ok: boolean; status: number | null; ms: number | null; error: string | null; skipped: boolean }[];
+  JSON.parse(run.outputs.results) as { flow: string; step: string; ok: boolean; status: number | null; ms: number | null; error: string | null; skipped: boolean }[];
 
 const LOGIN_FLOW = `
 flows:
@@ -132,10 +132,10 @@ describe('smoke-test action (bundle) against a local app server', () => {
       ['orders', true, 200, null],
       ['profile', true, 200, null],
     ]);
-    expect(JSON.parse(requests('/api/login')[0]!.body)).toEqual({ user: 'demo', password: PASSWORD });
-    expect(requests('/api/login')[0]!.headers['content-type']).toBe('application/json');
-    expect(requests('/api/orders')[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
-    expect(requests('/api/orders')[0]!.url).toBe('/api/orders?owner=7');
+    expect(JSON.parse(requests('/api/login')[0].body)).toEqual({ user: 'demo', password: PASSWORD });
+    expect(requests('/api/login')[0].headers['content-type']).toBe('application/json');
+    expect(requests('/api/orders')[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(requests('/api/orders')[0].url).toBe('/api/orders?owner=7');
     expect(requests('/api/users/7')).toHaveLength(1);
     expect(run.summary).toContain('### ✅ All 3 steps passed in 1 flow');
     expect(run.summary).toContain('| Flow | Step | Result | Status | Latency | Details |');
@@ -173,7 +173,7 @@ flows:
     expect(run.masks).toContain('key-abcdef-123');
     // The mask is registered before the request goes out, so no later line can show it.
     expect(run.stdout.indexOf(`::add-mask::${wrong}`)).toBeLessThan(run.stdout.indexOf('[login and orders] login'));
-    expect(requests('/api/login')[0]!.headers['x-api-key']).toBe('key-abcdef-123');
+    expect(requests('/api/login')[0].headers['x-api-key']).toBe('key-abcdef-123');
     const visible = visibleText(run);
     expect(visible).not.toContain(wrong);
     expect(visible).not.toContain('key-abcdef-123');
@@ -212,14 +212,14 @@ flows:
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ passed: 'false', total: '6', failed: '5' });
     const byFlow = Object.fromEntries(results(run).map((r) => [r.flow, r]));
-    expect(byFlow['all pass']!.ok).toBe(true);
+    expect(byFlow['all pass'].ok).toBe(true);
     expect(byFlow.status).toMatchObject({ ok: false, status: 404, error: 'status: expected 200, got 404' });
-    expect(byFlow.body!.error).toBe('body: expected to contain "Checkout"');
-    expect(byFlow.headers!.error).toBe(
+    expect(byFlow.body.error).toBe('body: expected to contain "Checkout"');
+    expect(byFlow.headers.error).toBe(
       'header content-type: expected to match /json/, got "text/html"; header x-request-id: expected to match /./, but it is missing',
     );
-    expect(byFlow.json!.error).toBe('json status: expected "degraded", got "ok"; json checks.db: expected "up", but it is missing');
-    expect(byFlow.latency!.error).toMatch(/^latency: expected at most 100ms, took \d+ms$/);
+    expect(byFlow.json.error).toBe('json status: expected "degraded", got "ok"; json checks.db: expected "up", but it is missing');
+    expect(byFlow.latency.error).toMatch(/^latency: expected at most 100ms, took \d+ms$/);
     expect(run.errors).toHaveLength(6);
     expect(run.errors[0]).toMatch(/^Flow "status", step "GET \/nope" \(GET \/nope\) failed: status: expected 200, got 404\. Got status 404 in [\d.]+m?s, body "\{\\"error\\":\\"not found\\"\}"$/);
     expect(run.stdout).toMatch(/::error title=Smoke test%3A body \/ GET \/::Flow "body", step "GET \/" \(GET \/\) failed: body: expected to contain "Checkout"\. Got status 200 in [\d.]+m?s, body "<h1>Shop<\/h1>"/);
@@ -458,11 +458,11 @@ flows:
     const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks, headers: 'X-Api-Key: key-global-77\nAuthorization: Bearer glob4l' } });
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
-    expect(requests('/api/health')[0]!.headers).toMatchObject({ 'x-api-key': 'key-global-77', authorization: 'Bearer glob4l' });
+    expect(requests('/api/health')[0].headers).toMatchObject({ 'x-api-key': 'key-global-77', authorization: 'Bearer glob4l' });
     expect(other.requests).toHaveLength(1);
-    expect(other.requests[0]!.headers['x-step']).toBe('mine');
-    expect(other.requests[0]!.headers['x-api-key']).toBeUndefined();
-    expect(other.requests[0]!.headers.authorization).toBeUndefined();
+    expect(other.requests[0].headers['x-step']).toBe('mine');
+    expect(other.requests[0].headers['x-api-key']).toBeUndefined();
+    expect(other.requests[0].headers.authorization).toBeUndefined();
   });
 
   it('a redirect to another origin fails the step and takes no header there; with follow-redirects: any-origin it is followed without them', async () => {
@@ -518,7 +518,7 @@ flows:
     expect(unlisted.errors[0]).toContain('${USER_ID} is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or list USER_ID in the "variables" input');
     const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks, variables: 'USER_ID,API_KEY' }, env });
     expect(run.errors).toEqual([]);
-    expect(requests('/api/users/7')[0]!.headers['x-key']).toBe('listed-key-123');
+    expect(requests('/api/users/7')[0].headers['x-key']).toBe('listed-key-123');
     expect(run.masks).toContain('listed-key-123');
   });
 

@@ -53,11 +53,11 @@ async function startAzurite(): Promise<{ url: string; child: ChildProcess }> {
       const match = /listens on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve(match[1]);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('exit', (code) => reject(new Error(`Azurite exited with ${code}:\n${output}`)));
   });
   return { url: `${url}/${ACCOUNT}`, child };

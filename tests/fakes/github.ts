@@ -141,7 +141,7 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
       if (req.method !== 'POST') return json(res, 404, { message: 'Not Found' });
       if (typeof body.state !== 'string' || !STATES.has(body.state)) return invalid('state', `must be one of ${[...STATES].join(', ')}`);
       for (const field of ['log_url', 'environment_url', 'target_url'])
-        if (body[field] !== undefined && (typeof body[field] !== 'string' || !/^https?:\/\//.test(body[field] as string))) return invalid(field, 'must be an http(s) URL');
+        if (body[field] !== undefined && (typeof body[field] !== 'string' || !/^https?:\/\//.test(body[field]))) return invalid(field, 'must be an http(s) URL');
       if (body.description !== undefined && (typeof body.description !== 'string' || body.description.length > 140)) return invalid('description', 'must be a string of at most 140 characters');
       const status: FakeStatus = {
         id: nextId++,

@@ -192,11 +192,11 @@ export function matchesSelector(labels: Record<string, string> = {}, selector: s
     if (!term) return true;
     let m = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
     if (m) {
-      const values = m[3]!.split(',').map((s) => s.trim());
-      return m[2] === 'in' ? values.includes(labels[m[1]!]!) : !values.includes(labels[m[1]!]!);
+      const values = m[3].split(',').map((s) => s.trim());
+      return m[2] === 'in' ? values.includes(labels[m[1]]) : !values.includes(labels[m[1]]);
     }
     m = /^([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)$/.exec(term);
-    if (m) return m[2] === '!=' ? labels[m[1]!] !== m[3] : labels[m[1]!] === m[3];
+    if (m) return m[2] === '!=' ? labels[m[1]] !== m[3] : labels[m[1]] === m[3];
     if (term.startsWith('!')) return !(term.slice(1) in labels);
     return term in labels;
   });
@@ -272,7 +272,7 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
   const templateHash = (template: Obj) => {
     const t = clone(template);
     delete t.metadata?.labels?.['pod-template-hash'];
-    return createHash('sha256').update(canonical(t)).digest('hex').slice(0, 10).replace(/[0-9]/g, (d) => 'bcdfghjklm'[Number(d)]!);
+    return createHash('sha256').update(canonical(t)).digest('hex').slice(0, 10).replace(/[0-9]/g, (d) => 'bcdfghjklm'[Number(d)]);
   };
 
   const podReady = (pod: Obj) => pod.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
@@ -457,9 +457,9 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     };
   };
 
-  const handler = async (req: IncomingMessage & { body: string }, res: ServerResponse) => {
+  const handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!;
+    const contentType = String(req.headers['content-type'] ?? '').split(';')[0];
     log.push(`${req.method} ${url.pathname}${url.search} ${contentType}`.trim());
     const where = `${req.method} ${url.pathname}`;
     if (req.headers.authorization !== `Bearer ${token}`) {
@@ -488,7 +488,7 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
       problems.push(`${where}: not an API path this double serves`);
       return json(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
     }
-    const namespace = m[2]!;
+    const namespace = m[2];
     const name = m[4];
     const resource = type.resource;
     const existing = name ? store.get(key(resource, namespace, name)) : undefined;
@@ -540,7 +540,7 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
         return write(clone(body as Obj), 200);
       case 'DELETE':
         if (!existing) return notFound();
-        store.delete(key(resource, namespace, name!));
+        store.delete(key(resource, namespace, name));
         return json(res, 200, existing);
       case 'PATCH': {
         if (contentType === 'application/apply-patch+yaml') {
@@ -572,10 +572,12 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
-      handler(Object.assign(req, { body }), res).catch((error: unknown) => {
+      try {
+        handler(Object.assign(req, { body }), res);
+      } catch (error) {
         res.statusCode = 500;
         res.end(String(error));
-      });
+      }
     });
   });
   server.on('secureConnection', (s) => {

@@ -36,7 +36,7 @@ export function toolCacheWithNode(): string {
 /** The nodejs.org/dist double; the first version listed is the one with a tarball. GET only. */
 export async function startNodeDist(versions: { version: string; lts: string | false }[]): Promise<TestServer> {
   const work = mkdtempSync(join(tmpdir(), 'node-dist-'));
-  const latest = versions[0]!.version;
+  const latest = versions[0].version;
   const name = `node-v${latest}-linux-x64`;
   nodeLayout(join(work, name));
   execFileSync('tar', ['-czf', join(work, `${name}.tar.gz`), '-C', work, name]);

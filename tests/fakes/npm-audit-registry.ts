@@ -68,7 +68,7 @@ export async function startFakeAuditRegistry(advisories: Record<string, Advisory
     const name = decodeURIComponent(url.pathname.slice(1));
     const known = versions[name];
     if (!known) return send(res, 404, { error: 'Not found' });
-    const latest = semver.rsort([...known])[0]!;
+    const latest = semver.rsort([...known])[0];
     send(res, 200, {
       name,
       'dist-tags': { latest },

@@ -83,6 +83,8 @@ const WEBHOOK_ERROR_STATUS: Record<string, number> = {
 const BLOCK_TYPES = new Set(['header', 'section', 'context', 'divider', 'actions', 'image', 'rich_text', 'input', 'file', 'video']);
 
 type Json = Record<string, unknown>;
+/** A request field as text, as Slack reads it: a number is its digits, nothing is empty. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Slack's Block Kit checks, as error lines in Slack's own format. */
@@ -239,7 +241,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       rejected.push({ where: method, errors: [check.error, ...check.errors] });
       return api(res, { ok: false, error: check.error, errors: check.errors, response_metadata: { messages: check.errors.map((e) => `[ERROR] ${e}`) } });
     }
-    const name = String(payload.channel ?? '');
+    const name = text(payload.channel);
     // chat.postMessage resolves names (with or without #); chat.update takes only the ID.
     const channel = channels.find((c) => c.id === name || (method === 'chat.postMessage' && (`#${c.name}` === name || c.name === name)));
     if (!channel) return api(res, { ok: false, error: 'channel_not_found' });
@@ -247,7 +249,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const content = { text: payload.text as string | undefined, blocks: payload.blocks as unknown[] | undefined };
 
     if (method === 'chat.postMessage') {
-      const threadTs = payload.thread_ts === undefined ? undefined : String(payload.thread_ts);
+      const threadTs = payload.thread_ts === undefined ? undefined : text(payload.thread_ts);
       // Stricter than Slack, which may post a stray reply: a wrong thread is a test failure.
       if (threadTs !== undefined && messages.get(threadTs)?.channel !== channel.id) return api(res, { ok: false, error: 'thread_not_found' });
       const ts = nextTs();
@@ -256,7 +258,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       options.onMessage?.({ method, ts, payload });
       return api(res, { ok: true, channel: channel.id, ts, message: { type: 'message', bot_id: 'B0FAKE', ...content, attachments: stored.attachments, ts, thread_ts: threadTs }, ...meta });
     }
-    const ts = String(payload.ts ?? '');
+    const ts = text(payload.ts);
     const stored = messages.get(ts);
     if (!stored || stored.channel !== channel.id) return api(res, { ok: false, error: 'message_not_found' });
     Object.assign(stored, content);
@@ -268,7 +270,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   }
 
   const server = await startServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0]!;
+    const path = (req.url ?? '').split('?')[0];
     if (path.startsWith('/api/')) return webApi(path.slice('/api/'.length), req, res);
     return webhook(req, res);
   });

@@ -74,7 +74,7 @@ export async function startPrometheus(options: { targets: string[]; scrapeInterv
   return {
     url,
     port,
-    query: async (promql) => (await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`)).json() as never,
+    query: async (promql) => (await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql }).toString()}`)).json() as never,
     stop,
   };
 }

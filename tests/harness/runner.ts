@@ -93,14 +93,14 @@ export function parseFileCommands(text: string): Record<string, string> {
   const result: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+    const line = lines[i];
     if (!line) continue;
     const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
     if (heredoc) {
       const [, name, delimiter] = heredoc;
       const value: string[] = [];
-      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]!);
-      result[name!] = value.join('\n');
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]);
+      result[name] = value.join('\n');
     } else {
       const at = line.indexOf('=');
       if (at > 0) result[line.slice(0, at)] = line.slice(at + 1);
@@ -178,12 +178,12 @@ const commands = (stdout: string, name: string): string[] => workflowCommands(st
 function defaultsContext(options: Pick<RunOptions, 'token'>, env: Record<string, string>): Record<string, string> {
   return {
     'github.token': options.token ?? 'ghs_test_token_0123456789',
-    'github.actor': env.GITHUB_ACTOR!,
-    'github.repository': env.GITHUB_REPOSITORY!,
-    'github.sha': env.GITHUB_SHA!,
-    'github.ref': env.GITHUB_REF!,
-    'github.workspace': env.GITHUB_WORKSPACE!,
-    'runner.temp': env.RUNNER_TEMP!,
+    'github.actor': env.GITHUB_ACTOR,
+    'github.repository': env.GITHUB_REPOSITORY,
+    'github.sha': env.GITHUB_SHA,
+    'github.ref': env.GITHUB_REF,
+    'github.workspace': env.GITHUB_WORKSPACE,
+    'runner.temp': env.RUNNER_TEMP,
   };
 }
 
@@ -226,7 +226,7 @@ export async function step(
     timedOut = true;
     child.kill('SIGKILL');
   }, timeoutMs);
-  const read = (k: string) => readFileSync(paths[k]!, 'utf8');
+  const read = (k: string) => readFileSync(paths[k], 'utf8');
   let interrupted: NodeJS.Signals | undefined;
   const poll = interrupt
     ? setInterval(() => {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runPipeline, type DeployStages, type StageName, type StageOutcome } from '../../shared/deploy/pipeline.js';
 import { stageFlow, stageTable } from '../../shared/deploy/report.js';
 
-const ok = (detail = 'ok') => async (): Promise<StageOutcome> => ({ ok: true, detail });
-const bad = (detail: string) => async (): Promise<StageOutcome> => ({ ok: false, detail });
+const ok = (detail = 'ok') => (): Promise<StageOutcome> => Promise.resolve({ ok: true, detail });
+const bad = (detail: string) => (): Promise<StageOutcome> => Promise.resolve({ ok: false, detail });
 
 /** Every stage present and passing; a call log to check what ran, in order. */
 function stages(overrides: Partial<DeployStages> = {}) {
@@ -16,7 +16,7 @@ function stages(overrides: Partial<DeployStages> = {}) {
     });
   const base: DeployStages = {
     preDeploy: ok('migrations applied'),
-    deploy: async () => ({ version: 'app:v2', previousVersion: 'app:v1', detail: 'app:v2 live' }),
+    deploy: () => Promise.resolve({ version: 'app:v2', previousVersion: 'app:v1', detail: 'app:v2 live' }),
     smoke: ok('3/3 steps passed'),
     gate: ok('healthy after 3 probes'),
     postDeploy: ok('cache purged'),
@@ -68,7 +68,7 @@ describe('runPipeline', () => {
   });
 
   it('a failed smoke test skips the gate and rolls back', async () => {
-    const { wired, calls } = stages({ smoke: async () => { throw new Error('connection refused'); } });
+    const { wired, calls } = stages({ smoke: () => Promise.reject(new Error('connection refused')) });
     const r = await runPipeline(wired);
     expect(calls).toEqual(['pre-deploy', 'deploy', 'smoke', 'rollback(app:v1, smoke test failed: connection refused)', 'verify']);
     expect(r).toMatchObject({ result: 'rolled-back', failedStage: 'smoke' });
@@ -76,7 +76,7 @@ describe('runPipeline', () => {
   });
 
   it('a failed pre-deploy command stops before anything changes', async () => {
-    const { wired, calls } = stages({ preDeploy: async () => { throw new Error('bash exited with code 3'); } });
+    const { wired, calls } = stages({ preDeploy: () => Promise.reject(new Error('bash exited with code 3')) });
     const r = await runPipeline(wired);
     expect(calls).toEqual(['pre-deploy']);
     expect(r).toMatchObject({ result: 'failed', failedStage: 'pre-deploy', error: 'pre-deploy command failed, nothing was deployed: bash exited with code 3' });
@@ -85,7 +85,7 @@ describe('runPipeline', () => {
   });
 
   it('a failed deploy fails without a rollback', async () => {
-    const { wired, calls } = stages({ deploy: async () => { throw new Error('new release never became healthy'); } });
+    const { wired, calls } = stages({ deploy: () => Promise.reject(new Error('new release never became healthy')) });
     const r = await runPipeline(wired);
     expect(calls).toEqual(['pre-deploy', 'deploy']);
     expect(r).toMatchObject({ result: 'failed', failedStage: 'deploy', error: 'deploy failed: new release never became healthy' });
@@ -93,17 +93,17 @@ describe('runPipeline', () => {
 
   it('when nothing was deployed, the previous version is what was live, asked only then', async () => {
     let asked = 0;
-    const liveVersion = async () => {
+    const liveVersion = () => {
       asked++;
-      return 'app:v1';
+      return Promise.resolve('app:v1');
     };
-    const failedDeploy = await runPipeline({ ...stages({ deploy: async () => { throw new Error('rejected'); } }).wired, liveVersion });
+    const failedDeploy = await runPipeline({ ...stages({ deploy: () => Promise.reject(new Error('rejected')) }).wired, liveVersion });
     expect(failedDeploy).toMatchObject({ result: 'failed', failedStage: 'deploy', previousVersion: 'app:v1' });
     const failedHook = await runPipeline({ ...stages({ preDeploy: bad('exit 3') }).wired, liveVersion });
     expect(failedHook).toMatchObject({ result: 'failed', failedStage: 'pre-deploy', previousVersion: 'app:v1' });
     expect(asked).toBe(2);
     // The deploy says what it replaced: no need to ask.
-    const gateFailed = await runPipeline({ ...stages({ gate: bad('down') }).wired, liveVersion: async () => 'app:v0' });
+    const gateFailed = await runPipeline({ ...stages({ gate: bad('down') }).wired, liveVersion: () => Promise.resolve('app:v0') });
     expect(gateFailed.previousVersion).toBe('app:v1');
     expect((await runPipeline({ ...stages().wired, liveVersion })).previousVersion).toBe('app:v1');
     expect(asked).toBe(2);
@@ -118,7 +118,7 @@ describe('runPipeline', () => {
   });
 
   it('without a previous release there is nothing to roll back to', async () => {
-    const { wired } = stages({ gate: bad('down'), deploy: async () => ({ version: 'app:v1', detail: 'first release' }) });
+    const { wired } = stages({ gate: bad('down'), deploy: () => Promise.resolve({ version: 'app:v1', detail: 'first release' }) });
     const r = await runPipeline(wired);
     expect(r).toMatchObject({ result: 'failed', error: 'health gate failed: down; no previous release to roll back to' });
   });

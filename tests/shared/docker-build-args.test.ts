@@ -138,16 +138,16 @@ describe('transient failures', () => {
 
   it('retries transient failures up to the bound and stops at a refusal', async () => {
     let calls = 0;
-    const flaky = await retryTransient(async () => (++calls < 3 ? { ok: false, output: '503 Service Unavailable' } : { ok: true }), { attempts: 5, baseDelayMs: 1 });
+    const flaky = await retryTransient(() => Promise.resolve(++calls < 3 ? { ok: false, output: '503 Service Unavailable' } : { ok: true }), { attempts: 5, baseDelayMs: 1 });
     expect(flaky).toEqual({ ok: true, attempts: 3 });
 
     calls = 0;
-    const down = await retryTransient(async () => (calls++, { ok: false, output: 'connection refused' }), { attempts: 3, baseDelayMs: 1 });
+    const down = await retryTransient(() => Promise.resolve((calls++, { ok: false, output: 'connection refused' })), { attempts: 3, baseDelayMs: 1 });
     expect(down).toMatchObject({ ok: false, attempts: 3 });
     expect(calls).toBe(3);
 
     calls = 0;
-    const refused = await retryTransient(async () => (calls++, { ok: false, output: '401 Unauthorized' }), { attempts: 3, baseDelayMs: 1 });
+    const refused = await retryTransient(() => Promise.resolve((calls++, { ok: false, output: '401 Unauthorized' })), { attempts: 3, baseDelayMs: 1 });
     expect(refused).toMatchObject({ ok: false, attempts: 1 });
     expect(calls).toBe(1);
   });

@@ -36,8 +36,8 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
   it('marks earlier successful deployments inactive and leaves failed ones alone', async () => {
     const latest = github.deployments.at(-1)!;
     const inactive = await client.deactivateEarlier('production', latest.id);
-    expect(inactive).toEqual([github.deployments[0]!.id]);
-    expect(github.events.at(-1)).toBe(`status ${github.deployments[0]!.id} inactive`);
+    expect(inactive).toEqual([github.deployments[0].id]);
+    expect(github.events.at(-1)).toBe(`status ${github.deployments[0].id} inactive`);
   });
 
   it('explains a refused token instead of failing obscurely', async () => {

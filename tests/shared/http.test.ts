@@ -14,7 +14,7 @@ const bump = (key: string) => {
 };
 
 beforeAll(async () => {
-  app = await startServer(async (req, res) => {
+  app = await startServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const key = url.searchParams.get('k') ?? url.pathname;
     switch (url.pathname) {
@@ -125,7 +125,7 @@ describe('redirects: followed only within the origin', () => {
     await other.close();
     await tls.close();
   });
-  const to = (target: string, status = 302) => `${origin.url}/to?${new URLSearchParams({ u: target, s: String(status) })}`;
+  const to = (target: string, status = 302) => `${origin.url}/to?${new URLSearchParams({ u: target, s: String(status) }).toString()}`;
   const headers = { 'x-api-key': 'k-123' };
   const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('the request should have failed'), (e: unknown) => e as HttpError);
 
@@ -170,8 +170,8 @@ describe('redirects: followed only within the origin', () => {
     const res = await request({ url: to(`${other.url}/elsewhere`), headers: { ...headers, authorization: 'Bearer t' }, redirect: 'follow-any-origin' });
     expect(JSON.parse(res.body)).toMatchObject({ at: '/elsewhere', key: null });
     expect(other.requests).toHaveLength(1);
-    expect(other.requests[0]!.headers.authorization).toBeUndefined();
-    expect(other.requests[0]!.headers['x-api-key']).toBeUndefined();
+    expect(other.requests[0].headers.authorization).toBeUndefined();
+    expect(other.requests[0].headers['x-api-key']).toBeUndefined();
     // A redirect that keeps the body (307) would take it there: refused.
     const error = await failure(request({ url: to(`${other.url}/login`, 307), method: 'POST', body: '{"password":"pw"}', redirect: 'follow-any-origin' }));
     expect(error.kind).toBe('redirect');
@@ -185,7 +185,7 @@ describe('redirects: followed only within the origin', () => {
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // trust the self-signed certificate in this process
     try {
       for (const redirect of ['follow', 'follow-any-origin'] as const) {
-        const error = await failure(request({ url: `${tls.url}/?${new URLSearchParams({ u: `${origin.url}/final` })}`, headers, redirect }));
+        const error = await failure(request({ url: `${tls.url}/?${new URLSearchParams({ u: `${origin.url}/final` }).toString()}`, headers, redirect }));
         expect(error.kind).toBe('redirect');
         expect(error.message).toBe(`redirected from https to http (${origin.url}/…): refused, the request would travel unencrypted`);
       }
@@ -288,11 +288,11 @@ describe('proxy variables', () => {
     // A real forward proxy: absolute-form requests for http, CONNECT tunnels otherwise.
     proxy = createNetServer((client) => {
       client.once('data', (head) => {
-        const firstLine = head.toString('latin1').split('\r\n')[0]!;
+        const firstLine = head.toString('latin1').split('\r\n')[0];
         seen.push(firstLine);
         const [method, target] = firstLine.split(' ');
         if (method === 'CONNECT') {
-          const [host, port] = target!.split(':');
+          const [host, port] = target.split(':');
           const upstream = connect(Number(port), host, () => {
             client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
             upstream.pipe(client);
@@ -300,9 +300,9 @@ describe('proxy variables', () => {
           });
           return;
         }
-        const url = new URL(target!);
+        const url = new URL(target);
         const upstream = connect(Number(url.port), url.hostname, () => {
-          upstream.write(head.toString('latin1').replace(target!, url.pathname + url.search));
+          upstream.write(head.toString('latin1').replace(target, url.pathname + url.search));
           upstream.pipe(client);
           client.pipe(upstream);
         });

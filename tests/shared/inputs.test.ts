@@ -106,11 +106,11 @@ describe('parseInputs', () => {
 /** The problems parseInputs reports for one input given `value`, and the add-mask commands it wrote. */
 function problemsOf(field: z.ZodType, value: string, secret = false): { problems: string[]; masks: string[] } {
   const masks: string[] = [];
-  const write = process.stdout.write;
+  const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string) => {
     for (const line of String(chunk).split('\n')) if (line.startsWith('::add-mask::')) masks.push(line.slice('::add-mask::'.length));
     return true;
-  }) as typeof process.stdout.write;
+  });
   try {
     parseInputs(z.object({ x: field }), { read: () => value, secrets: secret ? ['x'] : [] });
     return { problems: [], masks };

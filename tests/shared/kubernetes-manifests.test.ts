@@ -48,7 +48,7 @@ describe('manifests', () => {
     const objects = loadManifests(expandManifests(['k8s'], workspace), workspace);
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['CronJob/b', 'Service/a', 'ConfigMap/c']);
     expect(substituteImage(objects, 'h:5000/app:v2')).toEqual([{ object: 'CronJob/b', container: 'x', from: 'h:5000/app' }]);
-    expect(objects[0]!.spec.jobTemplate.spec.template.spec.containers[0].image).toBe('h:5000/app:v2');
+    expect(objects[0].spec?.jobTemplate?.spec?.template?.spec.containers?.[0].image).toBe('h:5000/app:v2');
   });
 
   test('invalid YAML and objects without kind are user errors naming the file', () => {

@@ -40,7 +40,7 @@ describe('inert', () => {
     expect(inert('ok\n::add-mask::x\n  ::warning::pwned')).toBe('ok\n\\::add-mask::x\n  \\::warning::pwned');
     expect(inert('note ##[add-mask]x and ##[warning]y')).toBe('note ##[\\add-mask]x and ##[\\warning]y');
     expect(inert('GET /health: 503, 12ms FAIL body "a::b" (https://host:8443/x)')).toBe('GET /health: 503, 12ms FAIL body "a::b" (https://host:8443/x)');
-    expect(inert(inert(ATTACKS['add-mask and a warning on their own lines']!))).toBe(inert(ATTACKS['add-mask and a warning on their own lines']!));
+    expect(inert(inert(ATTACKS['add-mask and a warning on their own lines']))).toBe(inert(ATTACKS['add-mask and a warning on their own lines']));
   });
 
   it('info() prints the text inert, one line per line', () => {

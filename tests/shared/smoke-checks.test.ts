@@ -26,25 +26,25 @@ const ISSUE_EXAMPLE = readFileSync(join(repoRoot, 'tests/fixtures/smoke/issue-ex
 describe('parseChecks', () => {
   it('parses the example of the issue', () => {
     const [flow] = parseChecks(ISSUE_EXAMPLE, { source: 'test', env });
-    expect(flow!.name).toBe('login and orders');
-    const [login, orders] = flow!.steps;
-    expect(login!.request).toMatchObject({ method: 'POST', path: '/api/login', json: { user: 'demo', password: '${SMOKE_PASSWORD}' }, redirect: 'follow' });
-    expect(login!.capture).toEqual({ token: 'token' });
-    expect(login!.expect.status.matches(200)).toBe(true);
-    expect(login!.expect.status.matches(201)).toBe(false);
-    expect(orders!.request).toMatchObject({ method: 'GET', headers: { Authorization: 'Bearer ${token}' } });
-    expect(orders!.expect.status.text).toBe('200,201');
-    expect(orders!.expect.bodyContains).toEqual(['paid']);
-    expect(orders!.expect.headers[0]!.pattern.test('application/json; charset=utf-8')).toBe(true);
-    expect(orders!.expect.json).toEqual([{ path: 'orders[0].status', value: 'paid' }]);
-    expect(orders!.expect.maxLatencyMs).toBe(800);
+    expect(flow.name).toBe('login and orders');
+    const [login, orders] = flow.steps;
+    expect(login.request).toMatchObject({ method: 'POST', path: '/api/login', json: { user: 'demo', password: '${SMOKE_PASSWORD}' }, redirect: 'follow' });
+    expect(login.capture).toEqual({ token: 'token' });
+    expect(login.expect.status.matches(200)).toBe(true);
+    expect(login.expect.status.matches(201)).toBe(false);
+    expect(orders.request).toMatchObject({ method: 'GET', headers: { Authorization: 'Bearer ${token}' } });
+    expect(orders.expect.status.text).toBe('200,201');
+    expect(orders.expect.bodyContains).toEqual(['paid']);
+    expect(orders.expect.headers[0].pattern.test('application/json; charset=utf-8')).toBe(true);
+    expect(orders.expect.json).toEqual([{ path: 'orders[0].status', value: 'paid' }]);
+    expect(orders.expect.maxLatencyMs).toBe(800);
   });
 
   it('defaults: step name "METHOD path", status 2xx, GET', () => {
     const [flow] = parseChecks('flows:\n  - steps:\n      - request: { path: /health }\n', { source: 'test', env: {} });
-    expect(flow!.name).toBe('flow 1');
-    expect(flow!.steps[0]!.name).toBe('GET /health');
-    expect(flow!.steps[0]!.expect.status.text).toBe('2xx');
+    expect(flow.name).toBe('flow 1');
+    expect(flow.steps[0].name).toBe('GET /health');
+    expect(flow.steps[0].expect.status.text).toBe('2xx');
   });
 
   it('reports a bad status with its exact place and line', () => {
@@ -171,8 +171,8 @@ describe('parseShorthand', () => {
     const { flows, problems } = parseShorthand(['GET / 200', '/api/health', 'post /api/orders 201', 'GET /old 301', 'HEAD /ping 2xx']);
     expect(problems).toEqual([]);
     expect(flows.map((f) => f.name)).toEqual(['GET /', 'GET /api/health', 'POST /api/orders', 'GET /old', 'HEAD /ping']);
-    expect(flows.map((f) => f.steps[0]!.expect.status.text)).toEqual(['200', '200', '201', '301', '2xx']);
-    expect(flows.map((f) => f.steps[0]!.request.redirect)).toEqual(['follow', 'follow', 'follow', 'manual', 'follow']);
+    expect(flows.map((f) => f.steps[0].expect.status.text)).toEqual(['200', '200', '201', '301', '2xx']);
+    expect(flows.map((f) => f.steps[0].request.redirect)).toEqual(['follow', 'follow', 'follow', 'manual', 'follow']);
   });
 
   it('names every bad line', () => {
@@ -236,10 +236,10 @@ describe('follow-redirects', () => {
     ['false', 'manual'],
     ['any-origin', 'follow-any-origin'],
   ])('%s is %s', (value, mode) => {
-    expect(parseChecks(step(value), { source: 'test', env: {} })[0]!.steps[0]!.request.redirect).toBe(mode);
+    expect(parseChecks(step(value), { source: 'test', env: {} })[0].steps[0].request.redirect).toBe(mode);
   });
   it('defaults to following within the origin, and refuses anything else', () => {
-    expect(parseChecks('flows:\n  - steps:\n      - request: { path: /x }\n', { source: 'test', env: {} })[0]!.steps[0]!.request.redirect).toBe('follow');
+    expect(parseChecks('flows:\n  - steps:\n      - request: { path: /x }\n', { source: 'test', env: {} })[0].steps[0].request.redirect).toBe('follow');
     expect(problems(step('everywhere'))).toEqual([
       'flows[0].steps[0].request.follow-redirects: expected true (redirects within the same origin), false or "any-origin" (also to other origins, without headers or body), got "everywhere" (line 3)',
     ]);

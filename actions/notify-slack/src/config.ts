@@ -28,7 +28,7 @@ const schema = z
       for (const line of splitLines(s)) {
         const match = /^([^:]+?)\s*:\s*(.*)$/.exec(line);
         if (!match || !match[2]) return fail(ctx, `lines "Key: value"; line ${JSON.stringify(line)} is not`);
-        fields.push([match[1]!, match[2]]);
+        fields.push([match[1], match[2]]);
       }
       return fields;
     }),

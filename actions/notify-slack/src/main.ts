@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     const ignored = [...MESSAGE_INPUTS.filter((name) => config[name] !== undefined), ...(config.fields.length ? ['fields'] : [])];
     if (ignored.length) core.warning(`"payload" is sent as given, so these inputs are ignored: ${ignored.join(', ')}`);
     message = config.payload;
-    headline = typeof config.payload.text === 'string' && config.payload.text ? config.payload.text.split('\n')[0]! : 'custom payload';
+    headline = typeof config.payload.text === 'string' && config.payload.text ? config.payload.text.split('\n')[0] : 'custom payload';
   } else {
     message = buildMessage(
       {
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     info(`Slack message ${result.action}${result.ts ? ` (channel ${result.channel}, ts ${result.ts})` : ''} after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`);
     return;
   }
-  if (config['fail-on-error']) throw new UserError(result.error!);
+  if (config['fail-on-error']) throw new UserError(result.error);
   core.warning(`${result.error}. The step still succeeds because fail-on-error is false.`);
 }
 

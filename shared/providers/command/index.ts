@@ -16,5 +16,5 @@ export const commandProvider: ProviderModule<typeof commandInputs> = {
   },
   create: (settings, context) => new CommandProvider(settings, context),
   // Nothing is left behind: the scripts run in the workspace and own their files.
-  cleanup: async () => undefined,
+  cleanup: () => Promise.resolve(),
 };

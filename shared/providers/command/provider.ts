@@ -49,12 +49,12 @@ export class CommandProvider implements Provider {
     };
   }
 
-  async current(): Promise<Release | undefined> {
-    return undefined;
+  current(): Promise<Release | undefined> {
+    return Promise.resolve(undefined);
   }
 
-  async history(): Promise<Release[]> {
-    return [];
+  history(): Promise<Release[]> {
+    return Promise.resolve([]);
   }
 
   async rollback(request: RollbackRequest): Promise<RollbackResult> {

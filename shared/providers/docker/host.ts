@@ -60,7 +60,7 @@ export class DockerHost {
 
   /** `http://…` base reaching `ip:port` in the host's network. */
   async reach(ip: string, port: number): Promise<Reach> {
-    if (this.spec.kind === 'socket') return { base: `http://${ip}:${port}`, close: async () => undefined };
+    if (this.spec.kind === 'socket') return { base: `http://${ip}:${port}`, close: () => Promise.resolve() };
     const local = await freePort();
     const spec = `127.0.0.1:${local}:${ip}:${port}`;
     const opened = await exec(this.ssh!.control(this.spec, 'forward', '-L', spec), { allowFailure: true, timeoutMs: 20_000 });

@@ -12,5 +12,5 @@ export function parseHost(text: string): HostSpec | undefined {
   if (!ssh) return undefined;
   const port = ssh[3] ? Number(ssh[3]) : 22;
   if (port < 1 || port > 65535) return undefined;
-  return { kind: 'ssh', text: value, user: ssh[1]!, host: ssh[2]!.replace(/^\[|\]$/g, ''), port };
+  return { kind: 'ssh', text: value, user: ssh[1], host: ssh[2].replace(/^\[|\]$/g, ''), port };
 }

@@ -69,11 +69,11 @@ export class DockerProvider implements Provider {
   }
 
   async current(target: Target): Promise<Release | undefined> {
-    return liveOf(await listReleases(this.hosts[0]!, target))?.release;
+    return liveOf(await listReleases(this.hosts[0], target))?.release;
   }
 
   async history(target: Target): Promise<Release[]> {
-    return (await listReleases(this.hosts[0]!, target)).map((c) => c.release);
+    return (await listReleases(this.hosts[0], target)).map((c) => c.release);
   }
 
   async deploy(request: DeployRequest): Promise<DeployResult> {
@@ -138,7 +138,7 @@ export class DockerProvider implements Provider {
     try {
       const plans = await planRollback(this.hosts, req);
       const [first] = plans;
-      const lockRelease: Release = { ...first!.back.release, runUrl: req.runUrl };
+      const lockRelease: Release = { ...first.back.release, runUrl: req.runUrl };
       this.images.forApp(lockRelease.image);
       for (const p of plans) await this.locks.take(p.host, req, lockRelease, p.back.release.image);
       await req.beforeRestore?.(first!.live?.release, first!.back.release);
@@ -153,8 +153,8 @@ export class DockerProvider implements Provider {
       await stopWorkers(workers.live, log, `${first!.back.release.version} is live again`);
       if (workers.restored.length || workers.live.length) details.push(['Workers', `${workers.restored.length} of ${first!.back.release.version} started again, ${workers.live.length} stopped`]);
       return {
-        from: first!.live && { ...first!.live.release, status: 'failed' },
-        to: { ...first!.back.release, status: 'live' },
+        from: first.live && { ...first.live.release, status: 'failed' },
+        to: { ...first.back.release, status: 'live' },
         targets: plans.length,
         details,
       };

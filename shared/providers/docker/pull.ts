@@ -67,7 +67,7 @@ export class ImagePuller {
 
 /** The registry host of an image reference (Docker Hub when the first part is not a host). */
 export function registryOf(image: string): string {
-  const first = image.split('/')[0]!;
+  const first = image.split('/')[0];
   return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
 }
 

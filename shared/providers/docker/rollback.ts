@@ -27,7 +27,7 @@ export async function planRollback(hosts: DockerHost[], req: RollbackRequest): P
     const containers = await listReleases(host, req);
     const live = liveOf(containers);
     const candidates = containers.filter((c) => c !== live && (req.to ? c.release.version === req.to || c.release.image === req.to : c.release.status === 'previous'));
-    const back = plans[0] ? candidates.find((c) => c.release.version === plans[0]!.back.release.version) : candidates[0];
+    const back = plans[0] ? candidates.find((c) => c.release.version === plans[0].back.release.version) : candidates[0];
     if (!back) {
       const kept = containers.filter((c) => c !== live).map((c) => `${c.release.version} (${c.release.status})`);
       throw new UserError(`${host.name}: no ${req.to ? `release ${req.to}` : 'previous release'} of ${req.service} on ${req.environment} to roll back to (kept: ${kept.join(', ') || 'none'}); nothing was changed.`);

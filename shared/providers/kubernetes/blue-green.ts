@@ -9,7 +9,7 @@ import { throwIfCancelled } from '../../cancel.js';
 import type { DeployRequest, DeployResult, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
 import { applyManifests } from './apply.js';
 import type { Cluster } from './cluster.js';
-import type { KubeObject } from './kubectl.js';
+import type { Deployment, Service } from './objects.js';
 import { undoFailed } from './revisions.js';
 import { REVISION, revisionOf } from './rollout.js';
 
@@ -18,9 +18,9 @@ export const COLOURS: Colour[] = ['blue', 'green'];
 const other = (colour: Colour): Colour => (colour === 'blue' ? 'green' : 'blue');
 
 interface Colours {
-  service: KubeObject;
+  service: Service;
   live?: Colour;
-  colours: Partial<Record<Colour, KubeObject>>;
+  colours: Partial<Record<Colour, Deployment>>;
 }
 
 const serviceName = (cluster: Cluster, target: Target): string => cluster.settings['service-name'] || cluster.deploymentName(target);
@@ -31,9 +31,9 @@ async function liveColour(cluster: Cluster, target: Target): Promise<Colours> {
   const service = await cluster.kubectl.get('service', name);
   if (!service) throw new UserError(`Service ${name} not found (${cluster.where()}): blue-green switches its selector (slot: blue|green); create it or set "service-name"`);
   const base = cluster.deploymentName(target);
-  const colours: Partial<Record<Colour, KubeObject>> = {};
+  const colours: Partial<Record<Colour, Deployment>> = {};
   for (const colour of COLOURS) colours[colour] = await cluster.kubectl.get('deployment', `${base}-${colour}`);
-  const slot = service.spec?.selector?.slot as string | undefined;
+  const slot = service.spec?.selector?.slot;
   const live = slot === 'blue' || slot === 'green' ? slot : COLOURS.find((c) => (colours[c]?.spec?.replicas ?? 0) > 0);
   return { service, live, colours };
 }
@@ -83,7 +83,7 @@ export async function deployBlueGreen(cluster: Cluster, request: DeployRequest):
 }
 
 /** The idle colour's Deployment when it does not exist yet: a copy of the live one. */
-async function createColour(cluster: Cluster, base: string, name: string, colour: Colour, live: KubeObject | undefined): Promise<KubeObject> {
+async function createColour(cluster: Cluster, base: string, name: string, colour: Colour, live: Deployment | undefined): Promise<Deployment> {
   if (!live) throw new UserError(`Neither ${base}-blue nor ${base}-green exists (${cluster.where()}): create ${base}-blue with the label slot: blue in its selector and pod template, or pass "manifests"`);
   cluster.context.log(`Creating deployment/${name} from deployment/${live.metadata.name}`);
   await cluster.kubectl.apply([cloneForColour(live, name, colour)], `create deployment/${name}`);
@@ -91,12 +91,13 @@ async function createColour(cluster: Cluster, base: string, name: string, colour
 }
 
 /** A copy of the live colour's Deployment as the other colour: same spec, `slot` label switched. */
-function cloneForColour(source: KubeObject, name: string, colour: Colour): KubeObject {
+function cloneForColour(source: Deployment, name: string, colour: Colour): object {
   const spec = structuredClone(source.spec);
   spec.selector = { ...spec.selector, matchLabels: { ...spec.selector.matchLabels, slot: colour } };
-  spec.template.metadata = { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, slot: colour } };
-  delete spec.template.metadata.labels['pod-template-hash'];
-  const annotations = Object.fromEntries(Object.entries((source.metadata.annotations ?? {}) as Record<string, string>).filter(([k]) => k !== REVISION && !k.startsWith('deploy-actions.dev/') && k !== 'kubectl.kubernetes.io/last-applied-configuration'));
+  const labels: Record<string, string> = { ...spec.template.metadata?.labels, slot: colour };
+  delete labels['pod-template-hash'];
+  spec.template.metadata = { ...spec.template.metadata, labels };
+  const annotations = Object.fromEntries(Object.entries(source.metadata.annotations ?? {}).filter(([k]) => k !== REVISION && !k.startsWith('deploy-actions.dev/') && k !== 'kubectl.kubernetes.io/last-applied-configuration'));
   return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, labels: { ...source.metadata.labels, slot: colour }, annotations }, spec };
 }
 
@@ -118,7 +119,7 @@ export async function rollbackBlueGreen(cluster: Cluster, request: RollbackReque
   if (!live) throw new UserError(`service/${service} selects no colour (no slot in its selector); nothing was changed.`);
   const back = other(live);
   const target = colours[back];
-  const liveRelease = colours[live] && cluster.releaseOf(colours[live]!, 'failed');
+  const liveRelease = colours[live] && cluster.releaseOf(colours[live], 'failed');
   if (!target) throw new UserError(`No previous release to roll back to: deployment/${cluster.deploymentName(request)}-${back} does not exist; nothing was changed.`);
   const to = cluster.releaseOf(target, 'live');
   if (request.to && request.to !== back && request.to !== to.image && request.to !== to.version)

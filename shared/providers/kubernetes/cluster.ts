@@ -7,7 +7,8 @@ import { errorMessage, UserError } from '../../errors.js';
 import { untilCancelled } from '../../cancel.js';
 import type { ProviderContext, Release, ReleaseStatus, Target } from '../types.js';
 import { sameRepository } from './images.js';
-import type { Kubectl, KubeObject } from './kubectl.js';
+import type { Kubectl } from './kubectl.js';
+import type { Container, Deployment, PodSpec, Workload } from './objects.js';
 import { containersOf, releaseAnnotations, releaseOf } from './release.js';
 import { waitForRollout } from './rollout.js';
 import type { KubernetesSettings } from './settings.js';
@@ -29,22 +30,22 @@ export class Cluster {
     return `namespace ${this.settings.namespace}${context ? `, context ${context}` : ''}`;
   }
 
-  async getDeployment(name: string, hint: string): Promise<KubeObject> {
+  async getDeployment(name: string, hint: string): Promise<Deployment> {
     const deployment = await this.kubectl.get('deployment', name);
     if (!deployment) throw new UserError(`Deployment ${name} not found (${this.where()}): ${hint}`);
     return deployment;
   }
 
   /** The release a Deployment or ReplicaSet runs, read from the `container` input's first container when given. */
-  releaseOf(object: KubeObject, status: ReleaseStatus): Release {
+  releaseOf(object: Workload, status: ReleaseStatus): Release {
     return releaseOf(object, this.settings.container[0], status);
   }
 
   /** A patch setting `image` on the app's containers (and, when given, the replica count). */
-  imagePatch(deployment: KubeObject, image: string, replicas?: number): KubeObject {
+  imagePatch(deployment: Deployment, image: string, replicas?: number): { spec: object } {
     const names = new Set(this.appContainers(deployment, image).map((c) => c.name));
-    const pick = (list: KubeObject[] | undefined) => (list ?? []).filter((c) => names.has(c.name)).map((c) => ({ name: c.name, image }));
-    const spec: KubeObject = { containers: pick(containersOf(deployment)) };
+    const pick = (list: Container[] | undefined) => (list ?? []).filter((c) => names.has(c.name)).map((c) => ({ name: c.name, image }));
+    const spec: PodSpec = { containers: pick(containersOf(deployment)) };
     const init = pick(deployment.spec.template.spec.initContainers);
     if (init.length) spec.initContainers = init;
     return { spec: { ...(replicas === undefined ? {} : { replicas }), template: { spec } } };
@@ -55,7 +56,7 @@ export class Cluster {
    * `before` is the Deployment as this rollout found it. A cancelled run stops
    * waiting with a CancelledError (a UserError: callers undo it as a failed rollout).
    */
-  rollout(name: string, before?: KubeObject): Promise<KubeObject> {
+  rollout(name: string, before?: Deployment): Promise<Deployment> {
     return untilCancelled(waitForRollout(this.kubectl, { name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log, before }));
   }
 
@@ -69,8 +70,8 @@ export class Cluster {
   }
 
   /** The containers that run the app: `container` input, else those from the image's repository, else the only one. */
-  private appContainers(deployment: KubeObject, image: string): KubeObject[] {
-    const all = [...(deployment.spec.template.spec.initContainers ?? []), ...containersOf(deployment)] as KubeObject[];
+  private appContainers(deployment: Deployment, image: string): Container[] {
+    const all = [...(deployment.spec.template.spec.initContainers ?? []), ...containersOf(deployment)];
     const describe = () => all.map((c) => `${c.name} (${c.image})`).join(', ');
     const wanted = this.settings.container;
     if (wanted.length) {

@@ -13,7 +13,7 @@ export function repositoryOf(reference: string): string {
   const colon = ref.lastIndexOf(':');
   if (colon > slash) ref = ref.slice(0, colon); // a tag, not a registry port
   const parts = ref.split('/');
-  const first = parts[0]!;
+  const first = parts[0];
   const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
   if (hasRegistry) return ref.toLowerCase();
   return `docker.io/${parts.length === 1 ? 'library/' : ''}${ref}`.toLowerCase();

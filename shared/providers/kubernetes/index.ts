@@ -27,7 +27,7 @@ export const kubernetesProvider: ProviderModule<typeof kubernetesInputs> = {
       try {
         loadManifests(expandManifests(settings.manifests, workspace), workspace);
       } catch (error) {
-        const message = errorMessage(error).split('\n')[0]!;
+        const message = errorMessage(error).split('\n')[0];
         problems.push(message.startsWith('Input "manifests": ') ? `"manifests": expected files or globs in the workspace; ${message.slice(19)}` : `"manifests": expected valid manifests; ${message}`);
       }
     }
@@ -35,11 +35,12 @@ export const kubernetesProvider: ProviderModule<typeof kubernetesInputs> = {
   },
   create: (settings, context) => new KubernetesProvider(settings, context),
   // The kubeconfig written for this step, and kubectl's discovery cache.
-  cleanup: async (state, context) => {
+  cleanup: (state, context) => {
     const { paths = [] } = (state ? JSON.parse(state) : {}) as { paths?: string[] };
     for (const path of paths) {
       rmSync(path, { recursive: true, force: true });
       context.log(`Removed ${path}`);
     }
+    return Promise.resolve();
   },
 };

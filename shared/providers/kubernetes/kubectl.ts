@@ -1,10 +1,7 @@
 import { UserError } from '../../errors.js';
 import { exec, tail } from '../../exec.js';
 import { backoffDelay, sleep } from '../../retry.js';
-
-/** A Kubernetes object as kubectl prints it with `-o json`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type KubeObject = Record<string, any>;
+import type { KubeKinds } from './objects.js';
 
 export interface KubectlOptions {
   /** Kubeconfig file; undefined: kubectl's own default (KUBECONFIG, ~/.kube/config). */
@@ -73,20 +70,20 @@ export class Kubectl {
   }
 
   /** One object, or undefined when it does not exist. */
-  async get(kind: string, name: string): Promise<KubeObject | undefined> {
+  async get<K extends keyof KubeKinds>(kind: K, name: string): Promise<KubeKinds[K] | undefined> {
     const what = `read ${kind} ${name}`;
     const result = await this.run(['get', kind, name, '-o', 'json'], what);
-    if (result.code === 0) return JSON.parse(result.stdout) as KubeObject;
+    if (result.code === 0) return JSON.parse(result.stdout) as KubeKinds[K];
     if (/\(NotFound\)/.test(result.stderr)) return undefined;
     throw this.fail(what, result.stderr);
   }
 
-  async list(kind: string, selector: Record<string, string>): Promise<KubeObject[]> {
+  async list<K extends keyof KubeKinds>(kind: K, selector: Record<string, string>): Promise<KubeKinds[K][]> {
     const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
     const what = `list ${kind} (${labels})`;
     const result = await this.run(['get', kind, '-l', labels, '-o', 'json'], what);
     if (result.code !== 0) throw this.fail(what, result.stderr);
-    return (JSON.parse(result.stdout) as { items: KubeObject[] }).items;
+    return (JSON.parse(result.stdout) as { items: KubeKinds[K][] }).items;
   }
 
   async patch(kind: string, name: string, type: 'strategic' | 'merge' | 'json', patch: unknown, what: string): Promise<void> {
@@ -100,7 +97,7 @@ export class Kubectl {
    * owners resolved in favour of the release. Schema validation is left to
    * the API server (client-side validation needs the cluster's OpenAPI).
    */
-  async apply(objects: KubeObject[], what: string): Promise<string> {
+  async apply(objects: readonly object[], what: string): Promise<string> {
     const list = { apiVersion: 'v1', kind: 'List', items: objects };
     const result = await this.run(['apply', '--server-side', '--force-conflicts', '--field-manager=deploy-actions', '--validate=false', '-f', '-'], what, JSON.stringify(list));
     if (result.code !== 0) throw this.fail(what, result.stderr);

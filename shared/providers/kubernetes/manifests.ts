@@ -3,7 +3,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { UserError } from '../../errors.js';
 import { sameRepository } from './images.js';
-import type { KubeObject } from './kubectl.js';
+import type { Manifest, PodSpec } from './objects.js';
 
 const GLOB = /[*?[]/;
 
@@ -11,7 +11,7 @@ const GLOB = /[*?[]/;
 function globRegExp(pattern: string): RegExp {
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
+    const c = pattern[i];
     if (c === '*' && pattern[i + 1] === '*') {
       out += pattern[i + 2] === '/' ? '(?:.*/)?' : '.*';
       i += pattern[i + 2] === '/' ? 2 : 1;
@@ -57,19 +57,24 @@ export function expandManifests(patterns: string[], workspace: string): string[]
   return files;
 }
 
+type Fields = Partial<Record<string, unknown>>;
+const hasFields = (value: unknown): value is Fields => typeof value === 'object' && value !== null;
+const isList = (value: unknown): value is { items: unknown[] } => hasFields(value) && value.kind === 'List' && Array.isArray(value.items);
+const isManifest = (item: unknown): item is Manifest =>
+  hasFields(item) && Boolean(item.kind) && Boolean(item.apiVersion) && hasFields(item.metadata) && Boolean(item.metadata.name);
+
 /** Every object of every YAML/JSON document in the files (`kind: List` flattened). */
-export function loadManifests(files: string[], workspace: string): KubeObject[] {
-  const objects: KubeObject[] = [];
+export function loadManifests(files: string[], workspace: string): Manifest[] {
+  const objects: Manifest[] = [];
   for (const file of files) {
     const name = relative(workspace, file) || file;
     for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      if (doc.errors.length) throw new UserError(`Manifest ${name} is not valid YAML: ${doc.errors[0]!.message}`);
-      const value = doc.toJS() as KubeObject | null;
+      if (doc.errors.length) throw new UserError(`Manifest ${name} is not valid YAML: ${doc.errors[0].message}`);
+      const value = doc.toJS() as unknown;
       if (value === null || value === undefined) continue;
-      const items = value.kind === 'List' && Array.isArray(value.items) ? (value.items as KubeObject[]) : [value];
+      const items = isList(value) ? value.items : [value];
       for (const item of items) {
-        if (!item || typeof item !== 'object' || !item.kind || !item.apiVersion || !item.metadata?.name)
-          throw new UserError(`Manifest ${name} has an object without apiVersion, kind and metadata.name`);
+        if (!isManifest(item)) throw new UserError(`Manifest ${name} has an object without apiVersion, kind and metadata.name`);
         objects.push(item);
       }
     }
@@ -78,7 +83,7 @@ export function loadManifests(files: string[], workspace: string): KubeObject[] 
 }
 
 /** The pod spec inside a workload of any kind (Pod, CronJob, and every kind with spec.template). */
-export function podSpecOf(object: KubeObject): KubeObject | undefined {
+export function podSpecOf(object: Manifest): PodSpec | undefined {
   if (object.kind === 'Pod') return object.spec;
   if (object.kind === 'CronJob') return object.spec?.jobTemplate?.spec?.template?.spec;
   return object.spec?.template?.spec;
@@ -91,13 +96,13 @@ export interface Substitution {
 }
 
 /** Replace, in place, every container/initContainer image from `image`'s repository by `image`. */
-export function substituteImage(objects: KubeObject[], image: string): Substitution[] {
+export function substituteImage(objects: Manifest[], image: string): Substitution[] {
   const done: Substitution[] = [];
   for (const object of objects) {
     const spec = podSpecOf(object);
     if (!spec) continue;
     for (const list of [spec.initContainers, spec.containers]) {
-      for (const container of (list ?? []) as KubeObject[]) {
+      for (const container of list ?? []) {
         if (typeof container.image !== 'string' || !sameRepository(container.image, image)) continue;
         done.push({ object: `${object.kind}/${object.metadata.name}`, container: container.name, from: container.image });
         container.image = image;

@@ -1,5 +1,5 @@
 import type { Release, ReleaseStatus } from '../types.js';
-import type { KubeObject } from './kubectl.js';
+import type { Container, KubeObject, Workload } from './objects.js';
 
 /** Where a release is recorded on a Deployment (copied by the controller onto its ReplicaSet). */
 export const ANNOTATION = {
@@ -24,19 +24,19 @@ export function releaseAnnotations(release: Omit<Release, 'status'>): Record<str
 
 /** Only our annotations of an object (to carry a release from a ReplicaSet back to its Deployment). */
 export const ownAnnotations = (object: KubeObject): Record<string, string> =>
-  Object.fromEntries(Object.entries((object.metadata?.annotations ?? {}) as Record<string, string>).filter(([k]) => k.startsWith('deploy-actions.dev/') && k !== ANNOTATION.failed));
+  Object.fromEntries(Object.entries(object.metadata?.annotations ?? {}).filter(([k]) => k.startsWith('deploy-actions.dev/') && k !== ANNOTATION.failed));
 
 export const failedOf = (object: KubeObject): string | undefined => object.metadata?.annotations?.[ANNOTATION.failed];
 
 /** Containers of a pod template. */
-export const containersOf = (object: KubeObject): KubeObject[] => object.spec?.template?.spec?.containers ?? [];
+export const containersOf = (object: Workload): Container[] => object.spec?.template?.spec?.containers ?? [];
 
 /**
  * The release a Deployment or ReplicaSet runs. The image actually in the pod
  * template wins over our annotation (someone may have changed it by hand).
  */
-export function releaseOf(object: KubeObject, appContainer: string | undefined, status: ReleaseStatus): Release {
-  const a = (object.metadata?.annotations ?? {}) as Record<string, string>;
+export function releaseOf(object: Workload, appContainer: string | undefined, status: ReleaseStatus): Release {
+  const a = object.metadata?.annotations ?? {};
   const containers = containersOf(object);
   const image = (containers.find((c) => c.name === appContainer) ?? containers.find((c) => c.image === a[ANNOTATION.image]) ?? containers[0])?.image ?? '';
   const recorded = a[ANNOTATION.image] === image;

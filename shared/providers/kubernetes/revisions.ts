@@ -6,7 +6,7 @@
 import { CancelledError } from '../../cancel.js';
 import { errorMessage, UserError } from '../../errors.js';
 import type { Cluster } from './cluster.js';
-import type { KubeObject } from './kubectl.js';
+import type { Deployment, ReplicaSet } from './objects.js';
 import { ANNOTATION, failedOf, ownAnnotations } from './release.js';
 import { replicaSetsOf, revisionOf } from './rollout.js';
 
@@ -32,7 +32,7 @@ export async function undoFailed(cluster: Cluster, name: string, revision: numbe
  * controller returns to its ReplicaSet. The failed mark is left out: the
  * release was not judged, only stopped.
  */
-export async function undoCancelled(cluster: Cluster, before: KubeObject, error: CancelledError): Promise<CancelledError> {
+export async function undoCancelled(cluster: Cluster, before: Deployment, error: CancelledError): Promise<CancelledError> {
   const { name } = before.metadata;
   try {
     const ops = [{ op: 'replace', path: '/spec/template', value: before.spec.template }];
@@ -48,7 +48,7 @@ export async function undoCancelled(cluster: Cluster, before: KubeObject, error:
  * Record on a ReplicaSet that its release failed, so a later rollback
  * without `to` does not return to it. Only warns: the rollback itself is done.
  */
-export async function markFailed(cluster: Cluster, rs: KubeObject | undefined, reason: string): Promise<void> {
+export async function markFailed(cluster: Cluster, rs: ReplicaSet | undefined, reason: string): Promise<void> {
   if (!rs || revisionOf(rs) === 0) return;
   const what = `mark replicaset/${rs.metadata.name} failed`;
   try {
@@ -59,10 +59,10 @@ export async function markFailed(cluster: Cluster, rs: KubeObject | undefined, r
 }
 
 /** What `kubectl rollout undo` does: the ReplicaSet's pod template (and our release annotations) back on the Deployment. */
-export async function restoreTemplate(cluster: Cluster, deployment: KubeObject, rs: KubeObject): Promise<void> {
+export async function restoreTemplate(cluster: Cluster, deployment: Deployment, rs: ReplicaSet): Promise<void> {
   const template = structuredClone(rs.spec.template);
   delete template.metadata?.labels?.['pod-template-hash'];
-  const ops: KubeObject[] = [{ op: 'replace', path: '/spec/template', value: template }];
+  const ops: { op: string; path: string; value: unknown }[] = [{ op: 'replace', path: '/spec/template', value: template }];
   for (const [k, v] of Object.entries(ownAnnotations(rs))) ops.push({ op: 'add', path: `/metadata/annotations/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: v });
   if (!deployment.metadata.annotations && ops.length > 1) ops.splice(1, 0, { op: 'add', path: '/metadata/annotations', value: {} });
   await cluster.kubectl.patch('deployment', deployment.metadata.name, 'json', ops, `roll deployment/${deployment.metadata.name} back to revision ${revisionOf(rs)}`);
@@ -70,7 +70,7 @@ export async function restoreTemplate(cluster: Cluster, deployment: KubeObject, 
 }
 
 /** A release live again (rolled back to with `to`, or deployed anew) is no longer a failed one. */
-export async function clearFailed(cluster: Cluster, rs: KubeObject | undefined): Promise<void> {
+export async function clearFailed(cluster: Cluster, rs: ReplicaSet | undefined): Promise<void> {
   if (!rs || !failedOf(rs)) return;
   await cluster.kubectl.patch('replicaset', rs.metadata.name, 'merge', { metadata: { annotations: { [ANNOTATION.failed]: null } } }, `clear the failed mark of replicaset/${rs.metadata.name}`);
 }

@@ -8,7 +8,7 @@ import { errorMessage, UserError } from '../../errors.js';
 import type { DeployRequest, DeployResult, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
 import { applyManifests } from './apply.js';
 import type { Cluster } from './cluster.js';
-import type { KubeObject } from './kubectl.js';
+import type { Deployment } from './objects.js';
 import { ANNOTATION, containersOf, failedOf } from './release.js';
 import { clearFailed, markFailed, restoreTemplate, undoCancelled, undoFailed } from './revisions.js';
 import { replicaSetsOf, revisionOf } from './rollout.js';
@@ -26,7 +26,7 @@ export async function deployRolling(cluster: Cluster, request: DeployRequest): P
 
   await kubectl.patch('deployment', name, 'strategic', cluster.imagePatch(deployment, image), `set the image of deployment/${name}`);
   context.log(`deployment/${name}: image set to ${image}; waiting for the rollout (rollout-timeout ${settings['rollout-timeout'] / 1000}s)`);
-  let done: KubeObject;
+  let done: Deployment;
   try {
     done = await cluster.rollout(name, before);
   } catch (error) {
@@ -36,7 +36,7 @@ export async function deployRolling(cluster: Cluster, request: DeployRequest): P
   const current: Release = { ...request.release, time: new Date().toISOString(), status: 'live' };
   await cluster.annotate(name, current);
   await clearFailed(cluster, (await replicaSetsOf(kubectl, done)).find((rs) => revisionOf(rs) === revisionOf(done))).catch((error: unknown) => context.warn(errorMessage(error)));
-  details.push([`deployment/${name}`, `revision ${revisionOf(done)}: ${done.status.availableReplicas}/${done.spec.replicas ?? 1} available (${cluster.where()})`]);
+  details.push([`deployment/${name}`, `revision ${revisionOf(done)}: ${done.status?.availableReplicas}/${done.spec.replicas ?? 1} available (${cluster.where()})`]);
   return { current, previous: previous?.image === image ? undefined : previous, targets: 1, details };
 }
 
@@ -74,6 +74,6 @@ export async function rollbackRolling(cluster: Cluster, request: RollbackRequest
     from: live && cluster.releaseOf(live, 'failed'),
     to,
     targets: 1,
-    details: [[`deployment/${name}`, `revision ${liveRevision} → ${revisionOf(target)} (now revision ${revisionOf(done)}), ${done.status.availableReplicas}/${done.spec.replicas ?? 1} available`]],
+    details: [[`deployment/${name}`, `revision ${liveRevision} → ${revisionOf(target)} (now revision ${revisionOf(done)}), ${done.status?.availableReplicas}/${done.spec.replicas ?? 1} available`]],
   };
 }

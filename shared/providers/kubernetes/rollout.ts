@@ -2,7 +2,8 @@ import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
 import { cancelSignal, throwIfCancelled } from '../../cancel.js';
 import { sleep } from '../../retry.js';
-import type { Kubectl, KubeObject } from './kubectl.js';
+import type { Kubectl } from './kubectl.js';
+import type { Condition, Deployment, KubeObject, Pod, ReplicaSet } from './objects.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
 
@@ -12,20 +13,20 @@ const STUCK = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', '
 export const revisionOf = (object: KubeObject): number => Number(object.metadata?.annotations?.[REVISION] ?? 0);
 
 /** The ReplicaSets a Deployment owns, newest revision first. */
-export async function replicaSetsOf(kubectl: Kubectl, deployment: KubeObject): Promise<KubeObject[]> {
+export async function replicaSetsOf(kubectl: Kubectl, deployment: Deployment): Promise<ReplicaSet[]> {
   const all = await kubectl.list('replicasets', deployment.spec.selector.matchLabels ?? {});
-  return all.filter((rs) => rs.metadata.ownerReferences?.some((o: KubeObject) => o.uid === deployment.metadata.uid)).sort((a, b) => revisionOf(b) - revisionOf(a));
+  return all.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === deployment.metadata.uid)).sort((a, b) => revisionOf(b) - revisionOf(a));
 }
 
 /** Why pods are not ready, one line per problem, from their status (waiting reasons, last exit, scheduling). */
-export function podProblems(pods: KubeObject[]): { lines: string[]; stuck: boolean } {
+export function podProblems(pods: Pod[]): { lines: string[]; stuck: boolean } {
   const lines: string[] = [];
   let stuck = false;
   for (const pod of pods) {
     const name = pod.metadata.name;
-    const unscheduled = (pod.status?.conditions ?? []).find((c: KubeObject) => c.type === 'PodScheduled' && c.status === 'False');
+    const unscheduled = (pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled' && c.status === 'False');
     if (unscheduled) lines.push(`${name}: not scheduled: ${unscheduled.reason ?? ''}${unscheduled.message ? ` (${unscheduled.message})` : ''}`);
-    for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])] as KubeObject[]) {
+    for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
       const waiting = status.state?.waiting;
       const last = status.lastState?.terminated;
       if (!waiting?.reason || waiting.reason === 'ContainerCreating' || waiting.reason === 'PodInitializing') continue;
@@ -38,7 +39,7 @@ export function podProblems(pods: KubeObject[]): { lines: string[]; stuck: boole
 }
 
 /** Pods of the ReplicaSet that is rolling out (its pod-template-hash). */
-async function newPods(kubectl: Kubectl, deployment: KubeObject): Promise<KubeObject[]> {
+async function newPods(kubectl: Kubectl, deployment: Deployment): Promise<Pod[]> {
   const revision = revisionOf(deployment);
   const rs = (await replicaSetsOf(kubectl, deployment)).find((r) => revisionOf(r) === revision);
   const hash = rs?.metadata.labels?.['pod-template-hash'];
@@ -51,11 +52,11 @@ export interface RolloutWait {
   timeoutMs: number;
   log: (line: string) => void;
   /** The Deployment as read before this rollout changed it: a stall it already carried is not this rollout's. */
-  before?: KubeObject;
+  before?: Deployment;
 }
 
-const progressingOf = (deployment: KubeObject | undefined): KubeObject | undefined => (deployment?.status?.conditions ?? []).find((c: KubeObject) => c.type === 'Progressing');
-const isDeadlineExceeded = (c: KubeObject | undefined) => c?.status === 'False' && c.reason === 'ProgressDeadlineExceeded';
+const progressingOf = (deployment: Deployment | undefined): Condition | undefined => (deployment?.status?.conditions ?? []).find((c) => c.type === 'Progressing');
+const isDeadlineExceeded = (c: Condition | undefined) => c?.status === 'False' && c.reason === 'ProgressDeadlineExceeded';
 
 /**
  * A ProgressDeadlineExceeded the Deployment carried before this rollout
@@ -64,7 +65,7 @@ const isDeadlineExceeded = (c: KubeObject | undefined) => c?.status === 'False' 
  * seen unchanged it says nothing about this rollout. Without a spec change
  * (the same stalled template again) it is this rollout's own.
  */
-function staleStall(before: KubeObject | undefined, now: KubeObject): KubeObject | undefined {
+function staleStall(before: Deployment | undefined, now: Deployment): Condition | undefined {
   const earlier = progressingOf(before);
   if (!isDeadlineExceeded(earlier) || !(now.metadata.generation > before!.metadata.generation)) return undefined;
   const current = progressingOf(now);
@@ -78,7 +79,7 @@ function staleStall(before: KubeObject | undefined, now: KubeObject): KubeObject
  * pods) or the timeout fails with the pods' reasons; a stall left from
  * before the rollout began (see `before`) does not, until it is renewed.
  */
-export async function waitForRollout(kubectl: Kubectl, wait: RolloutWait): Promise<KubeObject> {
+export async function waitForRollout(kubectl: Kubectl, wait: RolloutWait): Promise<Deployment> {
   const started = Date.now();
   const deadline = started + wait.timeoutMs;
   const interval = Math.min(2000, Math.max(200, wait.timeoutMs / 100));
