@@ -90,6 +90,18 @@ export interface RollbackResult {
   details: [string, string][];
 }
 
+export interface TeardownRequest extends Target {
+  /** Remove the environment's data volumes too (Docker named volumes, Kubernetes PersistentVolumeClaims). */
+  removeVolumes: boolean;
+}
+
+export interface TeardownResult {
+  /** What was removed, e.g. `container pr-42-blue`, `route pr-42.preview.example.com`. */
+  removed: string[];
+  targets: number;
+  details: [string, string][];
+}
+
 export interface Provider {
   readonly name: string;
   /**
@@ -108,6 +120,8 @@ export interface Provider {
   rollback(request: RollbackRequest): Promise<RollbackResult>;
   /** Send the environment's traffic to `release` (which must already run and be healthy). */
   switchTraffic(target: Target, release: Release): Promise<void>;
+  /** Remove the environment: what runs it, its routes, its network; its data only when asked. */
+  teardown(request: TeardownRequest): Promise<TeardownResult>;
   /**
    * What the post step needs to clean up (key files, ssh control sockets,
    * registry logins), as a string saved in the step state. Saved right after
@@ -129,8 +143,8 @@ export interface ProviderContext {
   saveState: (state: string) => void;
 }
 
-/** What an action does with a provider: deploy (the one-step deploy may also roll back) or roll back. */
-export type ProviderUse = 'deploy' | 'rollback';
+/** What an action does with a provider: deploy (the one-step deploy may also roll back), roll back, or tear down. */
+export type ProviderUse = 'deploy' | 'rollback' | 'teardown';
 
 /**
  * A provider module: its own inputs (a zod object merged into the action's

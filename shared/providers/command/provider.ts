@@ -1,7 +1,7 @@
 import { formatDuration } from '../../duration.js';
 import { runContext } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
+import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target, TeardownRequest, TeardownResult } from '../types.js';
 import type { CommandSettings } from './settings.js';
 import { runScript } from './script.js';
 
@@ -78,6 +78,23 @@ export class CommandProvider implements Provider {
 
   async switchTraffic(_target: Target, release: Release): Promise<void> {
     throw new UserError(`The command provider cannot switch traffic by itself: run your platform's CLI in rollback-command to put ${release.version} back.`);
+  }
+
+  async teardown(request: TeardownRequest): Promise<TeardownResult> {
+    const script = this.settings['teardown-command'];
+    if (!script) throw new UserError('Input "teardown-command" is required with provider "command": the bash script that removes $DEPLOY_ENVIRONMENT.');
+    const { ms } = await runScript({
+      input: 'teardown-command',
+      script,
+      variables: {
+        DEPLOY_ENVIRONMENT: request.environment,
+        DEPLOY_SERVICE: request.service,
+        DEPLOY_REMOVE_VOLUMES: String(request.removeVolumes),
+      },
+      cwd: runContext().workspace,
+      timeoutMs: this.settings['command-timeout'],
+    });
+    return { removed: [request.environment], targets: 1, details: [['teardown-command', `exited 0 after ${formatDuration(ms)}`]] };
   }
 
   postState(): string {

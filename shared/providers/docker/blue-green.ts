@@ -7,10 +7,10 @@
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
 import type { DeployRequest, DeployResult, ProviderContext, Release, Target } from '../types.js';
-import { ensureNetwork, freeName, inspectContainer, ipOf, listReleases, liveOf } from './containers.js';
+import { ensureNetwork, freeName, ipOf, listReleases, liveOf } from './containers.js';
 import type { DockerHost } from './host.js';
-import { LABEL, colorName, networkName, otherColor, proxyName, type AppContainer, type Color } from './labels.js';
-import type { ProxySwitch } from './proxy.js';
+import { colorName, networkName, otherColor, type AppContainer, type Color } from './labels.js';
+import type { TrafficRouter } from './proxy.js';
 import { startReady } from './readiness.js';
 
 /** A release started on one host, not yet taking traffic. */
@@ -21,7 +21,7 @@ interface Started {
   readyIn: number;
 }
 
-export async function deployBlueGreen(hosts: DockerHost[], req: DeployRequest, release: Release, proxy: ProxySwitch, log: ProviderContext['log']): Promise<Pick<DeployResult, 'previous' | 'details'>> {
+export async function deployBlueGreen(hosts: DockerHost[], req: DeployRequest, release: Release, proxy: TrafficRouter, log: ProviderContext['log']): Promise<Pick<DeployResult, 'previous' | 'details'>> {
   const started = await startEverywhere(hosts, req, release, log);
   const details: [string, string][] = [];
   let previous: Release | undefined;
@@ -66,13 +66,12 @@ async function startColor(host: DockerHost, req: DeployRequest, release: Release
 }
 
 /** Send every host's proxy to `release`, which must already run there as blue or green. */
-export async function switchTraffic(hosts: DockerHost[], target: Target, release: Release, proxy: ProxySwitch): Promise<void> {
+export async function switchTraffic(hosts: DockerHost[], target: Target, release: Release, proxy: TrafficRouter): Promise<void> {
   for (const host of hosts) {
     const found = (await listReleases(host, target)).find((c) => c.release.version === release.version && c.running && c.color);
     if (!found) throw new UserError(`${host.name}: ${release.version} is not running as blue or green`);
-    const existing = await inspectContainer(host, proxyName(target));
-    const publish = Number(existing?.Config.Labels?.[LABEL.publish]);
-    if (!existing || !publish) throw new UserError(`${host.name}: ${proxyName(target)} does not exist (blue-green was never deployed here)`);
+    const publish = await proxy.routed(host, target);
+    if (!publish) throw new UserError(`${host.name}: ${target.service} on ${target.environment} has no proxy route (blue-green was never deployed here)`);
     const ip = await ipOf(host, found.id, networkName(target));
     await proxy.switchTo(host, { ...target, publish }, { ip, port: found.port, color: found.color! }, '/');
   }

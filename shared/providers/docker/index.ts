@@ -1,16 +1,17 @@
 import type { ProviderModule } from '../types.js';
 import { cleanupLogins } from './logins.js';
 import { DockerProvider, type DockerState } from './provider.js';
+import { ingressProblems } from './ingress-settings.js';
 import { dockerInputs } from './settings.js';
 import { cleanupSsh, sshConfigOf } from './ssh.js';
 
 export const dockerProvider: ProviderModule<typeof dockerInputs> = {
   name: 'docker',
   inputs: dockerInputs,
-  secrets: ['ssh-key', 'registry-password', 'proxy-registry-password'],
+  secrets: ['ssh-key', 'registry-password', 'proxy-registry-password', 'tls-certificate', 'tls-key'],
   strategies: ['blue-green', 'recreate'],
-  check: (settings) => {
-    const problems: string[] = [];
+  check: (settings, use) => {
+    const problems: string[] = ingressProblems(settings, use !== 'teardown');
     const ssh = settings.hosts.some((h) => h.kind === 'ssh');
     if (ssh && !settings['ssh-key']) problems.push('"ssh-key": expected a private key for the ssh:// hosts, got nothing');
     if (ssh && !settings['ssh-known-hosts'])

@@ -1,14 +1,17 @@
-import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
+import { UserError } from '../../errors.js';
+import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target, TeardownRequest, TeardownResult } from '../types.js';
 import { deployBlueGreen, switchTraffic } from './blue-green.js';
 import { listReleases, liveOf, prune } from './containers.js';
 import { DockerHost } from './host.js';
 import { DeployLocks } from './lock.js';
 import { RegistryLogins, type LoginRecord } from './logins.js';
-import { ProxySwitch } from './proxy.js';
+import { SharedIngress } from './ingress.js';
+import { ProxySwitch, type TrafficRouter } from './proxy.js';
 import { ImagePuller } from './pull.js';
 import { deployRecreate } from './recreate.js';
 import { planRollback, restore } from './rollback.js';
 import type { DockerSettings } from './settings.js';
+import { teardownHost } from './teardown.js';
 import { SshSession, type SshState } from './ssh.js';
 
 /**
@@ -27,10 +30,10 @@ export class DockerProvider implements Provider {
   private readonly logins: RegistryLogins;
   private readonly images: ImagePuller;
   private readonly locks: DeployLocks;
-  private readonly proxy: ProxySwitch;
+  private readonly proxy: TrafficRouter;
 
   constructor(
-    settings: DockerSettings,
+    private readonly settings: DockerSettings,
     private readonly context: ProviderContext,
   ) {
     // The module's check() made sure ssh hosts come with a key and known hosts.
@@ -40,7 +43,7 @@ export class DockerProvider implements Provider {
     this.logins = new RegistryLogins(context, () => context.saveState(this.postState()));
     this.images = new ImagePuller(settings, this.logins, context);
     this.locks = new DeployLocks(settings, context);
-    this.proxy = new ProxySwitch(settings['proxy-image'], this.images, context);
+    this.proxy = settings['proxy-mode'] === 'shared' ? new SharedIngress(settings, this.images, context) : new ProxySwitch(settings['proxy-image'], this.images, context);
   }
 
   postState(): string {
@@ -65,6 +68,8 @@ export class DockerProvider implements Provider {
 
   async deploy(req: DeployRequest): Promise<DeployResult> {
     const { log } = this.context;
+    if (req.strategy === 'recreate' && this.proxy instanceof SharedIngress)
+      throw new UserError('strategy "recreate" publishes the container itself; with proxy-mode "shared" use "blue-green" (the shared ingress routes to it)');
     this.images.forApp(req.release.image);
     try {
       for (const host of this.hosts) await this.images.pull(host, req.release.image, 'app');
@@ -104,6 +109,19 @@ export class DockerProvider implements Provider {
 
   switchTraffic(target: Target, release: Release): Promise<void> {
     return switchTraffic(this.hosts, target, release, this.proxy);
+  }
+
+  async teardown(req: TeardownRequest): Promise<TeardownResult> {
+    // Whatever proxy-mode says now: a route the environment has on the shared ingress goes with it.
+    const ingress = this.proxy instanceof SharedIngress ? this.proxy : new SharedIngress(this.settings, this.images, this.context);
+    const removed: string[] = [];
+    const details: [string, string][] = [];
+    for (const host of this.hosts) {
+      const gone = await teardownHost(host, req, ingress, this.locks, this.context);
+      removed.push(...gone);
+      details.push([host.name, gone.length ? gone.join(', ') : 'nothing was there']);
+    }
+    return { removed, targets: this.hosts.length, details };
   }
 }
 

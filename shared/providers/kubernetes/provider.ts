@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
-import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
+import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target, TeardownRequest, TeardownResult } from '../types.js';
 import { blueGreenHistory, COLOURS, deployBlueGreen, rollbackBlueGreen, switchTraffic } from './blue-green.js';
 import { Cluster } from './cluster.js';
 import { Kubectl } from './kubectl.js';
 import { deployRolling, rollbackRolling, rollingHistory } from './rolling.js';
 import type { KubernetesSettings } from './settings.js';
+import { teardownKubernetes } from './teardown.js';
 
 /** What the post step removes. */
 interface PostState {
@@ -74,6 +75,10 @@ export class KubernetesProvider implements Provider {
 
   switchTraffic(target: Target, release: Release): Promise<void> {
     return switchTraffic(this.cluster, target, release);
+  }
+
+  teardown(request: TeardownRequest): Promise<TeardownResult> {
+    return teardownKubernetes(this.cluster, request);
   }
 
   postState(): string {
