@@ -46,7 +46,8 @@ export class SharedIngress implements TrafficRouter {
 
   async switchTo(host: DockerHost, target: Published, upstream: Upstream, path: string): Promise<void> {
     const hosts = this.settings['ingress-host'];
-    if (!hosts.length) throw new UserError('Input "ingress-host" is required with proxy-mode "shared": the host name(s) of this environment');
+    if (!hosts.length)
+      throw new UserError('Input "ingress-host" is required with proxy-mode "shared": the host name(s) of this environment');
     await this.exclusive(host, target, this.settings['proxy-image'], async () => {
       const tls = await this.ensure(host, target);
       await host.docker(['network', 'connect', networkName(target), this.name], { allowFailure: true });
@@ -105,11 +106,15 @@ export class SharedIngress implements TrafficRouter {
     const labels = ingress.Config.Labels ?? {};
     const published = labels[LABEL.publish];
     const tlsPublished = labels[LABEL.tlsPublish] ?? '';
+    const it = `${host.name}: the shared ingress ${this.name}`;
     const remove = `(it serves every environment behind it: remove it with \`docker rm -f ${this.name}\` to change that)`;
     if (published !== String(target.publish))
-      throw new UserError(`${host.name}: the shared ingress ${this.name} serves port ${published}, not ${target.publish} ("publish") ${remove}`);
-    if (cert && tlsPublished !== String(this.settings['tls-publish']))
-      throw new UserError(`${host.name}: the shared ingress ${this.name} was created ${tlsPublished ? `with TLS on port ${tlsPublished}` : 'without TLS'}, not TLS on ${this.settings['tls-publish']} ("tls-publish") ${remove}`);
+      throw new UserError(`${it} serves port ${published}, not ${target.publish} ("publish") ${remove}`);
+    const wanted = this.settings['tls-publish'];
+    if (cert && tlsPublished !== String(wanted)) {
+      const was = tlsPublished ? `with TLS on port ${tlsPublished}` : 'without TLS';
+      throw new UserError(`${it} was created ${was}, not TLS on ${wanted} ("tls-publish") ${remove}`);
+    }
     if (cert && key) await this.copy(host, { [conf.inEtc(conf.TLS_CERT)]: cert, [conf.inEtc(conf.TLS_KEY)]: key }, { [conf.inEtc(conf.TLS_KEY)]: 0o600 });
     if (!ingress.State.Running) {
       const started = await host.docker(['start', this.name], { allowFailure: true });
