@@ -81,7 +81,10 @@ describe('workflows', () => {
     for (const [name, job] of Object.entries(wf.jobs)) {
       expect(job.permissions, `${f} job ${name}`).toBeDefined();
       for (const [scope, level] of Object.entries(job.permissions!)) {
-        if (level === 'write') expect(`${f}:${name}:${scope}`).toMatch(/pipeline\.yml:build-push:packages|deploy\.yml:deploy:deployments|release\.yml:(publish|major-tag):contents/);
+        if (level === 'write')
+          expect(`${f}:${name}:${scope}`).toMatch(
+            /pipeline\.yml:build-push:packages|deploy\.yml:deploy:deployments|release\.yml:(publish|major-tag):contents|preview\.yml:(deploy:(packages|deployments|pull-requests)|teardown:(deployments|pull-requests))/,
+          );
       }
     }
   });
@@ -111,6 +114,26 @@ describe('workflows', () => {
     expect(jobs['major-tag'].environment).toBe('release');
     // Moves are serialised; a pending one replaced by a newer one loses nothing (each moves to the highest release).
     expect(jobs['major-tag'].concurrency).toEqual({ group: 'release-major-tag', 'cancel-in-progress': false });
+  });
+
+  it('preview.yml deploys pr-<number> on open/push and tears it down on close, one run per pull request at a time', () => {
+    const wf = workflow('preview.yml');
+    expect(Object.keys(wf.on)).toEqual(['workflow_call']);
+    const { deploy, teardown } = wf.jobs as Record<string, Job & { if: string }>;
+    const queue = { group: 'preview-${{ github.event.number }}', 'cancel-in-progress': false };
+    expect(deploy!.concurrency).toEqual(queue);
+    expect(teardown!.concurrency).toEqual(queue);
+    expect(deploy!.if).toContain("github.event.action != 'closed'");
+    expect(teardown!.if).toContain("github.event.action == 'closed'");
+    expect(deploy!.environment?.name).toBe('pr-${{ github.event.number }}');
+    // The pull request's state is read first (inside the queue), and every later step needs it open.
+    const steps = deploy!.steps! as (Step & { id?: string; if?: string })[];
+    const check = steps.findIndex((s) => s.uses?.includes('/actions/pr-comment@') && s.with?.['only-if-open'] === 'true');
+    expect(check).toBe(1);
+    for (const step of steps.slice(check + 1)) expect(step.if, step.uses).toContain("steps.state.outputs.state == 'open'");
+    expect(steps.find((s) => s.uses?.includes('/actions/deploy-to-env@'))!.with).toMatchObject({ environment: 'pr-${{ github.event.number }}', 'proxy-mode': 'shared' });
+    expect(teardown!.steps!.some((s) => s.uses?.includes('/actions/teardown@'))).toBe(true);
+    expect(teardown!.steps!.at(-1)!.uses).toContain('/actions/pr-comment@');
   });
 
   it('pipeline.yml outputs the digest of build-push', () => {

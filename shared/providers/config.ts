@@ -23,9 +23,12 @@ export function parseWithProvider<S extends z.ZodObject<z.ZodRawShape>>(
   common: S,
   secrets: readonly string[],
   use: ProviderUse,
+  unused: readonly string[] = [],
 ): { config: z.output<S>; settings: Record<string, unknown>; module: ProviderModule } {
   const module = findProvider(core.getInput('provider') || 'docker');
-  const schema = module ? common.extend(module.inputs.shape) : common;
+  // `unused`: provider inputs this action has no use for (and does not declare), left out of its schema.
+  const shape = module ? Object.fromEntries(Object.entries(module.inputs.shape).filter(([name]) => !unused.includes(name))) : {};
+  const schema = common.extend(shape);
   const parsed = parseInputs<S>(schema as S, { secrets: [...secrets, ...(module?.secrets ?? [])] as never[], secretParts: module?.secretParts as never });
   // A provider that does not exist was reported by the common schema's `provider` field.
   const problems = module!.check(parsed, use, runContext().workspace);

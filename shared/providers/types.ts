@@ -98,6 +98,18 @@ export interface RollbackResult {
   details: [string, string][];
 }
 
+export interface TeardownRequest extends Target {
+  /** Remove the environment's data volumes too (Docker named volumes, Kubernetes PersistentVolumeClaims). */
+  removeVolumes: boolean;
+}
+
+export interface TeardownResult {
+  /** What was removed, e.g. `container pr-42-blue`, `route pr-42.preview.example.com`. */
+  removed: string[];
+  targets: number;
+  details: [string, string][];
+}
+
 export interface Provider {
   readonly name: string;
   /**
@@ -114,6 +126,8 @@ export interface Provider {
   history(target: Target): Promise<Release[]>;
   /** Put an earlier release back live and mark the one it replaces failed. */
   rollback(request: RollbackRequest): Promise<RollbackResult>;
+  /** Remove the environment: what runs it, its routes, its network; its data only when asked. */
+  teardown(request: TeardownRequest): Promise<TeardownResult>;
   /**
    * What the post step needs to clean up (key files, ssh control sockets,
    * registry logins), as a string saved in the step state. Saved right after
@@ -135,8 +149,8 @@ export interface ProviderContext {
   saveState: (state: string) => void;
 }
 
-/** What an action does with a provider: deploy (the one-step deploy may also roll back) or roll back. */
-export type ProviderUse = 'deploy' | 'rollback';
+/** What an action does with a provider: deploy (the one-step deploy may also roll back), roll back, or tear down. */
+export type ProviderUse = 'deploy' | 'rollback' | 'teardown';
 
 /**
  * A provider module: its own inputs (a zod object merged into the action's

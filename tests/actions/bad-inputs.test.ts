@@ -140,6 +140,9 @@ const listOf = (valid: string) => e(b('malformed', 'has space'), b('meta', `-${v
 const ssh = { hosts: 'ssh://deploy@127.0.0.1:2222' };
 const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQSECRETkey\n-----END OPENSSH PRIVATE KEY-----';
 const KNOWN = '[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBq8';
+const CERT = '-----BEGIN CERTIFICATE-----\nMIIBSECRETcert\n-----END CERTIFICATE-----';
+const TLS_KEY = '-----BEGIN PRIVATE KEY-----\nMIIBSECRETkey\n-----END PRIVATE KEY-----';
+const shared = { 'proxy-mode': 'shared', 'ingress-host': 'pr-1.preview.test' };
 
 const kubeconfig = (current = 'ci') =>
   [
@@ -167,6 +170,12 @@ const dockerInputs: Table = {
   'proxy-image': only('docker', e(b('malformed', 'Nginx:Stable'), b('meta', '--privileged'), b('meta', 'nginx;id'), b('missing', ''), nl('nginx:stable-alpine'), ctl('nginx:stable-alpine'))),
   'lock-timeout': only('docker', duration()),
   'force-unlock': only('docker', bool()),
+  'proxy-mode': only('docker', choice('shared')),
+  'ingress-host': only('docker', multi(e(b('malformed', 'bad host!'), b('meta', '-oProxy.example'), alone('conflict', 'pr-1.preview.test'), alone('missing', '', { 'proxy-mode': 'shared' }), ctl('pr-1.preview.test'), long('a.', MAX_TEXT)))),
+  'ingress-name': only('docker', name('deploy-ingress')),
+  'tls-certificate': only('docker', multi(secret(e(b('malformed', 'SECRET-not-a-cert'), alone('conflict', CERT, shared), alone('missing', '', { ...shared, 'tls-key': TLS_KEY }), ctl(CERT), long(`${CERT}\n`, MAX_TEXT))))),
+  'tls-key': only('docker', multi(secret(e(b('malformed', 'SECRET-not-a-key'), alone('conflict', TLS_KEY, shared), alone('missing', '', { ...shared, 'tls-certificate': CERT }), ctl(TLS_KEY), long(`${TLS_KEY}\n`, MAX_TEXT))))),
+  'tls-publish': only('docker', int(1, 65535)),
 };
 
 const kubernetesInputs: Table = {
@@ -234,6 +243,19 @@ const rollback: Table = {
   'command-timeout': only('command', duration()),
   'pre-rollback-command': script(),
   'hooks-timeout': duration(),
+};
+
+/** teardown: the environment, and how each provider finds what to remove. */
+const teardown: Table = {
+  environment: name('pr-1', [b('missing', '')]),
+  service: name('shop'),
+  provider: common.provider,
+  'remove-volumes': bool(),
+  'github-token': token('github-token'),
+  ...Object.fromEntries(['hosts', 'ssh-key', 'ssh-known-hosts', 'ingress-name', 'lock-timeout', 'force-unlock'].map((i) => [i, dockerInputs[i]!])),
+  ...Object.fromEntries(['kubeconfig', 'kube-context', 'namespace'].map((i) => [i, kubernetesInputs[i]!])),
+  'teardown-command': only('command', script([alone('missing', '')])),
+  'command-timeout': only('command', duration()),
 };
 
 const metricsWith = { 'prometheus-url': SRV, metrics: 'errors: rate(x[1m]) < 1' };
@@ -366,6 +388,25 @@ const TABLES: Record<string, { table: Table; valid: Record<string, string>; prov
       command: { provider: 'command', 'deploy-command': 'echo deployed > "$MARK"' },
     },
     table: deploy,
+  },
+  teardown: {
+    valid: { environment: 'pr-1' },
+    providers: {
+      docker: {},
+      kubernetes: { provider: 'kubernetes', kubeconfig: kubeconfig() },
+      command: { provider: 'command', 'teardown-command': 'echo removed > "$MARK"' },
+    },
+    table: teardown,
+  },
+  'pr-comment': {
+    valid: { body: 'Preview: https://pr-42.preview.example.com', 'pull-request': '42' },
+    table: {
+      body: multi(why('any Markdown is valid (multi-line by nature)', b('missing', ''), ctl('Preview'), long('a', 60_000))),
+      'pull-request': e(b('malformed', 'abc'), b('range', '0'), b('meta', '$(id)'), nl('42'), ctl('42')),
+      key: name('preview'),
+      'only-if-open': bool(),
+      'github-token': token('github-token'),
+    },
   },
   'health-gate': {
     valid: { url: `${SRV}/health`, deadline: '1s', interval: '100ms', timeout: '500ms', headers: 'X-Api-Key: SECRET-header' },
@@ -606,7 +647,7 @@ const YML_FILES = [
 ];
 
 describe('the table covers every input of every action.yml', () => {
-  it('reads all ten action.yml files', () => expect(YML_FILES).toHaveLength(10));
+  it('reads all twelve action.yml files', () => expect(YML_FILES).toHaveLength(12));
 
   it.each(YML_FILES)('%s: one table entry per input, no entry for an input that does not exist', (file) => {
     const action = file === 'deploy/action.yml' ? 'deploy' : file.split('/')[1];

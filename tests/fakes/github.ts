@@ -1,7 +1,9 @@
 /**
  * Test double of GitHub's REST API for Deployments and deployment statuses
  * (https://docs.github.com/en/rest/deployments) and for reading the
- * repository (GET /repos/{owner}/{repo}, https://docs.github.com/en/rest/repos/repos#get-a-repository):
+ * repository (GET /repos/{owner}/{repo}, https://docs.github.com/en/rest/repos/repos#get-a-repository),
+ * a pull request's state (GET /repos/{owner}/{repo}/pulls/{n}) and its comments
+ * (https://docs.github.com/en/rest/issues/comments: list, create, update):
  * the documented paths, JSON shapes and status codes, newest-first listings. It validates what it
  * receives (token, headers, body fields and types) and records every problem,
  * so a test can assert the client spoke the API correctly.
@@ -42,7 +44,19 @@ export interface GitHubDouble {
   events: string[];
   /** Requests that broke the API's rules (empty when the client behaved). */
   problems: string[];
+  /** Pull-request comments, oldest first; `issue` is the pull request's number. */
+  comments: FakeComment[];
+  /** Pull requests the double knows, by number (an unknown one answers 404). */
+  pullRequests: Map<number, { state: 'open' | 'closed'; merged: boolean }>;
   close(): Promise<void>;
+}
+
+export interface FakeComment {
+  id: number;
+  issue: number;
+  body: string;
+  created_at: string;
+  updated_at: string;
 }
 
 const STATES = new Set(['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success']);
@@ -71,6 +85,8 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
   const deployments: FakeDeployment[] = [];
   const events: string[] = [];
   const problems: string[] = [];
+  const comments: FakeComment[] = [];
+  const pullRequests = new Map<number, { state: 'open' | 'closed'; merged: boolean }>();
   let nextId = 1000;
   const base = `/repos/${options.repository}`;
 
@@ -83,14 +99,15 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
       events.push(`503 ${where}`);
       return json(res, 503, { message: 'Service Unavailable' });
     }
-    if (req.headers.authorization !== `Bearer ${options.token}`) {
+    // GitHub takes both schemes for a token (Octokit sends `token`).
+    if (req.headers.authorization !== `Bearer ${options.token}` && req.headers.authorization !== `token ${options.token}`) {
       problems.push(`${where}: bad Authorization header`);
       return json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     }
     if (!String(req.headers.accept ?? '').includes('application/vnd.github+json')) problems.push(`${where}: Accept is not application/vnd.github+json`);
     if (!req.headers['user-agent']) problems.push(`${where}: no User-Agent (GitHub rejects those)`);
     let body: Record<string, unknown> = {};
-    if (req.method === 'POST') {
+    if (req.method === 'POST' || req.method === 'PATCH') {
       if (!String(req.headers['content-type'] ?? '').includes('application/json')) problems.push(`${where}: body is not declared JSON`);
       try {
         body = JSON.parse(req.body) as Record<string, unknown>;
@@ -190,9 +207,49 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
       });
     }
 
+    const pull = new RegExp(`^${base}/pulls/(\\d+)$`).exec(url.pathname);
+    if (req.method === 'GET' && pull) {
+      const pr = pullRequests.get(Number(pull[1]));
+      if (!pr) return json(res, 404, { message: 'Not Found' });
+      return json(res, 200, { number: Number(pull[1]), state: pr.state, merged: pr.merged, html_url: `https://github.com/${options.repository}/pull/${pull[1]}` });
+    }
+
+    const commentHtml = (c: FakeComment) => `https://github.com/${options.repository}/pull/${c.issue}#issuecomment-${c.id}`;
+    const wireComment = (c: FakeComment) => ({ id: c.id, body: c.body, html_url: commentHtml(c), created_at: c.created_at, updated_at: c.updated_at, user: { login: 'github-actions[bot]' } });
+    const validBody = () => (typeof body.body === 'string' && body.body.length > 0 && body.body.length <= 65_536 ? true : (invalid('body', 'must be a string of 1 to 65536 characters'), false));
+    const issueComments = new RegExp(`^${base}/issues/(\\d+)/comments$`).exec(url.pathname);
+    if (issueComments) {
+      const issue = Number(issueComments[1]);
+      if (!pullRequests.has(issue)) return json(res, 404, { message: 'Not Found' });
+      if (req.method === 'GET') {
+        const perPage = Number(url.searchParams.get('per_page') ?? 30);
+        const page = Number(url.searchParams.get('page') ?? 1);
+        if (!(perPage >= 1 && perPage <= 100)) problems.push(`${where}: per_page must be 1..100`);
+        const own = comments.filter((c) => c.issue === issue);
+        return json(res, 200, own.slice((page - 1) * perPage, page * perPage).map(wireComment));
+      }
+      if (req.method === 'POST') {
+        if (!validBody()) return;
+        const comment: FakeComment = { id: nextId++, issue, body: body.body as string, created_at: now, updated_at: now };
+        comments.push(comment);
+        events.push(`comment ${comment.id} created`);
+        return json(res, 201, wireComment(comment));
+      }
+    }
+    const oneComment = new RegExp(`^${base}/issues/comments/(\\d+)$`).exec(url.pathname);
+    if (oneComment && req.method === 'PATCH') {
+      const comment = comments.find((c) => c.id === Number(oneComment[1]));
+      if (!comment) return json(res, 404, { message: 'Not Found' });
+      if (!validBody()) return;
+      comment.body = body.body as string;
+      comment.updated_at = now;
+      events.push(`comment ${comment.id} updated`);
+      return json(res, 200, wireComment(comment));
+    }
+
     problems.push(`${where}: not an endpoint this double serves`);
     return json(res, 404, { message: 'Not Found' });
   };
   const server = await startServer(handler);
-  return { url: server.url, server, deployments, events, problems, close: () => server.close() };
+  return { url: server.url, server, deployments, events, problems, comments, pullRequests, close: () => server.close() };
 }

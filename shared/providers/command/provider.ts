@@ -1,7 +1,7 @@
 import { formatDuration } from '../../duration.js';
 import { runContext } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult } from '../types.js';
+import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, TeardownRequest, TeardownResult } from '../types.js';
 import { deployOutput } from './output.js';
 import type { CommandSettings } from './settings.js';
 import { runScript } from './script.js';
@@ -80,6 +80,23 @@ export class CommandProvider implements Provider {
       timeoutMs: this.settings['command-timeout'],
     });
     return { from: request.live && { ...request.live, status: 'failed' }, to, targets: 1, details: [[input, `exited 0 after ${formatDuration(ms)}`]] };
+  }
+
+  async teardown(request: TeardownRequest): Promise<TeardownResult> {
+    const script = this.settings['teardown-command'];
+    if (!script) throw new UserError('Input "teardown-command" is required with provider "command": the bash script that removes $DEPLOY_ENVIRONMENT.');
+    const { ms } = await runScript({
+      input: 'teardown-command',
+      script,
+      variables: {
+        DEPLOY_ENVIRONMENT: request.environment,
+        DEPLOY_SERVICE: request.service,
+        DEPLOY_REMOVE_VOLUMES: String(request.removeVolumes),
+      },
+      cwd: runContext().workspace,
+      timeoutMs: this.settings['command-timeout'],
+    });
+    return { removed: [request.environment], targets: 1, details: [['teardown-command', `exited 0 after ${formatDuration(ms)}`]] };
   }
 
   postState(): string {

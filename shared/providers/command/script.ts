@@ -38,11 +38,18 @@ export interface ScriptVariables {
   DEPLOY_SERVICE: string;
 }
 
+/** What a teardown script learns: which environment goes, and whether its data goes too. */
+export interface TeardownVariables {
+  DEPLOY_ENVIRONMENT: string;
+  DEPLOY_SERVICE: string;
+  DEPLOY_REMOVE_VOLUMES: string;
+}
+
 export interface ScriptRun {
   /** `deploy-command` or `rollback-command`: how errors name the script. */
   input: string;
   script: string;
-  variables: ScriptVariables;
+  variables: ScriptVariables | TeardownVariables;
   /** Extra variables (the `env` input), under ours. */
   extraEnv?: Record<string, string>;
   cwd: string;
@@ -58,7 +65,8 @@ export interface ScriptRun {
  */
 export async function runScript(run: ScriptRun): Promise<{ ms: number }> {
   const env = { ...process.env, ...run.extraEnv, ...run.variables };
-  core.startGroup(`${run.input} (${run.variables.DEPLOY_ENVIRONMENT}: ${run.variables.DEPLOY_VERSION})`);
+  const version = 'DEPLOY_VERSION' in run.variables ? `: ${run.variables.DEPLOY_VERSION}` : '';
+  core.startGroup(`${run.input} (${run.variables.DEPLOY_ENVIRONMENT}${version})`);
   let result;
   try {
     result = await exec(['bash', '-c', STRICT + run.script], {

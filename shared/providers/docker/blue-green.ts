@@ -12,7 +12,7 @@ import type { DockerHost } from './host.js';
 import type { Leftovers } from './leftovers.js';
 import type { PhaseTimes } from './phases.js';
 import { colorName, otherColor, type AppContainer, type Color } from './labels.js';
-import type { ProxySwitch } from './proxy.js';
+import type { TrafficRouter } from './proxy.js';
 import { startReady } from './readiness.js';
 
 /** A release started on one host, not yet taking traffic. */
@@ -27,7 +27,7 @@ export async function deployBlueGreen(
   hosts: DockerHost[],
   req: DeployRequest,
   release: Release,
-  proxy: ProxySwitch,
+  proxy: TrafficRouter,
   log: ProviderContext['log'],
   leftovers: Leftovers,
   phases: PhaseTimes,

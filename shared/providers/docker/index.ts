@@ -2,6 +2,7 @@ import type { ProviderModule } from '../types.js';
 import { cleanupLeftovers } from './leftovers.js';
 import { cleanupLogins } from './logins.js';
 import { DockerProvider, type DockerState } from './provider.js';
+import { ingressProblems } from './ingress-settings.js';
 import { dockerInputs } from './settings.js';
 import { socketGuard } from './socket-guard.js';
 import { cleanupSsh, sshConfigOf } from './ssh.js';
@@ -9,10 +10,10 @@ import { cleanupSsh, sshConfigOf } from './ssh.js';
 export const dockerProvider: ProviderModule<typeof dockerInputs> = {
   name: 'docker',
   inputs: dockerInputs,
-  secrets: ['ssh-key', 'registry-password', 'proxy-registry-password'],
+  secrets: ['ssh-key', 'registry-password', 'proxy-registry-password', 'tls-certificate', 'tls-key'],
   strategies: ['blue-green', 'recreate'],
-  check: (settings) => {
-    const problems: string[] = [];
+  check: (settings, use) => {
+    const problems: string[] = ingressProblems(settings, use !== 'teardown');
     // The action's own inputs are parsed with the provider's: the environment is among them.
     const guard = socketGuard(settings.hosts, (settings as { environment?: string }).environment);
     if (guard) problems.push(guard);

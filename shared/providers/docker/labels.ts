@@ -12,6 +12,8 @@ export const LABEL = {
   runUrl: 'deploy-actions.run-url',
   port: 'deploy-actions.port',
   publish: 'deploy-actions.publish',
+  /** On the shared ingress: the host port of its TLS listener, empty when it serves plain HTTP only. */
+  tlsPublish: 'deploy-actions.tls-publish',
   holder: 'deploy-actions.lock-holder',
 } as const;
 
@@ -47,7 +49,7 @@ export interface AppContainer {
 }
 
 /** Which environment a container or network belongs to, and what it is there. */
-export function targetLabels(target: Target, role: 'app' | 'proxy' | 'lock' | 'network'): Record<string, string> {
+export function targetLabels(target: Target, role: 'app' | 'proxy' | 'lock' | 'network' | 'ingress'): Record<string, string> {
   return { [LABEL.service]: target.service, [LABEL.environment]: target.environment, [LABEL.role]: role };
 }
 

@@ -1,5 +1,6 @@
 import { formatDuration } from '../../duration.js';
-import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
+import { UserError } from '../../errors.js';
+import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target, TeardownRequest, TeardownResult } from '../types.js';
 import { deployBlueGreen } from './blue-green.js';
 import { ensureNetwork, listReleases, liveOf, prune } from './containers.js';
 import { DockerHost } from './host.js';
@@ -7,13 +8,15 @@ import { Leftovers, type Leftover } from './leftovers.js';
 import { DeployLocks } from './lock.js';
 import { PhaseTimes } from './phases.js';
 import { RegistryLogins, type LoginRecord } from './logins.js';
-import { ProxySwitch } from './proxy.js';
+import { SharedIngress } from './ingress.js';
+import { ProxySwitch, type TrafficRouter } from './proxy.js';
 import { ImagePuller } from './pull.js';
 import { deployRecreate } from './recreate.js';
 import { planRollback, restore } from './rollback.js';
 import type { WorkerRole } from './roles.js';
 import { checkNetworks, runOptionsOf, type RunOptions } from './run-options.js';
 import type { DockerSettings } from './settings.js';
+import { teardownHost } from './teardown.js';
 import { SshSession, type SshState } from './ssh.js';
 import { listWorkers, pruneWorkers, restoreWorkers, startWorkers, stopWorkers, type WorkerRequest } from './workers.js';
 
@@ -33,13 +36,13 @@ export class DockerProvider implements Provider {
   private readonly logins: RegistryLogins;
   private readonly images: ImagePuller;
   private readonly locks: DeployLocks;
-  private readonly proxy: ProxySwitch;
+  private readonly proxy: TrafficRouter;
   private readonly leftovers: Leftovers;
   private readonly run: RunOptions;
   private readonly roles: WorkerRole[];
 
   constructor(
-    settings: DockerSettings,
+    private readonly settings: DockerSettings,
     private readonly context: ProviderContext,
   ) {
     // The module's check() made sure ssh hosts come with a key and known hosts.
@@ -50,7 +53,10 @@ export class DockerProvider implements Provider {
     this.images = new ImagePuller(settings, this.logins, context);
     this.leftovers = new Leftovers(() => context.saveState(this.postState()));
     this.locks = new DeployLocks(settings, context, this.leftovers);
-    this.proxy = new ProxySwitch(settings['proxy-image'], this.images, context);
+    this.proxy =
+      settings['proxy-mode'] === 'shared'
+        ? new SharedIngress(settings, this.images, context, this.leftovers)
+        : new ProxySwitch(settings['proxy-image'], this.images, context);
     this.run = runOptionsOf(settings);
     this.roles = settings.roles;
   }
@@ -79,6 +85,8 @@ export class DockerProvider implements Provider {
   async deploy(request: DeployRequest): Promise<DeployResult> {
     const { log } = this.context;
     const req: WorkerRequest = { ...request, run: this.run, roles: this.roles };
+    if (req.strategy === 'recreate' && this.proxy instanceof SharedIngress)
+      throw new UserError('strategy "recreate" publishes the container itself; with proxy-mode "shared" use "blue-green" (the shared ingress routes to it)');
     const phases = new PhaseTimes();
     this.images.forApp(req.release.image);
     try {
@@ -163,6 +171,18 @@ export class DockerProvider implements Provider {
     }
   }
 
+  async teardown(req: TeardownRequest): Promise<TeardownResult> {
+    // Whatever proxy-mode says now: a route the environment has on the shared ingress goes with it.
+    const ingress = this.proxy instanceof SharedIngress ? this.proxy : new SharedIngress(this.settings, this.images, this.context, this.leftovers);
+    const removed: string[] = [];
+    const details: [string, string][] = [];
+    for (const host of this.hosts) {
+      const gone = await teardownHost(host, req, ingress, this.locks, this.context);
+      removed.push(...gone);
+      details.push([host.name, gone.length ? gone.join(', ') : 'nothing was there']);
+    }
+    return { removed, targets: this.hosts.length, details };
+  }
 }
 
 /** What the post step undoes: the ssh session's files and any login, lock or unserving release a killed step left. */

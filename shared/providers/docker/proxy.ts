@@ -6,6 +6,7 @@
 import { UserError } from '../../errors.js';
 import { tail } from '../../exec.js';
 import { request } from '../../http.js';
+import { requestAs } from './host-header.js';
 import { sleep } from '../../retry.js';
 import type { ProviderContext, Target } from '../types.js';
 import { inspectContainer, ipOf, listReleases } from './containers.js';
@@ -21,9 +22,17 @@ export interface Upstream {
   color: Color;
 }
 
-type Published = Target & { publish: number };
+export type Published = Target & { publish: number };
 
-export class ProxySwitch {
+/** What moves an environment's traffic: its own proxy (ProxySwitch) or the host's shared ingress (SharedIngress). */
+export interface TrafficRouter {
+  /** Send the environment's traffic on `host` to `upstream`, confirmed on `path` before returning. */
+  switchTo(host: DockerHost, target: Published, upstream: Upstream, path: string): Promise<void>;
+  /** The port the environment is served on when it is routed on `host` (blue-green was deployed there). */
+  routed(host: DockerHost, target: Target): Promise<number | undefined>;
+}
+
+export class ProxySwitch implements TrafficRouter {
   constructor(
     private readonly image: string,
     private readonly images: ImagePuller,
@@ -43,6 +52,11 @@ export class ProxySwitch {
     if (proxy) await this.reload(host, name, proxy, config, upstream.color);
     else await this.create(host, target, config, upstream.color);
     await confirmSwitch(host, name, networkName(target), upstream.color, path);
+  }
+
+  async routed(host: DockerHost, target: Target): Promise<number | undefined> {
+    const existing = await inspectContainer(host, proxyName(target));
+    return Number(existing?.Config.Labels?.[LABEL.publish]) || undefined;
   }
 
   private async create(host: DockerHost, target: Published, config: string, color: Color): Promise<void> {
@@ -90,7 +104,7 @@ async function publishes(host: DockerHost, id: string, port: number): Promise<bo
  * After a reload, old nginx workers may still answer for a moment: only when
  * several consecutive answers come from the new colour is the old one safe to stop.
  */
-async function confirmSwitch(host: DockerHost, proxy: string, network: string, color: Color, path: string): Promise<void> {
+export async function confirmSwitch(host: DockerHost, proxy: string, network: string, color: Color, path: string, hostName?: string): Promise<void> {
   const ip = await ipOf(host, proxy, network);
   const reach = await host.reach(ip, PROXY_PORT);
   try {
@@ -100,8 +114,8 @@ async function confirmSwitch(host: DockerHost, proxy: string, network: string, c
     while (streak < 5) {
       if (Date.now() > deadline) throw new UserError(`${host.name}: the proxy did not switch to ${color} within 30s (last answer: ${last})`);
       try {
-        const response = await request({ url: `${reach.base}${path}`, retries: 0, timeoutMs: 2_000 });
-        const answered = response.headers.get(COLOR_HEADER) ?? 'no colour';
+        const response = await answerOf(`${reach.base}${path}`, hostName);
+        const answered = response.color ?? 'no colour';
         last = `${response.status} from ${answered}`;
         streak = answered === color ? streak + 1 : 0;
       } catch (error) {
@@ -113,4 +127,14 @@ async function confirmSwitch(host: DockerHost, proxy: string, network: string, c
   } finally {
     await reach.close();
   }
+}
+
+/** One answer's status and colour; with `hostName`, asked as that name (how the shared ingress routes). */
+async function answerOf(url: string, hostName: string | undefined): Promise<{ status: number; color?: string }> {
+  if (hostName) {
+    const answer = await requestAs(url, hostName, 2_000);
+    return { status: answer.status, color: answer.headers[COLOR_HEADER] };
+  }
+  const response = await request({ url, retries: 0, timeoutMs: 2_000 });
+  return { status: response.status, color: response.headers.get(COLOR_HEADER) ?? undefined };
 }

@@ -7,10 +7,10 @@ import { CancelledError, untilCancelled } from '../../cancel.js';
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
 import type { ProviderContext, RollbackRequest } from '../types.js';
-import { ensureNetwork, freeName, inspectContainer, ipOf, listReleases, liveOf } from './containers.js';
+import { ensureNetwork, freeName, ipOf, listReleases, liveOf } from './containers.js';
 import type { DockerHost } from './host.js';
-import { colorName, otherColor, proxyName, retiredName, type AppContainer } from './labels.js';
-import type { ProxySwitch } from './proxy.js';
+import { colorName, otherColor, retiredName, type AppContainer } from './labels.js';
+import type { TrafficRouter } from './proxy.js';
 import { waitForRelease } from './readiness.js';
 
 /** On one host: what is live, and the release to return to. */
@@ -38,13 +38,13 @@ export async function planRollback(hosts: DockerHost[], req: RollbackRequest): P
 }
 
 /** Put the planned release back live on its host; returns its line for the job summary. */
-export async function restore({ host, live, back }: RollbackPlan, req: RollbackRequest, proxy: ProxySwitch, log: ProviderContext['log']): Promise<[string, string]> {
+export async function restore({ host, live, back }: RollbackPlan, req: RollbackRequest, proxy: TrafficRouter, log: ProviderContext['log']): Promise<[string, string]> {
   const network = await ensureNetwork(host, req);
   const containers = await listReleases(host, req);
   const color = back.color && !back.running ? back.color : otherColor(live?.color);
   await freeName(host, req, color, containers, back.id);
   if (back.name !== colorName(req, color)) await host.docker(['rename', back.id, colorName(req, color)]);
-  const blueGreen = !!(await inspectContainer(host, proxyName(req)));
+  const blueGreen = (await proxy.routed(host, req)) !== undefined;
   if (!blueGreen && live) await host.docker(['stop', '-t', '10', live.id]);
   await host.docker(['start', back.id]);
   const ip = await ipOf(host, back.id, network);

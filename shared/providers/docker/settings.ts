@@ -1,6 +1,7 @@
 /** The docker provider's inputs: each field checked alone (the module's check() looks across them). */
 import { z } from 'zod';
 import { boolean, duration, fail, lineNumbers, multiLine, numberedLines, optionalText, secretText, singleLine, splitLines } from '../../inputs.js';
+import { ingressHosts, ingressName, proxyMode, tlsCertificate, tlsKey, tlsPublish } from './ingress-settings.js';
 import { parseImageReference } from '../../docker/reference.js';
 import { parseHost, type HostSpec } from './hosts.js';
 import { rolesInput } from './roles.js';
@@ -38,6 +39,12 @@ export const dockerInputs = z.object({
     const parsed = parseImageReference(s);
     return parsed.ok ? parsed.value : fail(ctx, `${parsed.reason} (the proxy must provide nginx)`);
   }),
+  'proxy-mode': proxyMode(),
+  'ingress-host': ingressHosts(),
+  'ingress-name': ingressName(),
+  'tls-certificate': tlsCertificate(),
+  'tls-key': tlsKey(),
+  'tls-publish': tlsPublish(),
   'lock-timeout': duration({ min: 0 }),
   'force-unlock': boolean(),
   ...runOptionInputs,

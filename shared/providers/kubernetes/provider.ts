@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
-import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target } from '../types.js';
+import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target, TeardownRequest, TeardownResult } from '../types.js';
 import { blueGreenHistory, COLOURS, deployBlueGreen, rollbackBlueGreen } from './blue-green.js';
 import { Cluster } from './cluster.js';
 import { Kubectl } from './kubectl.js';
 import { deployRolling, rollbackRolling, rollingHistory } from './rolling.js';
 import type { KubernetesSettings } from './settings.js';
+import { teardownKubernetes } from './teardown.js';
 
 /** What the post step removes. */
 interface PostState {
@@ -72,6 +73,10 @@ export class KubernetesProvider implements Provider {
     return (await this.isBlueGreen(request)) ? rollbackBlueGreen(this.cluster, request) : rollbackRolling(this.cluster, request);
   }
 
+
+  teardown(request: TeardownRequest): Promise<TeardownResult> {
+    return teardownKubernetes(this.cluster, request);
+  }
 
   postState(): string {
     return JSON.stringify({ paths: this.paths } satisfies PostState);
