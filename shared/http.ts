@@ -132,7 +132,7 @@ async function fetcher(url: string): Promise<{ fetch: Fetch; init: Record<string
   const undici = await import('undici');
   let agent = agents.get(proxy);
   if (!agent) agents.set(proxy, (agent = new undici.ProxyAgent(proxy)));
-  return { fetch: undici.fetch as unknown as Fetch, init: { dispatcher: agent } };
+  return { fetch: undici.fetch, init: { dispatcher: agent } };
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);

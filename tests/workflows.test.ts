@@ -121,19 +121,19 @@ describe('workflows', () => {
     expect(Object.keys(wf.on)).toEqual(['workflow_call']);
     const { deploy, teardown } = wf.jobs as Record<string, Job & { if: string }>;
     const queue = { group: 'preview-${{ github.event.number }}', 'cancel-in-progress': false };
-    expect(deploy!.concurrency).toEqual(queue);
-    expect(teardown!.concurrency).toEqual(queue);
-    expect(deploy!.if).toContain("github.event.action != 'closed'");
-    expect(teardown!.if).toContain("github.event.action == 'closed'");
-    expect(deploy!.environment?.name).toBe('pr-${{ github.event.number }}');
+    expect(deploy.concurrency).toEqual(queue);
+    expect(teardown.concurrency).toEqual(queue);
+    expect(deploy.if).toContain("github.event.action != 'closed'");
+    expect(teardown.if).toContain("github.event.action == 'closed'");
+    expect(deploy.environment?.name).toBe('pr-${{ github.event.number }}');
     // The pull request's state is read first (inside the queue), and every later step needs it open.
-    const steps = deploy!.steps! as (Step & { id?: string; if?: string })[];
+    const steps = deploy.steps! as (Step & { id?: string; if?: string })[];
     const check = steps.findIndex((s) => s.uses?.includes('/actions/pr-comment@') && s.with?.['only-if-open'] === 'true');
     expect(check).toBe(1);
     for (const step of steps.slice(check + 1)) expect(step.if, step.uses).toContain("steps.state.outputs.state == 'open'");
     expect(steps.find((s) => s.uses?.includes('/actions/deploy-to-env@'))!.with).toMatchObject({ environment: 'pr-${{ github.event.number }}', 'proxy-mode': 'shared' });
-    expect(teardown!.steps!.some((s) => s.uses?.includes('/actions/teardown@'))).toBe(true);
-    expect(teardown!.steps!.at(-1)!.uses).toContain('/actions/pr-comment@');
+    expect(teardown.steps!.some((s) => s.uses?.includes('/actions/teardown@'))).toBe(true);
+    expect(teardown.steps!.at(-1)!.uses).toContain('/actions/pr-comment@');
   });
 
   it('pipeline.yml outputs the digest of build-push', () => {

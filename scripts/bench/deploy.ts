@@ -45,7 +45,7 @@ function phasesOf(stdout: string): Record<string, number> {
   const line = /Phase times: (.*)/.exec(stdout)?.[1] ?? '';
   const phases: Record<string, number> = {};
   for (const [, name, value, unit] of line.matchAll(/(\w+) ([\d.]+)(ms|s)/g))
-    phases[name!] = Number(value) * (unit === 's' ? 1000 : 1);
+    phases[name] = Number(value) * (unit === 's' ? 1000 : 1);
   return phases;
 }
 
@@ -77,7 +77,7 @@ export async function benchDeploy({ table }: { table: Table }): Promise<void> {
         },
       });
     // The first deploy creates the network and the proxy: not what a team's everyday deploy does.
-    const first = await deploy(releases[0]!);
+    const first = await deploy(releases[0]);
     if (first.code !== 0)
       throw new Error(
         `the first deploy failed (exit ${first.code}, ${first.durationMs} ms, timed out: ${first.timedOut}):\n${first.stdout}\n${first.stderr}`,
@@ -86,7 +86,7 @@ export async function benchDeploy({ table }: { table: Table }): Promise<void> {
     const names = ['pull', 'lock', 'start', 'ready', 'switch', 'drain', 'prune'];
     for (let i = 1; i <= ROUNDS; i++) {
       const load = hitInLoop(`http://127.0.0.1:${publish}/`);
-      const run = await deploy(releases[i % 2]!);
+      const run = await deploy(releases[i % 2]);
       const hits = await load.stop();
       const phases = phasesOf(run.stdout);
       rows.push([

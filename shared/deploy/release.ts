@@ -91,7 +91,7 @@ export class ReleaseStage {
   /** Set this deploy's GitHub Deployment to success, or to failure with the first line of `error`. */
   async settle(error?: string): Promise<void> {
     if (error === undefined) await this.record?.succeed(`Deployed ${this.result?.current.version ?? this.config.image}`, this.result?.url);
-    else await this.record?.fail(cancelReason() ?? error.split('\n')[0]!);
+    else await this.record?.fail(cancelReason() ?? error.split('\n')[0]);
   }
 }
 
@@ -103,7 +103,7 @@ export class ReleaseStage {
  */
 export function missingRecord(provider: Provider, error: unknown): string {
   if (!isOutage(error)) throw error;
-  const why = errorMessage(error).split('\n')[0]!;
+  const why = errorMessage(error).split('\n')[0];
   if (!provider.keepsHistory)
     throw new UserError(
       `${why}: nothing was deployed, the ${provider.name} provider keeps its release history in GitHub Deployments`,

@@ -102,7 +102,7 @@ export class DeploymentsClient {
         ...(update.description && { description: update.description.slice(0, 140) }),
       }),
     );
-    return data as DeploymentStatus;
+    return data;
   }
 
   /** Deployments of an environment, newest first (one page). */
@@ -118,7 +118,7 @@ export class DeploymentsClient {
     const { data } = await this.call(`list statuses of deployment ${id}`, (api) =>
       api.rest.repos.listDeploymentStatuses({ ...this.repo, deployment_id: id, per_page: 100 }),
     );
-    return data as DeploymentStatus[];
+    return data;
   }
 
   /**

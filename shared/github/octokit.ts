@@ -25,6 +25,11 @@ export interface GitHubApiOptions {
   callDeadlineMs?: number;
   /** Extra attempts after the first. Default 5. */
   retries?: number;
+  /**
+   * Retry a POST or PATCH GitHub answered 5xx (default true): right for a
+   * Deployment record, wrong where a duplicate shows (a comment posted twice).
+   */
+  retryWrites?: boolean;
   log?: (line: string) => void;
 }
 
@@ -54,22 +59,24 @@ export async function octokit(options: GitHubApiOptions): Promise<Octokit> {
       'x-github-api-version': '2022-11-28',
     });
   });
-  return client as unknown as Octokit;
+  return client;
 }
 
 function transport(options: GitHubApiOptions): typeof fetch {
   return async (input, init) => {
     const method = (init?.method ?? 'GET').toUpperCase();
-    const path = new URL(String(input)).pathname;
+    // Octokit passes the URL as a string.
+    const url = input instanceof Request ? input.url : input.toString();
+    const path = new URL(url).pathname;
     const response = await request({
-      url: String(input),
+      url,
       method,
       headers: Object.fromEntries(new Headers(init?.headers).entries()),
       body: typeof init?.body === 'string' ? init.body : undefined,
       timeoutMs: options.timeoutMs ?? 15_000,
       retries: options.retries ?? 5,
       deadline: Date.now() + (options.callDeadlineMs ?? 60_000),
-      retryUnsafe: true,
+      retryUnsafe: options.retryWrites ?? true,
       retryStatus: (status) => status === 429 || status >= 500,
       signal: init?.signal ?? undefined,
       onRetry: (r) =>

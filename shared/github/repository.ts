@@ -26,7 +26,7 @@ export async function getRepository(req: RepositoryRequest): Promise<RepositoryM
   const api = await octokit({ ...req, timeoutMs: 10_000, retries: 3, callDeadlineMs: 30_000 });
   try {
     const { data } = await api.rest.repos.get({ owner, repo });
-    return data as RepositoryMetadata;
+    return data;
   } catch (error) {
     throw apiError(`GitHub API GET /repos/${req.repository}`, error);
   }

@@ -21,12 +21,14 @@ export interface RestoreTiming {
 export async function timeRestore<T>(restore: () => Promise<T>): Promise<{ result: T; timing?: RestoreTiming }> {
   const started = performance.now();
   let downloaded: { at: number; bytes?: number } | undefined;
-  const write = process.stdout.write;
-  process.stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+  const { stdout } = process;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- restored as is, called on stdout below
+  const write = stdout.write;
+  stdout.write = (chunk: unknown, ...rest: unknown[]) => {
     const size = downloaded ? undefined : /^Cache Size: .*\((\d+) B\)/m.exec(String(chunk));
     if (size) downloaded = { at: performance.now(), bytes: Number(size[1]) };
-    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof write;
+    return (write as (...args: unknown[]) => boolean).call(stdout, chunk, ...rest);
+  };
   try {
     const result = await restore();
     const ended = performance.now();

@@ -44,7 +44,7 @@ describe.each(names)('actions/%s/action.yml', (name) => {
 
   it.runIf(composite)('is a composite: suite actions at the release tag, bash run: steps, inputs through env:', () => {
     const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
-    for (const step of yml.runs.steps as Record<string, any>[]) {
+    for (const step of yml.runs.steps as { uses?: string; shell?: string; run?: string }[]) {
       if (step.uses) {
         // A composite cannot reach a sibling as ./actions/x (the caller's workspace): `npm run release` pins these.
         expect(step.uses).toMatch(new RegExp(`^org/deploy-actions/[\\w./-]+@v${version.replace(/\./g, '\\.')}$`));
@@ -56,7 +56,7 @@ describe.each(names)('actions/%s/action.yml', (name) => {
       }
     }
     const stepOutput = /^\$\{\{ steps\.[\w-]+\.outputs\.[\w-]+ \}\}$/;
-    for (const [output, spec] of Object.entries<any>(yml.outputs ?? {})) expect(spec.value, output).toMatch(stepOutput);
+    for (const [output, spec] of Object.entries<{ value?: string }>(yml.outputs ?? {})) expect(spec.value, output).toMatch(stepOutput);
   });
 
   it.runIf(composite)('uses every input it declares', () => {
@@ -82,7 +82,7 @@ describe.each(names)('actions/%s/action.yml', (name) => {
       if (provider) inputs.provider = provider;
       const run = await runAction(name, { inputs, post: false, env: { NODE_OPTIONS: `--import=${RECORDER}`, RECORD_INPUTS: file } });
       expect(run.code, run.stdout).toBe(1);
-      expect(run.errors.join('\n'), `${provider ?? ''} ${run.stdout}`).toMatch(/^Invalid inputs:\n  - "[\w-]+": expected /);
+      expect(run.errors.join('\n'), `${provider ?? ''} ${run.stdout}`).toMatch(/^Invalid inputs:\n {2}- "[\w-]+": expected /);
       for (const variable of readFileSync(file, 'utf8').split('\n').filter(Boolean)) read.add(variable);
     }
     expect(declared.filter((input) => !read.has(inputVar(input))), 'declared, never read').toEqual([]);

@@ -252,8 +252,8 @@ const teardown: Table = {
   provider: common.provider,
   'remove-volumes': bool(),
   'github-token': token('github-token'),
-  ...Object.fromEntries(['hosts', 'ssh-key', 'ssh-known-hosts', 'ingress-name', 'lock-timeout', 'force-unlock'].map((i) => [i, dockerInputs[i]!])),
-  ...Object.fromEntries(['kubeconfig', 'kube-context', 'namespace'].map((i) => [i, kubernetesInputs[i]!])),
+  ...Object.fromEntries(['hosts', 'ssh-key', 'ssh-known-hosts', 'ingress-name', 'lock-timeout', 'force-unlock'].map((i) => [i, dockerInputs[i]])),
+  ...Object.fromEntries(['kubeconfig', 'kube-context', 'namespace'].map((i) => [i, kubernetesInputs[i]])),
   'teardown-command': only('command', script([alone('missing', '')])),
   'command-timeout': only('command', duration()),
 };

@@ -81,7 +81,7 @@ describe('ci composite (setup → lint-test-scan, through their bundles)', () =>
     expect(run.outputs['cache-key']).toMatch(/^setup-deps-Linux-X64-node24-npm/);
     expect(run.outputs['test-duration-ms']).toMatch(/^\d+$/);
     expect(run.outputs.vulnerabilities).toMatch(/"total":0/);
-    const path = /^PATH=(.*)$/m.exec(run.steps[1]!.stdout)![1]!.split(':');
+    const path = /^PATH=(.*)$/m.exec(run.steps[1].stdout)![1].split(':');
     expect(path).toContain(join(toolCache, 'node', NODE24, 'x64', 'bin'));
     expect(path.indexOf(join(toolCache, 'node', NODE24, 'x64', 'bin'))).toBeLessThan(path.indexOf('/usr/bin'));
     // setup's post step (post-if: success()) ran after the composite, as at the end of the job.

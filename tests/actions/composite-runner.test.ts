@@ -31,10 +31,10 @@ describe('runComposite (composite actions as the runner runs them)', () => {
     expect(run.skipped).toEqual(['on-failure', 'always']);
     expect(run.outputs).toEqual({ echoed: 'hello', 'smoke-passed': 'true', 'after-failure': '' });
     const [first, second, smoke] = run.steps;
-    expect(first!.stdout).toContain('token has 25 characters');
-    expect(first!.stdout).toContain(`action path is ${probe}`);
-    expect(second!.stdout).toContain('second sees PROBE_EXPORTED=from-first and probe-tool-ran');
-    expect(smoke!.action).toBe(join(repoRoot, 'actions/smoke-test'));
+    expect(first.stdout).toContain('token has 25 characters');
+    expect(first.stdout).toContain(`action path is ${probe}`);
+    expect(second.stdout).toContain('second sees PROBE_EXPORTED=from-first and probe-tool-ran');
+    expect(smoke.action).toBe(join(repoRoot, 'actions/smoke-test'));
     expect(app.requests.map((r) => `${r.method} ${r.url}`)).toContain('GET /health');
     expect(run.summary).toContain('Smoke');
   });

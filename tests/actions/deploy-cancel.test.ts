@@ -140,7 +140,7 @@ wait`;
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     expect(existsSync(join(workspace, 'late.txt'))).toBe(false); // the grandchild was stopped with its group
     const [deployment] = github.deployments;
-    expect(deployment!.statuses.map((s) => `${s.state}: ${s.description}`)).toEqual(['in_progress: Deploy shop:v9', 'failure: cancelled (SIGINT)']);
+    expect(deployment.statuses.map((s) => `${s.state}: ${s.description}`)).toEqual(['in_progress: Deploy shop:v9', 'failure: cancelled (SIGINT)']);
     expect(github.problems).toEqual([]);
   }, 120_000);
 

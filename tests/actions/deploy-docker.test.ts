@@ -89,10 +89,10 @@ describe.skipIf(!hasDocker)('deploy (Docker provider over ssh)', () => {
     // GitHub: v3 failed, and the rollback recorded as a successful deployment of v2.
     expect(env.github.problems).toEqual([]);
     const [v3, back] = env.github.deployments.slice(before);
-    expect(v3!.payload).toMatchObject({ image: env.images.v3 });
-    expect(v3!.statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
-    expect(back!.payload).toMatchObject({ image: env.images.v2, rollback: true, from: env.images.v3 });
-    expect(back!.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(v3.payload).toMatchObject({ image: env.images.v3 });
+    expect(v3.statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
+    expect(back.payload).toMatchObject({ image: env.images.v2, rollback: true, from: env.images.v3 });
+    expect(back.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
 
     // Slack: the same message went from started to rolled-back.
     const message = [...slack.messages.values()].at(-1)!;

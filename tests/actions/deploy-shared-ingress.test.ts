@@ -60,7 +60,10 @@ function loadOn(port: number, host: string) {
         const a = await get(port, host);
         result.bodies[a.body] = (result.bodies[a.body] ?? 0) + 1;
         if (a.status === 200) result.ok++;
-        else (result.failed++, result.failures.push(`status ${a.status}`));
+        else {
+          result.failed++;
+          result.failures.push(`status ${a.status}`);
+        }
       } catch (error) {
         result.failed++;
         result.failures.push((error as Error).message);
@@ -121,7 +124,7 @@ describe.skipIf(!hasDocker)('deploy-to-env, proxy-mode shared (Docker over ssh)'
     // At once: changes to the one ingress are serialised by its own lock, each environment keeps its own.
     const runs = await Promise.all(ENVS.map((env) => deploy(env, images.v1)));
     for (const [i, env] of ENVS.entries()) {
-      const run = runs[i]!;
+      const run = runs[i];
       expect(run.errors, run.stdout).toEqual([]);
       expect(run.code, run.stdout).toBe(0);
       expect(run.stdout).toContain(`routes ${hostOf(env)} → blue`);
@@ -141,15 +144,15 @@ describe.skipIf(!hasDocker)('deploy-to-env, proxy-mode shared (Docker over ssh)'
     await new Promise((r) => setTimeout(r, 300));
     const [one, two, three] = await Promise.all(loads.map((l) => l.stop()));
     expect(run.code, run.stdout).toBe(0);
-    console.log(`shared ingress switch: pr-1 ${one!.ok} ok, pr-2 ${two!.ok} ok, pr-3 ${three!.ok} ok; failures ${one!.failed + two!.failed + three!.failed}`);
-    for (const r of [one!, two!, three!]) {
+    console.log(`shared ingress switch: pr-1 ${one.ok} ok, pr-2 ${two.ok} ok, pr-3 ${three.ok} ok; failures ${one.failed + two.failed + three.failed}`);
+    for (const r of [one, two, three]) {
       expect(r.failures).toEqual([]);
       expect(r.ok).toBeGreaterThan(20);
     }
-    expect(Object.keys(one!.bodies)).toEqual(['v1']);
-    expect(Object.keys(three!.bodies)).toEqual(['v1']);
-    expect(two!.bodies.v1).toBeGreaterThan(0);
-    expect(two!.bodies.v2).toBeGreaterThan(0);
+    expect(Object.keys(one.bodies)).toEqual(['v1']);
+    expect(Object.keys(three.bodies)).toEqual(['v1']);
+    expect(two.bodies.v1).toBeGreaterThan(0);
+    expect(two.bodies.v2).toBeGreaterThan(0);
     expect(await get(PUBLISH, hostOf('pr-2'))).toMatchObject({ body: 'v2', color: 'green' });
   }, 1_800_000);
 
@@ -197,7 +200,7 @@ describe.skipIf(!hasDocker)('deploy-to-env, proxy-mode shared (Docker over ssh)'
       expect(visibleText(run)).not.toContain(line);
       expect(run.masks).toContain(line);
     }
-    expect(docker('inspect', TLS_INGRESS)).not.toContain(keyLines[0]!);
+    expect(docker('inspect', TLS_INGRESS)).not.toContain(keyLines[0]);
   }, 1_800_000);
 
   test('bad ingress inputs fail before anything runs, naming the input', async () => {

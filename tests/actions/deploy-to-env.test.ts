@@ -63,8 +63,8 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
 
     expect(env.github.problems).toEqual([]);
     const [d] = env.github.deployments;
-    expect(run.outputs['deployment-id']).toBe(String(d!.id));
-    expect(d!.body).toMatchObject({
+    expect(run.outputs['deployment-id']).toBe(String(d.id));
+    expect(d.body).toMatchObject({
       ref: '0123456789abcdef0123456789abcdef01234567',
       environment: 'staging',
       payload: { image: env.images.v1, provider: 'docker', version: env.images.v1 },
@@ -72,8 +72,8 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
       required_contexts: [],
       production_environment: false,
     });
-    expect(env.github.events).toEqual([`deployment ${d!.id}`, `status ${d!.id} in_progress`, `status ${d!.id} success`]);
-    expect(d!.statuses.at(-1)).toMatchObject({ environment_url: `http://127.0.0.1:${PUBLISH}`, log_url: 'https://github.com/acme/shop/actions/runs/4242' });
+    expect(env.github.events).toEqual([`deployment ${d.id}`, `status ${d.id} in_progress`, `status ${d.id} success`]);
+    expect(d.statuses.at(-1)).toMatchObject({ environment_url: `http://127.0.0.1:${PUBLISH}`, log_url: 'https://github.com/acme/shop/actions/runs/4242' });
     expect(run.summary).toContain('Deployed to staging');
     expectKeyHandled(run);
   });
@@ -106,7 +106,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
 
     // The first deployment is now inactive; the second went in_progress → success.
     const [first, second] = env.github.deployments;
-    expect(env.github.events.slice(3)).toEqual([`deployment ${second!.id}`, `status ${second!.id} in_progress`, `status ${second!.id} success`, `status ${first!.id} inactive`]);
+    expect(env.github.events.slice(3)).toEqual([`deployment ${second.id}`, `status ${second.id} in_progress`, `status ${second.id} success`, `status ${first.id} inactive`]);
     expect(env.github.problems).toEqual([]);
     expectKeyHandled(run);
   });
@@ -129,7 +129,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
     expect(containersOf(SERVICE).filter((c) => c.version === env.images.v3)).toEqual([]);
     expect(inspectContainer(`${SERVICE}-staging-lock`)).toBeUndefined();
-    const failed = env.github.deployments[before]!;
+    const failed = env.github.deployments[before];
     expect(env.github.events.slice(-3)).toEqual([`deployment ${failed.id}`, `status ${failed.id} in_progress`, `status ${failed.id} failure`]);
     expect(run.summary).toContain('failed');
     expectKeyHandled(run);

@@ -72,7 +72,7 @@ describe.skipIf(!hasDocker)('GitHub API outage during deploy-to-env (Docker on t
     expect(ours(run.warnings)).toEqual([]);
     expect(flaky.events.slice(0, 3)).toEqual(['503 POST /repos/acme/shop/deployments', '503 POST /repos/acme/shop/deployments', 'deployment 1000']);
     const [deployment] = flaky.deployments;
-    expect(deployment!.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(deployment.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
     expect(run.outputs['deployment-id']).toBe('1000');
     expect(flaky.problems).toEqual([]);
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });

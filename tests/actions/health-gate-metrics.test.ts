@@ -137,7 +137,7 @@ describe('health-gate metric checks against a real Prometheus', () => {
     expect(run.errors.join('\n')).toMatch(/metric error-rate failed 1 measurement \(metrics-failure-limit 1\): 0\.1, expected < 0\.02/);
     expect(run.stdout).toMatch(/metric error-rate: FAIL 0\.1, expected < 0\.02 \| passes 0\/3 \| failures 1\/1/);
     expect(gateMs(run)).toBeLessThan(10_000);
-    expect(JSON.parse(run.outputs.metrics!)['error-rate']).toMatchObject({ passed: false, value: 0.1, failures: 1 });
+    expect(JSON.parse(run.outputs.metrics)['error-rate']).toMatchObject({ passed: false, value: 0.1, failures: 1 });
     expect(run.summary).toContain('### ❌ Metrics');
     expect(run.summary).toMatch(/\| error-rate \| `< 0.02` \| ❌ failed \| 0\.1 \|/);
     expect(run.summary).toContain('0.1 ❌');
@@ -196,7 +196,7 @@ describe('health-gate metric checks against a real Prometheus', () => {
     expect(run.errors.join('\n')).toContain(`metric error-rate (< 0.02) had 0/3 consecutive passes within 2s; last query error: Prometheus at http://127.0.0.1:${closed} is unreachable: ECONNREFUSED`);
     expect(run.errors.join('\n')).not.toMatch(/failed \d+ measurement/);
     expect(run.summary).toContain('⚠️ unreachable');
-    expect(JSON.parse(run.outputs.metrics!)['error-rate'].failures).toBe(0);
+    expect(JSON.parse(run.outputs.metrics)['error-rate'].failures).toBe(0);
     expect(gateMs(run)).toBeLessThan(2000 + 2000 + 2000);
   });
 

@@ -29,18 +29,18 @@ describe('pr-comment (GitHub REST test double)', () => {
     expect(first.code).toBe(0);
     expect(github.comments).toHaveLength(1);
     const [c] = github.comments;
-    expect(c!.issue).toBe(42);
-    expect(c!.body).toBe('<!-- deploy-actions:preview -->\nPreview: http://pr-42.preview.test (deploying)');
-    expect(first.outputs).toMatchObject({ state: 'open', 'comment-id': String(c!.id), 'comment-url': `https://github.com/acme/shop/pull/42#issuecomment-${c!.id}` });
+    expect(c.issue).toBe(42);
+    expect(c.body).toBe('<!-- deploy-actions:preview -->\nPreview: http://pr-42.preview.test (deploying)');
+    expect(first.outputs).toMatchObject({ state: 'open', 'comment-id': String(c.id), 'comment-url': `https://github.com/acme/shop/pull/42#issuecomment-${c.id}` });
 
     // Another key is another comment; the same key again updates the first.
     expect((await comment({ body: 'Storybook: ready', key: 'storybook' })).code).toBe(0);
     const again = await comment({ body: 'Preview: http://pr-42.preview.test ✅ live' });
     expect(again.code, again.stdout).toBe(0);
     expect(github.comments).toHaveLength(2);
-    expect(github.comments[0]!.body).toContain('✅ live');
-    expect(again.outputs['comment-id']).toBe(String(c!.id));
-    expect(github.events.filter((e) => e.startsWith('comment'))).toEqual([`comment ${c!.id} created`, `comment ${github.comments[1]!.id} created`, `comment ${c!.id} updated`]);
+    expect(github.comments[0].body).toContain('✅ live');
+    expect(again.outputs['comment-id']).toBe(String(c.id));
+    expect(github.events.filter((e) => e.startsWith('comment'))).toEqual([`comment ${c.id} created`, `comment ${github.comments[1].id} created`, `comment ${c.id} updated`]);
     expect(again.summary).toContain('Updated the comment on pull request #42');
     expect(visibleText(again)).not.toContain(TOKEN);
     expect(github.problems).toEqual([]);

@@ -57,7 +57,7 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
       required_contexts: [],
       production_environment: true,
     });
-    expect(env.github.events.slice(-4)).toEqual([`deployment ${recorded.id}`, `status ${recorded.id} in_progress`, `status ${recorded.id} success`, `status ${second!.id} inactive`]);
+    expect(env.github.events.slice(-4)).toEqual([`deployment ${recorded.id}`, `status ${recorded.id} in_progress`, `status ${recorded.id} success`, `status ${second.id} inactive`]);
     expect(recorded.statuses.at(-1)!.description).toContain('error rate above 5%');
     expect(run.summary).toContain('Rolled back production');
     expect(run.summary).toContain(v1);

@@ -275,7 +275,7 @@ flows:
     for (let i = 0; i < 6; i++) {
       const [first, second] = [1, 2].map((n) => calls.find((r) => r.url === `/concurrent?flow=${i}&step=${n}&c=${concurrency}`)!);
       // Step 2 is sent only once step 1 has been answered.
-      expect(second!.at).toBeGreaterThanOrEqual(answered.get(first!.url)!);
+      expect(second.at).toBeGreaterThanOrEqual(answered.get(first.url)!);
     }
   });
 
@@ -526,7 +526,7 @@ flows:
     const checks = 'flows:\n  - name: page\n    steps:\n      - request: { path: /huge }\n        expect: { body-contains: checkout }\n';
     const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks }, timeoutMs: 60_000 });
     expect(run.code).toBe(1);
-    expect(results(run)[0]!.error).toBe('body: expected to contain "checkout" in its first 1 MiB (the rest was not read)');
+    expect(results(run)[0].error).toBe('body: expected to contain "checkout" in its first 1 MiB (the rest was not read)');
     expect(run.errors[0]).toMatch(/Got status 200 in [\d.]+m?s, body "<html>a very long page(a)+…" \(its first 1 MiB; the rest was not read\)$/);
   });
 });

@@ -98,14 +98,14 @@ interface Frame {
 
 function localAction(uses: string, workspace: string): string | undefined {
   const self = SELF.exec(uses);
-  if (self) return join(repoRoot, self[1]!);
+  if (self) return join(repoRoot, self[1]);
   return uses.startsWith('./') ? resolve(workspace, uses) : undefined;
 }
 
 const readYml = (dir: string) => parse(readFileSync(join(dir, 'action.yml'), 'utf8')) as CompositeYml;
 
 const texts = (values: Record<string, unknown> | undefined, context: ExpressionContext) =>
-  Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, interpolate(String(v ?? ''), context)]));
+  Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, interpolate(typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v), context)]));
 
 const SHELLS: Record<string, string[]> = {
   bash: ['bash', '--noprofile', '--norc', '-eo', 'pipefail'],
@@ -133,7 +133,7 @@ async function runSteps(job: Job, frame: Frame, specs: StepSpec[]) {
       ...job.env,
       ...frame.env,
       ...job.exported,
-      PATH: [...job.path, job.env.PATH!].join(':'),
+      PATH: [...job.path, job.env.PATH].join(':'),
       ...(frame.actionPath ? { GITHUB_ACTION_PATH: frame.actionPath } : {}),
       GITHUB_ACTION: id,
       ...texts(spec.env, now),
@@ -249,11 +249,11 @@ function startJob(name: string, options: RunOptions): Job {
   const context = jobContext(name.replace(/\W+/g, '-'), options);
   const token = options.token ?? 'ghs_test_token_0123456789';
   const env: Record<string, string> = { ...context.env, RUNNER_TRACKING_ID: `github_${randomUUID()}` };
-  const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH!, 'utf8')) as Value;
+  const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as Value;
   const github: Record<string, Value> = { token, event, workspace: context.workspace };
   for (const [key, value] of Object.entries(env))
     if (key.startsWith('GITHUB_')) github[key.slice(7).toLowerCase()] = value;
-  const runner = { temp: env.RUNNER_TEMP!, os: env.RUNNER_OS!, arch: env.RUNNER_ARCH! };
+  const runner = { temp: env.RUNNER_TEMP, os: env.RUNNER_OS, arch: env.RUNNER_ARCH };
   const contexts = { github, runner, secrets: {} };
   return {
     ...context,
@@ -275,7 +275,7 @@ async function finishJob(job: Job, failed: boolean) {
   for (const p of [...job.posts].reverse()) {
     if (!condition(p.postIf ?? 'always()', status)) continue;
     const stateEnv = Object.fromEntries(Object.entries(p.state).map(([k, v]) => [`STATE_${k}`, v]));
-    const env = { ...p.env, ...job.exported, PATH: [...job.path, job.env.PATH!].join(':'), ...stateEnv };
+    const env = { ...p.env, ...job.exported, PATH: [...job.path, job.env.PATH].join(':'), ...stateEnv };
     post.push({
       ...(await step([nodeBinary, p.file], env, job.workspace, job.timeoutMs, job.dir, `post-${post.length}`)),
       id: p.id,

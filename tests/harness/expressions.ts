@@ -32,7 +32,7 @@ function tokenize(source: string): Token[] {
     if (m[1] !== undefined) tokens.push({ kind: 'num', text: m[1], value: Number(m[1]) });
     else if (m[2] !== undefined) tokens.push({ kind: 'str', text: m[2], value: m[2].replace(/''/g, "'") });
     else if (m[3] !== undefined) tokens.push({ kind: 'id', text: m[3] });
-    else tokens.push({ kind: 'op', text: m[4]! });
+    else tokens.push({ kind: 'op', text: m[4] });
   }
   return tokens;
 }
@@ -88,11 +88,11 @@ class Parser {
 
   parse(): Value {
     const value = this.or();
-    if (this.at < this.tokens.length) throw new Error(`expression: unexpected ${this.tokens[this.at]!.text}`);
+    if (this.at < this.tokens.length) throw new Error(`expression: unexpected ${this.tokens[this.at].text}`);
     return value;
   }
 
-  private peek = (text: string) => this.tokens[this.at]?.kind === 'op' && this.tokens[this.at]!.text === text;
+  private peek = (text: string) => this.tokens[this.at]?.kind === 'op' && this.tokens[this.at].text === text;
   private take(text: string): boolean {
     if (!this.peek(text)) return false;
     this.at++;
@@ -152,7 +152,7 @@ class Parser {
     if (this.take('(')) return this.call(word);
     let value: Value = this.context.contexts[word] ?? null;
     for (;;) {
-      if (this.take('.')) value = this.member(value, this.tokens[this.at++]!.text);
+      if (this.take('.')) value = this.member(value, this.tokens[this.at++].text);
       else if (this.take('[')) {
         const key = this.or();
         this.expect(']');
@@ -220,7 +220,7 @@ export function condition(source: string | boolean | undefined, context: Express
   if (source === undefined || source === '') return !context.failed && !context.cancelled;
   const text = String(source).trim();
   const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(text);
-  const parser = new Parser(tokenize(whole ? whole[1]! : text), context);
+  const parser = new Parser(tokenize(whole ? whole[1] : text), context);
   const value = truthy(parser.parse());
   return parser.usesStatus ? value : value && !context.failed && !context.cancelled;
 }

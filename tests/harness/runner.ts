@@ -210,7 +210,7 @@ export async function step(
   );
   for (const path of Object.values(paths)) writeFileSync(path, '');
   const started = performance.now();
-  const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...env, ...paths }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), { cwd, env: { ...env, ...paths }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => {
@@ -337,7 +337,7 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
   if (yml.runs.post && options.post !== false) {
     const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
     // As on the runner, the post step sees what the main step exported (GITHUB_ENV) and added to PATH, the latest first.
-    const PATH = [...main.path].reverse().concat(base.PATH!).join(':');
+    const PATH = [...main.path].reverse().concat(base.PATH).join(':');
     const { onStdout, onStderr } = options;
     const postEnv = { ...base, ...main.env, PATH, ...stateEnv };
     post = await step([nodeBinary, resolve(actionDir(name), yml.runs.post)], postEnv, workspace, timeoutMs, dir, 'post', { onStdout, onStderr });

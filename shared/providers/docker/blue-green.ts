@@ -99,7 +99,7 @@ async function startColor(
   const { id, ip, readyIn } = await startReady(host, req, release, name, network, {
     log,
     started: onStart,
-    serving: async () => (live ? `${live.release.version} keeps serving` : 'nothing was serving'),
+    serving: () => Promise.resolve(live ? `${live.release.version} keeps serving` : 'nothing was serving'),
   });
   return { host, live, fresh: { id, name, color, ip, port: req.port }, readyIn };
 }

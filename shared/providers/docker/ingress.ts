@@ -173,5 +173,5 @@ export class SharedIngress implements TrafficRouter {
 
 /** A name the route answers to, to confirm the switch: the first exact host, or the environment under a wildcard. */
 function confirmName(hosts: readonly string[], target: Target): string {
-  return hosts.find((h) => !h.startsWith('*.')) ?? hosts[0]!.replace(/^\*/, target.environment.toLowerCase());
+  return hosts.find((h) => !h.startsWith('*.')) ?? hosts[0].replace(/^\*/, target.environment.toLowerCase());
 }

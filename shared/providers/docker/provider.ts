@@ -93,7 +93,7 @@ export class DockerProvider implements Provider {
       await checkNetworks(this.hosts, this.run.networks);
       const version = await phases.time('pull', async () => {
         for (const host of this.hosts) await this.images.pull(host, req.release.image, 'app');
-        return this.images.versionOf(this.hosts[0]!, req.release);
+        return this.images.versionOf(this.hosts[0], req.release);
       });
       const release: Release = { ...req.release, version, time: new Date().toISOString(), status: 'live' };
       await phases.time('lock', async () => {
@@ -149,8 +149,8 @@ export class DockerProvider implements Provider {
       const lockRelease: Release = { ...first.back.release, runUrl: req.runUrl };
       this.images.forApp(lockRelease.image);
       for (const p of plans) await this.locks.take(p.host, req, lockRelease, p.back.release.image);
-      await req.beforeRestore?.(first!.live?.release, first!.back.release);
-      const workers = await restoreWorkers(this.hosts, req, first!.back.release, req, log);
+      await req.beforeRestore?.(first.live?.release, first.back.release);
+      const workers = await restoreWorkers(this.hosts, req, first.back.release, req, log);
       const details: [string, string][] = [];
       try {
         for (const p of plans) details.push(await restore(p, req, this.proxy, log));
@@ -158,8 +158,8 @@ export class DockerProvider implements Provider {
         await stopWorkers(workers.restored, log, 'the rollback failed');
         throw error;
       }
-      await stopWorkers(workers.live, log, `${first!.back.release.version} is live again`);
-      if (workers.restored.length || workers.live.length) details.push(['Workers', `${workers.restored.length} of ${first!.back.release.version} started again, ${workers.live.length} stopped`]);
+      await stopWorkers(workers.live, log, `${first.back.release.version} is live again`);
+      if (workers.restored.length || workers.live.length) details.push(['Workers', `${workers.restored.length} of ${first.back.release.version} started again, ${workers.live.length} stopped`]);
       return {
         from: first.live && { ...first.live.release, status: 'failed' },
         to: { ...first.back.release, status: 'live' },

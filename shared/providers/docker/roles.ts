@@ -30,6 +30,9 @@ const ROLE_NAME = /^[a-z][a-z0-9]{0,19}(-[a-z0-9]+)*$/;
 const TAKEN = new Set(['web', 'blue', 'green', 'proxy', 'lock', 'net', 'prev', 'failed']);
 const KEYS = ['command', 'replicas', 'stop-timeout', 'ready-after', 'memory', 'cpus'];
 
+// A YAML scalar as text; a mapping or list as JSON, so a mistake shows as what was written.
+const scalar = (value: unknown): string => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+
 /** Why one role's settings are wrong, or the role. */
 function parseRole(name: string, value: unknown): WorkerRole | string {
   if (!ROLE_NAME.test(name) || name.length > 30 || TAKEN.has(name))
@@ -43,15 +46,15 @@ function parseRole(name: string, value: unknown): WorkerRole | string {
   const replicas = spec.replicas ?? 1;
   if (!Number.isInteger(replicas) || (replicas as number) < 0 || (replicas as number) > 50)
     return `role ${name}: replicas: a whole number from 0 to 50`;
-  const stop = parseDuration(String(spec['stop-timeout'] ?? '30s'));
+  const stop = parseDuration(scalar(spec['stop-timeout'] ?? '30s'));
   if (stop === undefined || stop < 1000 || stop > 3_600_000)
     return `role ${name}: stop-timeout: a duration from 1s to 1h, such as 30s`;
-  const readyAfter = parseDuration(String(spec['ready-after'] ?? '5s'));
+  const readyAfter = parseDuration(scalar(spec['ready-after'] ?? '5s'));
   if (readyAfter === undefined || readyAfter > 600_000)
     return `role ${name}: ready-after: a duration up to 10m, such as 5s`;
-  const memory = spec.memory === undefined ? undefined : String(spec.memory);
+  const memory = spec.memory === undefined ? undefined : scalar(spec.memory);
   if (memory !== undefined && !MEMORY.test(memory)) return `role ${name}: memory: a limit such as 512m or 2g`;
-  const cpus = spec.cpus === undefined ? undefined : String(spec.cpus);
+  const cpus = spec.cpus === undefined ? undefined : scalar(spec.cpus);
   if (cpus !== undefined && !CPUS.test(cpus)) return `role ${name}: cpus: a number such as 0.5 or 2`;
   return {
     name,

@@ -53,6 +53,9 @@ const checkedLines = (expected: string, problem: (line: string) => string | unde
  * after the image, where docker passes them to the container untouched; only
  * the program itself may not start with `-`.
  */
+const isWords = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.length > 0 && value.every((w) => typeof w === 'string' && w !== '');
+
 export function commandWords(value: unknown): string[] | string {
   let words: unknown = value;
   if (typeof value === 'string') {
@@ -65,11 +68,10 @@ export function commandWords(value: unknown): string[] | string {
       }
     } else words = v.split(/\s+/).filter(Boolean);
   }
-  if (!Array.isArray(words) || !words.length || !words.every((w) => typeof w === 'string' && w !== ''))
-    return 'a command: words, or a JSON array of strings';
-  if ((words as string[]).some((w) => /[\0\r\n]/.test(w))) return 'a command on one line';
+  if (!isWords(words)) return 'a command: words, or a JSON array of strings';
+  if (words.some((w) => /[\0\r\n]/.test(w))) return 'a command on one line';
   if (words[0].startsWith('-')) return 'a command whose program does not start with "-"';
-  return words as string[];
+  return words;
 }
 
 export const runOptionInputs = {
