@@ -12,7 +12,10 @@ const args = process.argv.slice(2);
 const files = args.length
   ? args.map((f) => resolve(f))
   : existsSync(dir)
-    ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f))
+    ? readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+        .map((f) => join(dir, f))
     : [];
 
 if (!files.length) {

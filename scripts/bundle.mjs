@@ -1,7 +1,17 @@
 // Build every action into dist/<name>/ with ncc (from tsc's output), or with
 // --check, build into a temporary folder and fail when dist/ differs.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync, readdirSync, readFileSync, mkdtempSync, existsSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  rmSync,
+  writeFileSync,
+  readdirSync,
+  readFileSync,
+  mkdtempSync,
+  existsSync,
+  statSync,
+} from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import ncc from '@vercel/ncc';
@@ -16,7 +26,11 @@ const out = check ? mkdtempSync(join(tmpdir(), 'dist-check-')) : join(root, 'dis
 
 rmSync(build, { recursive: true, force: true });
 try {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+    { stdio: 'inherit', cwd: root },
+  );
 } catch {
   console.error('tsc failed: fix the type errors above, then bundle again.');
   process.exit(1);
@@ -36,7 +50,13 @@ await Promise.all(
     // Not minified: dist/ is what users run with their secrets, so it stays readable, and minifying measured no
     // faster start (V8 compiles functions lazily). The source maps are not registered at start-up, which would
     // cost time on every run: NODE_OPTIONS=--enable-source-maps gives stack traces in the TypeScript sources.
-    const options = { minify: false, sourceMap: true, sourceMapRegister: false, license: 'licenses.txt', target: 'es2022' };
+    const options = {
+      minify: false,
+      sourceMap: true,
+      sourceMapRegister: false,
+      license: 'licenses.txt',
+      target: 'es2022',
+    };
     const { code, map, assets } = await ncc(entry, { ...options, quiet: true, cache: false });
     const dir = join(out, name);
     rmSync(dir, { recursive: true, force: true });
@@ -53,11 +73,19 @@ await Promise.all(
 rmSync(build, { recursive: true, force: true });
 
 if (!check) {
-  console.log(`bundled ${names.length} action(s) into dist/ in ${((Date.now() - started) / 1000).toFixed(1)}s: ${names.join(', ')}`);
+  console.log(
+    `bundled ${names.length} action(s) into dist/ in ${((Date.now() - started) / 1000).toFixed(1)}s: ${names.join(', ')}`,
+  );
   process.exit(0);
 }
 
-const files = (dir) => (existsSync(dir) ? readdirSync(dir, { recursive: true }).filter((f) => statSync(join(dir, f)).isFile()).map(String).sort() : []);
+const files = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .filter((f) => statSync(join(dir, f)).isFile())
+        .map(String)
+        .sort()
+    : [];
 const stale = [];
 for (const name of names) {
   const fresh = files(join(out, name));
@@ -68,10 +96,14 @@ for (const name of names) {
     if (!existsSync(a) || !existsSync(b) || !readFileSync(a).equals(readFileSync(b))) stale.push(relative(root, b));
   }
 }
-const orphans = files(join(root, 'dist')).map((f) => f.split('/')[0]).filter((d) => !actionNames().includes(d));
+const orphans = files(join(root, 'dist'))
+  .map((f) => f.split('/')[0])
+  .filter((d) => !actionNames().includes(d));
 rmSync(out, { recursive: true, force: true });
 if (stale.length || orphans.length) {
-  console.error(`dist/ is stale: ${[...stale, ...new Set(orphans)].join(', ')}\nRun \`npm run bundle\` and commit dist/.`);
+  console.error(
+    `dist/ is stale: ${[...stale, ...new Set(orphans)].join(', ')}\nRun \`npm run bundle\` and commit dist/.`,
+  );
   process.exit(1);
 }
 console.log(`dist/ is up to date (${names.length} actions)`);

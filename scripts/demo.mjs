@@ -33,13 +33,17 @@ const magenta = paint('35');
 
 const bundle = join(root, 'dist/deploy/index.js');
 if (!existsSync(bundle)) {
-  console.error('dist/deploy/index.js is missing: run `npm ci` in a clone of the repository (dist/ is committed), or `npm run bundle`.');
+  console.error(
+    'dist/deploy/index.js is missing: run `npm ci` in a clone of the repository (dist/ is committed), or `npm run bundle`.',
+  );
   process.exit(1);
 }
 
 const target = process.env.DEMO_TARGET || 'local';
 if (!['local', 'docker'].includes(target)) {
-  console.error(`DEMO_TARGET is "${target}"; expected "local" (the default: local processes) or "docker" (containers on the local Docker engine).`);
+  console.error(
+    `DEMO_TARGET is "${target}"; expected "local" (the default: local processes) or "docker" (containers on the local Docker engine).`,
+  );
   process.exit(1);
 }
 const token = 'xoxb-demo-0000-not-a-real-token';
@@ -54,11 +58,17 @@ const releases = [
 async function localTarget() {
   // The "repository" being deployed: its deploy scripts call the platform CLI (here: scripts/demo/release.mjs).
   mkdirSync(join(workspace, 'deploy'));
-  for (const file of ['app.mjs', 'release.mjs']) cpSync(join(root, 'scripts/demo', file), join(workspace, 'deploy', file));
+  for (const file of ['app.mjs', 'release.mjs'])
+    cpSync(join(root, 'scripts/demo', file), join(workspace, 'deploy', file));
   const router = await startRouter(workspace);
   return {
     url: router.url,
-    inputs: { provider: 'command', 'deploy-command': 'node deploy/release.mjs deploy', 'rollback-command': 'node deploy/release.mjs rollback', 'health-interval': '200ms' },
+    inputs: {
+      provider: 'command',
+      'deploy-command': 'node deploy/release.mjs deploy',
+      'rollback-command': 'node deploy/release.mjs rollback',
+      'health-interval': '200ms',
+    },
     async stop() {
       const pidFile = join(workspace, 'live', 'pid');
       if (existsSync(pidFile)) {
@@ -79,11 +89,17 @@ async function localTarget() {
  */
 async function dockerTarget() {
   const docker = (...args) => spawnSync('docker', args, { encoding: 'utf8' });
-  if (docker('version').status !== 0) throw new Error('DEMO_TARGET=docker needs a running Docker engine (`docker version` failed).');
+  if (docker('version').status !== 0)
+    throw new Error('DEMO_TARGET=docker needs a running Docker engine (`docker version` failed).');
   const service = 'demo-shop';
   const removeAll = () => {
-    for (const kind of [['ps', '-a'], ['network', 'ls']]) {
-      const ids = docker(...kind, '-q', '--filter', `label=deploy-actions.service=${service}`).stdout.split('\n').filter(Boolean);
+    for (const kind of [
+      ['ps', '-a'],
+      ['network', 'ls'],
+    ]) {
+      const ids = docker(...kind, '-q', '--filter', `label=deploy-actions.service=${service}`)
+        .stdout.split('\n')
+        .filter(Boolean);
       if (ids.length) docker(...(kind[0] === 'ps' ? ['rm', '-f'] : ['network', 'rm']), ...ids);
     }
   };
@@ -94,7 +110,14 @@ async function dockerTarget() {
     // 3.0.0 is built broken: its pages answer, its health check reports a failed migration (500).
     const health =
       version === '3.0.0'
-        ? { 'health/': '', 'cgi-bin/index.cgi': cgiAnswer('500 Internal Server Error', { status: 'fail', version, checks: { database: 'migration 0042 missing' } }) }
+        ? {
+            'health/': '',
+            'cgi-bin/index.cgi': cgiAnswer('500 Internal Server Error', {
+              status: 'fail',
+              version,
+              checks: { database: 'migration 0042 missing' },
+            }),
+          }
         : { health: `${JSON.stringify({ status: 'ok', version, checks: { database: 'ok' } })}\n` };
     console.log(dim(`  building ${image}`));
     webImage(image, { ...page, ...health });
@@ -147,7 +170,11 @@ const github = await startGitHubDouble({
   repository: 'acme/shop',
   onStatus: (deployment, status) => {
     const version = deployment.payload.image ?? deployment.payload.version ?? deployment.ref;
-    console.log(cyan(`  🐙 GitHub Deployment #${deployment.id} (${version}) → ${status.state}${status.description ? `: ${status.description}` : ''}`));
+    console.log(
+      cyan(
+        `  🐙 GitHub Deployment #${deployment.id} (${version}) → ${status.state}${status.description ? `: ${status.description}` : ''}`,
+      ),
+    );
   },
 });
 
@@ -211,7 +238,12 @@ try {
 }
 
 console.log(`\n${bold('━━━ Result ━━━')}\n`);
-console.log(textTable([['Release', 'Result', 'Failed stage', 'Previous', 'Live after', 'Slack', 'GitHub Deployment', 'Time', 'Job'], ...rows]));
+console.log(
+  textTable([
+    ['Release', 'Result', 'Failed stage', 'Previous', 'Live after', 'Slack', 'GitHub Deployment', 'Time', 'Job'],
+    ...rows,
+  ]),
+);
 console.log(
   failed
     ? '\nThe demo did not go as expected (see the logs above).'

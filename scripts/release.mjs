@@ -26,14 +26,21 @@ const cwd = process.cwd();
 
 class ReleaseError extends Error {}
 
-const git = (...args) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trimEnd();
+const git = (...args) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trimEnd();
 
 const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 
 function parseVersion(text) {
   const m = SEMVER.exec(String(text).trim());
   if (!m) return undefined;
-  return { major: +m[1], minor: +m[2], patch: +m[3], pre: m[4] ? m[4].split('.') : [], text: String(text).trim().replace(/^v/, '') };
+  return {
+    major: +m[1],
+    minor: +m[2],
+    patch: +m[3],
+    pre: m[4] ? m[4].split('.') : [],
+    text: String(text).trim().replace(/^v/, ''),
+  };
 }
 
 /** Semantic-version order: numbers, then a prerelease sorts before its release. */
@@ -67,7 +74,8 @@ function versionTags(rev) {
 
 /** The release before `version` on the history of `rev`: a stable release compares with the previous stable one. */
 function previousTag(version, rev) {
-  return versionTags(rev).find((t) => compareVersions(t.v, version) < 0 && (version.pre.length || !t.v.pre.length))?.tag;
+  return versionTags(rev).find((t) => compareVersions(t.v, version) < 0 && (version.pre.length || !t.v.pre.length))
+    ?.tag;
 }
 
 function commitsSince(from, to) {
@@ -97,7 +105,9 @@ function formatNotes(commits, compareUrl) {
     groups.set(title, list);
   }
   const order = [...GROUPS.map(([t]) => t), 'Changes'].filter((t) => groups.has(t));
-  const sections = order.map((t) => (order.length > 1 ? `### ${t}\n\n${groups.get(t).join('\n')}` : groups.get(t).join('\n')));
+  const sections = order.map((t) =>
+    order.length > 1 ? `### ${t}\n\n${groups.get(t).join('\n')}` : groups.get(t).join('\n'),
+  );
   if (compareUrl) sections.push(`Full list: ${compareUrl}`);
   return sections.join('\n\n');
 }
@@ -108,7 +118,10 @@ function readJson(file) {
 
 /** Self-references in workflows (`<owner>/<package name>/<path>@<ref>`) pointed at `tag`. */
 function updateSelfRefs(text, repoName, tag) {
-  const re = new RegExp(`(uses:\\s*['"]?[\\w.-]+/${repoName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[^@\\s'"]+@)[^\\s#'"]+`, 'g');
+  const re = new RegExp(
+    `(uses:\\s*['"]?[\\w.-]+/${repoName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[^@\\s'"]+@)[^\\s#'"]+`,
+    'g',
+  );
   return text.replace(re, `$1${tag}`);
 }
 
@@ -121,7 +134,10 @@ function runScript(name) {
 
 function prepare(arg) {
   const version = parseVersion(arg ?? '');
-  if (!version) throw new ReleaseError(`usage: npm run release -- X.Y.Z (a semantic version such as 1.4.0 or 2.0.0-rc.1; got ${JSON.stringify(arg ?? '')})`);
+  if (!version)
+    throw new ReleaseError(
+      `usage: npm run release -- X.Y.Z (a semantic version such as 1.4.0 or 2.0.0-rc.1; got ${JSON.stringify(arg ?? '')})`,
+    );
   const tag = `v${version.text}`;
 
   const dirty = git('status', '--porcelain');
@@ -131,14 +147,21 @@ function prepare(arg) {
   const current = parseVersion(pkg.version ?? '0.0.0');
   const latest = versionTags('HEAD')[0];
   if (git('tag', '--list', tag)) throw new ReleaseError(`tag ${tag} already exists`);
-  for (const [label, v] of [[`package.json version ${pkg.version}`, current], [`tag ${latest?.tag}`, latest?.v]]) {
+  for (const [label, v] of [
+    [`package.json version ${pkg.version}`, current],
+    [`tag ${latest?.tag}`, latest?.v],
+  ]) {
     if (v && compareVersions(version, v) <= 0) throw new ReleaseError(`version ${version.text} is not above ${label}`);
   }
 
-  if (!pkg.scripts?.['bundle:check']) throw new ReleaseError('package.json has no bundle:check script: cannot verify dist/');
+  if (!pkg.scripts?.['bundle:check'])
+    throw new ReleaseError('package.json has no bundle:check script: cannot verify dist/');
   for (const script of ['bundle:check', 'docs:check'].filter((s) => pkg.scripts?.[s])) {
     const r = runScript(script);
-    if (r.status !== 0) throw new ReleaseError(`npm run ${script} failed (stale build output?); rebuild, commit, then release:\n${(r.stderr || r.stdout).trim()}`);
+    if (r.status !== 0)
+      throw new ReleaseError(
+        `npm run ${script} failed (stale build output?); rebuild, commit, then release:\n${(r.stderr || r.stdout).trim()}`,
+      );
   }
 
   const from = previousTag(version, 'HEAD');
@@ -146,7 +169,10 @@ function prepare(arg) {
   if (!commits.length) throw new ReleaseError(`no commits since ${from}: nothing to release`);
 
   const changed = ['package.json'];
-  writeFileSync(join(cwd, 'package.json'), readFileSync(join(cwd, 'package.json'), 'utf8').replace(/("version"\s*:\s*)"[^"]*"/, `$1"${version.text}"`));
+  writeFileSync(
+    join(cwd, 'package.json'),
+    readFileSync(join(cwd, 'package.json'), 'utf8').replace(/("version"\s*:\s*)"[^"]*"/, `$1"${version.text}"`),
+  );
   if (existsSync(join(cwd, 'package-lock.json'))) {
     const lock = readJson('package-lock.json');
     lock.version = version.text;
@@ -161,13 +187,18 @@ function prepare(arg) {
   const header = '# Changelog\n\nEvery release of this project, newest first (written by `npm run release`).\n';
   const old = existsSync(changelogPath) ? readFileSync(changelogPath, 'utf8') : header;
   const at = old.search(/^## /m);
-  writeFileSync(changelogPath, at < 0 ? `${old.trimEnd()}\n\n${entry}` : `${old.slice(0, at)}${entry}\n${old.slice(at)}`);
+  writeFileSync(
+    changelogPath,
+    at < 0 ? `${old.trimEnd()}\n\n${entry}` : `${old.slice(0, at)}${entry}\n${old.slice(at)}`,
+  );
   changed.push('CHANGELOG.md');
 
   // The workflows, and the composite actions, which reach the suite's JavaScript actions by the same pinned refs.
   const list = (dir) => (existsSync(join(cwd, dir)) ? readdirSync(join(cwd, dir)).map((f) => join(dir, f)) : []);
   const workflowFiles = list(join('.github', 'workflows')).filter((f) => /\.ya?ml$/.test(f));
-  const actionFiles = list('actions').map((dir) => join(dir, 'action.yml')).filter((f) => existsSync(join(cwd, f)));
+  const actionFiles = list('actions')
+    .map((dir) => join(dir, 'action.yml'))
+    .filter((f) => existsSync(join(cwd, f)));
   for (const file of [...workflowFiles, ...actionFiles.sort()]) {
     const text = readFileSync(join(cwd, file), 'utf8');
     const updated = updateSelfRefs(text, pkg.name, tag);
@@ -218,16 +249,21 @@ function majorTarget(tagArg, released) {
 
 /** A release is cut from main only: a tag pushed on another branch (or a fork's commit) is not published. */
 function checkOnMain(tagArg, ref = 'origin/main') {
-  if (!parseVersion(tagArg ?? '')) throw new ReleaseError(`--check-on-main needs a version tag, got ${JSON.stringify(tagArg ?? '')}`);
+  if (!parseVersion(tagArg ?? ''))
+    throw new ReleaseError(`--check-on-main needs a version tag, got ${JSON.stringify(tagArg ?? '')}`);
   const commit = git('rev-parse', `${tagArg}^{commit}`);
   const onMain = spawnSync('git', ['merge-base', '--is-ancestor', commit, ref], { cwd, stdio: 'ignore' }).status === 0;
-  if (!onMain) throw new ReleaseError(`tag ${tagArg} (${commit.slice(0, 12)}) is not on ${ref}: releases are made from main only`);
+  if (!onMain)
+    throw new ReleaseError(`tag ${tagArg} (${commit.slice(0, 12)}) is not on ${ref}: releases are made from main only`);
   console.log(`${tagArg} is on ${ref}`);
 }
 
 function checkTag(tagArg) {
   const pkg = readJson('package.json');
-  if (tagArg !== `v${pkg.version}`) throw new ReleaseError(`tag ${tagArg} does not match package.json version ${pkg.version} (make releases with npm run release -- X.Y.Z)`);
+  if (tagArg !== `v${pkg.version}`)
+    throw new ReleaseError(
+      `tag ${tagArg} does not match package.json version ${pkg.version} (make releases with npm run release -- X.Y.Z)`,
+    );
   console.log(`${tagArg} matches package.json`);
 }
 

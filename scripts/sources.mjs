@@ -17,9 +17,19 @@ const filesUnder = (dir) =>
 
 /** sha256 over shared/, actions/<name>/src/, the lock file and the compiler settings, by path and content. */
 export function sourcesHash(name) {
-  const files = [...filesUnder('shared'), ...filesUnder(join('actions', name, 'src')), 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+  const files = [
+    ...filesUnder('shared'),
+    ...filesUnder(join('actions', name, 'src')),
+    'package-lock.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+  ];
   const hash = createHash('sha256');
-  for (const file of files.sort()) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update('\0');
+  for (const file of files.sort())
+    hash
+      .update(`${file}\0`)
+      .update(readFileSync(join(root, file)))
+      .update('\0');
   return hash.digest('hex');
 }
 

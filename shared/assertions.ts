@@ -50,7 +50,8 @@ function equal(actual: unknown, expected: unknown): boolean {
 /** Undefined when the assertion holds, else why it does not, e.g. `checks.database was "down", expected "ok"`. */
 export function checkAssertion(body: unknown, assertion: JsonAssertion): string | undefined {
   const actual = getPath(body, assertion.path);
-  if (actual === MISSING) return `${assertion.path} is missing, expected ${assertion.op === '==' ? '' : `${assertion.op} `}${show(assertion.expected)}`;
+  if (actual === MISSING)
+    return `${assertion.path} is missing, expected ${assertion.op === '==' ? '' : `${assertion.op} `}${show(assertion.expected)}`;
   const { op, expected } = assertion;
   const was = `${assertion.path} was ${show(actual)}`;
   switch (op) {
@@ -63,7 +64,8 @@ export function checkAssertion(body: unknown, assertion: JsonAssertion): string 
         ? undefined
         : `${was}, expected to match /${String(expected)}/`;
     default: {
-      const a = typeof actual === 'number' ? actual : typeof actual === 'string' && actual.trim() !== '' ? Number(actual) : NaN;
+      const a =
+        typeof actual === 'number' ? actual : typeof actual === 'string' && actual.trim() !== '' ? Number(actual) : NaN;
       const e = Number(expected);
       const ok = op === '<' ? a < e : op === '<=' ? a <= e : op === '>' ? a > e : a >= e;
       return ok ? undefined : `${was}, expected ${op} ${e}`;

@@ -102,7 +102,11 @@ function trackGroup(child: ChildProcess): void {
 
 /** The last `n` non-empty lines of a command's output, for error messages. */
 export function tail(text: string, n = 15): string {
-  return text.split(/\r?\n/).filter((l) => l.trim()).slice(-n).join('\n');
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .slice(-n)
+    .join('\n');
 }
 
 /**
@@ -114,7 +118,12 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
   if (!file) throw new Error('exec: empty argv');
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: options.killGroup });
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: options.killGroup,
+    });
     if (options.killGroup && child.pid) trackGroup(child);
     const kill = (signal: NodeJS.Signals) => {
       try {
@@ -166,9 +175,18 @@ export function exec(argv: readonly string[], options: ExecOptions = {}): Promis
         timedOut,
         truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
       };
-      if (timedOut) return reject(new UserError(`${file} timed out after ${formatDuration(options.timeoutMs!)}\n${tail(result.stdout + result.stderr)}`));
+      if (timedOut)
+        return reject(
+          new UserError(
+            `${file} timed out after ${formatDuration(options.timeoutMs!)}\n${tail(result.stdout + result.stderr)}`,
+          ),
+        );
       if (result.code !== 0 && !options.allowFailure)
-        return reject(new UserError(`${file} ${args[0] ?? ''} exited with code ${result.code}\n${tail(result.stderr || result.stdout)}`.trim()));
+        return reject(
+          new UserError(
+            `${file} ${args[0] ?? ''} exited with code ${result.code}\n${tail(result.stderr || result.stdout)}`.trim(),
+          ),
+        );
       resolve(result);
     });
   });

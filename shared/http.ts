@@ -1,6 +1,6 @@
-import type { ProxyAgent } from 'undici';
 import { KindedError } from './errors.js';
 import { formatDuration } from './duration.js';
+import { fetcher } from './http-proxy.js';
 import { backoffDelay, retryAfterMs, sleep } from './retry.js';
 
 export interface HttpRequest {
@@ -45,7 +45,12 @@ export type RedirectMode = 'follow' | 'follow-any-origin' | 'manual';
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** 1048576 → "1 MiB": how body limits are shown in reports. */
 export function formatSize(bytes: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) if (bytes >= size) return `${+(bytes / size).toFixed(1)} ${unit}`;
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const)
+    if (bytes >= size) return `${+(bytes / size).toFixed(1)} ${unit}`;
   return `${bytes} bytes`;
 }
 
@@ -102,39 +107,6 @@ export class HttpError extends KindedError<HttpErrorKind> {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const defaultRetryStatus = (status: number) => status === 408 || status === 429 || status >= 500;
 
-type Fetch = typeof globalThis.fetch;
-const agents = new Map<string, ProxyAgent>();
-
-/**
- * The proxy for `url` from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as self-hosted
- * runners set them (Node's own fetch ignores them). NO_PROXY entries match a
- * host exactly or as a domain suffix (`.corp.example`), optionally with a port; `*` disables.
- */
-export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const proxy = url.protocol === 'https:' ? (env.https_proxy ?? env.HTTPS_PROXY ?? env.http_proxy ?? env.HTTP_PROXY) : (env.http_proxy ?? env.HTTP_PROXY);
-  if (!proxy) return undefined;
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  for (const entry of (env.no_proxy ?? env.NO_PROXY ?? '').split(/[,\s]+/).filter(Boolean)) {
-    if (entry === '*') return undefined;
-    const [, name = entry, entryPort] = /^(.+?)(?::(\d+))?$/.exec(entry.toLowerCase()) ?? [];
-    if (entryPort && entryPort !== port) continue;
-    const suffix = name.replace(/^\*/, '');
-    if (host === suffix.replace(/^\./, '') || (suffix.startsWith('.') && host.endsWith(suffix))) return undefined;
-  }
-  return proxy;
-}
-
-/** undici is loaded only when a proxy is configured: it is most of a bundle's start-up time otherwise. */
-async function fetcher(url: string): Promise<{ fetch: Fetch; init: Record<string, unknown> }> {
-  const proxy = proxyFor(new URL(url));
-  if (!proxy) return { fetch: globalThis.fetch, init: {} };
-  const undici = await import('undici');
-  let agent = agents.get(proxy);
-  if (!agent) agents.set(proxy, (agent = new undici.ProxyAgent(proxy)));
-  return { fetch: undici.fetch, init: { dispatcher: agent } };
-}
-
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Headers that describe a body: dropped with it when a redirect turns the request into a GET. */
 const BODY_HEADERS = new Set(['content-type', 'content-encoding', 'content-language', 'content-location']);
@@ -161,18 +133,23 @@ interface Hop {
  * GET and 303 anything but GET/HEAD, dropping the body; 307/308 keep both.
  */
 function nextHop(hop: Hop, status: number, location: string, req: HttpRequest, origin: string, ms: number): Hop {
-  const refuse = (message: string, kind: HttpErrorKind = 'redirect') => new HttpError(message, kind, 1, ms, undefined, status);
+  const refuse = (message: string, kind: HttpErrorKind = 'redirect') =>
+    new HttpError(message, kind, 1, ms, undefined, status);
   let url: URL;
   try {
     url = new URL(location, hop.url);
   } catch {
     throw refuse(`status ${status} redirected to an invalid Location`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse(`status ${status} redirected to a ${url.protocol} URL, not followed`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw refuse(`status ${status} redirected to a ${url.protocol} URL, not followed`);
   if (hop.url.protocol === 'https:' && url.protocol === 'http:')
     throw refuse(`redirected from https to http (${showUrl(url)}): refused, the request would travel unencrypted`);
   let { method, headers, body } = hop;
-  if (((status === 301 || status === 302) && method === 'POST') || (status === 303 && method !== 'GET' && method !== 'HEAD')) {
+  if (
+    ((status === 301 || status === 302) && method === 'POST') ||
+    (status === 303 && method !== 'GET' && method !== 'HEAD')
+  ) {
     method = 'GET';
     body = undefined;
     headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())));
@@ -180,7 +157,8 @@ function nextHop(hop: Hop, status: number, location: string, req: HttpRequest, o
   // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy service).
   if (url.origin !== origin) {
     const target = `redirected to ${showUrl(url)} (status ${status}), another origin`;
-    if (req.redirect !== 'follow-any-origin') throw refuse(`${target}: not followed, the request and its headers go only to ${origin}`, 'cross-origin');
+    if (req.redirect !== 'follow-any-origin')
+      throw refuse(`${target}: not followed, the request and its headers go only to ${origin}`, 'cross-origin');
     if (body !== undefined) throw refuse(`${target}: not followed, it would send the request's body there`);
     headers = {};
   }
@@ -212,29 +190,60 @@ async function readBody(response: Response, max: number): Promise<{ body: string
  * One attempt, redirects included: resolves with the response (its body read
  * up to the cap), or rejects with an HttpError (never hangs past `timeoutMs`).
  */
-async function attempt(req: HttpRequest, timeoutMs: number, cause: 'timeout' | 'deadline'): Promise<Omit<HttpResponse, 'attempts'>> {
+async function attempt(
+  req: HttpRequest,
+  timeoutMs: number,
+  cause: 'timeout' | 'deadline',
+): Promise<Omit<HttpResponse, 'attempts'>> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const cancel = () => controller.abort();
   req.signal?.addEventListener('abort', cancel, { once: true });
   const started = performance.now();
   const first = new URL(req.url);
-  let hop: Hop = { url: first, method: (req.method ?? 'GET').toUpperCase(), headers: req.headers ?? {}, body: req.body };
+  let hop: Hop = {
+    url: first,
+    method: (req.method ?? 'GET').toUpperCase(),
+    headers: req.headers ?? {},
+    body: req.body,
+  };
   const maxRedirects = req.maxRedirects ?? MAX_REDIRECTS;
   try {
     for (let redirects = 0; ; redirects++) {
       const { fetch, init } = await fetcher(hop.url.href);
       // Redirects are followed here, never by fetch: it would take every header to any origin.
-      const response = await fetch(hop.url.href, { ...init, method: hop.method, headers: hop.headers, body: hop.body, redirect: 'manual', signal: controller.signal });
-      const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+      const response = await fetch(hop.url.href, {
+        ...init,
+        method: hop.method,
+        headers: hop.headers,
+        body: hop.body,
+        redirect: 'manual',
+        signal: controller.signal,
+      });
+      const location =
+        req.redirect !== 'manual' && REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
       if (location === null) {
         const { body, truncated } = await readBody(response, req.maxBodyBytes ?? MAX_BODY_BYTES);
-        return { status: response.status, headers: response.headers, body, truncated, ms: performance.now() - started, url: hop.url.href };
+        return {
+          status: response.status,
+          headers: response.headers,
+          body,
+          truncated,
+          ms: performance.now() - started,
+          url: hop.url.href,
+        };
       }
       await response.body?.cancel().catch(() => undefined);
       const next = nextHop(hop, response.status, location, req, first.origin, performance.now() - started);
       if (redirects >= maxRedirects)
-        throw new HttpError(`more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`, 'redirect', 1, performance.now() - started, undefined, response.status);
+        throw new HttpError(
+          `more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`,
+          'redirect',
+          1,
+          performance.now() - started,
+          undefined,
+          response.status,
+        );
       hop = next;
     }
   } catch (error) {
@@ -242,7 +251,10 @@ async function attempt(req: HttpRequest, timeoutMs: number, cause: 'timeout' | '
     const ms = performance.now() - started;
     if (req.signal?.aborted) throw new HttpError('aborted', 'aborted', 1, ms);
     if (controller.signal.aborted) {
-      const message = cause === 'deadline' ? `deadline reached after ${formatDuration(ms)}` : `timed out after ${formatDuration(timeoutMs)}`;
+      const message =
+        cause === 'deadline'
+          ? `deadline reached after ${formatDuration(ms)}`
+          : `timed out after ${formatDuration(timeoutMs)}`;
       throw new HttpError(message, cause, 1, ms);
     }
     throw new HttpError(networkMessage(error), 'network', 1, ms);
@@ -254,7 +266,8 @@ async function attempt(req: HttpRequest, timeoutMs: number, cause: 'timeout' | '
 
 function networkMessage(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  if (cause?.code) return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : cause.message ? ` ${cause.message.replace(cause.code, '').trim()}` : ''}`.trim();
+  if (cause?.code)
+    return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : cause.message ? ` ${cause.message.replace(cause.code, '').trim()}` : ''}`.trim();
   return cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
@@ -290,7 +303,14 @@ export async function request(req: HttpRequest): Promise<HttpResponse> {
       wait = retryAfterMs(response.headers.get('retry-after'));
     } catch (error) {
       const e = error as HttpError;
-      if (n === total || e.kind === 'deadline' || e.kind === 'aborted' || e.kind === 'cross-origin' || e.kind === 'redirect') throw new HttpError(e.message, e.kind, n, e.ms, undefined, e.status);
+      if (
+        n === total ||
+        e.kind === 'deadline' ||
+        e.kind === 'aborted' ||
+        e.kind === 'cross-origin' ||
+        e.kind === 'redirect'
+      )
+        throw new HttpError(e.message, e.kind, n, e.ms, undefined, e.status);
       reason = e.message;
       failedAs = e.kind;
     }

@@ -16,6 +16,10 @@ import { mask, type SecretParts } from './mask.js';
  * URL, a name or a version is refused, so no value can print lines of the
  * caller's choosing (`::warning::…`). Lists, headers, YAML, JSON, keys and
  * scripts are multi-line by nature and say so.
+ *
+ * Longer than our other modules on purpose: it is the one vocabulary every
+ * action's schema is written in, each builder a few lines over the same
+ * shape checks and `fail`; split up, a schema would import from several.
  */
 
 // Inputs are parsed once a run: zod's JIT compiles an object schema's fast path on its first parse, which
@@ -42,7 +46,11 @@ export interface Shape {
 const CONCEALED = { conceal: true };
 
 /** Add an issue saying what is expected; `return fail(ctx, …)` ends a transform at any step of a field. */
-export function fail(ctx: z.core.$RefinementCtx<unknown>, expected: string, options: { conceal?: boolean } = {}): never {
+export function fail(
+  ctx: z.core.$RefinementCtx<unknown>,
+  expected: string,
+  options: { conceal?: boolean } = {},
+): never {
   ctx.addIssue({ code: 'custom', message: expected, ...(options.conceal ? { params: CONCEALED } : {}) });
   return z.NEVER;
 }
@@ -58,12 +66,16 @@ export function shapeProblem(value: string, shape: Shape = {}): string | undefin
   const control = CONTROL.exec(value);
   if (control) {
     const before = value.slice(0, control.index).split(/\r\n|\r|\n/);
-    const where = before.length > 1 ? `line ${before.length}, character ${before.at(-1)!.length + 1}` : `character ${control.index + 1}`;
+    const where =
+      before.length > 1
+        ? `line ${before.length}, character ${before.at(-1)!.length + 1}`
+        : `character ${control.index + 1}`;
     return `text without control characters (${where} is U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
   }
   const v = value.trim();
   if (!shape.multiLine && /[\r\n]/.test(v)) return 'a single line (this value has a line break)';
-  if (shape.argument && v.startsWith('-')) return 'a value not starting with "-" (it would be read as a command-line option)';
+  if (shape.argument && v.startsWith('-'))
+    return 'a value not starting with "-" (it would be read as a command-line option)';
   return undefined;
 }
 
@@ -103,7 +115,11 @@ export const secretText = (options: { token?: boolean; multiLine?: boolean } = {
 
 /** A file to write: a path that names a file, not a folder. */
 export const filePath = () =>
-  optionalText().transform((s, ctx) => (s === undefined || !/(^|\/)(\.\.?)?$/.test(s) ? s : fail(ctx, 'a file path such as reports/junit.xml (not a folder)')));
+  optionalText().transform((s, ctx) =>
+    s === undefined || !/(^|\/)(\.\.?)?$/.test(s)
+      ? s
+      : fail(ctx, 'a file path such as reports/junit.xml (not a folder)'),
+  );
 
 export const boolean = () =>
   singleLine().transform((s, ctx) => {
@@ -119,7 +135,8 @@ function durationOf(s: string, ctx: Ctx, min: number | undefined, max: number): 
   const ms = parseDuration(s);
   if (ms === undefined) return fail(ctx, DURATION);
   if (min !== undefined && ms < min) return fail(ctx, `a duration of at least ${min}ms`);
-  if (ms > max) return fail(ctx, `a duration of at most ${max % 3_600_000 === 0 ? `${max / 3_600_000}h` : formatDuration(max)}`);
+  if (ms > max)
+    return fail(ctx, `a duration of at most ${max % 3_600_000 === 0 ? `${max / 3_600_000}h` : formatDuration(max)}`);
   return ms;
 }
 
@@ -128,7 +145,9 @@ export const duration = (options: { min?: number; max?: number } = {}) =>
   singleLine().transform((s, ctx) => durationOf(s, ctx, options.min, options.max ?? MAX_DURATION_MS));
 
 export const optionalDuration = (options: { min?: number; max?: number } = {}) =>
-  singleLine().transform((s, ctx) => (s.trim() ? durationOf(s, ctx, options.min, options.max ?? MAX_DURATION_MS) : undefined));
+  singleLine().transform((s, ctx) =>
+    s.trim() ? durationOf(s, ctx, options.min, options.max ?? MAX_DURATION_MS) : undefined,
+  );
 
 export const integer = (options: { min?: number; max?: number } = {}) =>
   singleLine().transform((s, ctx) => {
@@ -143,9 +162,7 @@ export const oneOf = <const T extends readonly string[]>(values: T) =>
   singleLine().transform((s, ctx) => {
     const v = s.trim().toLowerCase();
     const listed = (x: string): x is T[number] => (values as readonly string[]).includes(x);
-    return listed(v)
-      ? v
-      : fail(ctx, `one of ${values.map((x) => `"${x}"`).join(', ')}`);
+    return listed(v) ? v : fail(ctx, `one of ${values.map((x) => `"${x}"`).join(', ')}`);
   });
 
 export interface UrlOptions {
@@ -191,15 +208,22 @@ function checkUrl(raw: string, ctx: Ctx, options: UrlOptions, required: boolean)
       mask(value);
       for (const part of [url?.username, url?.password]) if (part) mask(decoded(part));
     }
-    return fail(ctx, `a URL without a user name or password (a URL is printed in logs and summaries); ${options.credentials ?? 'send credentials in a header input'}`, { conceal: true });
+    return fail(
+      ctx,
+      `a URL without a user name or password (a URL is printed in logs and summaries); ${options.credentials ?? 'send credentials in a header input'}`,
+      { conceal: true },
+    );
   }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return fail(ctx, 'an http:// or https:// URL', { conceal: suspect });
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    return fail(ctx, 'an http:// or https:// URL', { conceal: suspect });
   return value;
 }
 
-export const httpUrl = (options: UrlOptions = {}) => z.string().transform((s, ctx): string => checkUrl(s, ctx, options, true)!);
+export const httpUrl = (options: UrlOptions = {}) =>
+  z.string().transform((s, ctx): string => checkUrl(s, ctx, options, true)!);
 
-export const optionalHttpUrl = (options: UrlOptions = {}) => z.string().transform((s, ctx): string | undefined => checkUrl(s, ctx, options, false));
+export const optionalHttpUrl = (options: UrlOptions = {}) =>
+  z.string().transform((s, ctx): string | undefined => checkUrl(s, ctx, options, false));
 
 /** One item a line (and, with `commas`, also comma-separated); blank lines and `#` comments dropped. */
 export function splitLines(value: string, options: { commas?: boolean } = {}): string[] {
@@ -230,13 +254,21 @@ export function lineNumbers(numbers: readonly number[]): string {
  * (or, for a line without the separator, the whole line) is masked before
  * anything is checked, and no problem echoes the text. Problems name lines.
  */
-function pairLines(s: string, ctx: Ctx, parse: (line: string) => { name: string; value: string } | undefined, expected: string, secret: boolean, nameProblem?: (name: string) => boolean) {
+function pairLines(
+  s: string,
+  ctx: Ctx,
+  parse: (line: string) => { name: string; value: string } | undefined,
+  expected: string,
+  secret: boolean,
+  nameProblem?: (name: string) => boolean,
+) {
   const lines = numberedLines(s);
   const parsed = lines.map(({ line }) => parse(line));
   if (secret) parsed.forEach((pair, i) => mask(pair ? pair.value.trim() : lines[i].line));
   const shape = shapeProblem(s, { multiLine: true });
   const bad = lines.filter((_, i) => !parsed[i] || nameProblem?.(parsed[i].name)).map(({ n }) => n);
-  const problem = shape ?? (bad.length ? `${expected}; ${lineNumbers(bad)} ${bad.length === 1 ? 'is' : 'are'} not` : undefined);
+  const problem =
+    shape ?? (bad.length ? `${expected}; ${lineNumbers(bad)} ${bad.length === 1 ? 'is' : 'are'} not` : undefined);
   if (problem === undefined) return parsed as { name: string; value: string }[];
   fail(ctx, problem, { conceal: secret });
   return undefined;
@@ -247,11 +279,17 @@ const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*:(.*)$/;
 /** Lines `Name: value`; every value is masked, since headers carry credentials, and never echoed. */
 export const headerLines = () =>
   z.string().transform((s, ctx) => {
-    const pairs = pairLines(s, ctx, (line) => {
-      const match = HEADER.exec(line);
-      return match ? { name: match[1], value: match[2] } : undefined;
-    }, 'lines "Name: value" (a header name, a colon, the value)', true);
-    return pairs ? (Object.fromEntries(pairs.map(({ name, value }) => [name, value.trim()]))) : z.NEVER;
+    const pairs = pairLines(
+      s,
+      ctx,
+      (line) => {
+        const match = HEADER.exec(line);
+        return match ? { name: match[1], value: match[2] } : undefined;
+      },
+      'lines "Name: value" (a header name, a colon, the value)',
+      true,
+    );
+    return pairs ? Object.fromEntries(pairs.map(({ name, value }) => [name, value.trim()])) : z.NEVER;
   });
 
 export interface KeyValueOptions {
@@ -265,17 +303,25 @@ export interface KeyValueOptions {
 export const keyValueLines = (options: KeyValueOptions = {}) =>
   z.string().transform((s, ctx) => {
     const pattern = options.key?.pattern ?? /^[^\s-]\S*$/;
-    const pairs = pairLines(s, ctx, (line) => {
-      const at = line.indexOf('=');
-      return at > 0 ? { name: line.slice(0, at).trim(), value: line.slice(at + 1) } : undefined;
-    }, `lines KEY=value, ${options.key?.expected ?? 'the key without spaces, not starting with "-"'}`, options.secretValues ?? false, (name) => !pattern.test(name));
-    return pairs ? (Object.fromEntries(pairs.map(({ name, value }) => [name, value]))) : z.NEVER;
+    const pairs = pairLines(
+      s,
+      ctx,
+      (line) => {
+        const at = line.indexOf('=');
+        return at > 0 ? { name: line.slice(0, at).trim(), value: line.slice(at + 1) } : undefined;
+      },
+      `lines KEY=value, ${options.key?.expected ?? 'the key without spaces, not starting with "-"'}`,
+      options.secretValues ?? false,
+      (name) => !pattern.test(name),
+    );
+    return pairs ? Object.fromEntries(pairs.map(({ name, value }) => [name, value])) : z.NEVER;
   });
 
 /** A folder input, relative to the workspace, that must exist: checked before anything runs. */
 export function workspaceDirectory(workspace: string, value: string, input: string): string {
   const dir = resolve(workspace, value || '.');
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError([`"${input}": expected a folder in the workspace; ${dir} does not exist`]);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new InputError([`"${input}": expected a folder in the workspace; ${dir} does not exist`]);
   return dir;
 }
 

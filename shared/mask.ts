@@ -21,7 +21,10 @@ const unquote = (value: string) => value.replace(/^(["'])(.*)\1$/, '$2');
  * Secrets with more structure (a kubeconfig) have their own reader.
  */
 export function secretParts(value: string): string[] {
-  const lines = value.split(/\r\n|\r|\n/).map((line) => line.trim()).filter(Boolean);
+  const lines = value
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
   if (lines.length <= 1) return value.trim() ? [value] : [];
   const parts: string[] = [];
   let inPem = false;

@@ -13,7 +13,10 @@ export type Prefixed<P extends string, S> = { [K in keyof S & string as `${P}${K
 export type ValuesOf<S extends z.ZodRawShape> = { [K in keyof S]: z.output<S[K]> };
 
 export function withPrefix<P extends string, S extends z.ZodRawShape>(prefix: P, shape: S): Prefixed<P, S> {
-  return Object.fromEntries(Object.entries(shape).map(([name, field]) => [`${prefix}${name}`, field])) as Prefixed<P, S>;
+  return Object.fromEntries(Object.entries(shape).map(([name, field]) => [`${prefix}${name}`, field])) as Prefixed<
+    P,
+    S
+  >;
 }
 
 /**
@@ -30,6 +33,10 @@ export function perPrefix<S extends z.ZodRawShape>(build: (prefix: string) => S)
 }
 
 /** The values of `shape`'s inputs in a parsed config, read under `prefix`. */
-export function withoutPrefix<S extends z.ZodRawShape>(config: Record<string, unknown>, prefix: string, shape: S): ValuesOf<S> {
+export function withoutPrefix<S extends z.ZodRawShape>(
+  config: Record<string, unknown>,
+  prefix: string,
+  shape: S,
+): ValuesOf<S> {
   return Object.fromEntries(Object.keys(shape).map((name) => [name, config[`${prefix}${name}`]])) as ValuesOf<S>;
 }

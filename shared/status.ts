@@ -18,6 +18,9 @@ export function parseStatusSet(text: string): StatusSet | undefined {
   if (ranges.length === 0) return undefined;
   return {
     matches: (status) => ranges.some(([from, to]) => status >= from && status <= to),
-    text: text.split(',').map((p) => p.trim()).join(','),
+    text: text
+      .split(',')
+      .map((p) => p.trim())
+      .join(','),
   };
 }

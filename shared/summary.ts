@@ -5,7 +5,9 @@ export type Cell = string | number | boolean | null | undefined;
 
 /** Escape text for a Markdown table cell. */
 export function cell(value: Cell): string {
-  return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+  return String(value ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, '<br>');
 }
 
 export function table(header: readonly string[], rows: readonly (readonly Cell[])[]): string {

@@ -15,8 +15,12 @@ interface Input {
   description: string;
   default?: string;
 }
-const actionFiles = [...readdirSync(join(repoRoot, 'actions')).map((a) => `actions/${a}/action.yml`), 'deploy/action.yml'];
-const inputsOf = (file: string) => (parse(readFileSync(join(repoRoot, file), 'utf8')) as { inputs?: Record<string, Input> }).inputs ?? {};
+const actionFiles = [
+  ...readdirSync(join(repoRoot, 'actions')).map((a) => `actions/${a}/action.yml`),
+  'deploy/action.yml',
+];
+const inputsOf = (file: string) =>
+  (parse(readFileSync(join(repoRoot, file), 'utf8')) as { inputs?: Record<string, Input> }).inputs ?? {};
 const workflowFiles = readdirSync(join(repoRoot, '.github/workflows')).map((f) => `.github/workflows/${f}`);
 
 /** Names retired before v1, and what replaced them. */
@@ -26,12 +30,23 @@ const RETIRED: Record<string, string> = {
 };
 /** Names retired in some actions only (they still mean something else where they remain). */
 const RETIRED_IN: Record<string, { files: string[]; now: string }> = {
-  context: { files: ['actions/deploy-to-env/action.yml', 'actions/rollback/action.yml', 'actions/deploy/action.yml', 'deploy/action.yml'], now: 'kube-context (context is build-push\'s build context)' },
-  cache: { files: ['actions/build-push/action.yml'], now: 'layer-cache (cache is setup\'s dependency cache)' },
+  context: {
+    files: [
+      'actions/deploy-to-env/action.yml',
+      'actions/rollback/action.yml',
+      'actions/deploy/action.yml',
+      'deploy/action.yml',
+    ],
+    now: "kube-context (context is build-push's build context)",
+  },
+  cache: { files: ['actions/build-push/action.yml'], now: "layer-cache (cache is setup's dependency cache)" },
 };
 /** Names whose meaning changed: they may exist, but only where they mean what they mean now. */
 const MEANING: Record<string, { actions: string[]; description: RegExp }> = {
-  'health-timeout': { actions: ['actions/deploy/action.yml', 'deploy/action.yml'], description: /^Health gate: Per-probe timeout/ },
+  'health-timeout': {
+    actions: ['actions/deploy/action.yml', 'deploy/action.yml'],
+    description: /^Health gate: Per-probe timeout/,
+  },
 };
 
 /** Every input name used in a workflow: its own inputs, and the `with:` keys it passes to the suite's actions. */
@@ -42,7 +57,9 @@ function workflowNames(file: string): { name: string; where: string }[] {
   };
   const own = Object.keys(wf.on?.workflow_call?.inputs ?? {}).map((name) => ({ name, where: `${file} inputs` }));
   const passed = Object.values(wf.jobs).flatMap((job) =>
-    (job.steps ?? []).filter((s) => s.uses?.startsWith('org/deploy-actions/')).flatMap((s) => Object.keys(s.with ?? {}).map((name) => ({ name, where: `${file} → ${s.uses}` }))),
+    (job.steps ?? [])
+      .filter((s) => s.uses?.startsWith('org/deploy-actions/'))
+      .flatMap((s) => Object.keys(s.with ?? {}).map((name) => ({ name, where: `${file} → ${s.uses}` }))),
   );
   return [...own, ...passed];
 }
@@ -55,12 +72,18 @@ describe('input names: one name, one meaning', () => {
 
   it('no action.yml or reusable workflow uses a retired name', () => {
     const used = everywhere.filter((n) => RETIRED[n.name]).map((n) => `${n.where}: ${n.name} → ${RETIRED[n.name]}`);
-    const usedIn = everywhere.filter((n) => RETIRED_IN[n.name]?.files.some((f) => n.where.startsWith(f))).map((n) => `${n.where}: ${n.name} → ${RETIRED_IN[n.name].now}`);
+    const usedIn = everywhere
+      .filter((n) => RETIRED_IN[n.name]?.files.some((f) => n.where.startsWith(f)))
+      .map((n) => `${n.where}: ${n.name} → ${RETIRED_IN[n.name].now}`);
     expect([...used, ...usedIn]).toEqual([]);
   });
 
   it('no doc, script or test of this repository mentions a retired input', () => {
-    const files = ['README.md', ...readdirSync(join(repoRoot, 'actions')).map((a) => `actions/${a}/usage.md`), 'scripts/demo.mjs'];
+    const files = [
+      'README.md',
+      ...readdirSync(join(repoRoot, 'actions')).map((a) => `actions/${a}/usage.md`),
+      'scripts/demo.mjs',
+    ];
     const found: string[] = [];
     for (const file of files) {
       let text: string;
@@ -69,7 +92,8 @@ describe('input names: one name, one meaning', () => {
       } catch {
         continue;
       }
-      for (const name of Object.keys(RETIRED)) if (new RegExp(`\\b${name}\\b`).test(text)) found.push(`${file}: ${name}`);
+      for (const name of Object.keys(RETIRED))
+        if (new RegExp(`\\b${name}\\b`).test(text)) found.push(`${file}: ${name}`);
     }
     expect(found).toEqual([]);
   });
@@ -86,31 +110,48 @@ describe('input names: one name, one meaning', () => {
   });
 
   it('readiness-* is the start-up check of a new release, documented as such wherever it appears', () => {
-    const readiness = actionFiles.flatMap((file) => Object.entries(inputsOf(file)).filter(([n]) => n.startsWith('readiness-')).map(([n, i]) => ({ file, n, i })));
-    expect(readiness.map((r) => r.file)).toEqual(expect.arrayContaining(['actions/deploy-to-env/action.yml', 'actions/rollback/action.yml', 'actions/deploy/action.yml']));
+    const readiness = actionFiles.flatMap((file) =>
+      Object.entries(inputsOf(file))
+        .filter(([n]) => n.startsWith('readiness-'))
+        .map(([n, i]) => ({ file, n, i })),
+    );
+    expect(readiness.map((r) => r.file)).toEqual(
+      expect.arrayContaining([
+        'actions/deploy-to-env/action.yml',
+        'actions/rollback/action.yml',
+        'actions/deploy/action.yml',
+      ]),
+    );
     for (const { file, n, i } of readiness) expect(i.description, `${file}: ${n}`).toMatch(/^Readiness check: /);
   });
 
   it.each([
     ['health-', 'actions/health-gate/action.yml', 'Health gate: '],
     ['smoke-', 'actions/smoke-test/action.yml', 'Smoke test: '],
-  ])('in the one-step deploy, every %s input is an input of %s, documented under that name', (prefix, source, label) => {
-    const theirs = inputsOf(source);
-    for (const file of ['actions/deploy/action.yml', 'deploy/action.yml']) {
-      for (const [name, input] of Object.entries(inputsOf(file)).filter(([n]) => n.startsWith(prefix))) {
-        const original = name.slice(prefix.length);
-        expect(theirs[original], `${file}: ${name} is not ${source}'s ${original}`).toBeDefined();
-        expect(input.description, `${file}: ${name}`).toMatch(new RegExp(`^${label}`));
-        expect(input.default ?? '', `${file}: ${name} default`).toBe(theirs[original].default ?? '');
+  ])(
+    'in the one-step deploy, every %s input is an input of %s, documented under that name',
+    (prefix, source, label) => {
+      const theirs = inputsOf(source);
+      for (const file of ['actions/deploy/action.yml', 'deploy/action.yml']) {
+        for (const [name, input] of Object.entries(inputsOf(file)).filter(([n]) => n.startsWith(prefix))) {
+          const original = name.slice(prefix.length);
+          expect(theirs[original], `${file}: ${name} is not ${source}'s ${original}`).toBeDefined();
+          expect(input.description, `${file}: ${name}`).toMatch(new RegExp(`^${label}`));
+          expect(input.default ?? '', `${file}: ${name} default`).toBe(theirs[original].default ?? '');
+        }
       }
-    }
-  });
+    },
+  );
 
   it('a reusable workflow passes each input to the action input of the same name', () => {
     const renamed: string[] = [];
     for (const file of workflowFiles) {
-      const wf = parse(readFileSync(join(repoRoot, file), 'utf8')) as { jobs: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }> };
-      for (const step of Object.values(wf.jobs).flatMap((job) => job.steps ?? []).filter((s) => s.uses?.startsWith('org/deploy-actions/')))
+      const wf = parse(readFileSync(join(repoRoot, file), 'utf8')) as {
+        jobs: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }>;
+      };
+      for (const step of Object.values(wf.jobs)
+        .flatMap((job) => job.steps ?? [])
+        .filter((s) => s.uses?.startsWith('org/deploy-actions/')))
         for (const [key, value] of Object.entries(step.with ?? {})) {
           const source = /^\$\{\{ inputs\.([\w-]+) \}\}$/.exec(String(value))?.[1];
           if (source && source !== key) renamed.push(`${file}: ${key} ← inputs.${source}`);
@@ -122,13 +163,18 @@ describe('input names: one name, one meaning', () => {
   it('an input shared by several actions has the same default in each (one meaning, one behaviour)', () => {
     const byName = new Map<string, { file: string; default: string }[]>();
     for (const file of actionFiles.filter((f) => f !== 'deploy/action.yml'))
-      for (const [name, input] of Object.entries(inputsOf(file))) byName.set(name, [...(byName.get(name) ?? []), { file, default: input.default ?? '' }]);
+      for (const [name, input] of Object.entries(inputsOf(file)))
+        byName.set(name, [...(byName.get(name) ?? []), { file, default: input.default ?? '' }]);
     // Where a default differs on purpose, and why.
     const differs: Record<string, string> = {
       // smoke-test's per-request timeout and health-gate's per-probe one are both "one HTTP attempt", tuned to each job.
       timeout: 'smoke-test and health-gate tune one attempt each',
     };
-    const clashes = [...byName].filter(([name, uses]) => !differs[name] && new Set(uses.map((u) => u.default)).size > 1);
-    expect(clashes.map(([name, uses]) => `${name}: ${uses.map((u) => `${u.file}=${JSON.stringify(u.default)}`).join(', ')}`)).toEqual([]);
+    const clashes = [...byName].filter(
+      ([name, uses]) => !differs[name] && new Set(uses.map((u) => u.default)).size > 1,
+    );
+    expect(
+      clashes.map(([name, uses]) => `${name}: ${uses.map((u) => `${u.file}=${JSON.stringify(u.default)}`).join(', ')}`),
+    ).toEqual([]);
   });
 });

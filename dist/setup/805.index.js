@@ -1,2 +1,853 @@
-const fe=805,pe=[805],he={9805:((de,N,h)=>{h.r(N),h.d(N,{HTTPError:()=>C,cacheDir:()=>ie,cacheFile:()=>re,downloadTool:()=>q,evaluateVersions:()=>L,extract7z:()=>J,extractTar:()=>Q,extractXar:()=>ee,extractZip:()=>te,find:()=>se,findAllVersions:()=>U,findFromManifest:()=>ae,getManifestFromRepo:()=>ce,isExplicitVersion:()=>F});var a=h(3838),y=h(8701),P=h(6982),p=h(9896),x=h(2088),v=h(857),V=h(5317),b=function(o,e,n,t){function r(i){return i instanceof n?i:new n(function(s){s(i)})}return new(n||(n=Promise))(function(i,s){function l(c){try{u(t.next(c))}catch(f){s(f)}}function d(c){try{u(t.throw(c))}catch(f){s(f)}}function u(c){c.done?i(c.value):r(c.value).then(l,d)}u((t=t.apply(o,e||[])).next())})};const R={readLinuxVersionFile(){const o="/etc/lsb-release",e="/etc/os-release";let n="";return p.existsSync(o)?n=p.readFileSync(o).toString():p.existsSync(e)&&(n=p.readFileSync(e).toString()),n}};function H(o,e,n,t){return b(this,void 0,void 0,function*(){const r=v.platform();let i,s,l;for(const d of n){const u=d.version;if((0,a.Yz)(`check ${u} satisfies ${o}`),x.satisfies(u,o)&&(!e||d.stable===e)&&(l=d.files.find(c=>{(0,a.Yz)(`${c.arch}===${t} && ${c.platform}===${r}`);let f=c.arch===t&&c.platform===r;if(f&&c.platform_version){const S=W();S===c.platform_version?f=!0:f=x.satisfies(S,c.platform_version)}return f}),l)){(0,a.Yz)(`matched ${d.version}`),s=d;break}}return s&&l&&(i=Object.assign({},s),i.files=[l]),i})}function W(){const o=v.platform();let e="";if(o==="darwin")e=V.execSync("sw_vers -productVersion").toString();else if(o==="linux"){const n=R.readLinuxVersionFile();if(n){const t=n.split(`
-`);for(const r of t){const i=r.split("=");if(i.length===2&&(i[0].trim()==="VERSION_ID"||i[0].trim()==="DISTRIB_RELEASE")){e=i[1].trim().replace(/^"/,"").replace(/"$/,"");break}}}}return e}function ue(){return R.readLinuxVersionFile()}var g=h(6928),D=h(4942),G=h(2203),Z=h(9023),w=h(2613),$=h(5260),M=function(o,e,n,t){function r(i){return i instanceof n?i:new n(function(s){s(i)})}return new(n||(n=Promise))(function(i,s){function l(c){try{u(t.next(c))}catch(f){s(f)}}function d(c){try{u(t.throw(c))}catch(f){s(f)}}function u(c){c.done?i(c.value):r(c.value).then(l,d)}u((t=t.apply(o,e||[])).next())})};class k{constructor(e,n,t){if(e<1)throw new Error("max attempts should be greater than or equal to 1");if(this.maxAttempts=e,this.minSeconds=Math.floor(n),this.maxSeconds=Math.floor(t),this.minSeconds>this.maxSeconds)throw new Error("min seconds should be less than or equal to max seconds")}execute(e,n){return M(this,void 0,void 0,function*(){let t=1;for(;t<this.maxAttempts;){try{return yield e()}catch(i){if(n&&!n(i))throw i;a.pq(i.message)}const r=this.getSleepAmount();a.pq(`Waiting ${r} seconds before trying again`),yield this.sleep(r),t++}return yield e()})}getSleepAmount(){return Math.floor(Math.random()*(this.maxSeconds-this.minSeconds+1))+this.minSeconds}sleep(e){return M(this,void 0,void 0,function*(){return new Promise(n=>setTimeout(n,e*1e3))})}}var m=function(o,e,n,t){function r(i){return i instanceof n?i:new n(function(s){s(i)})}return new(n||(n=Promise))(function(i,s){function l(c){try{u(t.next(c))}catch(f){s(f)}}function d(c){try{u(t.throw(c))}catch(f){s(f)}}function u(c){c.done?i(c.value):r(c.value).then(l,d)}u((t=t.apply(o,e||[])).next())})};class C extends Error{constructor(e){super(`Unexpected HTTP response: ${e}`),this.httpStatusCode=e,Object.setPrototypeOf(this,new.target.prototype)}}const A=process.platform==="win32",K=process.platform==="darwin",X="actions/tool-cache";function q(o,e,n,t){return m(this,void 0,void 0,function*(){e=e||g.join(j(),P.randomUUID()),yield y.U$(g.dirname(e)),a.Yz(`Downloading ${o}`),a.Yz(`Destination ${e}`);const r=3,i=Y("TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS",10),s=Y("TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS",20);return yield new k(r,i,s).execute(()=>m(this,void 0,void 0,function*(){return yield B(o,e||"",n,t)}),d=>!(d instanceof C&&d.httpStatusCode&&d.httpStatusCode<500&&d.httpStatusCode!==408&&d.httpStatusCode!==429))})}function B(o,e,n,t){return m(this,void 0,void 0,function*(){if(p.existsSync(e))throw new Error(`Destination file path ${e} already exists`);const r=new D.Qq(X,[],{allowRetries:!1});n&&(a.Yz("set auth"),t===void 0&&(t={}),t.authorization=n);const i=yield r.get(o,t);if(i.message.statusCode!==200){const c=new C(i.message.statusCode);throw a.Yz(`Failed to download from "${o}". Code(${i.message.statusCode}) Message(${i.message.statusMessage})`),c}const s=Z.promisify(G.pipeline),d=Y("TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY",()=>i.message)();let u=!1;try{return yield s(d,p.createWriteStream(e)),a.Yz("download complete"),u=!0,e}finally{if(!u){a.Yz("download failed");try{yield y.Yz(e)}catch(c){a.Yz(`Failed to delete '${e}'. ${c.message}`)}}}})}function J(o,e,n){return m(this,void 0,void 0,function*(){(0,w.ok)(A,"extract7z() not supported on current OS"),(0,w.ok)(o,'parameter "file" is required'),e=yield E(e);const t=process.cwd();if(process.chdir(e),n)try{const i=["x",a._o()?"-bb1":"-bb0","-bd","-sccUTF-8",o],s={silent:!0};yield(0,$.m)(`"${n}"`,i,s)}finally{process.chdir(t)}else{const r=g.join(__dirname,"..","scripts","Invoke-7zdec.ps1").replace(/'/g,"''").replace(/"|\n|\r/g,""),i=o.replace(/'/g,"''").replace(/"|\n|\r/g,""),s=e.replace(/'/g,"''").replace(/"|\n|\r/g,""),d=["-NoLogo","-Sta","-NoProfile","-NonInteractive","-ExecutionPolicy","Unrestricted","-Command",`& '${r}' -Source '${i}' -Target '${s}'`],u={silent:!0};try{const c=yield y.K7("powershell",!0);yield(0,$.m)(`"${c}"`,d,u)}finally{process.chdir(t)}}return e})}function Q(o,e){return m(this,arguments,void 0,function*(n,t,r="xz"){if(!n)throw new Error("parameter 'file' is required");t=yield E(t),a.Yz("Checking tar --version");let i="";yield(0,$.m)("tar --version",[],{ignoreReturnCode:!0,silent:!0,listeners:{stdout:c=>i+=c.toString(),stderr:c=>i+=c.toString()}}),a.Yz(i.trim());const s=i.toUpperCase().includes("GNU TAR");let l;r instanceof Array?l=r:l=[r],a._o()&&!r.includes("v")&&l.push("-v");let d=t,u=n;return A&&s&&(l.push("--force-local"),d=t.replace(/\\/g,"/"),u=n.replace(/\\/g,"/")),s&&(l.push("--warning=no-unknown-keyword"),l.push("--overwrite")),l.push("-C",d,"-f",u),yield(0,$.m)("tar",l),t})}function ee(o,e){return m(this,arguments,void 0,function*(n,t,r=[]){(0,w.ok)(K,"extractXar() not supported on current OS"),(0,w.ok)(n,'parameter "file" is required'),t=yield E(t);let i;r instanceof Array?i=r:i=[r],i.push("-x","-C",t,"-f",n),a._o()&&i.push("-v");const s=yield y.K7("xar",!0);return yield(0,$.m)(`"${s}"`,le(i)),t})}function te(o,e){return m(this,void 0,void 0,function*(){if(!o)throw new Error("parameter 'file' is required");return e=yield E(e),A?yield ne(o,e):yield oe(o,e),e})}function ne(o,e){return m(this,void 0,void 0,function*(){const n=o.replace(/'/g,"''").replace(/"|\n|\r/g,""),t=e.replace(/'/g,"''").replace(/"|\n|\r/g,""),r=yield y.K7("pwsh",!1);if(r){const s=["-NoLogo","-NoProfile","-NonInteractive","-ExecutionPolicy","Unrestricted","-Command",["$ErrorActionPreference = 'Stop' ;","try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;",`try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${n}', '${t}', $true) }`,`catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${n}' -DestinationPath '${t}' -Force } else { throw $_ } } ;`].join(" ")];a.Yz(`Using pwsh at path: ${r}`),yield(0,$.m)(`"${r}"`,s)}else{const s=["-NoLogo","-Sta","-NoProfile","-NonInteractive","-ExecutionPolicy","Unrestricted","-Command",["$ErrorActionPreference = 'Stop' ;","try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;",`if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${n}' -DestinationPath '${t}' -Force }`,`else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${n}', '${t}', $true) }`].join(" ")],l=yield y.K7("powershell",!0);a.Yz(`Using powershell at path: ${l}`),yield(0,$.m)(`"${l}"`,s)}})}function oe(o,e){return m(this,void 0,void 0,function*(){const n=yield y.K7("unzip",!0),t=[o];a._o()||t.unshift("-q"),t.unshift("-o"),yield(0,$.m)(`"${n}"`,t,{cwd:e})})}function ie(o,e,n,t){return m(this,void 0,void 0,function*(){if(n=x.clean(n)||n,t=t||v.arch(),a.Yz(`Caching tool ${e} ${n} ${t}`),a.Yz(`source dir: ${o}`),!p.statSync(o).isDirectory())throw new Error("sourceDir is not a directory");const r=yield _(e,n,t);for(const i of p.readdirSync(o)){const s=g.join(o,i);yield y.cp(s,r,{recursive:!0})}return I(e,n,t),r})}function re(o,e,n,t,r){return m(this,void 0,void 0,function*(){if(t=x.clean(t)||t,r=r||v.arch(),a.Yz(`Caching tool ${n} ${t} ${r}`),a.Yz(`source file: ${o}`),!p.statSync(o).isFile())throw new Error("sourceFile is not a file");const i=yield _(n,t,r),s=g.join(i,e);return a.Yz(`destination file ${s}`),yield y.cp(o,s),I(n,t,r),i})}function se(o,e,n){if(!o)throw new Error("toolName parameter is required");if(!e)throw new Error("versionSpec parameter is required");if(n=n||v.arch(),!F(e)){const r=U(o,n);e=L(r,e)}let t="";if(e){e=x.clean(e)||"";const r=g.join(T(),o,e,n);a.Yz(`checking cache: ${r}`),p.existsSync(r)&&p.existsSync(`${r}.complete`)?(a.Yz(`Found tool in cache ${o} ${e} ${n}`),t=r):a.Yz("not found")}return t}function U(o,e){const n=[];e=e||v.arch();const t=g.join(T(),o);if(p.existsSync(t)){const r=p.readdirSync(t);for(const i of r)if(F(i)){const s=g.join(t,i,e||"");p.existsSync(s)&&p.existsSync(`${s}.complete`)&&n.push(i)}}return n}function ce(o,e,n){return m(this,arguments,void 0,function*(t,r,i,s="master"){let l=[];const d=`https://api.github.com/repos/${t}/${r}/git/trees/${s}`,u=new D.Qq("tool-cache"),c={};i&&(a.Yz("set auth"),c.authorization=i);const f=yield u.getJson(d,c);if(!f.result)return l;let S="";for(const O of f.result.tree)if(O.path==="versions-manifest.json"){S=O.url;break}c.accept="application/vnd.github.VERSION.raw";let z=yield(yield u.get(S,c)).readBody();if(z){z=z.replace(/^\uFEFF/,"");try{l=JSON.parse(z)}catch{a.Yz("Invalid json")}}return l})}function ae(o,e,n){return m(this,arguments,void 0,function*(t,r,i,s=v.arch()){return yield H(t,r,i,s)})}function E(o){return m(this,void 0,void 0,function*(){return o||(o=g.join(j(),P.randomUUID())),yield y.U$(o),o})}function _(o,e,n){return m(this,void 0,void 0,function*(){const t=g.join(T(),o,x.clean(e)||e,n||"");a.Yz(`destination ${t}`);const r=`${t}.complete`;return yield y.Yz(t),yield y.Yz(r),yield y.U$(t),t})}function I(o,e,n){const r=`${g.join(T(),o,x.clean(e)||e,n||"")}.complete`;p.writeFileSync(r,""),a.Yz("finished caching tool")}function F(o){const e=x.clean(o)||"";a.Yz(`isExplicit: ${e}`);const n=x.valid(e)!=null;return a.Yz(`explicit? ${n}`),n}function L(o,e){let n="";a.Yz(`evaluating ${o.length} versions`),o=o.sort((t,r)=>x.gt(t,r)?1:-1);for(let t=o.length-1;t>=0;t--){const r=o[t];if(x.satisfies(r,e)){n=r;break}}return n?a.Yz(`matched: ${n}`):a.Yz("match not found"),n}function T(){const o=process.env.RUNNER_TOOL_CACHE||"";return(0,w.ok)(o,"Expected RUNNER_TOOL_CACHE to be defined"),o}function j(){const o=process.env.RUNNER_TEMP||"";return(0,w.ok)(o,"Expected RUNNER_TEMP to be defined"),o}function Y(o,e){const n=global[o];return n!==void 0?n:e}function le(o){return Array.from(new Set(o))}})};export{fe as id,pe as ids,he as modules};
+export const id = 805;
+export const ids = [805];
+export const modules = {
+
+/***/ 9805:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  HTTPError: () => (/* binding */ HTTPError),
+  cacheDir: () => (/* binding */ cacheDir),
+  cacheFile: () => (/* binding */ cacheFile),
+  downloadTool: () => (/* binding */ downloadTool),
+  evaluateVersions: () => (/* binding */ evaluateVersions),
+  extract7z: () => (/* binding */ extract7z),
+  extractTar: () => (/* binding */ extractTar),
+  extractXar: () => (/* binding */ extractXar),
+  extractZip: () => (/* binding */ extractZip),
+  find: () => (/* binding */ find),
+  findAllVersions: () => (/* binding */ findAllVersions),
+  findFromManifest: () => (/* binding */ findFromManifest),
+  getManifestFromRepo: () => (/* binding */ getManifestFromRepo),
+  isExplicitVersion: () => (/* binding */ isExplicitVersion)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
+var core = __webpack_require__(3838);
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
+var io = __webpack_require__(8701);
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __webpack_require__(6982);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __webpack_require__(9896);
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __webpack_require__(2088);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __webpack_require__(857);
+// EXTERNAL MODULE: external "child_process"
+var external_child_process_ = __webpack_require__(5317);
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+// Internal object for testability (allows mocking in ESM)
+const _internal = {
+    readLinuxVersionFile() {
+        const lsbReleaseFile = '/etc/lsb-release';
+        const osReleaseFile = '/etc/os-release';
+        let contents = '';
+        if (external_fs_.existsSync(lsbReleaseFile)) {
+            contents = external_fs_.readFileSync(lsbReleaseFile).toString();
+        }
+        else if (external_fs_.existsSync(osReleaseFile)) {
+            contents = external_fs_.readFileSync(osReleaseFile).toString();
+        }
+        return contents;
+    }
+};
+function _findMatch(versionSpec, stable, candidates, archFilter) {
+    return __awaiter(this, void 0, void 0, function* () {
+        const platFilter = external_os_.platform();
+        let result;
+        let match;
+        let file;
+        for (const candidate of candidates) {
+            const version = candidate.version;
+            (0,core/* debug */.Yz)(`check ${version} satisfies ${versionSpec}`);
+            if (semver.satisfies(version, versionSpec) &&
+                (!stable || candidate.stable === stable)) {
+                file = candidate.files.find(item => {
+                    (0,core/* debug */.Yz)(`${item.arch}===${archFilter} && ${item.platform}===${platFilter}`);
+                    let chk = item.arch === archFilter && item.platform === platFilter;
+                    if (chk && item.platform_version) {
+                        const osVersion = _getOsVersion();
+                        if (osVersion === item.platform_version) {
+                            chk = true;
+                        }
+                        else {
+                            chk = semver.satisfies(osVersion, item.platform_version);
+                        }
+                    }
+                    return chk;
+                });
+                if (file) {
+                    (0,core/* debug */.Yz)(`matched ${candidate.version}`);
+                    match = candidate;
+                    break;
+                }
+            }
+        }
+        if (match && file) {
+            // clone since we're mutating the file list to be only the file that matches
+            result = Object.assign({}, match);
+            result.files = [file];
+        }
+        return result;
+    });
+}
+function _getOsVersion() {
+    // TODO: add windows and other linux, arm variants
+    // right now filtering on version is only an ubuntu and macos scenario for tools we build for hosted (python)
+    const plat = external_os_.platform();
+    let version = '';
+    if (plat === 'darwin') {
+        version = external_child_process_.execSync('sw_vers -productVersion').toString();
+    }
+    else if (plat === 'linux') {
+        // lsb_release process not in some containers, readfile
+        // Run cat /etc/lsb-release
+        // DISTRIB_ID=Ubuntu
+        // DISTRIB_RELEASE=18.04
+        // DISTRIB_CODENAME=bionic
+        // DISTRIB_DESCRIPTION="Ubuntu 18.04.4 LTS"
+        const lsbContents = _internal.readLinuxVersionFile();
+        if (lsbContents) {
+            const lines = lsbContents.split('\n');
+            for (const line of lines) {
+                const parts = line.split('=');
+                if (parts.length === 2 &&
+                    (parts[0].trim() === 'VERSION_ID' ||
+                        parts[0].trim() === 'DISTRIB_RELEASE')) {
+                    version = parts[1].trim().replace(/^"/, '').replace(/"$/, '');
+                    break;
+                }
+            }
+        }
+    }
+    return version;
+}
+// Alias for backwards compatibility
+function _readLinuxVersionFile() {
+    return _internal.readLinuxVersionFile();
+}
+//# sourceMappingURL=manifest.js.map
+// EXTERNAL MODULE: external "path"
+var external_path_ = __webpack_require__(6928);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __webpack_require__(4942);
+// EXTERNAL MODULE: external "stream"
+var external_stream_ = __webpack_require__(2203);
+// EXTERNAL MODULE: external "util"
+var external_util_ = __webpack_require__(9023);
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __webpack_require__(2613);
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 1 modules
+var exec = __webpack_require__(1955);
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
+var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+/**
+ * Internal class for retries
+ */
+class RetryHelper {
+    constructor(maxAttempts, minSeconds, maxSeconds) {
+        if (maxAttempts < 1) {
+            throw new Error('max attempts should be greater than or equal to 1');
+        }
+        this.maxAttempts = maxAttempts;
+        this.minSeconds = Math.floor(minSeconds);
+        this.maxSeconds = Math.floor(maxSeconds);
+        if (this.minSeconds > this.maxSeconds) {
+            throw new Error('min seconds should be less than or equal to max seconds');
+        }
+    }
+    execute(action, isRetryable) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            let attempt = 1;
+            while (attempt < this.maxAttempts) {
+                // Try
+                try {
+                    return yield action();
+                }
+                catch (err) {
+                    if (isRetryable && !isRetryable(err)) {
+                        throw err;
+                    }
+                    core/* info */.pq(err.message);
+                }
+                // Sleep
+                const seconds = this.getSleepAmount();
+                core/* info */.pq(`Waiting ${seconds} seconds before trying again`);
+                yield this.sleep(seconds);
+                attempt++;
+            }
+            // Last attempt
+            return yield action();
+        });
+    }
+    getSleepAmount() {
+        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
+            this.minSeconds);
+    }
+    sleep(seconds) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
+        });
+    }
+}
+//# sourceMappingURL=retry-helper.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
+var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+class HTTPError extends Error {
+    constructor(httpStatusCode) {
+        super(`Unexpected HTTP response: ${httpStatusCode}`);
+        this.httpStatusCode = httpStatusCode;
+        Object.setPrototypeOf(this, new.target.prototype);
+    }
+}
+const IS_WINDOWS = process.platform === 'win32';
+const IS_MAC = process.platform === 'darwin';
+const userAgent = 'actions/tool-cache';
+/**
+ * Download a tool from an url and stream it into a file
+ *
+ * @param url       url of tool to download
+ * @param dest      path to download tool
+ * @param auth      authorization header
+ * @param headers   other headers
+ * @returns         path to downloaded tool
+ */
+function downloadTool(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        dest = dest || external_path_.join(_getTempDirectory(), external_crypto_.randomUUID());
+        yield io/* mkdirP */.U$(external_path_.dirname(dest));
+        core/* debug */.Yz(`Downloading ${url}`);
+        core/* debug */.Yz(`Destination ${dest}`);
+        const maxAttempts = 3;
+        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
+        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
+        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
+        return yield retryHelper.execute(() => tool_cache_awaiter(this, void 0, void 0, function* () {
+            return yield downloadToolAttempt(url, dest || '', auth, headers);
+        }), (err) => {
+            if (err instanceof HTTPError && err.httpStatusCode) {
+                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
+                if (err.httpStatusCode < 500 &&
+                    err.httpStatusCode !== 408 &&
+                    err.httpStatusCode !== 429) {
+                    return false;
+                }
+            }
+            // Otherwise retry
+            return true;
+        });
+    });
+}
+function downloadToolAttempt(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (external_fs_.existsSync(dest)) {
+            throw new Error(`Destination file path ${dest} already exists`);
+        }
+        // Get the response headers
+        const http = new lib/* HttpClient */.Qq(userAgent, [], {
+            allowRetries: false
+        });
+        if (auth) {
+            core/* debug */.Yz('set auth');
+            if (headers === undefined) {
+                headers = {};
+            }
+            headers.authorization = auth;
+        }
+        const response = yield http.get(url, headers);
+        if (response.message.statusCode !== 200) {
+            const err = new HTTPError(response.message.statusCode);
+            core/* debug */.Yz(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
+            throw err;
+        }
+        // Download the response body
+        const pipeline = external_util_.promisify(external_stream_.pipeline);
+        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
+        const readStream = responseMessageFactory();
+        let succeeded = false;
+        try {
+            yield pipeline(readStream, external_fs_.createWriteStream(dest));
+            core/* debug */.Yz('download complete');
+            succeeded = true;
+            return dest;
+        }
+        finally {
+            // Error, delete dest before retry
+            if (!succeeded) {
+                core/* debug */.Yz('download failed');
+                try {
+                    yield io/* rmRF */.Yz(dest);
+                }
+                catch (err) {
+                    core/* debug */.Yz(`Failed to delete '${dest}'. ${err.message}`);
+                }
+            }
+        }
+    });
+}
+/**
+ * Extract a .7z file
+ *
+ * @param file     path to the .7z file
+ * @param dest     destination directory. Optional.
+ * @param _7zPath  path to 7zr.exe. Optional, for long path support. Most .7z archives do not have this
+ * problem. If your .7z archive contains very long paths, you can pass the path to 7zr.exe which will
+ * gracefully handle long paths. By default 7zdec.exe is used because it is a very small program and is
+ * bundled with the tool lib. However it does not support long paths. 7zr.exe is the reduced command line
+ * interface, it is smaller than the full command line interface, and it does support long paths. At the
+ * time of this writing, it is freely available from the LZMA SDK that is available on the 7zip website.
+ * Be sure to check the current license agreement. If 7zr.exe is bundled with your action, then the path
+ * to 7zr.exe can be pass to this function.
+ * @returns        path to the destination directory
+ */
+function extract7z(file, dest, _7zPath) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        (0,external_assert_.ok)(IS_WINDOWS, 'extract7z() not supported on current OS');
+        (0,external_assert_.ok)(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        const originalCwd = process.cwd();
+        process.chdir(dest);
+        if (_7zPath) {
+            try {
+                const logLevel = core/* isDebug */._o() ? '-bb1' : '-bb0';
+                const args = [
+                    'x', // eXtract files with full paths
+                    logLevel, // -bb[0-3] : set output log level
+                    '-bd', // disable progress indicator
+                    '-sccUTF-8', // set charset for for console input/output
+                    file
+                ];
+                const options = {
+                    silent: true
+                };
+                yield (0,exec/* exec */.m)(`"${_7zPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
+        }
+        else {
+            const escapedScript = external_path_.join(__dirname, '..', 'scripts', 'Invoke-7zdec.ps1')
+                .replace(/'/g, "''")
+                .replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+            const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const escapedTarget = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const command = `& '${escapedScript}' -Source '${escapedFile}' -Target '${escapedTarget}'`;
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                command
+            ];
+            const options = {
+                silent: true
+            };
+            try {
+                const powershellPath = yield io/* which */.K7('powershell', true);
+                yield (0,exec/* exec */.m)(`"${powershellPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
+        }
+        return dest;
+    });
+}
+/**
+ * Extract a compressed tar archive
+ *
+ * @param file     path to the tar
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
+ * @returns        path to the destination directory
+ */
+function extractTar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        // Create dest
+        dest = yield _createExtractFolder(dest);
+        // Determine whether GNU tar
+        core/* debug */.Yz('Checking tar --version');
+        let versionOutput = '';
+        yield (0,exec/* exec */.m)('tar --version', [], {
+            ignoreReturnCode: true,
+            silent: true,
+            listeners: {
+                stdout: (data) => (versionOutput += data.toString()),
+                stderr: (data) => (versionOutput += data.toString())
+            }
+        });
+        core/* debug */.Yz(versionOutput.trim());
+        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
+        // Initialize args
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        if (core/* isDebug */._o() && !flags.includes('v')) {
+            args.push('-v');
+        }
+        let destArg = dest;
+        let fileArg = file;
+        if (IS_WINDOWS && isGnuTar) {
+            args.push('--force-local');
+            destArg = dest.replace(/\\/g, '/');
+            // Technically only the dest needs to have `/` but for aesthetic consistency
+            // convert slashes in the file arg too.
+            fileArg = file.replace(/\\/g, '/');
+        }
+        if (isGnuTar) {
+            // Suppress warnings when using GNU tar to extract archives created by BSD tar
+            args.push('--warning=no-unknown-keyword');
+            args.push('--overwrite');
+        }
+        args.push('-C', destArg, '-f', fileArg);
+        yield (0,exec/* exec */.m)(`tar`, args);
+        return dest;
+    });
+}
+/**
+ * Extract a xar compatible archive
+ *
+ * @param file     path to the archive
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the xar. Optional.
+ * @returns        path to the destination directory
+ */
+function extractXar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = []) {
+        (0,external_assert_.ok)(IS_MAC, 'extractXar() not supported on current OS');
+        (0,external_assert_.ok)(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        args.push('-x', '-C', dest, '-f', file);
+        if (core/* isDebug */._o()) {
+            args.push('-v');
+        }
+        const xarPath = yield io/* which */.K7('xar', true);
+        yield (0,exec/* exec */.m)(`"${xarPath}"`, _unique(args));
+        return dest;
+    });
+}
+/**
+ * Extract a zip
+ *
+ * @param file     path to the zip
+ * @param dest     destination directory. Optional.
+ * @returns        path to the destination directory
+ */
+function extractZip(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        dest = yield _createExtractFolder(dest);
+        if (IS_WINDOWS) {
+            yield extractZipWin(file, dest);
+        }
+        else {
+            yield extractZipNix(file, dest);
+        }
+        return dest;
+    });
+}
+function extractZipWin(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        // build the powershell command
+        const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+        const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+        const pwshPath = yield io/* which */.K7('pwsh', false);
+        //To match the file overwrite behavior on nix systems, we use the overwrite = true flag for ExtractToDirectory
+        //and the -Force flag for Expand-Archive as a fallback
+        if (pwshPath) {
+            //attempt to use pwsh with ExtractToDirectory, if this fails attempt Expand-Archive
+            const pwshCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;`,
+                `try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`,
+                `catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force } else { throw $_ } } ;`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                pwshCommand
+            ];
+            core/* debug */.Yz(`Using pwsh at path: ${pwshPath}`);
+            yield (0,exec/* exec */.m)(`"${pwshPath}"`, args);
+        }
+        else {
+            const powershellCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;`,
+                `if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force }`,
+                `else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                powershellCommand
+            ];
+            const powershellPath = yield io/* which */.K7('powershell', true);
+            core/* debug */.Yz(`Using powershell at path: ${powershellPath}`);
+            yield (0,exec/* exec */.m)(`"${powershellPath}"`, args);
+        }
+    });
+}
+function extractZipNix(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const unzipPath = yield io/* which */.K7('unzip', true);
+        const args = [file];
+        if (!core/* isDebug */._o()) {
+            args.unshift('-q');
+        }
+        args.unshift('-o'); //overwrite with -o, otherwise a prompt is shown which freezes the run
+        yield (0,exec/* exec */.m)(`"${unzipPath}"`, args, { cwd: dest });
+    });
+}
+/**
+ * Caches a directory and installs it into the tool cacheDir
+ *
+ * @param sourceDir    the directory to cache into tools
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheDir(sourceDir, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = semver.clean(version) || version;
+        arch = arch || external_os_.arch();
+        core/* debug */.Yz(`Caching tool ${tool} ${version} ${arch}`);
+        core/* debug */.Yz(`source dir: ${sourceDir}`);
+        if (!external_fs_.statSync(sourceDir).isDirectory()) {
+            throw new Error('sourceDir is not a directory');
+        }
+        // Create the tool dir
+        const destPath = yield _createToolPath(tool, version, arch);
+        // copy each child item. do not move. move can fail on Windows
+        // due to anti-virus software having an open handle on a file.
+        for (const itemName of external_fs_.readdirSync(sourceDir)) {
+            const s = external_path_.join(sourceDir, itemName);
+            yield io.cp(s, destPath, { recursive: true });
+        }
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destPath;
+    });
+}
+/**
+ * Caches a downloaded file (GUID) and installs it
+ * into the tool cache with a given targetName
+ *
+ * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
+ * @param targetFile    the name of the file name in the tools directory
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheFile(sourceFile, targetFile, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = semver.clean(version) || version;
+        arch = arch || external_os_.arch();
+        core/* debug */.Yz(`Caching tool ${tool} ${version} ${arch}`);
+        core/* debug */.Yz(`source file: ${sourceFile}`);
+        if (!external_fs_.statSync(sourceFile).isFile()) {
+            throw new Error('sourceFile is not a file');
+        }
+        // create the tool dir
+        const destFolder = yield _createToolPath(tool, version, arch);
+        // copy instead of move. move can fail on Windows due to
+        // anti-virus software having an open handle on a file.
+        const destPath = external_path_.join(destFolder, targetFile);
+        core/* debug */.Yz(`destination file ${destPath}`);
+        yield io.cp(sourceFile, destPath);
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destFolder;
+    });
+}
+/**
+ * Finds the path to a tool version in the local installed tool cache
+ *
+ * @param toolName      name of the tool
+ * @param versionSpec   version of the tool
+ * @param arch          optional arch.  defaults to arch of computer
+ */
+function find(toolName, versionSpec, arch) {
+    if (!toolName) {
+        throw new Error('toolName parameter is required');
+    }
+    if (!versionSpec) {
+        throw new Error('versionSpec parameter is required');
+    }
+    arch = arch || external_os_.arch();
+    // attempt to resolve an explicit version
+    if (!isExplicitVersion(versionSpec)) {
+        const localVersions = findAllVersions(toolName, arch);
+        const match = evaluateVersions(localVersions, versionSpec);
+        versionSpec = match;
+    }
+    // check for the explicit version in the cache
+    let toolPath = '';
+    if (versionSpec) {
+        versionSpec = semver.clean(versionSpec) || '';
+        const cachePath = external_path_.join(_getCacheDirectory(), toolName, versionSpec, arch);
+        core/* debug */.Yz(`checking cache: ${cachePath}`);
+        if (external_fs_.existsSync(cachePath) && external_fs_.existsSync(`${cachePath}.complete`)) {
+            core/* debug */.Yz(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
+            toolPath = cachePath;
+        }
+        else {
+            core/* debug */.Yz('not found');
+        }
+    }
+    return toolPath;
+}
+/**
+ * Finds the paths to all versions of a tool that are installed in the local tool cache
+ *
+ * @param toolName  name of the tool
+ * @param arch      optional arch.  defaults to arch of computer
+ */
+function findAllVersions(toolName, arch) {
+    const versions = [];
+    arch = arch || external_os_.arch();
+    const toolPath = external_path_.join(_getCacheDirectory(), toolName);
+    if (external_fs_.existsSync(toolPath)) {
+        const children = external_fs_.readdirSync(toolPath);
+        for (const child of children) {
+            if (isExplicitVersion(child)) {
+                const fullPath = external_path_.join(toolPath, child, arch || '');
+                if (external_fs_.existsSync(fullPath) && external_fs_.existsSync(`${fullPath}.complete`)) {
+                    versions.push(child);
+                }
+            }
+        }
+    }
+    return versions;
+}
+function getManifestFromRepo(owner_1, repo_1, auth_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (owner, repo, auth, branch = 'master') {
+        let releases = [];
+        const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
+        const http = new lib/* HttpClient */.Qq('tool-cache');
+        const headers = {};
+        if (auth) {
+            core/* debug */.Yz('set auth');
+            headers.authorization = auth;
+        }
+        const response = yield http.getJson(treeUrl, headers);
+        if (!response.result) {
+            return releases;
+        }
+        let manifestUrl = '';
+        for (const item of response.result.tree) {
+            if (item.path === 'versions-manifest.json') {
+                manifestUrl = item.url;
+                break;
+            }
+        }
+        headers['accept'] = 'application/vnd.github.VERSION.raw';
+        let versionsRaw = yield (yield http.get(manifestUrl, headers)).readBody();
+        if (versionsRaw) {
+            // shouldn't be needed but protects against invalid json saved with BOM
+            versionsRaw = versionsRaw.replace(/^\uFEFF/, '');
+            try {
+                releases = JSON.parse(versionsRaw);
+            }
+            catch (_a) {
+                core/* debug */.Yz('Invalid json');
+            }
+        }
+        return releases;
+    });
+}
+function findFromManifest(versionSpec_1, stable_1, manifest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (versionSpec, stable, manifest, archFilter = external_os_.arch()) {
+        // wrap the internal impl
+        const match = yield _findMatch(versionSpec, stable, manifest, archFilter);
+        return match;
+    });
+}
+function _createExtractFolder(dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!dest) {
+            // create a temp dir
+            dest = external_path_.join(_getTempDirectory(), external_crypto_.randomUUID());
+        }
+        yield io/* mkdirP */.U$(dest);
+        return dest;
+    });
+}
+function _createToolPath(tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const folderPath = external_path_.join(_getCacheDirectory(), tool, semver.clean(version) || version, arch || '');
+        core/* debug */.Yz(`destination ${folderPath}`);
+        const markerPath = `${folderPath}.complete`;
+        yield io/* rmRF */.Yz(folderPath);
+        yield io/* rmRF */.Yz(markerPath);
+        yield io/* mkdirP */.U$(folderPath);
+        return folderPath;
+    });
+}
+function _completeToolPath(tool, version, arch) {
+    const folderPath = external_path_.join(_getCacheDirectory(), tool, semver.clean(version) || version, arch || '');
+    const markerPath = `${folderPath}.complete`;
+    external_fs_.writeFileSync(markerPath, '');
+    core/* debug */.Yz('finished caching tool');
+}
+/**
+ * Check if version string is explicit
+ *
+ * @param versionSpec      version string to check
+ */
+function isExplicitVersion(versionSpec) {
+    const c = semver.clean(versionSpec) || '';
+    core/* debug */.Yz(`isExplicit: ${c}`);
+    const valid = semver.valid(c) != null;
+    core/* debug */.Yz(`explicit? ${valid}`);
+    return valid;
+}
+/**
+ * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
+ *
+ * @param versions        array of versions to evaluate
+ * @param versionSpec     semantic version spec to satisfy
+ */
+function evaluateVersions(versions, versionSpec) {
+    let version = '';
+    core/* debug */.Yz(`evaluating ${versions.length} versions`);
+    versions = versions.sort((a, b) => {
+        if (semver.gt(a, b)) {
+            return 1;
+        }
+        return -1;
+    });
+    for (let i = versions.length - 1; i >= 0; i--) {
+        const potential = versions[i];
+        const satisfied = semver.satisfies(potential, versionSpec);
+        if (satisfied) {
+            version = potential;
+            break;
+        }
+    }
+    if (version) {
+        core/* debug */.Yz(`matched: ${version}`);
+    }
+    else {
+        core/* debug */.Yz('match not found');
+    }
+    return version;
+}
+/**
+ * Gets RUNNER_TOOL_CACHE
+ */
+function _getCacheDirectory() {
+    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
+    (0,external_assert_.ok)(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
+    return cacheDirectory;
+}
+/**
+ * Gets RUNNER_TEMP
+ */
+function _getTempDirectory() {
+    const tempDirectory = process.env['RUNNER_TEMP'] || '';
+    (0,external_assert_.ok)(tempDirectory, 'Expected RUNNER_TEMP to be defined');
+    return tempDirectory;
+}
+/**
+ * Gets a global variable
+ */
+function _getGlobal(key, defaultValue) {
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+    const value = global[key];
+    /* eslint-enable @typescript-eslint/no-explicit-any */
+    return value !== undefined ? value : defaultValue;
+}
+/**
+ * Returns an array of unique values.
+ * @param values Values to make unique.
+ */
+function _unique(values) {
+    return Array.from(new Set(values));
+}
+//# sourceMappingURL=tool-cache.js.map
+
+/***/ })
+
+};
+
+//# sourceMappingURL=805.index.js.map

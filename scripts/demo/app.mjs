@@ -17,7 +17,11 @@ const server = createServer((req, res) => {
   };
   if (req.url === '/health') {
     return broken
-      ? send(500, 'application/json', JSON.stringify({ status: 'fail', version, checks: { database: 'migration 0042 missing' } }))
+      ? send(
+          500,
+          'application/json',
+          JSON.stringify({ status: 'fail', version, checks: { database: 'migration 0042 missing' } }),
+        )
       : send(200, 'application/json', JSON.stringify({ status: 'ok', version, checks: { database: 'ok' } }));
   }
   if (req.url === '/api/version') return send(200, 'application/json', JSON.stringify({ version }));

@@ -3,7 +3,16 @@
 // nginx proxy. Used by the Docker demo (DEMO_TARGET=docker) and the tests.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -11,13 +20,18 @@ const CONTENT_LABEL = 'deploy-actions.test-content';
 
 /** The image's content hash label, when `tag` exists. */
 const builtContent = (tag) =>
-  spawnSync('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${CONTENT_LABEL}"}}`, tag], { encoding: 'utf8' }).stdout?.trim();
+  spawnSync('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${CONTENT_LABEL}"}}`, tag], {
+    encoding: 'utf8',
+  }).stdout?.trim();
 
 /** What the image is made of, hashed: its files (host files by content) and its Dockerfile. */
 function contentHash(files, dockerfile) {
   const hash = createHash('sha256').update(dockerfile);
   for (const [path, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
-    hash.update(`\0${path}\0`).update(typeof content === 'string' ? content : readFileSync(content.from)).update(`\0${content.mode ?? ''}`);
+    hash
+      .update(`\0${path}\0`)
+      .update(typeof content === 'string' ? content : readFileSync(content.from))
+      .update(`\0${content.mode ?? ''}`);
   }
   return hash.digest('hex');
 }
@@ -43,7 +57,10 @@ function build(tag, files, dockerfile) {
         if (content.mode) chmodSync(target, content.mode);
       }
     }
-    writeFileSync(join(dir, 'Dockerfile'), `FROM scratch\nCOPY rootfs/ /\n${dockerfile}LABEL ${CONTENT_LABEL}=${content}\n`);
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      `FROM scratch\nCOPY rootfs/ /\n${dockerfile}LABEL ${CONTENT_LABEL}=${content}\n`,
+    );
     // The classic builder's deprecation notice goes to stderr: show it only when the build fails.
     const built = spawnSync('docker', ['build', '-q', '-t', tag, dir], { encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`docker build of ${tag} failed: ${built.stderr || built.error?.message}`);
@@ -61,7 +78,11 @@ function build(tag, files, dockerfile) {
 export function webImage(tag, www) {
   const files = { 'bin/busybox': { from: '/bin/busybox', mode: 0o755 } };
   for (const [path, content] of Object.entries(www)) files[`www/${path}`] = content;
-  return build(tag, files, 'RUN ["/bin/busybox", "--install", "-s", "/bin"]\nEXPOSE 8080\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]\n');
+  return build(
+    tag,
+    files,
+    'RUN ["/bin/busybox", "--install", "-s", "/bin"]\nEXPOSE 8080\nCMD ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]\n',
+  );
 }
 
 /** A CGI script answering every request with `status` and a JSON body. */
@@ -71,7 +92,8 @@ export function cgiAnswer(status, json) {
 
 /** nginx from Debian's nginx-light with the libraries ldd lists. */
 export function proxyImage(tag) {
-  if (!existsSync('/usr/sbin/nginx')) throw new Error('/usr/sbin/nginx is missing: install the Debian package nginx-light (listed in .ci/apt-packages)');
+  if (!existsSync('/usr/sbin/nginx'))
+    throw new Error('/usr/sbin/nginx is missing: install the Debian package nginx-light (listed in .ci/apt-packages)');
   const libs = execFileSync('ldd', ['/usr/sbin/nginx'], { encoding: 'utf8' })
     .split('\n')
     .map((line) => /(\/\S+) \(0x/.exec(line)?.[1])

@@ -39,7 +39,16 @@ export async function runAction(name, { inputs, env, token, workspace, print }) 
   const log = logPrinter(print);
   const event = { ref: 'refs/heads/main', repository: { name: 'shop', full_name: 'acme/shop' } };
   // A stuck step is cut off, as the runner's timeout-minutes would.
-  const options = { inputs, env: { GITHUB_WORKFLOW: 'Deploy', ...env }, token, workspace, event, timeoutMs: 120_000, onStdout: log.write, onStderr: log.write };
+  const options = {
+    inputs,
+    env: { GITHUB_WORKFLOW: 'Deploy', ...env },
+    token,
+    workspace,
+    event,
+    timeoutMs: 120_000,
+    onStdout: log.write,
+    onStderr: log.write,
+  };
   const step = await runStep(name, options);
   log.flush();
   const ms = step.durationMs + (step.post?.durationMs ?? 0);

@@ -23,10 +23,11 @@ function listen(handler) {
     server.listen(0, '127.0.0.1', () =>
       resolve({
         url: `http://127.0.0.1:${server.address().port}`,
-        close: () => new Promise((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       }),
     ),
   );
@@ -43,7 +44,14 @@ export function startRouter(workspace) {
     const portFile = join(workspace, 'live', 'port');
     if (!existsSync(portFile)) return json(res, 502, { error: 'no release is live' });
     const upstream = request(
-      { host: '127.0.0.1', port: Number(readFileSync(portFile, 'utf8')), method: req.method, path: req.url, headers: req.headers, timeout: 5000 },
+      {
+        host: '127.0.0.1',
+        port: Number(readFileSync(portFile, 'utf8')),
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        timeout: 5000,
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
@@ -55,7 +63,16 @@ export function startRouter(workspace) {
   });
 }
 
-const EMOJI = { rocket: '🚀', white_check_mark: '✅', x: '❌', leftwards_arrow_with_hook: '↩️', hourglass_flowing_sand: '⏳', white_circle: '⚪', fast_forward: '⏩', no_entry_sign: '🚫' };
+const EMOJI = {
+  rocket: '🚀',
+  white_check_mark: '✅',
+  x: '❌',
+  leftwards_arrow_with_hook: '↩️',
+  hourglass_flowing_sand: '⏳',
+  white_circle: '⚪',
+  fast_forward: '⏩',
+  no_entry_sign: '🚫',
+};
 
 /** Slack mrkdwn to plain text: `<url|label>` → label, `*bold*` → bold, `:x:` → ❌. */
 const plain = (text = '') =>

@@ -22,7 +22,11 @@ export interface GateRun {
 }
 
 /** Probe `url` until it is healthy by the rules, or the gate fails; `metrics: false` leaves the Prometheus checks out. */
-export async function healthGate(values: GateValues, url: string, options: { label: string; metrics?: boolean }): Promise<GateRun> {
+export async function healthGate(
+  values: GateValues,
+  url: string,
+  options: { label: string; metrics?: boolean },
+): Promise<GateRun> {
   const gate = gateOptions(values, url, { log: info, metrics: options.metrics });
   info(
     `${options.label}: waiting for ${gate.method} ${url} to be healthy` +
@@ -33,7 +37,9 @@ export async function healthGate(values: GateValues, url: string, options: { lab
 
 /** The metric checks' report of a gate run, when it had some; `level` is the heading's. */
 export function metricsSection(run: GateRun, level = '###'): string | undefined {
-  return run.result.metrics && run.metrics && metricsSummary(run.result.metrics, run.metrics).replace(/^### /, `${level} `);
+  return (
+    run.result.metrics && run.metrics && metricsSummary(run.result.metrics, run.metrics).replace(/^### /, `${level} `)
+  );
 }
 
 /** The gate as the one-step deploy's stages; `runs` are their reports for the summary. */
@@ -60,6 +66,8 @@ export class GateStage {
     this.runs.push(run);
     const { result } = run;
     const p95 = result.p95 === undefined ? '' : `, p95 ${formatDuration(result.p95)}`;
-    return result.healthy ? { ok: true, detail: `healthy after ${result.attempts} probes${p95}` } : { ok: false, detail: result.reason ?? 'not healthy' };
+    return result.healthy
+      ? { ok: true, detail: `healthy after ${result.attempts} probes${p95}` }
+      : { ok: false, detail: result.reason ?? 'not healthy' };
   }
 }

@@ -26,18 +26,41 @@ export interface HookInputs {
 type Hook = () => Promise<StageOutcome>;
 
 /** pre-deploy-command: before any change, with the release about to go live and the one live now. */
-export function preDeployHook(config: HookInputs, workspace: string, liveNow: () => Promise<Release | undefined>): Hook | undefined {
+export function preDeployHook(
+  config: HookInputs,
+  workspace: string,
+  liveNow: () => Promise<Release | undefined>,
+): Hook | undefined {
   const script = config['pre-deploy-command'];
-  return script ? async () => runHook('pre-deploy-command', script, config, workspace, config.image, (await liveNow())?.version) : undefined;
+  return script
+    ? async () => runHook('pre-deploy-command', script, config, workspace, config.image, (await liveNow())?.version)
+    : undefined;
 }
 
 /** post-deploy-command: after a passing gate, with the release now live and the one it replaced. */
 export function postDeployHook(config: HookInputs, workspace: string, deployed: () => DeployResult): Hook | undefined {
   const script = config['post-deploy-command'];
-  return script ? async () => runHook('post-deploy-command', script, config, workspace, deployed().current.version, deployed().previous?.version) : undefined;
+  return script
+    ? async () =>
+        runHook(
+          'post-deploy-command',
+          script,
+          config,
+          workspace,
+          deployed().current.version,
+          deployed().previous?.version,
+        )
+    : undefined;
 }
 
-async function runHook(input: string, script: string, config: HookInputs, workspace: string, version: string, previous: string | undefined): Promise<StageOutcome> {
+async function runHook(
+  input: string,
+  script: string,
+  config: HookInputs,
+  workspace: string,
+  version: string,
+  previous: string | undefined,
+): Promise<StageOutcome> {
   const { ms } = await runScript({
     input,
     script,
@@ -83,14 +106,21 @@ export function preRollbackHook(config: RollbackHookInputs, workspace: string): 
           DEPLOY_PREVIOUS_VERSION: from?.version ?? '',
           DEPLOY_SERVICE: config.service,
         },
-        extraEnv: { ...config.env, DEPLOY_ENVIRONMENT_URL: config['environment-url'] ?? '', DEPLOY_ROLLBACK_FROM: from?.version ?? '', DEPLOY_ROLLBACK_TO: to.version },
+        extraEnv: {
+          ...config.env,
+          DEPLOY_ENVIRONMENT_URL: config['environment-url'] ?? '',
+          DEPLOY_ROLLBACK_FROM: from?.version ?? '',
+          DEPLOY_ROLLBACK_TO: to.version,
+        },
         cwd: workspace,
         timeoutMs: config['hooks-timeout'],
         timeoutInput: 'hooks-timeout',
       });
     } catch (error) {
       const serving = from ? `${from.version} keeps serving` : 'nothing was changed';
-      throw new UserError(`The rollback to ${to.version} was stopped before any change: ${errorMessage(error)}. ${serving}.`);
+      throw new UserError(
+        `The rollback to ${to.version} was stopped before any change: ${errorMessage(error)}. ${serving}.`,
+      );
     }
   };
 }

@@ -13,14 +13,18 @@ import { providerNames } from '../providers/index.js';
 export const environmentName = () =>
   singleLine().transform((s, ctx) => {
     const v = s.trim();
-    return /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(v) ? v : fail(ctx, 'an environment name of letters, digits, "-" and "_" (starting with a letter or digit, at most 63)');
+    return /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(v)
+      ? v
+      : fail(ctx, 'an environment name of letters, digits, "-" and "_" (starting with a letter or digit, at most 63)');
   });
 
 /** Service names end up in container names: letters, digits, `.`, `_`, `-`. Empty means the repository name. */
 export const serviceName = () =>
   singleLine().transform((s, ctx) => {
     const v = s.trim();
-    return v === '' || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(v) ? v : fail(ctx, 'a name of letters, digits, ".", "_" and "-" (starting with a letter or digit, at most 63)');
+    return v === '' || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(v)
+      ? v
+      : fail(ctx, 'a name of letters, digits, ".", "_" and "-" (starting with a letter or digit, at most 63)');
   });
 
 /**
@@ -32,19 +36,27 @@ export const readinessPath = () =>
   singleLine().transform((s, ctx) => {
     if (!s.trim()) return '';
     const path = s.trim().startsWith('/') ? s.trim() : `/${s.trim()}`;
-    return /^\/(?!\/)[^\s\\]*$/.test(path) ? path : fail(ctx, 'a path such as /health (no spaces, not starting with //)');
+    return /^\/(?!\/)[^\s\\]*$/.test(path)
+      ? path
+      : fail(ctx, 'a path such as /health (no spaces, not starting with //)');
   });
 
 export const providerName = () => oneOf(providerNames() as [string, ...string[]]);
 
 /** The environment's URL where it is only shown (GitHub Deployment, summary), never requested. */
-export const shownEnvironmentUrl = () => optionalHttpUrl({ credentials: 'the environment URL is only shown, on the GitHub Deployment and in the summary, and needs none' });
+export const shownEnvironmentUrl = () =>
+  optionalHttpUrl({
+    credentials: 'the environment URL is only shown, on the GitHub Deployment and in the summary, and needs none',
+  });
 
 /** The token that records GitHub Deployments; empty: none recorded. */
 export const githubToken = () => secretText({ token: true });
 
 /** Keys of the `env` input: variable names (values are masked by keyValueLines). */
-export const ENV_KEY = { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, expected: 'variable names of letters, digits and "_" (not starting with a digit)' };
+export const ENV_KEY = {
+  pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  expected: 'variable names of letters, digits and "_" (not starting with a digit)',
+};
 
 /** deploy-to-env's inputs; `github-token` is a secret. */
 export const deployInputs = z.object({

@@ -14,7 +14,11 @@ export interface NotifierOptions {
   warn: (line: string) => void;
 }
 
-const FINAL_STATUS: Record<DeployResult, SlackStatus> = { success: 'success', 'rolled-back': 'rolled-back', failed: 'failure' };
+const FINAL_STATUS: Record<DeployResult, SlackStatus> = {
+  success: 'success',
+  'rolled-back': 'rolled-back',
+  failed: 'failure',
+};
 const MAIN_STAGES: readonly StageName[] = ['pre-deploy', 'deploy', 'smoke', 'health-gate', 'post-deploy'];
 
 /**
@@ -40,12 +44,23 @@ export class DeployNotifier {
     const shown: StageResult[] = records
       .filter((r) => r.status !== 'skipped' || MAIN_STAGES.includes(r.name))
       .filter((r) => !(r.status === 'skipped' && /^no /.test(r.detail))) // stages not configured at all are noise
-      .map((r) => ({ name: STAGE_TITLES[r.name], status: r.status, durationMs: r.status === 'skipped' ? undefined : r.ms, detail: r.status === 'failure' ? r.detail.split('\n')[0] : undefined }));
+      .map((r) => ({
+        name: STAGE_TITLES[r.name],
+        status: r.status,
+        durationMs: r.status === 'skipped' ? undefined : r.ms,
+        detail: r.status === 'failure' ? r.detail.split('\n')[0] : undefined,
+      }));
     if (running) shown.push({ name: STAGE_TITLES[running], status: 'running' });
     return shown;
   }
 
-  private async send(status: SlackStatus, records: readonly StageRecord[], done: boolean, message?: string, running?: StageName): Promise<void> {
+  private async send(
+    status: SlackStatus,
+    records: readonly StageRecord[],
+    done: boolean,
+    message?: string,
+    running?: StageName,
+  ): Promise<void> {
     const destination = this.options.destination;
     if (!destination) return;
     const canEdit = 'token' in destination;
@@ -59,7 +74,10 @@ export class DeployNotifier {
       message,
       stages: this.stages(records, running),
     });
-    const target: SlackDestination = canEdit && this.ts ? { ...destination, channel: this.channel ?? destination.channel, updateTs: this.ts } : destination;
+    const target: SlackDestination =
+      canEdit && this.ts
+        ? { ...destination, channel: this.channel ?? destination.channel, updateTs: this.ts }
+        : destination;
     const result = await sendSlack({ destination: target, message: body, log: this.options.log, deadlineMs: 30_000 });
     this.last = result;
     if (result.ok) {
@@ -91,7 +109,21 @@ export class DeployNotifier {
 }
 
 /** The one-step deploy's notifier, from its inputs, reporting to the job log. */
-export function deployNotifier(config: { slack?: SlackDestination; environment: string; 'environment-url'?: string; image: string; 'slack-mention'?: string }): DeployNotifier {
+export function deployNotifier(config: {
+  slack?: SlackDestination;
+  environment: string;
+  'environment-url'?: string;
+  image: string;
+  'slack-mention'?: string;
+}): DeployNotifier {
   const { slack: destination, environment, image: version } = config;
-  return new DeployNotifier({ destination, environment, environmentUrl: config['environment-url'], version, mention: config['slack-mention'], log: info, warn: (line) => core.warning(line) });
+  return new DeployNotifier({
+    destination,
+    environment,
+    environmentUrl: config['environment-url'],
+    version,
+    mention: config['slack-mention'],
+    log: info,
+    warn: (line) => core.warning(line),
+  });
 }

@@ -9,7 +9,8 @@ import { errorMessage } from '../errors.js';
  * order and the rules of this file hold whatever the provider.
  */
 
-export type StageName = 'pre-deploy' | 'deploy' | 'smoke' | 'health-gate' | 'post-deploy' | 'rollback' | 'verify-rollback';
+export type StageName =
+  'pre-deploy' | 'deploy' | 'smoke' | 'health-gate' | 'post-deploy' | 'rollback' | 'verify-rollback';
 export type StageStatus = 'success' | 'failure' | 'skipped';
 export type DeployResult = 'success' | 'rolled-back' | 'failed';
 
@@ -76,12 +77,21 @@ export interface PipelineResult {
   stages: StageRecord[];
 }
 
-const ORDER: StageName[] = ['pre-deploy', 'deploy', 'smoke', 'health-gate', 'post-deploy', 'rollback', 'verify-rollback'];
+const ORDER: StageName[] = [
+  'pre-deploy',
+  'deploy',
+  'smoke',
+  'health-gate',
+  'post-deploy',
+  'rollback',
+  'verify-rollback',
+];
 
 export async function runPipeline(stages: DeployStages): Promise<PipelineResult> {
   const run = new PipelineRun(stages);
   const pre = await run.stage('pre-deploy', stages.preDeploy, 'no pre-deploy-command');
-  if (pre.status === 'failure') return run.notDeployed('pre-deploy', `pre-deploy command failed, nothing was deployed: ${pre.detail}`);
+  if (pre.status === 'failure')
+    return run.notDeployed('pre-deploy', `pre-deploy command failed, nothing was deployed: ${pre.detail}`);
   const { release, record } = await run.deploy();
   if (!release) return run.notDeployed('deploy', `deploy failed: ${record.detail}`);
   const failed = await run.checks();
@@ -99,7 +109,11 @@ class PipelineRun {
   constructor(private readonly stages: DeployStages) {}
 
   /** Run one stage; an absent stage is skipped with `skipReason`. */
-  async stage(name: StageName, fn: (() => Promise<StageOutcome>) | undefined, skipReason: string): Promise<StageRecord> {
+  async stage(
+    name: StageName,
+    fn: (() => Promise<StageOutcome>) | undefined,
+    skipReason: string,
+  ): Promise<StageRecord> {
     if (!fn) return this.record(name, 'skipped', 0, skipReason);
     await this.stages.onStart?.(name, this.records);
     const started = performance.now();
@@ -115,10 +129,14 @@ class PipelineRun {
   /** The deploy stage, and the release it put live when it did. */
   async deploy(): Promise<{ release?: DeployedRelease; record: StageRecord }> {
     let release: DeployedRelease | undefined;
-    const record = await this.stage('deploy', async () => {
-      release = await this.stages.deploy();
-      return { ok: true, detail: release.detail };
-    }, 'never skipped');
+    const record = await this.stage(
+      'deploy',
+      async () => {
+        release = await this.stages.deploy();
+        return { ok: true, detail: release.detail };
+      },
+      'never skipped',
+    );
     return { release, record };
   }
 
@@ -141,14 +159,23 @@ class PipelineRun {
     const post = await this.stage('post-deploy', this.stages.postDeploy, 'no post-deploy-command');
     if (post.status !== 'failure') return this.finish({ result: 'success', version, previousVersion });
     // The release is live and healthy: a failed hook (cache purge, notification) does not justify taking it down.
-    return this.finish({ result: 'failed', failedStage: 'post-deploy', error: `${version} is live and healthy, but the post-deploy command failed: ${post.detail}`, version, previousVersion });
+    return this.finish({
+      result: 'failed',
+      failedStage: 'post-deploy',
+      error: `${version} is live and healthy, but the post-deploy command failed: ${post.detail}`,
+      version,
+      previousVersion,
+    });
   }
 
   /** Cancelled during a check: the release took traffic and stays; a rollback would not fit in a cancel's time. */
   async cancelled({ version, previousVersion }: DeployedRelease, failed: StageRecord): Promise<PipelineResult> {
     const during = STAGE_TITLES[failed.name].toLowerCase();
     const error = `${cancelReason()} during the ${during}: ${version} is live, not verified`;
-    return this.finish({ result: 'failed', failedStage: failed.name, error, version, previousVersion }, 'not run: cancelled');
+    return this.finish(
+      { result: 'failed', failedStage: failed.name, error, version, previousVersion },
+      'not run: cancelled',
+    );
   }
 
   /** A check failed: back to the previous release and verify it, when auto-rollback is on and there is one. */
@@ -156,13 +183,33 @@ class PipelineRun {
     const why = `${STAGE_TITLES[failed.name].toLowerCase()} failed: ${failed.detail}`;
     const base = { failedStage: failed.name, version, previousVersion, result: 'failed' as const };
     const { rollback, verifyRollback } = this.stages;
-    if (!rollback) return this.finish({ ...base, error: `${why} (auto-rollback is off: ${version} stays live)` }, 'not run: auto-rollback is off');
-    if (!previousVersion) return this.finish({ ...base, error: `${why}; no previous release to roll back to` }, 'not run: no previous release');
+    if (!rollback)
+      return this.finish(
+        { ...base, error: `${why} (auto-rollback is off: ${version} stays live)` },
+        'not run: auto-rollback is off',
+      );
+    if (!previousVersion)
+      return this.finish(
+        { ...base, error: `${why}; no previous release to roll back to` },
+        'not run: no previous release',
+      );
     const back = await this.stage('rollback', () => rollback(previousVersion, why), 'never skipped');
-    if (back.status === 'failure') return this.finish({ ...base, error: `${why}; the rollback to ${previousVersion} failed too: ${back.detail}` }, 'not run: the rollback failed');
+    if (back.status === 'failure')
+      return this.finish(
+        { ...base, error: `${why}; the rollback to ${previousVersion} failed too: ${back.detail}` },
+        'not run: the rollback failed',
+      );
     const verify = await this.stage('verify-rollback', verifyRollback, 'no health URL to verify with');
-    if (verify.status === 'failure') return this.finish({ ...base, error: `${why}; rolled back to ${previousVersion}, but it is not healthy either: ${verify.detail}` });
-    return this.finish({ ...base, result: 'rolled-back', error: `${why}; rolled back to ${previousVersion}: ${version} did not ship` });
+    if (verify.status === 'failure')
+      return this.finish({
+        ...base,
+        error: `${why}; rolled back to ${previousVersion}, but it is not healthy either: ${verify.detail}`,
+      });
+    return this.finish({
+      ...base,
+      result: 'rolled-back',
+      error: `${why}; rolled back to ${previousVersion}: ${version} did not ship`,
+    });
   }
 
   private async record(name: StageName, status: StageStatus, ms: number, detail: string): Promise<StageRecord> {
@@ -173,11 +220,19 @@ class PipelineRun {
   }
 
   /** Record every stage that did not run, with why, in pipeline order. */
-  private async finish(result: Omit<PipelineResult, 'stages'>, rollbackSkipped = 'not needed'): Promise<PipelineResult> {
+  private async finish(
+    result: Omit<PipelineResult, 'stages'>,
+    rollbackSkipped = 'not needed',
+  ): Promise<PipelineResult> {
     const notRun = result.failedStage ? `not run: ${STAGE_TITLES[result.failedStage].toLowerCase()} failed` : 'not run';
     for (const name of ORDER) {
       if (this.records.some((r) => r.name === name)) continue;
-      await this.record(name, 'skipped', 0, name === 'rollback' || name === 'verify-rollback' ? rollbackSkipped : notRun);
+      await this.record(
+        name,
+        'skipped',
+        0,
+        name === 'rollback' || name === 'verify-rollback' ? rollbackSkipped : notRun,
+      );
     }
     this.records.sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
     return { ...result, stages: this.records };

@@ -32,7 +32,11 @@ export class ReleaseStage {
     readonly target: Target,
     private readonly ctx: RunContext,
   ) {
-    this.record = deploymentRecord(ctx, { token: config['github-token'], environment: config.environment, environmentUrl: config['environment-url'] });
+    this.record = deploymentRecord(ctx, {
+      token: config['github-token'],
+      environment: config.environment,
+      environmentUrl: config['environment-url'],
+    });
   }
 
   /**
@@ -47,7 +51,8 @@ export class ReleaseStage {
     const payload = { image, provider: this.provider.name, version: image, service: this.target.service };
     try {
       // Cut short by a cancel: nothing has changed yet (a record created meanwhile is failed by the post step).
-      if (!this.provider.keepsHistory) this.recorded = await untilCancelled(lastRecordedRelease(record.client, this.config.environment));
+      if (!this.provider.keepsHistory)
+        this.recorded = await untilCancelled(lastRecordedRelease(record.client, this.config.environment));
       return await untilCancelled(record.start(this.ctx.sha || this.ctx.ref, payload, `Deploy ${image}`));
     } catch (error) {
       this.missing = missingRecord(this.provider, error);
@@ -65,7 +70,11 @@ export class ReleaseStage {
   async run(): Promise<DeployedRelease> {
     const { current, previous, targets } = await this.deploy();
     const was = previous ? ` (was ${previous.version})` : ' (first release)';
-    return { version: current.version, previousVersion: previous?.version, detail: `${current.version} live on ${targets} target${targets === 1 ? '' : 's'}${was}` };
+    return {
+      version: current.version,
+      previousVersion: previous?.version,
+      detail: `${current.version} live on ${targets} target${targets === 1 ? '' : 's'}${was}`,
+    };
   }
 
   /**
@@ -77,7 +86,9 @@ export class ReleaseStage {
     this.before ??= this.recorded
       ? Promise.resolve(this.recorded)
       : this.provider.current(this.target).catch((error: unknown) => {
-          core.warning(`Could not read the live release (DEPLOY_PREVIOUS_VERSION and previous-version stay empty): ${errorMessage(error)}`);
+          core.warning(
+            `Could not read the live release (DEPLOY_PREVIOUS_VERSION and previous-version stay empty): ${errorMessage(error)}`,
+          );
           return undefined;
         });
     return this.before;
@@ -90,7 +101,8 @@ export class ReleaseStage {
 
   /** Set this deploy's GitHub Deployment to success, or to failure with the first line of `error`. */
   async settle(error?: string): Promise<void> {
-    if (error === undefined) await this.record?.succeed(`Deployed ${this.result?.current.version ?? this.config.image}`, this.result?.url);
+    if (error === undefined)
+      await this.record?.succeed(`Deployed ${this.result?.current.version ?? this.config.image}`, this.result?.url);
     else await this.record?.fail(cancelReason() ?? error.split('\n')[0]);
   }
 }
@@ -114,7 +126,12 @@ export function missingRecord(provider: Provider, error: unknown): string {
 }
 
 /** What a provider is asked to deploy: `image` as this run's release. */
-export function deployRequest(config: DeployConfig, target: Target, ctx: RunContext, live: Release | undefined): DeployRequest {
+export function deployRequest(
+  config: DeployConfig,
+  target: Target,
+  ctx: RunContext,
+  live: Release | undefined,
+): DeployRequest {
   return {
     ...target,
     release: { image: config.image, version: config.image, commit: ctx.sha, runUrl: ctx.runUrl },

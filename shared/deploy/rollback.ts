@@ -20,7 +20,12 @@ import type { ReleaseStage } from './release.js';
 export type RollbackInputs = Pick<DeployConfig, 'publish' | 'readiness-path' | 'readiness-timeout'>;
 
 /** What a provider is asked to put back: `to` (or, unset, the previous good release it kept). */
-export function rollbackRequest(config: RollbackInputs, target: Target, ctx: RunContext, options: Pick<RollbackRequest, 'to' | 'reason' | 'live' | 'beforeRestore'>): RollbackRequest {
+export function rollbackRequest(
+  config: RollbackInputs,
+  target: Target,
+  ctx: RunContext,
+  options: Pick<RollbackRequest, 'to' | 'reason' | 'live' | 'beforeRestore'>,
+): RollbackRequest {
   return {
     ...target,
     ...options,
@@ -42,9 +47,21 @@ export interface RollbackRecord {
 }
 
 /** Record a rollback as a GitHub Deployment of the release it put back. */
-export async function recordRollback(record: DeploymentRecord, result: RollbackResult, sha: string, options: RollbackRecord): Promise<Deployment> {
+export async function recordRollback(
+  record: DeploymentRecord,
+  result: RollbackResult,
+  sha: string,
+  options: RollbackRecord,
+): Promise<Deployment> {
   const { to } = result;
-  const payload = { image: to.image, provider: options.provider, version: to.version, service: options.service, rollback: true, from: options.from };
+  const payload = {
+    image: to.image,
+    provider: options.provider,
+    version: to.version,
+    service: options.service,
+    rollback: true,
+    from: options.from,
+  };
   const deployment = await record.start(to.commit || sha, payload, options.description);
   if (options.ok) await record.succeed(options.description);
   else await record.fail(options.description);
@@ -87,10 +104,20 @@ export class RollbackStage {
    * release is what matters, not its bookkeeping.
    */
   async record(outcome: PipelineResult): Promise<void> {
-    const record = deploymentRecord(this.ctx, { token: this.config['github-token'], environment: this.config.environment, environmentUrl: this.config['environment-url'] });
+    const record = deploymentRecord(this.ctx, {
+      token: this.config['github-token'],
+      environment: this.config.environment,
+      environmentUrl: this.config['environment-url'],
+    });
     if (!record || !this.result || !outcome.failedStage) return;
     const description = `Rollback to ${this.result.to.version}: ${this.config.image} failed the ${STAGE_TITLES[outcome.failedStage].toLowerCase()}`;
-    const options = { provider: this.provider.name, service: this.release.target.service, from: outcome.version ?? null, description, ok: outcome.result === 'rolled-back' };
+    const options = {
+      provider: this.provider.name,
+      service: this.release.target.service,
+      from: outcome.version ?? null,
+      description,
+      ok: outcome.result === 'rolled-back',
+    };
     try {
       await recordRollback(record, this.result, this.ctx.sha, options);
     } catch (error) {

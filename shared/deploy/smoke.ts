@@ -21,7 +21,12 @@ export interface SmokeRun {
 }
 
 /** Run every flow against `baseUrl`; every header value and every variable a check reads goes to `secrets` first. */
-export async function smokeTest(flows: readonly FlowSpec[], values: SmokeValues, baseUrl: string, secrets: Redactor): Promise<SmokeRun> {
+export async function smokeTest(
+  flows: readonly FlowSpec[],
+  values: SmokeValues,
+  baseUrl: string,
+  secrets: Redactor,
+): Promise<SmokeRun> {
   for (const value of Object.values(values.headers)) secrets.add(value);
   const steps = flows.reduce((n, f) => n + f.steps.length, 0);
   info(
@@ -38,7 +43,12 @@ export async function smokeTest(flows: readonly FlowSpec[], values: SmokeValues,
  * none when no check is set. The checks are read here, before anything
  * changes: a mistake in them stops the deploy up front.
  */
-export function smokeStage(values: SmokeValues, workspace: string, baseUrl: string | undefined, prefix: string): SmokeStage | undefined {
+export function smokeStage(
+  values: SmokeValues,
+  workspace: string,
+  baseUrl: string | undefined,
+  prefix: string,
+): SmokeStage | undefined {
   if (!hasSmokeChecks(values)) return undefined;
   try {
     // The inputs' checks require environment-url with smoke checks, unless the deploy command may report it.
@@ -61,11 +71,24 @@ export class SmokeStage {
 
   /** `baseUrl`: the environment URL the deploy learned ($DEPLOY_OUTPUT), over the one given. */
   async run(baseUrl = this.baseUrl): Promise<StageOutcome> {
-    if (!baseUrl) return { ok: false, detail: 'no base URL: set environment-url, or have deploy-command write url=<value> to $DEPLOY_OUTPUT' };
+    if (!baseUrl)
+      return {
+        ok: false,
+        detail: 'no base URL: set environment-url, or have deploy-command write url=<value> to $DEPLOY_OUTPUT',
+      };
     const { results, durationMs, totals: t } = await smokeTest(this.flows, this.values, baseUrl, this.secrets);
-    this.section = ['### Smoke test', this.secrets.redact(smokeSummary(baseUrl, results, durationMs)).replace(/^### /, '#### ')].join('\n\n');
-    if (t.failed === 0) return { ok: true, detail: `${t.steps} step${t.steps === 1 ? '' : 's'} passed in ${t.flows} flow${t.flows === 1 ? '' : 's'}` };
-    const first = results.flatMap((f) => f.steps.filter((s) => !s.ok && !s.skipped).map((s) => `${f.flow} / ${s.step}: ${s.problems.join('; ')}`))[0];
+    this.section = [
+      '### Smoke test',
+      this.secrets.redact(smokeSummary(baseUrl, results, durationMs)).replace(/^### /, '#### '),
+    ].join('\n\n');
+    if (t.failed === 0)
+      return {
+        ok: true,
+        detail: `${t.steps} step${t.steps === 1 ? '' : 's'} passed in ${t.flows} flow${t.flows === 1 ? '' : 's'}`,
+      };
+    const first = results.flatMap((f) =>
+      f.steps.filter((s) => !s.ok && !s.skipped).map((s) => `${f.flow} / ${s.step}: ${s.problems.join('; ')}`),
+    )[0];
     return { ok: false, detail: this.secrets.redact(`${t.failed} of ${t.steps} steps failed (first: ${first})`) };
   }
 }

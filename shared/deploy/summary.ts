@@ -48,7 +48,14 @@ export function deploySummary(input: DeploySummaryInput): string {
     ['Live now', live ? code(live) : outcome.result === 'failed' ? 'see the stages below' : '–'],
     ['Environment', envUrl ? `[${environment}](${envUrl})` : environment],
     ['Service / provider / strategy', `${service} / ${input.provider} / ${config.strategy}`],
-    ['GitHub Deployment', input.deployment ? String(input.deployment.id) : input.release.missing ? `missing: ${input.release.missing}` : '–'],
+    [
+      'GitHub Deployment',
+      input.deployment
+        ? String(input.deployment.id)
+        : input.release.missing
+          ? `missing: ${input.release.missing}`
+          : '–',
+    ],
   ];
   if (outcome.error) overview.push(['Why', outcome.error]);
 
@@ -68,6 +75,12 @@ export function deploySummary(input: DeploySummaryInput): string {
   const deployed = input.release.result?.details ?? [];
   if (deployed.length) parts.push('### Deploy', table(['Target', 'What happened'], deployed));
   if (rolledBack?.details.length) parts.push('### Rollback', table(['Target', 'What happened'], rolledBack.details));
-  if (notifier.where && notifier.last) parts.push(slackSummary(notifier.where, `Deploy ${environment}: ${outcome.result}`, notifier.last).replace(/^### /, '### Slack: '));
+  if (notifier.where && notifier.last)
+    parts.push(
+      slackSummary(notifier.where, `Deploy ${environment}: ${outcome.result}`, notifier.last).replace(
+        /^### /,
+        '### Slack: ',
+      ),
+    );
   return parts.join('\n\n');
 }

@@ -28,7 +28,11 @@ export interface BuildOptions {
  * switched off meanwhile, so a Dockerfile that prints `::…::` cannot act on
  * the job.
  */
-async function grouped(title: string, argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<ExecResult> {
+async function grouped(
+  title: string,
+  argv: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<ExecResult> {
   core.startGroup(title);
   const token = randomUUID();
   process.stdout.write(`::stop-commands::${token}\n`);
@@ -49,7 +53,10 @@ const readIfAny = (path: string) => {
 };
 
 export async function imageSize(imageId: string): Promise<number | undefined> {
-  const run = await exec(['docker', 'image', 'inspect', '--format', '{{.Size}}', imageId], { allowFailure: true, timeoutMs: 30_000 });
+  const run = await exec(['docker', 'image', 'inspect', '--format', '{{.Size}}', imageId], {
+    allowFailure: true,
+    timeoutMs: 30_000,
+  });
   const size = Number(run.stdout.trim());
   return run.code === 0 && Number.isFinite(size) ? size : undefined;
 }
@@ -64,37 +71,60 @@ async function buildWithBuildx(spec: BuildSpec, options: BuildOptions): Promise<
     warnings.push(warning);
   }
   const started = performance.now();
-  let run = await grouped(`docker buildx build (${spec.tags.length} tag(s)${spec.push ? ', push' : ''})`, buildxArgs(spec, files), { cwd: options.cwd, timeoutMs: options.timeoutMs });
+  let run = await grouped(
+    `docker buildx build (${spec.tags.length} tag(s)${spec.push ? ', push' : ''})`,
+    buildxArgs(spec, files),
+    { cwd: options.cwd, timeoutMs: options.timeoutMs },
+  );
   if (run.code !== 0 && spec.cache !== 'none' && isCacheExportFailure(run.stdout + run.stderr)) {
     const warning = `Cache export failed; building again without exporting the cache:\n${tail(run.stderr || run.stdout, 3)}`;
     core.warning(warning);
     warnings.push(warning);
-    run = await grouped('docker buildx build (without cache export)', buildxArgs(spec, files, { exportCache: false }), { cwd: options.cwd, timeoutMs: options.timeoutMs });
+    run = await grouped('docker buildx build (without cache export)', buildxArgs(spec, files, { exportCache: false }), {
+      cwd: options.cwd,
+      timeoutMs: options.timeoutMs,
+    });
   }
   const buildMs = performance.now() - started;
   if (run.code !== 0) throw new UserError(buildFailureMessage(run.stdout + run.stderr, run.code));
   const metadata = parseBuildxMetadata(readIfAny(files.metadataFile));
   const imageId = metadata.imageId ?? readIfAny(files.iidFile);
-  if (spec.push && !metadata.digest) throw new UserError(`buildx pushed ${spec.tags.join(', ')} but its metadata file has no containerimage.digest`);
-  return { imageId, digest: spec.push ? metadata.digest : undefined, size: spec.push ? undefined : await imageSize(imageId), buildMs, pushMs: 0, warnings };
+  if (spec.push && !metadata.digest)
+    throw new UserError(`buildx pushed ${spec.tags.join(', ')} but its metadata file has no containerimage.digest`);
+  return {
+    imageId,
+    digest: spec.push ? metadata.digest : undefined,
+    size: spec.push ? undefined : await imageSize(imageId),
+    buildMs,
+    pushMs: 0,
+    warnings,
+  };
 }
 
 async function pushTag(tag: string, options: BuildOptions): Promise<string> {
   let output = '';
   const result = await retryTransient(
     async () => {
-      const run = await exec(['docker', 'push', tag], { allowFailure: true, timeoutMs: options.timeoutMs, cwd: options.cwd });
+      const run = await exec(['docker', 'push', tag], {
+        allowFailure: true,
+        timeoutMs: options.timeoutMs,
+        cwd: options.cwd,
+      });
       output = `${run.stdout}\n${run.stderr}`;
       return run.code === 0 ? { ok: true } : { ok: false, output };
     },
     {
       attempts: options.pushAttempts ?? 3,
       baseDelayMs: options.retryBaseDelayMs,
-      onRetry: (n, of, delay, out) => info(`Push of ${tag} failed (attempt ${n}/${of}, retrying in ${(delay / 1000).toFixed(1)}s): ${tail(out, 1)}`),
+      onRetry: (n, of, delay, out) =>
+        info(`Push of ${tag} failed (attempt ${n}/${of}, retrying in ${(delay / 1000).toFixed(1)}s): ${tail(out, 1)}`),
     },
   );
   if (!result.ok) {
-    if (isRefused(result.output)) throw new UserError(`Push of ${tag} refused by the registry (not logged in, or no permission to push there):\n${tail(result.output, 3)}`);
+    if (isRefused(result.output))
+      throw new UserError(
+        `Push of ${tag} refused by the registry (not logged in, or no permission to push there):\n${tail(result.output, 3)}`,
+      );
     throw new UserError(`Push of ${tag} failed after ${result.attempts} attempt(s):\n${tail(result.output, 5)}`);
   }
   const digest = parsePushDigest(output);
@@ -106,7 +136,9 @@ async function pushTag(tag: string, options: BuildOptions): Promise<string> {
 /** What only buildx can do, refused up front (before any login) when the classic builder is all there is. */
 export function assertBuilderSupports(spec: BuildSpec, builder: Builder): void {
   if (builder.kind === 'classic' && spec.platforms.length)
-    throw new UserError(`"platforms" (${spec.platforms.join(',')}) needs docker buildx, which is not installed here: install the buildx plugin (docker/setup-buildx-action) or remove "platforms"`);
+    throw new UserError(
+      `"platforms" (${spec.platforms.join(',')}) needs docker buildx, which is not installed here: install the buildx plugin (docker/setup-buildx-action) or remove "platforms"`,
+    );
 }
 
 async function buildClassic(spec: BuildSpec, options: BuildOptions): Promise<BuildOutcome> {
@@ -114,7 +146,11 @@ async function buildClassic(spec: BuildSpec, options: BuildOptions): Promise<Bui
   const iidFile = join(dir, 'iid');
   const started = performance.now();
   // The classic builder, explicitly: a newer client with DOCKER_BUILDKIT=1 and no buildx refuses to build at all.
-  const run = await grouped(`docker build (${spec.tags.length} tag(s))`, classicBuildArgs(spec, iidFile), { cwd: options.cwd, env: { ...process.env, DOCKER_BUILDKIT: '0' }, timeoutMs: options.timeoutMs });
+  const run = await grouped(`docker build (${spec.tags.length} tag(s))`, classicBuildArgs(spec, iidFile), {
+    cwd: options.cwd,
+    env: { ...process.env, DOCKER_BUILDKIT: '0' },
+    timeoutMs: options.timeoutMs,
+  });
   const buildMs = performance.now() - started;
   if (run.code !== 0) throw new UserError(buildFailureMessage(run.stdout + run.stderr, run.code));
   const imageId = readIfAny(iidFile);

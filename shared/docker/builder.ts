@@ -5,8 +5,14 @@ export type Builder = { kind: 'buildx'; version: string } | { kind: 'classic' };
 
 /** Fail early, naming the cause, when the docker CLI is missing or the daemon does not answer. */
 export async function checkDaemon(): Promise<string> {
-  const run = await exec(['docker', 'version', '--format', '{{.Server.Version}}'], { allowFailure: true, timeoutMs: 30_000 });
-  if (run.code !== 0 || !run.stdout.trim()) throw new UserError(`The Docker daemon is not reachable (is it running? DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset'}):\n${tail(run.stderr || run.stdout, 3)}`);
+  const run = await exec(['docker', 'version', '--format', '{{.Server.Version}}'], {
+    allowFailure: true,
+    timeoutMs: 30_000,
+  });
+  if (run.code !== 0 || !run.stdout.trim())
+    throw new UserError(
+      `The Docker daemon is not reachable (is it running? DOCKER_HOST=${process.env.DOCKER_HOST ?? 'unset'}):\n${tail(run.stderr || run.stdout, 3)}`,
+    );
   return run.stdout.trim();
 }
 

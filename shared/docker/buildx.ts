@@ -6,7 +6,10 @@ import type { BuildSpec, CacheMode } from './spec.js';
  */
 export function effectiveCache(mode: CacheMode, env: NodeJS.ProcessEnv): { mode: CacheMode; note?: string } {
   if (mode === 'gha' && !(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL)))
-    return { mode: 'none', note: 'cache: gha needs ACTIONS_RUNTIME_TOKEN and the cache service URL, which only a GitHub runner provides; building without a cache' };
+    return {
+      mode: 'none',
+      note: 'cache: gha needs ACTIONS_RUNTIME_TOKEN and the cache service URL, which only a GitHub runner provides; building without a cache',
+    };
   return { mode };
 }
 
@@ -38,7 +41,16 @@ export interface BuildxFiles {
  * run; a multi-platform image cannot be loaded and stays in the build cache.
  */
 export function buildxArgs(spec: BuildSpec, files: BuildxFiles, options: { exportCache?: boolean } = {}): string[] {
-  const argv = ['docker', 'buildx', 'build', ...(spec.file ? ['--file', spec.file] : []), '--metadata-file', files.metadataFile, '--iidfile', files.iidFile];
+  const argv = [
+    'docker',
+    'buildx',
+    'build',
+    ...(spec.file ? ['--file', spec.file] : []),
+    '--metadata-file',
+    files.metadataFile,
+    '--iidfile',
+    files.iidFile,
+  ];
   for (const tag of spec.tags) argv.push('--tag', tag);
   for (const [key, value] of Object.entries(spec.labels)) argv.push('--label', `${key}=${value}`);
   for (const [key, value] of Object.entries(spec.buildArgs)) argv.push('--build-arg', `${key}=${value}`);
@@ -64,11 +76,14 @@ export function parseBuildxMetadata(text: string): BuildxMetadata {
   } catch {
     return {};
   }
-  const digest = (key: string) => (typeof data[key] === 'string' && /^sha256:[0-9a-f]{64}$/.test(data[key]) ? (data[key]) : undefined);
+  const digest = (key: string) =>
+    typeof data[key] === 'string' && /^sha256:[0-9a-f]{64}$/.test(data[key]) ? data[key] : undefined;
   return { digest: digest('containerimage.digest'), imageId: digest('containerimage.config.digest') };
 }
 
 /** A build that failed only because the cache could not be exported (e.g. the `docker` driver refuses cache export). */
 export function isCacheExportFailure(output: string): boolean {
-  return /cache export (feature )?is (currently )?not supported|failed to (export|write) cache|error writing (layer|manifest) (blob|to cache)|exporting cache.*(ERROR|error)/i.test(output);
+  return /cache export (feature )?is (currently )?not supported|failed to (export|write) cache|error writing (layer|manifest) (blob|to cache)|exporting cache.*(ERROR|error)/i.test(
+    output,
+  );
 }

@@ -16,8 +16,10 @@ export function failingStep(output: string): string | undefined {
 
 /** Colour codes, and Docker's deprecation banner for the legacy builder, say nothing about this build. */
 const noise = (output: string) =>
-  stripAnsi(output)
-    .replace(/DEPRECATED: The legacy builder[\s\S]*?(docs\.docker\.com\/go\/buildx\/?|DOCKER_BUILDKIT=0\s+environment-variable\.)\s*/g, '');
+  stripAnsi(output).replace(
+    /DEPRECATED: The legacy builder[\s\S]*?(docs\.docker\.com\/go\/buildx\/?|DOCKER_BUILDKIT=0\s+environment-variable\.)\s*/g,
+    '',
+  );
 
 export function buildFailureMessage(output: string, code: number): string {
   const cleaned = noise(output);

@@ -8,7 +8,13 @@ export const OCI = 'org.opencontainers.image';
  * licence are only known from the event or the API) and the run. Extra
  * labels given by the user win over these.
  */
-export function ociLabels(ctx: RunContext, repo: RepositoryMetadata, image: { version: string; revision: string }, created: Date, extra: Record<string, string> = {}): Record<string, string> {
+export function ociLabels(
+  ctx: RunContext,
+  repo: RepositoryMetadata,
+  image: { version: string; revision: string },
+  created: Date,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const url = repo.html_url || (ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : '');
   const spdx = repo.license?.spdx_id;
   return {

@@ -26,9 +26,16 @@ function kind(path: string): 'file' | 'dir' | undefined {
 export function resolveBuildPaths(workspace: string, context: string, file: string | undefined): BuildPaths {
   if (REMOTE.test(context)) return { context, file };
   const contextPath = isAbsolute(context) ? context : resolve(workspace, context);
-  if (kind(contextPath) !== 'dir') throw new UserError(`Build context not found: ${contextPath} is not a directory (input "context": ${JSON.stringify(context)}; relative paths start at the workspace ${workspace})`);
+  if (kind(contextPath) !== 'dir')
+    throw new UserError(
+      `Build context not found: ${contextPath} is not a directory (input "context": ${JSON.stringify(context)}; relative paths start at the workspace ${workspace})`,
+    );
   const filePath = file ? (isAbsolute(file) ? file : resolve(workspace, file)) : join(contextPath, 'Dockerfile');
   if (kind(filePath) !== 'file')
-    throw new UserError(file ? `Dockerfile not found: ${filePath} (input "file": ${JSON.stringify(file)}; relative paths start at the workspace)` : `Dockerfile not found: ${filePath} (the context has no Dockerfile; set the "file" input)`);
+    throw new UserError(
+      file
+        ? `Dockerfile not found: ${filePath} (input "file": ${JSON.stringify(file)}; relative paths start at the workspace)`
+        : `Dockerfile not found: ${filePath} (the context has no Dockerfile; set the "file" input)`,
+    );
   return { context: contextPath, file: filePath };
 }

@@ -58,7 +58,10 @@ export function layerCacheFor(builder: Builder, requested: CacheMode): CacheMode
       ? effectiveCache(requested, process.env)
       : {
           mode: 'none' as const,
-          note: requested !== 'none' ? `layer-cache: ${requested} is ignored by the classic builder (no buildx here)` : undefined,
+          note:
+            requested !== 'none'
+              ? `layer-cache: ${requested} is ignored by the classic builder (no buildx here)`
+              : undefined,
         };
   if (cache.note) info(cache.note);
   return cache.mode;

@@ -31,7 +31,8 @@ function splitRegistry(name: string): { registry?: string; rest: string } {
   const slash = name.indexOf('/');
   if (slash < 0) return { rest: name };
   const first = name.slice(0, slash);
-  if (first.includes('.') || first.includes(':') || first === 'localhost') return { registry: first, rest: name.slice(slash + 1) };
+  if (first.includes('.') || first.includes(':') || first === 'localhost')
+    return { registry: first, rest: name.slice(slash + 1) };
   return { rest: name };
 }
 
@@ -45,7 +46,8 @@ export function parseImageName(input: string): Parsed<ImageName> {
   if (!value) return { ok: false, reason: 'an image repository such as ghcr.io/acme/shop' };
   if (value.includes('@')) return { ok: false, reason: 'a repository without a digest (drop the "@sha256:…" part)' };
   let { registry, rest } = splitRegistry(value);
-  if (registry !== undefined && !DOMAIN.test(registry)) return { ok: false, reason: `a valid registry host, not ${JSON.stringify(registry)}` };
+  if (registry !== undefined && !DOMAIN.test(registry))
+    return { ok: false, reason: `a valid registry host, not ${JSON.stringify(registry)}` };
   if (/:[^/]*$/.test(rest)) return { ok: false, reason: 'a repository without a tag (put tags in the "tags" input)' };
   if (registry?.toLowerCase() === 'ghcr.io') {
     registry = 'ghcr.io';
@@ -60,7 +62,14 @@ export function parseImageName(input: string): Parsed<ImageName> {
   const name = registry === undefined ? rest : `${registry}/${rest}`;
   if (name.length > 255) return { ok: false, reason: 'a repository name of at most 255 characters' };
   const hub = registry === undefined || registry === 'docker.io' || registry === 'index.docker.io';
-  return { ok: true, value: { name, registry: hub ? DOCKER_HUB : registry!, path: hub && !rest.includes('/') ? `library/${rest}` : rest } };
+  return {
+    ok: true,
+    value: {
+      name,
+      registry: hub ? DOCKER_HUB : registry!,
+      path: hub && !rest.includes('/') ? `library/${rest}` : rest,
+    },
+  };
 }
 
 export function isValidTag(tag: string): boolean {
@@ -74,10 +83,19 @@ export function isValidTag(tag: string): boolean {
 export function parseTagReference(input: string, image: ImageName): Parsed<string> {
   const value = input.trim();
   if (!value.includes('/') && !value.includes(':')) {
-    return isValidTag(value) ? { ok: true, value: `${image.name}:${value}` } : { ok: false, reason: `a valid tag (letters, digits, _ . -, at most 128, not starting with . or -), not ${JSON.stringify(value)}` };
+    return isValidTag(value)
+      ? { ok: true, value: `${image.name}:${value}` }
+      : {
+          ok: false,
+          reason: `a valid tag (letters, digits, _ . -, at most 128, not starting with . or -), not ${JSON.stringify(value)}`,
+        };
   }
   const colon = value.lastIndexOf(':');
-  if (colon < value.lastIndexOf('/') || colon < 0) return { ok: false, reason: `a full reference with a tag, such as ${image.name}:stable, not ${JSON.stringify(value)}` };
+  if (colon < value.lastIndexOf('/') || colon < 0)
+    return {
+      ok: false,
+      reason: `a full reference with a tag, such as ${image.name}:stable, not ${JSON.stringify(value)}`,
+    };
   const repo = parseImageName(value.slice(0, colon));
   if (!repo.ok) return { ok: false, reason: `${JSON.stringify(value)}: ${repo.reason}` };
   const tag = value.slice(colon + 1);
@@ -110,7 +128,11 @@ export function parseImageReference(input: string): Parsed<string> {
   }
   const colon = rest.lastIndexOf(':');
   if (colon > rest.lastIndexOf('/')) {
-    if (!isValidTag(rest.slice(colon + 1))) return { ok: false, reason: `${expected}; a tag is letters, digits, _ . - (at most 128, not starting with . or -)` };
+    if (!isValidTag(rest.slice(colon + 1)))
+      return {
+        ok: false,
+        reason: `${expected}; a tag is letters, digits, _ . - (at most 128, not starting with . or -)`,
+      };
     rest = rest.slice(0, colon);
   }
   const name = parseImageName(rest);

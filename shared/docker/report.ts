@@ -71,7 +71,17 @@ export function imageSummary(m: ImageMetadata): string {
     ['Push time', m.pushed ? formatDuration(Math.round(m.pushMs)) : '–'],
     ['Builder', m.builder === 'buildx' ? 'docker buildx' : 'classic docker build'],
   ];
-  const tags = table(['Tags'], m.tags.map((t) => [`\`${t}\``]));
-  const labels = details(`Labels (${Object.keys(m.labels).length})`, fence(Object.entries(m.labels).map(([k, v]) => `${k}=${v}`).join('\n')));
+  const tags = table(
+    ['Tags'],
+    m.tags.map((t) => [`\`${t}\``]),
+  );
+  const labels = details(
+    `Labels (${Object.keys(m.labels).length})`,
+    fence(
+      Object.entries(m.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'),
+    ),
+  );
   return [`### ${m.pushed ? '📦 Pushed' : '🔨 Built'} ${m.image}`, table(['', ''], rows), tags, labels].join('\n\n');
 }

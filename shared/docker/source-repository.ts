@@ -8,8 +8,28 @@ import { getRepository, type RepositoryMetadata } from '../github/repository.js'
  * workflows"). `schedule`'s payload has no `repository` to say so.
  */
 const ON_DEFAULT_BRANCH = new Set([
-  'branch_protection_rule', 'check_run', 'check_suite', 'delete', 'discussion', 'discussion_comment', 'fork', 'gollum', 'issue_comment', 'issues', 'label',
-  'milestone', 'page_build', 'project', 'project_card', 'project_column', 'public', 'repository_dispatch', 'schedule', 'status', 'watch', 'workflow_run',
+  'branch_protection_rule',
+  'check_run',
+  'check_suite',
+  'delete',
+  'discussion',
+  'discussion_comment',
+  'fork',
+  'gollum',
+  'issue_comment',
+  'issues',
+  'label',
+  'milestone',
+  'page_build',
+  'project',
+  'project_card',
+  'project_column',
+  'public',
+  'repository_dispatch',
+  'schedule',
+  'status',
+  'watch',
+  'workflow_run',
 ]);
 
 export interface SourceRepository {
@@ -29,9 +49,14 @@ export interface SourceRepository {
  * the GitHub API (a `schedule` payload has no `repository`), else what the
  * event tells anyway (events on the default branch run on it) with a warning.
  */
-export async function sourceRepository(ctx: RunContext, token: string, log: (line: string) => void): Promise<SourceRepository> {
+export async function sourceRepository(
+  ctx: RunContext,
+  token: string,
+  log: (line: string) => void,
+): Promise<SourceRepository> {
   const event = (ctx.event as { repository?: RepositoryMetadata }).repository;
-  if (event && typeof event.default_branch === 'string') return { metadata: event, defaultBranch: event.default_branch, from: 'event' };
+  if (event && typeof event.default_branch === 'string')
+    return { metadata: event, defaultBranch: event.default_branch, from: 'event' };
 
   let reason: string;
   if (!token) reason = 'github-token is empty';
@@ -39,14 +64,21 @@ export async function sourceRepository(ctx: RunContext, token: string, log: (lin
   else {
     try {
       const metadata = await getRepository({ token, apiUrl: ctx.apiUrl, repository: ctx.repository, log });
-      log(`The ${ctx.eventName} event does not describe the repository: read ${ctx.repository} from the GitHub API (default branch ${metadata.default_branch ?? 'not given'})`);
+      log(
+        `The ${ctx.eventName} event does not describe the repository: read ${ctx.repository} from the GitHub API (default branch ${metadata.default_branch ?? 'not given'})`,
+      );
       return { metadata, defaultBranch: metadata.default_branch, from: 'api' };
     } catch (error) {
       reason = errorMessage(error);
     }
   }
-  const branch = ON_DEFAULT_BRANCH.has(ctx.eventName) && ctx.ref.startsWith('refs/heads/') ? ctx.ref.slice('refs/heads/'.length) : undefined;
-  const assumed = branch ? `the default branch is ${branch}, as ${ctx.eventName} runs on it` : 'the "latest" rule takes the default branch to be main';
+  const branch =
+    ON_DEFAULT_BRANCH.has(ctx.eventName) && ctx.ref.startsWith('refs/heads/')
+      ? ctx.ref.slice('refs/heads/'.length)
+      : undefined;
+  const assumed = branch
+    ? `the default branch is ${branch}, as ${ctx.eventName} runs on it`
+    : 'the "latest" rule takes the default branch to be main';
   return {
     metadata: {},
     defaultBranch: branch,

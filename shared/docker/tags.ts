@@ -14,14 +14,21 @@ export interface Semver {
   version: string;
 }
 
-const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+const SEMVER =
+  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 export function parseSemver(tag: string): Semver | undefined {
   const m = SEMVER.exec(tag);
   if (!m) return undefined;
   const [, major, minor, patch, prerelease] = m;
   const core = `${major}.${minor}.${patch}`;
-  return { major: Number(major), minor: Number(minor), patch: Number(patch), prerelease, version: prerelease ? `${core}-${prerelease}` : core };
+  return {
+    major: Number(major),
+    minor: Number(minor),
+    patch: Number(patch),
+    prerelease,
+    version: prerelease ? `${core}-${prerelease}` : core,
+  };
 }
 
 /** `1.2.3`, `1.2`, `1`; a prerelease gets only its full version, and major 0 never gets a bare `0`. */
@@ -68,7 +75,13 @@ export function gitState(ctx: RunContext, options: { defaultBranch?: string; sha
   const fromRef = /^refs\/pull\/(\d+)\//.exec(ctx.ref)?.[1];
   const prNumber = Number.isInteger(fromEvent) && fromEvent > 0 ? fromEvent : fromRef ? Number(fromRef) : undefined;
   const head = event.pull_request?.head?.sha;
-  const sha = options.shaSource === 'pr-head' && PR_EVENTS.has(ctx.eventName) && typeof head === 'string' && /^[0-9a-f]{40}$/i.test(head) ? head : ctx.sha;
+  const sha =
+    options.shaSource === 'pr-head' &&
+    PR_EVENTS.has(ctx.eventName) &&
+    typeof head === 'string' &&
+    /^[0-9a-f]{40}$/i.test(head)
+      ? head
+      : ctx.sha;
   return { sha, eventName: ctx.eventName, ref: ctx.ref, prNumber, defaultBranch: options.defaultBranch };
 }
 
@@ -107,7 +120,12 @@ export function ruleTags(rules: readonly TagRule[], git: GitState): RuleTags {
     if (rule === 'branch' && branchTag) tags.push(branchTag);
     if (rule === 'pr' && prTag) tags.push(prTag);
     if (rule === 'semver' && semver) tags.push(...semverTags(semver));
-    if (rule === 'latest' && !isPr && ((branch !== undefined && branch === (git.defaultBranch ?? 'main')) || (semver && !semver.prerelease))) tags.push('latest');
+    if (
+      rule === 'latest' &&
+      !isPr &&
+      ((branch !== undefined && branch === (git.defaultBranch ?? 'main')) || (semver && !semver.prerelease))
+    )
+      tags.push('latest');
   }
   const version = semver?.version ?? prTag ?? branchTag ?? (gitTag ? sanitizeTag(gitTag) : undefined) ?? shaTag ?? '';
   return { tags: [...new Set(tags)].filter(isValidTag), version, semver };

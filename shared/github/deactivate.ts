@@ -5,7 +5,11 @@ import type { DeploymentsClient } from './deployments.js';
  * inactive (the environment is gone: a closed pull request's preview), so
  * GitHub shows no live URL for it. Returns the ids changed.
  */
-export async function deactivateEnvironment(client: DeploymentsClient, environment: string, description: string): Promise<number[]> {
+export async function deactivateEnvironment(
+  client: DeploymentsClient,
+  environment: string,
+  description: string,
+): Promise<number[]> {
   const done: number[] = [];
   for (const deployment of await client.list(environment, 100)) {
     const [latest] = await client.statuses(deployment.id);

@@ -86,7 +86,11 @@ export class DeploymentsClient {
       }),
     );
     // 202 is GitHub's "merged the default branch first" answer, which auto_merge: false rules out.
-    if (!('id' in data)) throw apiError('GitHub API: could not create a deployment', new Error(data.message ?? 'no deployment in the answer'));
+    if (!('id' in data))
+      throw apiError(
+        'GitHub API: could not create a deployment',
+        new Error(data.message ?? 'no deployment in the answer'),
+      );
     return data as unknown as Deployment;
   }
 

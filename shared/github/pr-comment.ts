@@ -11,19 +11,40 @@ export function pullRequestOf(event: Record<string, unknown>): number | undefine
   return typeof n === 'number' && n > 0 ? n : undefined;
 }
 
-export async function postComment(target: CommentTarget, key: string, body: string, onlyIfOpen: boolean): Promise<{ state: string; comment?: PostedComment }> {
+export async function postComment(
+  target: CommentTarget,
+  key: string,
+  body: string,
+  onlyIfOpen: boolean,
+): Promise<{ state: string; comment?: PostedComment }> {
   const state = await pullRequestState(target);
   const where = `pull request #${target.pullRequest}`;
   if (onlyIfOpen && state !== 'open') {
     info(`${where} is ${state}: no comment (only-if-open)`);
-    await writeSummary(`## 💬 No comment: ${where} is ${state}`, table(['', ''], [['Key', key], ['State', state]]));
+    await writeSummary(
+      `## 💬 No comment: ${where} is ${state}`,
+      table(
+        ['', ''],
+        [
+          ['Key', key],
+          ['State', state],
+        ],
+      ),
+    );
     return { state };
   }
   const comment = await upsertComment(target, key, body);
   info(`${comment.created ? 'Posted' : 'Updated'} the ${key} comment on ${where}: ${comment.url}`);
   await writeSummary(
     `## 💬 ${comment.created ? 'Commented on' : 'Updated the comment on'} ${where}`,
-    table(['', ''], [['Key', key], ['State', state], ['Comment', comment.url]]),
+    table(
+      ['', ''],
+      [
+        ['Key', key],
+        ['State', state],
+        ['Comment', comment.url],
+      ],
+    ),
   );
   return { state, comment };
 }

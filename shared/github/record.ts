@@ -30,7 +30,12 @@ export class DeploymentRecord {
   deployment?: Deployment;
 
   constructor(private readonly options: RecordOptions) {
-    this.client = new DeploymentsClient({ token: options.token, apiUrl: options.apiUrl, repository: options.repository, log: options.log });
+    this.client = new DeploymentsClient({
+      token: options.token,
+      apiUrl: options.apiUrl,
+      repository: options.repository,
+      log: options.log,
+    });
   }
 
   async start(ref: string, payload: DeploymentPayload, description: string): Promise<Deployment> {
@@ -62,7 +67,12 @@ export class DeploymentRecord {
     const final = state !== 'in_progress';
     if (final) this.pending(state, description);
     try {
-      await this.client.setStatus(this.deployment.id, { state, description, logUrl: this.options.logUrl || undefined, environmentUrl: this.options.environmentUrl });
+      await this.client.setStatus(this.deployment.id, {
+        state,
+        description,
+        logUrl: this.options.logUrl || undefined,
+        environmentUrl: this.options.environmentUrl,
+      });
       if (final) savePending(undefined);
       return true;
     } catch (error) {
@@ -73,7 +83,15 @@ export class DeploymentRecord {
 
   private pending(state: 'success' | 'failure', description: string): void {
     const { apiUrl, repository, logUrl, environmentUrl } = this.options;
-    savePending({ id: this.deployment!.id, apiUrl, repository, state, description: description.slice(0, 140), logUrl: logUrl || undefined, environmentUrl });
+    savePending({
+      id: this.deployment!.id,
+      apiUrl,
+      repository,
+      state,
+      description: description.slice(0, 140),
+      logUrl: logUrl || undefined,
+      environmentUrl,
+    });
   }
 }
 
@@ -82,7 +100,18 @@ export class DeploymentRecord {
  * log: none without a token (recording is optional), so every action builds
  * it the same way.
  */
-export function deploymentRecord(ctx: RunContext, options: { token?: string; environment: string; environmentUrl?: string }): DeploymentRecord | undefined {
+export function deploymentRecord(
+  ctx: RunContext,
+  options: { token?: string; environment: string; environmentUrl?: string },
+): DeploymentRecord | undefined {
   if (!options.token) return undefined;
-  return new DeploymentRecord({ ...options, token: options.token, apiUrl: ctx.apiUrl, repository: ctx.repository, logUrl: ctx.runUrl, log: info, warn: core.warning });
+  return new DeploymentRecord({
+    ...options,
+    token: options.token,
+    apiUrl: ctx.apiUrl,
+    repository: ctx.repository,
+    logUrl: ctx.runUrl,
+    log: info,
+    warn: core.warning,
+  });
 }

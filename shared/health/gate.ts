@@ -44,7 +44,9 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   let failures = 0;
   let everPassed = false;
   let reason: string | undefined;
-  const watch = options.metrics && watchMetrics(options.metrics, { started, deadline, successThreshold: options.successThreshold, log: options.log });
+  const watch =
+    options.metrics &&
+    watchMetrics(options.metrics, { started, deadline, successThreshold: options.successThreshold, log: options.log });
 
   while (true) {
     const result = await probe(options, deadline, watch?.failed);

@@ -1,5 +1,15 @@
 import { parseAssertion, type JsonAssertion } from '../assertions.js';
-import { duration, fail, headerLines, integer, multiLine, optionalDuration, optionalText, singleLine, splitLines } from '../inputs.js';
+import {
+  duration,
+  fail,
+  headerLines,
+  integer,
+  multiLine,
+  optionalDuration,
+  optionalText,
+  singleLine,
+  splitLines,
+} from '../inputs.js';
 import { perPrefix, withoutPrefix, withPrefix, type ValuesOf } from '../prefixed-inputs.js';
 import { parseStatusSet, type StatusSet } from '../status.js';
 import type { GateOptions } from './gate.js';
@@ -19,13 +29,20 @@ const gateShape = perPrefix((prefix: string) => ({
     return METHODS.includes(m) ? m : fail(ctx, `one of ${METHODS.join(', ')}`);
   }),
   headers: headerLines(),
-  'expect-status': singleLine().transform((s, ctx): StatusSet => parseStatusSet(s.trim() || '200') ?? fail(ctx, 'statuses and ranges such as 200-299,304 or 2xx')),
+  'expect-status': singleLine().transform(
+    (s, ctx): StatusSet =>
+      parseStatusSet(s.trim() || '200') ?? fail(ctx, 'statuses and ranges such as 200-299,304 or 2xx'),
+  ),
   'body-contains': optionalText(),
   'json-assertions': multiLine().transform((s, ctx): JsonAssertion[] => {
     const assertions: JsonAssertion[] = [];
     for (const line of splitLines(s)) {
       const assertion = parseAssertion(line);
-      if (!assertion) return fail(ctx, `lines "path op value" with op one of == != < <= > >= =~ (numbers for < <= > >=, a valid regex for =~); line ${JSON.stringify(line)} is not`);
+      if (!assertion)
+        return fail(
+          ctx,
+          `lines "path op value" with op one of == != < <= > >= =~ (numbers for < <= > >=, a valid regex for =~); line ${JSON.stringify(line)} is not`,
+        );
       assertions.push(assertion);
     }
     return assertions;
@@ -45,13 +62,18 @@ export type GateValues = ValuesOf<ReturnType<typeof gateShape>>;
 export const gateInputs = <P extends string = ''>(prefix: P = '' as P) => withPrefix(prefix, gateShape(prefix));
 
 /** The gate's values of a parsed config, under their own names. */
-export const gateValues = (config: Record<string, unknown>, prefix = ''): GateValues => withoutPrefix(config, prefix, gateShape(prefix));
+export const gateValues = (config: Record<string, unknown>, prefix = ''): GateValues =>
+  withoutPrefix(config, prefix, gateShape(prefix));
 
 /**
  * The gate's options from its inputs: probes of `url`, and the Prometheus
  * checks when configured (`metrics: false`: probes only).
  */
-export function gateOptions(values: GateValues, url: string, options: { log: (line: string) => void; metrics?: boolean }): GateOptions {
+export function gateOptions(
+  values: GateValues,
+  url: string,
+  options: { log: (line: string) => void; metrics?: boolean },
+): GateOptions {
   return {
     url,
     method: values.method,
@@ -66,6 +88,9 @@ export function gateOptions(values: GateValues, url: string, options: { log: (li
     successThreshold: values['success-threshold'],
     maxFailures: values['max-failures'],
     log: options.log,
-    metrics: options.metrics === false ? undefined : metricsOptions(values, { intervalMs: values.interval, timeoutMs: values.timeout }),
+    metrics:
+      options.metrics === false
+        ? undefined
+        : metricsOptions(values, { intervalMs: values.interval, timeoutMs: values.timeout }),
   };
 }

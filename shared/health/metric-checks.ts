@@ -37,7 +37,8 @@ export function parseMetricLines(text: string): { checks: MetricCheck[]; problem
     if (!line || line.startsWith('#')) return;
     const parsed = parseMetricLine(line);
     if ('problem' in parsed) problems.push(`line ${index + 1} ${JSON.stringify(line)}: ${parsed.problem}`);
-    else if (checks.some((c) => c.name === parsed.name)) problems.push(`line ${index + 1}: the name "${parsed.name}" is used twice`);
+    else if (checks.some((c) => c.name === parsed.name))
+      problems.push(`line ${index + 1}: the name "${parsed.name}" is used twice`);
     else checks.push(parsed);
   });
   return { checks, problems };
@@ -55,7 +56,10 @@ export function variablesIn(query: string): QueryVariable[] {
 
 /** Replace `$VERSION`, `$ENVIRONMENT`, `$SERVICE` (or `${…}`) with their values; unknown `$names` stay as written. */
 export function substitute(query: string, values: Partial<Record<QueryVariable, string>>): string {
-  return query.replace(VARIABLE, (whole, braced?: string, bare?: string) => values[(braced ?? bare) as QueryVariable] ?? whole);
+  return query.replace(
+    VARIABLE,
+    (whole, braced?: string, bare?: string) => values[(braced ?? bare) as QueryVariable] ?? whole,
+  );
 }
 
 export function compare(value: number, op: Comparison, threshold: number): boolean {
@@ -106,15 +110,31 @@ const labelText = (labels: Record<string, string>) =>
  */
 export function judge(check: MetricCheck, samples: readonly Sample[]): Judgement {
   const numbers = samples.filter((s) => !Number.isNaN(s.value));
-  if (numbers.length === 0) return { kind: 'no-data', detail: samples.length ? 'the query returned NaN' : 'the query returned an empty result' };
+  if (numbers.length === 0)
+    return {
+      kind: 'no-data',
+      detail: samples.length ? 'the query returned NaN' : 'the query returned an empty result',
+    };
   const lowIsBad = check.op === '>' || check.op === '>=';
   const worst = (list: readonly Sample[]) =>
-    check.op === '==' || check.op === '!=' ? list[0] : list.reduce((a, b) => ((lowIsBad ? b.value < a.value : b.value > a.value) ? b : a));
+    check.op === '==' || check.op === '!='
+      ? list[0]
+      : list.reduce((a, b) => ((lowIsBad ? b.value < a.value : b.value > a.value) ? b : a));
   const failing = numbers.filter((s) => !compare(s.value, check.op, check.threshold));
   const decisive = worst(failing.length ? failing : numbers);
   const where = numbers.length > 1 ? ` for ${labelText(decisive.labels)}` : '';
   const value = formatValue(decisive.value);
   return failing.length
-    ? { kind: 'fail', value: decisive.value, labels: decisive.labels, detail: `${value}${where}, expected ${describeCondition(check)}` }
-    : { kind: 'pass', value: decisive.value, labels: decisive.labels, detail: `${value}${where} ${describeCondition(check)}` };
+    ? {
+        kind: 'fail',
+        value: decisive.value,
+        labels: decisive.labels,
+        detail: `${value}${where}, expected ${describeCondition(check)}`,
+      }
+    : {
+        kind: 'pass',
+        value: decisive.value,
+        labels: decisive.labels,
+        detail: `${value}${where} ${describeCondition(check)}`,
+      };
 }

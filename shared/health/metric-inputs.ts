@@ -1,6 +1,22 @@
 import { z } from 'zod';
-import { fail, headerLines, integer, multiLine, oneOf, optionalDuration, optionalHttpUrl, optionalText } from '../inputs.js';
-import { METRIC_LINE_FORMAT, parseMetricLines, substitute, variablesIn, type MetricCheck, type QueryVariable } from './metric-checks.js';
+import {
+  fail,
+  headerLines,
+  integer,
+  multiLine,
+  oneOf,
+  optionalDuration,
+  optionalHttpUrl,
+  optionalText,
+} from '../inputs.js';
+import {
+  METRIC_LINE_FORMAT,
+  parseMetricLines,
+  substitute,
+  variablesIn,
+  type MetricCheck,
+  type QueryVariable,
+} from './metric-checks.js';
 import type { MetricsOptions } from './metrics.js';
 import { perPrefix, withoutPrefix, withPrefix, type Prefixed, type ValuesOf } from '../prefixed-inputs.js';
 
@@ -9,7 +25,14 @@ import { perPrefix, withoutPrefix, withPrefix, type Prefixed, type ValuesOf } fr
  * braces or spaces, so it cannot end a label matcher and rewrite the query.
  */
 const queryValue = () =>
-  optionalText({ max: 512 }).transform((s, ctx) => (s === undefined || /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(s) ? s : fail(ctx, 'a value of letters, digits and . _ : @ / + - (starting with a letter or digit), as it goes into PromQL queries')));
+  optionalText({ max: 512 }).transform((s, ctx) =>
+    s === undefined || /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(s)
+      ? s
+      : fail(
+          ctx,
+          'a value of letters, digits and . _ : @ / + - (starting with a letter or digit), as it goes into PromQL queries',
+        ),
+  );
 
 /**
  * The metric-check inputs of health-gate, part of the gate's inputs
@@ -60,7 +83,11 @@ export function metricValues(config: Record<string, unknown>, prefix = ''): Metr
   return withoutPrefix(config, prefix, metricShape(prefix));
 }
 
-const VARIABLE_INPUTS: Record<QueryVariable, 'version' | 'environment' | 'service'> = { VERSION: 'version', ENVIRONMENT: 'environment', SERVICE: 'service' };
+const VARIABLE_INPUTS: Record<QueryVariable, 'version' | 'environment' | 'service'> = {
+  VERSION: 'version',
+  ENVIRONMENT: 'environment',
+  SERVICE: 'service',
+};
 
 /** Problems across inputs (each field alone was fine): which input, and what is expected of it. */
 export function metricInputProblems(values: MetricInputValues): { input: MetricInputName; expected: string }[] {
@@ -68,7 +95,10 @@ export function metricInputProblems(values: MetricInputValues): { input: MetricI
   if (values['prometheus-url'] && values.metrics.length === 0)
     problems.push({ input: 'metrics', expected: `at least one of ${METRIC_LINE_FORMAT} when prometheus-url is set` });
   if (!values['prometheus-url'] && values.metrics.length > 0)
-    problems.push({ input: 'prometheus-url', expected: 'the http:// or https:// URL of Prometheus, since metrics are set' });
+    problems.push({
+      input: 'prometheus-url',
+      expected: 'the http:// or https:// URL of Prometheus, since metrics are set',
+    });
   for (const check of values.metrics) {
     for (const variable of variablesIn(check.query)) {
       const input = VARIABLE_INPUTS[variable];
@@ -81,7 +111,8 @@ export function metricInputProblems(values: MetricInputValues): { input: MetricI
 /** For `.superRefine()` on a schema that spreads `metricInputs(prefix)`. */
 export function refineMetricInputs(prefix = '') {
   return (config: Record<string, unknown>, ctx: z.core.$RefinementCtx<Record<string, unknown>>) => {
-    for (const { input, expected } of metricInputProblems(metricValues(config, prefix))) ctx.addIssue({ code: 'custom', path: [`${prefix}${input}`], message: expected });
+    for (const { input, expected } of metricInputProblems(metricValues(config, prefix)))
+      ctx.addIssue({ code: 'custom', path: [`${prefix}${input}`], message: expected });
   };
 }
 
@@ -89,7 +120,10 @@ export function refineMetricInputs(prefix = '') {
  * Gate options for the metric checks, or undefined when none are configured.
  * `metrics-interval` falls back to the probe interval, the query timeout is the probe timeout.
  */
-export function metricsOptions(values: MetricInputValues, probe: { intervalMs: number; timeoutMs: number }): MetricsOptions | undefined {
+export function metricsOptions(
+  values: MetricInputValues,
+  probe: { intervalMs: number; timeoutMs: number },
+): MetricsOptions | undefined {
   const url = values['prometheus-url'];
   if (!url || values.metrics.length === 0) return undefined;
   const variables = { VERSION: values.version, ENVIRONMENT: values.environment, SERVICE: values.service };

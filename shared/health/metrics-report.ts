@@ -71,8 +71,13 @@ export function metricsSummary(result: MetricsResult, options: MetricsOptions): 
       ];
     }),
   );
-  const lastProblem = metrics.flatMap((s) => s.measurements.filter((m) => m.kind === 'error').map((m) => `${s.check.name}: ${m.detail}`)).at(-1);
-  const queries = fence(metrics.map((s) => `${s.check.name}: ${s.check.query} ${describeCondition(s.check)}`).join('\n'), 'promql');
+  const lastProblem = metrics
+    .flatMap((s) => s.measurements.filter((m) => m.kind === 'error').map((m) => `${s.check.name}: ${m.detail}`))
+    .at(-1);
+  const queries = fence(
+    metrics.map((s) => `${s.check.name}: ${s.check.query} ${describeCondition(s.check)}`).join('\n'),
+    'promql',
+  );
 
   const times = [...new Set(metrics.flatMap((s) => s.measurements.map((m) => m.atMs)))].sort((a, b) => a - b);
   const shown = times.slice(-ROWS);
@@ -99,13 +104,24 @@ export function metricsSummary(result: MetricsResult, options: MetricsOptions): 
 }
 
 /** The `metrics` output: per metric, its verdict and last value, for later steps. */
-export function metricsOutput(result: MetricsResult, failureLimit: number): Record<string, { passed: boolean; value: number | null; failures: number; measurements: number }> {
+export function metricsOutput(
+  result: MetricsResult,
+  failureLimit: number,
+): Record<string, { passed: boolean; value: number | null; failures: number; measurements: number }> {
   return Object.fromEntries(
     result.metrics.map((s) => {
       const last = s.measurements.findLast((m) => m.value !== undefined);
       // 6 significant digits: 0.1 rather than 0.09999999999999999 from float division in PromQL.
       const value = last?.value !== undefined && Number.isFinite(last.value) ? Number(last.value.toPrecision(6)) : null;
-      return [s.check.name, { passed: s.satisfied && s.failures < failureLimit, value, failures: s.failures, measurements: s.measurements.length }];
+      return [
+        s.check.name,
+        {
+          passed: s.satisfied && s.failures < failureLimit,
+          value,
+          failures: s.failures,
+          measurements: s.measurements.length,
+        },
+      ];
     }),
   );
 }

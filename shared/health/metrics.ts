@@ -88,7 +88,14 @@ class MetricsWatcher {
     private readonly options: MetricsOptions,
     private readonly gate: GateClock,
   ) {
-    this.statuses = options.checks.map((check) => ({ check, measurements: [], passes: 0, failures: 0, errors: 0, satisfied: false }));
+    this.statuses = options.checks.map((check) => ({
+      check,
+      measurements: [],
+      passes: 0,
+      failures: 0,
+      errors: 0,
+      satisfied: false,
+    }));
   }
 
   start(): MetricsWatch {
@@ -123,7 +130,10 @@ class MetricsWatcher {
       if (Date.now() + intervalMs >= this.gate.deadline) return this.unsatisfied();
       const wakeAt = Date.now() + intervalMs;
       // Once every metric is satisfied, the probes passing ends the wait at once.
-      await sleep(intervalMs, allSatisfied ? AbortSignal.any([this.stop.signal, this.probesDone.signal]) : this.stop.signal);
+      await sleep(
+        intervalMs,
+        allSatisfied ? AbortSignal.any([this.stop.signal, this.probesDone.signal]) : this.stop.signal,
+      );
       if (this.stop.signal.aborted) return this.stopped();
       if (this.probesPassed && allSatisfied) return undefined;
       await sleep(wakeAt - Date.now(), this.stop.signal);
@@ -159,13 +169,19 @@ class MetricsWatcher {
   /** One query, judged; undefined when the gate itself cut it short (probes failed, or the deadline): nothing was learnt. */
   private async query(check: MetricCheck, atMs: number): Promise<Queried | undefined> {
     try {
-      const { samples, warnings } = await queryPrometheus(this.options.prometheus, check.query, { deadline: this.gate.deadline, signal: this.stop.signal });
+      const { samples, warnings } = await queryPrometheus(this.options.prometheus, check.query, {
+        deadline: this.gate.deadline,
+        signal: this.stop.signal,
+      });
       for (const warning of warnings) this.gate.log(`metric ${check.name}: Prometheus warns: ${warning}`);
       return { measurement: { atMs, ...judge(check, samples) } };
     } catch (error) {
       if (!(error instanceof PrometheusError)) throw error;
       if (error.kind === 'aborted' || Date.now() >= this.gate.deadline) return undefined;
-      return { measurement: { atMs, kind: 'error', detail: error.message, errorKind: error.kind }, permanent: error.permanent };
+      return {
+        measurement: { atMs, kind: 'error', detail: error.message, errorKind: error.kind },
+        permanent: error.permanent,
+      };
     }
   }
 
@@ -212,7 +228,13 @@ class MetricsWatcher {
     return open
       .map((s) => {
         const last = s.measurements.findLast((m) => m.kind !== 'pass');
-        const what = !last ? 'not measured' : last.kind === 'error' ? `last query error: ${last.detail}` : last.kind === 'no-data' ? `no data: ${last.detail}` : `last failure: ${last.detail}`;
+        const what = !last
+          ? 'not measured'
+          : last.kind === 'error'
+            ? `last query error: ${last.detail}`
+            : last.kind === 'no-data'
+              ? `no data: ${last.detail}`
+              : `last failure: ${last.detail}`;
         return `metric ${s.check.name} (${describeCondition(s.check)}) had ${s.passes}/${this.gate.successThreshold} consecutive passes within ${window}; ${what}`;
       })
       .join('; ');
@@ -224,7 +246,8 @@ class MetricsWatcher {
 
   private announce(): void {
     const { statuses, options, gate } = this;
-    const failing = options.failureLimit === 1 ? '1 failed measurement fails' : `${options.failureLimit} failed measurements fail`;
+    const failing =
+      options.failureLimit === 1 ? '1 failed measurement fails' : `${options.failureLimit} failed measurements fail`;
     gate.log(
       `Measuring ${statuses.length} metric${statuses.length === 1 ? '' : 's'} from ${options.prometheus.url} every ${formatDuration(options.intervalMs)} ` +
         `(${gate.successThreshold} consecutive passes each; ${failing} the gate):`,

@@ -59,7 +59,11 @@ export async function probe(rules: ProbeRules, deadline?: number, signal?: Abort
     try {
       json = JSON.parse(body);
     } catch {
-      return fail(truncated ? `body is not JSON: it is larger than ${formatSize(MAX_BODY_BYTES)}, only its beginning was read (got ${excerpt(body)})` : `body is not JSON (got ${excerpt(body)})`);
+      return fail(
+        truncated
+          ? `body is not JSON: it is larger than ${formatSize(MAX_BODY_BYTES)}, only its beginning was read (got ${excerpt(body)})`
+          : `body is not JSON (got ${excerpt(body)})`,
+      );
     }
     for (const assertion of rules.jsonAssertions) {
       const problem = checkAssertion(json, assertion);

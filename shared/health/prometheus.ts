@@ -87,13 +87,18 @@ export async function queryPrometheus(
   } catch (error) {
     const e = error as HttpError;
     if (e.kind === 'aborted') throw new PrometheusError('aborted', 'aborted');
-    if (e.kind === 'cross-origin' || e.kind === 'redirect') throw new PrometheusError(`Prometheus at ${base}: ${e.message}; check prometheus-url`, 'rejected');
-    if (e.kind === 'network' || e.lastAttempt === 'network') throw new PrometheusError(`Prometheus at ${base} is unreachable: ${e.message}`, 'unreachable');
+    if (e.kind === 'cross-origin' || e.kind === 'redirect')
+      throw new PrometheusError(`Prometheus at ${base}: ${e.message}; check prometheus-url`, 'rejected');
+    if (e.kind === 'network' || e.lastAttempt === 'network')
+      throw new PrometheusError(`Prometheus at ${base} is unreachable: ${e.message}`, 'unreachable');
     throw new PrometheusError(`Prometheus at ${base} did not answer: ${e.message}`, 'timeout');
   }
 
   if (response.truncated && response.status < 300)
-    throw new PrometheusError(`the answer of Prometheus at ${base} is larger than ${formatSize(MAX_BODY_BYTES)}: aggregate the query (sum by, topk) so it returns fewer series`, 'bad-query');
+    throw new PrometheusError(
+      `the answer of Prometheus at ${base} is larger than ${formatSize(MAX_BODY_BYTES)}: aggregate the query (sum by, topk) so it returns fewer series`,
+      'bad-query',
+    );
   let body: ApiResponse | undefined;
   try {
     body = JSON.parse(response.body) as ApiResponse;
@@ -102,15 +107,30 @@ export async function queryPrometheus(
   }
   const status = response.status;
   if (body?.status === 'error' || status >= 400) {
-    const detail = body?.error ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}` : `status ${status} (got ${excerpt(response.body)})`;
-    if (status === 401 || status === 403) throw new PrometheusError(`Prometheus at ${base} refused the credentials (status ${status}); check prometheus-headers`, 'rejected');
-    if (status === 404) throw new PrometheusError(`no Prometheus API at ${base} (status 404 for /api/v1/query); check prometheus-url`, 'rejected');
-    if (body?.errorType === 'bad_data') throw new PrometheusError(`Prometheus rejected the query: ${body.error}`, 'bad-query');
-    if (body?.errorType === 'timeout' || status === 504) throw new PrometheusError(`the query timed out in Prometheus (${detail})`, 'timeout');
+    const detail = body?.error
+      ? `${body.errorType ? `${body.errorType}: ` : ''}${body.error}`
+      : `status ${status} (got ${excerpt(response.body)})`;
+    if (status === 401 || status === 403)
+      throw new PrometheusError(
+        `Prometheus at ${base} refused the credentials (status ${status}); check prometheus-headers`,
+        'rejected',
+      );
+    if (status === 404)
+      throw new PrometheusError(
+        `no Prometheus API at ${base} (status 404 for /api/v1/query); check prometheus-url`,
+        'rejected',
+      );
+    if (body?.errorType === 'bad_data')
+      throw new PrometheusError(`Prometheus rejected the query: ${body.error}`, 'bad-query');
+    if (body?.errorType === 'timeout' || status === 504)
+      throw new PrometheusError(`the query timed out in Prometheus (${detail})`, 'timeout');
     throw new PrometheusError(`Prometheus could not evaluate the query: ${detail}`, 'query');
   }
   if (body?.status !== 'success' || !body.data) {
-    throw new PrometheusError(`${base} did not answer like the Prometheus API (status ${status}, got ${excerpt(response.body)}); check prometheus-url`, 'rejected');
+    throw new PrometheusError(
+      `${base} did not answer like the Prometheus API (status ${status}, got ${excerpt(response.body)}); check prometheus-url`,
+      'rejected',
+    );
   }
   return { samples: samplesOf(body.data), warnings: body.warnings ?? [] };
 }
@@ -125,6 +145,12 @@ function samplesOf(data: NonNullable<ApiResponse['data']>): Sample[] {
     }));
   }
   // A range vector (`x[5m]`) or a string cannot be compared with a number: the query must change.
-  const hint = resultType === 'matrix' ? ' (a range vector: wrap it in a function such as rate(), avg_over_time() or max_over_time())' : '';
-  throw new PrometheusError(`the query returns a ${resultType}${hint}; it must return one number (a scalar or an instant vector)`, 'bad-query');
+  const hint =
+    resultType === 'matrix'
+      ? ' (a range vector: wrap it in a function such as rate(), avg_over_time() or max_over_time())'
+      : '';
+  throw new PrometheusError(
+    `the query returns a ${resultType}${hint}; it must return one number (a scalar or an instant vector)`,
+    'bad-query',
+  );
 }

@@ -27,9 +27,14 @@ export function parseWithProvider<S extends z.ZodObject<z.ZodRawShape>>(
 ): { config: z.output<S>; settings: Record<string, unknown>; module: ProviderModule } {
   const module = findProvider(core.getInput('provider') || 'docker');
   // `unused`: provider inputs this action has no use for (and does not declare), left out of its schema.
-  const shape = module ? Object.fromEntries(Object.entries(module.inputs.shape).filter(([name]) => !unused.includes(name))) : {};
+  const shape = module
+    ? Object.fromEntries(Object.entries(module.inputs.shape).filter(([name]) => !unused.includes(name)))
+    : {};
   const schema = common.extend(shape);
-  const parsed = parseInputs<S>(schema as S, { secrets: [...secrets, ...(module?.secrets ?? [])] as never[], secretParts: module?.secretParts as never });
+  const parsed = parseInputs<S>(schema as S, {
+    secrets: [...secrets, ...(module?.secrets ?? [])] as never[],
+    secretParts: module?.secretParts as never,
+  });
   // A provider that does not exist was reported by the common schema's `provider` field.
   const problems = module!.check(parsed, use, runContext().workspace);
   if (problems.length) throw new InputError(problems);
@@ -40,7 +45,12 @@ const STATE_PROVIDER = 'provider';
 const STATE_DATA = 'provider-state';
 
 function providerContext(tempDir: string): ProviderContext {
-  return { log: info, warn: (line) => core.warning(line), tempDir, saveState: (state) => core.saveState(STATE_DATA, state) };
+  return {
+    log: info,
+    warn: (line) => core.warning(line),
+    tempDir,
+    saveState: (state) => core.saveState(STATE_DATA, state),
+  };
 }
 
 /** Save what the post step needs right after the provider is created, so it runs even when main fails. */
@@ -52,14 +62,21 @@ function saveProviderState(module: ProviderModule, provider: Provider): void {
 /** Fail on a strategy the provider does not implement, naming the ones it does. */
 export function checkStrategy(module: ProviderModule, strategy: string): void {
   if (!module.strategies.includes(strategy as Strategy))
-    throw new UserError(`Input "strategy": the ${module.name} provider supports ${module.strategies.map((s) => `"${s}"`).join(', ')}, not "${strategy}"`);
+    throw new UserError(
+      `Input "strategy": the ${module.name} provider supports ${module.strategies.map((s) => `"${s}"`).join(', ')}, not "${strategy}"`,
+    );
 }
 
 /**
  * Create the provider, save what its post step needs (before anything can
  * fail), run `work`, and close the provider whatever happens.
  */
-export async function withProvider<T>(module: ProviderModule, settings: Record<string, unknown>, tempDir: string, work: (provider: Provider) => Promise<T>): Promise<T> {
+export async function withProvider<T>(
+  module: ProviderModule,
+  settings: Record<string, unknown>,
+  tempDir: string,
+  work: (provider: Provider) => Promise<T>,
+): Promise<T> {
   const provider = module.create(settings, providerContext(tempDir));
   saveProviderState(module, provider);
   try {

@@ -20,6 +20,11 @@ export const findProvider = (name: string): ProviderModule | undefined => PROVID
 
 export function providerModule(name: string): ProviderModule {
   const module = findProvider(name);
-  if (!module) throw new UserError(`Unknown provider "${name}": expected one of ${providerNames().map((n) => `"${n}"`).join(', ')}`);
+  if (!module)
+    throw new UserError(
+      `Unknown provider "${name}": expected one of ${providerNames()
+        .map((n) => `"${n}"`)
+        .join(', ')}`,
+    );
   return module;
 }

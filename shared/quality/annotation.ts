@@ -28,7 +28,9 @@ export function emitAnnotations(annotations: readonly Annotation[]): void {
     else if (a.level === 'warning') core.warning(a.message, props);
     else core.notice(a.message, props);
   }
-  if (annotations.length > LIMIT) core.warning(`${annotations.length - LIMIT} more findings are not annotated; see the log`);
+  if (annotations.length > LIMIT)
+    core.warning(`${annotations.length - LIMIT} more findings are not annotated; see the log`);
 }
 
-export const where = (a: Annotation) => (a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ''}` : ''}` : '');
+export const where = (a: Annotation) =>
+  a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ''}` : ''}` : '';

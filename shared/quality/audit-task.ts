@@ -20,17 +20,31 @@ export interface AuditOutcome {
  * audit that cannot run (no lockfile, registry without an audit endpoint) fails
  * the stage with the reason: a security gate must not pass unseen.
  */
-export function auditTask(pm: PackageManagerName, pmVersion: string, level: Severity, base: PathBase, sarifPath: string, outcome: AuditOutcome, timeoutMs: number): Task {
+export function auditTask(
+  pm: PackageManagerName,
+  pmVersion: string,
+  level: Severity,
+  base: PathBase,
+  sarifPath: string,
+  outcome: AuditOutcome,
+  timeoutMs: number,
+): Task {
   const argv = auditCommand(pm, pmVersion);
   return {
     name: 'audit',
     command: argv.join(' '),
     run: async (signal, log) => {
       const lockName = lockfileNames(pm).find((f) => existsSync(join(base.projectDir, f)));
-      if (!lockName) return { status: 'failed', annotations: [], detail: `no lockfile (${lockfileNames(pm).join(' or ')}) to audit in ${base.projectDir}` };
+      if (!lockName)
+        return {
+          status: 'failed',
+          annotations: [],
+          detail: `no lockfile (${lockfileNames(pm).join(' or ')}) to audit in ${base.projectDir}`,
+        };
       const result = await exec(argv, { cwd: base.projectDir, timeoutMs, allowFailure: true, signal });
       log(result.stderr);
-      if (signal.aborted) return { status: 'cancelled', annotations: [], detail: 'stopped because another stage failed (fail-fast)' };
+      if (signal.aborted)
+        return { status: 'cancelled', annotations: [], detail: 'stopped because another stage failed (fail-fast)' };
       const parsed = parseAudit(result.stdout, result.stderr);
       if ('error' in parsed) {
         const detail = auditFailure(argv.join(' '), parsed.error);
@@ -39,23 +53,37 @@ export function auditTask(pm: PackageManagerName, pmVersion: string, level: Seve
       }
       outcome.report = parsed;
       const c = parsed.counts;
-      log(`Vulnerabilities: ${c.critical} critical, ${c.high} high, ${c.moderate} moderate, ${c.low} low, ${c.info} info\n`);
+      log(
+        `Vulnerabilities: ${c.critical} critical, ${c.high} high, ${c.moderate} moderate, ${c.low} low, ${c.info} info\n`,
+      );
       // Advisory text comes from the registry: printed inert, unlike the audit's own output.
-      for (const f of parsed.findings) log(inert(`  ${f.severity.padEnd(8)} ${f.package} ${f.range}  ${f.title}  ${f.url}  fix: ${f.fix}\n`));
+      for (const f of parsed.findings)
+        log(inert(`  ${f.severity.padEnd(8)} ${f.package} ${f.range}  ${f.title}  ${f.url}  fix: ${f.fix}\n`));
 
       const lockPath = join(base.projectDir, lockName);
       const uri = workspacePath(lockPath, base.projectDir, base.workspace);
       mkdirSync(dirname(sarifPath), { recursive: true });
-      writeFileSync(sarifPath, `${JSON.stringify(toSarif(parsed.findings, { path: lockPath, uri }, pmVersion), null, 2)}\n`);
+      writeFileSync(
+        sarifPath,
+        `${JSON.stringify(toSarif(parsed.findings, { path: lockPath, uri }, pmVersion), null, 2)}\n`,
+      );
       outcome.sarifFile = sarifPath;
 
       const lines = readFileSync(lockPath, 'utf8').split('\n');
       const failing = atOrAbove(parsed.findings, level);
       const annotations: Annotation[] = failing.map((f) => {
         const at = lines.findIndex((l) => l.includes(`"node_modules/${f.package}"`) || l.includes(`${f.package}@`));
-        return { level: 'error', file: uri, line: at >= 0 ? at + 1 : undefined, title: `${f.severity} vulnerability in ${f.package}`, message: `${f.title} (${f.package} ${f.range}; fix: ${f.fix}) ${f.url}`.trim() };
+        return {
+          level: 'error',
+          file: uri,
+          line: at >= 0 ? at + 1 : undefined,
+          title: `${f.severity} vulnerability in ${f.package}`,
+          message: `${f.title} (${f.package} ${f.range}; fix: ${f.fix}) ${f.url}`.trim(),
+        };
       });
-      return failing.length ? { status: 'failed', annotations, detail: `${failing.length} advisories at or above ${level}` } : { status: 'passed', annotations: [] };
+      return failing.length
+        ? { status: 'failed', annotations, detail: `${failing.length} advisories at or above ${level}` }
+        : { status: 'passed', annotations: [] };
     },
   };
 }

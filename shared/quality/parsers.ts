@@ -72,7 +72,9 @@ interface JestAssertion {
  * at the line of the test file that the failure's stack trace points to.
  */
 export function parseJestJson(path: string, base: PathBase): Annotation[] | undefined {
-  const report = readJson(path) as { testResults?: { name: string; status: string; message?: string; assertionResults?: JestAssertion[] }[] } | undefined;
+  const report = readJson(path) as
+    | { testResults?: { name: string; status: string; message?: string; assertionResults?: JestAssertion[] }[] }
+    | undefined;
   if (!report || !Array.isArray(report.testResults)) return undefined;
   const found: Annotation[] = [];
   for (const file of report.testResults) {
@@ -81,10 +83,23 @@ export function parseJestJson(path: string, base: PathBase): Annotation[] | unde
     for (const a of failed) {
       const message = stripAnsi((a.failureMessages ?? []).join('\n'));
       const line = a.location?.line ?? lineInStack(message, file.name);
-      found.push({ level: 'error', file: rel, line, column: a.location?.column, title: `Test failed: ${a.fullName ?? a.title}`, message: firstLines(message, 12) || 'failed' });
+      found.push({
+        level: 'error',
+        file: rel,
+        line,
+        column: a.location?.column,
+        title: `Test failed: ${a.fullName ?? a.title}`,
+        message: firstLines(message, 12) || 'failed',
+      });
     }
     // A file that failed as a whole (syntax error, failing import) has no assertion to point at.
-    if (file.status === 'failed' && !failed.length) found.push({ level: 'error', file: rel, title: 'Test file failed', message: firstLines(file.message ?? 'failed', 12) });
+    if (file.status === 'failed' && !failed.length)
+      found.push({
+        level: 'error',
+        file: rel,
+        title: 'Test file failed',
+        message: firstLines(file.message ?? 'failed', 12),
+      });
   }
   return found;
 }
@@ -122,7 +137,13 @@ export function parseJunitXml(path: string, base: PathBase): Annotation[] | unde
 }
 
 function attributes(text: string): Record<string, string> {
-  const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const decode = (s: string) =>
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   return Object.fromEntries([...text.matchAll(/([\w:-]+)="([^"]*)"/g)].map((m) => [m[1], decode(m[2])]));
 }
 

@@ -5,7 +5,14 @@ import { STDOUT_LIMIT, exec, tail } from '../exec.js';
 import { inert, info } from '../log.js';
 import type { PackageManagerName } from '../setup/package-manager.js';
 import { where, type Annotation } from './annotation.js';
-import { parseEslintJson, parseJestJson, parseJunitXml, parsePrettierOutput, parseTscOutput, type PathBase } from './parsers.js';
+import {
+  parseEslintJson,
+  parseJestJson,
+  parseJunitXml,
+  parsePrettierOutput,
+  parseTscOutput,
+  type PathBase,
+} from './parsers.js';
 import { withReport, type Stage, type StageName } from './stages.js';
 
 export type StageStatus = 'passed' | 'failed' | 'skipped' | 'cancelled';
@@ -29,7 +36,10 @@ export type Task = {
   name: StageName;
   command: string;
   running?: string;
-  run: (signal: AbortSignal, log: (text: string) => void) => Promise<Omit<StageResult, 'name' | 'command' | 'durationMs'>>;
+  run: (
+    signal: AbortSignal,
+    log: (text: string) => void,
+  ) => Promise<Omit<StageResult, 'name' | 'command' | 'durationMs'>>;
 };
 
 export interface RunOptions {
@@ -46,7 +56,8 @@ function findings(stage: Stage, output: string, report: string, base: PathBase):
   const found: Annotation[] = [];
   if (stage.tool === 'eslint') found.push(...(parseEslintJson(report, base) ?? []));
   if (stage.junit) found.push(...(parseJunitXml(stage.junit, base) ?? []));
-  else if (stage.tool === 'vitest' || stage.tool === 'jest') found.push(...(parseJestJson(report, base) ?? parseJunitXml(report, base) ?? []));
+  else if (stage.tool === 'vitest' || stage.tool === 'jest')
+    found.push(...(parseJestJson(report, base) ?? parseJunitXml(report, base) ?? []));
   // Any type checker that prints tsc's format (tsc, vue-tsc, tsc -b in a script chain) is read the same way.
   if (stage.tool === 'tsc' || stage.name === 'typecheck') found.push(...parseTscOutput(output, base));
   if (stage.tool === 'prettier' || stage.name === 'format-check') found.push(...parsePrettierOutput(output, base));
@@ -59,24 +70,45 @@ export function commandTask(stage: Stage, options: RunOptions): Task {
   return {
     name: stage.name,
     command: stage.command,
-    running: [...Object.entries(stage.env ?? {}).map(([k, v]) => `${k}=${v}`), ...argv].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+    running: [...Object.entries(stage.env ?? {}).map(([k, v]) => `${k}=${v}`), ...argv]
+      .map((a) => (/\s/.test(a) ? JSON.stringify(a) : a))
+      .join(' '),
     run: async (signal, log) => {
       const started = Date.now();
       const env = stage.env ? { ...process.env, ...stage.env } : undefined;
       // Both streams are read for findings (prettier warns on stderr): each kept as whole as stdout.
-      const result = await exec(argv, { cwd: options.base.projectDir, env, timeoutMs: options.timeoutMs, allowFailure: true, signal, onOutput: (chunk) => log(chunk), keep: { stderr: STDOUT_LIMIT } });
+      const result = await exec(argv, {
+        cwd: options.base.projectDir,
+        env,
+        timeoutMs: options.timeoutMs,
+        allowFailure: true,
+        signal,
+        onOutput: (chunk) => log(chunk),
+        keep: { stderr: STDOUT_LIMIT },
+      });
       // A report left from an earlier run would annotate failures that no longer exist.
-      const staleJunit = stage.junit !== undefined && !(existsSync(stage.junit) && statSync(stage.junit).mtimeMs >= started - 1000);
+      const staleJunit =
+        stage.junit !== undefined && !(existsSync(stage.junit) && statSync(stage.junit).mtimeMs >= started - 1000);
       if (staleJunit) log(`\nThe test report ${stage.junit} was not written by this run: no test annotations\n`);
-      const annotations = findings(staleJunit ? { ...stage, junit: undefined, tool: 'other' } : stage, result.stdout + '\n' + result.stderr, report, options.base);
+      const annotations = findings(
+        staleJunit ? { ...stage, junit: undefined, tool: 'other' } : stage,
+        result.stdout + '\n' + result.stderr,
+        report,
+        options.base,
+      );
       // ESLint's report went to a file: show its findings in the log as well.
-      if (stage.tool === 'eslint') for (const a of annotations) log(`${where(a)}  ${a.level}  ${a.message}  ${a.title.replace(/^ESLint ?/, '')}\n`);
-      if (signal.aborted) return { status: 'cancelled', annotations: [], detail: 'stopped because another stage failed (fail-fast)' };
+      if (stage.tool === 'eslint')
+        for (const a of annotations)
+          log(`${where(a)}  ${a.level}  ${a.message}  ${a.title.replace(/^ESLint ?/, '')}\n`);
+      if (signal.aborted)
+        return { status: 'cancelled', annotations: [], detail: 'stopped because another stage failed (fail-fast)' };
       if (result.code === 0) return { status: 'passed', annotations };
       return {
         status: 'failed',
         annotations,
-        detail: annotations.length ? undefined : `exited with code ${result.code}: ${tail(result.stderr || result.stdout, 5) || 'no output'}`,
+        detail: annotations.length
+          ? undefined
+          : `exited with code ${result.code}: ${tail(result.stderr || result.stdout, 5) || 'no output'}`,
       };
     },
   };
@@ -88,10 +120,21 @@ export function commandTask(stage: Stage, options: RunOptions): Task {
  * printed as one group when it ends, so groups never interleave. With
  * fail-fast the first failure stops the rest (running ones are terminated).
  */
-export async function runStages(tasks: readonly Task[], options: Pick<RunOptions, 'parallel' | 'failFast'>): Promise<StageResult[]> {
+export async function runStages(
+  tasks: readonly Task[],
+  options: Pick<RunOptions, 'parallel' | 'failFast'>,
+): Promise<StageResult[]> {
   const controller = new AbortController();
   const runOne = async (task: Task): Promise<StageResult> => {
-    if (controller.signal.aborted) return { name: task.name, command: task.command, status: 'skipped', durationMs: 0, annotations: [], detail: 'not run: an earlier stage failed (fail-fast)' };
+    if (controller.signal.aborted)
+      return {
+        name: task.name,
+        command: task.command,
+        status: 'skipped',
+        durationMs: 0,
+        annotations: [],
+        detail: 'not run: an earlier stage failed (fail-fast)',
+      };
     const started = performance.now();
     let buffered = '';
     const title = `${task.name}: ${task.running ?? task.command}`;

@@ -22,7 +22,12 @@ export interface Stage {
   junit?: string;
 }
 
-const DEFAULT_SCRIPT: Record<(typeof STAGES)[number], string> = { lint: 'lint', 'format-check': 'format:check', typecheck: 'typecheck', test: 'test' };
+const DEFAULT_SCRIPT: Record<(typeof STAGES)[number], string> = {
+  lint: 'lint',
+  'format-check': 'format:check',
+  typecheck: 'typecheck',
+  test: 'test',
+};
 // What `npm init` writes: a placeholder, not a test suite.
 const PLACEHOLDER_TEST = /no test specified/;
 
@@ -47,7 +52,14 @@ export function resolveStage(
     return { name, argv, command: argv.join(' '), origin: `script "${script}"`, tool: toolOf(scripts[script]) };
   }
   if (!value) {
-    if (name === 'typecheck' && existsSync(join(dir, 'tsconfig.json'))) return { name, argv: [bin(dir, 'tsc'), '--noEmit'], command: 'tsc --noEmit', origin: 'tsconfig.json', tool: 'tsc' };
+    if (name === 'typecheck' && existsSync(join(dir, 'tsconfig.json')))
+      return {
+        name,
+        argv: [bin(dir, 'tsc'), '--noEmit'],
+        command: 'tsc --noEmit',
+        origin: 'tsconfig.json',
+        tool: 'tsc',
+      };
     return undefined;
   }
   // Without a shell, `NAME=value` words before the program are the command's environment, as a shell would read them.
@@ -58,7 +70,14 @@ export function resolveStage(
     env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
   }
   words[0] = bin(dir, words[0]);
-  return { name, argv: words, ...(Object.keys(env).length ? { env } : {}), command: value, origin: 'command', tool: toolOf(value) };
+  return {
+    name,
+    argv: words,
+    ...(Object.keys(env).length ? { env } : {}),
+    command: value,
+    origin: 'command',
+    tool: toolOf(value),
+  };
 }
 
 function bin(dir: string, command: string): string {

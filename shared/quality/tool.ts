@@ -10,7 +10,18 @@ const ENV_VALUE_FLAGS = new Set(['-u', '--unset', '-C', '--chdir']);
 const NPX_VALUE_FLAGS = new Set(['-p', '--package', '--cache', '--userconfig', '-w', '--workspace']);
 const PNPM_VALUE_FLAGS = new Set(['-F', '--filter', '-C', '--dir', '--workspace-dir', '--reporter']);
 const YARN_VALUE_FLAGS = new Set(['--cwd']);
-const NODE_VALUE_FLAGS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '--conditions', '-C', '--env-file', '--input-type', '--title']);
+const NODE_VALUE_FLAGS = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '--conditions',
+  '-C',
+  '--env-file',
+  '--input-type',
+  '--title',
+]);
 /** How pnpm and yarn run a program by name: `pnpm exec jest`, `yarn dlx eslint`, `yarn run jest` (or just `yarn jest`). */
 const RUNNERS = new Set(['exec', 'dlx', 'run']);
 

@@ -18,14 +18,18 @@ export async function activatePackageManager(pm: PackageManager, shimDir: string
     try {
       await exec(['corepack', 'enable', '--install-directory', shimDir, pm.name], { cwd, timeoutMs: 60_000 });
     } catch (error) {
-      if ((error as Error).message.includes('not installed')) throw new UserError(`corepack is not available with this Node; it is needed to run ${pm.name}${pm.pinned ? `@${pm.pinned}` : ''}`);
+      if ((error as Error).message.includes('not installed'))
+        throw new UserError(
+          `corepack is not available with this Node; it is needed to run ${pm.name}${pm.pinned ? `@${pm.pinned}` : ''}`,
+        );
       throw error;
     }
     core.addPath(shimDir);
   }
   const { stdout } = await exec([pm.name, '--version'], { cwd, timeoutMs: 180_000, env: process.env });
   const version = stdout.trim().split(/\s+/).at(-1) ?? '';
-  if (pm.pinned && version !== pm.pinned) throw new UserError(`package.json pins ${pm.name}@${pm.pinned} but ${pm.name} --version printed ${version}`);
+  if (pm.pinned && version !== pm.pinned)
+    throw new UserError(`package.json pins ${pm.name}@${pm.pinned} but ${pm.name} --version printed ${version}`);
   return version;
 }
 

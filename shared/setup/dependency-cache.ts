@@ -20,7 +20,17 @@ export interface CacheKeyParts {
 
 // The package.json fields that change what an install produces. The rest (version, scripts) changes every
 // release and would only cost cache misses.
-const MANIFEST_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'overrides', 'resolutions', 'pnpm', 'workspaces'];
+const MANIFEST_FIELDS = [
+  'dependencies',
+  'devDependencies',
+  'optionalDependencies',
+  'peerDependencies',
+  'bundleDependencies',
+  'overrides',
+  'resolutions',
+  'pnpm',
+  'workspaces',
+];
 
 /**
  * The hash of the lockfile and of package.json's dependency fields: a

@@ -8,7 +8,10 @@ const MAX_LINES = 30;
 const NODE_WARNING = /^\(node:\d+\) |^\(Use `node --trace-/;
 
 // pnpm sets its error code between thin spaces.
-const linesOf = (text: string) => stripAnsi(text).replace(/[\u2000-\u200a]/g, ' ').split(/\r?\n/);
+const linesOf = (text: string) =>
+  stripAnsi(text)
+    .replace(/[\u2000-\u200a]/g, ' ')
+    .split(/\r?\n/);
 
 /**
  * npm prints `npm error` lines (`npm ERR!` before npm 10): the cause, then
@@ -27,7 +30,9 @@ function npmLines(stderr: string): string[] {
     while (end > 0 && lines[end - 1] === '') end--;
     while (end > 0 && lines[end - 1] !== '') end--;
   }
-  return lines.slice(0, end).filter((l) => !/^code E[A-Z0-9_]+$/.test(l) && !/^A complete log of this run can be found in/.test(l));
+  return lines
+    .slice(0, end)
+    .filter((l) => !/^code E[A-Z0-9_]+$/.test(l) && !/^A complete log of this run can be found in/.test(l));
 }
 
 /** pnpm prints ` ERR_PNPM_<CODE>  message` and the paragraphs that explain it, on stdout. */
@@ -57,13 +62,22 @@ function yarnLines(stdout: string, stderr: string): string[] {
  * error and summary show. Falls back to the output's last lines.
  */
 export function installFailureLines(pm: PackageManagerName, output: { stdout: string; stderr: string }): string[] {
-  const found = pm === 'npm' ? npmLines(output.stderr) : pm === 'pnpm' ? pnpmLines(output.stdout, output.stderr) : yarnLines(output.stdout, output.stderr);
+  const found =
+    pm === 'npm'
+      ? npmLines(output.stderr)
+      : pm === 'pnpm'
+        ? pnpmLines(output.stdout, output.stderr)
+        : yarnLines(output.stdout, output.stderr);
   const lines = squeeze(found.length ? found : lastLines(output.stderr.trim() ? output.stderr : output.stdout, 15));
-  return lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES), `… and ${lines.length - MAX_LINES} more lines (see the install's log above)`] : lines;
+  return lines.length > MAX_LINES
+    ? [...lines.slice(0, MAX_LINES), `… and ${lines.length - MAX_LINES} more lines (see the install's log above)`]
+    : lines;
 }
 
 function lastLines(text: string, n: number): string[] {
-  return linesOf(text).filter((l) => l.trim() && !NODE_WARNING.test(l)).slice(-n);
+  return linesOf(text)
+    .filter((l) => l.trim() && !NODE_WARNING.test(l))
+    .slice(-n);
 }
 
 /** No blank line at either end, none twice in a row. */

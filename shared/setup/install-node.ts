@@ -48,7 +48,8 @@ export async function installNode(spec: string, log: (line: string) => void): Pr
     return version ?? cached.split('/').at(-2)!;
   }
   const platformArch = ARCH[arch];
-  if (process.platform !== 'linux' && process.platform !== 'darwin') throw new UserError(`setup installs Node on Linux and macOS runners; this runner is ${process.platform}`);
+  if (process.platform !== 'linux' && process.platform !== 'darwin')
+    throw new UserError(`setup installs Node on Linux and macOS runners; this runner is ${process.platform}`);
   if (!platformArch) throw new UserError(`no Node builds for architecture ${arch}`);
   const name = `node-v${version}-${process.platform}-${platformArch}`;
   const url = `${distUrl()}/v${version}/${name}.tar.gz`;
@@ -68,7 +69,13 @@ export async function installNode(spec: string, log: (line: string) => void): Pr
 async function resolveFromIndex(spec: string): Promise<string> {
   const url = `${distUrl()}/index.json`;
   // The index lists every release ever made and keeps growing: past the 1 MiB meant for health and API answers.
-  const response = await request({ url, timeoutMs: 15_000, retries: 3, deadline: Date.now() + 60_000, maxBodyBytes: 16 * MAX_BODY_BYTES });
+  const response = await request({
+    url,
+    timeoutMs: 15_000,
+    retries: 3,
+    deadline: Date.now() + 60_000,
+    maxBodyBytes: 16 * MAX_BODY_BYTES,
+  });
   if (response.status !== 200) throw new UserError(`The Node release index ${url} answered ${response.status}`);
   let entries: DistEntry[];
   try {

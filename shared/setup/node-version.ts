@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import semver from 'semver';
 import { InputError, UserError } from '../errors.js';
 
-export const NODE_VERSION_EXPECTED = 'a Node version or range (24, 24.9.0, >=22, ^22 || ^24) or an alias (lts/*, lts/jod, node, latest)';
+export const NODE_VERSION_EXPECTED =
+  'a Node version or range (24, 24.9.0, >=22, ^22 || ^24) or an alias (lts/*, lts/jod, node, latest)';
 
 /** A version, a semver range or an alias installNode understands. */
 export function isNodeVersionSpec(spec: string): boolean {
@@ -27,10 +28,17 @@ export function requestedNodeVersion(dir: string, input: string | undefined, fil
   if (input) return { spec: normalise(input), source: 'input node-version' };
   if (file) {
     const path = join(dir, file);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new InputError([`"node-version-file": expected a file in ${dir}; ${file} does not exist`]);
+    if (!existsSync(path) || !statSync(path).isFile())
+      throw new InputError([`"node-version-file": expected a file in ${dir}; ${file} does not exist`]);
     const spec = file.endsWith('package.json') ? fromPackageJson(path) : fromVersionFile(path);
-    if (!spec) throw new InputError([`"node-version-file": expected a file naming a Node version; ${file} names no Node version`]);
-    if (!isNodeVersionSpec(spec)) throw new InputError([`"node-version-file": expected a file naming ${NODE_VERSION_EXPECTED}; ${file} names ${JSON.stringify(spec)}`]);
+    if (!spec)
+      throw new InputError([
+        `"node-version-file": expected a file naming a Node version; ${file} names no Node version`,
+      ]);
+    if (!isNodeVersionSpec(spec))
+      throw new InputError([
+        `"node-version-file": expected a file naming ${NODE_VERSION_EXPECTED}; ${file} names ${JSON.stringify(spec)}`,
+      ]);
     return { spec, source: file };
   }
   for (const name of ['.nvmrc', '.node-version']) {
@@ -47,7 +55,10 @@ export function requestedNodeVersion(dir: string, input: string | undefined, fil
 
 /** A version found in the project, refused before any download when it is none. */
 function checked(spec: string, source: string): VersionRequest {
-  if (!isNodeVersionSpec(spec)) throw new UserError(`${source} names ${JSON.stringify(spec)}, not ${NODE_VERSION_EXPECTED}; fix it or set "node-version"`);
+  if (!isNodeVersionSpec(spec))
+    throw new UserError(
+      `${source} names ${JSON.stringify(spec)}, not ${NODE_VERSION_EXPECTED}; fix it or set "node-version"`,
+    );
   return { spec, source };
 }
 

@@ -33,7 +33,10 @@ export function readPackageJson(dir: string): Record<string, unknown> | undefine
 export function parsePackageManagerField(value: unknown): { name: PackageManagerName; version: string } | undefined {
   if (typeof value !== 'string') return undefined;
   const match = /^(npm|pnpm|yarn)@(\d+\.\d+\.\d+[^+\s]*)/.exec(value.trim());
-  if (!match) throw new UserError(`package.json "packageManager" is "${value}"; expected npm, pnpm or yarn with an exact version, e.g. "pnpm@9.12.0"`);
+  if (!match)
+    throw new UserError(
+      `package.json "packageManager" is "${value}"; expected npm, pnpm or yarn with an exact version, e.g. "pnpm@9.12.0"`,
+    );
   return { name: match[1] as PackageManagerName, version: match[2] };
 }
 
@@ -58,7 +61,9 @@ export function lockfileNames(name: PackageManagerName): string[] {
 export function frozenInstall(name: PackageManagerName, version: string): string[] {
   if (name === 'npm') return ['npm', 'ci', '--no-audit', '--no-fund'];
   if (name === 'pnpm') return ['pnpm', 'install', '--frozen-lockfile'];
-  return version.startsWith('1.') ? ['yarn', 'install', '--frozen-lockfile', '--non-interactive'] : ['yarn', 'install', '--immutable'];
+  return version.startsWith('1.')
+    ? ['yarn', 'install', '--frozen-lockfile', '--non-interactive']
+    : ['yarn', 'install', '--immutable'];
 }
 
 /** The command that prints where the package manager keeps downloaded packages. */

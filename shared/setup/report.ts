@@ -28,6 +28,10 @@ export class SetupReport {
   async writeFailure(error: unknown): Promise<void> {
     const [headline = '', ...cause] = errorMessage(error).split('\n');
     const rows = [...this.rows].filter(([stage]) => stage !== this.current);
-    await writeSummary(`## Setup failed: ${this.current.toLowerCase()}`, table(['', ''], [...rows, [this.current, `❌ ${headline}`]]), cause.length > 0 && fence(cause.join('\n')));
+    await writeSummary(
+      `## Setup failed: ${this.current.toLowerCase()}`,
+      table(['', ''], [...rows, [this.current, `❌ ${headline}`]]),
+      cause.length > 0 && fence(cause.join('\n')),
+    );
   }
 }

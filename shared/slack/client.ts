@@ -32,7 +32,13 @@ export interface WebApiResult {
   attempts: number;
 }
 
-async function send(what: string, url: string, headers: Record<string, string>, body: string, options: TransportOptions): Promise<HttpResponse> {
+async function send(
+  what: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  options: TransportOptions,
+): Promise<HttpResponse> {
   try {
     return await request({
       url,
@@ -45,7 +51,10 @@ async function send(what: string, url: string, headers: Record<string, string>, 
       // Slack does not act on a request it answers 429 or 5xx, and a network
       // error before the answer is worth the small risk of a duplicate notice.
       retryUnsafe: true,
-      onRetry: (r) => options.log?.(`${what}: ${r.reason}; retrying in ${formatDuration(r.delayMs)} (attempt ${r.attempt + 1} of ${r.of})`),
+      onRetry: (r) =>
+        options.log?.(
+          `${what}: ${r.reason}; retrying in ${formatDuration(r.delayMs)} (attempt ${r.attempt + 1} of ${r.of})`,
+        ),
     });
   } catch (error) {
     const e = error as HttpError;
@@ -57,7 +66,11 @@ async function send(what: string, url: string, headers: Record<string, string>, 
 function rateLimited(what: string, response: HttpResponse, code: string): SlackError {
   const wait = retryAfterMs(response.headers.get('retry-after'));
   const after = wait === undefined ? '' : `; Slack asked to retry after ${formatDuration(wait)}`;
-  return new SlackError(`${what} was rate-limited (HTTP 429, ${describeSlackError(code)})${after}, after ${response.attempts} attempts`, code, response.attempts);
+  return new SlackError(
+    `${what} was rate-limited (HTTP 429, ${describeSlackError(code)})${after}, after ${response.attempts} attempts`,
+    code,
+    response.attempts,
+  );
 }
 
 /**
@@ -66,7 +79,11 @@ function rateLimited(what: string, response: HttpResponse, code: string): SlackE
  * `410 channel_is_archived`, …). The URL is the secret: it never appears in
  * an error.
  */
-export async function postWebhook(url: string, payload: object, options: TransportOptions = {}): Promise<{ attempts: number }> {
+export async function postWebhook(
+  url: string,
+  payload: object,
+  options: TransportOptions = {},
+): Promise<{ attempts: number }> {
   const what = 'Slack incoming webhook';
   const response = await send(what, url, {}, JSON.stringify(payload), options);
   if (response.status >= 200 && response.status < 300) return { attempts: response.attempts };
@@ -74,7 +91,11 @@ export async function postWebhook(url: string, payload: object, options: Transpo
   const name = /^[a-z_]{3,60}$/.test(body) ? body : undefined;
   if (response.status === 429) throw rateLimited(what, response, name ?? 'rate_limited');
   const reason = name ? describeSlackError(name) : `an unexpected answer (${excerpt(body)})`;
-  throw new SlackError(`${what} refused the message: HTTP ${response.status}, ${reason}`, name ?? `http_${response.status}`, response.attempts);
+  throw new SlackError(
+    `${what} refused the message: HTTP ${response.status}, ${reason}`,
+    name ?? `http_${response.status}`,
+    response.attempts,
+  );
 }
 
 /**
@@ -82,24 +103,45 @@ export async function postWebhook(url: string, payload: object, options: Transpo
  * `{"ok": false, "error": "channel_not_found"}` for its own errors, and 429
  * with Retry-After when rate-limited.
  */
-export async function callWebApi(apiUrl: string, method: string, token: string, body: object, options: TransportOptions = {}): Promise<WebApiResult> {
+export async function callWebApi(
+  apiUrl: string,
+  method: string,
+  token: string,
+  body: object,
+  options: TransportOptions = {},
+): Promise<WebApiResult> {
   const what = `Slack ${method}`;
-  const response = await send(what, `${apiUrl.replace(/\/+$/, '')}/${method}`, { authorization: `Bearer ${token}` }, JSON.stringify(body), options);
+  const response = await send(
+    what,
+    `${apiUrl.replace(/\/+$/, '')}/${method}`,
+    { authorization: `Bearer ${token}` },
+    JSON.stringify(body),
+    options,
+  );
   let data: Record<string, unknown> | undefined;
   try {
     const parsed: unknown = JSON.parse(response.body);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) data = parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      data = parsed as Record<string, unknown>;
   } catch {
     // Not JSON: a proxy's error page or an outage; reported with its status below.
   }
   const code = typeof data?.error === 'string' ? data.error : undefined;
   if (response.status === 429) throw rateLimited(what, response, code ?? 'ratelimited');
   if (!data) {
-    throw new SlackError(`${what} gave an unexpected answer: HTTP ${response.status}, ${excerpt(response.body)}`, `http_${response.status}`, response.attempts);
+    throw new SlackError(
+      `${what} gave an unexpected answer: HTTP ${response.status}, ${excerpt(response.body)}`,
+      `http_${response.status}`,
+      response.attempts,
+    );
   }
   if (data.ok !== true) {
     const name = code ?? `http_${response.status}`;
-    throw new SlackError(`${what} refused the message: ${describeSlackError(name, details(data))}`, name, response.attempts);
+    throw new SlackError(
+      `${what} refused the message: ${describeSlackError(name, details(data))}`,
+      name,
+      response.attempts,
+    );
   }
   for (const warning of warnings(data)) options.log?.(`${what} warning: ${warning}`);
   return { data, attempts: response.attempts };
@@ -109,7 +151,8 @@ export async function callWebApi(apiUrl: string, method: string, token: string, 
 function details(data: Record<string, unknown>): string[] {
   const out: string[] = [];
   if (Array.isArray(data.errors)) out.push(...data.errors.map(String));
-  if (typeof data.needed === 'string') out.push(`needed scope ${data.needed}${typeof data.provided === 'string' ? `, token has ${data.provided}` : ''}`);
+  if (typeof data.needed === 'string')
+    out.push(`needed scope ${data.needed}${typeof data.provided === 'string' ? `, token has ${data.provided}` : ''}`);
   const meta = data.response_metadata as { messages?: unknown } | undefined;
   if (!out.length && Array.isArray(meta?.messages)) out.push(...meta.messages.map(String));
   return out;

@@ -10,10 +10,12 @@ const HINTS: Record<string, string> = {
   token_revoked: 'the token was revoked; reinstall the app and update the secret',
   token_expired: 'the token expired; rotate it and update the secret',
   missing_scope: 'the app lacks a scope; add it (chat:write) and reinstall the app',
-  channel_not_found: 'no such channel, or the bot cannot see it; for a private channel invite the bot, and for chat.update pass the channel ID (the `channel` output), not its name',
+  channel_not_found:
+    'no such channel, or the bot cannot see it; for a private channel invite the bot, and for chat.update pass the channel ID (the `channel` output), not its name',
   not_in_channel: 'the bot is not in the channel; invite it with `/invite @<bot>` or add the chat:write.public scope',
   is_archived: 'the channel is archived',
-  message_not_found: 'no message with that `update-ts` in this channel (use the `ts` and `channel` outputs of the step that posted it)',
+  message_not_found:
+    'no message with that `update-ts` in this channel (use the `ts` and `channel` outputs of the step that posted it)',
   cant_update_message: 'this token cannot edit that message (only messages the same app posted can be updated)',
   edit_window_closed: 'the message is too old to be edited',
   thread_not_found: 'no thread with that `thread-ts` in this channel',

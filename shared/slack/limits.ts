@@ -34,7 +34,8 @@ export function truncate(text: string, max: number): string {
 /** A JSON object as Slack payloads are: loosely typed, checked by shape. */
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export interface FitResult<T> {
   message: T;
@@ -58,7 +59,8 @@ export function fitMessage<T extends object>(message: T): FitResult<T> {
   if (Array.isArray(copy.blocks)) copy.blocks = fitBlocks(copy.blocks, 'blocks', cuts);
   if (Array.isArray(copy.attachments)) {
     copy.attachments.forEach((attachment, i) => {
-      if (isObject(attachment) && Array.isArray(attachment.blocks)) attachment.blocks = fitBlocks(attachment.blocks, `attachments[${i}].blocks`, cuts);
+      if (isObject(attachment) && Array.isArray(attachment.blocks))
+        attachment.blocks = fitBlocks(attachment.blocks, `attachments[${i}].blocks`, cuts);
     });
   }
   return { message: copy as T, cuts };
@@ -70,7 +72,15 @@ function fitBlocks(blocks: unknown[], where: string, cuts: string[]): unknown[] 
     const dropped = fitted.length - (LIMITS.blocks - 1);
     fitted = [
       ...fitted.slice(0, LIMITS.blocks - 1),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${ELLIPSIS} ${dropped} more block${dropped === 1 ? '' : 's'} left out (Slack allows ${LIMITS.blocks})` }] },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `${ELLIPSIS} ${dropped} more block${dropped === 1 ? '' : 's'} left out (Slack allows ${LIMITS.blocks})`,
+          },
+        ],
+      },
     ];
     cuts.push(`${where}: ${dropped} blocks left out (Slack allows ${LIMITS.blocks})`);
   }
@@ -92,17 +102,25 @@ function fitBlock(block: Json, where: string, cuts: string[]): Json {
       fitText(block.text, LIMITS.sectionText, `${where} section text`, cuts);
       if (Array.isArray(block.fields)) {
         const fields: unknown[] = block.fields;
-        if (fields.length > LIMITS.fields) cuts.push(`${where}: ${fields.length - LIMITS.fields} fields left out (Slack allows ${LIMITS.fields} a section)`);
+        if (fields.length > LIMITS.fields)
+          cuts.push(
+            `${where}: ${fields.length - LIMITS.fields} fields left out (Slack allows ${LIMITS.fields} a section)`,
+          );
         block.fields = fields.slice(0, LIMITS.fields);
-        fields.slice(0, LIMITS.fields).forEach((field, i) => fitText(field, LIMITS.fieldText, `${where} field ${i + 1}`, cuts));
+        fields
+          .slice(0, LIMITS.fields)
+          .forEach((field, i) => fitText(field, LIMITS.fieldText, `${where} field ${i + 1}`, cuts));
       }
       break;
     case 'context':
       if (Array.isArray(block.elements)) {
         const elements: unknown[] = block.elements;
-        if (elements.length > LIMITS.contextElements) cuts.push(`${where}: ${elements.length - LIMITS.contextElements} context elements left out`);
+        if (elements.length > LIMITS.contextElements)
+          cuts.push(`${where}: ${elements.length - LIMITS.contextElements} context elements left out`);
         block.elements = elements.slice(0, LIMITS.contextElements);
-        elements.slice(0, LIMITS.contextElements).forEach((element, i) => fitText(element, LIMITS.contextText, `${where} context element ${i + 1}`, cuts));
+        elements
+          .slice(0, LIMITS.contextElements)
+          .forEach((element, i) => fitText(element, LIMITS.contextText, `${where} context element ${i + 1}`, cuts));
       }
       break;
   }

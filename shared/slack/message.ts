@@ -134,13 +134,20 @@ export function buildMessage(input: DeployMessage, context: RunContext = runCont
   const mention = input.mention && MENTION_STATUSES.has(input.status) ? normalizeMention(input.mention) : undefined;
 
   const fields: Block[] = [];
-  if (context.repository) fields.push(field('Repository', link(`${context.serverUrl}/${context.repository}`, context.repository)));
+  if (context.repository)
+    fields.push(field('Repository', link(`${context.serverUrl}/${context.repository}`, context.repository)));
   if (input.environment || input.environmentUrl) {
     const name = input.environment ?? input.environmentUrl!;
     fields.push(field('Environment', input.environmentUrl ? link(input.environmentUrl, name) : escapeMrkdwn(name)));
   }
   if (input.version) fields.push(field('Version', `\`${escapeMrkdwn(input.version)}\``));
-  if (context.sha) fields.push(field('Commit', context.commitUrl ? link(context.commitUrl, context.sha.slice(0, 7)) : `\`${context.sha.slice(0, 7)}\``));
+  if (context.sha)
+    fields.push(
+      field(
+        'Commit',
+        context.commitUrl ? link(context.commitUrl, context.sha.slice(0, 7)) : `\`${context.sha.slice(0, 7)}\``,
+      ),
+    );
   if (context.actor) fields.push(field('Actor', escapeMrkdwn(context.actor)));
   if (context.runUrl) {
     const attempt = Number(context.runAttempt) > 1 ? ` (attempt ${context.runAttempt})` : '';
@@ -151,15 +158,23 @@ export function buildMessage(input: DeployMessage, context: RunContext = runCont
   const body: Block[] = [];
   const lead = [mention, input.message].filter(Boolean).join(' ');
   if (lead) body.push({ type: 'section', text: { type: 'mrkdwn', text: lead } });
-  for (let i = 0; i < fields.length; i += LIMITS.fields) body.push({ type: 'section', fields: fields.slice(i, i + LIMITS.fields) });
+  for (let i = 0; i < fields.length; i += LIMITS.fields)
+    body.push({ type: 'section', fields: fields.slice(i, i + LIMITS.fields) });
   if (input.stages?.length) {
     body.push({ type: 'section', text: { type: 'mrkdwn', text: input.stages.map(stageLine).join('\n') } });
   }
   const now = input.now ?? new Date();
-  const footer = [context.refName && `\`${escapeMrkdwn(context.refName)}\``, context.eventName, `<!date^${Math.floor(now.getTime() / 1000)}^{date_short_pretty} {time}|${now.toISOString()}>`];
+  const footer = [
+    context.refName && `\`${escapeMrkdwn(context.refName)}\``,
+    context.eventName,
+    `<!date^${Math.floor(now.getTime() / 1000)}^{date_short_pretty} {time}|${now.toISOString()}>`,
+  ];
   body.push({ type: 'context', elements: [{ type: 'mrkdwn', text: footer.filter(Boolean).join(' · ') }] });
 
-  const text = truncate([mention, `${style.emoji} ${title}`].filter(Boolean).join(' ') + (input.message ? `\n${input.message}` : ''), LIMITS.sectionText);
+  const text = truncate(
+    [mention, `${style.emoji} ${title}`].filter(Boolean).join(' ') + (input.message ? `\n${input.message}` : ''),
+    LIMITS.sectionText,
+  );
   return {
     text,
     blocks: [{ type: 'header', text: { type: 'plain_text', text: `${style.emoji} ${title}`, emoji: true } }],

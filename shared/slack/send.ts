@@ -86,11 +86,25 @@ export async function sendSlack(options: SendSlackOptions): Promise<SendSlackRes
     } else if (destination.threadTs) {
       body.thread_ts = destination.threadTs;
     }
-    const { data, attempts } = await callWebApi(apiUrl, updating ? 'chat.update' : 'chat.postMessage', destination.token, body, transport);
+    const { data, attempts } = await callWebApi(
+      apiUrl,
+      updating ? 'chat.update' : 'chat.postMessage',
+      destination.token,
+      body,
+      transport,
+    );
     const ts = typeof data.ts === 'string' ? data.ts : undefined;
     const posted = data.message as { thread_ts?: unknown } | undefined;
     const threadTs = typeof posted?.thread_ts === 'string' ? posted.thread_ts : (destination.threadTs ?? ts);
-    return { ok: true, action, ts, channel: typeof data.channel === 'string' ? data.channel : undefined, threadTs, attempts, cuts };
+    return {
+      ok: true,
+      action,
+      ts,
+      channel: typeof data.channel === 'string' ? data.channel : undefined,
+      threadTs,
+      attempts,
+      cuts,
+    };
   } catch (error) {
     if (!(error instanceof SlackError)) throw error;
     return { ok: false, action, attempts: error.attempts, error: error.message, code: error.code, cuts };

@@ -26,7 +26,13 @@ const STATUS_EXPECTED = 'expected a number, a list of numbers or "2xx"';
 
 export function place(path: Path): string {
   return path
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : /^[A-Za-z_][\w-]*$/.test(part) ? `${i ? '.' : ''}${part}` : `[${JSON.stringify(part)}]`))
+    .map((part, i) =>
+      typeof part === 'number'
+        ? `[${part}]`
+        : /^[A-Za-z_][\w-]*$/.test(part)
+          ? `${i ? '.' : ''}${part}`
+          : `[${JSON.stringify(part)}]`,
+    )
     .join('');
 }
 
@@ -71,7 +77,12 @@ class Checker {
   }
 
   /** A mapping of free-form keys to scalar values, turned into text. */
-  map(value: unknown, path: Path, what: string, checkKey?: (key: string) => string | undefined): Record<string, string> {
+  map(
+    value: unknown,
+    path: Path,
+    what: string,
+    checkKey?: (key: string) => string | undefined,
+  ): Record<string, string> {
     const result: Record<string, string> = {};
     if (value === undefined) return result;
     if (!isObject(value)) return this.expected(path, `a mapping of ${what}`, value) ?? result;
@@ -113,14 +124,16 @@ class Checker {
 function flows(root: unknown, c: Checker): FlowSpec[] {
   const top = c.object(root, [], ['flows'], 'a mapping with a "flows" list');
   if (!top) return [];
-  if (!Array.isArray(top.flows) || top.flows.length === 0) return c.expected(['flows'], 'a list of flows', top.flows) ?? [];
+  if (!Array.isArray(top.flows) || top.flows.length === 0)
+    return c.expected(['flows'], 'a list of flows', top.flows) ?? [];
   return top.flows.map((flow, i) => parseFlow(flow, ['flows', i], c, i));
 }
 
 function parseFlow(value: unknown, path: Path, c: Checker, index: number): FlowSpec {
   c.known = new Set();
   const flow = c.object(value, path, FLOW_KEYS, 'a flow (a mapping with "name" and "steps")');
-  const name = flow?.name === undefined ? `flow ${index + 1}` : (c.string(flow.name, [...path, 'name'], 'a name') ?? '');
+  const name =
+    flow?.name === undefined ? `flow ${index + 1}` : (c.string(flow.name, [...path, 'name'], 'a name') ?? '');
   const steps = flow?.steps;
   if (flow && (!Array.isArray(steps) || steps.length === 0)) c.expected([...path, 'steps'], 'a list of steps', steps);
   return { name, steps: Array.isArray(steps) ? steps.map((step, i) => parseStep(step, [...path, 'steps', i], c)) : [] };
@@ -134,12 +147,14 @@ function parseStep(value: unknown, path: Path, c: Checker): StepSpec {
     VARIABLE.test(key) ? undefined : 'expected a variable name (letters, digits and _, not starting with a digit)',
   );
   for (const [name, jsonPath] of Object.entries(capture)) {
-    if (!parsePath(jsonPath)) c.problem([...path, 'capture', name], `expected a JSON path such as token or items[0].id, got ${show(jsonPath)}`);
+    if (!parsePath(jsonPath))
+      c.problem([...path, 'capture', name], `expected a JSON path such as token or items[0].id, got ${show(jsonPath)}`);
     c.known.add(name);
   }
   const retry = c.boolean(step.retry, [...path, 'retry']);
   const target = request.path ?? request.url ?? '';
-  const name = step.name === undefined ? `${request.method} ${target}` : (c.string(step.name, [...path, 'name'], 'a name') ?? '');
+  const name =
+    step.name === undefined ? `${request.method} ${target}` : (c.string(step.name, [...path, 'name'], 'a name') ?? '');
   return { name, request, expect, capture, retry };
 }
 
@@ -153,18 +168,22 @@ function parseRequest(value: unknown, path: Path, c: Checker): RequestSpec {
   }
   const spec: RequestSpec = {
     method,
-    headers: c.map(r.headers, [...path, 'headers'], 'header names to values', (key) => (HEADER_NAME.test(key) ? undefined : 'expected a valid header name')),
+    headers: c.map(r.headers, [...path, 'headers'], 'header names to values', (key) =>
+      HEADER_NAME.test(key) ? undefined : 'expected a valid header name',
+    ),
     query: c.map(r.query, [...path, 'query'], 'query parameters to values'),
     redirect: parseRedirect(r['follow-redirects'], [...path, 'follow-redirects'], c),
   };
   if (r.path !== undefined) {
     const p = c.string(r.path, [...path, 'path'], 'a path starting with "/"');
-    if (p !== undefined && !p.startsWith('/') && !p.startsWith('${')) c.expected([...path, 'path'], 'a path starting with "/"', p);
+    if (p !== undefined && !p.startsWith('/') && !p.startsWith('${'))
+      c.expected([...path, 'path'], 'a path starting with "/"', p);
     spec.path = p;
   }
   if (r.url !== undefined) {
     const u = c.string(r.url, [...path, 'url'], 'an http:// or https:// URL');
-    if (u !== undefined && !u.includes('${') && !/^https?:\/\/[^/]/i.test(u)) c.expected([...path, 'url'], 'an http:// or https:// URL', u);
+    if (u !== undefined && !u.includes('${') && !/^https?:\/\/[^/]/i.test(u))
+      c.expected([...path, 'url'], 'an http:// or https:// URL', u);
     spec.url = u;
   }
   if (isObject(value)) {
@@ -187,7 +206,13 @@ function parseRedirect(value: unknown, path: Path, c: Checker): RedirectMode {
   if (value === undefined || value === true) return 'follow';
   if (value === false) return 'manual';
   if (value === 'any-origin') return 'follow-any-origin';
-  return c.expected(path, 'true (redirects within the same origin), false or "any-origin" (also to other origins, without headers or body)', value) ?? 'follow';
+  return (
+    c.expected(
+      path,
+      'true (redirects within the same origin), false or "any-origin" (also to other origins, without headers or body)',
+      value,
+    ) ?? 'follow'
+  );
 }
 
 function parseStatus(value: unknown, path: Path, c: Checker): StatusSet | undefined {
@@ -229,14 +254,19 @@ function parseExpect(value: unknown, path: Path, c: Checker): Expectations {
     if (!isObject(e.json)) c.expected([...path, 'json'], 'a mapping of JSON paths to values', e.json);
     else
       for (const [jsonPath, v] of Object.entries(e.json)) {
-        if (!parsePath(jsonPath)) c.problem([...path, 'json', jsonPath], 'expected a JSON path such as status or orders[0].id as the key');
+        if (!parsePath(jsonPath))
+          c.problem([...path, 'json', jsonPath], 'expected a JSON path such as status or orders[0].id as the key');
         c.deepText(v, [...path, 'json', jsonPath]);
         expect.json.push({ path: jsonPath, value: v });
       }
   }
   if (e['max-latency'] !== undefined) {
-    const ms = typeof e['max-latency'] === 'string' && /[a-z]$/i.test(e['max-latency'].trim()) ? parseDuration(e['max-latency']) : undefined;
-    if (ms === undefined) c.expected([...path, 'max-latency'], 'a duration with its unit, such as 800ms or 2s', e['max-latency']);
+    const ms =
+      typeof e['max-latency'] === 'string' && /[a-z]$/i.test(e['max-latency'].trim())
+        ? parseDuration(e['max-latency'])
+        : undefined;
+    if (ms === undefined)
+      c.expected([...path, 'max-latency'], 'a duration with its unit, such as 800ms or 2s', e['max-latency']);
     expect.maxLatencyMs = ms;
   }
   return expect;
@@ -249,7 +279,10 @@ function parseExpect(value: unknown, path: Path, c: Checker): Expectations {
  * (checkVariables), never the whole environment; `variablesInput` the input
  * that lists them (default `variables`).
  */
-export function parseChecks(text: string, options: { source: string; env: NodeJS.ProcessEnv; variablesInput?: string }): FlowSpec[] {
+export function parseChecks(
+  text: string,
+  options: { source: string; env: NodeJS.ProcessEnv; variablesInput?: string },
+): FlowSpec[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {

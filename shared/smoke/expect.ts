@@ -26,17 +26,22 @@ export function judge(
 ): { problems: string[]; captured: Map<string, unknown> } {
   const problems: string[] = [];
   const captured = new Map<string, unknown>();
-  if (!expect.status.matches(response.status)) problems.push(`status: expected ${expect.status.text}, got ${response.status}`);
+  if (!expect.status.matches(response.status))
+    problems.push(`status: expected ${expect.status.text}, got ${response.status}`);
   if (expect.maxLatencyMs !== undefined && response.ms > expect.maxLatencyMs)
-    problems.push(`latency: expected at most ${formatDuration(expect.maxLatencyMs)}, took ${formatDuration(response.ms)}`);
+    problems.push(
+      `latency: expected at most ${formatDuration(expect.maxLatencyMs)}, took ${formatDuration(response.ms)}`,
+    );
   for (const { name, pattern } of expect.headers) {
     const value = response.headers.get(name);
     if (value === null) problems.push(`header ${name}: expected to match /${pattern.source}/, but it is missing`);
-    else if (!pattern.test(value)) problems.push(`header ${name}: expected to match /${pattern.source}/, got ${show(value)}`);
+    else if (!pattern.test(value))
+      problems.push(`header ${name}: expected to match /${pattern.source}/, got ${show(value)}`);
   }
   // Only the beginning of a longer body was read: say so, or a text would look absent from all of it.
   const within = response.truncated ? ` in its first ${formatSize(MAX_BODY_BYTES)} (the rest was not read)` : '';
-  for (const text of expect.bodyContains) if (!response.body.includes(text)) problems.push(`body: expected to contain ${show(text)}${within}`);
+  for (const text of expect.bodyContains)
+    if (!response.body.includes(text)) problems.push(`body: expected to contain ${show(text)}${within}`);
 
   const needsJson = expect.json.length > 0 || Object.keys(capture).length > 0;
   const json = needsJson ? parseJson(response.body) : MISSING;
@@ -51,7 +56,8 @@ export function judge(
   for (const { path, value } of expect.json) {
     const actual = getPath(json, path);
     if (actual === MISSING) problems.push(`json ${path}: expected ${show(value)}, but it is missing`);
-    else if (!isDeepStrictEqual(actual, value)) problems.push(`json ${path}: expected ${show(value)}, got ${show(actual)}`);
+    else if (!isDeepStrictEqual(actual, value))
+      problems.push(`json ${path}: expected ${show(value)}, got ${show(actual)}`);
   }
   for (const [name, path] of Object.entries(capture)) {
     const value = getPath(json, path);

@@ -35,7 +35,14 @@ export async function runFlows(flows: readonly FlowSpec[], options: SmokeOptions
     const steps: StepResult[] = [];
     for (const [i, spec] of flow.steps.entries()) {
       if (steps.some((s) => !s.ok)) {
-        steps.push({ step: spec.name, target: `${spec.request.method} ${spec.request.path ?? spec.request.url}`, ok: false, skipped: true, attempts: 0, problems: ['skipped: an earlier step of this flow failed'] });
+        steps.push({
+          step: spec.name,
+          target: `${spec.request.method} ${spec.request.path ?? spec.request.url}`,
+          ok: false,
+          skipped: true,
+          attempts: 0,
+          problems: ['skipped: an earlier step of this flow failed'],
+        });
         continue;
       }
       const label = `[${flow.name}] ${spec.name} (step ${i + 1}/${flow.steps.length})`;

@@ -19,7 +19,8 @@ const smokeShape = perPrefix(() => ({
   'checks-file': optionalText(),
   paths: multiLine().transform((s, ctx): FlowSpec[] => {
     const { flows, problems } = parseShorthand(splitLines(s));
-    for (const problem of problems) ctx.addIssue({ code: 'custom', message: `${SHORTHAND_EXPECTED}; ${problem} is not` });
+    for (const problem of problems)
+      ctx.addIssue({ code: 'custom', message: `${SHORTHAND_EXPECTED}; ${problem} is not` });
     return flows;
   }),
   headers: headerLines(),
@@ -28,7 +29,11 @@ const smokeShape = perPrefix(() => ({
     const names = splitLines(s, { commas: true });
     for (const name of names) {
       const problem = listedVariableProblem(name);
-      if (problem) ctx.addIssue({ code: 'custom', message: `environment variable names, separated by commas or lines; ${problem}` });
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          message: `environment variable names, separated by commas or lines; ${problem}`,
+        });
     }
     return names;
   }),
@@ -43,10 +48,12 @@ export type SmokeValues = ValuesOf<ReturnType<typeof smokeShape>>;
 export const smokeInputs = <P extends string = ''>(prefix: P = '' as P) => withPrefix(prefix, smokeShape(''));
 
 /** The smoke test's values of a parsed config, under their own names. */
-export const smokeValues = (config: Record<string, unknown>, prefix = ''): SmokeValues => withoutPrefix(config, prefix, smokeShape(''));
+export const smokeValues = (config: Record<string, unknown>, prefix = ''): SmokeValues =>
+  withoutPrefix(config, prefix, smokeShape(''));
 
 /** Whether any check is configured at all. */
-export const hasSmokeChecks = (values: SmokeValues): boolean => Boolean(values.checks.trim() || values['checks-file'] || values.paths.length);
+export const hasSmokeChecks = (values: SmokeValues): boolean =>
+  Boolean(values.checks.trim() || values['checks-file'] || values.paths.length);
 
 /** Every flow of every source; a mistake in any fails here, naming the input as the action does (`prefix`). */
 export function smokeFlows(values: SmokeValues, workspace: string, prefix = ''): FlowSpec[] {
@@ -61,7 +68,12 @@ export function smokeFlows(values: SmokeValues, workspace: string, prefix = ''):
 }
 
 /** How the flows run against `baseUrl`: every value a check reads from the environment goes to `secrets`. */
-export function smokeOptions(values: SmokeValues, baseUrl: string, secrets: Redactor, log: (line: string) => void): SmokeOptions {
+export function smokeOptions(
+  values: SmokeValues,
+  baseUrl: string,
+  secrets: Redactor,
+  log: (line: string) => void,
+): SmokeOptions {
   return {
     baseUrl,
     headers: values.headers,

@@ -2,14 +2,16 @@ import type { FlowResult } from './flows.js';
 
 /** Text safe inside XML 1.0 attributes and elements: escaped, and without characters XML cannot carry. */
 function xml(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex -- XML 1.0's allowed characters, tab, LF and CR among them
-    .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- XML 1.0's allowed characters, tab, LF and CR among them
+      .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }
 
 const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(3);
@@ -36,10 +38,19 @@ export function junitReport(flows: readonly FlowResult[], name = 'smoke-test'): 
     for (const step of flow.steps) {
       const open = `    <testcase classname="${xml(flow.flow)}" name="${xml(step.step)}" time="${seconds(step.ms)}"`;
       if (step.ok) lines.push(`${open}/>`);
-      else if (step.skipped) lines.push(`${open}>`, `      <skipped message="${xml(step.problems.join('; '))}"/>`, '    </testcase>');
+      else if (step.skipped)
+        lines.push(`${open}>`, `      <skipped message="${xml(step.problems.join('; '))}"/>`, '    </testcase>');
       else {
-        const detail = [`${step.target}`, ...step.problems, ...(step.response ? [`response: ${step.response}`] : [])].join('\n');
-        lines.push(`${open}>`, `      <failure message="${xml(step.problems.join('; '))}" type="SmokeCheckFailed">${xml(detail)}</failure>`, '    </testcase>');
+        const detail = [
+          `${step.target}`,
+          ...step.problems,
+          ...(step.response ? [`response: ${step.response}`] : []),
+        ].join('\n');
+        lines.push(
+          `${open}>`,
+          `      <failure message="${xml(step.problems.join('; '))}" type="SmokeCheckFailed">${xml(detail)}</failure>`,
+          '    </testcase>',
+        );
       }
     }
     lines.push('  </testsuite>');

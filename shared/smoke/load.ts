@@ -27,7 +27,9 @@ export function loadFlows(sources: Sources): FlowSpec[] {
   const errors: string[] = [];
   const parse = (text: string, source: string) => {
     try {
-      flows.push(...parseChecks(text, { source, env: sources.env, variablesInput: `${sources.prefix ?? ''}variables` }));
+      flows.push(
+        ...parseChecks(text, { source, env: sources.env, variablesInput: `${sources.prefix ?? ''}variables` }),
+      );
     } catch (error) {
       if (!(error instanceof ChecksError)) throw error;
       errors.push(error.message);
@@ -37,11 +39,16 @@ export function loadFlows(sources: Sources): FlowSpec[] {
   if (sources.checksFile) {
     const path = resolve(sources.workspace, sources.checksFile);
     if (!existsSync(path) || !statSync(path).isFile())
-      errors.push(`${input('checks-file')}: no file ${JSON.stringify(sources.checksFile)} in the workspace (looked for ${path})`);
+      errors.push(
+        `${input('checks-file')}: no file ${JSON.stringify(sources.checksFile)} in the workspace (looked for ${path})`,
+      );
     else parse(readFileSync(path, 'utf8'), `${JSON.stringify(sources.checksFile)} (${input('checks-file')})`);
   }
   if (errors.length > 0) throw new UserError(errors.join('\n'));
   flows.push(...sources.shorthand);
-  if (flows.length === 0) throw new UserError(`Nothing to check: set at least one of the inputs ${input('checks')}, ${input('checks-file')} or ${input('paths')}`);
+  if (flows.length === 0)
+    throw new UserError(
+      `Nothing to check: set at least one of the inputs ${input('checks')}, ${input('checks-file')} or ${input('paths')}`,
+    );
   return flows;
 }

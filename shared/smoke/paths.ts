@@ -15,7 +15,9 @@ export function parseShorthand(lines: readonly string[]): { flows: FlowSpec[]; p
   const problems: string[] = [];
   lines.forEach((line, i) => {
     const tokens = line.split(/\s+/);
-    const method = (METHODS as readonly string[]).includes(tokens[0].toUpperCase()) ? tokens.shift()!.toUpperCase() : 'GET';
+    const method = (METHODS as readonly string[]).includes(tokens[0].toUpperCase())
+      ? tokens.shift()!.toUpperCase()
+      : 'GET';
     const path = tokens.shift();
     const statusText = tokens.shift() ?? '200';
     const status = parseStatusSet(statusText);

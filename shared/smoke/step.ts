@@ -42,7 +42,8 @@ function mergeHeaders(...sets: Record<string, string>[]): Record<string, string>
   const merged: Record<string, string> = {};
   for (const set of sets)
     for (const [name, value] of Object.entries(set)) {
-      for (const existing of Object.keys(merged)) if (existing.toLowerCase() === name.toLowerCase()) delete merged[existing];
+      for (const existing of Object.keys(merged))
+        if (existing.toLowerCase() === name.toLowerCase()) delete merged[existing];
       merged[name] = value;
     }
   return merged;
@@ -50,7 +51,9 @@ function mergeHeaders(...sets: Record<string, string>[]): Record<string, string>
 
 function buildRequest(spec: StepSpec, ctx: StepContext) {
   const r = spec.request;
-  const url = new URL(r.url !== undefined ? substitute(r.url, ctx.vars) : joinUrl(ctx.baseUrl, substitute(r.path!, ctx.vars)));
+  const url = new URL(
+    r.url !== undefined ? substitute(r.url, ctx.vars) : joinUrl(ctx.baseUrl, substitute(r.path!, ctx.vars)),
+  );
   for (const [key, value] of Object.entries(r.query)) url.searchParams.append(key, substitute(value, ctx.vars));
   const stepHeaders = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, substitute(v, ctx.vars)]));
   let body: string | undefined;
@@ -108,14 +111,24 @@ export async function runStep(spec: StepSpec, ctx: StepContext): Promise<StepRes
     result.attempts = e.attempts ?? 1;
     result.ms = e.ms;
     result.status = e.status;
-    if (e.kind === 'cross-origin') result.problems.push(`${e.message}; to follow it without any header or body, set "follow-redirects: any-origin" on the step`);
+    if (e.kind === 'cross-origin')
+      result.problems.push(
+        `${e.message}; to follow it without any header or body, set "follow-redirects: any-origin" on the step`,
+      );
     else if (e.kind === 'redirect') result.problems.push(e.message);
-    else result.problems.push(`no response: ${e.message}${result.attempts > 1 ? ` (${result.attempts} attempts)` : ''}`);
+    else
+      result.problems.push(`no response: ${e.message}${result.attempts > 1 ? ` (${result.attempts} attempts)` : ''}`);
     return result;
   }
   const { problems, captured } = judge(expect, response, spec.capture);
   for (const [name, value] of captured) ctx.vars.captures.set(name, value);
-  Object.assign(result, { status: response.status, ms: response.ms, attempts: response.attempts, problems, ok: problems.length === 0 });
+  Object.assign(result, {
+    status: response.status,
+    ms: response.ms,
+    attempts: response.attempts,
+    problems,
+    ok: problems.length === 0,
+  });
   const attempts = response.attempts > 1 ? ` after ${response.attempts} attempts` : '';
   const stopped = response.notRetried ? ` (not retried: ${response.notRetried})` : '';
   const longer = response.truncated ? ` (its first ${formatSize(MAX_BODY_BYTES)}; the rest was not read)` : '';

@@ -27,12 +27,15 @@ const RUNNER_PREFIXES = ['ACTIONS_', 'GITHUB_', 'INPUT_', 'STATE_', 'RUNNER_'];
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Case-insensitive, as environments are on Windows runners. */
-export const isRunnerVariable = (name: string): boolean => RUNNER_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix));
+export const isRunnerVariable = (name: string): boolean =>
+  RUNNER_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix));
 
 /** Why a name given in the variables input cannot be listed, or undefined when it can. */
 export function listedVariableProblem(name: string): string | undefined {
-  if (!NAME.test(name)) return `${JSON.stringify(name)} is not a variable name (letters, digits and _, not starting with a digit)`;
-  if (isRunnerVariable(name)) return `${name} is one of the runner's own variables (${RUNNER_PREFIXES.map((p) => `${p}*`).join(', ')}), which checks can never read`;
+  if (!NAME.test(name))
+    return `${JSON.stringify(name)} is not a variable name (letters, digits and _, not starting with a digit)`;
+  if (isRunnerVariable(name))
+    return `${name} is one of the runner's own variables (${RUNNER_PREFIXES.map((p) => `${p}*`).join(', ')}), which checks can never read`;
   return undefined;
 }
 
@@ -40,13 +43,15 @@ export function listedVariableProblem(name: string): string | undefined {
 export function checkVariables(env: NodeJS.ProcessEnv, listed: readonly string[]): Record<string, string> {
   const allowed: Record<string, string> = {};
   for (const [name, value] of Object.entries(env))
-    if (value !== undefined && !isRunnerVariable(name) && (name.startsWith(SMOKE_PREFIX) || listed.includes(name))) allowed[name] = value;
+    if (value !== undefined && !isRunnerVariable(name) && (name.startsWith(SMOKE_PREFIX) || listed.includes(name)))
+      allowed[name] = value;
   return allowed;
 }
 
 /** What a person should do about `${name}`, found neither among the captures nor the variables passed. */
 export function unknownVariable(name: string, where: string, variablesInput = 'variables'): string {
-  if (isRunnerVariable(name)) return `\${${name}} is one of the runner's own variables, which checks can never read (pass the value under a ${SMOKE_PREFIX} name instead)`;
+  if (isRunnerVariable(name))
+    return `\${${name}} is one of the runner's own variables, which checks can never read (pass the value under a ${SMOKE_PREFIX} name instead)`;
   return (
     `\${${name}} is neither captured by ${where} nor a variable passed to the checks: set it with env: in the workflow` +
     ` under a name starting with ${SMOKE_PREFIX}, or list ${name} in the "${variablesInput}" input`
@@ -85,6 +90,7 @@ export function substituteDeep(value: unknown, vars: Variables): unknown {
     return whole ? lookup(whole[1], vars) : substitute(value, vars);
   }
   if (Array.isArray(value)) return value.map((v) => substituteDeep(v, vars));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteDeep(v, vars)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteDeep(v, vars)]));
   return value;
 }

@@ -30,7 +30,12 @@ export async function tearDown(options: TeardownOptions, provider: Provider, ctx
   let inactive: number[] = [];
   let github = options.token ? '' : 'not recorded (no github-token)';
   if (options.token) {
-    const client = new DeploymentsClient({ token: options.token, apiUrl: ctx.apiUrl, repository: ctx.repository, log: info });
+    const client = new DeploymentsClient({
+      token: options.token,
+      apiUrl: ctx.apiUrl,
+      repository: ctx.repository,
+      log: info,
+    });
     try {
       inactive = await deactivateEnvironment(client, environment, `${environment} was torn down`);
       github = inactive.length ? `${inactive.join(', ')} now inactive` : 'none was active';
@@ -46,13 +51,16 @@ export async function tearDown(options: TeardownOptions, provider: Provider, ctx
   core.setOutput('deactivated', inactive.join(','));
   await writeSummary(
     `## 🧹 Tore down ${environment}`,
-    table(['', ''], [
-      ['Service', service],
-      ['Provider', provider.name],
-      ['Removed', result.removed.length ? String(result.removed.length) : 'nothing was there'],
-      ['Volumes', options.removeVolumes ? 'removed' : 'kept'],
-      ['GitHub Deployments', github],
-    ]),
+    table(
+      ['', ''],
+      [
+        ['Service', service],
+        ['Provider', provider.name],
+        ['Removed', result.removed.length ? String(result.removed.length) : 'nothing was there'],
+        ['Volumes', options.removeVolumes ? 'removed' : 'kept'],
+        ['GitHub Deployments', github],
+      ],
+    ),
     result.details.length ? table(['Where', 'What was removed'], result.details) : undefined,
   );
 }

@@ -19,7 +19,9 @@ const READ_UNDECLARED: Record<string, string[]> = {
   rollback: ['registry-username', 'registry-password', 'manifests'],
 };
 
-const names = readdirSync(join(repoRoot, 'actions')).filter((n) => existsSync(join(repoRoot, 'actions', n, 'action.yml')));
+const names = readdirSync(join(repoRoot, 'actions')).filter((n) =>
+  existsSync(join(repoRoot, 'actions', n, 'action.yml')),
+);
 
 describe.each(names)('actions/%s/action.yml', (name) => {
   // As the YAML parser gives it; expect() checks each field.
@@ -37,7 +39,8 @@ describe.each(names)('actions/%s/action.yml', (name) => {
       expect(typeof spec.required, `${input}.required`).toBe('boolean');
       if (!spec.required) expect('default' in spec, `${input}.default`).toBe(true);
     }
-    for (const [output, spec] of Object.entries<ReturnType<typeof JSON.parse>>(yml.outputs ?? {})) expect(spec.description, output).toBeTruthy();
+    for (const [output, spec] of Object.entries<ReturnType<typeof JSON.parse>>(yml.outputs ?? {}))
+      expect(spec.description, output).toBeTruthy();
   });
 
   const composite = yml.runs.using === 'composite';
@@ -56,7 +59,8 @@ describe.each(names)('actions/%s/action.yml', (name) => {
       }
     }
     const stepOutput = /^\$\{\{ steps\.[\w-]+\.outputs\.[\w-]+ \}\}$/;
-    for (const [output, spec] of Object.entries<{ value?: string }>(yml.outputs ?? {})) expect(spec.value, output).toMatch(stepOutput);
+    for (const [output, spec] of Object.entries<{ value?: string }>(yml.outputs ?? {}))
+      expect(spec.value, output).toMatch(stepOutput);
   });
 
   it.runIf(composite)('uses every input it declares', () => {
@@ -72,21 +76,36 @@ describe.each(names)('actions/%s/action.yml', (name) => {
     if (yml.runs.post) expect(resolve(actionDir(name), yml.runs.post)).toBe(main);
   });
 
-  it.skipIf(composite)('reads every input it declares, and none it does not (INPUT_* lookups recorded in the bundle)', async () => {
-    const declared = Object.keys(yml.inputs ?? {});
-    const read = new Set<string>();
-    // Every provider reads its own inputs; one bad value (every input gets one) fails the step once all are read.
-    for (const provider of declared.includes('provider') ? PROVIDERS : [undefined]) {
-      const file = join(mkdtempSync(join(tmpdir(), 'inputs-read-')), 'read');
-      const inputs = Object.fromEntries(declared.map((input) => [input, BAD_VALUE]));
-      if (provider) inputs.provider = provider;
-      const run = await runAction(name, { inputs, post: false, env: { NODE_OPTIONS: `--import=${RECORDER}`, RECORD_INPUTS: file } });
-      expect(run.code, run.stdout).toBe(1);
-      expect(run.errors.join('\n'), `${provider ?? ''} ${run.stdout}`).toMatch(/^Invalid inputs:\n {2}- "[\w-]+": expected /);
-      for (const variable of readFileSync(file, 'utf8').split('\n').filter(Boolean)) read.add(variable);
-    }
-    expect(declared.filter((input) => !read.has(inputVar(input))), 'declared, never read').toEqual([]);
-    const known = [...declared, ...(READ_UNDECLARED[name] ?? [])];
-    expect([...read].filter((v) => !known.some((input) => inputVar(input) === v)), 'read, not declared').toEqual([]);
-  });
+  it.skipIf(composite)(
+    'reads every input it declares, and none it does not (INPUT_* lookups recorded in the bundle)',
+    async () => {
+      const declared = Object.keys(yml.inputs ?? {});
+      const read = new Set<string>();
+      // Every provider reads its own inputs; one bad value (every input gets one) fails the step once all are read.
+      for (const provider of declared.includes('provider') ? PROVIDERS : [undefined]) {
+        const file = join(mkdtempSync(join(tmpdir(), 'inputs-read-')), 'read');
+        const inputs = Object.fromEntries(declared.map((input) => [input, BAD_VALUE]));
+        if (provider) inputs.provider = provider;
+        const run = await runAction(name, {
+          inputs,
+          post: false,
+          env: { NODE_OPTIONS: `--import=${RECORDER}`, RECORD_INPUTS: file },
+        });
+        expect(run.code, run.stdout).toBe(1);
+        expect(run.errors.join('\n'), `${provider ?? ''} ${run.stdout}`).toMatch(
+          /^Invalid inputs:\n {2}- "[\w-]+": expected /,
+        );
+        for (const variable of readFileSync(file, 'utf8').split('\n').filter(Boolean)) read.add(variable);
+      }
+      expect(
+        declared.filter((input) => !read.has(inputVar(input))),
+        'declared, never read',
+      ).toEqual([]);
+      const known = [...declared, ...(READ_UNDECLARED[name] ?? [])];
+      expect(
+        [...read].filter((v) => !known.some((input) => inputVar(input) === v)),
+        'read, not declared',
+      ).toEqual([]);
+    },
+  );
 });

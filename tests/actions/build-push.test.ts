@@ -70,14 +70,17 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
   }
 
   it('branch push to the default branch: sha, branch and latest tags; digest equals the registry Docker-Content-Digest; OCI labels on the pushed image; post step logs out', async () => {
-    const { run, image, path } = await build('main-push', { inputs: { labels: 'com.acme.team=checkout\norg.opencontainers.image.licenses=Apache-2.0' } });
+    const { run, image, path } = await build('main-push', {
+      inputs: { labels: 'com.acme.team=checkout\norg.opencontainers.image.licenses=Apache-2.0' },
+    });
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
 
     expect(await registry.tags(path)).toEqual(['latest', 'main', 'sha-0123456']);
     expect(run.outputs.tags.split('\n')).toEqual([`${image}:sha-0123456`, `${image}:main`, `${image}:latest`]);
     expect(run.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    for (const tag of ['latest', 'main', 'sha-0123456']) expect(await registry.digest(path, tag)).toBe(run.outputs.digest);
+    for (const tag of ['latest', 'main', 'sha-0123456'])
+      expect(await registry.digest(path, tag)).toBe(run.outputs.digest);
     expect(run.outputs['image-ref']).toBe(`${image}@${run.outputs.digest}`);
     expect(await registry.digest(path, run.outputs.digest)).toBe(run.outputs.digest);
     expect(run.outputs.imageid).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -97,7 +100,13 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     expect(JSON.parse(run.outputs.labels)).toEqual(labels);
 
     const metadata = JSON.parse(run.outputs.metadata);
-    expect(metadata).toMatchObject({ image, digest: run.outputs.digest, imageRef: run.outputs['image-ref'], pushed: true, builder: BUILDER });
+    expect(metadata).toMatchObject({
+      image,
+      digest: run.outputs.digest,
+      imageRef: run.outputs['image-ref'],
+      pushed: true,
+      builder: BUILDER,
+    });
     expect(metadata.size).toBeGreaterThan(500_000); // busybox is ~1–2 MB
 
     expect(run.summary).toContain(run.outputs.digest);
@@ -147,7 +156,7 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     expect((await registry.config(path, 'pr-42')).config?.Labels?.['org.opencontainers.image.version']).toBe('pr-42');
   });
 
-  it('pull request with sha-source: pr-head: the sha tag and the revision label name the PR\'s head commit, not the merge commit', async () => {
+  it("pull request with sha-source: pr-head: the sha tag and the revision label name the PR's head commit, not the merge commit", async () => {
     const head = 'fedcba9876543210fedcba9876543210fedcba98';
     const { run, path } = await build('pull-head', {
       ref: 'refs/pull/43/merge',
@@ -161,12 +170,27 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
   });
 
   it('a scheduled run (its payload has no repository): default branch, description and licence read from the GitHub API test double, so master keeps latest; an API that cannot be reached only warns', async () => {
-    const github = await startGitHubDouble({ token: 'ghs_test_token_0123456789', repository: 'acme/shop', repositoryInfo: { default_branch: 'master', description: 'The shop front', license: { key: 'mit', name: 'MIT License', spdx_id: 'MIT' } } });
+    const github = await startGitHubDouble({
+      token: 'ghs_test_token_0123456789',
+      repository: 'acme/shop',
+      repositoryInfo: {
+        default_branch: 'master',
+        description: 'The shop front',
+        license: { key: 'mit', name: 'MIT License', spdx_id: 'MIT' },
+      },
+    });
     try {
-      const { run, path } = await build('scheduled', { ref: 'refs/heads/master', eventName: 'schedule', event: { schedule: '0 3 * * *' }, env: { GITHUB_API_URL: github.url } });
+      const { run, path } = await build('scheduled', {
+        ref: 'refs/heads/master',
+        eventName: 'schedule',
+        event: { schedule: '0 3 * * *' },
+        env: { GITHUB_API_URL: github.url },
+      });
       expect(run.errors).toEqual([]);
       expect(run.warnings).toEqual([]);
-      expect(run.stdout).toContain('The schedule event does not describe the repository: read acme/shop from the GitHub API (default branch master)');
+      expect(run.stdout).toContain(
+        'The schedule event does not describe the repository: read acme/shop from the GitHub API (default branch master)',
+      );
       expect(await registry.tags(path)).toEqual(['latest', 'master', 'sha-0123456']);
       expect((await registry.config(path, 'master')).config?.Labels).toMatchObject({
         'org.opencontainers.image.title': 'shop',
@@ -181,9 +205,19 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
       await github.close();
     }
     // Nothing listens on port 9: the run still builds, says what it assumed, and the schedule's ref is the default branch.
-    const { run } = await build('scheduled-offline', { ref: 'refs/heads/master', eventName: 'schedule', event: { schedule: '0 3 * * *' }, env: { GITHUB_API_URL: 'http://127.0.0.1:9' }, inputs: { push: 'false', password: '' } });
+    const { run } = await build('scheduled-offline', {
+      ref: 'refs/heads/master',
+      eventName: 'schedule',
+      event: { schedule: '0 3 * * *' },
+      env: { GITHUB_API_URL: 'http://127.0.0.1:9' },
+      inputs: { push: 'false', password: '' },
+    });
     expect(run.code).toBe(0);
-    expect(run.warnings).toEqual([expect.stringMatching(/^The schedule event does not describe the repository and the GitHub API could not be read \(GitHub API GET \/repos\/acme\/shop: .*\): the default branch is master, as schedule runs on it; the description and licence labels are left empty\.$/)]);
+    expect(run.warnings).toEqual([
+      expect.stringMatching(
+        /^The schedule event does not describe the repository and the GitHub API could not be read \(GitHub API GET \/repos\/acme\/shop: .*\): the default branch is master, as schedule runs on it; the description and licence labels are left empty\.$/,
+      ),
+    ]);
     expect(run.outputs.tags.split('\n').map((t) => t.split(':').at(-1))).toEqual(['sha-0123456', 'master', 'latest']);
     expect(JSON.parse(run.outputs.labels)['org.opencontainers.image.description']).toBe('');
   });
@@ -194,7 +228,9 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     expect(run.outputs.digest).toBe('');
     expect(run.outputs['image-ref']).toBe('');
     expect(run.outputs.imageid).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const local = execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', `${image}:main`], { encoding: 'utf8' }).trim();
+    const local = execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', `${image}:main`], {
+      encoding: 'utf8',
+    }).trim();
     expect(local).toBe(run.outputs.imageid);
     expect(await registry.tags(path)).toEqual([]);
     expect(run.state.registry).toBeUndefined();
@@ -203,11 +239,19 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
 
   it('build-args and target reach the build; a secret-looking build arg is warned about', async () => {
     const ws = busyboxContext({
-      dockerfile: 'FROM scratch AS app\nCOPY busybox /bin/busybox\nARG VERSION\nLABEL app.version=$VERSION\nFROM app AS debug\nLABEL stage=debug\n',
+      dockerfile:
+        'FROM scratch AS app\nCOPY busybox /bin/busybox\nARG VERSION\nLABEL app.version=$VERSION\nFROM app AS debug\nLABEL stage=debug\n',
     });
-    const { run } = await build('args', { workspace: ws, inputs: { push: 'false', 'tag-rules': 'sha', 'build-args': 'VERSION=1.2.3\nAPI_TOKEN=not-really', target: 'app' } });
+    const { run } = await build('args', {
+      workspace: ws,
+      inputs: { push: 'false', 'tag-rules': 'sha', 'build-args': 'VERSION=1.2.3\nAPI_TOKEN=not-really', target: 'app' },
+    });
     expect(run.errors).toEqual([]);
-    const labels = JSON.parse(execFileSync('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', run.outputs.imageid], { encoding: 'utf8' }));
+    const labels = JSON.parse(
+      execFileSync('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', run.outputs.imageid], {
+        encoding: 'utf8',
+      }),
+    );
     expect(labels['app.version']).toBe('1.2.3');
     expect(labels.stage).toBeUndefined();
     expect(run.warnings.join('\n')).toContain('Build arg API_TOKEN looks like a secret');
@@ -243,10 +287,13 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
         res.writeHead(503).end('unavailable');
         return;
       }
-      const upstream = httpRequest({ host: '127.0.0.1', port: REGISTRY_PORT, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      const upstream = httpRequest(
+        { host: '127.0.0.1', port: REGISTRY_PORT, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
     });
@@ -255,7 +302,12 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
       const run = await runAction('build-push', {
         workspace: busyboxContext(),
         timeoutMs: 90_000,
-        inputs: { image: '127.0.0.1:5056/acme/flaky', username: registry.username, password: registry.password, 'tag-rules': 'sha' },
+        inputs: {
+          image: '127.0.0.1:5056/acme/flaky',
+          username: registry.username,
+          password: registry.password,
+          'tag-rules': 'sha',
+        },
         env: { DOCKER_CONFIG: dockerConfig, GITHUB_SHA: SHA },
       });
       images.push('127.0.0.1:5056/acme/flaky:sha-0123456');
@@ -263,7 +315,9 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
       expect(run.stdout).toMatch(/Login to 127\.0\.0\.1:5056 failed \(attempt 1\/3, retrying in/);
       expect(run.stdout).toContain('after 2 attempts');
       expect(failures).toBe(0);
-      expect(run.stdout).toMatch(/Push of 127\.0\.0\.1:5056\/acme\/flaky:sha-0123456 failed \(attempt 1\/3, retrying in .*503/);
+      expect(run.stdout).toMatch(
+        /Push of 127\.0\.0\.1:5056\/acme\/flaky:sha-0123456 failed \(attempt 1\/3, retrying in .*503/,
+      );
       expect(manifestFailures).toBe(0);
       expect(await registry.digest('acme/flaky', 'sha-0123456')).toBe(run.outputs.digest);
     } finally {
@@ -273,40 +327,70 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
 
   it('missing context and missing Dockerfile fail naming the path and the input', async () => {
     const ws = busyboxContext();
-    const noContext = await runAction('build-push', { workspace: ws, inputs: { image: `${registry.host}/acme/x`, context: 'app', push: 'false' } });
+    const noContext = await runAction('build-push', {
+      workspace: ws,
+      inputs: { image: `${registry.host}/acme/x`, context: 'app', push: 'false' },
+    });
     expect(noContext.code).toBe(1);
     expect(noContext.errors.join('\n')).toContain(`Build context not found: ${join(ws, 'app')} is not a directory`);
 
-    const noDockerfile = await runAction('build-push', { workspace: busyboxContext({ dockerfile: false }), inputs: { image: `${registry.host}/acme/x`, push: 'false' } });
+    const noDockerfile = await runAction('build-push', {
+      workspace: busyboxContext({ dockerfile: false }),
+      inputs: { image: `${registry.host}/acme/x`, push: 'false' },
+    });
     expect(noDockerfile.code).toBe(1);
-    expect(noDockerfile.errors.join('\n')).toMatch(/Dockerfile not found: .*\/Dockerfile \(the context has no Dockerfile/);
+    expect(noDockerfile.errors.join('\n')).toMatch(
+      /Dockerfile not found: .*\/Dockerfile \(the context has no Dockerfile/,
+    );
 
-    const wrongFile = await runAction('build-push', { workspace: ws, inputs: { image: `${registry.host}/acme/x`, file: 'docker/Prod.Dockerfile', push: 'false' } });
-    expect(wrongFile.errors.join('\n')).toContain(`Dockerfile not found: ${join(ws, 'docker/Prod.Dockerfile')} (input "file"`);
+    const wrongFile = await runAction('build-push', {
+      workspace: ws,
+      inputs: { image: `${registry.host}/acme/x`, file: 'docker/Prod.Dockerfile', push: 'false' },
+    });
+    expect(wrongFile.errors.join('\n')).toContain(
+      `Dockerfile not found: ${join(ws, 'docker/Prod.Dockerfile')} (input "file"`,
+    );
   });
 
   it('invalid image names fail with the input named; ghcr.io names are lower-cased', async () => {
-    const bad = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/Acme/Shop` } });
+    const bad = await runAction('build-push', {
+      workspace: busyboxContext(),
+      inputs: { image: `${registry.host}/Acme/Shop` },
+    });
     expect(bad.code).toBe(1);
-    expect(bad.errors[0]).toMatch(/^Invalid input: "image": expected a valid repository name.*"Acme" is not, got "127\.0\.0\.1:5055\/Acme\/Shop"/);
+    expect(bad.errors[0]).toMatch(
+      /^Invalid input: "image": expected a valid repository name.*"Acme" is not, got "127\.0\.0\.1:5055\/Acme\/Shop"/,
+    );
     expect(bad.stdout).not.toContain('docker build');
 
-    const tagged = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/shop:v1`, tags: 'bad tag!' } });
+    const tagged = await runAction('build-push', {
+      workspace: busyboxContext(),
+      inputs: { image: `${registry.host}/acme/shop:v1`, tags: 'bad tag!' },
+    });
     expect(tagged.errors[0]).toContain('"image": expected a repository without a tag');
 
-    const ghcr = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: 'ghcr.io/Acme/Shop', push: 'false', 'tag-rules': 'sha' }, env: { DOCKER_CONFIG: dockerConfig, GITHUB_SHA: SHA } });
+    const ghcr = await runAction('build-push', {
+      workspace: busyboxContext(),
+      inputs: { image: 'ghcr.io/Acme/Shop', push: 'false', 'tag-rules': 'sha' },
+      env: { DOCKER_CONFIG: dockerConfig, GITHUB_SHA: SHA },
+    });
     images.push('ghcr.io/acme/shop:sha-0123456');
     expect(ghcr.errors).toEqual([]);
     expect(ghcr.outputs.tags).toBe('ghcr.io/acme/shop:sha-0123456');
   });
 
   it('a failing build step fails with that step and its last lines', async () => {
-    const ws = busyboxContext({ dockerfile: 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","sh","-c","echo compiling; echo boom: missing module >&2; exit 3"]\n' });
+    const ws = busyboxContext({
+      dockerfile:
+        'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","sh","-c","echo compiling; echo boom: missing module >&2; exit 3"]\n',
+    });
     const { run } = await build('broken', { workspace: ws });
     expect(run.code).toBe(1);
     const error = run.errors.join('\n');
     // The classic builder appends one LABEL step per label, hence Step 3 of more than 3; BuildKit says [3/3].
-    expect(error).toMatch(/^Build failed at (Step 3\/\d+ : |\[3\/3\] )RUN \["\/bin\/busybox","sh","-c","echo compiling; echo boom: missing module >&2; exit 3"\]/);
+    expect(error).toMatch(
+      /^Build failed at (Step 3\/\d+ : |\[3\/3\] )RUN \["\/bin\/busybox","sh","-c","echo compiling; echo boom: missing module >&2; exit 3"\]/,
+    );
     expect(error).toContain('boom: missing module');
     expect(error).toMatch(/returned a non-zero code: 3|exit code: 3/);
     expect(error).not.toContain('DEPRECATED');
@@ -314,16 +398,28 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
   });
 
   it('docker not installed, daemon down, and platforms without buildx are clear errors', async () => {
-    const missing = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/x`, password: registry.password }, env: { PATH: '/nonexistent' } });
+    const missing = await runAction('build-push', {
+      workspace: busyboxContext(),
+      inputs: { image: `${registry.host}/acme/x`, password: registry.password },
+      env: { PATH: '/nonexistent' },
+    });
     expect(missing.code).toBe(1);
     expect(missing.errors[0]).toBe('docker is not installed or not on PATH');
 
-    const down = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/x`, password: registry.password }, env: { DOCKER_HOST: 'unix:///tmp/no-such-docker.sock' } });
+    const down = await runAction('build-push', {
+      workspace: busyboxContext(),
+      inputs: { image: `${registry.host}/acme/x`, password: registry.password },
+      env: { DOCKER_HOST: 'unix:///tmp/no-such-docker.sock' },
+    });
     expect(down.code).toBe(1);
     expect(down.errors[0]).toContain('The Docker daemon is not reachable');
     expect(down.errors[0]).toContain('DOCKER_HOST=unix:///tmp/no-such-docker.sock');
 
-    const multi = await runAction('build-push', { workspace: busyboxContext(), inputs: { image: `${registry.host}/acme/x`, password: registry.password, platforms: 'linux/amd64,linux/arm64' }, env: { DOCKER_CONFIG: dockerConfig } });
+    const multi = await runAction('build-push', {
+      workspace: busyboxContext(),
+      inputs: { image: `${registry.host}/acme/x`, password: registry.password, platforms: 'linux/amd64,linux/arm64' },
+      env: { DOCKER_CONFIG: dockerConfig },
+    });
     expect(multi.code).toBe(1);
     expect(multi.errors[0]).toContain('"platforms" (linux/amd64,linux/arm64) needs docker buildx');
     expect(multi.state.registry).toBeUndefined(); // refused before any login
@@ -347,31 +443,49 @@ describe('build-push sends the job token only to ghcr.io (docker stand-in record
       "const fs = require('node:fs');",
       "const stdin = fs.readFileSync(0, 'utf8');",
       `fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ argv: process.argv.slice(2), stdin }) + '\\n');`,
-      "const [command] = process.argv.slice(2);",
+      'const [command] = process.argv.slice(2);',
       "if (command === 'version') console.log('20.10.24');",
       "else if (command === 'buildx' || command === 'build') { console.error('stand-in: no ' + command + ' here'); process.exit(1); }",
       '',
     ].join('\n');
     writeFileSync(join(dir, 'docker'), script, { mode: 0o755 });
-    return { dir, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []) };
+    return {
+      dir,
+      calls: () =>
+        existsSync(log)
+          ? readFileSync(log, 'utf8')
+              .trim()
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l))
+          : [],
+    };
   }
 
   const push = (docker: { dir: string }, inputs: Record<string, string>) =>
-    runAction('build-push', { workspace: busyboxContext(), token: TOKEN, inputs: { 'tag-rules': 'sha', ...inputs }, env: { PATH: `${docker.dir}:${process.env.PATH}`, GITHUB_SHA: SHA } });
+    runAction('build-push', {
+      workspace: busyboxContext(),
+      token: TOKEN,
+      inputs: { 'tag-rules': 'sha', ...inputs },
+      env: { PATH: `${docker.dir}:${process.env.PATH}`, GITHUB_SHA: SHA },
+    });
 
-  it.each(['acme/app', 'registry.example.test/app'])('an image on %s never gets the job token: the run fails up front naming "password", docker is never called', async (image) => {
-    const docker = standIn();
-    const run = await push(docker, { image });
-    expect(run.code).toBe(1);
-    const registry = image.startsWith('registry.') ? 'registry.example.test' : 'docker.io';
-    expect(run.errors).toHaveLength(1);
-    expect(run.errors[0]).toContain(`"password": expected a password or token for ${registry}, got nothing`);
-    expect(run.errors[0]).toContain('The job token ("github-token") is sent only to ghcr.io');
-    expect(run.errors[0]).not.toContain(' at ');
-    expect(docker.calls()).toEqual([]);
-    expect(run.state.registry).toBeUndefined();
-    expect(visibleText(run)).not.toContain(TOKEN);
-  });
+  it.each(['acme/app', 'registry.example.test/app'])(
+    'an image on %s never gets the job token: the run fails up front naming "password", docker is never called',
+    async (image) => {
+      const docker = standIn();
+      const run = await push(docker, { image });
+      expect(run.code).toBe(1);
+      const registry = image.startsWith('registry.') ? 'registry.example.test' : 'docker.io';
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toContain(`"password": expected a password or token for ${registry}, got nothing`);
+      expect(run.errors[0]).toContain('The job token ("github-token") is sent only to ghcr.io');
+      expect(run.errors[0]).not.toContain(' at ');
+      expect(docker.calls()).toEqual([]);
+      expect(run.state.registry).toBeUndefined();
+      expect(visibleText(run)).not.toContain(TOKEN);
+    },
+  );
 
   it('a registry set with "registry" counts, not the image\'s: docker.io given for a ghcr.io image gets no job token', async () => {
     const docker = standIn();
@@ -383,9 +497,18 @@ describe('build-push sends the job token only to ghcr.io (docker stand-in record
 
   it('a password given on purpose goes to its registry, and the job token still does not', async () => {
     const docker = standIn();
-    const run = await push(docker, { image: 'registry.example.test/app', username: 'robot', password: 'explicit-pass-93kq' });
+    const run = await push(docker, {
+      image: 'registry.example.test/app',
+      username: 'robot',
+      password: 'explicit-pass-93kq',
+    });
     const logins = docker.calls().filter((c) => c.argv[0] === 'login');
-    expect(logins).toEqual([{ argv: ['login', 'registry.example.test', '--username', 'robot', '--password-stdin'], stdin: 'explicit-pass-93kq' }]);
+    expect(logins).toEqual([
+      {
+        argv: ['login', 'registry.example.test', '--username', 'robot', '--password-stdin'],
+        stdin: 'explicit-pass-93kq',
+      },
+    ]);
     for (const call of docker.calls()) expect(JSON.stringify(call)).not.toContain(TOKEN);
     expect(run.masks).toContain('explicit-pass-93kq');
     expect(visibleText(run)).not.toContain('explicit-pass-93kq');
@@ -395,7 +518,9 @@ describe('build-push sends the job token only to ghcr.io (docker stand-in record
     const docker = standIn();
     const run = await push(docker, { image: 'ghcr.io/acme/app' });
     const calls = docker.calls();
-    expect(calls.filter((c) => c.argv[0] === 'login')).toEqual([{ argv: ['login', 'ghcr.io', '--username', 'octocat', '--password-stdin'], stdin: TOKEN }]);
+    expect(calls.filter((c) => c.argv[0] === 'login')).toEqual([
+      { argv: ['login', 'ghcr.io', '--username', 'octocat', '--password-stdin'], stdin: TOKEN },
+    ]);
     for (const call of calls.filter((c) => c.argv[0] !== 'login')) expect(JSON.stringify(call)).not.toContain(TOKEN);
     expect(run.masks).toContain(TOKEN);
     expect(visibleText(run)).not.toContain(TOKEN);

@@ -19,86 +19,118 @@ const STUCK = `${REPO}:stuck`;
 
 const KUBECTL = (() => {
   try {
-    return execFileSync('kubectl', ['version', '--client'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 }).split('\n')[0];
+    return execFileSync('kubectl', ['version', '--client'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 20_000,
+    }).split('\n')[0];
   } catch {
     return undefined;
   }
 })();
-if (!KUBECTL && process.env.CI) throw new Error('kubectl is not installed: the Kubernetes provider tests need it (Debian package kubernetes-client)');
+if (!KUBECTL && process.env.CI)
+  throw new Error('kubectl is not installed: the Kubernetes provider tests need it (Debian package kubernetes-client)');
 
-(KUBECTL ? describe : describe.skip)(`cancelling a Kubernetes deploy (real kubectl: ${KUBECTL ?? 'not installed'}; Kubernetes API test double)`, () => {
-  let k8s: KubernetesDouble;
-  beforeAll(async () => {
-    k8s = await startKubernetesDouble({ tickMs: 300, progressDeadlineMs: 60_000 });
-    k8s.create('staging', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'shop', labels: { app: 'shop' } },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'shop' } }, template: { metadata: { labels: { app: 'shop' } }, spec: { containers: [{ name: 'app', image: V1 }] } } },
+(KUBECTL ? describe : describe.skip)(
+  `cancelling a Kubernetes deploy (real kubectl: ${KUBECTL ?? 'not installed'}; Kubernetes API test double)`,
+  () => {
+    let k8s: KubernetesDouble;
+    beforeAll(async () => {
+      k8s = await startKubernetesDouble({ tickMs: 300, progressDeadlineMs: 60_000 });
+      k8s.create('staging', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'shop', labels: { app: 'shop' } },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'shop' } },
+          template: { metadata: { labels: { app: 'shop' } }, spec: { containers: [{ name: 'app', image: V1 }] } },
+        },
+      });
+      await k8s.settled(20_000);
     });
-    await k8s.settled(20_000);
-  });
-  afterAll(async () => k8s?.close());
+    afterAll(async () => k8s?.close());
 
-  test('rolling: SIGINT while the rollout waits on pods that never schedule: the Deployment is put back to v1 and the step fails as cancelled', async () => {
-    k8s.stall(STUCK, 'unschedulable');
-    const run = await runAction('deploy-to-env', {
-      workspace: mkdtempSync(join(tmpdir(), 'cancel-kubernetes-')),
-      timeoutMs: 60_000,
-      interrupt: { when: ({ stdout }) => stdout.includes('waiting for the rollout'), signal: 'SIGINT' },
-      inputs: {
-        provider: 'kubernetes',
-        environment: 'staging',
-        service: 'shop',
-        strategy: 'rolling',
-        image: STUCK,
-        kubeconfig: k8s.kubeconfig({ context: 'double' }),
-        'kube-context': 'double',
-        namespace: 'staging',
-        'rollout-timeout': '5m',
-        'github-token': '',
-      },
-    });
-    expect(run.interrupted).toBe('SIGINT');
-    expect(run.code).toBe(1);
-    expect(run.errors, run.stdout + run.stderr).toEqual([expect.stringMatching(/^cancelled \(SIGINT\)\ndeployment\/shop was rolled back to revision 1 \(registry\.example\.com:5000\/shop:v1\)\.$/)]);
-    // Ended by its own cleanup, not by the SIGTERM (7.5 s) or the kill (10 s) after the SIGINT.
-    expect(run.stdout).not.toContain('rollout complete');
-    await k8s.settled(20_000);
-    expect(k8s.get('deployments', 'staging', 'shop')!.spec.template.spec.containers[0].image).toBe(V1);
-    expect(k8s.problems).toEqual([]);
-  }, 120_000);
+    test('rolling: SIGINT while the rollout waits on pods that never schedule: the Deployment is put back to v1 and the step fails as cancelled', async () => {
+      k8s.stall(STUCK, 'unschedulable');
+      const run = await runAction('deploy-to-env', {
+        workspace: mkdtempSync(join(tmpdir(), 'cancel-kubernetes-')),
+        timeoutMs: 60_000,
+        interrupt: { when: ({ stdout }) => stdout.includes('waiting for the rollout'), signal: 'SIGINT' },
+        inputs: {
+          provider: 'kubernetes',
+          environment: 'staging',
+          service: 'shop',
+          strategy: 'rolling',
+          image: STUCK,
+          kubeconfig: k8s.kubeconfig({ context: 'double' }),
+          'kube-context': 'double',
+          namespace: 'staging',
+          'rollout-timeout': '5m',
+          'github-token': '',
+        },
+      });
+      expect(run.interrupted).toBe('SIGINT');
+      expect(run.code).toBe(1);
+      expect(run.errors, run.stdout + run.stderr).toEqual([
+        expect.stringMatching(
+          /^cancelled \(SIGINT\)\ndeployment\/shop was rolled back to revision 1 \(registry\.example\.com:5000\/shop:v1\)\.$/,
+        ),
+      ]);
+      // Ended by its own cleanup, not by the SIGTERM (7.5 s) or the kill (10 s) after the SIGINT.
+      expect(run.stdout).not.toContain('rollout complete');
+      await k8s.settled(20_000);
+      expect(k8s.get('deployments', 'staging', 'shop')!.spec.template.spec.containers[0].image).toBe(V1);
+      expect(k8s.problems).toEqual([]);
+    }, 120_000);
 
-  test('blue-green: SIGINT while the idle colour is awaited: the Service never switches, the idle colour is scaled back to 0', async () => {
-    const ns = 'bluegreen';
-    const labels = { app: 'web', slot: 'blue' };
-    k8s.create(ns, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web-blue', labels }, spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: V1 }] } } } });
-    k8s.create(ns, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-public' }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } });
-    await k8s.settled(20_000);
-    const run = await runAction('deploy-to-env', {
-      workspace: mkdtempSync(join(tmpdir(), 'cancel-kubernetes-')),
-      timeoutMs: 60_000,
-      interrupt: { when: ({ stdout }) => stdout.includes('waiting until it is ready'), signal: 'SIGINT' },
-      inputs: {
-        provider: 'kubernetes',
-        environment: 'staging',
-        service: 'web',
-        strategy: 'blue-green',
-        deployment: 'web',
-        'service-name': 'web-public',
-        image: STUCK,
-        kubeconfig: k8s.kubeconfig({ context: 'double' }),
-        'kube-context': 'double',
-        namespace: ns,
-        'rollout-timeout': '5m',
-        'github-token': '',
-      },
-    });
-    expect(run.interrupted).toBe('SIGINT');
-    expect(run.code).toBe(1);
-    expect(run.errors, run.stdout + run.stderr).toEqual(['cancelled (SIGINT)\nService web-public still sends traffic to blue.']);
-    expect(k8s.get('services', ns, 'web-public')!.spec.selector).toEqual({ app: 'web', slot: 'blue' });
-    expect(k8s.get('deployments', ns, 'web-green')!.spec.replicas).toBe(0);
-    expect(k8s.problems).toEqual([]);
-  }, 120_000);
-});
+    test('blue-green: SIGINT while the idle colour is awaited: the Service never switches, the idle colour is scaled back to 0', async () => {
+      const ns = 'bluegreen';
+      const labels = { app: 'web', slot: 'blue' };
+      k8s.create(ns, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web-blue', labels },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: V1 }] } },
+        },
+      });
+      k8s.create(ns, {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web-public' },
+        spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
+      });
+      await k8s.settled(20_000);
+      const run = await runAction('deploy-to-env', {
+        workspace: mkdtempSync(join(tmpdir(), 'cancel-kubernetes-')),
+        timeoutMs: 60_000,
+        interrupt: { when: ({ stdout }) => stdout.includes('waiting until it is ready'), signal: 'SIGINT' },
+        inputs: {
+          provider: 'kubernetes',
+          environment: 'staging',
+          service: 'web',
+          strategy: 'blue-green',
+          deployment: 'web',
+          'service-name': 'web-public',
+          image: STUCK,
+          kubeconfig: k8s.kubeconfig({ context: 'double' }),
+          'kube-context': 'double',
+          namespace: ns,
+          'rollout-timeout': '5m',
+          'github-token': '',
+        },
+      });
+      expect(run.interrupted).toBe('SIGINT');
+      expect(run.code).toBe(1);
+      expect(run.errors, run.stdout + run.stderr).toEqual([
+        'cancelled (SIGINT)\nService web-public still sends traffic to blue.',
+      ]);
+      expect(k8s.get('services', ns, 'web-public')!.spec.selector).toEqual({ app: 'web', slot: 'blue' });
+      expect(k8s.get('deployments', ns, 'web-green')!.spec.replicas).toBe(0);
+      expect(k8s.problems).toEqual([]);
+    }, 120_000);
+  },
+);

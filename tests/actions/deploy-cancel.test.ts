@@ -23,7 +23,8 @@ const SERVICE = 'cancel17';
 const PUBLISH = 18533;
 
 /** The states GitHub recorded for a deployment, oldest first, with their descriptions. */
-const statesOf = (github: GitHubDouble, id: number) => github.deployments.find((d) => d.id === id)!.statuses.map((s) => `${s.state}: ${s.description}`);
+const statesOf = (github: GitHubDouble, id: number) =>
+  github.deployments.find((d) => d.id === id)!.statuses.map((s) => `${s.state}: ${s.description}`);
 
 describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engine; GitHub REST test double)', () => {
   let github: GitHubDouble;
@@ -66,18 +67,26 @@ describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engin
     expect(cancelled.interrupted).toBe('SIGINT');
     expect(cancelled.code).toBe(1);
     expect(cancelled.timedOut).toBe(false);
-    expect(cancelled.errors).toEqual([expect.stringMatching(/^cancelled \(SIGINT\): deploy-test-app:never-ready was removed before it took traffic; /)]);
-    expect(cancelled.warnings.filter((w) => !/could not pull/.test(w))).toEqual(['Cancelled (SIGINT): stopping, undoing what never took traffic and releasing locks']);
+    expect(cancelled.errors).toEqual([
+      expect.stringMatching(/^cancelled \(SIGINT\): deploy-test-app:never-ready was removed before it took traffic; /),
+    ]);
+    expect(cancelled.warnings.filter((w) => !/could not pull/.test(w))).toEqual([
+      'Cancelled (SIGINT): stopping, undoing what never took traffic and releasing locks',
+    ]);
     expect(cancelled.summary).toContain('cancelled (SIGINT)');
     // Well before the runner's SIGTERM (7.5 s) would have come, on a loaded machine too.
     expect(cancelled.stdout).not.toContain('rollout complete');
-    expect(containersOf(SERVICE).map((c) => `${c.name} ${c.running ? 'running' : 'stopped'}`).sort()).toEqual([
-      `${SERVICE}-staging-blue running`,
-      `${SERVICE}-staging-proxy running`,
-    ]);
+    expect(
+      containersOf(SERVICE)
+        .map((c) => `${c.name} ${c.running ? 'running' : 'stopped'}`)
+        .sort(),
+    ).toEqual([`${SERVICE}-staging-blue running`, `${SERVICE}-staging-proxy running`]);
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v1' });
     const id = Number(cancelled.outputs['deployment-id']);
-    expect(statesOf(github, id)).toEqual(['in_progress: Deploy deploy-test-app:never-ready', 'failure: cancelled (SIGINT)']);
+    expect(statesOf(github, id)).toEqual([
+      'in_progress: Deploy deploy-test-app:never-ready',
+      'failure: cancelled (SIGINT)',
+    ]);
     // Nothing was left for the post step.
     expect(cancelled.post?.code).toBe(0);
     expect(cancelled.post?.warnings).toEqual([]);
@@ -99,7 +108,10 @@ describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engin
     expect(containersOf(SERVICE).filter((c) => c.role === 'lock')).toEqual([]);
     expect(containersOf(SERVICE).filter((c) => c.version === images.slow)).toEqual([]);
     const id = Number(killed.outputs['deployment-id']);
-    expect(statesOf(github, id)).toEqual(['in_progress: Deploy deploy-test-app:never-ready', 'failure: cancelled: the step stopped before it recorded its outcome']);
+    expect(statesOf(github, id)).toEqual([
+      'in_progress: Deploy deploy-test-app:never-ready',
+      'failure: cancelled: the step stopped before it recorded its outcome',
+    ]);
 
     const again = await deploy(images.v1);
     expect(again.errors, again.stdout).toEqual([]);
@@ -132,7 +144,14 @@ wait`;
       timeoutMs: 60_000,
       env: { GITHUB_API_URL: github.url },
       interrupt: { when: ({ stdout }) => stdout.includes('deploy started'), signal: 'SIGINT' },
-      inputs: { provider: 'command', environment: 'staging', service: 'shop', image: 'shop:v9', 'deploy-command': script, 'rollback-command': 'true' },
+      inputs: {
+        provider: 'command',
+        environment: 'staging',
+        service: 'shop',
+        image: 'shop:v9',
+        'deploy-command': script,
+        'rollback-command': 'true',
+      },
     });
     expect(run.interrupted).toBe('SIGINT');
     expect(run.code).toBe(1);
@@ -140,7 +159,10 @@ wait`;
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     expect(existsSync(join(workspace, 'late.txt'))).toBe(false); // the grandchild was stopped with its group
     const [deployment] = github.deployments;
-    expect(deployment.statuses.map((s) => `${s.state}: ${s.description}`)).toEqual(['in_progress: Deploy shop:v9', 'failure: cancelled (SIGINT)']);
+    expect(deployment.statuses.map((s) => `${s.state}: ${s.description}`)).toEqual([
+      'in_progress: Deploy shop:v9',
+      'failure: cancelled (SIGINT)',
+    ]);
     expect(github.problems).toEqual([]);
   }, 120_000);
 
@@ -166,12 +188,17 @@ wait`;
     expect(run.interrupted).toBe('SIGINT');
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ result: 'failed', 'failed-stage': 'deploy' });
-    expect(run.errors.at(-1)).toBe('deploy failed: cancelled (SIGINT): deploy-command was stopped (its process group got SIGTERM)');
+    expect(run.errors.at(-1)).toBe(
+      'deploy failed: cancelled (SIGINT): deploy-command was stopped (its process group got SIGTERM)',
+    );
     const message = [...slack.messages.values()].at(-1)!;
     expect(message.history.length).toBeGreaterThanOrEqual(2); // started, then the final edit in place
     expect(JSON.stringify(message.history.at(-1))).toContain('cancelled (SIGINT)');
     const deployment = github.deployments.find((d) => d.environment === 'production')!;
-    expect(deployment.statuses.map((s) => `${s.state}: ${s.description}`)).toEqual(['in_progress: Deploy shop:v10', 'failure: cancelled (SIGINT)']);
+    expect(deployment.statuses.map((s) => `${s.state}: ${s.description}`)).toEqual([
+      'in_progress: Deploy shop:v10',
+      'failure: cancelled (SIGINT)',
+    ]);
     expect(slack.rejected).toEqual([]);
   }, 120_000);
 });

@@ -32,7 +32,14 @@ describe('command provider (bash scripts; GitHub REST test double)', () => {
       token: extra.token ?? TOKEN,
       timeoutMs: 30_000,
       env: { GITHUB_API_URL: github.url },
-      inputs: { provider: 'command', environment: 'staging', service: 'shop', 'deploy-command': DEPLOY, 'rollback-command': ROLLBACK, ...inputs },
+      inputs: {
+        provider: 'command',
+        environment: 'staging',
+        service: 'shop',
+        'deploy-command': DEPLOY,
+        'rollback-command': ROLLBACK,
+        ...inputs,
+      },
     });
   const calls = () => readFileSync(join(workspace, 'calls.log'), 'utf8').trim().split('\n');
   const live = (environment = 'staging') => readFileSync(join(workspace, `live-${environment}.txt`), 'utf8');
@@ -50,7 +57,9 @@ describe('command provider (bash scripts; GitHub REST test double)', () => {
   test('deploy runs deploy-command in the workspace with the release in DEPLOY_* variables, streamed in a log group, and records a GitHub Deployment', async () => {
     const first = await run('deploy-to-env', { image: V1 });
     expect(first.code, first.stdout).toBe(0);
-    expect(first.stdout).toMatch(/::group::deploy-command \(staging: [^)]+\)\n(.|\n)*deploying registry\.example\.com:5000\/shop@sha256:1+ to staging\n(.|\n)*done\n(.|\n)*::endgroup::/);
+    expect(first.stdout).toMatch(
+      /::group::deploy-command \(staging: [^)]+\)\n(.|\n)*deploying registry\.example\.com:5000\/shop@sha256:1+ to staging\n(.|\n)*done\n(.|\n)*::endgroup::/,
+    );
     expect(first.outputs).toMatchObject({ version: V1, 'previous-version': '', hosts: '1' });
     expect(calls()).toEqual([`${V1}|${V1}|staging||shop`]);
     expect(live()).toBe(V1);
@@ -61,7 +70,9 @@ describe('command provider (bash scripts; GitHub REST test double)', () => {
     expect(second.outputs).toMatchObject({ version: V2, 'previous-version': V1 });
     expect(calls()[1]).toBe(`${V2}|${V2}|staging|${V1}|shop`);
     expect(second.summary).toContain('command / blue-green');
-    expect(github.deployments.map((d) => [d.payload.image, d.payload.provider, d.statuses.map((s) => s.state).join(',')])).toEqual([
+    expect(
+      github.deployments.map((d) => [d.payload.image, d.payload.provider, d.statuses.map((s) => s.state).join(',')]),
+    ).toEqual([
       [V1, 'command', 'in_progress,success,inactive'],
       [V2, 'command', 'in_progress,success'],
     ]);
@@ -83,7 +94,8 @@ describe('command provider (bash scripts; GitHub REST test double)', () => {
   });
 
   test('a failing deploy-command fails the step with its exit code and last lines, and the GitHub Deployment is marked failed', async () => {
-    const script = 'echo "uploading"\nfor i in $(seq 1 30); do echo "progress $i"; done\necho "error: platform rejected the release" >&2\nexit 7\necho never';
+    const script =
+      'echo "uploading"\nfor i in $(seq 1 30); do echo "progress $i"; done\necho "error: platform rejected the release" >&2\nexit 7\necho never';
     const result = await run('deploy-to-env', { image: 'registry.example.com:5000/shop:v3', 'deploy-command': script });
     expect(result.code).toBe(1);
     const error = result.errors.join('\n');
@@ -96,20 +108,35 @@ describe('command provider (bash scripts; GitHub REST test double)', () => {
   });
 
   test('strict mode: an unset variable or a failing command in a pipeline fails the script', async () => {
-    const unset = await run('deploy-to-env', { image: V2, 'deploy-command': 'echo "$NOT_SET_ANYWHERE"', 'github-token': '' });
+    const unset = await run('deploy-to-env', {
+      image: V2,
+      'deploy-command': 'echo "$NOT_SET_ANYWHERE"',
+      'github-token': '',
+    });
     expect(unset.code).toBe(1);
     expect(unset.errors.join('\n')).toMatch(/exit code 1(.|\n)*NOT_SET_ANYWHERE: unbound variable/);
-    const pipe = await run('deploy-to-env', { image: V2, 'deploy-command': 'false | cat\necho after', 'github-token': '' });
+    const pipe = await run('deploy-to-env', {
+      image: V2,
+      'deploy-command': 'false | cat\necho after',
+      'github-token': '',
+    });
     expect(pipe.code).toBe(1);
     expect(pipe.stdout).not.toContain('after');
   });
 
   test('command-timeout stops the script (and its children) and fails with the last lines', async () => {
     const started = Date.now();
-    const result = await run('deploy-to-env', { image: V2, 'deploy-command': 'echo "waiting for the platform"\nsleep 60\necho late', 'command-timeout': '1s', 'github-token': '' });
+    const result = await run('deploy-to-env', {
+      image: V2,
+      'deploy-command': 'echo "waiting for the platform"\nsleep 60\necho late',
+      'command-timeout': '1s',
+      'github-token': '',
+    });
     expect(result.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(result.errors.join('\n')).toMatch(/deploy-command timed out after 1s \(command-timeout\)(.|\n)*waiting for the platform/);
+    expect(result.errors.join('\n')).toMatch(
+      /deploy-command timed out after 1s \(command-timeout\)(.|\n)*waiting for the platform/,
+    );
     expect(result.stdout).not.toContain('late');
   });
 
@@ -129,15 +156,20 @@ describe('command provider (bash scripts; GitHub REST test double)', () => {
     const to = `shop:v1$(touch pwned-to);touch pwned-semi`;
     const refused = await run('rollback', { environment: 'meta', to, 'github-token': '' });
     expect(refused.code).toBe(1);
-    expect(refused.errors).toEqual([`Invalid input: "to": expected a version, image reference or revision number (letters, digits and . _ : @ / + -, starting with a letter or digit), got ${JSON.stringify(to)}`]);
+    expect(refused.errors).toEqual([
+      `Invalid input: "to": expected a version, image reference or revision number (letters, digits and . _ : @ / + -, starting with a letter or digit), got ${JSON.stringify(to)}`,
+    ]);
     expect(live('meta')).toBe(V2);
-    for (const file of ['pwned-quote', 'pwned-subst', 'pwned-tick', 'pwned-redirect', 'pwned-to', 'pwned-semi']) expect(existsSync(join(workspace, file)), file).toBe(false);
+    for (const file of ['pwned-quote', 'pwned-subst', 'pwned-tick', 'pwned-redirect', 'pwned-to', 'pwned-semi'])
+      expect(existsSync(join(workspace, file)), file).toBe(false);
   });
 
   test('without deploy-command: a clear input error; rollback without to or github-token: a clear error', async () => {
     const deploy = await run('deploy-to-env', { image: V2, 'deploy-command': '', 'github-token': '' });
     expect(deploy.code).toBe(1);
-    expect(deploy.errors.join('\n')).toContain('"deploy-command": expected the bash script that deploys $DEPLOY_IMAGE (required with provider "command"), got nothing');
+    expect(deploy.errors.join('\n')).toContain(
+      '"deploy-command": expected the bash script that deploys $DEPLOY_IMAGE (required with provider "command"), got nothing',
+    );
     const rollback = await run('rollback', { 'github-token': '' });
     expect(rollback.code).toBe(1);
     expect(rollback.errors.join('\n')).toContain('keeps no release history: set "to", or "github-token"');

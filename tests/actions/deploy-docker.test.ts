@@ -12,7 +12,12 @@ import { runAction, visibleText } from '../harness/runner.js';
 
 const SERVICE = 'onestep';
 const PUBLISH = 18493;
-const env = useDockerDeploy({ service: SERVICE, token: 'ghs_deploy_docker_test_token', sshPort: 2293, publish: PUBLISH });
+const env = useDockerDeploy({
+  service: SERVICE,
+  token: 'ghs_deploy_docker_test_token',
+  sshPort: 2293,
+  publish: PUBLISH,
+});
 
 describe.skipIf(!hasDocker)('deploy (Docker provider over ssh)', () => {
   let slack: FakeSlack;
@@ -50,12 +55,22 @@ describe.skipIf(!hasDocker)('deploy (Docker provider over ssh)', () => {
   test('v1 then a healthy v2 ship: result success, versions, one Slack message per deploy updated in place', async () => {
     let run = await deploy(env.images.v1);
     expect(run.errors, run.stdout).toEqual([]);
-    expect(run.outputs).toMatchObject({ result: 'success', version: env.images.v1, 'previous-version': '', 'failed-stage': '' });
+    expect(run.outputs).toMatchObject({
+      result: 'success',
+      version: env.images.v1,
+      'previous-version': '',
+      'failed-stage': '',
+    });
 
     run = await deploy(env.images.v2);
     expect(run.errors, run.stdout).toEqual([]);
     expect(run.code).toBe(0);
-    expect(run.outputs).toMatchObject({ result: 'success', version: env.images.v2, 'previous-version': env.images.v1, 'environment-url': `http://127.0.0.1:${PUBLISH}` });
+    expect(run.outputs).toMatchObject({
+      result: 'success',
+      version: env.images.v2,
+      'previous-version': env.images.v1,
+      'environment-url': `http://127.0.0.1:${PUBLISH}`,
+    });
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
     expect(run.summary).toContain('✅ Deployed: onestep on staging');
     expect(run.summary).toMatch(/\| Health gate \| ✅ success \|/);
@@ -75,10 +90,20 @@ describe.skipIf(!hasDocker)('deploy (Docker provider over ssh)', () => {
     const run = await deploy(env.images.v3);
     console.log(run.summary + '\n=====\n' + run.stdout);
     expect(run.code).toBe(1);
-    expect(run.outputs).toMatchObject({ result: 'rolled-back', version: env.images.v3, 'previous-version': env.images.v2, 'failed-stage': 'health-gate' });
-    expect(run.errors.at(-1)).toMatch(/health gate failed: .*; rolled back to deploy-test-app:v2: deploy-test-app:v3 did not ship/);
+    expect(run.outputs).toMatchObject({
+      result: 'rolled-back',
+      version: env.images.v3,
+      'previous-version': env.images.v2,
+      'failed-stage': 'health-gate',
+    });
+    expect(run.errors.at(-1)).toMatch(
+      /health gate failed: .*; rolled back to deploy-test-app:v2: deploy-test-app:v3 did not ship/,
+    );
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
-    expect(inspectContainer(`${SERVICE}-staging-blue`)?.Config.Labels['deploy-actions.version'] ?? inspectContainer(`${SERVICE}-staging-green`)?.Config.Labels['deploy-actions.version']).toBeTruthy();
+    expect(
+      inspectContainer(`${SERVICE}-staging-blue`)?.Config.Labels['deploy-actions.version'] ??
+        inspectContainer(`${SERVICE}-staging-green`)?.Config.Labels['deploy-actions.version'],
+    ).toBeTruthy();
 
     expect(run.summary).toContain('↩️ Rolled back: onestep on staging');
     expect(run.summary).toMatch(/\| Health gate \| ❌ failure \|/);

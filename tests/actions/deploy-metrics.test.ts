@@ -29,12 +29,16 @@ function exposition(): string {
     counters.set(version, c);
     c.errors += Math.round(100 * ratio);
     c.ok += 100 - Math.round(100 * ratio);
-    lines.push(`http_requests_total{version="${version}",code="200"} ${c.ok}`, `http_requests_total{version="${version}",code="500"} ${c.errors}`);
+    lines.push(
+      `http_requests_total{version="${version}",code="200"} ${c.ok}`,
+      `http_requests_total{version="${version}",code="500"} ${c.errors}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
-const ERROR_RATE = 'error-rate: sum(rate(http_requests_total{code=~"5..",version="$VERSION"}[5s])) / sum(rate(http_requests_total{version="$VERSION"}[5s])) < 0.02';
+const ERROR_RATE =
+  'error-rate: sum(rate(http_requests_total{code=~"5..",version="$VERSION"}[5s])) / sum(rate(http_requests_total{version="$VERSION"}[5s])) < 0.02';
 
 describe('deploy: health gate with Prometheus metric checks (real Prometheus, command provider)', () => {
   let app: TestServer;
@@ -101,8 +105,14 @@ describe('deploy: health gate with Prometheus metric checks (real Prometheus, co
 
     const second = await deploy(V2);
     expect(second.code).toBe(1);
-    expect(second.outputs).toMatchObject({ result: 'rolled-back', 'failed-stage': 'health-gate', 'previous-version': V1 });
-    expect(second.errors.at(-1)).toMatch(/health gate failed: metric error-rate failed 1 measurement \(metrics-failure-limit 1\): 0\.1, expected < 0\.02; rolled back to ghcr\.io\/acme\/shop:v1/);
+    expect(second.outputs).toMatchObject({
+      result: 'rolled-back',
+      'failed-stage': 'health-gate',
+      'previous-version': V1,
+    });
+    expect(second.errors.at(-1)).toMatch(
+      /health gate failed: metric error-rate failed 1 measurement \(metrics-failure-limit 1\): 0\.1, expected < 0\.02; rolled back to ghcr\.io\/acme\/shop:v1/,
+    );
     expect(live()).toBe(V1);
     expect(second.summary).toContain('#### ❌ Metrics');
     expect(second.summary).toMatch(/\| Verify rollback \| ✅ success \|/);

@@ -39,10 +39,15 @@ function get(port: number, host: string, tls?: { ca: string }): Promise<Answer> 
     const done = (res: import('node:http').IncomingMessage) => {
       let body = '';
       res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim(), color: res.headers['x-deploy-color'] as string }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: body.trim(), color: res.headers['x-deploy-color'] as string }),
+      );
     };
     // The certificate is verified against its own CA and its name, 127.0.0.1, not the Host header the route needs.
-    const verify = { ca: tls?.ca, checkServerIdentity: (_: string, cert: PeerCertificate) => checkServerIdentity('127.0.0.1', cert) };
+    const verify = {
+      ca: tls?.ca,
+      checkServerIdentity: (_: string, cert: PeerCertificate) => checkServerIdentity('127.0.0.1', cert),
+    };
     const req = tls ? httpsRequest({ ...options, ...verify }, done) : httpRequest(options, done);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -129,7 +134,8 @@ describe.skipIf(!hasDocker)('deploy-to-env, proxy-mode shared (Docker over ssh)'
       expect(run.code, run.stdout).toBe(0);
       expect(run.stdout).toContain(`routes ${hostOf(env)} → blue`);
     }
-    for (const env of ENVS) expect(await get(PUBLISH, hostOf(env))).toMatchObject({ status: 200, body: 'v1', color: 'blue' });
+    for (const env of ENVS)
+      expect(await get(PUBLISH, hostOf(env))).toMatchObject({ status: 200, body: 'v1', color: 'blue' });
     expect((await get(PUBLISH, 'unknown.preview.test')).status).toBe(404);
     // One ingress, no per-environment proxy, each environment on its own network.
     expect(inspectContainer(INGRESS)!.State.Running).toBe(true);
@@ -144,7 +150,9 @@ describe.skipIf(!hasDocker)('deploy-to-env, proxy-mode shared (Docker over ssh)'
     await new Promise((r) => setTimeout(r, 300));
     const [one, two, three] = await Promise.all(loads.map((l) => l.stop()));
     expect(run.code, run.stdout).toBe(0);
-    console.log(`shared ingress switch: pr-1 ${one.ok} ok, pr-2 ${two.ok} ok, pr-3 ${three.ok} ok; failures ${one.failed + two.failed + three.failed}`);
+    console.log(
+      `shared ingress switch: pr-1 ${one.ok} ok, pr-2 ${two.ok} ok, pr-3 ${three.ok} ok; failures ${one.failed + two.failed + three.failed}`,
+    );
     for (const r of [one, two, three]) {
       expect(r.failures).toEqual([]);
       expect(r.ok).toBeGreaterThan(20);

@@ -96,14 +96,18 @@ describe('with the command provider (bash scripts; local app server; real Promet
     served.set(path, (served.get(path) ?? 0) + 1);
     return served.get(path)!;
   };
-  const log = (file: string) => (existsSync(join(workspace, file)) ? readFileSync(join(workspace, file), 'utf8').trim().split('\n') : []);
+  const log = (file: string) =>
+    existsSync(join(workspace, file)) ? readFileSync(join(workspace, file), 'utf8').trim().split('\n') : [];
   const promql = (r: RecordedRequest) => new URL(r.url, 'http://x').searchParams.get('query') ?? '';
   const queries = (text: string) => promProxy.requests.filter((r) => promql(r).includes(text));
   const [TAGGED, EMPTY] = ['sum(up{', 'absent_series_of_stages'];
 
   beforeAll(async () => {
     workspace = mkdtempSync(join(tmpdir(), 'deploy-stages-'));
-    writeFileSync(join(workspace, 'smoke.yml'), 'flows:\n  - name: from-file\n    steps:\n      - request: { path: /smoke/file }\n');
+    writeFileSync(
+      join(workspace, 'smoke.yml'),
+      'flows:\n  - name: from-file\n    steps:\n      - request: { path: /smoke/file }\n',
+    );
     app = await startServer(async (req, res) => {
       const path = req.url ?? '/';
       if (path.startsWith('/smoke/slow/')) {
@@ -113,7 +117,10 @@ describe('with the command provider (bash scripts; local app server; real Promet
       }
       if (path === '/smoke/flaky' && nth(path) === 1) return json(res, 503, { error: 'warming up' });
       if (path === '/smoke/hang' || path === '/gate/hang') return never();
-      if (path === '/gate/strict') return req.method === 'PUT' && req.headers['x-gate'] === 'g-7c1' ? json(res, 203, { status: 'ok' }) : json(res, 400, { error: 'PUT with X-Gate' });
+      if (path === '/gate/strict')
+        return req.method === 'PUT' && req.headers['x-gate'] === 'g-7c1'
+          ? json(res, 203, { status: 'ok' })
+          : json(res, 400, { error: 'PUT with X-Gate' });
       if (path === '/gate/plain') return res.writeHead(200, { 'content-type': 'text/plain' }).end('all good');
       if (path === '/gate/json') return json(res, 200, { status: 'degraded' });
       if (path === '/gate/slow') await new Promise((r) => setTimeout(r, 250));
@@ -123,7 +130,8 @@ describe('with the command provider (bash scripts; local app server; real Promet
     github = await startGitHubDouble({ token: TOKEN, repository: 'acme/shop' });
     prometheus = await startPrometheus({ targets: [`127.0.0.1:${app.port}`] });
     promProxy = await startServer(async (req, res) => {
-      if (req.headers.authorization !== `Bearer ${PROM_TOKEN}`) return json(res, 401, { status: 'error', errorType: 'unauthorized', error: 'token required' });
+      if (req.headers.authorization !== `Bearer ${PROM_TOKEN}`)
+        return json(res, 401, { status: 'error', errorType: 'unauthorized', error: 'token required' });
       const answer = await fetch(`${prometheus.url}${req.url}`);
       return json(res, answer.status, await answer.json());
     });
@@ -150,16 +158,27 @@ describe('with the command provider (bash scripts; local app server; real Promet
     'auto-rollback': 'false',
   });
   const deploy = (environment: string, inputs: Record<string, string>, env: Record<string, string> = {}) =>
-    runAction('deploy', { workspace, token: TOKEN, timeoutMs: 60_000, env: { GITHUB_API_URL: github.url, ...env }, inputs: { ...commandInputs(environment), ...inputs } });
-  const gate = (environment: string, path: string, inputs: Record<string, string>) => deploy(environment, { 'health-url': `${app.url}${path}`, ...inputs });
-  const prometheusInputs = () => ({ 'health-prometheus-url': promProxy.url, 'health-prometheus-headers': `Authorization: Bearer ${PROM_TOKEN}` });
+    runAction('deploy', {
+      workspace,
+      token: TOKEN,
+      timeoutMs: 60_000,
+      env: { GITHUB_API_URL: github.url, ...env },
+      inputs: { ...commandInputs(environment), ...inputs },
+    });
+  const gate = (environment: string, path: string, inputs: Record<string, string>) =>
+    deploy(environment, { 'health-url': `${app.url}${path}`, ...inputs });
+  const prometheusInputs = () => ({
+    'health-prometheus-url': promProxy.url,
+    'health-prometheus-headers': `Authorization: Bearer ${PROM_TOKEN}`,
+  });
 
   const run = runsOf({
     smoke: () =>
       deploy(
         'smoke',
         {
-          'smoke-checks': 'flows:\n  - name: from-input\n    steps:\n      - request: { path: /smoke/yaml, headers: { X-Listed: "${LISTED_VALUE}" } }\n',
+          'smoke-checks':
+            'flows:\n  - name: from-input\n    steps:\n      - request: { path: /smoke/yaml, headers: { X-Listed: "${LISTED_VALUE}" } }\n',
           'smoke-checks-file': 'smoke.yml',
           'smoke-paths': ['GET /smoke/path 200', ...[1, 2, 3, 4, 5].map((n) => `GET /smoke/slow/${n} 200`)].join('\n'),
           'smoke-headers': 'X-Smoke: smk-header-31',
@@ -168,7 +187,12 @@ describe('with the command provider (bash scripts; local app server; real Promet
         },
         { LISTED_VALUE: 'listed-9f' },
       ),
-    'smoke-fails': () => deploy('smoke-fails', { 'smoke-paths': 'GET /smoke/flaky 200\nGET /smoke/hang 200', 'smoke-timeout': '400ms', 'smoke-retries': '0' }),
+    'smoke-fails': () =>
+      deploy('smoke-fails', {
+        'smoke-paths': 'GET /smoke/flaky 200\nGET /smoke/hang 200',
+        'smoke-timeout': '400ms',
+        'smoke-retries': '0',
+      }),
     gate: () =>
       gate('gate', '/gate/strict', {
         'health-method': 'put',
@@ -177,18 +201,22 @@ describe('with the command provider (bash scripts; local app server; real Promet
         'health-interval': '300ms',
         'health-success-threshold': '4',
         ...prometheusInputs(),
-        'health-metrics': 'tagged: sum(up{version="$VERSION",env="$ENVIRONMENT",svc="$SERVICE"}) or vector(0) < 1\nempty: sum(absent_series_of_stages{version="$VERSION"}) < 1',
+        'health-metrics':
+          'tagged: sum(up{version="$VERSION",env="$ENVIRONMENT",svc="$SERVICE"}) or vector(0) < 1\nempty: sum(absent_series_of_stages{version="$VERSION"}) < 1',
         'health-metrics-interval': '700ms',
         'health-metrics-inconclusive': 'pass',
         'health-version': 'rel-42',
         'health-environment': 'env-given',
         'health-service': 'svc-given',
       }),
-    'gate-body': () => gate('gate-body', '/gate/plain', { 'health-body-contains': 'needle-4b', 'health-deadline': '1200ms' }),
-    'gate-json': () => gate('gate-json', '/gate/json', { 'health-json-assertions': 'status == ok', 'health-deadline': '1s' }),
+    'gate-body': () =>
+      gate('gate-body', '/gate/plain', { 'health-body-contains': 'needle-4b', 'health-deadline': '1200ms' }),
+    'gate-json': () =>
+      gate('gate-json', '/gate/json', { 'health-json-assertions': 'status == ok', 'health-deadline': '1s' }),
     'gate-latency': () => gate('gate-latency', '/gate/slow', { 'health-max-latency': '50ms', 'health-deadline': '1s' }),
     'gate-timeout': () => gate('gate-timeout', '/gate/hang', { 'health-timeout': '300ms', 'health-deadline': '2s' }),
-    'gate-flaps': () => gate('gate-flaps', '/gate/flap', { 'health-success-threshold': '5', 'health-max-failures': '2' }),
+    'gate-flaps': () =>
+      gate('gate-flaps', '/gate/flap', { 'health-success-threshold': '5', 'health-max-failures': '2' }),
     // A release live before, so the failing metric rolls back (rollback-command), and the probes verify it.
     'metrics-fail': async () => {
       const first = await deploy('metrics-fail', {});
@@ -205,11 +233,18 @@ describe('with the command provider (bash scripts; local app server; real Promet
     },
     'deploy-fails': async () => {
       await deploy('deploy-fails', {});
-      return deploy('deploy-fails', { image: `${IMAGE}:deploy-fails-v2`, 'deploy-command': 'echo uploading; sleep 30', 'command-timeout': '1s' });
+      return deploy('deploy-fails', {
+        image: `${IMAGE}:deploy-fails-v2`,
+        'deploy-command': 'echo uploading; sleep 30',
+        'command-timeout': '1s',
+      });
     },
     'pre-deploy-fails': async () => {
       await deploy('pre-deploy-fails', {});
-      return deploy('pre-deploy-fails', { image: `${IMAGE}:pre-deploy-fails-v2`, 'pre-deploy-command': 'echo "$DEPLOY_PREVIOUS_VERSION" > pre.txt; exit 3' });
+      return deploy('pre-deploy-fails', {
+        image: `${IMAGE}:pre-deploy-fails-v2`,
+        'pre-deploy-command': 'echo "$DEPLOY_PREVIOUS_VERSION" > pre.txt; exit 3',
+      });
     },
     'first-deploy-fails': () => deploy('first-deploy-fails', { 'deploy-command': 'exit 7' }),
   });
@@ -223,36 +258,121 @@ describe('with the command provider (bash scripts; local app server; real Promet
     rows({
       'smoke-checks': { run: 'smoke', saw: () => void expect(paths(app, '/smoke/yaml')).toHaveLength(1) },
       'smoke-checks-file': { run: 'smoke', saw: () => void expect(paths(app, '/smoke/file')).toHaveLength(1) },
-      'smoke-paths': { run: 'smoke', saw: (r) => void expect([paths(app, '/smoke/path').length, r.summary]).toEqual([1, expect.stringContaining('#### ✅ All 8 steps passed in 8 flows')]) },
-      'smoke-headers': { run: 'smoke', saw: () => void expect(paths(app, '/smoke/path')[0].headers['x-smoke']).toBe('smk-header-31') },
-      'smoke-variables': { run: 'smoke', saw: () => void expect(paths(app, '/smoke/yaml')[0].headers['x-listed']).toBe('listed-9f') },
+      'smoke-paths': {
+        run: 'smoke',
+        saw: (r) =>
+          void expect([paths(app, '/smoke/path').length, r.summary]).toEqual([
+            1,
+            expect.stringContaining('#### ✅ All 8 steps passed in 8 flows'),
+          ]),
+      },
+      'smoke-headers': {
+        run: 'smoke',
+        saw: () => void expect(paths(app, '/smoke/path')[0].headers['x-smoke']).toBe('smk-header-31'),
+      },
+      'smoke-variables': {
+        run: 'smoke',
+        saw: () => void expect(paths(app, '/smoke/yaml')[0].headers['x-listed']).toBe('listed-9f'),
+      },
       'smoke-concurrency': { run: 'smoke', saw: () => void expect(maxInFlight).toBe(2) },
-      'smoke-timeout': { run: 'smoke-fails', saw: (r) => failedWith(r, 'smoke', /GET \/smoke\/hang.*timed out after 400ms/, 'summary') },
+      'smoke-timeout': {
+        run: 'smoke-fails',
+        saw: (r) => failedWith(r, 'smoke', /GET \/smoke\/hang.*timed out after 400ms/, 'summary'),
+      },
       // Without retries, one 503 is the answer (the default, 2, would have passed on the second attempt).
-      'smoke-retries': { run: 'smoke-fails', saw: (r) => void expect([paths(app, '/smoke/flaky').length, r.summary]).toEqual([1, expect.stringMatching(/GET \/smoke\/flaky.*\*\*fail\*\* \| 503/)]) },
-      'health-url': { run: 'gate', saw: (r) => void expect([r.outputs.result, paths(app, '/gate/strict').length]).toEqual(['success', 4]) },
-      'health-method': { run: 'gate', saw: () => void expect(new Set(paths(app, '/gate/strict').map((q) => q.method))).toEqual(new Set(['PUT'])) },
-      'health-headers': { run: 'gate', saw: () => void expect(paths(app, '/gate/strict').every((q) => q.headers['x-gate'] === 'g-7c1')).toBe(true) },
+      'smoke-retries': {
+        run: 'smoke-fails',
+        saw: (r) =>
+          void expect([paths(app, '/smoke/flaky').length, r.summary]).toEqual([
+            1,
+            expect.stringMatching(/GET \/smoke\/flaky.*\*\*fail\*\* \| 503/),
+          ]),
+      },
+      'health-url': {
+        run: 'gate',
+        saw: (r) => void expect([r.outputs.result, paths(app, '/gate/strict').length]).toEqual(['success', 4]),
+      },
+      'health-method': {
+        run: 'gate',
+        saw: () => void expect(new Set(paths(app, '/gate/strict').map((q) => q.method))).toEqual(new Set(['PUT'])),
+      },
+      'health-headers': {
+        run: 'gate',
+        saw: () => void expect(paths(app, '/gate/strict').every((q) => q.headers['x-gate'] === 'g-7c1')).toBe(true),
+      },
       // The strict endpoint answers 203: the default (200) would fail every probe.
-      'health-expect-status': { run: 'gate', saw: (r) => void expect(r.stdout).toMatch(/attempt 1: 203, .* ok \| passes 1\/4/) },
-      'health-interval': { run: 'gate', saw: () => void expect(minGap(paths(app, '/gate/strict'))).toBeGreaterThanOrEqual(270) },
-      'health-success-threshold': { run: 'gate', saw: (r) => void expect([r.stdout, paths(app, '/gate/strict').length]).toEqual([expect.stringContaining('passes 4/4'), 4]) },
-      'health-prometheus-url': { run: 'gate', saw: () => void expect([queries(TAGGED).length, queries(EMPTY).length]).toEqual([4, 4]) },
+      'health-expect-status': {
+        run: 'gate',
+        saw: (r) => void expect(r.stdout).toMatch(/attempt 1: 203, .* ok \| passes 1\/4/),
+      },
+      'health-interval': {
+        run: 'gate',
+        saw: () => void expect(minGap(paths(app, '/gate/strict'))).toBeGreaterThanOrEqual(270),
+      },
+      'health-success-threshold': {
+        run: 'gate',
+        saw: (r) =>
+          void expect([r.stdout, paths(app, '/gate/strict').length]).toEqual([
+            expect.stringContaining('passes 4/4'),
+            4,
+          ]),
+      },
+      'health-prometheus-url': {
+        run: 'gate',
+        saw: () => void expect([queries(TAGGED).length, queries(EMPTY).length]).toEqual([4, 4]),
+      },
       // The proxy answers 401 without the token: every measurement would be a query error.
-      'health-prometheus-headers': { run: 'gate', saw: (r) => void expect([r.stdout, r.summary]).toEqual([expect.not.stringContaining('QUERY ERROR'), expect.stringContaining('#### ✅ Metrics')]) },
-      'health-metrics': { run: 'gate', saw: (r) => void expect(r.stdout).toMatch(/metric tagged: 0 < 1 ok \| passes 4\/4 \(met\)/) },
-      'health-metrics-interval': { run: 'gate', saw: () => void expect(minGap(queries(TAGGED))).toBeGreaterThanOrEqual(630) },
+      'health-prometheus-headers': {
+        run: 'gate',
+        saw: (r) =>
+          void expect([r.stdout, r.summary]).toEqual([
+            expect.not.stringContaining('QUERY ERROR'),
+            expect.stringContaining('#### ✅ Metrics'),
+          ]),
+      },
+      'health-metrics': {
+        run: 'gate',
+        saw: (r) => void expect(r.stdout).toMatch(/metric tagged: 0 < 1 ok \| passes 4\/4 \(met\)/),
+      },
+      'health-metrics-interval': {
+        run: 'gate',
+        saw: () => void expect(minGap(queries(TAGGED))).toBeGreaterThanOrEqual(630),
+      },
       // The empty query has no data: with the default (fail) the gate could not pass.
-      'health-metrics-inconclusive': { run: 'gate', saw: (r) => void expect(r.stdout).toMatch(/metric empty: NO DATA .*\(metrics-inconclusive: pass\) \| passes 4\/4 \(met\)/) },
-      'health-version': { run: 'gate', saw: () => void expect(promql(queries(TAGGED)[0])).toContain('version="rel-42"') },
-      'health-environment': { run: 'gate', saw: () => void expect(promql(queries(TAGGED)[0])).toContain('env="env-given"') },
-      'health-service': { run: 'gate', saw: () => void expect(promql(queries(TAGGED)[0])).toContain('svc="svc-given"') },
-      'health-body-contains': { run: 'gate-body', saw: (r) => failedWith(r, 'health-gate', 'body does not contain "needle-4b" (got "all good")') },
-      'health-deadline': { run: 'gate-body', saw: (r) => failedWith(r, 'health-gate', 'not healthy within 1.2s (0/1 consecutive passes)') },
+      'health-metrics-inconclusive': {
+        run: 'gate',
+        saw: (r) =>
+          void expect(r.stdout).toMatch(
+            /metric empty: NO DATA .*\(metrics-inconclusive: pass\) \| passes 4\/4 \(met\)/,
+          ),
+      },
+      'health-version': {
+        run: 'gate',
+        saw: () => void expect(promql(queries(TAGGED)[0])).toContain('version="rel-42"'),
+      },
+      'health-environment': {
+        run: 'gate',
+        saw: () => void expect(promql(queries(TAGGED)[0])).toContain('env="env-given"'),
+      },
+      'health-service': {
+        run: 'gate',
+        saw: () => void expect(promql(queries(TAGGED)[0])).toContain('svc="svc-given"'),
+      },
+      'health-body-contains': {
+        run: 'gate-body',
+        saw: (r) => failedWith(r, 'health-gate', 'body does not contain "needle-4b" (got "all good")'),
+      },
+      'health-deadline': {
+        run: 'gate-body',
+        saw: (r) => failedWith(r, 'health-gate', 'not healthy within 1.2s (0/1 consecutive passes)'),
+      },
       'health-json-assertions': { run: 'gate-json', saw: (r) => failedWith(r, 'health-gate', /status.*degraded/) },
       'health-max-latency': { run: 'gate-latency', saw: (r) => failedWith(r, 'health-gate', /latency \d+ms > 50ms/) },
       'health-timeout': { run: 'gate-timeout', saw: (r) => failedWith(r, 'health-gate', /timed out after 300ms/) },
-      'health-max-failures': { run: 'gate-flaps', saw: (r) => failedWith(r, 'health-gate', '2 consecutive failed probes after the service had passed (flapping)') },
+      'health-max-failures': {
+        run: 'gate-flaps',
+        saw: (r) => failedWith(r, 'health-gate', '2 consecutive failed probes after the service had passed (flapping)'),
+      },
       'health-metrics-failure-limit': {
         run: 'metrics-fail',
         saw: (r) => {
@@ -262,8 +382,14 @@ describe('with the command provider (bash scripts; local app server; real Promet
         },
       },
       'deploy-command': { run: 'smoke', saw: () => void expect(log('deployed-smoke.log')).toEqual([`${IMAGE}:smoke`]) },
-      'rollback-command': { run: 'metrics-fail', saw: () => void expect(log('rolled-back-metrics-fail.log')).toEqual([`${IMAGE}:metrics-fail`]) },
-      'command-timeout': { run: 'deploy-fails', saw: (r) => failedWith(r, 'deploy', /deploy-command timed out after 1s \(command-timeout\)/) },
+      'rollback-command': {
+        run: 'metrics-fail',
+        saw: () => void expect(log('rolled-back-metrics-fail.log')).toEqual([`${IMAGE}:metrics-fail`]),
+      },
+      'command-timeout': {
+        run: 'deploy-fails',
+        saw: (r) => failedWith(r, 'deploy', /deploy-command timed out after 1s \(command-timeout\)/),
+      },
     }),
   )('%s', (_name, row) => {
     it('reaches its stage', async () => {
@@ -275,14 +401,24 @@ describe('with the command provider (bash scripts; local app server; real Promet
   describe('previous-version: the release live before, whenever there was one', () => {
     it('when the pre-deploy command fails, nothing was deployed but something was live', async () => {
       const r = await run('pre-deploy-fails');
-      expect(r.outputs).toMatchObject({ result: 'failed', 'failed-stage': 'pre-deploy', version: '', 'previous-version': `${IMAGE}:pre-deploy-fails` });
+      expect(r.outputs).toMatchObject({
+        result: 'failed',
+        'failed-stage': 'pre-deploy',
+        version: '',
+        'previous-version': `${IMAGE}:pre-deploy-fails`,
+      });
       expect(readFileSync(join(workspace, 'pre.txt'), 'utf8').trim()).toBe(`${IMAGE}:pre-deploy-fails`);
       expect(r.summary).toContain(`| Live now | \`${IMAGE}:pre-deploy-fails\` |`);
     });
 
     it('when the deploy itself fails', async () => {
       const r = await run('deploy-fails');
-      expect(r.outputs).toMatchObject({ result: 'failed', 'failed-stage': 'deploy', version: '', 'previous-version': `${IMAGE}:deploy-fails` });
+      expect(r.outputs).toMatchObject({
+        result: 'failed',
+        'failed-stage': 'deploy',
+        version: '',
+        'previous-version': `${IMAGE}:deploy-fails`,
+      });
       expect(r.summary).toContain(`| Live now | \`${IMAGE}:deploy-fails\` |`);
     });
 
@@ -303,209 +439,331 @@ const PUBLISH = 18517;
 const [APP_USER, APP_PASS, PROXY_USER, PROXY_PASS] = ['stages-app', 'app-pass-5hQ2', 'stages-proxy', 'proxy-pass-8Lm3'];
 const LOCK_HOLDER = 'https://github.com/acme/shop/actions/runs/77';
 
-describe.skipIf(!hasDocker)('with the docker provider (real sshd and engine; a real registry behind recording auth fronts)', () => {
-  let sshd: Sshd;
-  let backend: TestRegistry;
-  let appFront: AuthFront;
-  let proxyFront: AuthFront;
-  const refs = { local: '', app: '', proxy: '' };
-  /** A lock left by a deploy that died. */
-  const plantLock = () => {
-    const labels = { service: SERVICE, environment: 'staging', role: 'lock', 'lock-holder': LOCK_HOLDER, time: '2026-02-03T04:05:06.000Z', version: 'app:dead' };
-    docker('create', '--name', `${SERVICE}-staging-lock`, ...Object.entries(labels).flatMap(([k, v]) => ['--label', `deploy-actions.${k}=${v}`]), refs.local);
-  };
+describe.skipIf(!hasDocker)(
+  'with the docker provider (real sshd and engine; a real registry behind recording auth fronts)',
+  () => {
+    let sshd: Sshd;
+    let backend: TestRegistry;
+    let appFront: AuthFront;
+    let proxyFront: AuthFront;
+    const refs = { local: '', app: '', proxy: '' };
+    /** A lock left by a deploy that died. */
+    const plantLock = () => {
+      const labels = {
+        service: SERVICE,
+        environment: 'staging',
+        role: 'lock',
+        'lock-holder': LOCK_HOLDER,
+        time: '2026-02-03T04:05:06.000Z',
+        version: 'app:dead',
+      };
+      docker(
+        'create',
+        '--name',
+        `${SERVICE}-staging-lock`,
+        ...Object.entries(labels).flatMap(([k, v]) => ['--label', `deploy-actions.${k}=${v}`]),
+        refs.local,
+      );
+    };
 
-  beforeAll(async () => {
-    removeService(SERVICE);
-    sshd = await startSshd(SSH_PORT);
-    backend = await startRegistry({ port: REGISTRY_PORT });
-    appFront = await startAuthFront({ backend, users: { [APP_USER]: APP_PASS }, anonymous: false });
-    proxyFront = await startAuthFront({ backend, users: { [PROXY_USER]: PROXY_PASS }, anonymous: false });
-    const tag = `t${process.pid}`;
-    refs.local = appImage('stages');
-    backend.push(refs.local, `stages/app:${tag}`);
-    backend.push(proxyImage(), `stages/proxy:${tag}`);
-    refs.app = `${appFront.host}/stages/app:${tag}`;
-    refs.proxy = `${proxyFront.host}/stages/proxy:${tag}`;
-  }, 120_000);
-  afterAll(async () => {
-    removeService(SERVICE);
-    spawnSync('docker', ['image', 'rm', refs.app, refs.proxy], { stdio: 'ignore' });
-    for (const front of [appFront, proxyFront]) await front?.close();
-    await backend?.stop();
-    await sshd?.stop();
-  });
-
-  /** Over ssh, each image from its own private registry with its own credentials. */
-  const access = () => ({
-    hosts: `ssh://root@127.0.0.1:${SSH_PORT}`,
-    ...{ 'ssh-key': sshd.key, 'ssh-known-hosts': sshd.knownHosts },
-    ...{ image: refs.app, 'registry-username': APP_USER, 'registry-password': APP_PASS },
-    ...{ 'proxy-image': refs.proxy, 'proxy-registry-username': PROXY_USER, 'proxy-registry-password': PROXY_PASS },
-  });
-  /** Readiness on `/` (every test image serves it), the gate on /health. */
-  const checks = {
-    'readiness-path': '/',
-    'readiness-timeout': '20s',
-    'environment-url': `http://127.0.0.1:${PUBLISH}`,
-    ...{ 'health-url': `http://127.0.0.1:${PUBLISH}/health`, 'health-json-assertions': 'status == ok' },
-    ...{ 'health-interval': '200ms', 'health-success-threshold': '2' },
-  };
-  const deploy = (inputs: Record<string, string>) =>
-    runAction('deploy', { timeoutMs: 120_000, inputs: { environment: 'staging', service: SERVICE, publish: String(PUBLISH), 'github-token': '', ...access(), ...checks, ...inputs } });
-  const run = runsOf({
-    // A lock left behind, released by force-unlock: the deploy goes on.
-    docker: async () => {
-      plantLock();
-      return deploy({ 'force-unlock': 'true' });
-    },
-    // Held again: lock-timeout ends the wait; what was live stays live, and is the previous version.
-    'docker-locked': async () => {
-      await run('docker');
-      plantLock();
-      return deploy({ 'lock-timeout': '1s' });
-    },
-  });
-  const succeeded = (r: ActionRun) => {
-    expect(r.errors, r.stdout).toEqual([]);
-    expect(r.outputs.result).toBe('success');
-  };
-
-  describe.each(
-    rows({
-      hosts: { run: 'docker', saw: (r) => void (succeeded(r), expect(r.summary).toContain(`| ssh://root@127.0.0.1:${SSH_PORT} |`)) },
-      // Strict host key checking and public-key login only: neither could be missing.
-      'ssh-key': { run: 'docker', saw: succeeded },
-      'ssh-known-hosts': { run: 'docker', saw: succeeded },
-      // Each front issues a token only for its own user with the right password.
-      'registry-username': { run: 'docker', saw: () => void expect(appFront.identities()).toContain(`basic:${APP_USER}`) },
-      'registry-password': { run: 'docker', saw: () => void expect([...appFront.tokens.values()]).toContain(APP_USER) },
-      'proxy-registry-username': { run: 'docker', saw: () => void expect(proxyFront.identities()).toContain(`basic:${PROXY_USER}`) },
-      'proxy-registry-password': { run: 'docker', saw: () => void expect([...proxyFront.tokens.values()]).toContain(PROXY_USER) },
-      'proxy-image': { run: 'docker', saw: () => void expect(docker('inspect', '-f', '{{.Config.Image}}', `${SERVICE}-staging-proxy`).trim()).toBe(refs.proxy) },
-      'force-unlock': { run: 'docker', saw: (r) => void expect(r.warnings.join('\n')).toContain(`force-unlock released the lock held by ${LOCK_HOLDER}`) },
-      'lock-timeout': {
-        run: 'docker-locked',
-        saw: async (r) => {
-          expect(r.outputs).toMatchObject({ result: 'failed', 'failed-stage': 'deploy', 'previous-version': (await run('docker')).outputs.version });
-          expect(r.errors.at(-1)).toContain(`locked by ${LOCK_HOLDER}`);
-          expect(r.durationMs).toBeLessThan(60_000);
-        },
-      },
-    }),
-  )('%s', (_name, row) => {
-    it('reaches the docker provider', async () => {
-      const r = await run(row.run);
-      await row.saw(r);
-      for (const secret of [APP_PASS, PROXY_PASS]) expect(visibleText(r)).not.toContain(secret);
+    beforeAll(async () => {
+      removeService(SERVICE);
+      sshd = await startSshd(SSH_PORT);
+      backend = await startRegistry({ port: REGISTRY_PORT });
+      appFront = await startAuthFront({ backend, users: { [APP_USER]: APP_PASS }, anonymous: false });
+      proxyFront = await startAuthFront({ backend, users: { [PROXY_USER]: PROXY_PASS }, anonymous: false });
+      const tag = `t${process.pid}`;
+      refs.local = appImage('stages');
+      backend.push(refs.local, `stages/app:${tag}`);
+      backend.push(proxyImage(), `stages/proxy:${tag}`);
+      refs.app = `${appFront.host}/stages/app:${tag}`;
+      refs.proxy = `${proxyFront.host}/stages/proxy:${tag}`;
+    }, 120_000);
+    afterAll(async () => {
+      removeService(SERVICE);
+      spawnSync('docker', ['image', 'rm', refs.app, refs.proxy], { stdio: 'ignore' });
+      for (const front of [appFront, proxyFront]) await front?.close();
+      await backend?.stop();
+      await sshd?.stop();
     });
-  });
-});
+
+    /** Over ssh, each image from its own private registry with its own credentials. */
+    const access = () => ({
+      hosts: `ssh://root@127.0.0.1:${SSH_PORT}`,
+      ...{ 'ssh-key': sshd.key, 'ssh-known-hosts': sshd.knownHosts },
+      ...{ image: refs.app, 'registry-username': APP_USER, 'registry-password': APP_PASS },
+      ...{ 'proxy-image': refs.proxy, 'proxy-registry-username': PROXY_USER, 'proxy-registry-password': PROXY_PASS },
+    });
+    /** Readiness on `/` (every test image serves it), the gate on /health. */
+    const checks = {
+      'readiness-path': '/',
+      'readiness-timeout': '20s',
+      'environment-url': `http://127.0.0.1:${PUBLISH}`,
+      ...{ 'health-url': `http://127.0.0.1:${PUBLISH}/health`, 'health-json-assertions': 'status == ok' },
+      ...{ 'health-interval': '200ms', 'health-success-threshold': '2' },
+    };
+    const deploy = (inputs: Record<string, string>) =>
+      runAction('deploy', {
+        timeoutMs: 120_000,
+        inputs: {
+          environment: 'staging',
+          service: SERVICE,
+          publish: String(PUBLISH),
+          'github-token': '',
+          ...access(),
+          ...checks,
+          ...inputs,
+        },
+      });
+    const run = runsOf({
+      // A lock left behind, released by force-unlock: the deploy goes on.
+      docker: async () => {
+        plantLock();
+        return deploy({ 'force-unlock': 'true' });
+      },
+      // Held again: lock-timeout ends the wait; what was live stays live, and is the previous version.
+      'docker-locked': async () => {
+        await run('docker');
+        plantLock();
+        return deploy({ 'lock-timeout': '1s' });
+      },
+    });
+    const succeeded = (r: ActionRun) => {
+      expect(r.errors, r.stdout).toEqual([]);
+      expect(r.outputs.result).toBe('success');
+    };
+
+    describe.each(
+      rows({
+        hosts: {
+          run: 'docker',
+          saw: (r) => void (succeeded(r), expect(r.summary).toContain(`| ssh://root@127.0.0.1:${SSH_PORT} |`)),
+        },
+        // Strict host key checking and public-key login only: neither could be missing.
+        'ssh-key': { run: 'docker', saw: succeeded },
+        'ssh-known-hosts': { run: 'docker', saw: succeeded },
+        // Each front issues a token only for its own user with the right password.
+        'registry-username': {
+          run: 'docker',
+          saw: () => void expect(appFront.identities()).toContain(`basic:${APP_USER}`),
+        },
+        'registry-password': {
+          run: 'docker',
+          saw: () => void expect([...appFront.tokens.values()]).toContain(APP_USER),
+        },
+        'proxy-registry-username': {
+          run: 'docker',
+          saw: () => void expect(proxyFront.identities()).toContain(`basic:${PROXY_USER}`),
+        },
+        'proxy-registry-password': {
+          run: 'docker',
+          saw: () => void expect([...proxyFront.tokens.values()]).toContain(PROXY_USER),
+        },
+        'proxy-image': {
+          run: 'docker',
+          saw: () =>
+            void expect(docker('inspect', '-f', '{{.Config.Image}}', `${SERVICE}-staging-proxy`).trim()).toBe(
+              refs.proxy,
+            ),
+        },
+        'force-unlock': {
+          run: 'docker',
+          saw: (r) =>
+            void expect(r.warnings.join('\n')).toContain(`force-unlock released the lock held by ${LOCK_HOLDER}`),
+        },
+        'lock-timeout': {
+          run: 'docker-locked',
+          saw: async (r) => {
+            expect(r.outputs).toMatchObject({
+              result: 'failed',
+              'failed-stage': 'deploy',
+              'previous-version': (await run('docker')).outputs.version,
+            });
+            expect(r.errors.at(-1)).toContain(`locked by ${LOCK_HOLDER}`);
+            expect(r.durationMs).toBeLessThan(60_000);
+          },
+        },
+      }),
+    )('%s', (_name, row) => {
+      it('reaches the docker provider', async () => {
+        const r = await run(row.run);
+        await row.saw(r);
+        for (const secret of [APP_PASS, PROXY_PASS]) expect(visibleText(r)).not.toContain(secret);
+      });
+    });
+  },
+);
 
 // ------------------------------------------------------------------ kubernetes
 
 const REPO = 'registry.example.com:5000/stages';
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const imageOf = (object: Obj | undefined, container: string): string | undefined => object?.spec.template.spec.containers.find((c: Obj) => c.name === container)?.image;
+const imageOf = (object: Obj | undefined, container: string): string | undefined =>
+  object?.spec.template.spec.containers.find((c: Obj) => c.name === container)?.image;
 const containers = (names: string[], image: string) => names.map((name) => ({ name, image }));
 
-describe.skipIf(!KUBECTL)(`with the kubernetes provider (real kubectl: ${KUBECTL ?? 'not installed'}; Kubernetes API test double)`, () => {
-  let k8s: KubernetesDouble;
-  let app: TestServer;
-  let workspace: string;
-  /** What the cluster serves: the app image of the Deployment, or of the colour the Service selects. */
-  const live = (path: string): string | undefined => {
-    if (path.startsWith('/rolling')) return imageOf(k8s.get('deployments', 'onestep', 'shop-web'), 'app');
-    const slot = k8s.get('services', 'onestep-bg', 'web-public')?.spec.selector.slot;
-    return imageOf(k8s.get('deployments', 'onestep-bg', `web-${slot}`), 'app');
-  };
+describe.skipIf(!KUBECTL)(
+  `with the kubernetes provider (real kubectl: ${KUBECTL ?? 'not installed'}; Kubernetes API test double)`,
+  () => {
+    let k8s: KubernetesDouble;
+    let app: TestServer;
+    let workspace: string;
+    /** What the cluster serves: the app image of the Deployment, or of the colour the Service selects. */
+    const live = (path: string): string | undefined => {
+      if (path.startsWith('/rolling')) return imageOf(k8s.get('deployments', 'onestep', 'shop-web'), 'app');
+      const slot = k8s.get('services', 'onestep-bg', 'web-public')?.spec.selector.slot;
+      return imageOf(k8s.get('deployments', 'onestep-bg', `web-${slot}`), 'app');
+    };
 
-  beforeAll(async () => {
-    k8s = await startKubernetesDouble({ tickMs: 100, progressDeadlineMs: 3000 });
-    workspace = mkdtempSync(join(tmpdir(), 'deploy-stages-k8s-'));
-    const deployment = (name: string, labels: Record<string, string>, names: string[], replicas: number) => ({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, labels },
-      spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: containers(names, `${REPO}:v1`) } } },
-    });
-    k8s.create('onestep', deployment('shop-web', { app: 'shop-web' }, ['app', 'worker'], 3));
-    k8s.create('onestep-bg', deployment('web-blue', { app: 'web', slot: 'blue' }, ['app'], 2));
-    k8s.create('onestep-bg', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-public' }, spec: { selector: { app: 'web', slot: 'blue' }, ports: [{ port: 80 }] } });
-    mkdirSync(join(workspace, 'k8s'));
-    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'shop-migrate' }, spec: { template: { spec: { containers: containers(['migrate'], `${REPO}:old`), restartPolicy: 'Never' } } } };
-    writeFileSync(join(workspace, 'k8s', 'migrate.json'), JSON.stringify(job));
-    await k8s.settled();
-    // A broken release fails its /health only: the smoke test passes, the gate is what catches it.
-    app = await startServer((req, res) => {
-      const path = req.url ?? '/';
-      const image = live(path);
-      return image?.includes(':broken') && path.endsWith('/health') ? json(res, 500, { status: 'broken', image }) : json(res, 200, { status: 'ok', image });
-    });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await k8s?.close();
-  });
-
-  const deploy = (path: string, inputs: Record<string, string>) =>
-    runAction('deploy', {
-      workspace,
-      timeoutMs: 60_000,
-      inputs: {
-        environment: 'staging',
-        service: 'shop',
-        provider: 'kubernetes',
-        kubeconfig: k8s.kubeconfig({ context: 'onestep' }),
-        'kube-context': 'onestep',
-        'environment-url': app.url,
-        'smoke-paths': `GET ${path} 200`,
-        'health-url': `${app.url}${path}/health`,
-        'health-interval': '100ms',
-        'health-deadline': '3s',
-        'health-success-threshold': '2',
-        'github-token': '',
-        ...inputs,
-      },
-    });
-  const rolling = { strategy: 'rolling', namespace: 'onestep', deployment: 'shop-web', container: 'app', manifests: 'k8s/*.json', 'rollout-timeout': '9s' };
-  const blueGreen = { strategy: 'blue-green', namespace: 'onestep-bg', deployment: 'web', 'service-name': 'web-public' };
-  const run = runsOf({
-    kubernetes: () => deploy('/rolling', { ...rolling, image: `${REPO}:v2` }),
-    // A healthy green, then a broken blue the gate fails: the Service is switched back to green and verified.
-    'kubernetes-blue-green': async () => {
-      const healthy = await deploy('/bg', { ...blueGreen, image: `${REPO}:v2` });
-      expect(healthy.outputs, healthy.stdout).toMatchObject({ result: 'success', 'previous-version': `${REPO}:v1` });
-      expect(k8s.get('services', 'onestep-bg', 'web-public')!.spec.selector.slot).toBe('green');
-      return deploy('/bg', { ...blueGreen, image: `${REPO}:broken-v3` });
-    },
-  });
-
-  describe.each(
-    rows({
-      kubeconfig: { run: 'kubernetes', saw: (r) => void expect([r.outputs.result, r.masks.includes(k8s.token), k8s.log.length > 0]).toEqual(['success', true, true]) },
-      // The kubeconfig's current context is a decoy on a closed port.
-      'kube-context': { run: 'kubernetes', saw: (r) => void expect(r.summary).toContain('namespace onestep, context onestep') },
-      namespace: { run: 'kubernetes', saw: () => void expect(imageOf(k8s.get('deployments', 'onestep', 'shop-web'), 'app')).toBe(`${REPO}:v2`) },
-      deployment: { run: 'kubernetes', saw: (r) => void expect(r.stdout).toMatch(/deployment\/shop-web: rollout complete, 3\/3 available/) },
-      container: { run: 'kubernetes', saw: () => void expect(imageOf(k8s.get('deployments', 'onestep', 'shop-web'), 'worker')).toBe(`${REPO}:v1`) },
-      manifests: { run: 'kubernetes', saw: () => void expect(k8s.get('jobs', 'onestep', 'shop-migrate')!.spec.template.spec.containers[0].image).toBe(`${REPO}:v2`) },
-      'rollout-timeout': { run: 'kubernetes', saw: (r) => void expect(r.stdout).toMatch(/deployment\/shop-web: .*\([\d.]+m?s of 9s\)/) },
-      'service-name': {
-        run: 'kubernetes-blue-green',
-        saw: (r) => {
-          expect(r.outputs).toMatchObject({ result: 'rolled-back', 'failed-stage': 'health-gate', version: `${REPO}:broken-v3`, 'previous-version': `${REPO}:v2` });
-          expect(r.summary).toMatch(/\| Verify rollback \| ✅ success \|/);
-          expect(k8s.get('services', 'onestep-bg', 'web-public')!.spec.selector.slot).toBe('green');
+    beforeAll(async () => {
+      k8s = await startKubernetesDouble({ tickMs: 100, progressDeadlineMs: 3000 });
+      workspace = mkdtempSync(join(tmpdir(), 'deploy-stages-k8s-'));
+      const deployment = (name: string, labels: Record<string, string>, names: string[], replicas: number) => ({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, labels },
+        spec: {
+          replicas,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: containers(names, `${REPO}:v1`) } },
         },
-      },
-    }),
-  )('%s', (_name, row) => {
-    it('reaches the kubernetes provider', async () => {
-      const r = await run(row.run);
-      await row.saw(r);
-      expect(visibleText(r)).not.toContain(k8s.token);
-      expect(k8s.problems).toEqual([]);
+      });
+      k8s.create('onestep', deployment('shop-web', { app: 'shop-web' }, ['app', 'worker'], 3));
+      k8s.create('onestep-bg', deployment('web-blue', { app: 'web', slot: 'blue' }, ['app'], 2));
+      k8s.create('onestep-bg', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web-public' },
+        spec: { selector: { app: 'web', slot: 'blue' }, ports: [{ port: 80 }] },
+      });
+      mkdirSync(join(workspace, 'k8s'));
+      const job = {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'shop-migrate' },
+        spec: { template: { spec: { containers: containers(['migrate'], `${REPO}:old`), restartPolicy: 'Never' } } },
+      };
+      writeFileSync(join(workspace, 'k8s', 'migrate.json'), JSON.stringify(job));
+      await k8s.settled();
+      // A broken release fails its /health only: the smoke test passes, the gate is what catches it.
+      app = await startServer((req, res) => {
+        const path = req.url ?? '/';
+        const image = live(path);
+        return image?.includes(':broken') && path.endsWith('/health')
+          ? json(res, 500, { status: 'broken', image })
+          : json(res, 200, { status: 'ok', image });
+      });
     });
-  });
-});
+    afterAll(async () => {
+      await app?.close();
+      await k8s?.close();
+    });
+
+    const deploy = (path: string, inputs: Record<string, string>) =>
+      runAction('deploy', {
+        workspace,
+        timeoutMs: 60_000,
+        inputs: {
+          environment: 'staging',
+          service: 'shop',
+          provider: 'kubernetes',
+          kubeconfig: k8s.kubeconfig({ context: 'onestep' }),
+          'kube-context': 'onestep',
+          'environment-url': app.url,
+          'smoke-paths': `GET ${path} 200`,
+          'health-url': `${app.url}${path}/health`,
+          'health-interval': '100ms',
+          'health-deadline': '3s',
+          'health-success-threshold': '2',
+          'github-token': '',
+          ...inputs,
+        },
+      });
+    const rolling = {
+      strategy: 'rolling',
+      namespace: 'onestep',
+      deployment: 'shop-web',
+      container: 'app',
+      manifests: 'k8s/*.json',
+      'rollout-timeout': '9s',
+    };
+    const blueGreen = {
+      strategy: 'blue-green',
+      namespace: 'onestep-bg',
+      deployment: 'web',
+      'service-name': 'web-public',
+    };
+    const run = runsOf({
+      kubernetes: () => deploy('/rolling', { ...rolling, image: `${REPO}:v2` }),
+      // A healthy green, then a broken blue the gate fails: the Service is switched back to green and verified.
+      'kubernetes-blue-green': async () => {
+        const healthy = await deploy('/bg', { ...blueGreen, image: `${REPO}:v2` });
+        expect(healthy.outputs, healthy.stdout).toMatchObject({ result: 'success', 'previous-version': `${REPO}:v1` });
+        expect(k8s.get('services', 'onestep-bg', 'web-public')!.spec.selector.slot).toBe('green');
+        return deploy('/bg', { ...blueGreen, image: `${REPO}:broken-v3` });
+      },
+    });
+
+    describe.each(
+      rows({
+        kubeconfig: {
+          run: 'kubernetes',
+          saw: (r) =>
+            void expect([r.outputs.result, r.masks.includes(k8s.token), k8s.log.length > 0]).toEqual([
+              'success',
+              true,
+              true,
+            ]),
+        },
+        // The kubeconfig's current context is a decoy on a closed port.
+        'kube-context': {
+          run: 'kubernetes',
+          saw: (r) => void expect(r.summary).toContain('namespace onestep, context onestep'),
+        },
+        namespace: {
+          run: 'kubernetes',
+          saw: () => void expect(imageOf(k8s.get('deployments', 'onestep', 'shop-web'), 'app')).toBe(`${REPO}:v2`),
+        },
+        deployment: {
+          run: 'kubernetes',
+          saw: (r) => void expect(r.stdout).toMatch(/deployment\/shop-web: rollout complete, 3\/3 available/),
+        },
+        container: {
+          run: 'kubernetes',
+          saw: () => void expect(imageOf(k8s.get('deployments', 'onestep', 'shop-web'), 'worker')).toBe(`${REPO}:v1`),
+        },
+        manifests: {
+          run: 'kubernetes',
+          saw: () =>
+            void expect(k8s.get('jobs', 'onestep', 'shop-migrate')!.spec.template.spec.containers[0].image).toBe(
+              `${REPO}:v2`,
+            ),
+        },
+        'rollout-timeout': {
+          run: 'kubernetes',
+          saw: (r) => void expect(r.stdout).toMatch(/deployment\/shop-web: .*\([\d.]+m?s of 9s\)/),
+        },
+        'service-name': {
+          run: 'kubernetes-blue-green',
+          saw: (r) => {
+            expect(r.outputs).toMatchObject({
+              result: 'rolled-back',
+              'failed-stage': 'health-gate',
+              version: `${REPO}:broken-v3`,
+              'previous-version': `${REPO}:v2`,
+            });
+            expect(r.summary).toMatch(/\| Verify rollback \| ✅ success \|/);
+            expect(k8s.get('services', 'onestep-bg', 'web-public')!.spec.selector.slot).toBe('green');
+          },
+        },
+      }),
+    )('%s', (_name, row) => {
+      it('reaches the kubernetes provider', async () => {
+        const r = await run(row.run);
+        await row.saw(r);
+        expect(visibleText(r)).not.toContain(k8s.token);
+        expect(k8s.problems).toEqual([]);
+      });
+    });
+  },
+);

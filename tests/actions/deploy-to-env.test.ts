@@ -48,7 +48,12 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     const run = await deploy({ image: env.images.v1 });
     expect(run.errors, run.stdout).toEqual([]);
     expect(run.code).toBe(0);
-    expect(run.outputs).toMatchObject({ version: env.images.v1, 'previous-version': '', hosts: '1', 'environment-url': `http://127.0.0.1:${PUBLISH}` });
+    expect(run.outputs).toMatchObject({
+      version: env.images.v1,
+      'previous-version': '',
+      hosts: '1',
+      'environment-url': `http://127.0.0.1:${PUBLISH}`,
+    });
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v1' });
 
     const blue = inspectContainer(`${SERVICE}-staging-blue`)!;
@@ -73,7 +78,10 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
       production_environment: false,
     });
     expect(env.github.events).toEqual([`deployment ${d.id}`, `status ${d.id} in_progress`, `status ${d.id} success`]);
-    expect(d.statuses.at(-1)).toMatchObject({ environment_url: `http://127.0.0.1:${PUBLISH}`, log_url: 'https://github.com/acme/shop/actions/runs/4242' });
+    expect(d.statuses.at(-1)).toMatchObject({
+      environment_url: `http://127.0.0.1:${PUBLISH}`,
+      log_url: 'https://github.com/acme/shop/actions/runs/4242',
+    });
     expect(run.summary).toContain('Deployed to staging');
     expectKeyHandled(run);
   });
@@ -82,13 +90,20 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     const load = hitInLoop(`http://127.0.0.1:${PUBLISH}/`);
     const run = await deploy({
       image: env.images.v2,
-      env: ['SUBST=$(touch /tmp/dte2e-pwned-1)', 'TICKS=`touch /tmp/dte2e-pwned-2`; rm -rf /tmp/x && echo "$HOME" | cat', "QUOTES=it's \"quoted\" \\ back\\slash", 'SPACES=  a  b  '].join('\n'),
+      env: [
+        'SUBST=$(touch /tmp/dte2e-pwned-1)',
+        'TICKS=`touch /tmp/dte2e-pwned-2`; rm -rf /tmp/x && echo "$HOME" | cat',
+        'QUOTES=it\'s "quoted" \\ back\\slash',
+        'SPACES=  a  b  ',
+      ].join('\n'),
     });
     // Keep hitting a little after the step: the old colour is stopped by then.
     await new Promise((r) => setTimeout(r, 300));
     const result = await load.stop();
     expect(run.code, run.stdout).toBe(0);
-    console.log(`blue-green switch: ${result.ok} requests ok, ${result.failed} failed; answers ${JSON.stringify(result.bodies)}`);
+    console.log(
+      `blue-green switch: ${result.ok} requests ok, ${result.failed} failed; answers ${JSON.stringify(result.bodies)}`,
+    );
     expect(result.failures).toEqual([]);
     expect(result.failed).toBe(0);
     expect(result.ok).toBeGreaterThan(50);
@@ -106,7 +121,12 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
 
     // The first deployment is now inactive; the second went in_progress → success.
     const [first, second] = env.github.deployments;
-    expect(env.github.events.slice(3)).toEqual([`deployment ${second.id}`, `status ${second.id} in_progress`, `status ${second.id} success`, `status ${first.id} inactive`]);
+    expect(env.github.events.slice(3)).toEqual([
+      `deployment ${second.id}`,
+      `status ${second.id} in_progress`,
+      `status ${second.id} success`,
+      `status ${first.id} inactive`,
+    ]);
     expect(env.github.problems).toEqual([]);
     expectKeyHandled(run);
   });
@@ -115,7 +135,7 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     const env = inspectContainer(`${SERVICE}-staging-green`)!.Config.Env;
     expect(env).toContain('SUBST=$(touch /tmp/dte2e-pwned-1)');
     expect(env).toContain('TICKS=`touch /tmp/dte2e-pwned-2`; rm -rf /tmp/x && echo "$HOME" | cat');
-    expect(env).toContain("QUOTES=it's \"quoted\" \\ back\\slash");
+    expect(env).toContain('QUOTES=it\'s "quoted" \\ back\\slash');
     expect(existsSync('/tmp/dte2e-pwned-1')).toBe(false);
     expect(existsSync('/tmp/dte2e-pwned-2')).toBe(false);
   });
@@ -130,24 +150,48 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     expect(containersOf(SERVICE).filter((c) => c.version === env.images.v3)).toEqual([]);
     expect(inspectContainer(`${SERVICE}-staging-lock`)).toBeUndefined();
     const failed = env.github.deployments[before];
-    expect(env.github.events.slice(-3)).toEqual([`deployment ${failed.id}`, `status ${failed.id} in_progress`, `status ${failed.id} failure`]);
+    expect(env.github.events.slice(-3)).toEqual([
+      `deployment ${failed.id}`,
+      `status ${failed.id} in_progress`,
+      `status ${failed.id} failure`,
+    ]);
     expect(run.summary).toContain('failed');
     expectKeyHandled(run);
   });
 
   test('the host lock: a deploy waits for a held lock, then fails naming its holder; force-unlock releases it and reports it', async () => {
     // A deploy that died while holding the lock.
-    docker('create', '--name', `${SERVICE}-staging-lock`, '--label', `deploy-actions.service=${SERVICE}`, '--label', 'deploy-actions.environment=staging', '--label', 'deploy-actions.role=lock',
-      '--label', 'deploy-actions.lock-holder=https://github.com/acme/shop/actions/runs/99', '--label', 'deploy-actions.time=2026-01-02T03:04:05.000Z', '--label', 'deploy-actions.version=app:dead', env.images.v1);
+    docker(
+      'create',
+      '--name',
+      `${SERVICE}-staging-lock`,
+      '--label',
+      `deploy-actions.service=${SERVICE}`,
+      '--label',
+      'deploy-actions.environment=staging',
+      '--label',
+      'deploy-actions.role=lock',
+      '--label',
+      'deploy-actions.lock-holder=https://github.com/acme/shop/actions/runs/99',
+      '--label',
+      'deploy-actions.time=2026-01-02T03:04:05.000Z',
+      '--label',
+      'deploy-actions.version=app:dead',
+      env.images.v1,
+    );
     const blocked = await deploy({ image: env.images.v1, 'lock-timeout': '2s', 'github-token': '' });
     expect(blocked.code).toBe(1);
-    expect(blocked.errors.join('\n')).toContain('locked by https://github.com/acme/shop/actions/runs/99 since 2026-01-02T03:04:05.000Z');
+    expect(blocked.errors.join('\n')).toContain(
+      'locked by https://github.com/acme/shop/actions/runs/99 since 2026-01-02T03:04:05.000Z',
+    );
     expect(blocked.stdout).toContain('waiting for the lock held by https://github.com/acme/shop/actions/runs/99');
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
 
     const forced = await deploy({ image: env.images.v1, 'force-unlock': 'true', 'github-token': '' });
     expect(forced.code, forced.stdout).toBe(0);
-    expect(forced.warnings.join('\n')).toContain('force-unlock released the lock held by https://github.com/acme/shop/actions/runs/99 since 2026-01-02T03:04:05.000Z');
+    expect(forced.warnings.join('\n')).toContain(
+      'force-unlock released the lock held by https://github.com/acme/shop/actions/runs/99 since 2026-01-02T03:04:05.000Z',
+    );
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v1' });
     expect(inspectContainer(`${SERVICE}-staging-lock`)).toBeUndefined();
   });
@@ -156,8 +200,15 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     const first = deploy({ image: env.images.v2, 'github-token': '' }, { GITHUB_RUN_ID: '5001' });
     // The second starts once the first holds the lock (its lock container names it), however slow the machine.
     const holder = () => inspectContainer(`${SERVICE}-staging-lock`)?.Config.Labels['deploy-actions.lock-holder'];
-    await waitFor(() => holder() === 'https://github.com/acme/shop/actions/runs/5001', 60_000, 'the first deploy to take the lock');
-    const [a, b] = await Promise.all([first, deploy({ image: env.images.v1, 'github-token': '' }, { GITHUB_RUN_ID: '5002' })]);
+    await waitFor(
+      () => holder() === 'https://github.com/acme/shop/actions/runs/5001',
+      60_000,
+      'the first deploy to take the lock',
+    );
+    const [a, b] = await Promise.all([
+      first,
+      deploy({ image: env.images.v1, 'github-token': '' }, { GITHUB_RUN_ID: '5002' }),
+    ]);
     expect(a.code, a.stdout).toBe(0);
     expect(b.code, b.stdout).toBe(0);
     expect(b.stdout).toContain('waiting for the lock held by https://github.com/acme/shop/actions/runs/5001');
@@ -168,7 +219,13 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
   });
 
   test('recreate: the old release stops, the new one serves the published port itself', async () => {
-    const inputs = { environment: 'qa', strategy: 'recreate', publish: String(PUBLISH + 1), 'github-token': '', 'environment-url': '' };
+    const inputs = {
+      environment: 'qa',
+      strategy: 'recreate',
+      publish: String(PUBLISH + 1),
+      'github-token': '',
+      'environment-url': '',
+    };
     const first = await deploy({ ...inputs, image: env.images.v1 });
     expect(first.code, first.stdout).toBe(0);
     expect(await fetchText(`http://127.0.0.1:${PUBLISH + 1}/`)).toEqual({ status: 200, body: 'v1' });
@@ -184,12 +241,23 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
     const third = await deploy({ ...inputs, image: env.images.v1, keep: '0' });
     expect(third.code, third.stdout).toBe(0);
     const apps = containersOf(SERVICE).filter((c) => c.role === 'app' && c.name.startsWith(`${SERVICE}-qa-`));
-    expect(apps.map((c) => `${c.version} ${c.running ? 'live' : 'stopped'}`).sort()).toEqual([`${env.images.v1} live`, `${env.images.v2} stopped`]);
+    expect(apps.map((c) => `${c.version} ${c.running ? 'live' : 'stopped'}`).sort()).toEqual([
+      `${env.images.v1} live`,
+      `${env.images.v2} stopped`,
+    ]);
     expect(third.stdout).toMatch(/pruned deploy-test-app:v1 \(previous\) \(keep 0\)/);
   });
 
   test('the default host, the local Docker socket, needs no ssh at all', async () => {
-    const run = await deploy({ image: env.images.v2, environment: 'local', hosts: 'unix:///var/run/docker.sock', 'ssh-key': '', 'ssh-known-hosts': '', publish: String(PUBLISH + 2), 'github-token': '' });
+    const run = await deploy({
+      image: env.images.v2,
+      environment: 'local',
+      hosts: 'unix:///var/run/docker.sock',
+      'ssh-key': '',
+      'ssh-known-hosts': '',
+      publish: String(PUBLISH + 2),
+      'github-token': '',
+    });
     expect(run.code, run.stdout).toBe(0);
     expect(run.state['provider-state']).toBe('');
     expect(await fetchText(`http://127.0.0.1:${PUBLISH + 2}/`)).toEqual({ status: 200, body: 'v2' });
@@ -198,21 +266,37 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
   });
 
   test('a container whose logs plant ::error::, ::add-mask:: and ##[warning] lines, then fails its readiness check (local socket): the logs are quoted in the one error, nothing obeyed', async () => {
-    const logs = ['::error::planted-error', '::add-mask::planted-mask', '  ::set-output name=version::planted', '##[warning]planted-warning'];
+    const logs = [
+      '::error::planted-error',
+      '::add-mask::planted-mask',
+      '  ::set-output name=version::planted',
+      '##[warning]planted-warning',
+    ];
     const image = 'deploy-test-app:planted-logs';
     // No /health: the release never becomes ready.
     buildBusyboxImage(image, {
       health: false,
       dockerfile: `FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nCMD ["/bin/busybox","sh","-c","${logs.map((l) => `echo '${l}';`).join(' ')} exec /bin/busybox httpd -f -p 8080 -h /www"]\n`,
     });
-    const run = await deploy({ image, environment: 'planted', hosts: 'unix:///var/run/docker.sock', 'ssh-key': '', 'ssh-known-hosts': '', publish: String(PUBLISH + 4), 'github-token': '', 'readiness-timeout': '2s' });
+    const run = await deploy({
+      image,
+      environment: 'planted',
+      hosts: 'unix:///var/run/docker.sock',
+      'ssh-key': '',
+      'ssh-known-hosts': '',
+      publish: String(PUBLISH + 4),
+      'github-token': '',
+      'readiness-timeout': '2s',
+    });
     expect(run.code).toBe(1);
     expect(plantedCommands(run, logs.join('\n'))).toEqual([]);
     expect(run.masks.filter((m) => m.includes('planted'))).toEqual([]);
     expect(run.warnings.filter((w) => w.includes('planted-warning'))).toEqual([]);
     expect(run.outputs.version).toBeUndefined();
     expect(run.errors).toHaveLength(1);
-    expect(run.errors[0]).toMatch(/planted-logs never became healthy: .*\nLast container logs:\n::error::planted-error\n::add-mask::planted-mask\n {2}::set-output name=version::planted\n##\[warning\]planted-warning/);
+    expect(run.errors[0]).toMatch(
+      /planted-logs never became healthy: .*\nLast container logs:\n::error::planted-error\n::add-mask::planted-mask\n {2}::set-output name=version::planted\n##\[warning\]planted-warning/,
+    );
     expect(containersOf(SERVICE).filter((c) => c.version === image)).toEqual([]);
   });
 
@@ -225,7 +309,14 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
       spawnSync('docker', ['rmi', digest]);
       expect(spawnSync('docker', ['image', 'inspect', `${repo}:v2`]).status).not.toBe(0);
 
-      const run = await deploy({ image: `${repo}:v2`, environment: 'private', publish: String(PUBLISH + 3), 'registry-username': registry.username, 'registry-password': registry.password, 'github-token': '' });
+      const run = await deploy({
+        image: `${repo}:v2`,
+        environment: 'private',
+        publish: String(PUBLISH + 3),
+        'registry-username': registry.username,
+        'registry-password': registry.password,
+        'github-token': '',
+      });
       expect(run.code, run.stdout).toBe(0);
       expect(run.outputs.version).toBe(digest);
       expect(run.outputs.version).toMatch(/@sha256:[0-9a-f]{64}$/);
@@ -242,13 +333,21 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
   test('a wrong host key is refused: nothing runs on the host', async () => {
     const run = await deploy({ image: env.images.v2, 'ssh-known-hosts': env.sshd.wrongKnownHosts, 'github-token': '' });
     expect(run.code).toBe(1);
-    expect(run.errors.join('\n')).toMatch(/host key is not in ssh-known-hosts or does not match it; refusing to connect/);
+    expect(run.errors.join('\n')).toMatch(
+      /host key is not in ssh-known-hosts or does not match it; refusing to connect/,
+    );
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v1' });
     expectKeyHandled(run);
   });
 
   test('bad inputs are reported together, naming each input (an ssh host needs ssh-known-hosts)', async () => {
-    const run = await deploy({ image: 'has space', environment: 'prod/eu', port: 'http', 'ssh-known-hosts': '', 'github-token': '' });
+    const run = await deploy({
+      image: 'has space',
+      environment: 'prod/eu',
+      port: 'http',
+      'ssh-known-hosts': '',
+      'github-token': '',
+    });
     expect(run.code).toBe(1);
     const error = run.errors.join('\n');
     expect(error).toContain('"image"');

@@ -21,7 +21,12 @@ interface Input {
   required: boolean;
   default?: string;
 }
-const yml = (path: string) => parse(readFileSync(join(repoRoot, path), 'utf8')) as { inputs: Record<string, Input>; outputs: Record<string, unknown>; runs: Record<string, string> };
+const yml = (path: string) =>
+  parse(readFileSync(join(repoRoot, path), 'utf8')) as {
+    inputs: Record<string, Input>;
+    outputs: Record<string, unknown>;
+    runs: Record<string, string>;
+  };
 const deploy = yml('deploy/action.yml');
 
 describe('deploy/action.yml', () => {
@@ -51,7 +56,14 @@ describe('deploy/action.yml', () => {
   });
 
   it('declares the outputs of the issue', () => {
-    expect(Object.keys(deploy.outputs).sort()).toEqual(['deployment-id', 'environment-url', 'failed-stage', 'previous-version', 'result', 'version']);
+    expect(Object.keys(deploy.outputs).sort()).toEqual([
+      'deployment-id',
+      'environment-url',
+      'failed-stage',
+      'previous-version',
+      'result',
+      'version',
+    ]);
   });
 });
 
@@ -76,7 +88,9 @@ describe('deploy: bad inputs fail before anything happens', () => {
       expect(run.code).toBe(1);
       expect(run.errors).toHaveLength(1);
       const [error] = run.errors;
-      expect(error).toContain('"health-interval": expected a duration such as 500ms, 10s, 5m or a number of seconds, got "soon"');
+      expect(error).toContain(
+        '"health-interval": expected a duration such as 500ms, 10s, 5m or a number of seconds, got "soon"',
+      );
       expect(error).toContain('"auto-rollback": expected true or false, got "maybe"');
       expect(error).toContain('"health-url": expected an http:// or https:// URL, got "ftp://x"');
       expect(visibleText(run)).not.toContain(slack.token);
@@ -91,11 +105,22 @@ describe('deploy: bad inputs fail before anything happens', () => {
   });
 
   it('refuses two Slack destinations, and a token without a channel', async () => {
-    let run = await runAction('deploy', { inputs: { environment: 'staging', image: 'shop:1', 'slack-webhook-url': 'https://hooks.slack.com/services/T/B/x', 'slack-token': 'xoxb-1' } });
+    let run = await runAction('deploy', {
+      inputs: {
+        environment: 'staging',
+        image: 'shop:1',
+        'slack-webhook-url': 'https://hooks.slack.com/services/T/B/x',
+        'slack-token': 'xoxb-1',
+      },
+    });
     expect(run.code).toBe(1);
-    expect(run.errors.join('\n')).toContain('"slack-token": expected one Slack destination, "slack-webhook-url" or "slack-token" with "slack-channel", not both');
+    expect(run.errors.join('\n')).toContain(
+      '"slack-token": expected one Slack destination, "slack-webhook-url" or "slack-token" with "slack-channel", not both',
+    );
     run = await runAction('deploy', { inputs: { environment: 'staging', image: 'shop:1', 'slack-token': 'xoxb-1' } });
-    expect(run.errors.join('\n')).toContain('"slack-channel": expected a channel ID (C0123ABCD) or name, needed with "slack-token", got nothing');
+    expect(run.errors.join('\n')).toContain(
+      '"slack-channel": expected a channel ID (C0123ABCD) or name, needed with "slack-token", got nothing',
+    );
   });
 });
 
@@ -115,14 +140,23 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
   let slack: FakeSlack;
   let workspace: string;
   const live = () => (existsSync(join(workspace, 'live.txt')) ? readFileSync(join(workspace, 'live.txt'), 'utf8') : '');
-  const calls = () => (existsSync(join(workspace, 'calls.log')) ? readFileSync(join(workspace, 'calls.log'), 'utf8').trim().split('\n') : []);
+  const calls = () =>
+    existsSync(join(workspace, 'calls.log'))
+      ? readFileSync(join(workspace, 'calls.log'), 'utf8').trim().split('\n')
+      : [];
 
   beforeAll(async () => {
     app = await startServer((req, res) => {
       const current = live();
       if (!current) return json(res, 503, { error: 'nothing deployed' });
-      if (req.url === '/health') return current.includes(':broken') ? json(res, 500, { status: 'fail', checks: { database: 'down' } }) : json(res, 200, { status: 'ok', image: current });
-      if (req.url === '/api/orders') return current.includes(':no-orders') ? json(res, 404, { error: 'not found' }) : json(res, 200, { orders: [{ status: 'paid' }] });
+      if (req.url === '/health')
+        return current.includes(':broken')
+          ? json(res, 500, { status: 'fail', checks: { database: 'down' } })
+          : json(res, 200, { status: 'ok', image: current });
+      if (req.url === '/api/orders')
+        return current.includes(':no-orders')
+          ? json(res, 404, { error: 'not found' })
+          : json(res, 200, { orders: [{ status: 'paid' }] });
       return json(res, 200, { image: current });
     });
     github = await startGitHubDouble({ token: TOKEN, repository: 'acme/shop' });
@@ -173,16 +207,27 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
     environment = `env${++envCount}`;
   };
   const deploymentsOf = () => github.deployments.filter((d) => d.environment === environment);
-  const states = () => deploymentsOf().map((d) => `${String(d.payload.image).split(':')[1]}${d.payload.rollback ? ' (rollback)' : ''}: ${d.statuses.map((st) => st.state).join(',')}`);
+  const states = () =>
+    deploymentsOf().map(
+      (d) =>
+        `${String(d.payload.image).split(':')[1]}${d.payload.rollback ? ' (rollback)' : ''}: ${d.statuses.map((st) => st.state).join(',')}`,
+    );
   const lastMessage = () => [...slack.messages.values()].at(-1)!;
-  const headerOf = (payload: Record<string, unknown>) => ((payload.blocks as { text: { text: string } }[])[0].text.text);
-  const stageRow = (run: ActionRun, stage: string) => new RegExp(`\\| ${stage} \\| ([^|]+) \\|`).exec(run.summary)?.[1]?.trim();
+  const headerOf = (payload: Record<string, unknown>) => (payload.blocks as { text: { text: string } }[])[0].text.text;
+  const stageRow = (run: ActionRun, stage: string) =>
+    new RegExp(`\\| ${stage} \\| ([^|]+) \\|`).exec(run.summary)?.[1]?.trim();
 
   it('v1 then a healthy v2: smoke and gate pass, one Slack message per deploy updated in place, GitHub Deployments', async () => {
     newEnvironment();
     const v1 = await deploy('v1');
     expect(v1.errors, v1.stdout).toEqual([]);
-    expect(v1.outputs).toMatchObject({ result: 'success', version: image('v1'), 'previous-version': '', 'failed-stage': '', 'environment-url': app.url });
+    expect(v1.outputs).toMatchObject({
+      result: 'success',
+      version: image('v1'),
+      'previous-version': '',
+      'failed-stage': '',
+      'environment-url': app.url,
+    });
 
     const v2 = await deploy('v2');
     expect(v2.errors, v2.stdout).toEqual([]);
@@ -218,12 +263,22 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
     await deploy('v2');
     const run = await deploy('broken-v3');
     expect(run.code).toBe(1);
-    expect(run.outputs).toMatchObject({ result: 'rolled-back', version: image('broken-v3'), 'previous-version': image('v2'), 'failed-stage': 'health-gate' });
+    expect(run.outputs).toMatchObject({
+      result: 'rolled-back',
+      version: image('broken-v3'),
+      'previous-version': image('v2'),
+      'failed-stage': 'health-gate',
+    });
     expect(run.errors.at(-1)).toContain(`rolled back to ${image('v2')}: ${image('broken-v3')} did not ship`);
-    expect(calls().slice(-2)).toEqual([`deploy|${image('broken-v3')}|${image('v2')}|shop`, `rollback|${image('v2')}|${image('broken-v3')}`]);
+    expect(calls().slice(-2)).toEqual([
+      `deploy|${image('broken-v3')}|${image('v2')}|shop`,
+      `rollback|${image('v2')}|${image('broken-v3')}`,
+    ]);
     expect(live()).toBe(image('v2'));
     expect(states().slice(-2)).toEqual(['broken-v3: in_progress,failure', 'v2 (rollback): in_progress,success']);
-    expect(['Smoke test', 'Health gate', 'Post-deploy command', 'Rollback', 'Verify rollback'].map((s) => stageRow(run, s))).toEqual(['✅ success', '❌ failure', '⏭️ skipped', '✅ success', '✅ success']);
+    expect(
+      ['Smoke test', 'Health gate', 'Post-deploy command', 'Rollback', 'Verify rollback'].map((s) => stageRow(run, s)),
+    ).toEqual(['✅ success', '❌ failure', '⏭️ skipped', '✅ success', '✅ success']);
     const final = lastMessage().history.at(-1)!;
     expect(headerOf(final)).toContain(':leftwards_arrow_with_hook:');
     expect(JSON.stringify(final)).toContain('<!here>');
@@ -260,15 +315,23 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
     newEnvironment();
     await deploy('v1');
     const evil = '$(touch pwned); `touch pwned2`; "quoted"';
-    const ok = await deploy('v2', { 'pre-deploy-command': 'printf "%s|%s|%s|%s\\n" pre "$DEPLOY_IMAGE" "$DEPLOY_PREVIOUS_VERSION" "$MIGRATION_NOTE" >> calls.log', env: `MIGRATION_NOTE=${evil}` });
+    const ok = await deploy('v2', {
+      'pre-deploy-command':
+        'printf "%s|%s|%s|%s\\n" pre "$DEPLOY_IMAGE" "$DEPLOY_PREVIOUS_VERSION" "$MIGRATION_NOTE" >> calls.log',
+      env: `MIGRATION_NOTE=${evil}`,
+    });
     expect(ok.outputs.result).toBe('success');
     expect(calls()[1]).toBe(`pre|${image('v2')}|${image('v1')}|${evil}`);
     expect(existsSync(join(workspace, 'pwned'))).toBe(false);
 
-    const run = await deploy('v3', { 'pre-deploy-command': 'echo "migrating"; echo "relation orders does not exist" >&2; exit 3' });
+    const run = await deploy('v3', {
+      'pre-deploy-command': 'echo "migrating"; echo "relation orders does not exist" >&2; exit 3',
+    });
     expect(run.code).toBe(1);
     expect(run.outputs).toMatchObject({ result: 'failed', 'failed-stage': 'pre-deploy', version: '' });
-    expect(run.errors.at(-1)).toMatch(/pre-deploy command failed, nothing was deployed: pre-deploy-command failed with exit code 3; last lines:\n(.|\n)*relation orders does not exist/);
+    expect(run.errors.at(-1)).toMatch(
+      /pre-deploy command failed, nothing was deployed: pre-deploy-command failed with exit code 3; last lines:\n(.|\n)*relation orders does not exist/,
+    );
     expect(calls().filter((c) => c.includes(image('v3')))).toEqual([]);
     expect(live()).toBe(image('v2'));
     expect(states().at(-1)).toBe('v3: in_progress,failure');
@@ -300,7 +363,10 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
     const run = await deploy('v1', { 'slack-token': '', 'slack-channel': '', 'slack-webhook-url': slack.webhookUrl });
     expect(run.outputs.result).toBe('success');
     const posts = slack.webhookPosts.slice(before);
-    expect(posts.map((p) => headerOf(p))).toEqual([expect.stringContaining(':rocket:'), expect.stringContaining(':white_check_mark:')]);
+    expect(posts.map((p) => headerOf(p))).toEqual([
+      expect.stringContaining(':rocket:'),
+      expect.stringContaining(':white_check_mark:'),
+    ]);
     expect(visibleText(run)).not.toContain('fakeWebhookSecret');
   });
 
@@ -314,7 +380,9 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
       const run = await deploy('v1', { 'slack-api-url': `${down.url}/api` });
       expect(run.code, run.stdout).toBe(0);
       expect(run.outputs.result).toBe('success');
-      expect(run.warnings.filter((w) => w.startsWith('Slack notification failed (the deploy goes on)'))).toHaveLength(1);
+      expect(run.warnings.filter((w) => w.startsWith('Slack notification failed (the deploy goes on)'))).toHaveLength(
+        1,
+      );
       expect(down.requests.length).toBeGreaterThan(1); // retried
     } finally {
       await down.close();
@@ -323,7 +391,10 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
 
   it('a mistake in the smoke checks fails before anything changes, with its place and the prefixed input name', async () => {
     newEnvironment();
-    writeFileSync(join(workspace, 'smoke.yml'), 'flows:\n  - name: x\n    steps:\n      - request: { path: / }\n        expect: { status: lots }\n');
+    writeFileSync(
+      join(workspace, 'smoke.yml'),
+      'flows:\n  - name: x\n    steps:\n      - request: { path: / }\n        expect: { status: lots }\n',
+    );
     const slackBefore = slack.requests.length;
     const run = await deploy('v1', { 'smoke-checks-file': 'smoke.yml', 'smoke-paths': '' });
     expect(run.code).toBe(1);
@@ -340,10 +411,16 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
     const other = await startServer((_req, res) => json(res, 200, { status: 'ok' }));
     const redirector = await startServer((_req, res) => res.writeHead(302, { location: `${other.url}/health` }).end());
     try {
-      const run = await deploy('v1', { 'health-url': `${redirector.url}/health`, 'health-headers': 'X-Api-Key: k-deploy-gate-secret', 'health-deadline': '800ms' });
+      const run = await deploy('v1', {
+        'health-url': `${redirector.url}/health`,
+        'health-headers': 'X-Api-Key: k-deploy-gate-secret',
+        'health-deadline': '800ms',
+      });
       expect(run.code).toBe(1);
       expect(run.outputs['failed-stage']).toBe('health-gate');
-      expect(run.errors.join('\n')).toContain(`redirected to ${other.url}/… (status 302), another origin: not followed`);
+      expect(run.errors.join('\n')).toContain(
+        `redirected to ${other.url}/… (status 302), another origin: not followed`,
+      );
       expect(redirector.requests.length).toBeGreaterThan(0);
       expect(redirector.requests[0].headers['x-api-key']).toBe('k-deploy-gate-secret');
       expect(other.requests).toEqual([]);
@@ -356,21 +433,38 @@ describe('deploy with the command provider (bash scripts, local environment, Sla
 
   it('smoke checks read only SMOKE_* and smoke-variables: ${ACTIONS_RUNTIME_TOKEN} is refused before anything changes', async () => {
     newEnvironment();
-    const header = (name: string) => `flows:\n  - name: keyed\n    steps:\n      - request: { path: /api/orders, headers: { X-Key: "\${${name}}" } }\n`;
+    const header = (name: string) =>
+      `flows:\n  - name: keyed\n    steps:\n      - request: { path: /api/orders, headers: { X-Key: "\${${name}}" } }\n`;
     const env = { ACTIONS_RUNTIME_TOKEN: 'rt-deploy-secret-9', API_KEY: 'listed-deploy-key' };
     const refused = await deploy('v1', { 'smoke-checks': header('ACTIONS_RUNTIME_TOKEN'), 'smoke-paths': '' }, env);
     expect(refused.code).toBe(1);
-    expect(refused.errors[0]).toContain("${ACTIONS_RUNTIME_TOKEN} is one of the runner's own variables, which checks can never read");
+    expect(refused.errors[0]).toContain(
+      "${ACTIONS_RUNTIME_TOKEN} is one of the runner's own variables, which checks can never read",
+    );
     const unlisted = await deploy('v1', { 'smoke-checks': header('API_KEY'), 'smoke-paths': '' }, env);
     expect(unlisted.errors[0]).toContain('list API_KEY in the "smoke-variables" input');
-    const listedRunner = await deploy('v1', { 'smoke-checks': header('API_KEY'), 'smoke-paths': '', 'smoke-variables': 'API_KEY,ACTIONS_ID_TOKEN_REQUEST_TOKEN' }, env);
-    expect(listedRunner.errors[0]).toContain('"smoke-variables": expected environment variable names, separated by commas or lines; ACTIONS_ID_TOKEN_REQUEST_TOKEN is one of the runner\'s own variables');
+    const listedRunner = await deploy(
+      'v1',
+      {
+        'smoke-checks': header('API_KEY'),
+        'smoke-paths': '',
+        'smoke-variables': 'API_KEY,ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+      },
+      env,
+    );
+    expect(listedRunner.errors[0]).toContain(
+      '"smoke-variables": expected environment variable names, separated by commas or lines; ACTIONS_ID_TOKEN_REQUEST_TOKEN is one of the runner\'s own variables',
+    );
     expect(calls()).toEqual([]);
     expect(deploymentsOf()).toEqual([]);
     for (const run of [refused, unlisted, listedRunner]) expect(visibleText(run)).not.toContain('rt-deploy-secret-9');
 
     const before = app.requests.length;
-    const run = await deploy('v1', { 'smoke-checks': header('API_KEY'), 'smoke-paths': '', 'smoke-variables': 'API_KEY' }, env);
+    const run = await deploy(
+      'v1',
+      { 'smoke-checks': header('API_KEY'), 'smoke-paths': '', 'smoke-variables': 'API_KEY' },
+      env,
+    );
     expect(run.errors, run.stdout).toEqual([]);
     expect(app.requests.slice(before).find((r) => r.url === '/api/orders')!.headers['x-key']).toBe('listed-deploy-key');
   });

@@ -37,8 +37,13 @@ function exposition(): string {
     c.sum += phase.traffic * phase.latency;
     const v = `version="${version}"`;
     lines.push(`http_requests_total{${v},code="200"} ${c.ok}`, `http_requests_total{${v},code="500"} ${c.errors}`);
-    [...BUCKETS, Infinity].forEach((le, i) => lines.push(`http_request_duration_seconds_bucket{${v},le="${le === Infinity ? '+Inf' : le}"} ${c.buckets[i]}`));
-    lines.push(`http_request_duration_seconds_sum{${v}} ${c.sum}`, `http_request_duration_seconds_count{${v}} ${c.buckets.at(-1)}`);
+    [...BUCKETS, Infinity].forEach((le, i) =>
+      lines.push(`http_request_duration_seconds_bucket{${v},le="${le === Infinity ? '+Inf' : le}"} ${c.buckets[i]}`),
+    );
+    lines.push(
+      `http_request_duration_seconds_sum{${v}} ${c.sum}`,
+      `http_request_duration_seconds_count{${v}} ${c.buckets.at(-1)}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -49,8 +54,10 @@ let prometheus: RunningPrometheus;
 let authProxy: TestServer;
 const TOKEN = 'prom-t0ken-9f8e7d';
 
-const ERROR_RATE = 'error-rate: sum(rate(http_requests_total{code=~"5..",version="$VERSION"}[5s])) / sum(rate(http_requests_total{version="$VERSION"}[5s])) < 0.02';
-const P95 = 'p95-latency: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{version="${VERSION}"}[5s]))) < 0.3';
+const ERROR_RATE =
+  'error-rate: sum(rate(http_requests_total{code=~"5..",version="$VERSION"}[5s])) / sum(rate(http_requests_total{version="$VERSION"}[5s])) < 0.02';
+const P95 =
+  'p95-latency: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{version="${VERSION}"}[5s]))) < 0.3';
 
 beforeAll(async () => {
   app = await startServer(async (req, res) => {
@@ -68,7 +75,8 @@ beforeAll(async () => {
   });
   prometheus = await startPrometheus({ targets: [`127.0.0.1:${app.port}`] });
   authProxy = await startServer(async (req, res) => {
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(res, 401, { status: 'error', error: 'authentication required' });
+    if (req.headers.authorization !== `Bearer ${TOKEN}`)
+      return json(res, 401, { status: 'error', error: 'authentication required' });
     const upstream = await fetch(`${prometheus.url}${req.url}`);
     res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
     res.end(await upstream.text());
@@ -131,10 +139,18 @@ describe('health-gate metric checks against a real Prometheus', () => {
 
   it('fails on an error-rate breach, naming the metric, its value and the threshold, without waiting for a slow probe', async () => {
     // The probe endpoint takes 20s; the breach must not wait for it.
-    const run = await gate({ metrics: ERROR_RATE, version: 'v-broken', url: `${app.url}/slow`, timeout: '30s', deadline: '60s' });
+    const run = await gate({
+      metrics: ERROR_RATE,
+      version: 'v-broken',
+      url: `${app.url}/slow`,
+      timeout: '30s',
+      deadline: '60s',
+    });
     expect(run.code).toBe(1);
     expect(run.outputs.healthy).toBe('false');
-    expect(run.errors.join('\n')).toMatch(/metric error-rate failed 1 measurement \(metrics-failure-limit 1\): 0\.1, expected < 0\.02/);
+    expect(run.errors.join('\n')).toMatch(
+      /metric error-rate failed 1 measurement \(metrics-failure-limit 1\): 0\.1, expected < 0\.02/,
+    );
     expect(run.stdout).toMatch(/metric error-rate: FAIL 0\.1, expected < 0\.02 \| passes 0\/3 \| failures 1\/1/);
     expect(gateMs(run)).toBeLessThan(10_000);
     expect(JSON.parse(run.outputs.metrics)['error-rate']).toMatchObject({ passed: false, value: 0.1, failures: 1 });
@@ -146,7 +162,9 @@ describe('health-gate metric checks against a real Prometheus', () => {
   it('fails on a latency breach (histogram p95 above its threshold)', async () => {
     const run = await gate({ metrics: `${ERROR_RATE}\n${P95}`, version: 'v-slow' });
     expect(run.code).toBe(1);
-    expect(run.errors.join('\n')).toMatch(/metric p95-latency failed 1 measurement \(metrics-failure-limit 1\): 0\.975, expected < 0\.3/);
+    expect(run.errors.join('\n')).toMatch(
+      /metric p95-latency failed 1 measurement \(metrics-failure-limit 1\): 0\.975, expected < 0\.3/,
+    );
     expect(run.errors.join('\n')).not.toContain('metric error-rate failed');
   });
 
@@ -154,11 +172,22 @@ describe('health-gate metric checks against a real Prometheus', () => {
     phases.get('v-degrading')!.errorRatio = 0;
     // The release degrades once the gate has seen it pass.
     const degrade = (chunk: string) => chunk.includes('passes 1/100') && (phases.get('v-degrading')!.errorRatio = 0.2);
-    const run = await gate({ metrics: `${ERROR_RATE}\n${P95}`, version: 'v-degrading', 'success-threshold': '100', 'metrics-failure-limit': '2', deadline: '60s' }, degrade);
+    const run = await gate(
+      {
+        metrics: `${ERROR_RATE}\n${P95}`,
+        version: 'v-degrading',
+        'success-threshold': '100',
+        'metrics-failure-limit': '2',
+        deadline: '60s',
+      },
+      degrade,
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/metric error-rate: 0 < 0.02 ok \| passes 1\/100/);
     expect(run.stdout).toMatch(/failures 1\/2/);
-    expect(run.errors.join('\n')).toMatch(/metric error-rate failed 2 measurements \(metrics-failure-limit 2\): [\d.]+, expected < 0\.02/);
+    expect(run.errors.join('\n')).toMatch(
+      /metric error-rate failed 2 measurements \(metrics-failure-limit 2\): [\d.]+, expected < 0\.02/,
+    );
     expect(gateMs(run)).toBeLessThan(50_000); // not at the deadline
     // The other metric kept passing and is not blamed.
     expect(run.summary).toMatch(/\| error-rate \| `< 0.02` \| ❌ failed \| [\d.]+ \| \d+ \| 2\/2 \| 0 \| 0 \|/);
@@ -170,14 +199,25 @@ describe('health-gate metric checks against a real Prometheus', () => {
   it('an empty result never passes with metrics-inconclusive fail, and passes with pass', async () => {
     const run = await gate({ metrics: ERROR_RATE, version: 'v-missing', deadline: '2s' });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('metric error-rate: NO DATA the query returned an empty result (metrics-inconclusive: fail)');
-    expect(run.errors.join('\n')).toMatch(/metric error-rate \(< 0.02\) had 0\/3 consecutive passes within 2s; no data: the query returned an empty result/);
+    expect(run.stdout).toContain(
+      'metric error-rate: NO DATA the query returned an empty result (metrics-inconclusive: fail)',
+    );
+    expect(run.errors.join('\n')).toMatch(
+      /metric error-rate \(< 0.02\) had 0\/3 consecutive passes within 2s; no data: the query returned an empty result/,
+    );
     expect(gateMs(run)).toBeLessThan(2000 + 2000 + 2000); // the deadline, a query's timeout, a margin
     expect(run.summary).toContain('∅ no data');
 
-    const lenient = await gate({ metrics: ERROR_RATE, version: 'v-missing', deadline: '5s', 'metrics-inconclusive': 'pass' });
+    const lenient = await gate({
+      metrics: ERROR_RATE,
+      version: 'v-missing',
+      deadline: '5s',
+      'metrics-inconclusive': 'pass',
+    });
     expect(lenient.code).toBe(0);
-    expect(lenient.stdout).toContain('NO DATA the query returned an empty result (metrics-inconclusive: pass) | passes 3/3');
+    expect(lenient.stdout).toContain(
+      'NO DATA the query returned an empty result (metrics-inconclusive: pass) | passes 3/3',
+    );
   });
 
   it('treats NaN (no traffic: 0/0) as inconclusive too', async () => {
@@ -190,20 +230,31 @@ describe('health-gate metric checks against a real Prometheus', () => {
 
   it('Prometheus down: retries, reports the query error distinctly, and fails by the deadline', async () => {
     const closed = await freePort();
-    const run = await gate({ metrics: ERROR_RATE, version: 'v-healthy', 'prometheus-url': `http://127.0.0.1:${closed}`, deadline: '2s' });
+    const run = await gate({
+      metrics: ERROR_RATE,
+      version: 'v-healthy',
+      'prometheus-url': `http://127.0.0.1:${closed}`,
+      deadline: '2s',
+    });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`metric error-rate: QUERY ERROR Prometheus at http://127.0.0.1:${closed} is unreachable: ECONNREFUSED`);
-    expect(run.errors.join('\n')).toContain(`metric error-rate (< 0.02) had 0/3 consecutive passes within 2s; last query error: Prometheus at http://127.0.0.1:${closed} is unreachable: ECONNREFUSED`);
+    expect(run.stdout).toContain(
+      `metric error-rate: QUERY ERROR Prometheus at http://127.0.0.1:${closed} is unreachable: ECONNREFUSED`,
+    );
+    expect(run.errors.join('\n')).toContain(
+      `metric error-rate (< 0.02) had 0/3 consecutive passes within 2s; last query error: Prometheus at http://127.0.0.1:${closed} is unreachable: ECONNREFUSED`,
+    );
     expect(run.errors.join('\n')).not.toMatch(/failed \d+ measurement/);
     expect(run.summary).toContain('⚠️ unreachable');
     expect(JSON.parse(run.outputs.metrics)['error-rate'].failures).toBe(0);
     expect(gateMs(run)).toBeLessThan(2000 + 2000 + 2000);
   });
 
-  it('a bad PromQL fails at once with Prometheus\'s own parse error', async () => {
+  it("a bad PromQL fails at once with Prometheus's own parse error", async () => {
     const run = await gate({ metrics: 'broken: sum(rate(http_requests_total[5s]) < 1', deadline: '60s' });
     expect(run.code).toBe(1);
-    expect(run.errors.join('\n')).toMatch(/metric broken: Prometheus rejected the query: invalid parameter "query": 1:\d+: parse error: unclosed left parenthesis \(query: sum\(rate\(http_requests_total\[5s\]\)\)?/);
+    expect(run.errors.join('\n')).toMatch(
+      /metric broken: Prometheus rejected the query: invalid parameter "query": 1:\d+: parse error: unclosed left parenthesis \(query: sum\(rate\(http_requests_total\[5s\]\)\)?/,
+    );
     expect(run.summary).toMatch(/\| broken \| `< 1` \| ❌ query rejected \|/);
     expect(run.summary).toContain('Last query error: broken: Prometheus rejected the query');
     expect(gateMs(run)).toBeLessThan(10_000); // at once, not at the deadline
@@ -212,19 +263,34 @@ describe('health-gate metric checks against a real Prometheus', () => {
   it('a range vector is not a number: clear error at once', async () => {
     const run = await gate({ metrics: 'raw: http_requests_total[5s] > 0', deadline: '20s' });
     expect(run.code).toBe(1);
-    expect(run.errors.join('\n')).toContain('metric raw: the query returns a matrix (a range vector: wrap it in a function such as rate()');
+    expect(run.errors.join('\n')).toContain(
+      'metric raw: the query returns a matrix (a range vector: wrap it in a function such as rate()',
+    );
   });
 
   it('sends prometheus-headers (masked) and reports refused credentials clearly', async () => {
-    const run = await gate({ metrics: ERROR_RATE, version: 'v-healthy', 'prometheus-url': `${authProxy.url}/`, 'prometheus-headers': `Authorization: Bearer ${TOKEN}` });
+    const run = await gate({
+      metrics: ERROR_RATE,
+      version: 'v-healthy',
+      'prometheus-url': `${authProxy.url}/`,
+      'prometheus-headers': `Authorization: Bearer ${TOKEN}`,
+    });
     expect(run.code).toBe(0);
     expect(run.masks).toContain(`Bearer ${TOKEN}`);
     expect(visibleText(run)).not.toContain(TOKEN);
     expect(authProxy.requests.at(-1)!.url).toMatch(/^\/api\/v1\/query\?query=sum/);
 
-    const refused = await gate({ metrics: ERROR_RATE, version: 'v-healthy', 'prometheus-url': authProxy.url, 'prometheus-headers': 'Authorization: Bearer wrong-t0ken', deadline: '60s' });
+    const refused = await gate({
+      metrics: ERROR_RATE,
+      version: 'v-healthy',
+      'prometheus-url': authProxy.url,
+      'prometheus-headers': 'Authorization: Bearer wrong-t0ken',
+      deadline: '60s',
+    });
     expect(refused.code).toBe(1);
-    expect(refused.errors.join('\n')).toContain(`Prometheus at ${authProxy.url} refused the credentials (status 401); check prometheus-headers`);
+    expect(refused.errors.join('\n')).toContain(
+      `Prometheus at ${authProxy.url} refused the credentials (status 401); check prometheus-headers`,
+    );
     expect(visibleText(refused)).not.toContain('wrong-t0ken');
     expect(gateMs(refused)).toBeLessThan(10_000); // at once, not at the deadline
   });
@@ -232,9 +298,17 @@ describe('health-gate metric checks against a real Prometheus', () => {
   it('environment and service replace $ENVIRONMENT and $SERVICE in the queries sent (seen at a recording proxy)', async () => {
     const metrics = 'tagged: sum(up{env="$ENVIRONMENT",svc="$SERVICE"}) or vector(0) < 1';
     const headers = `Authorization: Bearer ${TOKEN}`;
-    const run = await gate({ metrics, environment: 'env-given', service: 'svc-given', 'prometheus-url': authProxy.url, 'prometheus-headers': headers });
+    const run = await gate({
+      metrics,
+      environment: 'env-given',
+      service: 'svc-given',
+      'prometheus-url': authProxy.url,
+      'prometheus-headers': headers,
+    });
     expect(run.code, run.stdout).toBe(0);
-    const sent = authProxy.requests.map((r) => new URL(r.url, 'http://x').searchParams.get('query') ?? '').filter((q) => q.includes('sum(up'));
+    const sent = authProxy.requests
+      .map((r) => new URL(r.url, 'http://x').searchParams.get('query') ?? '')
+      .filter((q) => q.includes('sum(up'));
     expect(sent.length).toBeGreaterThan(0);
     for (const query of sent) expect(query).toContain('up{env="env-given",svc="svc-given"}');
   });
@@ -263,9 +337,17 @@ describe('health-gate metric checks against a real Prometheus', () => {
       expect(run.errors[0]).toContain(fragment);
 
     const missing = await runAction('health-gate', { inputs: { url: `${app.url}/health`, metrics: ERROR_RATE } });
-    expect(missing.errors.join('\n')).toContain('"prometheus-url": expected the http:// or https:// URL of Prometheus, since metrics are set, got nothing');
-    expect(missing.errors.join('\n')).toContain('"version": expected a value, since metric error-rate uses $VERSION, got nothing');
-    const none = await runAction('health-gate', { inputs: { url: `${app.url}/health`, 'prometheus-url': prometheus.url } });
-    expect(none.errors.join('\n')).toContain('"metrics": expected at least one of lines "name: <PromQL> <op> <number>"');
+    expect(missing.errors.join('\n')).toContain(
+      '"prometheus-url": expected the http:// or https:// URL of Prometheus, since metrics are set, got nothing',
+    );
+    expect(missing.errors.join('\n')).toContain(
+      '"version": expected a value, since metric error-rate uses $VERSION, got nothing',
+    );
+    const none = await runAction('health-gate', {
+      inputs: { url: `${app.url}/health`, 'prometheus-url': prometheus.url },
+    });
+    expect(none.errors.join('\n')).toContain(
+      '"metrics": expected at least one of lines "name: <PromQL> <op> <number>"',
+    );
   });
 });

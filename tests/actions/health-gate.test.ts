@@ -20,7 +20,8 @@ const HUGE = 400 * 2 ** 20;
 let hugeWritten: Promise<number>[] = [];
 
 /** A body that tries to steer the runner: every workflow command form, on lines of their own and in the middle of one. */
-const PLANTED = 'ok\n::add-mask::planted-mask\n::warning::planted-warning\n  ::set-output name=healthy::true\n##[error]planted-error ##[add-mask]planted-legacy-mask';
+const PLANTED =
+  'ok\n::add-mask::planted-mask\n::warning::planted-warning\n  ::set-output name=healthy::true\n##[error]planted-error ##[add-mask]planted-legacy-mask';
 
 beforeAll(async () => {
   other = await startServer((_req, res) => json(res, 200, { status: 'ok' }));
@@ -28,7 +29,13 @@ beforeAll(async () => {
     const url = new URL(req.url ?? '/', 'http://x');
     switch (url.pathname) {
       case '/ok':
-        return json(res, 200, { status: 'ok', checks: { database: 'ok' }, items: [{ id: 7 }], version: '2.3.1', replicas: 3 });
+        return json(res, 200, {
+          status: 'ok',
+          checks: { database: 'ok' },
+          items: [{ id: 7 }],
+          version: '2.3.1',
+          replicas: 3,
+        });
       case '/degraded':
         return json(res, 200, { status: 'ok', checks: { database: 'down' }, items: [], version: '1.9.0', replicas: 1 });
       case '/down':
@@ -37,7 +44,9 @@ beforeAll(async () => {
         // Unhealthy until `after` ms past the first probe of this `key` (not the test's clock: the step takes a while to start).
         const key = url.searchParams.get('key')!;
         if (!startedAt.has(key)) startedAt.set(key, Date.now());
-        return Date.now() - startedAt.get(key)! < Number(url.searchParams.get('after')) ? json(res, 503, { status: 'starting' }) : json(res, 200, { status: 'ok' });
+        return Date.now() - startedAt.get(key)! < Number(url.searchParams.get('after'))
+          ? json(res, 503, { status: 'starting' })
+          : json(res, 200, { status: 'ok' });
       }
       case '/slow':
         await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms'))));
@@ -50,7 +59,9 @@ beforeAll(async () => {
       case '/moved':
         return res.writeHead(302, { location: '/needs-key' }).end();
       case '/needs-key':
-        return req.headers['x-api-key'] === API_KEY ? json(res, 200, { status: 'ok' }) : json(res, 401, { status: 'who are you' });
+        return req.headers['x-api-key'] === API_KEY
+          ? json(res, 200, { status: 'ok' })
+          : json(res, 401, { status: 'who are you' });
       case '/to-other':
         // A compromised or misconfigured app sends the probe elsewhere.
         return res.writeHead(302, { location: `${other.url}/health` }).end();
@@ -59,7 +70,9 @@ beforeAll(async () => {
         hugeWritten.push(streamBody(res, HUGE, 'healthy\n'));
         return;
       case '/auth':
-        return req.headers.authorization === 'Bearer s3cr3t-token-value' ? json(res, 200, { ok: true }) : json(res, 401, { ok: false });
+        return req.headers.authorization === 'Bearer s3cr3t-token-value'
+          ? json(res, 200, { ok: true })
+          : json(res, 401, { ok: false });
       case '/text':
         res.writeHead(200, { 'content-type': 'text/plain' });
         return res.end('all systems nominal');
@@ -84,14 +97,18 @@ const gateMs = (run: ActionRun) => Number(run.outputs['duration-ms']);
 
 describe('health-gate bundle', () => {
   it('becomes healthy after a delay', async () => {
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/delayed-start?key=delay&after=400`, 'success-threshold': '3' } });
+    const run = await runAction('health-gate', {
+      inputs: { ...fast, url: `${app.url}/delayed-start?key=delay&after=400`, 'success-threshold': '3' },
+    });
     expect(run.code).toBe(0);
     expect(run.outputs.healthy).toBe('true');
     expect(Number(run.outputs.attempts)).toBeGreaterThanOrEqual(4);
     expect(Number(run.outputs['duration-ms'])).toBeGreaterThanOrEqual(400);
     expect(run.outputs['last-status']).toBe('200');
     expect(Number(run.outputs['p95-ms'])).toBeGreaterThanOrEqual(0);
-    expect(run.stdout).toMatch(/attempt 1: 503, [\d.]+m?s FAIL status 503 not in 200 \| passes 0\/3 \| elapsed .* of 5s/);
+    expect(run.stdout).toMatch(
+      /attempt 1: 503, [\d.]+m?s FAIL status 503 not in 200 \| passes 0\/3 \| elapsed .* of 5s/,
+    );
     expect(run.stdout).toMatch(/passes 3\/3/);
     expect(run.summary).toContain('✅ Healthy');
     expect(run.summary).toMatch(/Latency p50 \/ p95 \| \d+ms \/ \d+ms/);
@@ -99,7 +116,9 @@ describe('health-gate bundle', () => {
   });
 
   it('never healthy: fails at the deadline with outputs set', async () => {
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/down`, deadline: '3s', interval: '100ms' } });
+    const run = await runAction('health-gate', {
+      inputs: { ...fast, url: `${app.url}/down`, deadline: '3s', interval: '100ms' },
+    });
     expect(run.code).toBe(1);
     expect(run.outputs.healthy).toBe('false');
     expect(Number(run.outputs.attempts)).toBeGreaterThanOrEqual(2);
@@ -112,7 +131,9 @@ describe('health-gate bundle', () => {
   });
 
   it('cuts off a silent server at the probe timeout and never hangs', async () => {
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/silent`, timeout: '300ms', deadline: '1500ms' } });
+    const run = await runAction('health-gate', {
+      inputs: { ...fast, url: `${app.url}/silent`, timeout: '300ms', deadline: '1500ms' },
+    });
     expect(run.code).toBe(1);
     expect(run.timedOut).toBe(false);
     expect(run.stdout).toContain('FAIL timed out after 300ms');
@@ -122,7 +143,9 @@ describe('health-gate bundle', () => {
   });
 
   it('fails at the deadline even in the middle of a probe', async () => {
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/slow?ms=20000`, timeout: '30s', deadline: '800ms' } });
+    const run = await runAction('health-gate', {
+      inputs: { ...fast, url: `${app.url}/slow?ms=20000`, timeout: '30s', deadline: '800ms' },
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/deadline reached after/);
     // Far from the 20s the probe would take.
@@ -133,21 +156,57 @@ describe('health-gate bundle', () => {
     ['expect-status range passes', { url: '/down', 'expect-status': '200-299,500-503' }, true, ''],
     ['expect-status fails', { url: '/down', 'expect-status': '200-299,304' }, false, 'status 503 not in 200-299,304'],
     ['body-contains passes', { url: '/text', 'body-contains': 'nominal' }, true, ''],
-    ['body-contains fails', { url: '/text', 'body-contains': 'degraded' }, false, 'body does not contain "degraded" (got "all systems nominal")'],
+    [
+      'body-contains fails',
+      { url: '/text', 'body-contains': 'degraded' },
+      false,
+      'body does not contain "degraded" (got "all systems nominal")',
+    ],
     ['== passes', { url: '/ok', 'json-assertions': 'checks.database == ok\nitems[0].id == 7' }, true, ''],
-    ['== fails', { url: '/degraded', 'json-assertions': 'checks.database == ok' }, false, 'checks.database was "down", expected "ok"'],
-    ['!= fails', { url: '/degraded', 'json-assertions': 'checks.database != down' }, false, 'checks.database was "down", expected anything but "down"'],
+    [
+      '== fails',
+      { url: '/degraded', 'json-assertions': 'checks.database == ok' },
+      false,
+      'checks.database was "down", expected "ok"',
+    ],
+    [
+      '!= fails',
+      { url: '/degraded', 'json-assertions': 'checks.database != down' },
+      false,
+      'checks.database was "down", expected anything but "down"',
+    ],
     ['>= passes', { url: '/ok', 'json-assertions': 'replicas >= 3' }, true, ''],
     ['> fails', { url: '/degraded', 'json-assertions': 'replicas > 2' }, false, 'replicas was 1, expected > 2'],
     ['< and <= pass', { url: '/degraded', 'json-assertions': 'replicas < 2\nreplicas <= 1' }, true, ''],
     ['=~ passes', { url: '/ok', 'json-assertions': 'version =~ ^2\\.' }, true, ''],
-    ['=~ fails', { url: '/degraded', 'json-assertions': 'version =~ ^2\\.' }, false, 'version was "1.9.0", expected to match /^2\\./'],
-    ['missing path fails', { url: '/degraded', 'json-assertions': 'items[0].id == 7' }, false, 'items[0].id is missing, expected 7'],
-    ['non-JSON body fails', { url: '/text', 'json-assertions': 'status == ok' }, false, 'body is not JSON (got "all systems nominal")'],
+    [
+      '=~ fails',
+      { url: '/degraded', 'json-assertions': 'version =~ ^2\\.' },
+      false,
+      'version was "1.9.0", expected to match /^2\\./',
+    ],
+    [
+      'missing path fails',
+      { url: '/degraded', 'json-assertions': 'items[0].id == 7' },
+      false,
+      'items[0].id is missing, expected 7',
+    ],
+    [
+      'non-JSON body fails',
+      { url: '/text', 'json-assertions': 'status == ok' },
+      false,
+      'body is not JSON (got "all systems nominal")',
+    ],
   ])('%s', async (_name, inputs, healthy, reason) => {
     const run = await runAction('health-gate', {
       // A failing check runs out its deadline; a passing one has time to spare on a loaded machine.
-      inputs: { ...fast, deadline: healthy ? '20s' : '2s', 'success-threshold': '1', ...inputs, url: `${app.url}${inputs.url}` },
+      inputs: {
+        ...fast,
+        deadline: healthy ? '20s' : '2s',
+        'success-threshold': '1',
+        ...inputs,
+        url: `${app.url}${inputs.url}`,
+      },
     });
     expect(run.outputs.healthy).toBe(String(healthy));
     expect(run.code).toBe(healthy ? 0 : 1);
@@ -155,25 +214,38 @@ describe('health-gate bundle', () => {
   });
 
   it('fails a probe slower than max-latency', async () => {
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/slow?ms=250`, 'max-latency': '100ms', deadline: '1s' } });
+    const run = await runAction('health-gate', {
+      inputs: { ...fast, url: `${app.url}/slow?ms=250`, 'max-latency': '100ms', deadline: '1s' },
+    });
     expect(run.code).toBe(1);
     expect(Number(/latency (\d+)ms > 100ms/.exec(run.errors.join('\n'))?.[1])).toBeGreaterThanOrEqual(250);
-    const ok = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/slow?ms=10`, 'max-latency': '2s' } });
+    const ok = await runAction('health-gate', {
+      inputs: { ...fast, url: `${app.url}/slow?ms=10`, 'max-latency': '2s' },
+    });
     expect(ok.code).toBe(0);
   });
 
   it('fails early when a service that passed starts failing (flapping)', async () => {
     flapCount = 0;
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/flap`, 'success-threshold': '3', 'max-failures': '3', deadline: '30s' } });
+    const run = await runAction('health-gate', {
+      inputs: { ...fast, url: `${app.url}/flap`, 'success-threshold': '3', 'max-failures': '3', deadline: '30s' },
+    });
     expect(run.code).toBe(1);
     expect(run.outputs.attempts).toBe('4');
-    expect(run.errors.join('\n')).toContain('3 consecutive failed probes after the service had passed (flapping); last: status 500 not in 200');
+    expect(run.errors.join('\n')).toContain(
+      '3 consecutive failed probes after the service had passed (flapping); last: status 500 not in 200',
+    );
     expect(gateMs(run)).toBeLessThan(20_000); // not the 30s deadline
   });
 
   it('treats failures before the first pass as warm-up, not flapping', async () => {
     const run = await runAction('health-gate', {
-      inputs: { ...fast, url: `${app.url}/delayed-start?key=warm-up&after=500`, 'max-failures': '2', 'success-threshold': '2' },
+      inputs: {
+        ...fast,
+        url: `${app.url}/delayed-start?key=warm-up&after=500`,
+        'max-failures': '2',
+        'success-threshold': '2',
+      },
     });
     expect(run.code).toBe(0);
     expect(Number(run.outputs.attempts)).toBeGreaterThan(4);
@@ -217,7 +289,12 @@ describe('health-gate bundle', () => {
   it('masks header values and never prints them', async () => {
     const secret = 's3cr3t-token-value';
     const run = await runAction('health-gate', {
-      inputs: { ...fast, url: `${app.url}/auth`, headers: `Authorization: Bearer ${secret}\nX-Trace: abc123`, 'success-threshold': '1' },
+      inputs: {
+        ...fast,
+        url: `${app.url}/auth`,
+        headers: `Authorization: Bearer ${secret}\nX-Trace: abc123`,
+        'success-threshold': '1',
+      },
     });
     expect(run.code).toBe(0);
     expect(run.masks).toContain(`Bearer ${secret}`);
@@ -228,7 +305,9 @@ describe('health-gate bundle', () => {
   });
 
   it('marks the mask before it prints anything', async () => {
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/down`, headers: 'X-Api-Key: k-999-secret', deadline: '200ms' } });
+    const run = await runAction('health-gate', {
+      inputs: { ...fast, url: `${app.url}/down`, headers: 'X-Api-Key: k-999-secret', deadline: '200ms' },
+    });
     const firstMask = run.stdout.indexOf('::add-mask::k-999-secret');
     expect(firstMask).toBeGreaterThanOrEqual(0);
     expect(run.stdout.slice(0, firstMask).trim()).toBe('');
@@ -236,7 +315,15 @@ describe('health-gate bundle', () => {
   });
 
   it('a health endpoint whose body plants workflow commands gets none of them obeyed: the failing gate prints its excerpts inert', async () => {
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/planted`, 'body-contains': 'all systems go', deadline: '500ms', interval: '100ms' } });
+    const run = await runAction('health-gate', {
+      inputs: {
+        ...fast,
+        url: `${app.url}/planted`,
+        'body-contains': 'all systems go',
+        deadline: '500ms',
+        interval: '100ms',
+      },
+    });
     expect(run.code).toBe(1);
     expect(run.outputs.healthy).toBe('false');
     expect(plantedCommands(run, PLANTED)).toEqual([]);
@@ -244,14 +331,27 @@ describe('health-gate bundle', () => {
     expect(run.warnings).toEqual([]);
     // One error, the gate's own, quoting the body (an annotation's message cannot start a line).
     expect(run.errors).toHaveLength(1);
-    expect(run.errors[0]).toMatch(/^Health gate failed for .*\/planted: .*got "ok ::add-mask::planted-mask ::warning::planted-warning/);
+    expect(run.errors[0]).toMatch(
+      /^Health gate failed for .*\/planted: .*got "ok ::add-mask::planted-mask ::warning::planted-warning/,
+    );
     // The log still shows what the server said, with each command prefix broken.
-    expect(run.stdout).toMatch(/attempt 1: 200, .*FAIL body does not contain "all systems go" \(got "ok ::add-mask::planted-mask .* ##\[\\error\]planted-error ##\[\\add-mas…"\)/);
-    for (const line of run.stdout.split('\n')) if (line.trimStart().startsWith('::')) expect(line).toMatch(/^::(add-mask|error|debug)::/);
+    expect(run.stdout).toMatch(
+      /attempt 1: 200, .*FAIL body does not contain "all systems go" \(got "ok ::add-mask::planted-mask .* ##\[\\error\]planted-error ##\[\\add-mas…"\)/,
+    );
+    for (const line of run.stdout.split('\n'))
+      if (line.trimStart().startsWith('::')) expect(line).toMatch(/^::(add-mask|error|debug)::/);
   });
 
   it('a JSON value that plants commands, reported by a failing json-assertion, is printed inert', async () => {
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/planted-json`, 'json-assertions': 'status == ok', deadline: '500ms', interval: '100ms' } });
+    const run = await runAction('health-gate', {
+      inputs: {
+        ...fast,
+        url: `${app.url}/planted-json`,
+        'json-assertions': 'status == ok',
+        deadline: '500ms',
+        interval: '100ms',
+      },
+    });
     expect(run.code).toBe(1);
     expect(plantedCommands(run, '::stop-commands::planted-token')).toEqual([]);
     expect(run.masks.filter((m) => m.includes('planted'))).toEqual([]);
@@ -262,7 +362,14 @@ describe('health-gate bundle', () => {
   it('a redirect to another origin never takes X-Api-Key there: a failed probe naming the target, and no pass on its 200', async () => {
     other.requests.length = 0;
     const run = await runAction('health-gate', {
-      inputs: { ...fast, url: `${app.url}/to-other`, headers: `X-Api-Key: ${API_KEY}`, 'success-threshold': '1', deadline: '600ms', interval: '100ms' },
+      inputs: {
+        ...fast,
+        url: `${app.url}/to-other`,
+        headers: `X-Api-Key: ${API_KEY}`,
+        'success-threshold': '1',
+        deadline: '600ms',
+        interval: '100ms',
+      },
     });
     expect(run.code).toBe(1);
     expect(run.outputs.healthy).toBe('false');
@@ -278,7 +385,9 @@ describe('health-gate bundle', () => {
   });
 
   it('follows a redirect within the origin, with the headers', async () => {
-    const run = await runAction('health-gate', { inputs: { ...fast, url: `${app.url}/moved`, headers: `X-Api-Key: ${API_KEY}`, 'success-threshold': '1' } });
+    const run = await runAction('health-gate', {
+      inputs: { ...fast, url: `${app.url}/moved`, headers: `X-Api-Key: ${API_KEY}`, 'success-threshold': '1' },
+    });
     expect(run.code).toBe(0);
     expect(app.requests.filter((r) => r.url === '/needs-key').at(-1)!.headers['x-api-key']).toBe(API_KEY);
   });
@@ -297,14 +406,26 @@ describe('health-gate bundle', () => {
     it('refuses a redirect from https to http, even to the same host', async () => {
       const before = app.requests.length;
       const trusted = { NODE_EXTRA_CA_CERTS: tls.certFile };
-      const ok = await runAction('health-gate', { env: trusted, inputs: { ...fast, url: `${tls.url}/ok`, 'success-threshold': '1' } });
+      const ok = await runAction('health-gate', {
+        env: trusted,
+        inputs: { ...fast, url: `${tls.url}/ok`, 'success-threshold': '1' },
+      });
       expect(ok.code).toBe(0); // the certificate is trusted: what follows is the redirect's doing
       const run = await runAction('health-gate', {
         env: trusted,
-        inputs: { ...fast, url: `${tls.url}/health`, headers: `X-Api-Key: ${API_KEY}`, 'success-threshold': '1', deadline: '500ms', interval: '100ms' },
+        inputs: {
+          ...fast,
+          url: `${tls.url}/health`,
+          headers: `X-Api-Key: ${API_KEY}`,
+          'success-threshold': '1',
+          deadline: '500ms',
+          interval: '100ms',
+        },
       });
       expect(run.code).toBe(1);
-      expect(run.errors.join('\n')).toContain(`redirected from https to http (${app.url}/…): refused, the request would travel unencrypted`);
+      expect(run.errors.join('\n')).toContain(
+        `redirected from https to http (${app.url}/…): refused, the request would travel unencrypted`,
+      );
       expect(app.requests.length).toBe(before);
     });
   });
@@ -315,8 +436,14 @@ describe('health-gate bundle', () => {
       const dir = mkdtempSync(join(tmpdir(), 'rss-'));
       const preload = join(dir, 'rss.mjs');
       const out = join(dir, 'max-rss');
-      writeFileSync(preload, `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(out)}, String(process.resourceUsage().maxRSS)));\n`);
-      return { env: { NODE_OPTIONS: `--import=${pathToFileURL(preload).href}` }, peakMiB: () => Number(readFileSync(out, 'utf8')) / 1024 };
+      writeFileSync(
+        preload,
+        `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(out)}, String(process.resourceUsage().maxRSS)));\n`,
+      );
+      return {
+        env: { NODE_OPTIONS: `--import=${pathToFileURL(preload).href}` },
+        peakMiB: () => Number(readFileSync(out, 'utf8')) / 1024,
+      };
     }
 
     it('is read up to 1 MiB and the rest never downloaded: the gate passes with bounded memory', async () => {
@@ -325,7 +452,14 @@ describe('health-gate bundle', () => {
       const run = await runAction('health-gate', {
         env: memory.env,
         timeoutMs: 120_000,
-        inputs: { ...fast, url: `${app.url}/huge`, 'body-contains': 'healthy', 'success-threshold': '3', deadline: '60s', timeout: '30s' },
+        inputs: {
+          ...fast,
+          url: `${app.url}/huge`,
+          'body-contains': 'healthy',
+          'success-threshold': '3',
+          deadline: '60s',
+          timeout: '30s',
+        },
       });
       expect(run.errors).toEqual([]);
       expect(run.code).toBe(0);
@@ -335,7 +469,9 @@ describe('health-gate bundle', () => {
       // Each probe hung up after its first MiB (plus what socket buffers hold), long before 400 MiB.
       for (const bytes of written) expect(bytes).toBeLessThan(32 * 2 ** 20);
       const peak = memory.peakMiB();
-      console.log(`health-gate on a 400 MiB body: peak RSS ${peak.toFixed(0)} MiB, ${written.map((b) => (b / 2 ** 20).toFixed(1)).join(' / ')} MiB sent per probe, ${Math.round(run.durationMs)}ms`);
+      console.log(
+        `health-gate on a 400 MiB body: peak RSS ${peak.toFixed(0)} MiB, ${written.map((b) => (b / 2 ** 20).toFixed(1)).join(' / ')} MiB sent per probe, ${Math.round(run.durationMs)}ms`,
+      );
       expect(peak).toBeLessThan(200);
     });
 
@@ -343,10 +479,20 @@ describe('health-gate bundle', () => {
       hugeWritten = [];
       const run = await runAction('health-gate', {
         timeoutMs: 120_000,
-        inputs: { ...fast, url: `${app.url}/huge`, 'body-contains': 'degraded', 'success-threshold': '1', deadline: '1s', interval: '200ms', timeout: '30s' },
+        inputs: {
+          ...fast,
+          url: `${app.url}/huge`,
+          'body-contains': 'degraded',
+          'success-threshold': '1',
+          deadline: '1s',
+          interval: '200ms',
+          timeout: '30s',
+        },
       });
       expect(run.code).toBe(1);
-      expect(run.errors.join('\n')).toContain('body does not contain "degraded" in its first 1 MiB (the rest was not read) (got "healthy aaaa');
+      expect(run.errors.join('\n')).toContain(
+        'body does not contain "degraded" in its first 1 MiB (the rest was not read) (got "healthy aaaa',
+      );
       for (const bytes of await Promise.all(hugeWritten)) expect(bytes).toBeLessThan(32 * 2 ** 20);
     });
   });

@@ -19,7 +19,10 @@ beforeAll(async () => {
   cpSync(join(fixtures, 'toolchain'), toolchain, { recursive: true });
   // `npm install`, not `npm ci`: npm writes this lockfile without rollup's other-platform optional packages and `ci` then refuses it.
   await promisify(execFile)('npm', ['install', '--no-audit', '--no-fund'], { cwd: toolchain, timeout: 240_000 });
-  registry = await startFakeAuditRegistry({ minimist: [MINIMIST_ADVISORY] }, { minimist: ['1.2.0', '1.2.5', '1.2.6', '1.2.8'] });
+  registry = await startFakeAuditRegistry(
+    { minimist: [MINIMIST_ADVISORY] },
+    { minimist: ['1.2.0', '1.2.5', '1.2.6', '1.2.8'] },
+  );
 }, 300_000);
 afterAll(async () => registry?.close());
 
@@ -42,16 +45,24 @@ interface Annotation {
 
 /** Workflow-command annotations with their properties (file, line, col, title), decoded as the runner does. */
 function annotations(run: ActionRun): Annotation[] {
-  const decode = (s: string) => s.replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+  const decode = (s: string) =>
+    s.replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
   return [...run.stdout.matchAll(/^::(error|warning|notice) (.*?)::(.*)$/gm)].map((m) => ({
     level: m[1],
-    props: Object.fromEntries(m[2].split(',').map((p) => [p.slice(0, p.indexOf('=')), decode(p.slice(p.indexOf('=') + 1))])),
+    props: Object.fromEntries(
+      m[2].split(',').map((p) => [p.slice(0, p.indexOf('=')), decode(p.slice(p.indexOf('=') + 1))]),
+    ),
     message: decode(m[3]),
   }));
 }
 
 const scan = (fixture: string, inputs: Record<string, string> = {}) =>
-  runAction('lint-test-scan', { workspace: project(fixture), inputs: { 'working-directory': 'app', ...inputs }, env: { npm_config_registry: registry.url, npm_config_cache: npmCache }, timeoutMs: 120_000 });
+  runAction('lint-test-scan', {
+    workspace: project(fixture),
+    inputs: { 'working-directory': 'app', ...inputs },
+    env: { npm_config_registry: registry.url, npm_config_cache: npmCache },
+    timeoutMs: 120_000,
+  });
 
 describe('lint-test-scan (through the bundle; npm audit against the registry audit test double)', () => {
   it('passes a clean project: every stage runs, the summary lists them, the audit is clean', async () => {
@@ -60,8 +71,16 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
     expect(run.code).toBe(0);
     expect(run.outputs.result).toBe('passed');
     expect(run.outputs['failed-stages']).toBe('');
-    expect(JSON.parse(run.outputs.vulnerabilities)).toEqual({ info: 0, low: 0, moderate: 0, high: 0, critical: 0, total: 0 });
-    for (const stage of ['lint', 'format-check', 'typecheck', 'test', 'audit']) expect(Number(run.outputs[`${stage}-duration-ms`])).toBeGreaterThan(0);
+    expect(JSON.parse(run.outputs.vulnerabilities)).toEqual({
+      info: 0,
+      low: 0,
+      moderate: 0,
+      high: 0,
+      critical: 0,
+      total: 0,
+    });
+    for (const stage of ['lint', 'format-check', 'typecheck', 'test', 'audit'])
+      expect(Number(run.outputs[`${stage}-duration-ms`])).toBeGreaterThan(0);
     expect(run.stdout).toContain('typecheck: ');
     expect(run.stdout).toMatch(/node_modules\/\.bin\/tsc --noEmit \(tsconfig\.json\)/);
     expect(run.stdout).toMatch(/^::group::test: npm run test -- --reporter=default --reporter=json/m);
@@ -99,12 +118,19 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
   }, 120_000);
 
   it('annotates a failing test at its line from a JUnit report the test command writes (test-report)', async () => {
-    const run = await scan('failing-test', { test: 'vitest run --reporter=junit --outputFile=reports/junit.xml', 'test-report': 'reports/junit.xml', 'audit-level': 'none' });
+    const run = await scan('failing-test', {
+      test: 'vitest run --reporter=junit --outputFile=reports/junit.xml',
+      'test-report': 'reports/junit.xml',
+      'audit-level': 'none',
+    });
     expect(run.outputs['failed-stages']).toBe('test');
     // The command runs as given: no JSON reporter added next to the JUnit one.
     expect(run.stdout).toMatch(/^::group::test: \S*vitest run --reporter=junit --outputFile=reports\/junit\.xml$/m);
     const failure = annotations(run).find((a) => a.props.title?.startsWith('Test failed'));
-    expect(failure).toMatchObject({ level: 'error', props: { file: 'app/src/sum.test.js', line: '9', title: 'Test failed: adds negative numbers' } });
+    expect(failure).toMatchObject({
+      level: 'error',
+      props: { file: 'app/src/sum.test.js', line: '9', title: 'Test failed: adds negative numbers' },
+    });
     expect(failure!.message).toContain('expected -5 to be -6');
   }, 120_000);
 
@@ -112,20 +138,31 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
     const run = await scan('failing-test');
     expect(run.outputs['failed-stages']).toBe('test');
     const failure = annotations(run).find((a) => a.props.title?.startsWith('Test failed'));
-    expect(failure).toMatchObject({ level: 'error', props: { file: 'app/src/sum.test.js', line: '9', title: 'Test failed: adds negative numbers' } });
+    expect(failure).toMatchObject({
+      level: 'error',
+      props: { file: 'app/src/sum.test.js', line: '9', title: 'Test failed: adds negative numbers' },
+    });
     expect(failure!.message).toContain('expected -5 to be -6');
     // The human-readable reporter still prints in the log.
     expect(run.stdout).toContain('adds negative numbers');
   }, 120_000);
 
-  it('a real project\'s Jest script (NODE_OPTIONS=… npx jest): Jest is recognised behind the env prefix and npx, the failing test is annotated and named, the summary shows the user\'s command', async () => {
-    const run = await scan('jest-npx', { lint: 'false', 'format-check': 'false', typecheck: 'false', 'audit-level': 'none' });
+  it("a real project's Jest script (NODE_OPTIONS=… npx jest): Jest is recognised behind the env prefix and npx, the failing test is annotated and named, the summary shows the user's command", async () => {
+    const run = await scan('jest-npx', {
+      lint: 'false',
+      'format-check': 'false',
+      typecheck: 'false',
+      'audit-level': 'none',
+    });
     expect(run.outputs['failed-stages']).toBe('test');
     expect(run.stdout).toContain('test: npm run test (script "test": jest)');
     // Jest's JSON report is asked for through the script, after its own arguments.
     expect(run.stdout).toMatch(/^::group::test: npm run test -- --json --outputFile=\S+\/test\.json$/m);
     const failure = annotations(run).find((a) => a.props.title?.startsWith('Test failed'));
-    expect(failure).toMatchObject({ level: 'error', props: { file: 'app/src/sum.test.js', line: '9', title: 'Test failed: sum adds negative numbers' } });
+    expect(failure).toMatchObject({
+      level: 'error',
+      props: { file: 'app/src/sum.test.js', line: '9', title: 'Test failed: sum adds negative numbers' },
+    });
     expect(failure!.message).toMatch(/Expected: -6\s+Received: -5/);
     expect(annotations(run).filter((a) => a.props.title?.startsWith('Test failed'))).toHaveLength(1);
     // The summary names the test and where it failed; its Command column is the user's command, not ours.
@@ -138,10 +175,20 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
   }, 120_000);
 
   it('a command input with NAME=value words runs its program with that environment, read as its tool', async () => {
-    const run = await scan('jest-npx', { test: 'NODE_OPTIONS=--experimental-vm-modules jest --ci', lint: 'false', 'format-check': 'false', typecheck: 'false', 'audit-level': 'none' });
+    const run = await scan('jest-npx', {
+      test: 'NODE_OPTIONS=--experimental-vm-modules jest --ci',
+      lint: 'false',
+      'format-check': 'false',
+      typecheck: 'false',
+      'audit-level': 'none',
+    });
     expect(run.outputs['failed-stages']).toBe('test');
-    expect(run.stdout).toMatch(/^::group::test: NODE_OPTIONS=--experimental-vm-modules \S*node_modules\/\.bin\/jest --ci --json --outputFile=\S+$/m);
-    expect(annotations(run).find((a) => a.props.title === 'Test failed: sum adds negative numbers')).toMatchObject({ props: { file: 'app/src/sum.test.js', line: '9' } });
+    expect(run.stdout).toMatch(
+      /^::group::test: NODE_OPTIONS=--experimental-vm-modules \S*node_modules\/\.bin\/jest --ci --json --outputFile=\S+$/m,
+    );
+    expect(annotations(run).find((a) => a.props.title === 'Test failed: sum adds negative numbers')).toMatchObject({
+      props: { file: 'app/src/sum.test.js', line: '9' },
+    });
     expect(run.summary).toContain('| `NODE_OPTIONS=--experimental-vm-modules jest --ci` |');
   }, 120_000);
 
@@ -150,23 +197,47 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
     expect(run.outputs['failed-stages']).toBe('audit');
     expect(JSON.parse(run.outputs.vulnerabilities)).toMatchObject({ critical: 1, high: 0, total: 1 });
     expect(registry.bulkRequests.some((r) => r.minimist?.includes('1.2.0'))).toBe(true);
-    expect(run.summary).toContain('| minimist | critical | [Prototype Pollution in minimist](https://github.com/advisories/GHSA-xvch-5gv4-984h) | yes (minimist@1.2.8) |');
+    expect(run.summary).toContain(
+      '| minimist | critical | [Prototype Pollution in minimist](https://github.com/advisories/GHSA-xvch-5gv4-984h) | yes (minimist@1.2.8) |',
+    );
     const note = annotations(run).find((a) => a.props.title === 'critical vulnerability in minimist');
     expect(note).toMatchObject({ level: 'error', props: { file: 'app/package-lock.json', line: '14' } });
     const sarif = JSON.parse(readFileSync(run.outputs['sarif-file'], 'utf8'));
-    expect(sarif.runs[0].tool.driver.rules[0]).toMatchObject({ id: 'GHSA-xvch-5gv4-984h', properties: { 'security-severity': '9.5' } });
+    expect(sarif.runs[0].tool.driver.rules[0]).toMatchObject({
+      id: 'GHSA-xvch-5gv4-984h',
+      properties: { 'security-severity': '9.5' },
+    });
     expect(sarif.runs[0].results[0]).toMatchObject({
       ruleId: 'GHSA-xvch-5gv4-984h',
       level: 'error',
-      locations: [{ physicalLocation: { artifactLocation: { uri: 'app/package-lock.json' }, region: { startLine: 14 } } }],
+      locations: [
+        { physicalLocation: { artifactLocation: { uri: 'app/package-lock.json' }, region: { startLine: 14 } } },
+      ],
     });
     expect(registry.violations).toEqual([]);
   }, 120_000);
 
   it('reports findings below the audit level without failing, and skips the scan with audit-level none', async () => {
-    const registryLow = await startFakeAuditRegistry({ minimist: [{ ...MINIMIST_ADVISORY, id: 4242, url: 'https://github.com/advisories/GHSA-mmmm-mmmm-mmmm', severity: 'moderate' }] }, { minimist: ['1.2.0', '1.2.8'] });
+    const registryLow = await startFakeAuditRegistry(
+      {
+        minimist: [
+          {
+            ...MINIMIST_ADVISORY,
+            id: 4242,
+            url: 'https://github.com/advisories/GHSA-mmmm-mmmm-mmmm',
+            severity: 'moderate',
+          },
+        ],
+      },
+      { minimist: ['1.2.0', '1.2.8'] },
+    );
     try {
-      const run = await runAction('lint-test-scan', { workspace: project('vulnerable'), inputs: { 'working-directory': 'app' }, env: { npm_config_registry: registryLow.url, npm_config_cache: npmCache }, timeoutMs: 120_000 });
+      const run = await runAction('lint-test-scan', {
+        workspace: project('vulnerable'),
+        inputs: { 'working-directory': 'app' },
+        env: { npm_config_registry: registryLow.url, npm_config_cache: npmCache },
+        timeoutMs: 120_000,
+      });
       expect(run.errors).toEqual([]);
       expect(run.outputs.result).toBe('passed');
       expect(JSON.parse(run.outputs.vulnerabilities)).toMatchObject({ moderate: 1, total: 1 });
@@ -186,11 +257,18 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
     registry.auditStatus = 405;
     try {
       // (A project without dependencies makes npm skip the request altogether, hence the fixture with one.)
-      const run = await scan('vulnerable', { lint: 'false', 'format-check': 'false', typecheck: 'false', test: 'false' });
+      const run = await scan('vulnerable', {
+        lint: 'false',
+        'format-check': 'false',
+        typecheck: 'false',
+        test: 'false',
+      });
       expect(run.outputs['failed-stages']).toBe('audit');
       // What failed, said as it is: the registry in use answered 405 to npm's bulk advisory endpoint.
       const origin = new URL(registry.url).origin;
-      expect(run.errors.at(-1)).toBe(`Quality gates failed: audit (npm audit --json could not audit the dependencies: the registry ${origin} answered 405 Method Not Allowed to its bulk advisory endpoint (POST /-/npm/v1/security/advisories/bulk): this registry does not serve npm's audit API, as private registries and mirrors often do not. Have it proxy /-/npm/v1/security/ to the public registry, or set audit-level: none to skip the scan)`);
+      expect(run.errors.at(-1)).toBe(
+        `Quality gates failed: audit (npm audit --json could not audit the dependencies: the registry ${origin} answered 405 Method Not Allowed to its bulk advisory endpoint (POST /-/npm/v1/security/advisories/bulk): this registry does not serve npm's audit API, as private registries and mirrors often do not. Have it proxy /-/npm/v1/security/ to the public registry, or set audit-level: none to skip the scan)`,
+      );
       expect(run.errors.join('\n')).not.toMatch(/point npm at/);
       expect(run.summary).toContain('The audit did not run');
     } finally {
@@ -207,7 +285,13 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
   }, 120_000);
 
   it('parallel: stages run at the same time (two that wait for each other pass); one after another the first waits in vain', async () => {
-    const stages = { lint: 'node rendezvous.js lint test 20000', test: 'node rendezvous.js test lint 20000', 'format-check': 'false', typecheck: 'false', 'audit-level': 'none' };
+    const stages = {
+      lint: 'node rendezvous.js lint test 20000',
+      test: 'node rendezvous.js test lint 20000',
+      'format-check': 'false',
+      typecheck: 'false',
+      'audit-level': 'none',
+    };
     const together = await scan('parallel', stages);
     expect(together.errors).toEqual([]);
     expect(together.outputs.result).toBe('passed');
@@ -220,7 +304,14 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
   }, 120_000);
 
   it('parallel with fail-fast terminates the stages still running and reports them cancelled', async () => {
-    const run = await scan('clean', { lint: 'node -e "process.exit(3)"', test: 'node -e "setTimeout(() => {}, 60000)"', 'format-check': 'false', typecheck: 'false', 'audit-level': 'none', 'fail-fast': 'true' });
+    const run = await scan('clean', {
+      lint: 'node -e "process.exit(3)"',
+      test: 'node -e "setTimeout(() => {}, 60000)"',
+      'format-check': 'false',
+      typecheck: 'false',
+      'audit-level': 'none',
+      'fail-fast': 'true',
+    });
     expect(run.durationMs).toBeLessThan(30_000);
     expect(run.outputs['failed-stages']).toBe('lint');
     expect(run.summary).toMatch(/\| test \| ⏹️ cancelled \|/);
@@ -230,11 +321,19 @@ describe('lint-test-scan (through the bundle; npm audit against the registry aud
   }, 120_000);
 
   it('runs a command given as input without a shell and rejects a bad audit level by name', async () => {
-    const run = await scan('clean', { lint: 'eslint --max-warnings 0 "src"', 'format-check': 'false', typecheck: 'false', test: 'false', 'audit-level': 'none' });
+    const run = await scan('clean', {
+      lint: 'eslint --max-warnings 0 "src"',
+      'format-check': 'false',
+      typecheck: 'false',
+      test: 'false',
+      'audit-level': 'none',
+    });
     expect(run.outputs.result).toBe('passed');
     expect(run.stdout).toMatch(/lint: \S*node_modules\/\.bin\/eslint --max-warnings 0 src \(command\)/);
     const bad = await scan('clean', { 'audit-level': 'severe' });
     expect(bad.code).toBe(1);
-    expect(bad.errors[0]).toContain('"audit-level": expected one of "none", "info", "low", "moderate", "high", "critical", got "severe"');
+    expect(bad.errors[0]).toContain(
+      '"audit-level": expected one of "none", "info", "low", "moderate", "high", "critical", got "severe"',
+    );
   }, 120_000);
 });

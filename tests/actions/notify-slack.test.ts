@@ -19,13 +19,16 @@ beforeEach(async () => {
 });
 afterEach(() => slack.close());
 
-const notify = (inputs: Record<string, string>, env: Record<string, string> = {}) => runAction('notify-slack', { inputs, env, timeoutMs: 45_000 });
-const viaWebhook = (inputs: Record<string, string> = {}) => notify({ 'webhook-url': slack.webhookUrl, status: 'success', ...inputs });
+const notify = (inputs: Record<string, string>, env: Record<string, string> = {}) =>
+  runAction('notify-slack', { inputs, env, timeoutMs: 45_000 });
+const viaWebhook = (inputs: Record<string, string> = {}) =>
+  notify({ 'webhook-url': slack.webhookUrl, status: 'success', ...inputs });
 const viaApi = (inputs: Record<string, string> = {}) =>
   notify({ token: slack.token, channel: '#deploys', 'slack-api-url': slack.apiUrl, status: 'success', ...inputs });
 
 const header = (payload: Json): string => payload.blocks[0].text.text;
-const sections = (payload: Json): Json[] => (payload.attachments[0].blocks as Json[]).filter((b) => b.type === 'section');
+const sections = (payload: Json): Json[] =>
+  (payload.attachments[0].blocks as Json[]).filter((b) => b.type === 'section');
 
 /** A port nobody listens on: "Slack is down". */
 async function closedPort(): Promise<number> {
@@ -44,7 +47,13 @@ function expectPassedStep(run: ActionRun): void {
 
 describe('notify-slack against the Slack test double (webhook + Web API)', () => {
   it('posts the default Block Kit message with every field, colour and a text fallback', async () => {
-    const run = await viaWebhook({ environment: 'production', version: '1.4.2', 'environment-url': 'https://shop.example.com', message: 'Rolled out to *all* regions.', fields: 'Region: eu-west-1\nImage: `ghcr.io/acme/shop:1.4.2`' });
+    const run = await viaWebhook({
+      environment: 'production',
+      version: '1.4.2',
+      'environment-url': 'https://shop.example.com',
+      message: 'Rolled out to *all* regions.',
+      fields: 'Region: eu-west-1\nImage: `ghcr.io/acme/shop:1.4.2`',
+    });
     expectPassedStep(run);
     expect(slack.rejected).toEqual([]);
     expect(slack.webhookPosts).toHaveLength(1);
@@ -98,7 +107,13 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
     expect(slack.requests[0].url).toBe('/api/chat.postMessage');
     expect(slack.requests[0].headers.authorization).toBe(`Bearer ${slack.token}`);
 
-    const done = await viaApi({ status: 'success', environment: 'production', version: '1.4.2', channel: channel, 'update-ts': ts });
+    const done = await viaApi({
+      status: 'success',
+      environment: 'production',
+      version: '1.4.2',
+      channel: channel,
+      'update-ts': ts,
+    });
     expectPassedStep(done);
     expect(slack.requests[1].url).toBe('/api/chat.update');
     expect(done.outputs).toMatchObject({ ok: 'true', ts, channel: 'C0DEPLOYS', 'thread-ts': ts });
@@ -139,7 +154,9 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
     const run = await notify({ 'webhook-url': url, status: 'success' });
     expect(run.code).toBe(0);
     expect(run.errors).toEqual([]);
-    expect(run.warnings.join('\n')).toMatch(/Slack incoming webhook failed after 4 attempts: ECONNREFUSED.*fail-on-error is false/);
+    expect(run.warnings.join('\n')).toMatch(
+      /Slack incoming webhook failed after 4 attempts: ECONNREFUSED.*fail-on-error is false/,
+    );
     expect(run.stdout).toMatch(/attempt 4 of 4/);
     expect(run.outputs.ok).toBe('false');
     expect(run.summary).toContain('Not delivered');
@@ -167,7 +184,9 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
   it('names a Web API error (channel_not_found) with a hint, and fails only with fail-on-error', async () => {
     const soft = await viaApi({ channel: '#nowhere' });
     expect(soft.code).toBe(0);
-    expect(soft.warnings[0]).toMatch(/Slack chat\.postMessage refused the message: channel_not_found \(no such channel/);
+    expect(soft.warnings[0]).toMatch(
+      /Slack chat\.postMessage refused the message: channel_not_found \(no such channel/,
+    );
     expect(soft.outputs.ok).toBe('false');
     expect(slack.requests).toHaveLength(1); // Slack's refusals are not retried
 
@@ -180,14 +199,21 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
   });
 
   it('names a webhook error (404 no_service)', async () => {
-    const run = await notify({ 'webhook-url': `${slack.url}/services/T0/B0/revokedSecret0123`, status: 'success', 'fail-on-error': 'true' });
+    const run = await notify({
+      'webhook-url': `${slack.url}/services/T0/B0/revokedSecret0123`,
+      status: 'success',
+      'fail-on-error': 'true',
+    });
     expect(run.code).toBe(1);
     expect(run.errors[0]).toMatch(/HTTP 404, no_service \(the webhook URL is wrong/);
     expect(run.errors[0]).not.toContain('revokedSecret0123');
   });
 
   it('a Slack error whose text plants ::set-output and ::add-mask lines: reported in one annotation, nothing obeyed', async () => {
-    const messages = ['[ERROR] missing required field: channel\n::set-output name=ok::true', '::add-mask::planted-mask\n##[warning]planted-warning'];
+    const messages = [
+      '[ERROR] missing required field: channel\n::set-output name=ok::true',
+      '::add-mask::planted-mask\n##[warning]planted-warning',
+    ];
     const planted = messages.join('\n');
     for (const failOnError of ['false', 'true']) {
       slack.fail({ error: 'invalid_arguments', messages });
@@ -198,7 +224,9 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
       expect(api.masks.filter((m) => m.includes('planted'))).toEqual([]);
       const annotations = [...api.warnings, ...api.errors];
       expect(annotations).toHaveLength(1);
-      expect(annotations[0]).toContain('invalid_arguments: [ERROR] missing required field: channel\n::set-output name=ok::true; ::add-mask::planted-mask');
+      expect(annotations[0]).toContain(
+        'invalid_arguments: [ERROR] missing required field: channel\n::set-output name=ok::true; ::add-mask::planted-mask',
+      );
     }
 
     slack.fail({ error: 'invalid_payload\n::set-output name=ok::true\n##[add-mask]planted-mask' });
@@ -216,13 +244,16 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
   });
 
   describe('mention rules', () => {
-    it.each(['failure', 'cancelled', 'rolled-back'])('%s carries the mention, in the message and the notification text', async (status) => {
-      const run = await viaWebhook({ status, mention: '<!here> @channel U0123ABCD' });
-      expectPassedStep(run);
-      const payload = slack.webhookPosts[0] as Json;
-      expect(sections(payload)[0].text.text).toBe('<!here> <!channel> <@U0123ABCD>');
-      expect(payload.text.startsWith('<!here> <!channel> <@U0123ABCD> ')).toBe(true);
-    });
+    it.each(['failure', 'cancelled', 'rolled-back'])(
+      '%s carries the mention, in the message and the notification text',
+      async (status) => {
+        const run = await viaWebhook({ status, mention: '<!here> @channel U0123ABCD' });
+        expectPassedStep(run);
+        const payload = slack.webhookPosts[0] as Json;
+        expect(sections(payload)[0].text.text).toBe('<!here> <!channel> <@U0123ABCD>');
+        expect(payload.text.startsWith('<!here> <!channel> <@U0123ABCD> ')).toBe(true);
+      },
+    );
 
     it.each(['started', 'success', 'skipped'])('%s leaves the mention out', async (status) => {
       const run = await viaWebhook({ status, mention: '<!here>', message: 'all good' });
@@ -236,7 +267,13 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
   it('cuts a very long message, title and many fields to fit Slack instead of being rejected', async () => {
     const long = `Start ${'x'.repeat(9000)} <https://example.com/end|end link>`;
     const fields = Array.from({ length: 25 }, (_, i) => `Key ${i}: ${'v'.repeat(2500)}`).join('\n');
-    const run = await viaApi({ title: `T${'t'.repeat(400)}`, message: long, fields, environment: 'production', version: '1.4.2' });
+    const run = await viaApi({
+      title: `T${'t'.repeat(400)}`,
+      message: long,
+      fields,
+      environment: 'production',
+      version: '1.4.2',
+    });
     expectPassedStep(run);
     expect(slack.rejected).toEqual([]);
     const payload = JSON.parse(slack.requests[0].body) as Json;
@@ -290,19 +327,58 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
 
   describe('bad inputs fail with one clear error, before calling Slack', () => {
     it.each([
-      ['no destination', { status: 'success' }, /"webhook-url": expected one destination: "webhook-url", or "token" with "channel"/],
-      ['both destinations', { status: 'success', 'webhook-url': 'WEBHOOK', token: 'TOKEN', channel: '#deploys' }, /"token": expected one destination only/],
-      ['bad status', { status: 'succeeded', 'webhook-url': 'WEBHOOK' }, /"status": expected one of "started", "success", "failure", "cancelled", "skipped", "rolled-back", got "succeeded"/],
+      [
+        'no destination',
+        { status: 'success' },
+        /"webhook-url": expected one destination: "webhook-url", or "token" with "channel"/,
+      ],
+      [
+        'both destinations',
+        { status: 'success', 'webhook-url': 'WEBHOOK', token: 'TOKEN', channel: '#deploys' },
+        /"token": expected one destination only/,
+      ],
+      [
+        'bad status',
+        { status: 'succeeded', 'webhook-url': 'WEBHOOK' },
+        /"status": expected one of "started", "success", "failure", "cancelled", "skipped", "rolled-back", got "succeeded"/,
+      ],
       ['missing status', { 'webhook-url': 'WEBHOOK' }, /"status": expected one of .*, got nothing/],
-      ['token without channel', { status: 'success', token: 'TOKEN' }, /"channel": expected a channel ID \(C0123ABCD\) or name, needed with "token", got nothing/],
-      ['update-ts with a webhook', { status: 'success', 'webhook-url': 'WEBHOOK', 'update-ts': '1700000000.000100' }, /"update-ts": expected nothing with "webhook-url"/],
-      ['bad update-ts', { status: 'success', token: 'TOKEN', channel: 'C1', 'update-ts': 'yesterday' }, /"update-ts": expected a Slack message timestamp/],
-      ['payload not JSON', { status: 'success', 'webhook-url': 'WEBHOOK', payload: '{text: hi}' }, /"payload": expected a JSON object .*not valid JSON/],
-      ['bad fields', { status: 'success', 'webhook-url': 'WEBHOOK', fields: 'no colon here' }, /"fields": expected lines "Key: value"/],
-      ['webhook not a URL', { status: 'success', 'webhook-url': 'hooks.slack.com/services/x' }, /"webhook-url": expected an http:\/\/ or https:\/\/ URL$/m],
+      [
+        'token without channel',
+        { status: 'success', token: 'TOKEN' },
+        /"channel": expected a channel ID \(C0123ABCD\) or name, needed with "token", got nothing/,
+      ],
+      [
+        'update-ts with a webhook',
+        { status: 'success', 'webhook-url': 'WEBHOOK', 'update-ts': '1700000000.000100' },
+        /"update-ts": expected nothing with "webhook-url"/,
+      ],
+      [
+        'bad update-ts',
+        { status: 'success', token: 'TOKEN', channel: 'C1', 'update-ts': 'yesterday' },
+        /"update-ts": expected a Slack message timestamp/,
+      ],
+      [
+        'payload not JSON',
+        { status: 'success', 'webhook-url': 'WEBHOOK', payload: '{text: hi}' },
+        /"payload": expected a JSON object .*not valid JSON/,
+      ],
+      [
+        'bad fields',
+        { status: 'success', 'webhook-url': 'WEBHOOK', fields: 'no colon here' },
+        /"fields": expected lines "Key: value"/,
+      ],
+      [
+        'webhook not a URL',
+        { status: 'success', 'webhook-url': 'hooks.slack.com/services/x' },
+        /"webhook-url": expected an http:\/\/ or https:\/\/ URL$/m,
+      ],
     ])('%s', async (_, inputs, message) => {
       const resolved = Object.fromEntries(
-        Object.entries(inputs as Record<string, string>).map(([k, v]) => [k, v === 'WEBHOOK' ? slack.webhookUrl : v === 'TOKEN' ? slack.token : v]),
+        Object.entries(inputs as Record<string, string>).map(([k, v]) => [
+          k,
+          v === 'WEBHOOK' ? slack.webhookUrl : v === 'TOKEN' ? slack.token : v,
+        ]),
       );
       const run = await notify(resolved);
       expect(run.code).toBe(1);
@@ -315,7 +391,12 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
     });
 
     it('reports several bad inputs together', async () => {
-      const run = await notify({ status: 'nope', 'webhook-url': slack.webhookUrl, 'environment-url': 'shop', 'fail-on-error': 'maybe' });
+      const run = await notify({
+        status: 'nope',
+        'webhook-url': slack.webhookUrl,
+        'environment-url': 'shop',
+        'fail-on-error': 'maybe',
+      });
       expect(run.errors).toHaveLength(1);
       expect(run.errors[0]).toMatch(/Invalid inputs:/);
       for (const name of ['status', 'environment-url', 'fail-on-error']) expect(run.errors[0]).toContain(`"${name}"`);
@@ -324,7 +405,12 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
   });
 
   describe('secrets never printed', () => {
-    const secretParts = () => [slack.webhookUrl, '/services/T0FAKE/B0FAKE/fakeWebhookSecret0123456789', 'fakeWebhookSecret0123456789', slack.token];
+    const secretParts = () => [
+      slack.webhookUrl,
+      '/services/T0FAKE/B0FAKE/fakeWebhookSecret0123456789',
+      'fakeWebhookSecret0123456789',
+      slack.token,
+    ];
 
     it('webhook URL masked, absent from logs, outputs and summary, on success and on failure', async () => {
       const ok = await viaWebhook({ message: 'hello' });

@@ -20,10 +20,20 @@ describe('pr-comment (GitHub REST test double)', () => {
     await github?.close();
   });
 
-  const comment = (inputs: Record<string, string>, event: Record<string, unknown> = { number: 42, pull_request: { number: 42 } }) =>
-    runAction('pr-comment', { token: TOKEN, env: { GITHUB_API_URL: github.url }, event, eventName: 'pull_request', timeoutMs: 30_000, inputs });
+  const comment = (
+    inputs: Record<string, string>,
+    event: Record<string, unknown> = { number: 42, pull_request: { number: 42 } },
+  ) =>
+    runAction('pr-comment', {
+      token: TOKEN,
+      env: { GITHUB_API_URL: github.url },
+      event,
+      eventName: 'pull_request',
+      timeoutMs: 30_000,
+      inputs,
+    });
 
-  test('posts one comment for the event\'s pull request, then updates that same comment', async () => {
+  test("posts one comment for the event's pull request, then updates that same comment", async () => {
     const first = await comment({ body: 'Preview: http://pr-42.preview.test (deploying)' });
     expect(first.errors, first.stdout).toEqual([]);
     expect(first.code).toBe(0);
@@ -31,7 +41,11 @@ describe('pr-comment (GitHub REST test double)', () => {
     const [c] = github.comments;
     expect(c.issue).toBe(42);
     expect(c.body).toBe('<!-- deploy-actions:preview -->\nPreview: http://pr-42.preview.test (deploying)');
-    expect(first.outputs).toMatchObject({ state: 'open', 'comment-id': String(c.id), 'comment-url': `https://github.com/acme/shop/pull/42#issuecomment-${c.id}` });
+    expect(first.outputs).toMatchObject({
+      state: 'open',
+      'comment-id': String(c.id),
+      'comment-url': `https://github.com/acme/shop/pull/42#issuecomment-${c.id}`,
+    });
 
     // Another key is another comment; the same key again updates the first.
     expect((await comment({ body: 'Storybook: ready', key: 'storybook' })).code).toBe(0);
@@ -40,7 +54,11 @@ describe('pr-comment (GitHub REST test double)', () => {
     expect(github.comments).toHaveLength(2);
     expect(github.comments[0].body).toContain('✅ live');
     expect(again.outputs['comment-id']).toBe(String(c.id));
-    expect(github.events.filter((e) => e.startsWith('comment'))).toEqual([`comment ${c.id} created`, `comment ${github.comments[1].id} created`, `comment ${c.id} updated`]);
+    expect(github.events.filter((e) => e.startsWith('comment'))).toEqual([
+      `comment ${c.id} created`,
+      `comment ${github.comments[1].id} created`,
+      `comment ${c.id} updated`,
+    ]);
     expect(again.summary).toContain('Updated the comment on pull request #42');
     expect(visibleText(again)).not.toContain(TOKEN);
     expect(github.problems).toEqual([]);
@@ -56,7 +74,10 @@ describe('pr-comment (GitHub REST test double)', () => {
     const closing = await comment({ body: 'Preview removed (pull request closed)', 'pull-request': '43' });
     expect(closing.code, closing.stdout).toBe(0);
     expect(closing.outputs.state).toBe('closed');
-    expect(github.comments.at(-1)).toMatchObject({ issue: 43, body: '<!-- deploy-actions:preview -->\nPreview removed (pull request closed)' });
+    expect(github.comments.at(-1)).toMatchObject({
+      issue: 43,
+      body: '<!-- deploy-actions:preview -->\nPreview removed (pull request closed)',
+    });
     expect(github.problems).toEqual([]);
   });
 

@@ -17,15 +17,23 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
   let v2: string;
 
   const common = () => ({ environment: 'production', ...env.target(), 'readiness-timeout': '15s' });
-  const options = (inputs: Record<string, string>) => ({ ...env.runOptions(), timeoutMs: 90_000, inputs: { ...common(), ...inputs } });
-  const rollback = (inputs: Record<string, string> = {}) => runAction('rollback', { ...options(inputs), ...env.runOptions({ GITHUB_RUN_ID: '777' }) });
+  const options = (inputs: Record<string, string>) => ({
+    ...env.runOptions(),
+    timeoutMs: 90_000,
+    inputs: { ...common(), ...inputs },
+  });
+  const rollback = (inputs: Record<string, string> = {}) =>
+    runAction('rollback', { ...options(inputs), ...env.runOptions({ GITHUB_RUN_ID: '777' }) });
 
   beforeAll(async () => {
     v1 = env.images.v1;
     v2 = env.images.v2;
     for (const image of [v1, v2]) {
       const run = await runAction('deploy-to-env', options({ image }));
-      if (run.code !== 0) throw new Error(`deploy of ${image} failed (exit ${run.code}${run.timedOut ? ', timed out' : ''}):\n${run.stdout}\n${run.stderr}`);
+      if (run.code !== 0)
+        throw new Error(
+          `deploy of ${image} failed (exit ${run.code}${run.timedOut ? ', timed out' : ''}):\n${run.stdout}\n${run.stderr}`,
+        );
     }
   });
 
@@ -43,7 +51,10 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
 
     // The bad release is stopped and marked failed; the restored one carries its original labels.
     const apps = containersOf(SERVICE).filter((c) => c.role === 'app');
-    expect(apps.find((c) => c.version === v2)).toMatchObject({ running: false, name: expect.stringMatching(new RegExp(`^${SERVICE}-production-failed-\\d+$`)) });
+    expect(apps.find((c) => c.version === v2)).toMatchObject({
+      running: false,
+      name: expect.stringMatching(new RegExp(`^${SERVICE}-production-failed-\\d+$`)),
+    });
     expect(apps.find((c) => c.version === v1)).toMatchObject({ running: true });
 
     expect(env.github.problems).toEqual([]);
@@ -57,12 +68,18 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
       required_contexts: [],
       production_environment: true,
     });
-    expect(env.github.events.slice(-4)).toEqual([`deployment ${recorded.id}`, `status ${recorded.id} in_progress`, `status ${recorded.id} success`, `status ${second.id} inactive`]);
+    expect(env.github.events.slice(-4)).toEqual([
+      `deployment ${recorded.id}`,
+      `status ${recorded.id} in_progress`,
+      `status ${recorded.id} success`,
+      `status ${second.id} inactive`,
+    ]);
     expect(recorded.statuses.at(-1)!.description).toContain('error rate above 5%');
     expect(run.summary).toContain('Rolled back production');
     expect(run.summary).toContain(v1);
     expect(run.summary).toContain(v2);
-    for (const line of env.sshd.key.split('\n').filter((l) => l.length > 20)) expect(visibleText(run)).not.toContain(line);
+    for (const line of env.sshd.key.split('\n').filter((l) => l.length > 20))
+      expect(visibleText(run)).not.toContain(line);
     expect(run.post?.code).toBe(0);
   });
 
@@ -70,7 +87,9 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
     const before = env.github.deployments.length;
     const run = await rollback();
     expect(run.code).toBe(1);
-    expect(run.errors.join('\n')).toMatch(/no previous release of rbe2e on production to roll back to \(kept: deploy-test-app:v2 \(failed\)\); nothing was changed/);
+    expect(run.errors.join('\n')).toMatch(
+      /no previous release of rbe2e on production to roll back to \(kept: deploy-test-app:v2 \(failed\)\); nothing was changed/,
+    );
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v1' });
     expect(env.github.deployments.length).toBe(before);
     expect(inspectContainer(`${SERVICE}-production-lock`)).toBeUndefined();
@@ -97,8 +116,24 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
   test('lock-timeout, force-unlock and environment-url: a held lock stops the rollback naming its holder; force-unlock releases it', async () => {
     const lock = `${SERVICE}-production-lock`;
     const holder = 'https://github.com/acme/shop/actions/runs/98';
-    docker('create', '--name', lock, '--label', `deploy-actions.service=${SERVICE}`, '--label', 'deploy-actions.environment=production', '--label', 'deploy-actions.role=lock',
-      '--label', `deploy-actions.lock-holder=${holder}`, '--label', 'deploy-actions.time=2026-01-02T03:04:05.000Z', '--label', 'deploy-actions.version=app:dead', v1);
+    docker(
+      'create',
+      '--name',
+      lock,
+      '--label',
+      `deploy-actions.service=${SERVICE}`,
+      '--label',
+      'deploy-actions.environment=production',
+      '--label',
+      'deploy-actions.role=lock',
+      '--label',
+      `deploy-actions.lock-holder=${holder}`,
+      '--label',
+      'deploy-actions.time=2026-01-02T03:04:05.000Z',
+      '--label',
+      'deploy-actions.version=app:dead',
+      v1,
+    );
     const blocked = await rollback({ 'lock-timeout': '2s', 'github-token': '' });
     expect(blocked.code).toBe(1);
     expect(blocked.errors.join('\n')).toContain(`locked by ${holder} since 2026-01-02T03:04:05.000Z`);
@@ -118,7 +153,9 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
   test('an environment with no releases: a clear error naming it', async () => {
     const run = await rollback({ environment: 'empty-env', 'github-token': '' });
     expect(run.code).toBe(1);
-    expect(run.errors.join('\n')).toContain('no previous release of rbe2e on empty-env to roll back to (kept: none); nothing was changed');
+    expect(run.errors.join('\n')).toContain(
+      'no previous release of rbe2e on empty-env to roll back to (kept: none); nothing was changed',
+    );
   });
 
   test('an unknown provider is an input error naming the choices', async () => {

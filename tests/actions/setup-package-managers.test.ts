@@ -79,12 +79,18 @@ describe('setup with pnpm and yarn 1 via corepack (through the bundle; cache ser
     expect(hit.post?.stdout ?? '').not.toContain('Saved the dependency cache');
     expect(services.cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length).toBe(created);
     // pnpm's node_modules is symlinks into node_modules/.pnpm: the restored tree resolves and runs.
-    const loaded = execFileSync(nodeBinary, ['-e', 'console.log(require("express/package.json").version, typeof require("zod").z.object)'], { cwd: second, encoding: 'utf8' });
+    const loaded = execFileSync(
+      nodeBinary,
+      ['-e', 'console.log(require("express/package.json").version, typeof require("zod").z.object)'],
+      { cwd: second, encoding: 'utf8' },
+    );
     expect(loaded.trim()).toBe('4.21.2 function');
     expect(execFileSync(join(second, 'node_modules/.bin/tsc'), ['--version'], { encoding: 'utf8' })).toContain('5.6.3');
     // The store came back too, so a later `pnpm add` in the job does not refetch everything.
     expect(existsSync(store)).toBe(true);
-    console.log(`[measure] setup step with pnpm on a cache miss: ${Math.round(miss.durationMs)}ms (+ ${Math.round(miss.post!.durationMs)}ms post step: prune and save); on an exact hit: ${Math.round(hit.durationMs)}ms`);
+    console.log(
+      `[measure] setup step with pnpm on a cache miss: ${Math.round(miss.durationMs)}ms (+ ${Math.round(miss.post!.durationMs)}ms post step: prune and save); on an exact hit: ${Math.round(hit.durationMs)}ms`,
+    );
     rmSync(first, { recursive: true, force: true });
     rmSync(second, { recursive: true, force: true });
   }, 240_000);
@@ -113,14 +119,18 @@ describe('setup with pnpm and yarn 1 via corepack (through the bundle; cache ser
     const run = await runAction('setup', { workspace: dir, env: env(), timeoutMs: 180_000 });
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
-    expect(run.errors[0]).toMatch(/^pnpm install --frozen-lockfile exited with code 1:\nERR_PNPM_OUTDATED_LOCKFILE {2}Cannot install with "frozen-lockfile" because pnpm-lock\.yaml is not up to date with /);
-    expect(run.errors[0]).toMatch(/Failure reason:\nspecifiers in the lockfile .* don't match specs in package\.json .*"is-number":"7\.0\.0"/);
+    expect(run.errors[0]).toMatch(
+      /^pnpm install --frozen-lockfile exited with code 1:\nERR_PNPM_OUTDATED_LOCKFILE {2}Cannot install with "frozen-lockfile" because pnpm-lock\.yaml is not up to date with /,
+    );
+    expect(run.errors[0]).toMatch(
+      /Failure reason:\nspecifiers in the lockfile .* don't match specs in package\.json .*"is-number":"7\.0\.0"/,
+    );
     expect(run.summary).toContain('| Package manager | pnpm 9.15.9 (packageManager) |');
     expect(run.summary).toContain('ERR_PNPM_OUTDATED_LOCKFILE');
     rmSync(dir, { recursive: true, force: true });
   }, 240_000);
 
-  it('yarn 1: a frozen install that fails (lockfile out of date) fails the step with yarn\'s error line and saves nothing', async () => {
+  it("yarn 1: a frozen install that fails (lockfile out of date) fails the step with yarn's error line and saves nothing", async () => {
     const dir = workspace('setup-yarn-app');
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     pkg.dependencies['is-number'] = '7.0.0';
@@ -129,7 +139,9 @@ describe('setup with pnpm and yarn 1 via corepack (through the bundle; cache ser
     const run = await runAction('setup', { workspace: dir, env: env(), timeoutMs: 180_000 });
     expect(run.code).toBe(1);
     // yarn's own error line, not its progress, its documentation link or Node's deprecation warnings.
-    expect(run.errors).toEqual(['yarn install --frozen-lockfile --non-interactive exited with code 1:\nYour lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.']);
+    expect(run.errors).toEqual([
+      'yarn install --frozen-lockfile --non-interactive exited with code 1:\nYour lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.',
+    ]);
     expect(run.summary).toContain('## Setup failed: install');
     expect(run.summary).toContain('Your lockfile needs to be updated');
     expect(run.post?.stdout ?? '').not.toContain('Saved the dependency cache');

@@ -21,7 +21,12 @@ const services = useSetupServices();
 const CA = { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
 // One npm cache path for every run, as ~/.npm is on a runner (the path is part of the cache version).
 const npmCache = join(tmpdir(), `setup-test-npm-cache-${process.pid}`);
-const env = (extra: Record<string, string> = {}) => ({ ...services.env(), ...CA, npm_config_cache: npmCache, ...extra });
+const env = (extra: Record<string, string> = {}) => ({
+  ...services.env(),
+  ...CA,
+  npm_config_cache: npmCache,
+  ...extra,
+});
 
 describe('setup (through the bundle; cache service test double backed by Azurite)', () => {
   it('installs on a miss and saves in the post step, then restores a real node_modules on an exact hit and skips the install', async () => {
@@ -67,7 +72,9 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     expect(hit.stdout).toMatch(split);
     expect(hit.summary).toMatch(split);
     expect(existsSync(join(npmCache, '_cacache'))).toBe(true);
-    console.log(`[measure] setup step on a cache miss: ${Math.round(miss.durationMs)}ms (+ ${Math.round(miss.post!.durationMs)}ms post step: save); on an exact hit: ${Math.round(hit.durationMs)}ms`);
+    console.log(
+      `[measure] setup step on a cache miss: ${Math.round(miss.durationMs)}ms (+ ${Math.round(miss.post!.durationMs)}ms post step: save); on an exact hit: ${Math.round(hit.durationMs)}ms`,
+    );
     rmSync(first, { recursive: true, force: true });
     rmSync(second, { recursive: true, force: true });
   }, 240_000);
@@ -93,7 +100,9 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     rmSync(join(dir, 'package-lock.json'));
     const failed = await runAction('setup', { workspace: dir, env: env() });
     expect(failed.code).toBe(1);
-    expect(failed.errors.join('\n')).toMatch(/No lockfile for npm .*package-lock\.json or npm-shrinkwrap\.json.*install: false/s);
+    expect(failed.errors.join('\n')).toMatch(
+      /No lockfile for npm .*package-lock\.json or npm-shrinkwrap\.json.*install: false/s,
+    );
     expect(failed.stdout).not.toMatch(/^\s+at /m);
     expect(failed.summary).toContain('## Setup failed: dependencies');
     expect(failed.summary).toMatch(/\| Dependencies \| ❌ No lockfile for npm /);
@@ -115,7 +124,9 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
     const error = run.errors[0];
-    expect(error).toMatch(/^npm ci --no-audit --no-fund exited with code 1:\n`npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync/);
+    expect(error).toMatch(
+      /^npm ci --no-audit --no-fund exited with code 1:\n`npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync/,
+    );
     expect(error).toContain('Missing: is-number@7.0.0 from lock file');
     expect(error).toContain("Invalid: lock file's zod@3.23.8 does not satisfy zod@3.24.0");
     // npm's help text and debug-log pointer stay in the log only.
@@ -139,7 +150,11 @@ describe('setup (through the bundle; cache service test double backed by Azurite
 
   it('downloads a Node release that is not in the tool cache from the nodejs.org/dist test double', async () => {
     const emptyCache = mkdtempSync(join(tmpdir(), 'toolcache-empty-'));
-    const run = await runAction('setup', { workspace: workspace(), env: env({ RUNNER_TOOL_CACHE: emptyCache }), inputs: { 'node-version': 'lts/*', install: 'false' } });
+    const run = await runAction('setup', {
+      workspace: workspace(),
+      env: env({ RUNNER_TOOL_CACHE: emptyCache }),
+      inputs: { 'node-version': 'lts/*', install: 'false' },
+    });
     expect(run.errors).toEqual([]);
     expect(run.outputs['node-version']).toBe(NODE24);
     expect(run.stdout).toContain(`Downloading Node ${NODE24} from ${services.dist.url}/v${NODE24}/`);
@@ -161,7 +176,12 @@ describe('setup (through the bundle; cache service test double backed by Azurite
     expect(unknown.errors[0]).toContain(`No Node release matches "19" in ${services.dist.url}/index.json`);
 
     writeFileSync(join(project, 'config/node-version'), `v${NODE24}\n`);
-    const run = await runAction('setup', { workspace: ws, env: env(), inputs: { ...inputs, 'cache-key-suffix': 'blue-7' }, timeoutMs: 180_000 });
+    const run = await runAction('setup', {
+      workspace: ws,
+      env: env(),
+      inputs: { ...inputs, 'cache-key-suffix': 'blue-7' },
+      timeoutMs: 180_000,
+    });
     expect(run.errors).toEqual([]);
     expect(run.outputs['node-version']).toBe(NODE24);
     expect(run.outputs['cache-key']).toMatch(/^setup-deps-Linux-X64-node24-npm[\d.]+-[0-9a-f]{64}-blue-7$/);
@@ -173,12 +193,20 @@ describe('setup (through the bundle; cache service test double backed by Azurite
   }, 240_000);
 
   it('reports bad inputs and an unknown Node release by name', async () => {
-    const bad = await runAction('setup', { workspace: workspace(), env: env(), inputs: { 'package-manager': 'bun', cache: 'maybe' } });
+    const bad = await runAction('setup', {
+      workspace: workspace(),
+      env: env(),
+      inputs: { 'package-manager': 'bun', cache: 'maybe' },
+    });
     expect(bad.code).toBe(1);
     expect(bad.summary).toContain('## Setup failed: inputs');
     expect(bad.errors[0]).toContain('"package-manager": expected one of "auto", "npm", "pnpm", "yarn", got "bun"');
     expect(bad.errors[0]).toContain('"cache": expected true or false, got "maybe"');
-    const missing = await runAction('setup', { workspace: workspace(), env: env(), inputs: { 'node-version': '19', install: 'false' } });
+    const missing = await runAction('setup', {
+      workspace: workspace(),
+      env: env(),
+      inputs: { 'node-version': '19', install: 'false' },
+    });
     expect(missing.code).toBe(1);
     expect(missing.errors[0]).toContain(`No Node release matches "19" in ${services.dist.url}/index.json`);
   });

@@ -36,7 +36,12 @@ beforeAll(async () => {
         return json(res, 200, { status: 'ok', version: '2.4.1' });
       case '/planted':
         // An app (or whoever controls it) answering with workflow commands in its body and headers.
-        return json(res, 200, { status: 'down\n::stop-commands::planted-token', note: '##[stop-commands]planted-token' }, { 'x-note': '##[add-mask]planted-header' });
+        return json(
+          res,
+          200,
+          { status: 'down\n::stop-commands::planted-token', note: '##[stop-commands]planted-token' },
+          { 'x-note': '##[add-mask]planted-header' },
+        );
       case '/old':
         res.writeHead(301, { location: '/' }).end();
         return;
@@ -48,13 +53,17 @@ beforeAll(async () => {
         return;
       case '/api/login': {
         const body = JSON.parse(req.body || '{}') as { user?: string; password?: string };
-        if (req.method === 'POST' && body.user === 'demo' && body.password === PASSWORD) return json(res, 200, { token: TOKEN, user: { id: 7 } });
+        if (req.method === 'POST' && body.user === 'demo' && body.password === PASSWORD)
+          return json(res, 200, { token: TOKEN, user: { id: 7 } });
         // A careless app that echoes what it was sent: the action must still not print the secret.
         return json(res, 401, { error: `bad credentials for ${body.user}/${body.password}` });
       }
       case '/api/orders':
         if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(res, 401, { error: 'login required' });
-        return json(res, 200, { orders: [{ id: 1, status: 'paid', total: 12.5 }], owner: Number(url.searchParams.get('owner')) });
+        return json(res, 200, {
+          orders: [{ id: 1, status: 'paid', total: 12.5 }],
+          owner: Number(url.searchParams.get('owner')),
+        });
       case '/api/users/7':
         return json(res, 200, { id: 7, name: 'Demo' });
       case '/slow':
@@ -93,9 +102,18 @@ beforeEach(() => {
   other.requests.length = 0;
 });
 
-const requests = (path: string, method?: string) => app.requests.filter((r) => r.url.split('?')[0] === path && (!method || r.method === method));
+const requests = (path: string, method?: string) =>
+  app.requests.filter((r) => r.url.split('?')[0] === path && (!method || r.method === method));
 const results = (run: { outputs: Record<string, string> }) =>
-  JSON.parse(run.outputs.results) as { flow: string; step: string; ok: boolean; status: number | null; ms: number | null; error: string | null; skipped: boolean }[];
+  JSON.parse(run.outputs.results) as {
+    flow: string;
+    step: string;
+    ok: boolean;
+    status: number | null;
+    ms: number | null;
+    error: string | null;
+    skipped: boolean;
+  }[];
 
 const LOGIN_FLOW = `
 flows:
@@ -139,7 +157,9 @@ describe('smoke-test action (bundle) against a local app server', () => {
     expect(requests('/api/users/7')).toHaveLength(1);
     expect(run.summary).toContain('### ✅ All 3 steps passed in 1 flow');
     expect(run.summary).toContain('| Flow | Step | Result | Status | Latency | Details |');
-    expect(run.summary).toMatch(/\| ✅ login and orders \| login <sub>POST \/api\/login<\/sub> \| pass \| 200 \| \d+ms \|/);
+    expect(run.summary).toMatch(
+      /\| ✅ login and orders \| login <sub>POST \/api\/login<\/sub> \| pass \| 200 \| \d+ms \|/,
+    );
     expect(run.stdout).toMatch(/✓ \[login and orders\] orders \(step 2\/3\): 200 in [\d.]+m?s/);
   });
 
@@ -218,12 +238,20 @@ flows:
     expect(byFlow.headers.error).toBe(
       'header content-type: expected to match /json/, got "text/html"; header x-request-id: expected to match /./, but it is missing',
     );
-    expect(byFlow.json.error).toBe('json status: expected "degraded", got "ok"; json checks.db: expected "up", but it is missing');
+    expect(byFlow.json.error).toBe(
+      'json status: expected "degraded", got "ok"; json checks.db: expected "up", but it is missing',
+    );
     expect(byFlow.latency.error).toMatch(/^latency: expected at most 100ms, took \d+ms$/);
     expect(run.errors).toHaveLength(6);
-    expect(run.errors[0]).toMatch(/^Flow "status", step "GET \/nope" \(GET \/nope\) failed: status: expected 200, got 404\. Got status 404 in [\d.]+m?s, body "\{\\"error\\":\\"not found\\"\}"$/);
-    expect(run.stdout).toMatch(/::error title=Smoke test%3A body \/ GET \/::Flow "body", step "GET \/" \(GET \/\) failed: body: expected to contain "Checkout"\. Got status 200 in [\d.]+m?s, body "<h1>Shop<\/h1>"/);
-    expect(run.errors.at(-1)).toBe('5 of 6 smoke steps failed in 5 of 6 flows: "status", "body", "headers", "json", "latency"');
+    expect(run.errors[0]).toMatch(
+      /^Flow "status", step "GET \/nope" \(GET \/nope\) failed: status: expected 200, got 404\. Got status 404 in [\d.]+m?s, body "\{\\"error\\":\\"not found\\"\}"$/,
+    );
+    expect(run.stdout).toMatch(
+      /::error title=Smoke test%3A body \/ GET \/::Flow "body", step "GET \/" \(GET \/\) failed: body: expected to contain "Checkout"\. Got status 200 in [\d.]+m?s, body "<h1>Shop<\/h1>"/,
+    );
+    expect(run.errors.at(-1)).toBe(
+      '5 of 6 smoke steps failed in 5 of 6 flows: "status", "body", "headers", "json", "latency"',
+    );
     expect(run.summary).toContain('### ❌ 5 of 6 steps failed in 5 of 6 flows');
     expect(run.summary).toContain('| ❌ body | GET / | **fail** | 200 |');
   });
@@ -253,7 +281,9 @@ flows:
     ]);
     expect(app.requests.map((r) => r.url).sort()).toEqual(['/', '/api/health', '/checkout']);
     expect(run.errors).toHaveLength(2);
-    expect(run.errors[0]).toMatch(/^Flow "broken checkout", step "GET \/checkout" \(GET \/checkout\) failed: status: expected 2xx, got 404\. Got status 404 in [\d.]+m?s/);
+    expect(run.errors[0]).toMatch(
+      /^Flow "broken checkout", step "GET \/checkout" \(GET \/checkout\) failed: status: expected 2xx, got 404\. Got status 404 in [\d.]+m?s/,
+    );
     expect(run.errors[1]).toBe('1 of 5 smoke steps failed in 1 of 2 flows: "broken checkout"');
     expect(run.summary).toContain('### ❌ 1 of 5 steps failed in 1 of 2 flows (2 skipped)');
     expect(run.summary).toContain('| skipped |');
@@ -262,8 +292,12 @@ flows:
   it.each([2, 5])('keeps exactly concurrency=%i flows in flight, steps of a flow in order', async (concurrency) => {
     maxInFlight = 0;
     held = [];
-    const step = (i: number, n: number) => `{ path: /concurrent, query: { flow: ${i}, step: ${n}, c: ${concurrency} } }`;
-    const flows = Array.from({ length: 6 }, (_, i) => `  - name: f${i}\n    steps:\n      - request: ${step(i, 1)}\n      - request: ${step(i, 2)}`);
+    const step = (i: number, n: number) =>
+      `{ path: /concurrent, query: { flow: ${i}, step: ${n}, c: ${concurrency} } }`;
+    const flows = Array.from(
+      { length: 6 },
+      (_, i) => `  - name: f${i}\n    steps:\n      - request: ${step(i, 1)}\n      - request: ${step(i, 2)}`,
+    );
     const run = await runAction('smoke-test', {
       inputs: { 'base-url': app.url, checks: `flows:\n${flows.join('\n')}\n`, concurrency: String(concurrency) },
     });
@@ -273,7 +307,9 @@ flows:
     const calls = app.requests.filter((r) => r.url.startsWith('/concurrent?') && r.url.endsWith(`c=${concurrency}`));
     expect(calls).toHaveLength(12);
     for (let i = 0; i < 6; i++) {
-      const [first, second] = [1, 2].map((n) => calls.find((r) => r.url === `/concurrent?flow=${i}&step=${n}&c=${concurrency}`)!);
+      const [first, second] = [1, 2].map((n) =>
+        calls.find((r) => r.url === `/concurrent?flow=${i}&step=${n}&c=${concurrency}`)!,
+      );
       // Step 2 is sent only once step 1 has been answered.
       expect(second.at).toBeGreaterThanOrEqual(answered.get(first.url)!);
     }
@@ -290,10 +326,28 @@ flows:
     expect(run.durationMs).toBeLessThan(15_000);
     expect(requests('/hang')).toHaveLength(2); // GET: retried once on timeout
     expect(results(run)).toEqual([
-      { flow: 'GET /hang', step: 'GET /hang', ok: false, status: null, ms: expect.any(Number), error: 'no response: timed out after 400ms (2 attempts)', skipped: false },
-      { flow: 'GET /api/health', step: 'GET /api/health', ok: true, status: 200, ms: expect.any(Number), error: null, skipped: false },
+      {
+        flow: 'GET /hang',
+        step: 'GET /hang',
+        ok: false,
+        status: null,
+        ms: expect.any(Number),
+        error: 'no response: timed out after 400ms (2 attempts)',
+        skipped: false,
+      },
+      {
+        flow: 'GET /api/health',
+        step: 'GET /api/health',
+        ok: true,
+        status: 200,
+        ms: expect.any(Number),
+        error: null,
+        skipped: false,
+      },
     ]);
-    expect(run.stdout).toMatch(/↻ \[GET \/hang\] GET \/hang \(step 1\/1\): attempt 1\/2 got timed out after 400ms; retrying in \d+ms/);
+    expect(run.stdout).toMatch(
+      /↻ \[GET \/hang\] GET \/hang \(step 1\/1\): attempt 1\/2 got timed out after 400ms; retrying in \d+ms/,
+    );
   });
 
   it('retries a 503 on GET, never on POST unless the step says retry: true', async () => {
@@ -330,17 +384,26 @@ flows:
   });
 
   it('does not wait out a Retry-After longer than the step can take', async () => {
-    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, paths: '/busy', timeout: '1s' }, timeoutMs: 20_000 });
+    const run = await runAction('smoke-test', {
+      inputs: { 'base-url': app.url, paths: '/busy', timeout: '1s' },
+      timeoutMs: 20_000,
+    });
     expect(run.code).toBe(1);
     expect(run.durationMs).toBeLessThan(15_000); // not the hour the server asked for
     expect(requests('/busy')).toHaveLength(1);
     expect(results(run)[0]).toMatchObject({ ok: false, status: 503, error: 'status: expected 200, got 503' });
-    expect(run.errors[0]).toMatch(/Got status 503 \(not retried: the server asked to retry after 60m, longer than the \d+(\.\d)?s left before the deadline\) in [\d.]+m?s/);
+    expect(run.errors[0]).toMatch(
+      /Got status 503 \(not retried: the server asked to retry after 60m, longer than the \d+(\.\d)?s left before the deadline\) in [\d.]+m?s/,
+    );
   });
 
   it('runs the paths shorthand, one flow per line', async () => {
     const run = await runAction('smoke-test', {
-      inputs: { 'base-url': `${app.url}/`, paths: 'GET / 200\n/api/health\n# redirects are checked, not followed:\nGET /old 301\nHEAD /api/health\n/missing' },
+      inputs: {
+        'base-url': `${app.url}/`,
+        paths:
+          'GET / 200\n/api/health\n# redirects are checked, not followed:\nGET /old 301\nHEAD /api/health\n/missing',
+      },
     });
     expect(results(run).map((r) => [r.flow, r.ok, r.status])).toEqual([
       ['GET /', true, 200],
@@ -361,7 +424,9 @@ flows:
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
     expect(run.errors[0]).toContain('"base-url": expected an http:// or https:// URL, got "staging.example.com"');
-    expect(run.errors[0]).toContain('"paths": expected lines "[METHOD] /path [status]", e.g. "GET / 200" or "/api/health"; line 2 "FETCH /x" is not');
+    expect(run.errors[0]).toContain(
+      '"paths": expected lines "[METHOD] /path [status]", e.g. "GET / 200" or "/api/health"; line 2 "FETCH /x" is not',
+    );
     expect(run.errors[0]).toContain('"concurrency": expected a whole number from 1 to 100, got "0"');
     expect(run.stdout).not.toMatch(/^\s+at /m);
   });
@@ -379,7 +444,10 @@ flows:
         expect: { status: ok, body-contain: paid }
 `,
     );
-    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, 'checks-file': '.github/smoke.yml', paths: '/' }, workspace });
+    const run = await runAction('smoke-test', {
+      inputs: { 'base-url': app.url, 'checks-file': '.github/smoke.yml', paths: '/' },
+      workspace,
+    });
     expect(run.code).toBe(1);
     expect(app.requests).toEqual([]);
     expect(run.errors).toEqual([
@@ -389,17 +457,29 @@ flows:
         '  - flows[0].steps[1].expect.status: expected a number, a list of numbers or "2xx", got "ok" (line 6)',
     ]);
 
-    const missing = await runAction('smoke-test', { inputs: { 'base-url': app.url, 'checks-file': 'nope.yml' }, workspace });
+    const missing = await runAction('smoke-test', {
+      inputs: { 'base-url': app.url, 'checks-file': 'nope.yml' },
+      workspace,
+    });
     expect(missing.errors[0]).toMatch(/^"checks-file": no file "nope.yml" in the workspace/);
     const nothing = await runAction('smoke-test', { inputs: { 'base-url': app.url } });
-    expect(nothing.errors).toEqual(['Nothing to check: set at least one of the inputs "checks", "checks-file" or "paths"']);
+    expect(nothing.errors).toEqual([
+      'Nothing to check: set at least one of the inputs "checks", "checks-file" or "paths"',
+    ]);
   });
 
   it('combines a valid checks file with inline checks', async () => {
     const workspace = mkdtempSync(join(tmpdir(), 'smoke-ws-'));
-    writeFileSync(join(workspace, 'smoke.yml'), 'flows:\n  - name: from file\n    steps:\n      - request: { path: /api/health }\n');
+    writeFileSync(
+      join(workspace, 'smoke.yml'),
+      'flows:\n  - name: from file\n    steps:\n      - request: { path: /api/health }\n',
+    );
     const run = await runAction('smoke-test', {
-      inputs: { 'base-url': app.url, 'checks-file': 'smoke.yml', checks: 'flows:\n  - name: inline\n    steps:\n      - request: { path: / }\n' },
+      inputs: {
+        'base-url': app.url,
+        'checks-file': 'smoke.yml',
+        checks: 'flows:\n  - name: inline\n    steps:\n      - request: { path: / }\n',
+      },
       workspace,
     });
     expect(run.code).toBe(0);
@@ -430,10 +510,16 @@ flows:
     expect(run.outputs['report-path']).toBe(path);
     const text = readFileSync(path, 'utf8');
     expect(XMLValidator.validate(text)).toBe(true);
-    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(text);
+    const doc = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      isArray: (name) => ['testsuite', 'testcase'].includes(name),
+    }).parse(text);
     const root = doc.testsuites;
     expect(root).toMatchObject({ name: 'smoke-test', tests: '5', failures: '1', errors: '0', skipped: '1' });
-    expect(root.testsuite.map((s: { name: string; tests: string; failures: string }) => [s.name, s.tests, s.failures])).toEqual([
+    expect(
+      root.testsuite.map((s: { name: string; tests: string; failures: string }) => [s.name, s.tests, s.failures]),
+    ).toEqual([
       ['shop <main> & co', '2', '0'],
       ['broken', '2', '1'],
       ['GET /api/health', '1', '0'],
@@ -447,7 +533,7 @@ flows:
     expect(root.testsuite[1].testcase[1].skipped).toBeDefined();
     expect(root.testsuite[0].testcase[1].name).toBe('health "json"');
   });
-  it('global headers never reach a step\'s absolute URL on another origin: it gets only its own', async () => {
+  it("global headers never reach a step's absolute URL on another origin: it gets only its own", async () => {
     const checks = `
 flows:
   - name: two origins
@@ -455,10 +541,15 @@ flows:
       - request: { path: /api/health }
       - request: { url: "${other.url}/status", headers: { X-Step: mine } }
 `;
-    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks, headers: 'X-Api-Key: key-global-77\nAuthorization: Bearer glob4l' } });
+    const run = await runAction('smoke-test', {
+      inputs: { 'base-url': app.url, checks, headers: 'X-Api-Key: key-global-77\nAuthorization: Bearer glob4l' },
+    });
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
-    expect(requests('/api/health')[0].headers).toMatchObject({ 'x-api-key': 'key-global-77', authorization: 'Bearer glob4l' });
+    expect(requests('/api/health')[0].headers).toMatchObject({
+      'x-api-key': 'key-global-77',
+      authorization: 'Bearer glob4l',
+    });
     expect(other.requests).toHaveLength(1);
     expect(other.requests[0].headers['x-step']).toBe('mine');
     expect(other.requests[0].headers['x-api-key']).toBeUndefined();
@@ -466,7 +557,8 @@ flows:
   });
 
   it('a redirect to another origin fails the step and takes no header there; with follow-redirects: any-origin it is followed without them', async () => {
-    const flow = (extra: string) => `flows:\n  - name: redirected\n    steps:\n      - request: { path: /to-other${extra} }\n`;
+    const flow = (extra: string) =>
+      `flows:\n  - name: redirected\n    steps:\n      - request: { path: /to-other${extra} }\n`;
     const headers = 'X-Api-Key: key-redirect-88';
     const refused = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks: flow(''), headers } });
     expect(refused.code).toBe(1);
@@ -478,7 +570,9 @@ flows:
     });
     expect(refused.errors[0]).toContain('another origin: not followed');
 
-    const followed = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks: flow(', follow-redirects: any-origin'), headers } });
+    const followed = await runAction('smoke-test', {
+      inputs: { 'base-url': app.url, checks: flow(', follow-redirects: any-origin'), headers },
+    });
     expect(followed.errors).toEqual([]);
     expect(followed.code).toBe(0);
     expect(other.requests.map((r) => [r.url, r.headers['x-api-key']])).toEqual([['/landing', undefined]]);
@@ -487,8 +581,12 @@ flows:
 
   it('a flow referencing ${ACTIONS_RUNTIME_TOKEN} is refused before any request, and the token is never read', async () => {
     const runnerToken = 'rt-very-secret-0042';
-    const checks = 'flows:\n  - name: exfiltrate\n    steps:\n      - request: { path: /api/health, headers: { X-T: "${ACTIONS_RUNTIME_TOKEN}" } }\n';
-    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks }, env: { ACTIONS_RUNTIME_TOKEN: runnerToken } });
+    const checks =
+      'flows:\n  - name: exfiltrate\n    steps:\n      - request: { path: /api/health, headers: { X-T: "${ACTIONS_RUNTIME_TOKEN}" } }\n';
+    const run = await runAction('smoke-test', {
+      inputs: { 'base-url': app.url, checks },
+      env: { ACTIONS_RUNTIME_TOKEN: runnerToken },
+    });
     expect(run.code).toBe(1);
     expect(app.requests).toEqual([]);
     expect(run.errors).toEqual([
@@ -504,29 +602,42 @@ flows:
     expect(listed.code).toBe(1);
     expect(app.requests).toEqual([]);
     expect(listed.errors).toHaveLength(1);
-    expect(listed.errors[0]).toContain('"variables": expected environment variable names, separated by commas or lines; ACTIONS_RUNTIME_TOKEN is one of the runner\'s own variables');
-    expect(listed.errors[0]).toContain('GITHUB_TOKEN is one of the runner\'s own variables');
+    expect(listed.errors[0]).toContain(
+      '"variables": expected environment variable names, separated by commas or lines; ACTIONS_RUNTIME_TOKEN is one of the runner\'s own variables',
+    );
+    expect(listed.errors[0]).toContain("GITHUB_TOKEN is one of the runner's own variables");
     expect(visibleText(listed)).not.toContain(runnerToken);
   });
 
   it('reads variables named SMOKE_* or listed in "variables", and says how to pass any other', async () => {
-    const checks = 'flows:\n  - steps:\n      - request: { path: "/api/users/${USER_ID}", headers: { X-Key: "${API_KEY}" } }\n';
+    const checks =
+      'flows:\n  - steps:\n      - request: { path: "/api/users/${USER_ID}", headers: { X-Key: "${API_KEY}" } }\n';
     const env = { USER_ID: '7', API_KEY: 'listed-key-123' };
     const unlisted = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks }, env });
     expect(unlisted.code).toBe(1);
     expect(app.requests).toEqual([]);
-    expect(unlisted.errors[0]).toContain('${USER_ID} is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or list USER_ID in the "variables" input');
-    const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks, variables: 'USER_ID,API_KEY' }, env });
+    expect(unlisted.errors[0]).toContain(
+      '${USER_ID} is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or list USER_ID in the "variables" input',
+    );
+    const run = await runAction('smoke-test', {
+      inputs: { 'base-url': app.url, checks, variables: 'USER_ID,API_KEY' },
+      env,
+    });
     expect(run.errors).toEqual([]);
     expect(requests('/api/users/7')[0].headers['x-key']).toBe('listed-key-123');
     expect(run.masks).toContain('listed-key-123');
   });
 
   it('reads a huge body up to 1 MiB and says so in the report', async () => {
-    const checks = 'flows:\n  - name: page\n    steps:\n      - request: { path: /huge }\n        expect: { body-contains: checkout }\n';
+    const checks =
+      'flows:\n  - name: page\n    steps:\n      - request: { path: /huge }\n        expect: { body-contains: checkout }\n';
     const run = await runAction('smoke-test', { inputs: { 'base-url': app.url, checks }, timeoutMs: 60_000 });
     expect(run.code).toBe(1);
-    expect(results(run)[0].error).toBe('body: expected to contain "checkout" in its first 1 MiB (the rest was not read)');
-    expect(run.errors[0]).toMatch(/Got status 200 in [\d.]+m?s, body "<html>a very long page(a)+…" \(its first 1 MiB; the rest was not read\)$/);
+    expect(results(run)[0].error).toBe(
+      'body: expected to contain "checkout" in its first 1 MiB (the rest was not read)',
+    );
+    expect(run.errors[0]).toMatch(
+      /Got status 200 in [\d.]+m?s, body "<html>a very long page(a)+…" \(its first 1 MiB; the rest was not read\)$/,
+    );
   });
 });

@@ -30,23 +30,32 @@ const VOLUME = 'tdown15b-pr-1-data';
 
 function statusFor(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: PUBLISH, path: '/', headers: { host }, agent: false, timeout: 3000 }, (res) => {
-      res.resume().on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port: PUBLISH, path: '/', headers: { host }, agent: false, timeout: 3000 },
+      (res) => {
+        res.resume().on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
   });
 }
 
-const networkExists = (name: string) => spawnSync('docker', ['network', 'inspect', name], { stdio: 'ignore' }).status === 0;
-const volumeExists = (name: string) => spawnSync('docker', ['volume', 'inspect', name], { stdio: 'ignore' }).status === 0;
+const networkExists = (name: string) =>
+  spawnSync('docker', ['network', 'inspect', name], { stdio: 'ignore' }).status === 0;
+const volumeExists = (name: string) =>
+  spawnSync('docker', ['volume', 'inspect', name], { stdio: 'ignore' }).status === 0;
 
 describe.skipIf(!hasDocker)('teardown (Docker over ssh, shared ingress; GitHub REST test double)', () => {
   let sshd: Sshd;
   let github: GitHubDouble;
   let images: { v1: string; proxy: string };
-  const ssh = () => ({ hosts: `ssh://root@127.0.0.1:${SSH_PORT}`, 'ssh-key': sshd.key, 'ssh-known-hosts': sshd.knownHosts });
+  const ssh = () => ({
+    hosts: `ssh://root@127.0.0.1:${SSH_PORT}`,
+    'ssh-key': sshd.key,
+    'ssh-known-hosts': sshd.knownHosts,
+  });
 
   const cleanup = () => {
     removeService(INGRESS);
@@ -95,8 +104,21 @@ describe.skipIf(!hasDocker)('teardown (Docker over ssh, shared ingress; GitHub R
     const runs = await Promise.all([deploy('pr-1'), deploy('pr-2')]);
     for (const run of runs) expect(run.code, run.stdout).toBe(0);
     // A container of the environment with a named volume (as a release with `volumes` has).
-    docker('run', '-d', '--name', `${SERVICE}-pr-1-data-holder`, '--label', `deploy-actions.service=${SERVICE}`, '--label', 'deploy-actions.environment=pr-1',
-      '--label', 'deploy-actions.role=worker', '-v', `${VOLUME}:/data`, images.v1);
+    docker(
+      'run',
+      '-d',
+      '--name',
+      `${SERVICE}-pr-1-data-holder`,
+      '--label',
+      `deploy-actions.service=${SERVICE}`,
+      '--label',
+      'deploy-actions.environment=pr-1',
+      '--label',
+      'deploy-actions.role=worker',
+      '-v',
+      `${VOLUME}:/data`,
+      images.v1,
+    );
     expect(await statusFor('pr-1.preview.test')).toBe(200);
 
     const run = await teardown({});
@@ -128,8 +150,21 @@ describe.skipIf(!hasDocker)('teardown (Docker over ssh, shared ingress; GitHub R
     expect(again.outputs.removed).toBe('0');
     expect(again.outputs.deactivated).toBe('');
 
-    docker('run', '-d', '--name', `${SERVICE}-pr-1-data-holder`, '--label', `deploy-actions.service=${SERVICE}`, '--label', 'deploy-actions.environment=pr-1',
-      '--label', 'deploy-actions.role=worker', '-v', `${VOLUME}:/data`, images.v1);
+    docker(
+      'run',
+      '-d',
+      '--name',
+      `${SERVICE}-pr-1-data-holder`,
+      '--label',
+      `deploy-actions.service=${SERVICE}`,
+      '--label',
+      'deploy-actions.environment=pr-1',
+      '--label',
+      'deploy-actions.role=worker',
+      '-v',
+      `${VOLUME}:/data`,
+      images.v1,
+    );
     const run = await teardown({ 'remove-volumes': 'true', 'github-token': '' });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain(`removed volume ${VOLUME}`);
@@ -149,7 +184,8 @@ describe('teardown (command provider)', () => {
         service: 'shop',
         'remove-volumes': 'true',
         'github-token': '',
-        'teardown-command': 'printf "%s %s %s" "$DEPLOY_ENVIRONMENT" "$DEPLOY_SERVICE" "$DEPLOY_REMOVE_VOLUMES" > gone.txt',
+        'teardown-command':
+          'printf "%s %s %s" "$DEPLOY_ENVIRONMENT" "$DEPLOY_SERVICE" "$DEPLOY_REMOVE_VOLUMES" > gone.txt',
       },
     });
     expect(run.errors, run.stdout).toEqual([]);
@@ -157,7 +193,10 @@ describe('teardown (command provider)', () => {
     expect(readFileSync(join(workspace, 'gone.txt'), 'utf8')).toBe('pr-7 shop true');
     expect(run.summary).toContain('teardown-command');
 
-    const missing = await runAction('teardown', { workspace, inputs: { provider: 'command', environment: 'pr-7', 'github-token': '' } });
+    const missing = await runAction('teardown', {
+      workspace,
+      inputs: { provider: 'command', environment: 'pr-7', 'github-token': '' },
+    });
     expect(missing.code).toBe(1);
     expect(missing.errors.join('\n')).toContain('"teardown-command": expected the bash script');
   }, 120_000);
@@ -181,17 +220,42 @@ describe.skipIf(!hasKubectl)('teardown (kubernetes: real kubectl, Kubernetes API
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name, labels: l },
-      spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.test/shop:1' }] } } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'app', image: 'registry.test/shop:1' }] },
+        },
+      },
     });
     k8s.create('previews', deployment('shop-pr-5', labels));
     k8s.create('previews', deployment('shop-pr-6', other));
-    k8s.create('previews', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'shop-pr-5', labels }, spec: { selector: { app: 'shop-pr-5' }, ports: [{ port: 80 }] } });
-    k8s.create('previews', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop-pr-5-config', labels }, data: { a: 'b' } });
+    k8s.create('previews', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'shop-pr-5', labels },
+      spec: { selector: { app: 'shop-pr-5' }, ports: [{ port: 80 }] },
+    });
+    k8s.create('previews', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'shop-pr-5-config', labels },
+      data: { a: 'b' },
+    });
     await k8s.settled();
 
     const run = await runAction('teardown', {
       timeoutMs: 60_000,
-      inputs: { provider: 'kubernetes', environment: 'pr-5', service: 'shop', kubeconfig: k8s.kubeconfig({ context: 'double' }), 'kube-context': 'double', namespace: 'previews', 'github-token': '' },
+      inputs: {
+        provider: 'kubernetes',
+        environment: 'pr-5',
+        service: 'shop',
+        kubeconfig: k8s.kubeconfig({ context: 'double' }),
+        'kube-context': 'double',
+        namespace: 'previews',
+        'github-token': '',
+      },
     });
     expect(run.errors, run.stdout + run.stderr).toEqual([]);
     expect(run.code).toBe(0);
@@ -204,4 +268,3 @@ describe.skipIf(!hasKubectl)('teardown (kubernetes: real kubectl, Kubernetes API
     expect(k8s.problems).toEqual([]);
   }, 120_000);
 });
-

@@ -100,15 +100,20 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
       return json(res, 503, { message: 'Service Unavailable' });
     }
     // GitHub takes both schemes for a token (Octokit sends `token`).
-    if (req.headers.authorization !== `Bearer ${options.token}` && req.headers.authorization !== `token ${options.token}`) {
+    if (
+      req.headers.authorization !== `Bearer ${options.token}` &&
+      req.headers.authorization !== `token ${options.token}`
+    ) {
       problems.push(`${where}: bad Authorization header`);
       return json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     }
-    if (!String(req.headers.accept ?? '').includes('application/vnd.github+json')) problems.push(`${where}: Accept is not application/vnd.github+json`);
+    if (!String(req.headers.accept ?? '').includes('application/vnd.github+json'))
+      problems.push(`${where}: Accept is not application/vnd.github+json`);
     if (!req.headers['user-agent']) problems.push(`${where}: no User-Agent (GitHub rejects those)`);
     let body: Record<string, unknown> = {};
     if (req.method === 'POST' || req.method === 'PATCH') {
-      if (!String(req.headers['content-type'] ?? '').includes('application/json')) problems.push(`${where}: body is not declared JSON`);
+      if (!String(req.headers['content-type'] ?? '').includes('application/json'))
+        problems.push(`${where}: body is not declared JSON`);
       try {
         body = JSON.parse(req.body) as Record<string, unknown>;
       } catch {
@@ -124,10 +129,17 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
 
     if (req.method === 'POST' && url.pathname === `${base}/deployments`) {
       if (typeof body.ref !== 'string' || !body.ref) return invalid('ref', 'must be a non-empty string');
-      if (typeof body.environment !== 'string' || !body.environment) return invalid('environment', 'must be a non-empty string');
-      if (body.payload !== undefined && (typeof body.payload !== 'object' || body.payload === null || Array.isArray(body.payload))) return invalid('payload', 'must be an object');
-      if (body.auto_merge !== undefined && typeof body.auto_merge !== 'boolean') return invalid('auto_merge', 'must be a boolean');
-      if (body.required_contexts !== undefined && !Array.isArray(body.required_contexts)) return invalid('required_contexts', 'must be an array');
+      if (typeof body.environment !== 'string' || !body.environment)
+        return invalid('environment', 'must be a non-empty string');
+      if (
+        body.payload !== undefined &&
+        (typeof body.payload !== 'object' || body.payload === null || Array.isArray(body.payload))
+      )
+        return invalid('payload', 'must be an object');
+      if (body.auto_merge !== undefined && typeof body.auto_merge !== 'boolean')
+        return invalid('auto_merge', 'must be a boolean');
+      if (body.required_contexts !== undefined && !Array.isArray(body.required_contexts))
+        return invalid('required_contexts', 'must be an array');
       for (const flag of ['production_environment', 'transient_environment'])
         if (body[flag] !== undefined && typeof body[flag] !== 'boolean') return invalid(flag, 'must be a boolean');
       const deployment: FakeDeployment = {
@@ -138,7 +150,8 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
         environment: body.environment,
         payload: (body.payload as Record<string, unknown>) ?? {},
         description: typeof body.description === 'string' ? body.description : null,
-        production_environment: (body.production_environment as boolean | undefined) ?? body.environment === 'production',
+        production_environment:
+          (body.production_environment as boolean | undefined) ?? body.environment === 'production',
         transient_environment: (body.transient_environment as boolean | undefined) ?? false,
         created_at: now,
         statuses: [],
@@ -147,7 +160,13 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
       deployments.push(deployment);
       events.push(`deployment ${deployment.id}`);
       const { statuses: _s, body: _b, ...wire } = deployment;
-      return json(res, 201, { ...wire, url: `${server.url}${base}/deployments/${deployment.id}`, statuses_url: `${server.url}${base}/deployments/${deployment.id}/statuses`, creator: { login: 'github-actions[bot]' }, updated_at: now });
+      return json(res, 201, {
+        ...wire,
+        url: `${server.url}${base}/deployments/${deployment.id}`,
+        statuses_url: `${server.url}${base}/deployments/${deployment.id}/statuses`,
+        creator: { login: 'github-actions[bot]' },
+        updated_at: now,
+      });
     }
 
     const statusPath = new RegExp(`^${base}/deployments/(\\d+)/statuses$`).exec(url.pathname);
@@ -156,10 +175,13 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
       if (!deployment) return json(res, 404, { message: 'Not Found' });
       if (req.method === 'GET') return json(res, 200, [...deployment.statuses].reverse());
       if (req.method !== 'POST') return json(res, 404, { message: 'Not Found' });
-      if (typeof body.state !== 'string' || !STATES.has(body.state)) return invalid('state', `must be one of ${[...STATES].join(', ')}`);
+      if (typeof body.state !== 'string' || !STATES.has(body.state))
+        return invalid('state', `must be one of ${[...STATES].join(', ')}`);
       for (const field of ['log_url', 'environment_url', 'target_url'])
-        if (body[field] !== undefined && (typeof body[field] !== 'string' || !/^https?:\/\//.test(body[field]))) return invalid(field, 'must be an http(s) URL');
-      if (body.description !== undefined && (typeof body.description !== 'string' || body.description.length > 140)) return invalid('description', 'must be a string of at most 140 characters');
+        if (body[field] !== undefined && (typeof body[field] !== 'string' || !/^https?:\/\//.test(body[field])))
+          return invalid(field, 'must be an http(s) URL');
+      if (body.description !== undefined && (typeof body.description !== 'string' || body.description.length > 140))
+        return invalid('description', 'must be a string of at most 140 characters');
       const status: FakeStatus = {
         id: nextId++,
         state: body.state,
@@ -171,15 +193,25 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
       deployment.statuses.push(status);
       events.push(`status ${deployment.id} ${status.state}`);
       options.onStatus?.(deployment, status);
-      return json(res, 201, { ...status, url: `${server.url}${base}/deployments/${deployment.id}/statuses/${status.id}` });
+      return json(res, 201, {
+        ...status,
+        url: `${server.url}${base}/deployments/${deployment.id}/statuses/${status.id}`,
+      });
     }
 
     if (req.method === 'GET' && url.pathname === `${base}/deployments`) {
       const env = url.searchParams.get('environment');
       const perPage = Number(url.searchParams.get('per_page') ?? 30);
       if (!(perPage >= 1 && perPage <= 100)) problems.push(`${where}: per_page must be 1..100`);
-      const list = deployments.filter((d) => !env || d.environment === env).reverse().slice(0, perPage);
-      return json(res, 200, list.map(({ statuses: _s, body: _b, ...wire }) => wire));
+      const list = deployments
+        .filter((d) => !env || d.environment === env)
+        .reverse()
+        .slice(0, perPage);
+      return json(
+        res,
+        200,
+        list.map(({ statuses: _s, body: _b, ...wire }) => wire),
+      );
     }
 
     if (req.method === 'GET' && url.pathname === base) {
@@ -200,7 +232,11 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
         homepage: null,
         visibility: 'public',
         default_branch: repositoryInfo.default_branch,
-        license: repositoryInfo.license && { ...repositoryInfo.license, url: `https://api.github.com/licenses/${repositoryInfo.license.key}`, node_id: 'MDc6TGljZW5zZTEz' },
+        license: repositoryInfo.license && {
+          ...repositoryInfo.license,
+          url: `https://api.github.com/licenses/${repositoryInfo.license.key}`,
+          node_id: 'MDc6TGljZW5zZTEz',
+        },
         topics: [],
         archived: false,
         permissions: { admin: false, maintain: false, push: false, triage: false, pull: true },
@@ -211,12 +247,28 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
     if (req.method === 'GET' && pull) {
       const pr = pullRequests.get(Number(pull[1]));
       if (!pr) return json(res, 404, { message: 'Not Found' });
-      return json(res, 200, { number: Number(pull[1]), state: pr.state, merged: pr.merged, html_url: `https://github.com/${options.repository}/pull/${pull[1]}` });
+      return json(res, 200, {
+        number: Number(pull[1]),
+        state: pr.state,
+        merged: pr.merged,
+        html_url: `https://github.com/${options.repository}/pull/${pull[1]}`,
+      });
     }
 
-    const commentHtml = (c: FakeComment) => `https://github.com/${options.repository}/pull/${c.issue}#issuecomment-${c.id}`;
-    const wireComment = (c: FakeComment) => ({ id: c.id, body: c.body, html_url: commentHtml(c), created_at: c.created_at, updated_at: c.updated_at, user: { login: 'github-actions[bot]' } });
-    const validBody = () => (typeof body.body === 'string' && body.body.length > 0 && body.body.length <= 65_536 ? true : (invalid('body', 'must be a string of 1 to 65536 characters'), false));
+    const commentHtml = (c: FakeComment) =>
+      `https://github.com/${options.repository}/pull/${c.issue}#issuecomment-${c.id}`;
+    const wireComment = (c: FakeComment) => ({
+      id: c.id,
+      body: c.body,
+      html_url: commentHtml(c),
+      created_at: c.created_at,
+      updated_at: c.updated_at,
+      user: { login: 'github-actions[bot]' },
+    });
+    const validBody = () =>
+      typeof body.body === 'string' && body.body.length > 0 && body.body.length <= 65_536
+        ? true
+        : (invalid('body', 'must be a string of 1 to 65536 characters'), false);
     const issueComments = new RegExp(`^${base}/issues/(\\d+)/comments$`).exec(url.pathname);
     if (issueComments) {
       const issue = Number(issueComments[1]);
@@ -230,7 +282,13 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
       }
       if (req.method === 'POST') {
         if (!validBody()) return;
-        const comment: FakeComment = { id: nextId++, issue, body: body.body as string, created_at: now, updated_at: now };
+        const comment: FakeComment = {
+          id: nextId++,
+          issue,
+          body: body.body as string,
+          created_at: now,
+          updated_at: now,
+        };
         comments.push(comment);
         events.push(`comment ${comment.id} created`);
         return json(res, 201, wireComment(comment));
@@ -251,5 +309,14 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
     return json(res, 404, { message: 'Not Found' });
   };
   const server = await startServer(handler);
-  return { url: server.url, server, deployments, events, problems, comments, pullRequests, close: () => server.close() };
+  return {
+    url: server.url,
+    server,
+    deployments,
+    events,
+    problems,
+    comments,
+    pullRequests,
+    close: () => server.close(),
+  };
 }

@@ -35,7 +35,29 @@ import { json } from '../harness/server.js';
 function selfSignedCertificate(): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'k8s-double-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=k8s-double', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=k8s-double',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -110,11 +132,25 @@ export interface KubernetesDoubleOptions {
 const clone = <T>(v: T): T => structuredClone(v);
 /** JSON with object keys sorted: the same template hashes the same whatever order a client sent its fields in. */
 const canonical = (v: unknown): string =>
-  Array.isArray(v) ? `[${v.map(canonical).join(',')}]` : v && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}` : JSON.stringify(v);
+  Array.isArray(v)
+    ? `[${v.map(canonical).join(',')}]`
+    : v && typeof v === 'object'
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+      : JSON.stringify(v);
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Lists merged by key in strategic merge patches (what the API's patchMergeKey says for the fields we see). */
-const MERGE_KEYS: Record<string, string> = { containers: 'name', initContainers: 'name', env: 'name', ports: 'containerPort', volumes: 'name', volumeMounts: 'mountPath' };
+const MERGE_KEYS: Record<string, string> = {
+  containers: 'name',
+  initContainers: 'name',
+  env: 'name',
+  ports: 'containerPort',
+  volumes: 'name',
+  volumeMounts: 'mountPath',
+};
 
 function strategicMerge(target: unknown, patch: unknown, field = ''): unknown {
   if (patch === null) return undefined;
@@ -160,9 +196,14 @@ function jsonPatch(target: Obj, ops: unknown): Obj {
   if (!Array.isArray(ops)) throw new Error('a JSON patch must be an array of operations');
   const doc = clone(target);
   for (const op of ops as Obj[]) {
-    if (!['add', 'replace', 'remove', 'test'].includes(op.op)) throw new Error(`unsupported JSON patch op ${JSON.stringify(op.op)}`);
-    if (typeof op.path !== 'string' || !op.path.startsWith('/')) throw new Error(`bad JSON patch path ${JSON.stringify(op.path)}`);
-    const parts = op.path.slice(1).split('/').map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (!['add', 'replace', 'remove', 'test'].includes(op.op))
+      throw new Error(`unsupported JSON patch op ${JSON.stringify(op.op)}`);
+    if (typeof op.path !== 'string' || !op.path.startsWith('/'))
+      throw new Error(`bad JSON patch path ${JSON.stringify(op.path)}`);
+    const parts = op.path
+      .slice(1)
+      .split('/')
+      .map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = parts.pop()!;
     let parent: any = doc; // eslint-disable-line @typescript-eslint/no-explicit-any
     for (const p of parts) {
@@ -170,7 +211,8 @@ function jsonPatch(target: Obj, ops: unknown): Obj {
       if (parent === undefined) throw new Error(`JSON patch path ${op.path} does not exist`);
     }
     if (op.op === 'test') {
-      if (JSON.stringify(parent[last]) !== JSON.stringify(op.value)) throw new Error(`JSON patch test failed at ${op.path}`);
+      if (JSON.stringify(parent[last]) !== JSON.stringify(op.value))
+        throw new Error(`JSON patch test failed at ${op.path}`);
     } else if (op.op === 'remove') {
       if (!(last in parent)) throw new Error(`JSON patch path ${op.path} does not exist`);
       if (Array.isArray(parent)) parent.splice(Number(last), 1);
@@ -202,9 +244,19 @@ export function matchesSelector(labels: Record<string, string> = {}, selector: s
   });
 }
 
-const matchLabels = (labels: Record<string, string> = {}, wanted: Record<string, string> = {}) => Object.entries(wanted).every(([k, v]) => labels[k] === v);
+const matchLabels = (labels: Record<string, string> = {}, wanted: Record<string, string> = {}) =>
+  Object.entries(wanted).every(([k, v]) => labels[k] === v);
 
-const statusBody = (code: number, reason: string, message: string, details?: Obj) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code });
+const statusBody = (code: number, reason: string, message: string, details?: Obj) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message,
+  reason,
+  details,
+  code,
+});
 
 export async function startKubernetesDouble(options: KubernetesDoubleOptions = {}): Promise<KubernetesDouble> {
   const token = options.token ?? 'k8s-double-token-' + Math.random().toString(36).slice(2);
@@ -243,22 +295,31 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
 
   /** What the API server would refuse with 422. */
   function invalid(resource: string, object: Obj): string | undefined {
-    if (!isObj(object.metadata) || typeof object.metadata.name !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(object.metadata.name))
+    if (
+      !isObj(object.metadata) ||
+      typeof object.metadata.name !== 'string' ||
+      !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(object.metadata.name)
+    )
       return 'metadata.name: Required value: a lowercase RFC 1123 name';
     if (resource === 'deployments') {
       const spec = object.spec;
       if (!isObj(spec?.selector?.matchLabels)) return 'spec.selector: Required value';
-      if (!matchLabels(spec.template?.metadata?.labels, spec.selector.matchLabels)) return 'spec.template.metadata.labels: Invalid value: `selector` does not match template `labels`';
+      if (!matchLabels(spec.template?.metadata?.labels, spec.selector.matchLabels))
+        return 'spec.template.metadata.labels: Invalid value: `selector` does not match template `labels`';
       const containers = spec.template?.spec?.containers;
       if (!Array.isArray(containers) || containers.length === 0) return 'spec.template.spec.containers: Required value';
       for (const c of [...containers, ...(spec.template.spec.initContainers ?? [])]) {
         if (typeof c.name !== 'string' || !c.name) return 'spec.template.spec.containers[].name: Required value';
-        if (typeof c.image !== 'string' || !c.image || /\s/.test(c.image)) return `spec.template.spec.containers[${c.name}].image: Required value`;
+        if (typeof c.image !== 'string' || !c.image || /\s/.test(c.image))
+          return `spec.template.spec.containers[${c.name}].image: Required value`;
       }
-      if (spec.replicas !== undefined && (!Number.isInteger(spec.replicas) || spec.replicas < 0)) return 'spec.replicas: Invalid value: must be a non-negative integer';
+      if (spec.replicas !== undefined && (!Number.isInteger(spec.replicas) || spec.replicas < 0))
+        return 'spec.replicas: Invalid value: must be a non-negative integer';
     }
-    if (resource === 'services' && object.spec?.selector !== undefined && !isObj(object.spec.selector)) return 'spec.selector: Invalid value';
-    for (const [k, v] of Object.entries(object.metadata.annotations ?? {})) if (typeof v !== 'string') return `metadata.annotations.${k}: Invalid value: annotation values must be strings`;
+    if (resource === 'services' && object.spec?.selector !== undefined && !isObj(object.spec.selector))
+      return 'spec.selector: Invalid value';
+    for (const [k, v] of Object.entries(object.metadata.annotations ?? {}))
+      if (typeof v !== 'string') return `metadata.annotations.${k}: Invalid value: annotation values must be strings`;
     return undefined;
   }
 
@@ -272,7 +333,11 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
   const templateHash = (template: Obj) => {
     const t = clone(template);
     delete t.metadata?.labels?.['pod-template-hash'];
-    return createHash('sha256').update(canonical(t)).digest('hex').slice(0, 10).replace(/[0-9]/g, (d) => 'bcdfghjklm'[Number(d)]);
+    return createHash('sha256')
+      .update(canonical(t))
+      .digest('hex')
+      .slice(0, 10)
+      .replace(/[0-9]/g, (d) => 'bcdfghjklm'[Number(d)]);
   };
 
   const podReady = (pod: Obj) => pod.status?.conditions?.some((c: Obj) => c.type === 'Ready' && c.status === 'True');
@@ -284,26 +349,55 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     for (let i = pods.length; i < want; i++) {
       const name = `${rs.metadata.name}-${Math.random().toString(36).slice(2, 7)}`;
       const pod: Obj = {
-        metadata: { name, labels: clone(rs.spec.template.metadata.labels), annotations: clone(rs.spec.template.metadata.annotations ?? {}), ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid, controller: true }] },
+        metadata: {
+          name,
+          labels: clone(rs.spec.template.metadata.labels),
+          annotations: clone(rs.spec.template.metadata.annotations ?? {}),
+          ownerReferences: [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'ReplicaSet',
+              name: rs.metadata.name,
+              uid: rs.metadata.uid,
+              controller: true,
+            },
+          ],
+        },
         spec: clone(rs.spec.template.spec),
         status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }], startedAt: now },
       };
       save('pods', namespace, pod);
     }
     // kubelet: a pod starts one tick after creation, unless its image stalls
-    for (const pod of listOf('pods', namespace).filter((p) => p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid)) {
+    for (const pod of listOf('pods', namespace).filter(
+      (p) => p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid,
+    )) {
       if (podReady(pod)) continue;
       const containers: Obj[] = pod.spec.containers;
       const stall = containers.map((c) => stalls.get(c.image)).find(Boolean);
       const age = now - pod.status.startedAt;
       if (stall === 'unschedulable') {
-        pod.status = { ...pod.status, phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available.' }] };
+        pod.status = {
+          ...pod.status,
+          phase: 'Pending',
+          conditions: [
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message: '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available.',
+            },
+          ],
+        };
       } else if (stall === 'crashloop') {
         const restarts = Math.floor(age / tickMs);
         pod.status = {
           ...pod.status,
           phase: 'Running',
-          conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False', reason: 'ContainersNotReady' }],
+          conditions: [
+            { type: 'PodScheduled', status: 'True' },
+            { type: 'Ready', status: 'False', reason: 'ContainersNotReady' },
+          ],
           // only the containers running the stalled image crash; the others run
           containerStatuses: containers.map((c) =>
             stalls.get(c.image)
@@ -312,18 +406,44 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
                   image: c.image,
                   ready: false,
                   restartCount: restarts,
-                  state: restarts > 0 ? { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${c.name} pod=${pod.metadata.name}` } } : { running: { startedAt: new Date().toISOString() } },
-                  lastState: restarts > 0 ? { terminated: { exitCode: 1, reason: 'Error', message: 'panic: DATABASE_URL is not set' } } : {},
+                  state:
+                    restarts > 0
+                      ? {
+                          waiting: {
+                            reason: 'CrashLoopBackOff',
+                            message: `back-off 10s restarting failed container=${c.name} pod=${pod.metadata.name}`,
+                          },
+                        }
+                      : { running: { startedAt: new Date().toISOString() } },
+                  lastState:
+                    restarts > 0
+                      ? { terminated: { exitCode: 1, reason: 'Error', message: 'panic: DATABASE_URL is not set' } }
+                      : {},
                 }
-              : { name: c.name, image: c.image, ready: true, restartCount: 0, state: { running: { startedAt: new Date(pod.status.startedAt).toISOString() } } },
+              : {
+                  name: c.name,
+                  image: c.image,
+                  ready: true,
+                  restartCount: 0,
+                  state: { running: { startedAt: new Date(pod.status.startedAt).toISOString() } },
+                },
           ),
         };
       } else if (age >= tickMs) {
         pod.status = {
           ...pod.status,
           phase: 'Running',
-          conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }],
-          containerStatuses: containers.map((c) => ({ name: c.name, image: c.image, ready: true, restartCount: 0, state: { running: { startedAt: new Date().toISOString() } } })),
+          conditions: [
+            { type: 'PodScheduled', status: 'True' },
+            { type: 'Ready', status: 'True' },
+          ],
+          containerStatuses: containers.map((c) => ({
+            name: c.name,
+            image: c.image,
+            ready: true,
+            restartCount: 0,
+            state: { running: { startedAt: new Date().toISOString() } },
+          })),
         };
       }
       pod.metadata.resourceVersion = String(++resourceVersion);
@@ -334,11 +454,17 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     const name = d.metadata.name;
     const desired = d.spec.replicas ?? 1;
     const hash = templateHash(d.spec.template);
-    const owned = listOf('replicasets', namespace).filter((rs) => rs.metadata.ownerReferences?.[0]?.uid === d.metadata.uid);
+    const owned = listOf('replicasets', namespace).filter(
+      (rs) => rs.metadata.ownerReferences?.[0]?.uid === d.metadata.uid,
+    );
     const revisionOf = (rs: Obj) => Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
     const maxRevision = Math.max(0, ...owned.map(revisionOf));
     let current = owned.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
-    const annotations = Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !k.startsWith('deployment.kubernetes.io/') && k !== 'kubectl.kubernetes.io/last-applied-configuration'));
+    const annotations = Object.fromEntries(
+      Object.entries(d.metadata.annotations ?? {}).filter(
+        ([k]) => !k.startsWith('deployment.kubernetes.io/') && k !== 'kubectl.kubernetes.io/last-applied-configuration',
+      ),
+    );
     if (!current) {
       const template = clone(d.spec.template);
       template.metadata = { ...template.metadata, labels: { ...template.metadata.labels, 'pod-template-hash': hash } };
@@ -346,10 +472,18 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
         metadata: {
           name: `${name}-${hash}`,
           labels: template.metadata.labels,
-          annotations: { ...annotations, 'deployment.kubernetes.io/revision': String(maxRevision + 1), 'deployment.kubernetes.io/desired-replicas': String(desired) },
+          annotations: {
+            ...annotations,
+            'deployment.kubernetes.io/revision': String(maxRevision + 1),
+            'deployment.kubernetes.io/desired-replicas': String(desired),
+          },
           ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: d.metadata.uid, controller: true }],
         },
-        spec: { replicas: 0, selector: { matchLabels: { ...d.spec.selector.matchLabels, 'pod-template-hash': hash } }, template },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { ...d.spec.selector.matchLabels, 'pod-template-hash': hash } },
+          template,
+        },
         status: { replicas: 0 },
       });
       owned.push(current);
@@ -361,9 +495,14 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     }
     // the controller copies the Deployment's own annotations to its new ReplicaSet
     Object.assign(current.metadata.annotations, annotations);
-    d.metadata.annotations = { ...d.metadata.annotations, 'deployment.kubernetes.io/revision': current.metadata.annotations['deployment.kubernetes.io/revision'] };
+    d.metadata.annotations = {
+      ...d.metadata.annotations,
+      'deployment.kubernetes.io/revision': current.metadata.annotations['deployment.kubernetes.io/revision'],
+    };
     const olds = owned.filter((rs) => rs !== current);
-    const readyOf = (rs: Obj) => listOf('pods', namespace).filter((p) => p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid && podReady(p)).length;
+    const readyOf = (rs: Obj) =>
+      listOf('pods', namespace).filter((p) => p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid && podReady(p))
+        .length;
 
     let changed = false;
     const oldTotal = olds.reduce((n, rs) => n + (rs.spec.replicas ?? 0), 0);
@@ -380,7 +519,12 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     }
     for (const rs of owned) {
       syncPods(namespace, rs, now);
-      rs.status = { replicas: rs.spec.replicas, readyReplicas: readyOf(rs), availableReplicas: readyOf(rs), observedGeneration: rs.metadata.generation };
+      rs.status = {
+        replicas: rs.spec.replicas,
+        readyReplicas: readyOf(rs),
+        availableReplicas: readyOf(rs),
+        observedGeneration: rs.metadata.generation,
+      };
     }
     if (changed) progressAt.set(d.metadata.uid, now);
 
@@ -388,16 +532,24 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     const total = owned.reduce((n, rs) => n + rs.spec.replicas, 0);
     const available = owned.reduce((n, rs) => n + readyOf(rs), 0);
     const complete = updated === desired && total === desired && readyOf(current) === desired;
-    const deadline = d.spec.progressDeadlineSeconds !== undefined && d.spec.progressDeadlineSeconds < 600 ? d.spec.progressDeadlineSeconds * 1000 : progressDeadlineMs;
+    const deadline =
+      d.spec.progressDeadlineSeconds !== undefined && d.spec.progressDeadlineSeconds < 600
+        ? d.spec.progressDeadlineSeconds * 1000
+        : progressDeadlineMs;
     const stalled = !complete && now - (progressAt.get(d.metadata.uid) ?? now) > deadline;
     const time = new Date(now).toISOString();
     // As the controller's DeploymentProgressing judges it: more updated or available (here: ready) replicas, or fewer old ones.
     const before = d.status ?? {};
-    const progressed = updated > (before.updatedReplicas ?? 0) || total - updated < (before.replicas ?? 0) - (before.updatedReplicas ?? 0) || available > (before.availableReplicas ?? 0);
+    const progressed =
+      updated > (before.updatedReplicas ?? 0) ||
+      total - updated < (before.replicas ?? 0) - (before.updatedReplicas ?? 0) ||
+      available > (before.availableReplicas ?? 0);
     if (progressed) progressAt.set(d.metadata.uid, now);
     // The controller keeps a ProgressDeadlineExceeded condition, times and all, until a rollout makes progress
     // again (DeploymentTimedOut is true at once for it): a new template does not clear it by itself.
-    const timedOut = (before.conditions ?? []).find((c: Obj) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+    const timedOut = (before.conditions ?? []).find(
+      (c: Obj) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
+    );
     const keptTimeout = !complete && !progressed ? timedOut : undefined;
     d.status = {
       observedGeneration: d.metadata.generation,
@@ -407,14 +559,37 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
       availableReplicas: available,
       ...(total - available > 0 ? { unavailableReplicas: total - available } : {}),
       conditions: [
-        { type: 'Available', status: available >= desired - Math.floor(desired / 4) ? 'True' : 'False', reason: available >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', lastUpdateTime: time },
+        {
+          type: 'Available',
+          status: available >= desired - Math.floor(desired / 4) ? 'True' : 'False',
+          reason: available >= desired ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+          lastUpdateTime: time,
+        },
         complete
-          ? { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${current.metadata.name}" has successfully progressed.`, lastUpdateTime: time }
+          ? {
+              type: 'Progressing',
+              status: 'True',
+              reason: 'NewReplicaSetAvailable',
+              message: `ReplicaSet "${current.metadata.name}" has successfully progressed.`,
+              lastUpdateTime: time,
+            }
           : keptTimeout
             ? keptTimeout
             : stalled
-            ? { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${current.metadata.name}" has timed out progressing.`, lastUpdateTime: time }
-            : { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${current.metadata.name}" is progressing.`, lastUpdateTime: time },
+              ? {
+                  type: 'Progressing',
+                  status: 'False',
+                  reason: 'ProgressDeadlineExceeded',
+                  message: `ReplicaSet "${current.metadata.name}" has timed out progressing.`,
+                  lastUpdateTime: time,
+                }
+              : {
+                  type: 'Progressing',
+                  status: 'True',
+                  reason: 'ReplicaSetUpdated',
+                  message: `ReplicaSet "${current.metadata.name}" is progressing.`,
+                  lastUpdateTime: time,
+                },
       ],
     };
     d.metadata.resourceVersion = String(++resourceVersion);
@@ -437,13 +612,22 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
   // ---- the API ----
   const discovery = (path: string): Obj | undefined => {
     if (path === '/version') return { major: '1', minor: '31', gitVersion: 'v1.31.0-double', platform: 'linux/amd64' };
-    if (path === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
+    if (path === '/api')
+      return {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }],
+      };
     if (path === '/apis') {
       const groups = [...new Set(TYPES.filter((t) => t.group).map((t) => t.group))];
       return {
         kind: 'APIGroupList',
         apiVersion: 'v1',
-        groups: groups.map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' } })),
+        groups: groups.map((g) => ({
+          name: g,
+          versions: [{ groupVersion: `${g}/v1`, version: 'v1' }],
+          preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' },
+        })),
       };
     }
     const m = /^\/(?:api\/(v1)|apis\/([a-z.]+)\/(v1))$/.exec(path);
@@ -453,7 +637,14 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: group ? `${group}/v1` : 'v1',
-      resources: TYPES.filter((t) => t.group === group).map((t) => ({ name: t.resource, singularName: t.kind.toLowerCase(), namespaced: true, kind: t.kind, verbs: VERBS, shortNames: t.shortNames })),
+      resources: TYPES.filter((t) => t.group === group).map((t) => ({
+        name: t.resource,
+        singularName: t.kind.toLowerCase(),
+        namespaced: true,
+        kind: t.kind,
+        verbs: VERBS,
+        shortNames: t.shortNames,
+      })),
     };
   };
 
@@ -468,21 +659,34 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
       return json(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'), { 'cache-control': 'no-cache, private' });
     }
     if (forbidden.some((rule) => rule(req.method ?? '', url.pathname, req.body)))
-      return json(res, 403, statusBody(403, 'Forbidden', `User "deployer" cannot ${req.method?.toLowerCase()} resource at ${url.pathname}`));
+      return json(
+        res,
+        403,
+        statusBody(403, 'Forbidden', `User "deployer" cannot ${req.method?.toLowerCase()} resource at ${url.pathname}`),
+      );
     if (req.method === 'GET') {
       const found = discovery(url.pathname);
       if (found) return json(res, 200, found);
-      if (url.pathname.startsWith('/openapi/') || url.pathname.startsWith('/swagger')) return json(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+      if (url.pathname.startsWith('/openapi/') || url.pathname.startsWith('/swagger'))
+        return json(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
     }
     // Every namespace exists (kubectl apply reads the one it writes to).
     const namespacePath = /^\/api\/v1\/namespaces\/([a-z0-9-]+)$/.exec(url.pathname);
     if (req.method === 'GET' && namespacePath)
-      return json(res, 200, { kind: 'Namespace', apiVersion: 'v1', metadata: { name: namespacePath[1], uid: `ns-${namespacePath[1]}` }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+      return json(res, 200, {
+        kind: 'Namespace',
+        apiVersion: 'v1',
+        metadata: { name: namespacePath[1], uid: `ns-${namespacePath[1]}` },
+        spec: { finalizers: ['kubernetes'] },
+        status: { phase: 'Active' },
+      });
     if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
       problems.push(`${where}: watch is not served by this double`);
       return json(res, 405, statusBody(405, 'MethodNotAllowed', 'watch is not supported here'));
     }
-    const m = /^\/(?:api\/v1|apis\/([a-z.]+)\/v1)\/namespaces\/([a-z0-9-]+)\/([a-z]+)(?:\/([a-z0-9.-]+))?$/.exec(url.pathname);
+    const m = /^\/(?:api\/v1|apis\/([a-z.]+)\/v1)\/namespaces\/([a-z0-9-]+)\/([a-z]+)(?:\/([a-z0-9.-]+))?$/.exec(
+      url.pathname,
+    );
     const type = m && TYPES.find((t) => t.resource === m[3] && t.group === (m[1] ?? ''));
     if (!m || !type) {
       problems.push(`${where}: not an API path this double serves`);
@@ -492,16 +696,39 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     const name = m[4];
     const resource = type.resource;
     const existing = name ? store.get(key(resource, namespace, name)) : undefined;
-    const notFound = () => json(res, 404, statusBody(404, 'NotFound', `${type.resource}.${type.group || 'core'} "${name}" not found`, { name, group: type.group, kind: type.resource }));
+    const notFound = () =>
+      json(
+        res,
+        404,
+        statusBody(404, 'NotFound', `${type.resource}.${type.group || 'core'} "${name}" not found`, {
+          name,
+          group: type.group,
+          kind: type.resource,
+        }),
+      );
 
     let body: unknown;
     if (['POST', 'PUT', 'PATCH'].includes(req.method ?? '')) {
-      const allowed = req.method === 'PATCH'
-        ? ['application/strategic-merge-patch+json', 'application/merge-patch+json', 'application/json-patch+json', 'application/apply-patch+yaml']
-        : ['application/json', 'application/yaml'];
+      const allowed =
+        req.method === 'PATCH'
+          ? [
+              'application/strategic-merge-patch+json',
+              'application/merge-patch+json',
+              'application/json-patch+json',
+              'application/apply-patch+yaml',
+            ]
+          : ['application/json', 'application/yaml'];
       if (!allowed.includes(contentType)) {
         problems.push(`${where}: unsupported content type ${contentType || '(none)'}`);
-        return json(res, 415, statusBody(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${allowed.join(', ')}`));
+        return json(
+          res,
+          415,
+          statusBody(
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: ${allowed.join(', ')}`,
+          ),
+        );
       }
       try {
         body = contentType.endsWith('yaml') ? parseYaml(req.body) : JSON.parse(req.body);
@@ -517,7 +744,8 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     const write = (object: Obj, status: number) => {
       const bad = invalid(resource, object);
       if (bad) return reject(bad);
-      if (object.metadata.name !== (name ?? object.metadata.name)) return reject('metadata.name: Invalid value: does not match the name in the URL');
+      if (object.metadata.name !== (name ?? object.metadata.name))
+        return reject('metadata.name: Invalid value: does not match the name in the URL');
       const saved = save(resource, namespace, object, existing);
       json(res, status, saved);
     };
@@ -527,12 +755,22 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
         if (name) return existing ? json(res, 200, existing) : notFound();
         const selector = url.searchParams.get('labelSelector') ?? '';
         const items = listOf(resource, namespace).filter((o) => matchesSelector(o.metadata.labels, selector));
-        return json(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(resourceVersion) }, items });
+        return json(res, 200, {
+          kind: `${type.kind}List`,
+          apiVersion: apiVersionOf(type),
+          metadata: { resourceVersion: String(resourceVersion) },
+          items,
+        });
       }
       case 'POST': {
         const object = body as Obj;
         if (!isObj(object) || object.kind !== type.kind) return reject(`kind: Invalid value: expected ${type.kind}`);
-        if (store.has(key(resource, namespace, object.metadata?.name))) return json(res, 409, statusBody(409, 'AlreadyExists', `${type.resource} "${object.metadata.name}" already exists`));
+        if (store.has(key(resource, namespace, object.metadata?.name)))
+          return json(
+            res,
+            409,
+            statusBody(409, 'AlreadyExists', `${type.resource} "${object.metadata.name}" already exists`),
+          );
         return write(clone(object), 201);
       }
       case 'PUT':
@@ -546,7 +784,8 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
         if (contentType === 'application/apply-patch+yaml') {
           const applied = body as Obj;
           if (!url.searchParams.get('fieldManager')) problems.push(`${where}: server-side apply without fieldManager`);
-          if (!isObj(applied) || applied.kind !== type.kind || applied.apiVersion !== apiVersionOf(type)) return reject(`apiVersion/kind: Invalid value: expected ${apiVersionOf(type)} ${type.kind}`);
+          if (!isObj(applied) || applied.kind !== type.kind || applied.apiVersion !== apiVersionOf(type))
+            return reject(`apiVersion/kind: Invalid value: expected ${apiVersionOf(type)} ${type.kind}`);
           // Field ownership is not modelled: applied fields win, lists of named items merge.
           return write(strategicMerge(existing ?? {}, applied) as Obj, existing ? 200 : 201);
         }
@@ -554,7 +793,12 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
         try {
           if (contentType === 'application/json-patch+json') return write(jsonPatch(existing, body), 200);
           if (!isObj(body)) return reject('the patch must be a JSON object');
-          return write((contentType === 'application/merge-patch+json' ? mergePatch(existing, body) : strategicMerge(existing, body)) as Obj, 200);
+          return write(
+            (contentType === 'application/merge-patch+json'
+              ? mergePatch(existing, body)
+              : strategicMerge(existing, body)) as Obj,
+            200,
+          );
         } catch (error) {
           return reject(String((error as Error).message));
         }
@@ -598,15 +842,38 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [
-          { name: 'double', cluster: { server: url, 'certificate-authority-data': Buffer.from(tls.cert).toString('base64') } },
-          { name: 'decoy', cluster: { server: 'https://127.0.0.1:9', 'certificate-authority-data': Buffer.from(tls.cert).toString('base64') } },
+          {
+            name: 'double',
+            cluster: { server: url, 'certificate-authority-data': Buffer.from(tls.cert).toString('base64') },
+          },
+          {
+            name: 'decoy',
+            cluster: {
+              server: 'https://127.0.0.1:9',
+              'certificate-authority-data': Buffer.from(tls.cert).toString('base64'),
+            },
+          },
         ],
         users: [
           { name: 'token-user', user: { token: userToken } },
-          ...(execPlugin ? [{ name: 'exec-user', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: execPlugin, args: [] } } }] : []),
+          ...(execPlugin
+            ? [
+                {
+                  name: 'exec-user',
+                  user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: execPlugin, args: [] } },
+                },
+              ]
+            : []),
         ],
         contexts: [
-          { name: context, context: { cluster: 'double', user: execPlugin ? 'exec-user' : 'token-user', ...(namespace ? { namespace } : {}) } },
+          {
+            name: context,
+            context: {
+              cluster: 'double',
+              user: execPlugin ? 'exec-user' : 'token-user',
+              ...(namespace ? { namespace } : {}),
+            },
+          },
           { name: 'decoy', context: { cluster: 'decoy', user: 'token-user' } },
         ],
         'current-context': 'decoy',

@@ -19,7 +19,8 @@ export function nodeLayout(root: string): void {
   mkdirSync(join(root, 'bin'), { recursive: true });
   mkdirSync(join(root, 'lib/node_modules'), { recursive: true });
   symlinkSync(nodeBinary, join(root, 'bin/node'));
-  for (const tool of ['npm', 'corepack']) symlinkSync(join(SYSTEM_NODE_MODULES, tool), join(root, 'lib/node_modules', tool));
+  for (const tool of ['npm', 'corepack'])
+    symlinkSync(join(SYSTEM_NODE_MODULES, tool), join(root, 'lib/node_modules', tool));
   symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, 'bin/npm'));
   symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(root, 'bin/npx'));
   symlinkSync('../lib/node_modules/corepack/dist/corepack.js', join(root, 'bin/corepack'));
@@ -43,7 +44,12 @@ export async function startNodeDist(versions: { version: string; lts: string | f
   const body = readFileSync(join(work, `${name}.tar.gz`));
   return startServer((req, res) => {
     if (req.method !== 'GET') return json(res, 405, { error: 'GET only' });
-    if (req.url === '/index.json') return json(res, 200, versions.map((v) => ({ version: `v${v.version}`, lts: v.lts, files: ['linux-x64'] })));
+    if (req.url === '/index.json')
+      return json(
+        res,
+        200,
+        versions.map((v) => ({ version: `v${v.version}`, lts: v.lts, files: ['linux-x64'] })),
+      );
     if (req.url === `/v${latest}/${name}.tar.gz`) {
       res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': String(body.length) });
       return void res.end(body);

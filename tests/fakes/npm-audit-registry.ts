@@ -31,7 +31,10 @@ export interface FakeAuditRegistry {
   close(): Promise<void>;
 }
 
-export async function startFakeAuditRegistry(advisories: Record<string, Advisory[]>, versions: Record<string, string[]>): Promise<FakeAuditRegistry> {
+export async function startFakeAuditRegistry(
+  advisories: Record<string, Advisory[]>,
+  versions: Record<string, string[]>,
+): Promise<FakeAuditRegistry> {
   const state: Omit<FakeAuditRegistry, 'close' | 'url'> = { bulkRequests: [], violations: [] };
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -44,13 +47,17 @@ export async function startFakeAuditRegistry(advisories: Record<string, Advisory
       if (state.auditStatus) return send(res, state.auditStatus, {});
       let body: unknown;
       try {
-        const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+        const text =
+          req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
         body = JSON.parse(text);
       } catch {
         state.violations.push('bulk body is not (gzipped) JSON');
         return send(res, 400, { error: 'bad body' });
       }
-      const valid = typeof body === 'object' && body !== null && Object.values(body).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'string' && semver.valid(x)));
+      const valid =
+        typeof body === 'object' &&
+        body !== null &&
+        Object.values(body).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'string' && semver.valid(x)));
       if (!valid) {
         state.violations.push(`bulk body must map package names to lists of versions: ${JSON.stringify(body)}`);
         return send(res, 400, { error: 'bad body' });
@@ -59,7 +66,9 @@ export async function startFakeAuditRegistry(advisories: Record<string, Advisory
       state.bulkRequests.push(request);
       const answer: Record<string, Advisory[]> = {};
       for (const [name, installed] of Object.entries(request)) {
-        const hits = (advisories[name] ?? []).filter((a) => installed.some((v) => semver.satisfies(v, a.vulnerable_versions)));
+        const hits = (advisories[name] ?? []).filter((a) =>
+          installed.some((v) => semver.satisfies(v, a.vulnerable_versions)),
+        );
         if (hits.length) answer[name] = hits;
       }
       return send(res, 200, answer);
@@ -72,7 +81,9 @@ export async function startFakeAuditRegistry(advisories: Record<string, Advisory
     send(res, 200, {
       name,
       'dist-tags': { latest },
-      versions: Object.fromEntries(known.map((v) => [v, { name, version: v, dist: { tarball: `${base}/${name}/-/${name}-${v}.tgz` } }])),
+      versions: Object.fromEntries(
+        known.map((v) => [v, { name, version: v, dist: { tarball: `${base}/${name}/-/${name}-${v}.tgz` } }]),
+      ),
     });
   };
   const server = createServer((req, res) => {

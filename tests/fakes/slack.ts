@@ -26,7 +26,11 @@ export interface FakeSlackOptions {
   /** Path of the one valid incoming webhook. */
   webhookPath?: string;
   /** Told of every message accepted, as it is (the demo prints them). */
-  onMessage?: (event: { method: 'chat.postMessage' | 'chat.update' | 'webhook'; ts?: string; payload: Record<string, unknown> }) => void;
+  onMessage?: (event: {
+    method: 'chat.postMessage' | 'chat.update' | 'webhook';
+    ts?: string;
+    payload: Record<string, unknown>;
+  }) => void;
 }
 
 export interface StoredMessage {
@@ -80,7 +84,18 @@ const WEBHOOK_ERROR_STATUS: Record<string, number> = {
   rollup_error: 500,
 };
 
-const BLOCK_TYPES = new Set(['header', 'section', 'context', 'divider', 'actions', 'image', 'rich_text', 'input', 'file', 'video']);
+const BLOCK_TYPES = new Set([
+  'header',
+  'section',
+  'context',
+  'divider',
+  'actions',
+  'image',
+  'rich_text',
+  'input',
+  'file',
+  'video',
+]);
 
 type Json = Record<string, unknown>;
 /** A request field as text, as Slack reads it: a number is its digits, nothing is empty. */
@@ -96,14 +111,16 @@ export function validatePayload(payload: unknown): { error?: string; errors: str
   const hasBlocks = Array.isArray(payload.blocks) && payload.blocks.length > 0;
   const hasAttachments = Array.isArray(payload.attachments) && payload.attachments.length > 0;
   if (!hasText && !hasBlocks && !hasAttachments) return { error: 'no_text', errors: [] };
-  if (payload.text !== undefined && typeof payload.text !== 'string') return { error: 'invalid_arguments', errors: ['text must be a string'] };
+  if (payload.text !== undefined && typeof payload.text !== 'string')
+    return { error: 'invalid_arguments', errors: ['text must be a string'] };
   if (typeof payload.text === 'string' && payload.text.length > 40_000) return { error: 'msg_too_long', errors: [] };
   if (payload.blocks !== undefined) {
     if (!Array.isArray(payload.blocks)) return { error: 'invalid_blocks_format', errors: ['blocks must be an array'] };
     checkBlocks(payload.blocks, '/blocks', err);
   }
   if (payload.attachments !== undefined) {
-    if (!Array.isArray(payload.attachments)) return { error: 'invalid_attachments', errors: ['attachments must be an array'] };
+    if (!Array.isArray(payload.attachments))
+      return { error: 'invalid_attachments', errors: ['attachments must be an array'] };
     if (payload.attachments.length > 100) return { error: 'too_many_attachments', errors: [] };
     payload.attachments.forEach((a, i) => {
       if (!isObject(a)) return err('must be an object', `/attachments/${i}`);
@@ -116,10 +133,17 @@ export function validatePayload(payload: unknown): { error?: string; errors: str
   return errors.length ? { error: 'invalid_blocks', errors } : { errors };
 }
 
-function checkText(text: unknown, max: number, pointer: string, err: (m: string, p: string) => void, types = ['plain_text', 'mrkdwn']): void {
+function checkText(
+  text: unknown,
+  max: number,
+  pointer: string,
+  err: (m: string, p: string) => void,
+  types = ['plain_text', 'mrkdwn'],
+): void {
   if (!isObject(text)) return err('must be a text object', pointer);
   if (!types.includes(String(text.type))) return err(`must be one of ${types.join(', ')}`, `${pointer}/type`);
-  if (typeof text.text !== 'string' || text.text.length === 0) return err('must be more than 0 characters', `${pointer}/text`);
+  if (typeof text.text !== 'string' || text.text.length === 0)
+    return err('must be more than 0 characters', `${pointer}/text`);
   if (text.text.length > max) err(`must be less than ${max + 1} characters`, `${pointer}/text`);
 }
 
@@ -129,7 +153,8 @@ function checkBlocks(blocks: unknown[], at: string, err: (m: string, p: string) 
     const p = `${at}/${i}`;
     if (!isObject(block)) return err('must be an object', p);
     if (!BLOCK_TYPES.has(String(block.type))) return err('must be a valid enum value', `${p}/type`);
-    if (typeof block.block_id === 'string' && block.block_id.length > 255) err('must be less than 256 characters', `${p}/block_id`);
+    if (typeof block.block_id === 'string' && block.block_id.length > 255)
+      err('must be less than 256 characters', `${p}/block_id`);
     switch (block.type) {
       case 'header':
         checkText(block.text, 150, `${p}/text`, err, ['plain_text']);
@@ -144,7 +169,8 @@ function checkBlocks(blocks: unknown[], at: string, err: (m: string, p: string) 
         }
         break;
       case 'context':
-        if (!Array.isArray(block.elements) || block.elements.length === 0) return err('must provide at least 1 item', `${p}/elements`);
+        if (!Array.isArray(block.elements) || block.elements.length === 0)
+          return err('must provide at least 1 item', `${p}/elements`);
         if (block.elements.length > 10) err('no more than 10 items allowed', `${p}/elements`);
         block.elements.forEach((e, j) => {
           if (isObject(e) && e.type !== 'image') checkText(e, 3000, `${p}/elements/${j}`, err);
@@ -186,7 +212,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     } else if ('status' in fault) {
       plain(res, fault.status, `<html><body><h1>${fault.status} Service Unavailable</h1></body></html>`);
     } else if (isApi) {
-      api(res, { ok: false, error: fault.error, ...(fault.messages ? { response_metadata: { messages: fault.messages } } : {}) });
+      api(res, {
+        ok: false,
+        error: fault.error,
+        ...(fault.messages ? { response_metadata: { messages: fault.messages } } : {}),
+      });
     } else {
       plain(res, WEBHOOK_ERROR_STATUS[fault.error] ?? 400, fault.error);
     }
@@ -194,7 +224,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   }
 
   function parseJson(req: IncomingMessage & { body: string }): { payload?: Json; problem?: string } {
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return { problem: 'content type is not application/json' };
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+      return { problem: 'content type is not application/json' };
     try {
       const payload: unknown = JSON.parse(req.body);
       return isObject(payload) ? { payload } : { problem: 'body is not a JSON object' };
@@ -223,7 +254,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   }
 
   function webApi(method: string, req: IncomingMessage & { body: string }, res: ServerResponse): void {
-    if (method !== 'chat.postMessage' && method !== 'chat.update') return api(res, { ok: false, error: 'unknown_method' });
+    if (method !== 'chat.postMessage' && method !== 'chat.update')
+      return api(res, { ok: false, error: 'unknown_method' });
     if (req.method !== 'POST') return api(res, { ok: false, error: 'invalid_request' });
     if (injectFault(true, res)) return;
     const auth = req.headers.authorization;
@@ -239,11 +271,18 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const check = validatePayload(payload);
     if (check.error) {
       rejected.push({ where: method, errors: [check.error, ...check.errors] });
-      return api(res, { ok: false, error: check.error, errors: check.errors, response_metadata: { messages: check.errors.map((e) => `[ERROR] ${e}`) } });
+      return api(res, {
+        ok: false,
+        error: check.error,
+        errors: check.errors,
+        response_metadata: { messages: check.errors.map((e) => `[ERROR] ${e}`) },
+      });
     }
     const name = text(payload.channel);
     // chat.postMessage resolves names (with or without #); chat.update takes only the ID.
-    const channel = channels.find((c) => c.id === name || (method === 'chat.postMessage' && (`#${c.name}` === name || c.name === name)));
+    const channel = channels.find(
+      (c) => c.id === name || (method === 'chat.postMessage' && (`#${c.name}` === name || c.name === name)),
+    );
     if (!channel) return api(res, { ok: false, error: 'channel_not_found' });
     if (channel.member === false) return api(res, { ok: false, error: 'not_in_channel' });
     const content = { text: payload.text as string | undefined, blocks: payload.blocks as unknown[] | undefined };
@@ -251,12 +290,33 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (method === 'chat.postMessage') {
       const threadTs = payload.thread_ts === undefined ? undefined : text(payload.thread_ts);
       // Stricter than Slack, which may post a stray reply: a wrong thread is a test failure.
-      if (threadTs !== undefined && messages.get(threadTs)?.channel !== channel.id) return api(res, { ok: false, error: 'thread_not_found' });
+      if (threadTs !== undefined && messages.get(threadTs)?.channel !== channel.id)
+        return api(res, { ok: false, error: 'thread_not_found' });
       const ts = nextTs();
-      const stored: StoredMessage = { channel: channel.id, ts, thread_ts: threadTs, ...content, attachments: payload.attachments as unknown[] | undefined, history: [payload] };
+      const stored: StoredMessage = {
+        channel: channel.id,
+        ts,
+        thread_ts: threadTs,
+        ...content,
+        attachments: payload.attachments as unknown[] | undefined,
+        history: [payload],
+      };
       messages.set(ts, stored);
       options.onMessage?.({ method, ts, payload });
-      return api(res, { ok: true, channel: channel.id, ts, message: { type: 'message', bot_id: 'B0FAKE', ...content, attachments: stored.attachments, ts, thread_ts: threadTs }, ...meta });
+      return api(res, {
+        ok: true,
+        channel: channel.id,
+        ts,
+        message: {
+          type: 'message',
+          bot_id: 'B0FAKE',
+          ...content,
+          attachments: stored.attachments,
+          ts,
+          thread_ts: threadTs,
+        },
+        ...meta,
+      });
     }
     const ts = text(payload.ts);
     const stored = messages.get(ts);
@@ -266,7 +326,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (payload.attachments !== undefined) stored.attachments = payload.attachments as unknown[];
     stored.history.push(payload);
     options.onMessage?.({ method: 'chat.update', ts, payload });
-    return api(res, { ok: true, channel: channel.id, ts, text: stored.text, message: { ...content, attachments: stored.attachments, thread_ts: stored.thread_ts }, ...meta });
+    return api(res, {
+      ok: true,
+      channel: channel.id,
+      ts,
+      text: stored.text,
+      message: { ...content, attachments: stored.attachments, thread_ts: stored.thread_ts },
+      ...meta,
+    });
   }
 
   const server = await startServer((req, res) => {

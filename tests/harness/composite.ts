@@ -105,7 +105,12 @@ function localAction(uses: string, workspace: string): string | undefined {
 const readYml = (dir: string) => parse(readFileSync(join(dir, 'action.yml'), 'utf8')) as CompositeYml;
 
 const texts = (values: Record<string, unknown> | undefined, context: ExpressionContext) =>
-  Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, interpolate(typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v), context)]));
+  Object.fromEntries(
+    Object.entries(values ?? {}).map(([k, v]) => [
+      k,
+      interpolate(typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v), context),
+    ]),
+  );
 
 const SHELLS: Record<string, string[]> = {
   bash: ['bash', '--noprofile', '--norc', '-eo', 'pipefail'],

@@ -26,7 +26,12 @@ export interface DockerDeploy {
   runOptions(env?: Record<string, string>): { token: string; env: Record<string, string> };
 }
 
-export function useDockerDeploy(options: { service: string; token: string; sshPort: number; publish: number }): DockerDeploy {
+export function useDockerDeploy(options: {
+  service: string;
+  token: string;
+  sshPort: number;
+  publish: number;
+}): DockerDeploy {
   const { service, token, sshPort, publish } = options;
   // Filled in by beforeAll; the tests read it once it has run.
   const env = {} as { -readonly [K in keyof DockerDeploy]: DockerDeploy[K] };

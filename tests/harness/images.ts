@@ -52,7 +52,10 @@ export function busyboxContext(options: ContextOptions = {}): string {
 export function buildBusyboxImage(tag: string, options: ContextOptions = {}): string {
   const dir = busyboxContext(options);
   const iid = join(dir, '.iid');
-  execFileSync('docker', ['build', '-q', '--iidfile', iid, '-t', tag, dir], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+  execFileSync('docker', ['build', '-q', '--iidfile', iid, '-t', tag, dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, DOCKER_BUILDKIT: '0' },
+  });
   return readFileSync(iid, 'utf8').trim();
 }
 
@@ -66,7 +69,10 @@ export const PROXY = 'deploy-test-proxy:1';
 
 /** `deploy-test-app:<version>`: / and /health answer with the version. */
 export function appImage(version: string): string {
-  return webImage(`${APP}:${version}`, { 'index.html': `${version}\n`, health: `{"status":"ok","version":"${version}"}\n` });
+  return webImage(`${APP}:${version}`, {
+    'index.html': `${version}\n`,
+    health: `{"status":"ok","version":"${version}"}\n`,
+  });
 }
 
 /** A release that starts but is never healthy: /health redirects to a folder whose CGI answers 500. */

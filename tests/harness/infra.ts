@@ -37,7 +37,11 @@ export function ensurePackages(): string[] {
 
 /** The first line of `kubectl version --client`, or undefined when there is no kubectl on PATH. */
 function kubectlClient(): string | undefined {
-  const r = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+  const r = spawnSync('kubectl', ['version', '--client'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 20_000,
+  });
   return r.status === 0 ? r.stdout.split('\n')[0] : undefined;
 }
 
@@ -65,7 +69,10 @@ export function skipping(reason: string): void {
 export function kubectlVersion(): string | undefined {
   const version = kubectlClient();
   if (version) return version;
-  if (process.env.CI) throw new Error('kubectl is not installed: the Kubernetes provider tests need it (Debian package kubernetes-client)');
+  if (process.env.CI)
+    throw new Error(
+      'kubectl is not installed: the Kubernetes provider tests need it (Debian package kubernetes-client)',
+    );
   skipping('kubectl is not on PATH (Debian package kubernetes-client): the Kubernetes provider tests were skipped');
   return undefined;
 }
@@ -77,7 +84,10 @@ export async function ensureDocker(): Promise<boolean> {
   if (dockerReady()) return true;
   if (!existsSync('/usr/sbin/dockerd') || process.getuid?.() !== 0) return false;
   const log = openSync('/tmp/dockerd.log', 'a');
-  spawn('/usr/sbin/dockerd', ['--host', 'unix:///var/run/docker.sock'], { detached: true, stdio: ['ignore', log, log] }).unref();
+  spawn('/usr/sbin/dockerd', ['--host', 'unix:///var/run/docker.sock'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  }).unref();
   for (let i = 0; i < 60; i++) {
     if (dockerReady()) return true;
     await new Promise((r) => setTimeout(r, 500));
@@ -91,7 +101,8 @@ export async function ensureDocker(): Promise<boolean> {
  */
 export function dockerAvailable(): boolean {
   const ok = dockerReady();
-  if (!ok && (process.env.CI || process.env.REQUIRE_DOCKER)) throw new Error('Docker engine not available (see /tmp/dockerd.log); tests that need it cannot run');
+  if (!ok && (process.env.CI || process.env.REQUIRE_DOCKER))
+    throw new Error('Docker engine not available (see /tmp/dockerd.log); tests that need it cannot run');
   if (!ok) skipping('no Docker engine (docker info fails; see /tmp/dockerd.log): the Docker tests were skipped');
   return ok;
 }

@@ -28,8 +28,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startPrometheus(options: { targets: string[]; scrapeInterval?: string }): Promise<RunningPrometheus> {
-  if (!existsSync(PROMETHEUS)) throw new Error(`${PROMETHEUS} is not installed (Debian package "prometheus", listed in .ci/apt-packages)`);
+export async function startPrometheus(options: {
+  targets: string[];
+  scrapeInterval?: string;
+}): Promise<RunningPrometheus> {
+  if (!existsSync(PROMETHEUS))
+    throw new Error(`${PROMETHEUS} is not installed (Debian package "prometheus", listed in .ci/apt-packages)`);
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
   const interval = options.scrapeInterval ?? '1s';
   writeFileSync(
@@ -48,7 +52,12 @@ export async function startPrometheus(options: { targets: string[]; scrapeInterv
   const port = await freePort();
   const child: ChildProcess = spawn(
     PROMETHEUS,
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
@@ -63,7 +72,10 @@ export async function startPrometheus(options: { targets: string[]; scrapeInterv
   };
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${log}`);
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (i > 150) {
       await stop();
@@ -74,7 +86,8 @@ export async function startPrometheus(options: { targets: string[]; scrapeInterv
   return {
     url,
     port,
-    query: async (promql) => (await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql }).toString()}`)).json() as never,
+    query: async (promql) =>
+      (await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql }).toString()}`)).json() as never,
     stop,
   };
 }

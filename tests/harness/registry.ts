@@ -50,7 +50,11 @@ const listening = (port: number) =>
     socket.on('error', () => done(false));
   });
 
-export async function startRegistry(options: { port: number; username?: string; password?: string }): Promise<TestRegistry> {
+export async function startRegistry(options: {
+  port: number;
+  username?: string;
+  password?: string;
+}): Promise<TestRegistry> {
   const { port, username = 'ci', password = 'ci-pass' } = options;
   if (await listening(port)) throw new Error(`port ${port} is already in use: pick another registry port`);
   const dir = mkdtempSync(join(tmpdir(), 'registry-'));
@@ -67,17 +71,21 @@ export async function startRegistry(options: { port: number; username?: string; 
     ].join('\n'),
   );
   const log = openSync(join(dir, 'registry.log'), 'a');
-  const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', log, log] });
+  const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
+    stdio: ['ignore', log, log],
+  });
   let exited = false;
   child.on('exit', () => (exited = true));
   const deadline = Date.now() + 15_000;
   while (!(await listening(port))) {
-    if (exited || Date.now() > deadline) throw new Error(`docker-registry did not start on ${port} (see ${join(dir, 'registry.log')})`);
+    if (exited || Date.now() > deadline)
+      throw new Error(`docker-registry did not start on ${port} (see ${join(dir, 'registry.log')})`);
     await new Promise((r) => setTimeout(r, 100));
   }
   const url = `http://127.0.0.1:${port}`;
   const auth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${url}${path}`, { headers: { authorization: auth, ...headers }, signal: AbortSignal.timeout(10_000) });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${url}${path}`, { headers: { authorization: auth, ...headers }, signal: AbortSignal.timeout(10_000) });
   return {
     host: `127.0.0.1:${port}`,
     url,
@@ -96,14 +104,19 @@ export async function startRegistry(options: { port: number; username?: string; 
       return res.ok ? (res.headers.get('docker-content-digest') ?? undefined) : undefined;
     },
     async config(repository, reference) {
-      const manifest = (await (await get(`/v2/${repository}/manifests/${reference}`, { accept: MANIFEST_TYPES })).json()) as { config?: { digest: string } };
+      const manifest = (await (
+        await get(`/v2/${repository}/manifests/${reference}`, { accept: MANIFEST_TYPES })
+      ).json()) as { config?: { digest: string } };
       if (!manifest.config) throw new Error(`${repository}:${reference} has no single-image manifest`);
-      return (await (await get(`/v2/${repository}/blobs/${manifest.config.digest}`)).json()) as { config?: { Labels?: Record<string, string> } };
+      return (await (await get(`/v2/${repository}/blobs/${manifest.config.digest}`)).json()) as {
+        config?: { Labels?: Record<string, string> };
+      };
     },
     push(source, target) {
       const ref = `127.0.0.1:${port}/${target}`;
       const config = mkdtempSync(join(dir, 'client-'));
-      const docker = (args: string[], input?: string) => execFileSync('docker', ['--config', config, ...args], { input, stdio: ['pipe', 'ignore', 'pipe'] });
+      const docker = (args: string[], input?: string) =>
+        execFileSync('docker', ['--config', config, ...args], { input, stdio: ['pipe', 'ignore', 'pipe'] });
       docker(['login', `127.0.0.1:${port}`, '--username', username, '--password-stdin'], password);
       docker(['tag', source, ref]);
       docker(['push', '--quiet', ref]);
@@ -146,14 +159,21 @@ export interface AuthFront {
  * pushed to the backend and pulled through the front, which records every
  * Authorization header the engine sends it.
  */
-export async function startAuthFront(options: { backend: TestRegistry; users?: Record<string, string>; anonymous?: boolean }): Promise<AuthFront> {
+export async function startAuthFront(options: {
+  backend: TestRegistry;
+  users?: Record<string, string>;
+  anonymous?: boolean;
+}): Promise<AuthFront> {
   const { backend, users = {}, anonymous = true } = options;
   const tokens = new Map<string, string>();
   let parked: (() => void)[] = [];
   let holding: ((path: string) => boolean) | undefined;
   const backendAuth = `Basic ${Buffer.from(`${backend.username}:${backend.password}`).toString('base64')}`;
   let realm = '';
-  const challenge = () => ({ 'www-authenticate': `Bearer realm="${realm}",service="auth-front"`, 'docker-distribution-api-version': 'registry/2.0' });
+  const challenge = () => ({
+    'www-authenticate': `Bearer realm="${realm}",service="auth-front"`,
+    'docker-distribution-api-version': 'registry/2.0',
+  });
 
   const server = await startServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://front');
@@ -171,16 +191,21 @@ export async function startAuthFront(options: { backend: TestRegistry; users?: R
     }
     if (!url.pathname.startsWith('/v2/')) return json(res, 404, {});
     const token = authorization.startsWith('Bearer ') ? authorization.slice(7) : '';
-    if (!tokens.has(token)) return json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, challenge());
-    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { errors: [{ code: 'UNSUPPORTED', message: 'pull only' }] });
+    if (!tokens.has(token))
+      return json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, challenge());
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return json(res, 405, { errors: [{ code: 'UNSUPPORTED', message: 'pull only' }] });
     if (holding?.(url.pathname)) await new Promise<void>((done) => parked.push(done));
     await new Promise<void>((done) => {
       const headers = { ...req.headers, host: backend.host, authorization: backendAuth };
-      const upstream = httpRequest({ host: '127.0.0.1', port: Number(backend.host.split(':')[1]), method: req.method, path: req.url, headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-        up.on('end', done);
-      });
+      const upstream = httpRequest(
+        { host: '127.0.0.1', port: Number(backend.host.split(':')[1]), method: req.method, path: req.url, headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+          up.on('end', done);
+        },
+      );
       upstream.on('error', () => {
         res.destroy();
         done();
@@ -202,7 +227,8 @@ export async function startAuthFront(options: { backend: TestRegistry; users?: R
       return server.requests.flatMap((r) => {
         const auth = r.headers.authorization;
         if (!auth) return [];
-        if (auth.startsWith('Basic ')) return [`basic:${Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':')[0]}`];
+        if (auth.startsWith('Basic '))
+          return [`basic:${Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':')[0]}`];
         if (auth.startsWith('Bearer ')) return [tokens.get(auth.slice(7)) ?? 'unknown token'];
         return ['unknown scheme'];
       });

@@ -39,7 +39,10 @@ export interface RunOptions {
    * what the step has printed and saved so far. The post step then runs with
    * the state saved until then, as on the runner.
    */
-  interrupt?: { when: (progress: { stdout: string; state: Record<string, string> }) => boolean; signal?: NodeJS.Signals };
+  interrupt?: {
+    when: (progress: { stdout: string; state: Record<string, string> }) => boolean;
+    signal?: NodeJS.Signals;
+  };
   /** Called with the main and post steps' stdout as it comes (to act when the step reaches a point, or to show it live). */
   onStdout?: (chunk: string) => void;
   /** The same for stderr. */
@@ -78,7 +81,9 @@ export interface ActionYml {
 }
 
 export function actionDir(name: string): string {
-  return name === 'deploy' && existsSync(join(repoRoot, 'deploy/action.yml')) ? join(repoRoot, 'deploy') : join(repoRoot, 'actions', name);
+  return name === 'deploy' && existsSync(join(repoRoot, 'deploy/action.yml'))
+    ? join(repoRoot, 'deploy')
+    : join(repoRoot, 'actions', name);
 }
 
 export function readActionYml(name: string): ActionYml {
@@ -116,7 +121,23 @@ function decode(value: string, legacy = false): string {
 }
 
 /** Every command the runner implements (actions/runner ActionCommandManager.cs). */
-const RUNNER_COMMANDS = ['add-mask', 'add-matcher', 'add-path', 'debug', 'echo', 'endgroup', 'error', 'group', 'notice', 'remove-matcher', 'save-state', 'set-env', 'set-output', 'stop-commands', 'warning'];
+const RUNNER_COMMANDS = [
+  'add-mask',
+  'add-matcher',
+  'add-path',
+  'debug',
+  'echo',
+  'endgroup',
+  'error',
+  'group',
+  'notice',
+  'remove-matcher',
+  'save-state',
+  'set-env',
+  'set-output',
+  'stop-commands',
+  'warning',
+];
 
 export interface WorkflowCommand {
   name: string;
@@ -136,7 +157,8 @@ export interface WorkflowCommand {
 export function workflowCommands(output: string): WorkflowCommand[] {
   const found: WorkflowCommand[] = [];
   let stopToken: string | undefined;
-  const known = (name: string) => (stopToken ? name.toLowerCase() === stopToken.toLowerCase() : RUNNER_COMMANDS.includes(name.toLowerCase()));
+  const known = (name: string) =>
+    stopToken ? name.toLowerCase() === stopToken.toLowerCase() : RUNNER_COMMANDS.includes(name.toLowerCase());
   const parse = (line: string, start: number, open: string, close: string): WorkflowCommand | undefined => {
     const end = line.indexOf(close, start + open.length);
     if (start < 0 || end < 0) return undefined;
@@ -144,11 +166,21 @@ export function workflowCommands(output: string): WorkflowCommand[] {
     const space = info.indexOf(' ');
     const name = space < 0 ? info : info.slice(0, space);
     const form = open === '::' ? '::' : '##[';
-    return known(name) ? { name: name.toLowerCase(), properties: space < 0 ? '' : info.slice(space + 1), data: decode(line.slice(end + close.length), form === '##['), line, form } : undefined;
+    return known(name)
+      ? {
+          name: name.toLowerCase(),
+          properties: space < 0 ? '' : info.slice(space + 1),
+          data: decode(line.slice(end + close.length), form === '##['),
+          line,
+          form,
+        }
+      : undefined;
   };
   for (const line of output.split(/\r\n|\r|\n/)) {
     const trimmed = line.replace(/^[\s\u0085]+/, '');
-    const command = (trimmed.startsWith('::') ? parse(trimmed, 0, '::', '::') : undefined) ?? parse(line, line.indexOf('##['), '##[', ']');
+    const command =
+      (trimmed.startsWith('::') ? parse(trimmed, 0, '::', '::') : undefined) ??
+      parse(line, line.indexOf('##['), '##[', ']');
     if (!command) continue;
     found.push(command);
     stopToken = stopToken ? undefined : command.name === 'stop-commands' ? command.data : undefined;
@@ -167,13 +199,22 @@ const CORE_COMMANDS = ['add-mask', 'debug', 'endgroup', 'error', 'group', 'notic
  * `payload` that reached the output as a command line of its own.
  */
 export function plantedCommands(run: ActionRun, payload: string): WorkflowCommand[] {
-  const planted = payload.split(/\r\n|\r|\n/).map((l) => l.trimStart()).filter((l) => l.startsWith('::'));
+  const planted = payload
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.trimStart())
+    .filter((l) => l.startsWith('::'));
   return [run, ...(run.post ? [run.post] : [])]
     .flatMap((step) => step.commands)
-    .filter((c) => c.form === '##[' || !CORE_COMMANDS.includes(c.name) || planted.some((p) => c.line.trimStart().startsWith(p)));
+    .filter(
+      (c) =>
+        c.form === '##[' || !CORE_COMMANDS.includes(c.name) || planted.some((p) => c.line.trimStart().startsWith(p)),
+    );
 }
 
-const commands = (stdout: string, name: string): string[] => workflowCommands(stdout).filter((c) => c.name === name).map((c) => c.data);
+const commands = (stdout: string, name: string): string[] =>
+  workflowCommands(stdout)
+    .filter((c) => c.name === name)
+    .map((c) => c.data);
 
 function defaultsContext(options: Pick<RunOptions, 'token'>, env: Record<string, string>): Record<string, string> {
   return {
@@ -206,7 +247,10 @@ export async function step(
 ): Promise<StepResult> {
   const { interrupt } = watch;
   const paths = Object.fromEntries(
-    ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [k, join(dir, `${phase}-${k.toLowerCase()}`)]),
+    ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'].map((k) => [
+      k,
+      join(dir, `${phase}-${k.toLowerCase()}`),
+    ]),
   );
   for (const path of Object.values(paths)) writeFileSync(path, '');
   const started = performance.now();
@@ -235,8 +279,14 @@ export async function step(
         child.kill(interrupted);
         // As the runner cancels: SIGINT, SIGTERM 7.5 s later, the kill 2.5 s after that.
         if (interrupted === 'SIGINT') {
-          setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'), 7_500).unref();
-          setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 10_000).unref();
+          setTimeout(
+            () => child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'),
+            7_500,
+          ).unref();
+          setTimeout(
+            () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'),
+            10_000,
+          ).unref();
         }
       }, 50)
     : undefined;
@@ -332,7 +382,15 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
   const base = { ...env, ...inputEnv(yml, options.inputs, options.token, env) };
 
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const main = await step([nodeBinary, resolve(actionDir(name), yml.runs.main)], base, workspace, timeoutMs, dir, 'main', options);
+  const main = await step(
+    [nodeBinary, resolve(actionDir(name), yml.runs.main)],
+    base,
+    workspace,
+    timeoutMs,
+    dir,
+    'main',
+    options,
+  );
   let post: StepResult | undefined;
   if (yml.runs.post && options.post !== false) {
     const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
@@ -340,13 +398,24 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
     const PATH = [...main.path].reverse().concat(base.PATH).join(':');
     const { onStdout, onStderr } = options;
     const postEnv = { ...base, ...main.env, PATH, ...stateEnv };
-    post = await step([nodeBinary, resolve(actionDir(name), yml.runs.post)], postEnv, workspace, timeoutMs, dir, 'post', { onStdout, onStderr });
+    post = await step(
+      [nodeBinary, resolve(actionDir(name), yml.runs.post)],
+      postEnv,
+      workspace,
+      timeoutMs,
+      dir,
+      'post',
+      { onStdout, onStderr },
+    );
   }
   return { ...main, post, dir };
 }
 
 /** Everything a step wrote where a person or a later step could read it, minus the mask commands themselves. */
 export function visibleText(run: StepResult): string {
-  const stdout = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+  const stdout = run.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
   return [stdout, run.stderr, JSON.stringify(run.outputs), JSON.stringify(run.env), run.summary].join('\n');
 }

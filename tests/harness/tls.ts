@@ -22,9 +22,29 @@ export function selfSignedCertificate(): Certificate {
   const dir = mkdtempSync(join(tmpdir(), 'tls-'));
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   if (!existsSync(certFile)) throw new Error('openssl did not write a certificate');
   made = { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
   return made;
@@ -38,7 +58,9 @@ export interface TlsServer {
   close(): Promise<void>;
 }
 
-export async function startHttpsServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TlsServer> {
+export async function startHttpsServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<TlsServer> {
   const { key, cert, certFile } = selfSignedCertificate();
   const requests: TlsServer['requests'] = [];
   const sockets = new Set<Socket>();

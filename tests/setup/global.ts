@@ -12,13 +12,17 @@ import { ensureDocker, ensureKubectl, ensurePackages, skipping } from '../harnes
 export default async function setup(): Promise<() => void> {
   const stale = staleBundles();
   // Old bundles fail on old behaviour, slowly and misleadingly: stop before the first test.
-  if (stale.length) throw new Error(`dist/ is stale (bundled from other sources) for: ${stale.join(', ')}. Run \`npm run bundle\` first.`);
+  if (stale.length)
+    throw new Error(
+      `dist/ is stale (bundled from other sources) for: ${stale.join(', ')}. Run \`npm run bundle\` first.`,
+    );
   const dir = mkdtempSync(join(tmpdir(), 'deploy-tests-'));
   process.env.DEPLOY_TESTS_SKIPS = join(dir, 'skips');
   const missing = ensurePackages();
   if (missing.length) skipping(`Debian packages not installed: ${missing.join(' ')} (tests needing them fail or skip)`);
   if (!ensureKubectl()) skipping('kubectl could not be installed (not root, or no apt-get)');
-  if (!(await ensureDocker())) skipping('no Docker engine could be started: Docker tests fail under CI and skip otherwise');
+  if (!(await ensureDocker()))
+    skipping('no Docker engine could be started: Docker tests fail under CI and skip otherwise');
   return () => {
     const reasons = (() => {
       try {

@@ -34,7 +34,8 @@ describe('assertions', () => {
     expect(check('checks.cache == ok')).toBe('checks.cache is missing, expected "ok"');
   });
   it('passes when the condition holds, comparing numbers in strings', () => {
-    for (const line of ['n == 5', 's == 7', 's > 6', 'n <= 5', 'n > 4', 'checks.database =~ ^do', 'items[1].id != 1']) expect(check(line)).toBeUndefined();
+    for (const line of ['n == 5', 's == 7', 's > 6', 'n <= 5', 'n > 4', 'checks.database =~ ^do', 'items[1].id != 1'])
+      expect(check(line)).toBeUndefined();
   });
   it('rejects malformed lines', () => {
     for (const line of ['n', 'n ~~ 3', 'n < abc', 'x =~ (', '[bad == 1']) expect(parseAssertion(line)).toBeUndefined();

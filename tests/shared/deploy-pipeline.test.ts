@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { runPipeline, type DeployStages, type StageName, type StageOutcome } from '../../shared/deploy/pipeline.js';
 import { stageFlow, stageTable } from '../../shared/deploy/report.js';
 
-const ok = (detail = 'ok') => (): Promise<StageOutcome> => Promise.resolve({ ok: true, detail });
+const ok =
+  (detail = 'ok') =>
+  (): Promise<StageOutcome> =>
+    Promise.resolve({ ok: true, detail });
 const bad = (detail: string) => (): Promise<StageOutcome> => Promise.resolve({ ok: false, detail });
 
 /** Every stage present and passing; a call log to check what ran, in order. */
@@ -40,25 +43,53 @@ function stages(overrides: Partial<DeployStages> = {}) {
   return { wired, calls, progress, starts };
 }
 
-const statuses = (r: { stages: { name: StageName; status: string }[] }) => Object.fromEntries(r.stages.map((s) => [s.name, s.status]));
+const statuses = (r: { stages: { name: StageName; status: string }[] }) =>
+  Object.fromEntries(r.stages.map((s) => [s.name, s.status]));
 
 describe('runPipeline', () => {
   it('runs every stage in order on a healthy release', async () => {
     const { wired, calls, progress, starts } = stages();
     const r = await runPipeline(wired);
-    expect(starts).toEqual(['pre-deploy after 0', 'deploy after 1', 'smoke after 2', 'health-gate after 3', 'post-deploy after 4']);
+    expect(starts).toEqual([
+      'pre-deploy after 0',
+      'deploy after 1',
+      'smoke after 2',
+      'health-gate after 3',
+      'post-deploy after 4',
+    ]);
     expect(calls).toEqual(['pre-deploy', 'deploy', 'smoke', 'gate', 'post-deploy']);
     expect(r).toMatchObject({ result: 'success', version: 'app:v2', previousVersion: 'app:v1' });
     expect([r.failedStage, r.error]).toEqual([undefined, undefined]);
-    expect(statuses(r)).toEqual({ 'pre-deploy': 'success', deploy: 'success', smoke: 'success', 'health-gate': 'success', 'post-deploy': 'success', rollback: 'skipped', 'verify-rollback': 'skipped' });
+    expect(statuses(r)).toEqual({
+      'pre-deploy': 'success',
+      deploy: 'success',
+      smoke: 'success',
+      'health-gate': 'success',
+      'post-deploy': 'success',
+      rollback: 'skipped',
+      'verify-rollback': 'skipped',
+    });
     expect(r.stages.find((s) => s.name === 'rollback')!.detail).toBe('not needed');
-    expect(progress.slice(0, 5)).toEqual(['pre-deploy:success', 'deploy:success', 'smoke:success', 'health-gate:success', 'post-deploy:success']);
+    expect(progress.slice(0, 5)).toEqual([
+      'pre-deploy:success',
+      'deploy:success',
+      'smoke:success',
+      'health-gate:success',
+      'post-deploy:success',
+    ]);
   });
 
   it('a failed gate rolls back to the previous release and verifies it', async () => {
     const { wired, calls, starts } = stages({ gate: bad('status 500 not in 200') });
     const r = await runPipeline(wired);
-    expect(calls).toEqual(['pre-deploy', 'deploy', 'smoke', 'gate', 'rollback(app:v1, health gate failed: status 500 not in 200)', 'verify']);
+    expect(calls).toEqual([
+      'pre-deploy',
+      'deploy',
+      'smoke',
+      'gate',
+      'rollback(app:v1, health gate failed: status 500 not in 200)',
+      'verify',
+    ]);
     expect(starts.slice(-2)).toEqual(['rollback after 4', 'verify-rollback after 5']); // post-deploy recorded as skipped before
     expect(r.result).toBe('rolled-back');
     expect(r.failedStage).toBe('health-gate');
@@ -70,7 +101,13 @@ describe('runPipeline', () => {
   it('a failed smoke test skips the gate and rolls back', async () => {
     const { wired, calls } = stages({ smoke: () => Promise.reject(new Error('connection refused')) });
     const r = await runPipeline(wired);
-    expect(calls).toEqual(['pre-deploy', 'deploy', 'smoke', 'rollback(app:v1, smoke test failed: connection refused)', 'verify']);
+    expect(calls).toEqual([
+      'pre-deploy',
+      'deploy',
+      'smoke',
+      'rollback(app:v1, smoke test failed: connection refused)',
+      'verify',
+    ]);
     expect(r).toMatchObject({ result: 'rolled-back', failedStage: 'smoke' });
     expect(statuses(r)['health-gate']).toBe('skipped');
   });
@@ -79,8 +116,20 @@ describe('runPipeline', () => {
     const { wired, calls } = stages({ preDeploy: () => Promise.reject(new Error('bash exited with code 3')) });
     const r = await runPipeline(wired);
     expect(calls).toEqual(['pre-deploy']);
-    expect(r).toMatchObject({ result: 'failed', failedStage: 'pre-deploy', error: 'pre-deploy command failed, nothing was deployed: bash exited with code 3' });
-    expect(r.stages.map((s) => s.name)).toEqual(['pre-deploy', 'deploy', 'smoke', 'health-gate', 'post-deploy', 'rollback', 'verify-rollback']);
+    expect(r).toMatchObject({
+      result: 'failed',
+      failedStage: 'pre-deploy',
+      error: 'pre-deploy command failed, nothing was deployed: bash exited with code 3',
+    });
+    expect(r.stages.map((s) => s.name)).toEqual([
+      'pre-deploy',
+      'deploy',
+      'smoke',
+      'health-gate',
+      'post-deploy',
+      'rollback',
+      'verify-rollback',
+    ]);
     expect(r.stages.find((s) => s.name === 'deploy')!.detail).toBe('not run: pre-deploy command failed');
   });
 
@@ -88,7 +137,11 @@ describe('runPipeline', () => {
     const { wired, calls } = stages({ deploy: () => Promise.reject(new Error('new release never became healthy')) });
     const r = await runPipeline(wired);
     expect(calls).toEqual(['pre-deploy', 'deploy']);
-    expect(r).toMatchObject({ result: 'failed', failedStage: 'deploy', error: 'deploy failed: new release never became healthy' });
+    expect(r).toMatchObject({
+      result: 'failed',
+      failedStage: 'deploy',
+      error: 'deploy failed: new release never became healthy',
+    });
   });
 
   it('when nothing was deployed, the previous version is what was live, asked only then', async () => {
@@ -97,13 +150,19 @@ describe('runPipeline', () => {
       asked++;
       return Promise.resolve('app:v1');
     };
-    const failedDeploy = await runPipeline({ ...stages({ deploy: () => Promise.reject(new Error('rejected')) }).wired, liveVersion });
+    const failedDeploy = await runPipeline({
+      ...stages({ deploy: () => Promise.reject(new Error('rejected')) }).wired,
+      liveVersion,
+    });
     expect(failedDeploy).toMatchObject({ result: 'failed', failedStage: 'deploy', previousVersion: 'app:v1' });
     const failedHook = await runPipeline({ ...stages({ preDeploy: bad('exit 3') }).wired, liveVersion });
     expect(failedHook).toMatchObject({ result: 'failed', failedStage: 'pre-deploy', previousVersion: 'app:v1' });
     expect(asked).toBe(2);
     // The deploy says what it replaced: no need to ask.
-    const gateFailed = await runPipeline({ ...stages({ gate: bad('down') }).wired, liveVersion: () => Promise.resolve('app:v0') });
+    const gateFailed = await runPipeline({
+      ...stages({ gate: bad('down') }).wired,
+      liveVersion: () => Promise.resolve('app:v0'),
+    });
     expect(gateFailed.previousVersion).toBe('app:v1');
     expect((await runPipeline({ ...stages().wired, liveVersion })).previousVersion).toBe('app:v1');
     expect(asked).toBe(2);
@@ -113,29 +172,50 @@ describe('runPipeline', () => {
     const { wired, calls } = stages({ gate: bad('flapping'), rollback: undefined });
     const r = await runPipeline(wired);
     expect(calls).toEqual(['pre-deploy', 'deploy', 'smoke', 'gate']);
-    expect(r).toMatchObject({ result: 'failed', failedStage: 'health-gate', error: 'health gate failed: flapping (auto-rollback is off: app:v2 stays live)' });
+    expect(r).toMatchObject({
+      result: 'failed',
+      failedStage: 'health-gate',
+      error: 'health gate failed: flapping (auto-rollback is off: app:v2 stays live)',
+    });
     expect(r.stages.find((s) => s.name === 'rollback')!.detail).toBe('not run: auto-rollback is off');
   });
 
   it('without a previous release there is nothing to roll back to', async () => {
-    const { wired } = stages({ gate: bad('down'), deploy: () => Promise.resolve({ version: 'app:v1', detail: 'first release' }) });
+    const { wired } = stages({
+      gate: bad('down'),
+      deploy: () => Promise.resolve({ version: 'app:v1', detail: 'first release' }),
+    });
     const r = await runPipeline(wired);
-    expect(r).toMatchObject({ result: 'failed', error: 'health gate failed: down; no previous release to roll back to' });
+    expect(r).toMatchObject({
+      result: 'failed',
+      error: 'health gate failed: down; no previous release to roll back to',
+    });
   });
 
   it('a rollback that fails, or an old release that is not healthy, is a failure', async () => {
     let r = await runPipeline(stages({ gate: bad('down'), rollback: bad('proxy unreachable') }).wired);
-    expect(r).toMatchObject({ result: 'failed', failedStage: 'health-gate', error: 'health gate failed: down; the rollback to app:v1 failed too: proxy unreachable' });
+    expect(r).toMatchObject({
+      result: 'failed',
+      failedStage: 'health-gate',
+      error: 'health gate failed: down; the rollback to app:v1 failed too: proxy unreachable',
+    });
     expect(statuses(r)['verify-rollback']).toBe('skipped');
     r = await runPipeline(stages({ gate: bad('down'), verifyRollback: bad('status 503 not in 200') }).wired);
-    expect(r).toMatchObject({ result: 'failed', error: 'health gate failed: down; rolled back to app:v1, but it is not healthy either: status 503 not in 200' });
+    expect(r).toMatchObject({
+      result: 'failed',
+      error: 'health gate failed: down; rolled back to app:v1, but it is not healthy either: status 503 not in 200',
+    });
   });
 
   it('a failed post-deploy command fails the run but keeps the healthy release', async () => {
     const { wired, calls } = stages({ postDeploy: bad('exit 1') });
     const r = await runPipeline(wired);
     expect(calls).not.toContain('rollback');
-    expect(r).toMatchObject({ result: 'failed', failedStage: 'post-deploy', error: 'app:v2 is live and healthy, but the post-deploy command failed: exit 1' });
+    expect(r).toMatchObject({
+      result: 'failed',
+      failedStage: 'post-deploy',
+      error: 'app:v2 is live and healthy, but the post-deploy command failed: exit 1',
+    });
   });
 
   it('absent optional stages are skipped with the reason', async () => {

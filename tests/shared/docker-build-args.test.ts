@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildxArgs, cacheArgs, effectiveCache, isCacheExportFailure, parseBuildxMetadata } from '../../shared/docker/buildx.js';
+import {
+  buildxArgs,
+  cacheArgs,
+  effectiveCache,
+  isCacheExportFailure,
+  parseBuildxMetadata,
+} from '../../shared/docker/buildx.js';
 import { classicBuildArgs, parsePushDigest } from '../../shared/docker/classic.js';
 import { buildFailureMessage, failingStep } from '../../shared/docker/failure.js';
 import type { BuildSpec } from '../../shared/docker/spec.js';
@@ -24,17 +30,29 @@ const spec = (over: Partial<BuildSpec> = {}): BuildSpec => ({
 describe('buildx argv', () => {
   it('push: every tag, label and build arg as separate argv items, metadata file for the digest, --push, context last', () => {
     expect(buildxArgs(spec({ target: 'runtime' }), files)).toEqual([
-      'docker', 'buildx', 'build',
-      '--file', '/ws/app/Dockerfile',
-      '--metadata-file', '/tmp/m.json',
-      '--iidfile', '/tmp/iid',
-      '--tag', 'ghcr.io/acme/shop:sha-abcdef0',
-      '--tag', 'ghcr.io/acme/shop:main',
-      '--label', 'org.opencontainers.image.title=shop',
-      '--label', 'team=a b=c',
-      '--build-arg', 'VERSION=1.2.3',
-      '--build-arg', 'FLAGS=--x=1 --y',
-      '--target', 'runtime',
+      'docker',
+      'buildx',
+      'build',
+      '--file',
+      '/ws/app/Dockerfile',
+      '--metadata-file',
+      '/tmp/m.json',
+      '--iidfile',
+      '/tmp/iid',
+      '--tag',
+      'ghcr.io/acme/shop:sha-abcdef0',
+      '--tag',
+      'ghcr.io/acme/shop:main',
+      '--label',
+      'org.opencontainers.image.title=shop',
+      '--label',
+      'team=a b=c',
+      '--build-arg',
+      'VERSION=1.2.3',
+      '--build-arg',
+      'FLAGS=--x=1 --y',
+      '--target',
+      'runtime',
       '--push',
       '/ws/app',
     ]);
@@ -46,7 +64,10 @@ describe('buildx argv', () => {
     expect(single).not.toContain('--push');
     const multi = buildxArgs(spec({ push: false, platforms: ['linux/amd64', 'linux/arm64'] }), files);
     expect(multi).not.toContain('--load');
-    expect(multi.slice(multi.indexOf('--platform'), multi.indexOf('--platform') + 2)).toEqual(['--platform', 'linux/amd64,linux/arm64']);
+    expect(multi.slice(multi.indexOf('--platform'), multi.indexOf('--platform') + 2)).toEqual([
+      '--platform',
+      'linux/amd64,linux/arm64',
+    ]);
   });
 
   it('a remote context has no --file unless given', () => {
@@ -57,12 +78,16 @@ describe('buildx argv', () => {
 
   it('cache: gha scoped per image, registry at <image>:buildcache; exports never fail the build', () => {
     expect(cacheArgs(spec({ cache: 'gha' }))).toEqual([
-      '--cache-from', 'type=gha,scope=ghcr.io-acme-shop',
-      '--cache-to', 'type=gha,scope=ghcr.io-acme-shop,mode=max,ignore-error=true',
+      '--cache-from',
+      'type=gha,scope=ghcr.io-acme-shop',
+      '--cache-to',
+      'type=gha,scope=ghcr.io-acme-shop,mode=max,ignore-error=true',
     ]);
     expect(cacheArgs(spec({ cache: 'registry' }))).toEqual([
-      '--cache-from', 'type=registry,ref=ghcr.io/acme/shop:buildcache',
-      '--cache-to', 'type=registry,ref=ghcr.io/acme/shop:buildcache,mode=max,ignore-error=true',
+      '--cache-from',
+      'type=registry,ref=ghcr.io/acme/shop:buildcache',
+      '--cache-to',
+      'type=registry,ref=ghcr.io/acme/shop:buildcache,mode=max,ignore-error=true',
     ]);
     expect(cacheArgs(spec({ cache: 'none' }))).toEqual([]);
     const retry = buildxArgs(spec({ cache: 'registry' }), files, { exportCache: false });
@@ -72,19 +97,36 @@ describe('buildx argv', () => {
   });
 
   it('gha cache needs the runner cache credentials', () => {
-    expect(effectiveCache('gha', { ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_RESULTS_URL: 'https://r/' })).toEqual({ mode: 'gha' });
-    expect(effectiveCache('gha', {})).toMatchObject({ mode: 'none', note: expect.stringContaining('ACTIONS_RUNTIME_TOKEN') });
+    expect(effectiveCache('gha', { ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_RESULTS_URL: 'https://r/' })).toEqual({
+      mode: 'gha',
+    });
+    expect(effectiveCache('gha', {})).toMatchObject({
+      mode: 'none',
+      note: expect.stringContaining('ACTIONS_RUNTIME_TOKEN'),
+    });
     expect(effectiveCache('registry', {})).toEqual({ mode: 'registry' });
   });
 
   it('recognises a cache export refusal, not an ordinary build failure', () => {
-    expect(isCacheExportFailure('ERROR: Cache export is not supported for the docker driver.\nSwitch to a different driver')).toBe(true);
-    expect(isCacheExportFailure('ERROR: failed to solve: failed to export cache: error writing layer blob: 403 Forbidden')).toBe(true);
-    expect(isCacheExportFailure('ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2')).toBe(false);
+    expect(
+      isCacheExportFailure('ERROR: Cache export is not supported for the docker driver.\nSwitch to a different driver'),
+    ).toBe(true);
+    expect(
+      isCacheExportFailure('ERROR: failed to solve: failed to export cache: error writing layer blob: 403 Forbidden'),
+    ).toBe(true);
+    expect(
+      isCacheExportFailure(
+        'ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2',
+      ),
+    ).toBe(false);
   });
 
   it('reads the pushed digest and the image id from the metadata file', () => {
-    expect(parseBuildxMetadata(JSON.stringify({ 'containerimage.digest': D1, 'containerimage.config.digest': D2, 'image.name': 'a,b' }))).toEqual({ digest: D1, imageId: D2 });
+    expect(
+      parseBuildxMetadata(
+        JSON.stringify({ 'containerimage.digest': D1, 'containerimage.config.digest': D2, 'image.name': 'a,b' }),
+      ),
+    ).toEqual({ digest: D1, imageId: D2 });
     expect(parseBuildxMetadata('{"containerimage.digest":"nope"}')).toEqual({ digest: undefined, imageId: undefined });
     expect(parseBuildxMetadata('not json')).toEqual({});
   });
@@ -100,18 +142,29 @@ describe('classic builder argv and push output', () => {
   });
 
   it('reads the digest from docker push output', () => {
-    expect(parsePushDigest(`The push refers to repository [r/x]\nf745: Pushed\nmain: digest: ${D1} size: 735\n`)).toBe(D1);
+    expect(parsePushDigest(`The push refers to repository [r/x]\nf745: Pushed\nmain: digest: ${D1} size: 735\n`)).toBe(
+      D1,
+    );
     expect(parsePushDigest('no digest here')).toBeUndefined();
   });
 });
 
 describe('build failures', () => {
   it('names the failing step (classic and BuildKit output) and strips Docker noise', () => {
-    expect(failingStep('Step 1/3 : FROM scratch\nStep 3/3 : RUN make\n ---> Running in x\nmake: *** error')).toBe('Step 3/3 : RUN make');
-    expect(failingStep('#5 [2/4] COPY . .\n#6 [3/4] RUN make test\n#6 0.2 fail\n------\n > [3/4] RUN make test:\n')).toBe('[3/4] RUN make test');
+    expect(failingStep('Step 1/3 : FROM scratch\nStep 3/3 : RUN make\n ---> Running in x\nmake: *** error')).toBe(
+      'Step 3/3 : RUN make',
+    );
+    expect(
+      failingStep('#5 [2/4] COPY . .\n#6 [3/4] RUN make test\n#6 0.2 fail\n------\n > [3/4] RUN make test:\n'),
+    ).toBe('[3/4] RUN make test');
     expect(failingStep('ERROR: something else')).toBeUndefined();
-    const message = buildFailureMessage('Step 2/2 : RUN x\n\x1b[91mboom\x1b[0m\nDEPRECATED: The legacy builder is deprecated and will be removed in a future release.\n            Install the buildx component to build images with BuildKit:\n            https://docs.docker.com/go/buildx/\n\nThe command returned a non-zero code: 1', 1);
-    expect(message).toBe('Build failed at Step 2/2 : RUN x (docker exited with code 1). Last lines:\nStep 2/2 : RUN x\nboom\nThe command returned a non-zero code: 1');
+    const message = buildFailureMessage(
+      'Step 2/2 : RUN x\n\x1b[91mboom\x1b[0m\nDEPRECATED: The legacy builder is deprecated and will be removed in a future release.\n            Install the buildx component to build images with BuildKit:\n            https://docs.docker.com/go/buildx/\n\nThe command returned a non-zero code: 1',
+      1,
+    );
+    expect(message).toBe(
+      'Build failed at Step 2/2 : RUN x (docker exited with code 1). Last lines:\nStep 2/2 : RUN x\nboom\nThe command returned a non-zero code: 1',
+    );
   });
 });
 
@@ -138,16 +191,25 @@ describe('transient failures', () => {
 
   it('retries transient failures up to the bound and stops at a refusal', async () => {
     let calls = 0;
-    const flaky = await retryTransient(() => Promise.resolve(++calls < 3 ? { ok: false, output: '503 Service Unavailable' } : { ok: true }), { attempts: 5, baseDelayMs: 1 });
+    const flaky = await retryTransient(
+      () => Promise.resolve(++calls < 3 ? { ok: false, output: '503 Service Unavailable' } : { ok: true }),
+      { attempts: 5, baseDelayMs: 1 },
+    );
     expect(flaky).toEqual({ ok: true, attempts: 3 });
 
     calls = 0;
-    const down = await retryTransient(() => Promise.resolve((calls++, { ok: false, output: 'connection refused' })), { attempts: 3, baseDelayMs: 1 });
+    const down = await retryTransient(() => Promise.resolve((calls++, { ok: false, output: 'connection refused' })), {
+      attempts: 3,
+      baseDelayMs: 1,
+    });
     expect(down).toMatchObject({ ok: false, attempts: 3 });
     expect(calls).toBe(3);
 
     calls = 0;
-    const refused = await retryTransient(() => Promise.resolve((calls++, { ok: false, output: '401 Unauthorized' })), { attempts: 3, baseDelayMs: 1 });
+    const refused = await retryTransient(() => Promise.resolve((calls++, { ok: false, output: '401 Unauthorized' })), {
+      attempts: 3,
+      baseDelayMs: 1,
+    });
     expect(refused).toMatchObject({ ok: false, attempts: 1 });
     expect(calls).toBe(1);
   });

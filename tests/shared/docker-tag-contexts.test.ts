@@ -37,22 +37,139 @@ interface Context {
 }
 
 const CONTEXTS: [string, Context][] = [
-  ['push to the default branch (master)', { event: 'push', ref: 'refs/heads/master', sha: '266574110acf203503badf966df2ea24b5d732d7', fixture: 'push-master.json', tags: ['sha-2665741', 'master', 'latest'], version: 'master', metadataAction: ['master'] }],
-  ['push to a branch with characters a tag cannot hold', { event: 'push', ref: 'refs/heads/my/feature#1245', sha: '983315b5e8d46e46fc4c49869e85e7ee5fb289ba', fixture: 'push-feature.json', tags: ['sha-983315b', 'my-feature-1245'], version: 'my-feature-1245', metadataAction: ['my-feature-1245'] }],
-  ['semver tag v1.1.1', { event: 'push', ref: 'refs/tags/v1.1.1', fixture: 'push-tag-v1.1.1.json', tags: ['sha-860c190', '1.1.1', '1.1', '1', 'latest'], version: '1.1.1', metadataAction: ['v1.1.1', 'latest'], onlyTheirs: ['v1.1.1'] }],
-  ['prerelease tag v2.0.8-beta.67', { event: 'push', ref: 'refs/tags/v2.0.8-beta.67', fixture: 'push-tag-v2.0.8-beta.67.json', tags: ['sha-860c190', '2.0.8-beta.67'], version: '2.0.8-beta.67', metadataAction: ['v2.0.8-beta.67', 'latest'], onlyTheirs: ['v2.0.8-beta.67', 'latest'] }],
-  ['a tag that is not semver (release-7)', { event: 'push', ref: 'refs/tags/release-7', fixture: 'push-tag-release-7.json', tags: ['sha-860c190'], version: 'release-7', metadataAction: ['release-7', 'latest'], onlyTheirs: ['release-7', 'latest'] }],
-  ['release published (v1.2.0)', { event: 'release', ref: 'refs/tags/v1.2.0', fixture: 'release-published.json', tags: ['sha-860c190', '1.2.0', '1.2', '1', 'latest'], version: '1.2.0', metadataAction: ['v1.2.0', 'latest'], onlyTheirs: ['v1.2.0'] }],
-  ['pull_request #15 (GITHUB_SHA: the merge commit)', { event: 'pull_request', ref: 'refs/pull/15/merge', sha: MERGE, fixture: 'pull_request.json', tags: ['sha-a9c8c58', 'pr-15'], version: 'pr-15', metadataAction: ['pr-15'] }],
-  ['pull_request #15 with sha-source: pr-head', { event: 'pull_request', ref: 'refs/pull/15/merge', sha: MERGE, fixture: 'pull_request.json', shaSource: 'pr-head', tags: ['sha-3370e22', 'pr-15'], version: 'pr-15', metadataAction: ['pr-15'] }],
-  ['pull_request_target #15 (runs on the base branch)', { event: 'pull_request_target', ref: 'refs/heads/master', fixture: 'pull_request.json', tags: ['sha-860c190', 'pr-15'], version: 'pr-15', metadataAction: ['pr-15'] }],
-  ['workflow_dispatch on the default branch', { event: 'workflow_dispatch', ref: 'refs/heads/master', fixture: 'workflow_dispatch.json', tags: ['sha-860c190', 'master', 'latest'], version: 'master', metadataAction: ['master'] }],
+  [
+    'push to the default branch (master)',
+    {
+      event: 'push',
+      ref: 'refs/heads/master',
+      sha: '266574110acf203503badf966df2ea24b5d732d7',
+      fixture: 'push-master.json',
+      tags: ['sha-2665741', 'master', 'latest'],
+      version: 'master',
+      metadataAction: ['master'],
+    },
+  ],
+  [
+    'push to a branch with characters a tag cannot hold',
+    {
+      event: 'push',
+      ref: 'refs/heads/my/feature#1245',
+      sha: '983315b5e8d46e46fc4c49869e85e7ee5fb289ba',
+      fixture: 'push-feature.json',
+      tags: ['sha-983315b', 'my-feature-1245'],
+      version: 'my-feature-1245',
+      metadataAction: ['my-feature-1245'],
+    },
+  ],
+  [
+    'semver tag v1.1.1',
+    {
+      event: 'push',
+      ref: 'refs/tags/v1.1.1',
+      fixture: 'push-tag-v1.1.1.json',
+      tags: ['sha-860c190', '1.1.1', '1.1', '1', 'latest'],
+      version: '1.1.1',
+      metadataAction: ['v1.1.1', 'latest'],
+      onlyTheirs: ['v1.1.1'],
+    },
+  ],
+  [
+    'prerelease tag v2.0.8-beta.67',
+    {
+      event: 'push',
+      ref: 'refs/tags/v2.0.8-beta.67',
+      fixture: 'push-tag-v2.0.8-beta.67.json',
+      tags: ['sha-860c190', '2.0.8-beta.67'],
+      version: '2.0.8-beta.67',
+      metadataAction: ['v2.0.8-beta.67', 'latest'],
+      onlyTheirs: ['v2.0.8-beta.67', 'latest'],
+    },
+  ],
+  [
+    'a tag that is not semver (release-7)',
+    {
+      event: 'push',
+      ref: 'refs/tags/release-7',
+      fixture: 'push-tag-release-7.json',
+      tags: ['sha-860c190'],
+      version: 'release-7',
+      metadataAction: ['release-7', 'latest'],
+      onlyTheirs: ['release-7', 'latest'],
+    },
+  ],
+  [
+    'release published (v1.2.0)',
+    {
+      event: 'release',
+      ref: 'refs/tags/v1.2.0',
+      fixture: 'release-published.json',
+      tags: ['sha-860c190', '1.2.0', '1.2', '1', 'latest'],
+      version: '1.2.0',
+      metadataAction: ['v1.2.0', 'latest'],
+      onlyTheirs: ['v1.2.0'],
+    },
+  ],
+  [
+    'pull_request #15 (GITHUB_SHA: the merge commit)',
+    {
+      event: 'pull_request',
+      ref: 'refs/pull/15/merge',
+      sha: MERGE,
+      fixture: 'pull_request.json',
+      tags: ['sha-a9c8c58', 'pr-15'],
+      version: 'pr-15',
+      metadataAction: ['pr-15'],
+    },
+  ],
+  [
+    'pull_request #15 with sha-source: pr-head',
+    {
+      event: 'pull_request',
+      ref: 'refs/pull/15/merge',
+      sha: MERGE,
+      fixture: 'pull_request.json',
+      shaSource: 'pr-head',
+      tags: ['sha-3370e22', 'pr-15'],
+      version: 'pr-15',
+      metadataAction: ['pr-15'],
+    },
+  ],
+  [
+    'pull_request_target #15 (runs on the base branch)',
+    {
+      event: 'pull_request_target',
+      ref: 'refs/heads/master',
+      fixture: 'pull_request.json',
+      tags: ['sha-860c190', 'pr-15'],
+      version: 'pr-15',
+      metadataAction: ['pr-15'],
+    },
+  ],
+  [
+    'workflow_dispatch on the default branch',
+    {
+      event: 'workflow_dispatch',
+      ref: 'refs/heads/master',
+      fixture: 'workflow_dispatch.json',
+      tags: ['sha-860c190', 'master', 'latest'],
+      version: 'master',
+      metadataAction: ['master'],
+    },
+  ],
 ];
 
 const contextOf = (c: Pick<Context, 'event' | 'ref' | 'sha' | 'fixture'>, env: Record<string, string> = {}) =>
-  runContext({ GITHUB_REPOSITORY: 'acme/shop', GITHUB_SERVER_URL: 'https://github.com', GITHUB_EVENT_NAME: c.event, GITHUB_REF: c.ref, GITHUB_SHA: c.sha ?? SHA, GITHUB_EVENT_PATH: join(repoRoot, 'tests/fixtures/events', c.fixture), ...env });
+  runContext({
+    GITHUB_REPOSITORY: 'acme/shop',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_EVENT_NAME: c.event,
+    GITHUB_REF: c.ref,
+    GITHUB_SHA: c.sha ?? SHA,
+    GITHUB_EVENT_PATH: join(repoRoot, 'tests/fixtures/events', c.fixture),
+    ...env,
+  });
 
-describe('build-push tag rules per event context (payload fixtures in GitHub\'s shape; docker/metadata-action\'s result for the record)', () => {
+describe("build-push tag rules per event context (payload fixtures in GitHub's shape; docker/metadata-action's result for the record)", () => {
   it.each(CONTEXTS)('%s', async (_, c) => {
     const ctx = contextOf(c);
     const source = await sourceRepository(ctx, '', () => undefined);
@@ -81,7 +198,15 @@ describe('a schedule payload has no repository: the default branch and labels co
   let github: GitHubDouble;
   const schedule = { event: 'schedule', ref: 'refs/heads/master', fixture: 'schedule.json' };
   beforeAll(async () => {
-    github = await startGitHubDouble({ token: 'ghs_schedule', repository: 'acme/shop', repositoryInfo: { default_branch: 'master', description: 'The shop front', license: { key: 'mit', name: 'MIT License', spdx_id: 'MIT' } } });
+    github = await startGitHubDouble({
+      token: 'ghs_schedule',
+      repository: 'acme/shop',
+      repositoryInfo: {
+        default_branch: 'master',
+        description: 'The shop front',
+        license: { key: 'mit', name: 'MIT License', spdx_id: 'MIT' },
+      },
+    });
   });
   // Failure paths too: whatever the step did, it spoke the API correctly.
   afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
@@ -94,7 +219,9 @@ describe('a schedule payload has no repository: the default branch and labels co
     const source = await sourceRepository(root, 'ghs_schedule', (l) => lines.push(l));
     expect(source).toMatchObject({ from: 'api', defaultBranch: 'master' });
     expect(source.warning).toBeUndefined();
-    expect(lines).toEqual(['The schedule event does not describe the repository: read acme/shop from the GitHub API (default branch master)']);
+    expect(lines).toEqual([
+      'The schedule event does not describe the repository: read acme/shop from the GitHub API (default branch master)',
+    ]);
     expect(github.server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /repos/acme/shop']);
     expect(github.problems).toEqual([]);
     const git = gitState(root, { defaultBranch: source.defaultBranch });
@@ -120,8 +247,14 @@ describe('a schedule payload has no repository: the default branch and labels co
       expect(down.requests).toHaveLength(4);
       expect(lines.filter((l) => /retry \d\/3/.test(l))).toHaveLength(3);
       expect(source).toMatchObject({ from: 'ref', defaultBranch: 'master', metadata: {} });
-      expect(source.warning).toBe('The schedule event does not describe the repository and the GitHub API could not be read (GitHub API GET /repos/acme/shop: 503 Service Unavailable): the default branch is master, as schedule runs on it; the description and licence labels are left empty.');
-      expect(ruleTags([...TAG_RULES], gitState(ctx, { defaultBranch: source.defaultBranch })).tags).toEqual(['sha-860c190', 'master', 'latest']);
+      expect(source.warning).toBe(
+        'The schedule event does not describe the repository and the GitHub API could not be read (GitHub API GET /repos/acme/shop: 503 Service Unavailable): the default branch is master, as schedule runs on it; the description and licence labels are left empty.',
+      );
+      expect(ruleTags([...TAG_RULES], gitState(ctx, { defaultBranch: source.defaultBranch })).tags).toEqual([
+        'sha-860c190',
+        'master',
+        'latest',
+      ]);
     } finally {
       await down.close();
     }
@@ -131,7 +264,12 @@ describe('a schedule payload has no repository: the default branch and labels co
     const ctx = contextOf({ event: 'workflow_call', ref: 'refs/heads/master', fixture: 'schedule.json' });
     const source = await sourceRepository(ctx, '', () => undefined);
     expect(source).toMatchObject({ from: 'none', defaultBranch: undefined });
-    expect(source.warning).toBe('The workflow_call event does not describe the repository and the GitHub API could not be read (github-token is empty): the "latest" rule takes the default branch to be main; the description and licence labels are left empty.');
-    expect(ruleTags([...TAG_RULES], gitState(ctx, { defaultBranch: source.defaultBranch })).tags).toEqual(['sha-860c190', 'master']);
+    expect(source.warning).toBe(
+      'The workflow_call event does not describe the repository and the GitHub API could not be read (github-token is empty): the "latest" rule takes the default branch to be main; the description and licence labels are left empty.',
+    );
+    expect(ruleTags([...TAG_RULES], gitState(ctx, { defaultBranch: source.defaultBranch })).tags).toEqual([
+      'sha-860c190',
+      'master',
+    ]);
   });
 });

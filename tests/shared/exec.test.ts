@@ -25,7 +25,9 @@ describe('exec', () => {
   });
 
   it('names a missing program', async () => {
-    await expect(exec(['definitely-not-a-program-xyz'])).rejects.toThrow('definitely-not-a-program-xyz is not installed or not on PATH');
+    await expect(exec(['definitely-not-a-program-xyz'])).rejects.toThrow(
+      'definitely-not-a-program-xyz is not installed or not on PATH',
+    );
   });
 
   it('kills a command at its timeout', async () => {

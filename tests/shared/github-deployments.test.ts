@@ -17,7 +17,11 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
   afterAll(() => github.close());
 
   const deploy = async (image: string, state: 'success' | 'failure') => {
-    const d = await client.create({ ref: 'abc', environment: 'production', payload: { image, provider: 'command', version: image } });
+    const d = await client.create({
+      ref: 'abc',
+      environment: 'production',
+      payload: { image, provider: 'command', version: image },
+    });
     await client.setStatus(d.id, { state: 'in_progress', logUrl: 'https://github.com/acme/shop/actions/runs/1' });
     await client.setStatus(d.id, { state, environmentUrl: 'https://shop.example.com' });
     return d;
@@ -42,16 +46,25 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
 
   it('explains a refused token instead of failing obscurely', async () => {
     const bad = new DeploymentsClient({ token: 'wrong', apiUrl: github.url, repository: 'acme/shop' });
-    await expect(bad.create({ ref: 'abc', environment: 'production', payload: { image: 'a', provider: 'docker', version: 'a' } })).rejects.toThrow(/401 Bad credentials/);
+    await expect(
+      bad.create({ ref: 'abc', environment: 'production', payload: { image: 'a', provider: 'docker', version: 'a' } }),
+    ).rejects.toThrow(/401 Bad credentials/);
     // The one problem the double saw is the wrong token this test sent.
     expect(github.problems.splice(0)).toEqual(['POST /repos/acme/shop/deployments: bad Authorization header']);
   });
 
-  it('never sleeps a Retry-After past the call\'s deadline (a local server answering as GitHub does when rate-limited)', async () => {
+  it("never sleeps a Retry-After past the call's deadline (a local server answering as GitHub does when rate-limited)", async () => {
     // GitHub's documented answer to a rate-limited request: 429, Retry-After in seconds, a JSON message.
-    const limited = await startServer((_req, res) => json(res, 429, { message: 'API rate limit exceeded for installation ID 1.' }, { 'retry-after': '3600' }));
+    const limited = await startServer((_req, res) =>
+      json(res, 429, { message: 'API rate limit exceeded for installation ID 1.' }, { 'retry-after': '3600' }),
+    );
     try {
-      const rated = new DeploymentsClient({ token: 't0k', apiUrl: limited.url, repository: 'acme/shop', callDeadlineMs: 5000 });
+      const rated = new DeploymentsClient({
+        token: 't0k',
+        apiUrl: limited.url,
+        repository: 'acme/shop',
+        callDeadlineMs: 5000,
+      });
       const t0 = Date.now();
       const error = (await rated.list('production').catch((e: unknown) => e)) as Error;
       expect(Date.now() - t0).toBeLessThan(4000);
@@ -68,12 +81,20 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
   it('bounds every call by its overall deadline, and says what it was doing', async () => {
     const silent = await startServer(() => undefined);
     try {
-      const stuck = new DeploymentsClient({ token: 't0k', apiUrl: silent.url, repository: 'acme/shop', timeoutMs: 400, callDeadlineMs: 1000 });
+      const stuck = new DeploymentsClient({
+        token: 't0k',
+        apiUrl: silent.url,
+        repository: 'acme/shop',
+        timeoutMs: 400,
+        callDeadlineMs: 1000,
+      });
       const t0 = Date.now();
       const error = (await stuck.statuses(7).catch((e: unknown) => e)) as Error;
       expect(Date.now() - t0).toBeLessThan(3000);
       expect(error).toBeInstanceOf(UserError);
-      expect(error.message).toMatch(/^GitHub API: could not list statuses of deployment 7: (deadline reached|timed out)/);
+      expect(error.message).toMatch(
+        /^GitHub API: could not list statuses of deployment 7: (deadline reached|timed out)/,
+      );
     } finally {
       await silent.close();
     }
@@ -89,10 +110,26 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
     const flaky = await startGitHubDouble({ token: 't0k', repository: 'acme/shop', outage: { failures: 2 } });
     try {
       const lines: string[] = [];
-      const retrying = new DeploymentsClient({ token: 't0k', apiUrl: flaky.url, repository: 'acme/shop', log: (l) => lines.push(l) });
-      const d = await retrying.create({ ref: 'abc', environment: 'staging', payload: { image: 'a', provider: 'docker', version: 'a' } });
-      expect(flaky.events).toEqual(['503 POST /repos/acme/shop/deployments', '503 POST /repos/acme/shop/deployments', `deployment ${d.id}`]);
-      expect(lines).toEqual([expect.stringMatching(/^GitHub API POST \/repos\/acme\/shop\/deployments: status 503, retry 1\/5 in \d+ms$/), expect.stringMatching(/retry 2\/5/)]);
+      const retrying = new DeploymentsClient({
+        token: 't0k',
+        apiUrl: flaky.url,
+        repository: 'acme/shop',
+        log: (l) => lines.push(l),
+      });
+      const d = await retrying.create({
+        ref: 'abc',
+        environment: 'staging',
+        payload: { image: 'a', provider: 'docker', version: 'a' },
+      });
+      expect(flaky.events).toEqual([
+        '503 POST /repos/acme/shop/deployments',
+        '503 POST /repos/acme/shop/deployments',
+        `deployment ${d.id}`,
+      ]);
+      expect(lines).toEqual([
+        expect.stringMatching(/^GitHub API POST \/repos\/acme\/shop\/deployments: status 503, retry 1\/5 in \d+ms$/),
+        expect.stringMatching(/retry 2\/5/),
+      ]);
       expect(flaky.problems).toEqual([]);
     } finally {
       await flaky.close();
@@ -105,11 +142,15 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
       const client = new DeploymentsClient({ token: 't0k', apiUrl: down.url, repository: 'acme/shop', retries: 1 });
       const outage = await client.list('staging').catch((e: unknown) => e);
       expect(isOutage(outage)).toBe(true);
-      expect((outage as Error).message).toBe('GitHub API: could not list deployments of staging: 503 Service Unavailable');
+      expect((outage as Error).message).toBe(
+        'GitHub API: could not list deployments of staging: 503 Service Unavailable',
+      );
     } finally {
       await down.close();
     }
-    const refused = await new DeploymentsClient({ token: 'wrong', apiUrl: github.url, repository: 'acme/shop' }).list('staging').catch((e: unknown) => e);
+    const refused = await new DeploymentsClient({ token: 'wrong', apiUrl: github.url, repository: 'acme/shop' })
+      .list('staging')
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(GitHubApiError);
     expect(isOutage(refused)).toBe(false);
   });
@@ -123,7 +164,9 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
     try {
       const client = new DeploymentsClient({ token: 't0k', apiUrl: redirecting.url, repository: 'acme/shop' });
       const error = (await client.list('staging').catch((e: unknown) => e)) as Error;
-      expect(error.message).toMatch(/^GitHub API: could not list deployments of staging: redirected to http:\/\/127\.0\.0\.1:\d+\/… \(status 302\), another origin: not followed/);
+      expect(error.message).toMatch(
+        /^GitHub API: could not list deployments of staging: redirected to http:\/\/127\.0\.0\.1:\d+\/… \(status 302\), another origin: not followed/,
+      );
       expect(elsewhere.requests).toEqual([]);
     } finally {
       await elsewhere.close();
@@ -138,7 +181,9 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
     });
     try {
       const client = new DeploymentsClient({ token: 't0k', apiUrl: huge.url, repository: 'acme/shop' });
-      await expect(client.list('staging')).rejects.toThrow('GitHub API: could not list deployments of staging: the answer is larger than 1 MiB');
+      await expect(client.list('staging')).rejects.toThrow(
+        'GitHub API: could not list deployments of staging: the answer is larger than 1 MiB',
+      );
     } finally {
       await huge.close();
     }

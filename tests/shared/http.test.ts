@@ -1,6 +1,7 @@
 import { createServer as createNetServer, type Server as NetServer, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError, MAX_BODY_BYTES, MAX_REDIRECTS, proxyFor, request } from '../../shared/http.js';
+import { HttpError, MAX_BODY_BYTES, MAX_REDIRECTS, request } from '../../shared/http.js';
+import { proxyFor } from '../../shared/http-proxy.js';
 import { backoffDelay, retryAfterMs } from '../../shared/retry.js';
 import { json, startServer, streamBody, type TestServer } from '../harness/server.js';
 import { startHttpsServer, type TlsServer } from '../harness/tls.js';
@@ -47,7 +48,11 @@ describe('request', () => {
   it('honours Retry-After on 429', async () => {
     const t0 = Date.now();
     const retries: number[] = [];
-    const res = await request({ url: `${app.url}/rate-limited?k=b`, baseDelayMs: 10, onRetry: (i) => retries.push(i.delayMs) });
+    const res = await request({
+      url: `${app.url}/rate-limited?k=b`,
+      baseDelayMs: 10,
+      onRetry: (i) => retries.push(i.delayMs),
+    });
     expect(res.status).toBe(200);
     expect(retries).toEqual([1000]);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
@@ -70,7 +75,9 @@ describe('request', () => {
 
   it('cuts off a silent server at the per-attempt timeout', async () => {
     const t0 = Date.now();
-    const error = await request({ url: `${app.url}/silent?k=f`, timeoutMs: 200, retries: 1, baseDelayMs: 10 }).catch((e: unknown) => e);
+    const error = await request({ url: `${app.url}/silent?k=f`, timeoutMs: 200, retries: 1, baseDelayMs: 10 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(HttpError);
     expect((error as HttpError).kind).toBe('timeout');
     expect((error as HttpError).message).toBe('timed out after 200ms');
@@ -80,7 +87,12 @@ describe('request', () => {
 
   it('never runs past the overall deadline', async () => {
     const t0 = Date.now();
-    const error = await request({ url: `${app.url}/silent?k=g`, timeoutMs: 10_000, retries: 5, deadline: Date.now() + 300 }).catch((e: unknown) => e);
+    const error = await request({
+      url: `${app.url}/silent?k=g`,
+      timeoutMs: 10_000,
+      retries: 5,
+      deadline: Date.now() + 300,
+    }).catch((e: unknown) => e);
     expect((error as HttpError).kind).toBe('deadline');
     expect(Date.now() - t0).toBeLessThan(1500);
   });
@@ -94,7 +106,12 @@ describe('request', () => {
   });
 
   it('sends method, headers and body', async () => {
-    const res = await request({ url: `${app.url}/echo`, method: 'PUT', body: 'hello', headers: { authorization: 'Bearer x' } });
+    const res = await request({
+      url: `${app.url}/echo`,
+      method: 'PUT',
+      body: 'hello',
+      headers: { authorization: 'Bearer x' },
+    });
     expect(JSON.parse(res.body)).toEqual({ method: 'PUT', body: 'hello', auth: 'Bearer x' });
   });
 });
@@ -104,13 +121,25 @@ describe('redirects: followed only within the origin', () => {
   let origin: TestServer;
   let other: TestServer;
   let tls: TlsServer;
-  const seen = (r: TestServer['requests'][number]) => ({ method: r.method, url: r.url, key: r.headers['x-api-key'] ?? null, type: r.headers['content-type'] ?? null, body: r.body });
+  const seen = (r: TestServer['requests'][number]) => ({
+    method: r.method,
+    url: r.url,
+    key: r.headers['x-api-key'] ?? null,
+    type: r.headers['content-type'] ?? null,
+    body: r.body,
+  });
   const redirecting: Parameters<typeof startServer>[0] = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/to') return res.writeHead(Number(url.searchParams.get('s') ?? 302), { location: url.searchParams.get('u')! }).end();
+    if (url.pathname === '/to')
+      return res.writeHead(Number(url.searchParams.get('s') ?? 302), { location: url.searchParams.get('u')! }).end();
     const loop = /^\/loop\/(\d+)$/.exec(url.pathname);
     if (loop) return res.writeHead(302, { location: `/loop/${Number(loop[1]) + 1}` }).end();
-    return json(res, 200, { at: url.pathname, method: req.method, body: req.body, key: req.headers['x-api-key'] ?? null });
+    return json(res, 200, {
+      at: url.pathname,
+      method: req.method,
+      body: req.body,
+      key: req.headers['x-api-key'] ?? null,
+    });
   };
   beforeAll(async () => {
     origin = await startServer(redirecting);
@@ -125,9 +154,14 @@ describe('redirects: followed only within the origin', () => {
     await other.close();
     await tls.close();
   });
-  const to = (target: string, status = 302) => `${origin.url}/to?${new URLSearchParams({ u: target, s: String(status) }).toString()}`;
+  const to = (target: string, status = 302) =>
+    `${origin.url}/to?${new URLSearchParams({ u: target, s: String(status) }).toString()}`;
   const headers = { 'x-api-key': 'k-123' };
-  const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('the request should have failed'), (e: unknown) => e as HttpError);
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => expect.unreachable('the request should have failed'),
+      (e: unknown) => e as HttpError,
+    );
 
   it('follows a redirect to the same origin with the headers, and says where the answer came from', async () => {
     const res = await request({ url: to('/final'), headers });
@@ -139,11 +173,22 @@ describe('redirects: followed only within the origin', () => {
   it('changes method and body as fetch does: 303 and POST on 301/302 become GET without body, 307/308 and PUT on 302 keep both', async () => {
     const send = async (status: number, method: string) => {
       origin.requests.length = 0;
-      await request({ url: to('/final', status), method, headers: { ...headers, 'content-type': 'application/json' }, body: '{"a":1}' });
+      await request({
+        url: to('/final', status),
+        method,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: '{"a":1}',
+      });
       return seen(origin.requests.at(-1)!);
     };
     const get = { method: 'GET', url: '/final', key: 'k-123', type: null, body: '' };
-    const kept = (method: string) => ({ method, url: '/final', key: 'k-123', type: 'application/json', body: '{"a":1}' });
+    const kept = (method: string) => ({
+      method,
+      url: '/final',
+      key: 'k-123',
+      type: 'application/json',
+      body: '{"a":1}',
+    });
     expect(await send(303, 'POST')).toEqual(get);
     expect(await send(303, 'PUT')).toEqual(get);
     expect(await send(301, 'POST')).toEqual(get);
@@ -156,26 +201,43 @@ describe('redirects: followed only within the origin', () => {
   it('refuses a redirect to another origin, naming it, and sends nothing there (a port is part of the origin)', async () => {
     other.requests.length = 0;
     origin.requests.length = 0;
-    const error = await failure(request({ url: to(`${other.url}/health?token=abc`), headers, retries: 3, baseDelayMs: 10 }));
+    const error = await failure(
+      request({ url: to(`${other.url}/health?token=abc`), headers, retries: 3, baseDelayMs: 10 }),
+    );
     expect(error).toBeInstanceOf(HttpError);
     expect(error.kind).toBe('cross-origin');
     expect(error.status).toBe(302);
-    expect(error.message).toBe(`redirected to ${other.url}/… (status 302), another origin: not followed, the request and its headers go only to ${origin.url}`);
+    expect(error.message).toBe(
+      `redirected to ${other.url}/… (status 302), another origin: not followed, the request and its headers go only to ${origin.url}`,
+    );
     expect(other.requests).toEqual([]);
     expect(origin.requests).toHaveLength(1); // not retried: the answer would be the same
   });
 
   it('follows a redirect to another origin only when asked, then with none of the headers and no body', async () => {
     other.requests.length = 0;
-    const res = await request({ url: to(`${other.url}/elsewhere`), headers: { ...headers, authorization: 'Bearer t' }, redirect: 'follow-any-origin' });
+    const res = await request({
+      url: to(`${other.url}/elsewhere`),
+      headers: { ...headers, authorization: 'Bearer t' },
+      redirect: 'follow-any-origin',
+    });
     expect(JSON.parse(res.body)).toMatchObject({ at: '/elsewhere', key: null });
     expect(other.requests).toHaveLength(1);
     expect(other.requests[0].headers.authorization).toBeUndefined();
     expect(other.requests[0].headers['x-api-key']).toBeUndefined();
     // A redirect that keeps the body (307) would take it there: refused.
-    const error = await failure(request({ url: to(`${other.url}/login`, 307), method: 'POST', body: '{"password":"pw"}', redirect: 'follow-any-origin' }));
+    const error = await failure(
+      request({
+        url: to(`${other.url}/login`, 307),
+        method: 'POST',
+        body: '{"password":"pw"}',
+        redirect: 'follow-any-origin',
+      }),
+    );
     expect(error.kind).toBe('redirect');
-    expect(error.message).toBe(`redirected to ${other.url}/… (status 307), another origin: not followed, it would send the request's body there`);
+    expect(error.message).toBe(
+      `redirected to ${other.url}/… (status 307), another origin: not followed, it would send the request's body there`,
+    );
     expect(other.requests).toHaveLength(1);
   });
 
@@ -185,9 +247,17 @@ describe('redirects: followed only within the origin', () => {
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // trust the self-signed certificate in this process
     try {
       for (const redirect of ['follow', 'follow-any-origin'] as const) {
-        const error = await failure(request({ url: `${tls.url}/?${new URLSearchParams({ u: `${origin.url}/final` }).toString()}`, headers, redirect }));
+        const error = await failure(
+          request({
+            url: `${tls.url}/?${new URLSearchParams({ u: `${origin.url}/final` }).toString()}`,
+            headers,
+            redirect,
+          }),
+        );
         expect(error.kind).toBe('redirect');
-        expect(error.message).toBe(`redirected from https to http (${origin.url}/…): refused, the request would travel unencrypted`);
+        expect(error.message).toBe(
+          `redirected from https to http (${origin.url}/…): refused, the request would travel unencrypted`,
+        );
       }
     } finally {
       if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
@@ -266,7 +336,9 @@ describe('Retry-After is capped by the deadline', () => {
     expect(Date.now() - t0).toBeLessThan(2500);
     expect(res.status).toBe(503);
     expect(res.attempts).toBe(1);
-    expect(res.notRetried).toMatch(/^the server asked to retry after 60m, longer than the \d(\.\d)?s left before the deadline$/);
+    expect(res.notRetried).toMatch(
+      /^the server asked to retry after 60m, longer than the \d(\.\d)?s left before the deadline$/,
+    );
     expect(busy.requests).toHaveLength(1);
   });
 
@@ -275,7 +347,9 @@ describe('Retry-After is capped by the deadline', () => {
     const t0 = Date.now();
     const res = await request({ url: busy.url, retries: 2, timeoutMs: 1000 });
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(res.notRetried).toMatch(/^the server asked to retry after 60m, longer than the \d+(\.\d)?s left before the deadline$/);
+    expect(res.notRetried).toMatch(
+      /^the server asked to retry after 60m, longer than the \d+(\.\d)?s left before the deadline$/,
+    );
     expect(busy.requests).toHaveLength(1);
   });
 });
@@ -320,13 +394,16 @@ describe('proxy variables', () => {
     try {
       return await fn();
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
   }
 
   it('goes through HTTP_PROXY when set', async () => {
-    const res = await withEnv({ HTTP_PROXY: proxyUrl, NO_PROXY: undefined, no_proxy: undefined }, () => request({ url: `${app.url}/echo?via=proxy` }));
+    const res = await withEnv({ HTTP_PROXY: proxyUrl, NO_PROXY: undefined, no_proxy: undefined }, () =>
+      request({ url: `${app.url}/echo?via=proxy` }),
+    );
     expect(res.status).toBe(200);
     // undici tunnels through the proxy with CONNECT, for http targets too.
     expect(seen).toContain(`CONNECT 127.0.0.1:${app.port} HTTP/1.1`);
@@ -334,14 +411,20 @@ describe('proxy variables', () => {
 
   it('bypasses the proxy for NO_PROXY hosts', async () => {
     const before = seen.length;
-    const res = await withEnv({ HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' }, () => request({ url: `${app.url}/echo?via=direct` }));
+    const res = await withEnv({ HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' }, () =>
+      request({ url: `${app.url}/echo?via=direct` }),
+    );
     expect(res.status).toBe(200);
     expect(seen.length).toBe(before);
   });
 });
 
 describe('proxyFor', () => {
-  const env = { HTTPS_PROXY: 'http://proxy:3128', HTTP_PROXY: 'http://proxy:8080', NO_PROXY: 'localhost,.internal.example,api.example:8443' };
+  const env = {
+    HTTPS_PROXY: 'http://proxy:3128',
+    HTTP_PROXY: 'http://proxy:8080',
+    NO_PROXY: 'localhost,.internal.example,api.example:8443',
+  };
   it.each([
     ['https://github.com/', 'http://proxy:3128'],
     ['http://github.com/', 'http://proxy:8080'],
@@ -351,7 +434,8 @@ describe('proxyFor', () => {
     ['https://api.example:8443/', undefined],
     ['https://api.example/', 'http://proxy:3128'],
   ])('%s → %s', (url, proxy) => expect(proxyFor(new URL(url), env)).toBe(proxy));
-  it('NO_PROXY=* disables the proxy', () => expect(proxyFor(new URL('https://x.example/'), { ...env, NO_PROXY: '*' })).toBeUndefined());
+  it('NO_PROXY=* disables the proxy', () =>
+    expect(proxyFor(new URL('https://x.example/'), { ...env, NO_PROXY: '*' })).toBeUndefined());
   it('no proxy variables, no proxy', () => expect(proxyFor(new URL('https://x.example/'), {})).toBeUndefined());
 });
 
@@ -370,5 +454,3 @@ describe('retry helpers', () => {
     expect(backoffDelay(10, 500, 10_000, () => 1)).toBe(10_000);
   });
 });
-
-

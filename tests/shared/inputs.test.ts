@@ -51,7 +51,8 @@ const valid = {
   token: 'tok',
 };
 
-const parse = (values: Record<string, string>) => parseInputs(schema, { secrets: ['token'], read: (n) => values[n] ?? '' });
+const parse = (values: Record<string, string>) =>
+  parseInputs(schema, { secrets: ['token'], read: (n) => values[n] ?? '' });
 
 describe('parseInputs', () => {
   it('turns raw strings into a typed config', () => {
@@ -73,7 +74,17 @@ describe('parseInputs', () => {
   it('reports every bad input at once, naming input, value and expectation', () => {
     let error: unknown;
     try {
-      parse({ ...valid, url: 'example.com', wait: 'later', count: '9', dry: 'yes', mode: 'slow', headers: 'no colon here', env: '=x', name: '  ' });
+      parse({
+        ...valid,
+        url: 'example.com',
+        wait: 'later',
+        count: '9',
+        dry: 'yes',
+        mode: 'slow',
+        headers: 'no colon here',
+        env: '=x',
+        name: '  ',
+      });
     } catch (e) {
       error = e;
     }
@@ -93,8 +104,16 @@ describe('parseInputs', () => {
   });
 
   it('never echoes a secret input', () => {
-    const strict = z.object({ token: z.string().transform((s, ctx) => (s.startsWith('ghp_') ? s : (ctx.addIssue({ code: 'custom', message: 'a token starting with ghp_' }), z.NEVER))) });
-    expect(() => parseInputs(strict, { secrets: ['token'], read: () => 'hunter2-secret' })).toThrow('Invalid input: "token": expected a token starting with ghp_');
+    const strict = z.object({
+      token: z
+        .string()
+        .transform((s, ctx) =>
+          s.startsWith('ghp_') ? s : (ctx.addIssue({ code: 'custom', message: 'a token starting with ghp_' }), z.NEVER),
+        ),
+    });
+    expect(() => parseInputs(strict, { secrets: ['token'], read: () => 'hunter2-secret' })).toThrow(
+      'Invalid input: "token": expected a token starting with ghp_',
+    );
     try {
       parseInputs(strict, { secrets: ['token'], read: () => 'hunter2-secret' });
     } catch (e) {
@@ -107,10 +126,11 @@ describe('parseInputs', () => {
 function problemsOf(field: z.ZodType, value: string, secret = false): { problems: string[]; masks: string[] } {
   const masks: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => {
-    for (const line of String(chunk).split('\n')) if (line.startsWith('::add-mask::')) masks.push(line.slice('::add-mask::'.length));
+  process.stdout.write = (chunk: string) => {
+    for (const line of String(chunk).split('\n'))
+      if (line.startsWith('::add-mask::')) masks.push(line.slice('::add-mask::'.length));
     return true;
-  });
+  };
   try {
     parseInputs(z.object({ x: field }), { read: () => value, secrets: secret ? ['x'] : [] });
     return { problems: [], masks };
@@ -134,7 +154,9 @@ describe('single-line inputs', () => {
   ])('%s refuses a line break, so a value cannot print a workflow command', (_, field) => {
     const { problems } = problemsOf(field, 'https://example.com/\n::warning::owned');
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^"x": expected a single line \(this value has a line break\), got "https:\/\/example.com\/\\n::warning::owned"$/);
+    expect(problems[0]).toMatch(
+      /^"x": expected a single line \(this value has a line break\), got "https:\/\/example.com\/\\n::warning::owned"$/,
+    );
   });
 
   it('a WHATWG URL would drop the newline; httpUrl refuses it instead', () => {
@@ -145,30 +167,51 @@ describe('single-line inputs', () => {
   it('multi-line inputs keep their lines; every input refuses control characters and excessive length', () => {
     expect(problemsOf(list(), 'a\nb').problems).toEqual([]);
     expect(problemsOf(multiLine(), 'flows:\n  - name: x').problems).toEqual([]);
-    expect(problemsOf(text(), 'red \u001b[31m').problems).toEqual(['"x": expected text without control characters (character 5 is U+001B), got "red \\u001b[31m"']);
-    expect(problemsOf(list(), 'a\n\u0007').problems[0]).toMatch(/control characters \(line 2, character 1 is U\+0007\)/);
-    expect(problemsOf(text(), 'x'.repeat(MAX_LINE + 1)).problems[0]).toMatch(new RegExp(`^"x": expected at most ${MAX_LINE} characters \\(this value has ${MAX_LINE + 1}\\), got "x{117}\\.\\.\\."$`));
+    expect(problemsOf(text(), 'red \u001b[31m').problems).toEqual([
+      '"x": expected text without control characters (character 5 is U+001B), got "red \\u001b[31m"',
+    ]);
+    expect(problemsOf(list(), 'a\n\u0007').problems[0]).toMatch(
+      /control characters \(line 2, character 1 is U\+0007\)/,
+    );
+    expect(problemsOf(text(), 'x'.repeat(MAX_LINE + 1)).problems[0]).toMatch(
+      new RegExp(
+        `^"x": expected at most ${MAX_LINE} characters \\(this value has ${MAX_LINE + 1}\\), got "x{117}\\.\\.\\."$`,
+      ),
+    );
     expect(problemsOf(multiLine(), 'x\n'.repeat(MAX_TEXT)).problems[0]).toMatch(/at most 100000 characters/);
     expect(problemsOf(text(), '\tindented\t').problems).toEqual([]);
   });
 
   it('an argument may not start with "-", where a command would read it as an option', () => {
-    expect(problemsOf(text({ argument: true }), '--password=x').problems).toEqual(['"x": expected a value not starting with "-" (it would be read as a command-line option), got "--password=x"']);
+    expect(problemsOf(text({ argument: true }), '--password=x').problems).toEqual([
+      '"x": expected a value not starting with "-" (it would be read as a command-line option), got "--password=x"',
+    ]);
   });
 });
 
 describe('URL inputs', () => {
   it('refuse credentials in the URL, pointing to the headers, masked and never echoed', () => {
-    const { problems, masks } = problemsOf(httpUrl({ credentials: 'send credentials in "headers"' }), 'https://deploy:hunter2%21@example.com/health');
-    expect(problems).toEqual(['"x": expected a URL without a user name or password (a URL is printed in logs and summaries); send credentials in "headers"']);
+    const { problems, masks } = problemsOf(
+      httpUrl({ credentials: 'send credentials in "headers"' }),
+      'https://deploy:hunter2%21@example.com/health',
+    );
+    expect(problems).toEqual([
+      '"x": expected a URL without a user name or password (a URL is printed in logs and summaries); send credentials in "headers"',
+    ]);
     expect(masks).toEqual(['https://deploy:hunter2%2521@example.com/health', 'deploy', 'hunter2!']);
   });
 
   it('a URL with "@" and another fault is not echoed either (the "@" may end a password)', () => {
-    expect(problemsOf(optionalHttpUrl(), 'https://a:b@x.com/\n::warning::y').problems).toEqual(['"x": expected a single line (this value has a line break)']);
+    expect(problemsOf(optionalHttpUrl(), 'https://a:b@x.com/\n::warning::y').problems).toEqual([
+      '"x": expected a single line (this value has a line break)',
+    ]);
     expect(problemsOf(optionalHttpUrl(), 'ftp://a@x.com').problems[0]).toMatch(/without a user name or password/);
-    expect(problemsOf(optionalHttpUrl(), 'mailto:ops@example.com').problems).toEqual(['"x": expected an http:// or https:// URL']);
-    expect(problemsOf(optionalHttpUrl(), 'example.com').problems).toEqual(['"x": expected an http:// or https:// URL, got "example.com"']);
+    expect(problemsOf(optionalHttpUrl(), 'mailto:ops@example.com').problems).toEqual([
+      '"x": expected an http:// or https:// URL',
+    ]);
+    expect(problemsOf(optionalHttpUrl(), 'example.com').problems).toEqual([
+      '"x": expected an http:// or https:// URL, got "example.com"',
+    ]);
   });
 
   it('a URL without credentials passes, "@" in its path included', () => {
@@ -181,7 +224,9 @@ describe('URL inputs', () => {
 describe('durations', () => {
   it('have an upper bound of 6h: a huge value would overflow Node timers and fire at once', () => {
     expect(problemsOf(duration(), '6h').problems).toEqual([]);
-    expect(problemsOf(duration(), '1000000h').problems).toEqual(['"x": expected a duration of at most 6h, got "1000000h"']);
+    expect(problemsOf(duration(), '1000000h').problems).toEqual([
+      '"x": expected a duration of at most 6h, got "1000000h"',
+    ]);
     expect(problemsOf(optionalDuration(), '6h1s').problems[0]).toMatch(/at most/);
     expect(problemsOf(duration({ max: 60_000 }), '2m').problems[0]).toMatch(/at most 1m/);
   });
@@ -189,8 +234,13 @@ describe('durations', () => {
 
 describe('secret multi-line inputs', () => {
   it('a malformed header line is reported by number, masked whole, its value never echoed', () => {
-    const { problems, masks } = problemsOf(headerLines(), 'X-Api-Key: k3y-123\n# a comment\nAuthorization Bearer s3cret\nBad Name: v');
-    expect(problems).toEqual(['"x": expected lines "Name: value" (a header name, a colon, the value); lines 3 and 4 are not']);
+    const { problems, masks } = problemsOf(
+      headerLines(),
+      'X-Api-Key: k3y-123\n# a comment\nAuthorization Bearer s3cret\nBad Name: v',
+    );
+    expect(problems).toEqual([
+      '"x": expected lines "Name: value" (a header name, a colon, the value); lines 3 and 4 are not',
+    ]);
     expect(masks).toEqual(['k3y-123', 'Authorization Bearer s3cret', 'Bad Name: v']);
   });
 
@@ -201,7 +251,10 @@ describe('secret multi-line inputs', () => {
   });
 
   it('secret KEY=value lines: a line without "=" is masked whole; bad keys are named by line', () => {
-    const { problems, masks } = problemsOf(keyValueLines({ secretValues: true, key: { pattern: /^[A-Z_]+$/, expected: 'upper-case names' } }), 'DB_PASSWORD=p@ss\nhunter2\nlower=x');
+    const { problems, masks } = problemsOf(
+      keyValueLines({ secretValues: true, key: { pattern: /^[A-Z_]+$/, expected: 'upper-case names' } }),
+      'DB_PASSWORD=p@ss\nhunter2\nlower=x',
+    );
     expect(problems).toEqual(['"x": expected lines KEY=value, upper-case names; lines 2 and 3 are not']);
     expect(masks).toEqual(['p@ss', 'hunter2', 'x']);
   });
@@ -211,13 +264,17 @@ describe('secret multi-line inputs', () => {
     expect(problems).toEqual(['"x": expected a token without spaces']);
     expect(problemsOf(secretText({ token: true }), 'ghp_abc def', true).masks).toEqual(['ghp_abc def']);
     expect(problemsOf(secretText({ multiLine: true }), '{\n  "type": "service_account"\n}').problems).toEqual([]);
-    expect(problemsOf(secretText(), 'pass\nword').problems).toEqual(['"x": expected a single line (this value has a line break)']);
+    expect(problemsOf(secretText(), 'pass\nword').problems).toEqual([
+      '"x": expected a single line (this value has a line break)',
+    ]);
   });
 });
 
 describe('filePath', () => {
   it('names a file, not a folder', () => {
-    for (const ok of ['report.xml', 'reports/junit.xml', '../out/x.xml']) expect(problemsOf(filePath(), ok).problems).toEqual([]);
-    for (const bad of ['reports/', '.', '..', 'a/..']) expect(problemsOf(filePath(), bad).problems[0]).toMatch(/a file path/);
+    for (const ok of ['report.xml', 'reports/junit.xml', '../out/x.xml'])
+      expect(problemsOf(filePath(), ok).problems).toEqual([]);
+    for (const bad of ['reports/', '.', '..', 'a/..'])
+      expect(problemsOf(filePath(), bad).problems[0]).toMatch(/a file path/);
   });
 });

@@ -39,8 +39,12 @@ describe('inert', () => {
   it('keeps the text readable: a backslash breaks each prefix, nothing else changes', () => {
     expect(inert('ok\n::add-mask::x\n  ::warning::pwned')).toBe('ok\n\\::add-mask::x\n  \\::warning::pwned');
     expect(inert('note ##[add-mask]x and ##[warning]y')).toBe('note ##[\\add-mask]x and ##[\\warning]y');
-    expect(inert('GET /health: 503, 12ms FAIL body "a::b" (https://host:8443/x)')).toBe('GET /health: 503, 12ms FAIL body "a::b" (https://host:8443/x)');
-    expect(inert(inert(ATTACKS['add-mask and a warning on their own lines']))).toBe(inert(ATTACKS['add-mask and a warning on their own lines']));
+    expect(inert('GET /health: 503, 12ms FAIL body "a::b" (https://host:8443/x)')).toBe(
+      'GET /health: 503, 12ms FAIL body "a::b" (https://host:8443/x)',
+    );
+    expect(inert(inert(ATTACKS['add-mask and a warning on their own lines']))).toBe(
+      inert(ATTACKS['add-mask and a warning on their own lines']),
+    );
   });
 
   it('info() prints the text inert, one line per line', () => {
@@ -90,8 +94,13 @@ describe('one boundary', () => {
     });
 
   it('no action prints with core.info or console: every log line goes through shared/log.ts', () => {
-    const files = [...sources(join(repoRoot, 'shared')), ...readdirSync(join(repoRoot, 'actions')).flatMap((a) => sources(join(repoRoot, 'actions', a, 'src')))];
-    const offenders = files.filter((f) => /\bcore\.info\b|\bconsole\.(log|info|warn|error)\b/.test(readFileSync(f, 'utf8'))).map((f) => relative(repoRoot, f));
+    const files = [
+      ...sources(join(repoRoot, 'shared')),
+      ...readdirSync(join(repoRoot, 'actions')).flatMap((a) => sources(join(repoRoot, 'actions', a, 'src'))),
+    ];
+    const offenders = files
+      .filter((f) => /\bcore\.info\b|\bconsole\.(log|info|warn|error)\b/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(repoRoot, f));
     expect(offenders).toEqual(['shared/log.ts']);
   });
 });

@@ -13,7 +13,8 @@ import { captureStdout } from '../harness/stdout.js';
 
 const stdout = captureStdout();
 /** The values registered, as the runner decodes them (any other command shows up as a failure). */
-const masked = () => workflowCommands(stdout.written.join('')).map((c) => (c.name === 'add-mask' ? c.data : `unexpected ::${c.name}::`));
+const masked = () =>
+  workflowCommands(stdout.written.join('')).map((c) => (c.name === 'add-mask' ? c.data : `unexpected ::${c.name}::`));
 
 /** A real private key from ssh-keygen (`-m PEM` with a passphrase gives the RFC 1421 headers). */
 function sshKey(args: string[]): string {
@@ -43,13 +44,18 @@ describe('mask', () => {
     const key = sshKey(['-t', 'rsa', '-b', '2048', '-m', 'PEM', '-N', 'correct horse']).replace(/\n/g, '\r\n');
     expect(key).toContain('Proc-Type: 4,ENCRYPTED');
     mask(key);
-    const body = key.trim().split('\r\n').filter((l) => l && !l.startsWith('-----') && !l.includes(':'));
+    const body = key
+      .trim()
+      .split('\r\n')
+      .filter((l) => l && !l.startsWith('-----') && !l.includes(':'));
     expect(masked()).toEqual(body.filter((l) => l.length >= 4));
     expect(masked().join('\n')).not.toMatch(/-----|RSA PRIVATE KEY|Proc-Type|ENCRYPTED|DEK-Info|AES-128-CBC/);
   });
 
   it('a multi-line secret without known structure: values of `Name: value` and `KEY=value` lines, other lines whole, nothing shorter than 4', () => {
-    expect(secretParts('Authorization: Bearer abc123\nX-Api-Key: "k-9f8e7d"\nTOKEN=t0k3n=x\nplain-secret-line\nab\n')).toEqual(['Bearer abc123', 'k-9f8e7d', 't0k3n=x', 'plain-secret-line']);
+    expect(
+      secretParts('Authorization: Bearer abc123\nX-Api-Key: "k-9f8e7d"\nTOKEN=t0k3n=x\nplain-secret-line\nab\n'),
+    ).toEqual(['Bearer abc123', 'k-9f8e7d', 't0k3n=x', 'plain-secret-line']);
     expect(secretParts('  \n')).toEqual([]);
   });
 
@@ -65,7 +71,10 @@ describe('mask', () => {
   });
 
   it('header values and secret KEY=value values are masked while parsing; plain KEY=value values are not', () => {
-    expect(headerLines().parse('Authorization: Bearer abc123\nX-Trace: t-42')).toEqual({ Authorization: 'Bearer abc123', 'X-Trace': 't-42' });
+    expect(headerLines().parse('Authorization: Bearer abc123\nX-Trace: t-42')).toEqual({
+      Authorization: 'Bearer abc123',
+      'X-Trace': 't-42',
+    });
     keyValueLines({ secretValues: true }).parse('DB_PASSWORD=p@ss=word');
     keyValueLines().parse('REGION=eu-west-1');
     expect(masked()).toEqual(['Bearer abc123', 't-42', 'p@ss=word']);
@@ -81,14 +90,47 @@ describe('kubeconfigSecrets', () => {
     'current-context': 'prod',
     clusters: [
       { name: 'prod', cluster: { server: 'https://k8s.example.test:6443', 'certificate-authority-data': CA } },
-      { name: 'behind-proxy', cluster: { server: 'https://10.0.0.1', 'proxy-url': 'http://proxyuser:pr%40xy-pass@proxy.example.test:3128' } },
+      {
+        name: 'behind-proxy',
+        cluster: { server: 'https://10.0.0.1', 'proxy-url': 'http://proxyuser:pr%40xy-pass@proxy.example.test:3128' },
+      },
     ],
     users: [
       { name: 'token-user', user: { token: 'eyJhbGciOiJSUzI1NiJ9.payload.sig' } },
-      { name: 'cert-user', user: { 'client-certificate-data': 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUNlcnQ=', 'client-key-data': 'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUtleQ==' } },
+      {
+        name: 'cert-user',
+        user: {
+          'client-certificate-data': 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUNlcnQ=',
+          'client-key-data': 'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUtleQ==',
+        },
+      },
       { name: 'basic-user', user: { username: 'admin', password: 'hunter2-basic' } },
-      { name: 'oidc-user', user: { 'auth-provider': { name: 'oidc', config: { 'client-id': 'kubernetes', 'client-secret': 'oidc-client-secret', 'id-token': 'oidc-id-token', 'refresh-token': 'oidc-refresh-token', 'idp-issuer-url': 'https://issuer.example.test' } } } },
-      { name: 'exec-user', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', 'prod'], env: [{ name: 'AWS_SECRET_ACCESS_KEY', value: 'aws-secret-key-value' }] } } },
+      {
+        name: 'oidc-user',
+        user: {
+          'auth-provider': {
+            name: 'oidc',
+            config: {
+              'client-id': 'kubernetes',
+              'client-secret': 'oidc-client-secret',
+              'id-token': 'oidc-id-token',
+              'refresh-token': 'oidc-refresh-token',
+              'idp-issuer-url': 'https://issuer.example.test',
+            },
+          },
+        },
+      },
+      {
+        name: 'exec-user',
+        user: {
+          exec: {
+            apiVersion: 'client.authentication.k8s.io/v1beta1',
+            command: 'aws',
+            args: ['eks', 'get-token', '--cluster-name', 'prod'],
+            env: [{ name: 'AWS_SECRET_ACCESS_KEY', value: 'aws-secret-key-value' }],
+          },
+        },
+      },
     ],
     contexts: [{ name: 'prod', context: { cluster: 'prod', user: 'token-user', namespace: 'shop' } }],
   };
@@ -108,7 +150,22 @@ describe('kubeconfigSecrets', () => {
   it('masks each credential of a YAML kubeconfig (token, client key and certificate data, password, auth-provider secrets, exec env, proxy password), nothing structural', () => {
     const parts = kubeconfigSecrets(stringify(config));
     expect([...parts].sort()).toEqual([...credentials].sort());
-    for (const generic of ['apiVersion: v1', 'v1', 'kind: Config', 'Config', 'users:', 'clusters:', 'prod', 'token-user', 'admin', 'kubernetes', 'aws', 'https://k8s.example.test:6443', CA, 'https://issuer.example.test'])
+    for (const generic of [
+      'apiVersion: v1',
+      'v1',
+      'kind: Config',
+      'Config',
+      'users:',
+      'clusters:',
+      'prod',
+      'token-user',
+      'admin',
+      'kubernetes',
+      'aws',
+      'https://k8s.example.test:6443',
+      CA,
+      'https://issuer.example.test',
+    ])
       expect(parts).not.toContain(generic);
   });
 

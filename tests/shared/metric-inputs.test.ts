@@ -1,18 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { InputError } from '../../shared/errors.js';
-import { METRIC_INPUT_NAMES, metricInputs, metricsOptions, metricValues, refineMetricInputs } from '../../shared/health/metric-inputs.js';
+import {
+  METRIC_INPUT_NAMES,
+  metricInputs,
+  metricsOptions,
+  metricValues,
+  refineMetricInputs,
+} from '../../shared/health/metric-inputs.js';
 import { parseInputs } from '../../shared/inputs.js';
 
 /** The way `deploy` takes them: prefixed `health-`, next to its own inputs. */
-const schema = z.object({ 'image': z.string(), ...metricInputs('health-') }).superRefine(refineMetricInputs('health-'));
+const schema = z.object({ image: z.string(), ...metricInputs('health-') }).superRefine(refineMetricInputs('health-'));
 const defaults: Record<string, string> = { 'health-metrics-failure-limit': '1', 'health-metrics-inconclusive': 'fail' };
-const parse = (inputs: Record<string, string>) => parseInputs(schema, { read: (name) => inputs[name] ?? defaults[name] ?? '', secrets: ['health-prometheus-headers'] });
+const parse = (inputs: Record<string, string>) =>
+  parseInputs(schema, { read: (name) => inputs[name] ?? defaults[name] ?? '', secrets: ['health-prometheus-headers'] });
 
 describe('metric inputs, prefixed for deploy', () => {
   it('declares every input under the prefix', () => {
     expect(Object.keys(metricInputs('health-'))).toEqual(METRIC_INPUT_NAMES.map((n) => `health-${n}`));
-    expect(METRIC_INPUT_NAMES).toEqual(['prometheus-url', 'prometheus-headers', 'metrics', 'metrics-interval', 'metrics-failure-limit', 'metrics-inconclusive', 'version', 'environment', 'service']);
+    expect(METRIC_INPUT_NAMES).toEqual([
+      'prometheus-url',
+      'prometheus-headers',
+      'metrics',
+      'metrics-interval',
+      'metrics-failure-limit',
+      'metrics-inconclusive',
+      'version',
+      'environment',
+      'service',
+    ]);
   });
 
   it('turns the inputs into gate options with variables replaced and the probe interval as fallback', () => {
@@ -25,8 +42,14 @@ describe('metric inputs, prefixed for deploy', () => {
       'health-service': 'shop',
     });
     expect(metricsOptions(metricValues(config, 'health-'), { intervalMs: 5000, timeoutMs: 10_000 })).toEqual({
-      prometheus: { url: 'https://prom.example.com/prometheus/', headers: { Authorization: 'Bearer abc' }, timeoutMs: 10_000 },
-      checks: [{ name: 'errors', query: 'sum(rate(x{version="v7",env="prod",svc="shop"}[1m]))', op: '<', threshold: 1 }],
+      prometheus: {
+        url: 'https://prom.example.com/prometheus/',
+        headers: { Authorization: 'Bearer abc' },
+        timeoutMs: 10_000,
+      },
+      checks: [
+        { name: 'errors', query: 'sum(rate(x{version="v7",env="prod",svc="shop"}[1m]))', op: '<', threshold: 1 },
+      ],
       intervalMs: 5000,
       failureLimit: 1,
       inconclusive: 'fail',

@@ -15,7 +15,10 @@ async function step(body: string, env: Record<string, string> = {}) {
   );
   const state = join(dir, 'state');
   writeFileSync(state, '');
-  const child = spawn(join(repoRoot, 'node_modules/.bin/vite-node'), [script], { env: { ...process.env, GITHUB_STATE: state, ...env }, cwd: repoRoot });
+  const child = spawn(join(repoRoot, 'node_modules/.bin/vite-node'), [script], {
+    env: { ...process.env, GITHUB_STATE: state, ...env },
+    cwd: repoRoot,
+  });
   let stdout = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -43,13 +46,17 @@ describe('run()', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('main ran');
     expect(r.state.isPost).toBe('true');
-    const post = await step(`await run(() => console.log('main ran'), () => console.log('post ran'));`, { STATE_isPost: 'true' });
+    const post = await step(`await run(() => console.log('main ran'), () => console.log('post ran'));`, {
+      STATE_isPost: 'true',
+    });
     expect(post.stdout).toContain('post ran');
     expect(post.stdout).not.toContain('main ran');
   });
 
   it('only warns when cleanup fails', async () => {
-    const r = await step(`await run(() => {}, () => { throw new Error('could not remove key'); });`, { STATE_isPost: 'true' });
+    const r = await step(`await run(() => {}, () => { throw new Error('could not remove key'); });`, {
+      STATE_isPost: 'true',
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('::warning::Cleanup failed: could not remove key');
   });

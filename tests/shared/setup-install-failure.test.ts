@@ -44,7 +44,12 @@ describe('installFailureLines: the lines of a failed install that say why', () =
   });
 
   it('pnpm: the ERR_PNPM line and the failure reason it prints on stdout', () => {
-    expect(installFailureLines('pnpm', { stdout: `Lockfile is up to date, resolution step is skipped\n${fixture('pnpm-outdated-lockfile.stdout')}`, stderr: '' })).toEqual([
+    expect(
+      installFailureLines('pnpm', {
+        stdout: `Lockfile is up to date, resolution step is skipped\n${fixture('pnpm-outdated-lockfile.stdout')}`,
+        stderr: '',
+      }),
+    ).toEqual([
       'ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with "frozen-lockfile" because pnpm-lock.yaml is not up to date with <ROOT>/package.json',
       '',
       'Note that in CI environments this setting is true by default. If you still need to run install in such cases, use "pnpm install --no-frozen-lockfile"',
@@ -55,9 +60,12 @@ describe('installFailureLines: the lines of a failed install that say why', () =
   });
 
   it('yarn 1: its error lines, not the progress, the documentation link or Node deprecation warnings', () => {
-    expect(installFailureLines('yarn', { stdout: fixture('yarn1-frozen-lockfile.stdout'), stderr: fixture('yarn1-frozen-lockfile.stderr') })).toEqual([
-      'Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.',
-    ]);
+    expect(
+      installFailureLines('yarn', {
+        stdout: fixture('yarn1-frozen-lockfile.stdout'),
+        stderr: fixture('yarn1-frozen-lockfile.stderr'),
+      }),
+    ).toEqual(['Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.']);
   });
 
   it('yarn 2+: the lines with a YN code other than information, and the verdict', () => {
@@ -70,7 +78,12 @@ describe('installFailureLines: the lines of a failed install that say why', () =
 
   it('output in no known shape: its last lines; a long cause is cut with a count', () => {
     expect(installFailureLines('npm', { stdout: 'one\ntwo\n', stderr: '' })).toEqual(['one', 'two']);
-    expect(installFailureLines('yarn', { stdout: '', stderr: '(node:1) [DEP0040] DeprecationWarning: punycode\nSegmentation fault\n' })).toEqual(['Segmentation fault']);
+    expect(
+      installFailureLines('yarn', {
+        stdout: '',
+        stderr: '(node:1) [DEP0040] DeprecationWarning: punycode\nSegmentation fault\n',
+      }),
+    ).toEqual(['Segmentation fault']);
     const many = Array.from({ length: 50 }, (_, i) => `npm error Missing: pkg-${i}@1.0.0 from lock file`).join('\n');
     const lines = installFailureLines('npm', { stdout: '', stderr: many });
     expect(lines).toHaveLength(31);

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { runContext } from '../../shared/context.js';
 import { fitMessage, LIMITS, truncate } from '../../shared/slack/limits.js';
-import { buildMessage, escapeMrkdwn, normalizeMention, SLACK_STATUSES, STATUS_STYLE, type DeployMessage } from '../../shared/slack/message.js';
+import {
+  buildMessage,
+  escapeMrkdwn,
+  normalizeMention,
+  SLACK_STATUSES,
+  STATUS_STYLE,
+  type DeployMessage,
+} from '../../shared/slack/message.js';
 import { validatePayload } from '../fakes/slack.js';
 
 // Values as JSON.parse gives them: the tests read recorded payloads and check them with expect().
@@ -19,7 +26,8 @@ const context = runContext({
   GITHUB_EVENT_NAME: 'push',
 });
 const now = new Date('2026-01-02T03:04:05Z');
-const build = (input: Partial<DeployMessage> = {}) => buildMessage({ status: 'success', now, ...input }, context) as Json;
+const build = (input: Partial<DeployMessage> = {}) =>
+  buildMessage({ status: 'success', now, ...input }, context) as Json;
 const header = (m: Json) => m.blocks[0].text.text as string;
 const body = (m: Json) => m.attachments[0].blocks as Json[];
 const fieldTexts = (m: Json) => body(m).flatMap((b) => (b.fields ?? []).map((f: Json) => f.text as string));
@@ -43,7 +51,15 @@ describe('buildMessage', () => {
   });
 
   it('fields: repository, environment (linked), version, commit (short SHA linked), actor, run, then extra fields', () => {
-    const m = build({ environment: 'prod', environmentUrl: 'https://shop.example.com', version: '2.0.0', fields: [['Region', 'eu'], ['Owner', '<@U1>']] });
+    const m = build({
+      environment: 'prod',
+      environmentUrl: 'https://shop.example.com',
+      version: '2.0.0',
+      fields: [
+        ['Region', 'eu'],
+        ['Owner', '<@U1>'],
+      ],
+    });
     expect(fieldTexts(m)).toEqual([
       '*Repository*\n<https://ghe.example.com/acme/shop|acme/shop>',
       '*Environment*\n<https://shop.example.com|prod>',
@@ -57,7 +73,12 @@ describe('buildMessage', () => {
   });
 
   it('escapes names and versions (they are not markup) but keeps the message and field values as mrkdwn', () => {
-    const m = build({ environment: 'a<b>&c', version: '<1.0>', message: 'see <https://x.example|docs>', environmentUrl: 'https://x.example/a|b>c' });
+    const m = build({
+      environment: 'a<b>&c',
+      version: '<1.0>',
+      message: 'see <https://x.example|docs>',
+      environmentUrl: 'https://x.example/a|b>c',
+    });
     const texts = fieldTexts(m);
     expect(texts[1]).toBe('*Environment*\n<https://x.example/a%7Cb%3Ec|a&lt;b&gt;&amp;c>');
     expect(texts[2]).toBe('*Version*\n`&lt;1.0&gt;`');
@@ -66,7 +87,9 @@ describe('buildMessage', () => {
   });
 
   it('an environment URL without a name links the URL itself', () => {
-    expect(fieldTexts(build({ environmentUrl: 'https://shop.example.com' }))[1]).toBe('*Environment*\n<https://shop.example.com|https://shop.example.com>');
+    expect(fieldTexts(build({ environmentUrl: 'https://shop.example.com' }))[1]).toBe(
+      '*Environment*\n<https://shop.example.com|https://shop.example.com>',
+    );
   });
 
   it.each(SLACK_STATUSES)('mention for %s only when it needs attention', (status) => {
@@ -78,7 +101,9 @@ describe('buildMessage', () => {
 
   it('normalizes mentions', () => {
     expect(normalizeMention('@here, channel @everyone')).toBe('<!here> <!channel> <!everyone>');
-    expect(normalizeMention('U012ABCDEF W012ABCDEF S012ABCDEF')).toBe('<@U012ABCDEF> <@W012ABCDEF> <!subteam^S012ABCDEF>');
+    expect(normalizeMention('U012ABCDEF W012ABCDEF S012ABCDEF')).toBe(
+      '<@U012ABCDEF> <@W012ABCDEF> <!subteam^S012ABCDEF>',
+    );
     expect(normalizeMention('<!subteam^S1|@oncall> <@U1>')).toBe('<!subteam^S1|@oncall> <@U1>');
     expect(normalizeMention('@alice')).toBe('@alice');
   });
@@ -105,12 +130,16 @@ describe('buildMessage', () => {
   it('ends with a footer: ref, event and a Slack date token', () => {
     const footer = body(build()).at(-1)!;
     expect(footer.type).toBe('context');
-    expect(footer.elements[0].text).toBe('`main` · push · <!date^1767323045^{date_short_pretty} {time}|2026-01-02T03:04:05.000Z>');
+    expect(footer.elements[0].text).toBe(
+      '`main` · push · <!date^1767323045^{date_short_pretty} {time}|2026-01-02T03:04:05.000Z>',
+    );
   });
 
   it('splits many fields into sections of at most 10', () => {
     const m = build({ fields: Array.from({ length: 23 }, (_, i) => [`K${i}`, 'v'] as const) });
-    const sizes = body(m).filter((b) => b.fields).map((b) => b.fields.length);
+    const sizes = body(m)
+      .filter((b) => b.fields)
+      .map((b) => b.fields.length);
     expect(sizes).toEqual([10, 10, 7]); // repository, commit, actor, run + 23
   });
 
@@ -122,14 +151,18 @@ describe('buildMessage', () => {
       mention: '<!here>',
       version: 'v'.repeat(3000),
       fields: Array.from({ length: 600 }, (_, i) => [`K${i}`, 'x'.repeat(2500)] as const),
-      stages: Array.from({ length: 200 }, (_, i) => ({ name: `stage-${i}`, status: 'success' as const, detail: 'd'.repeat(50) })),
+      stages: Array.from({ length: 200 }, (_, i) => ({
+        name: `stage-${i}`,
+        status: 'success' as const,
+        detail: 'd'.repeat(50),
+      })),
     });
     expect(validatePayload(huge).error).toBe('invalid_blocks'); // as built, Slack would refuse it
     const { message, cuts } = fitMessage(huge);
     expect(validatePayload(message)).toEqual({ errors: [] });
     expect(cuts.join('\n')).toMatch(/header cut from 528 to 150/);
     expect(cuts.join('\n')).toMatch(/blocks left out/);
-    const blocks = (message).attachments[0].blocks as Json[];
+    const blocks = message.attachments[0].blocks as Json[];
     expect(blocks).toHaveLength(50);
     expect(blocks[49].elements[0].text).toMatch(/^… \d+ more blocks left out/);
     for (const status of SLACK_STATUSES) expect(validatePayload(build({ status })).errors).toEqual([]);

@@ -12,21 +12,43 @@ beforeEach(async () => {
 });
 afterEach(() => slack.close());
 
-const api = (extra: Record<string, unknown> = {}) => ({ token: slack.token, channel: 'C0DEPLOYS', apiUrl: slack.apiUrl, ...extra });
-const context = runContext({ GITHUB_REPOSITORY: 'acme/shop', GITHUB_SHA: 'abc1234def', GITHUB_RUN_ID: '5', GITHUB_WORKFLOW: 'Deploy' });
+const api = (extra: Record<string, unknown> = {}) => ({
+  token: slack.token,
+  channel: 'C0DEPLOYS',
+  apiUrl: slack.apiUrl,
+  ...extra,
+});
+const context = runContext({
+  GITHUB_REPOSITORY: 'acme/shop',
+  GITHUB_SHA: 'abc1234def',
+  GITHUB_RUN_ID: '5',
+  GITHUB_WORKFLOW: 'Deploy',
+});
 
 describe('sendSlack against the Slack test double', () => {
   it('the deploy flow: post "started", update it in place with stage results, reply in its thread', async () => {
-    const started = await sendSlack({ destination: api(), message: buildMessage({ status: 'started', environment: 'prod', stages: [{ name: 'build', status: 'running' }] }, context) });
+    const started = await sendSlack({
+      destination: api(),
+      message: buildMessage(
+        { status: 'started', environment: 'prod', stages: [{ name: 'build', status: 'running' }] },
+        context,
+      ),
+    });
     expect(started).toMatchObject({ ok: true, action: 'posted', channel: 'C0DEPLOYS', attempts: 1, cuts: [] });
     expect(started.threadTs).toBe(started.ts);
 
     const done = await sendSlack({
       destination: api({ channel: started.channel, updateTs: started.ts }),
-      message: buildMessage({ status: 'success', environment: 'prod', stages: [{ name: 'build', status: 'success', durationMs: 1000 }] }, context),
+      message: buildMessage(
+        { status: 'success', environment: 'prod', stages: [{ name: 'build', status: 'success', durationMs: 1000 }] },
+        context,
+      ),
     });
     expect(done).toMatchObject({ ok: true, action: 'updated', ts: started.ts, threadTs: started.ts });
-    const reply = await sendSlack({ destination: api({ threadTs: started.threadTs }), message: { text: 'details in thread' } });
+    const reply = await sendSlack({
+      destination: api({ threadTs: started.threadTs }),
+      message: { text: 'details in thread' },
+    });
     expect(reply).toMatchObject({ ok: true, action: 'replied', threadTs: started.ts });
     expect(slack.messages.get(started.ts!)!.history).toHaveLength(2);
     expect(JSON.stringify(slack.messages.get(started.ts!)!.blocks)).toContain('succeeded');
@@ -53,7 +75,12 @@ describe('sendSlack against the Slack test double', () => {
     slack.fail({ rateLimit: 120 });
     const started = Date.now();
     const lines: string[] = [];
-    const result = await sendSlack({ destination: api(), message: { text: 'hi' }, deadlineMs: 2000, log: (l) => lines.push(l) });
+    const result = await sendSlack({
+      destination: api(),
+      message: { text: 'hi' },
+      deadlineMs: 2000,
+      log: (l) => lines.push(l),
+    });
     expect(Date.now() - started).toBeLessThan(1500);
     expect(result).toMatchObject({ ok: false, code: 'ratelimited', attempts: 1 });
     expect(result.error).toMatch(/rate-limited \(HTTP 429, ratelimited .*\); Slack asked to retry after 2m/);
@@ -61,15 +88,23 @@ describe('sendSlack against the Slack test double', () => {
   });
 
   it('a webhook post has no ts or channel', async () => {
-    const result = await sendSlack({ destination: { webhookUrl: slack.webhookUrl }, message: buildMessage({ status: 'success' }, context) });
+    const result = await sendSlack({
+      destination: { webhookUrl: slack.webhookUrl },
+      message: buildMessage({ status: 'success' }, context),
+    });
     expect(result).toEqual({ ok: true, action: 'posted', attempts: 1, cuts: [] });
   });
 
   it("reports Slack's own explanation of invalid_blocks (json-pointer lines)", async () => {
-    const error = await callWebApi(slack.apiUrl, 'chat.postMessage', slack.token, { channel: 'C0DEPLOYS', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }] }).catch((e: unknown) => e);
+    const error = await callWebApi(slack.apiUrl, 'chat.postMessage', slack.token, {
+      channel: 'C0DEPLOYS',
+      blocks: [{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }],
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SlackError);
     expect((error as SlackError).code).toBe('invalid_blocks');
-    expect((error as SlackError).message).toContain('must be less than 151 characters [json-pointer:/blocks/0/text/text]');
+    expect((error as SlackError).message).toContain(
+      'must be less than 151 characters [json-pointer:/blocks/0/text/text]',
+    );
   });
 
   it('a non-JSON answer (a proxy error page) is named with its status', async () => {
@@ -79,12 +114,16 @@ describe('sendSlack against the Slack test double', () => {
     expect(result.code).toBe('http_418');
   });
   it('never takes the bot token through a redirect to another origin (a proxy in front of the API redirecting away)', async () => {
-    const elsewhere = await startServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    const elsewhere = await startServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+    );
     const front = await startServer((req, res) => res.writeHead(307, { location: `${elsewhere.url}${req.url}` }).end());
     try {
       const result = await sendSlack({ destination: api({ apiUrl: `${front.url}/api` }), message: { text: 'hi' } });
       expect(result).toMatchObject({ ok: false, code: 'cross-origin', attempts: 1 });
-      expect(result.error).toBe(`Slack chat.postMessage failed: redirected to ${elsewhere.url}/… (status 307), another origin: not followed, the request and its headers go only to ${front.url}`);
+      expect(result.error).toBe(
+        `Slack chat.postMessage failed: redirected to ${elsewhere.url}/… (status 307), another origin: not followed, the request and its headers go only to ${front.url}`,
+      );
       expect(front.requests[0].headers.authorization).toBe(`Bearer ${slack.token}`);
       expect(elsewhere.requests).toEqual([]);
     } finally {

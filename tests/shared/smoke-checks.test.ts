@@ -8,7 +8,8 @@ import { checkVariables, listedVariableProblem, substitute, substituteDeep } fro
 import { repoRoot } from '../harness/runner.js';
 
 const env = { SMOKE_PASSWORD: 's3cret-pw' };
-const UNKNOWN = 'is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or';
+const UNKNOWN =
+  'is neither captured by an earlier step of this flow nor a variable passed to the checks: set it with env: in the workflow under a name starting with SMOKE_, or';
 
 function problems(text: string, environment: NodeJS.ProcessEnv = env): string[] {
   try {
@@ -28,7 +29,12 @@ describe('parseChecks', () => {
     const [flow] = parseChecks(ISSUE_EXAMPLE, { source: 'test', env });
     expect(flow.name).toBe('login and orders');
     const [login, orders] = flow.steps;
-    expect(login.request).toMatchObject({ method: 'POST', path: '/api/login', json: { user: 'demo', password: '${SMOKE_PASSWORD}' }, redirect: 'follow' });
+    expect(login.request).toMatchObject({
+      method: 'POST',
+      path: '/api/login',
+      json: { user: 'demo', password: '${SMOKE_PASSWORD}' },
+      redirect: 'follow',
+    });
     expect(login.capture).toEqual({ token: 'token' });
     expect(login.expect.status.matches(200)).toBe(true);
     expect(login.expect.status.matches(201)).toBe(false);
@@ -49,7 +55,9 @@ describe('parseChecks', () => {
 
   it('reports a bad status with its exact place and line', () => {
     const text = ISSUE_EXAMPLE.replace('status: [200, 201]', 'status: two hundred');
-    expect(problems(text)).toEqual(['flows[0].steps[1].expect.status: expected a number, a list of numbers or "2xx", got "two hundred" (line 11)']);
+    expect(problems(text)).toEqual([
+      'flows[0].steps[1].expect.status: expected a number, a list of numbers or "2xx", got "two hundred" (line 11)',
+    ]);
   });
 
   it.each([
@@ -57,7 +65,9 @@ describe('parseChecks', () => {
     ['99', '99'],
     ['"7xx"', '"7xx"'],
   ])('status %s is rejected', (value, shown) => {
-    expect(problems(`flows:\n  - steps:\n      - request: { path: / }\n        expect: { status: ${value} }\n`)).toEqual([
+    expect(
+      problems(`flows:\n  - steps:\n      - request: { path: / }\n        expect: { status: ${value} }\n`),
+    ).toEqual([
       `flows[0].steps[0].expect.status: expected a number, a list of numbers or "2xx", got ${shown} (line 4)`,
     ]);
   });
@@ -128,12 +138,22 @@ flows:
 `;
     const found = problems(text);
     expect(found).toHaveLength(6);
-    expect(found[0]).toMatch(/^flows\[0\]\.steps\[0\]\.expect\.body-contains\[1\]: expected a text or a list of texts, got 3/);
+    expect(found[0]).toMatch(
+      /^flows\[0\]\.steps\[0\]\.expect\.body-contains\[1\]: expected a text or a list of texts, got 3/,
+    );
     expect(found[1]).toMatch(/^flows\[0\]\.steps\[0\]\.expect\.headers\.content-type: expected a regular expression: /);
-    expect(found[2]).toBe('flows[0].steps[0].expect.json["a..b"]: expected a JSON path such as status or orders[0].id as the key (line 7)');
-    expect(found[3]).toBe('flows[0].steps[0].expect.max-latency: expected a duration with its unit, such as 800ms or 2s, got 800 (line 8)');
-    expect(found[4]).toBe('flows[0].steps[0].capture["1st"]: expected a variable name (letters, digits and _, not starting with a digit) (line 10)');
-    expect(found[5]).toBe('flows[0].steps[0].capture.ok: expected a JSON path such as token or items[0].id, got "[x" (line 10)');
+    expect(found[2]).toBe(
+      'flows[0].steps[0].expect.json["a..b"]: expected a JSON path such as status or orders[0].id as the key (line 7)',
+    );
+    expect(found[3]).toBe(
+      'flows[0].steps[0].expect.max-latency: expected a duration with its unit, such as 800ms or 2s, got 800 (line 8)',
+    );
+    expect(found[4]).toBe(
+      'flows[0].steps[0].capture["1st"]: expected a variable name (letters, digits and _, not starting with a digit) (line 10)',
+    );
+    expect(found[5]).toBe(
+      'flows[0].steps[0].capture.ok: expected a JSON path such as token or items[0].id, got "[x" (line 10)',
+    );
   });
 
   it('knows which variables a step may use: earlier captures and the environment', () => {
@@ -168,9 +188,21 @@ flows:
 
 describe('parseShorthand', () => {
   it('reads "[METHOD] /path [status]" lines, one flow each', () => {
-    const { flows, problems } = parseShorthand(['GET / 200', '/api/health', 'post /api/orders 201', 'GET /old 301', 'HEAD /ping 2xx']);
+    const { flows, problems } = parseShorthand([
+      'GET / 200',
+      '/api/health',
+      'post /api/orders 201',
+      'GET /old 301',
+      'HEAD /ping 2xx',
+    ]);
     expect(problems).toEqual([]);
-    expect(flows.map((f) => f.name)).toEqual(['GET /', 'GET /api/health', 'POST /api/orders', 'GET /old', 'HEAD /ping']);
+    expect(flows.map((f) => f.name)).toEqual([
+      'GET /',
+      'GET /api/health',
+      'POST /api/orders',
+      'GET /old',
+      'HEAD /ping',
+    ]);
     expect(flows.map((f) => f.steps[0].expect.status.text)).toEqual(['200', '200', '201', '301', '2xx']);
     expect(flows.map((f) => f.steps[0].request.redirect)).toEqual(['follow', 'follow', 'follow', 'manual', 'follow']);
   });
@@ -189,11 +221,24 @@ describe('substitute', () => {
   it('uses captures first, then the variables passed to the checks, reporting those values as secrets', () => {
     const secrets: string[] = [];
     const env = checkVariables({ USER: 'env-user', SMOKE_KEY: 'k-123' }, ['USER']);
-    const vars = { captures: new Map<string, unknown>([['id', 42], ['USER', 'captured']]), env, onSecret: (v: string) => secrets.push(v) };
+    const vars = {
+      captures: new Map<string, unknown>([
+        ['id', 42],
+        ['USER', 'captured'],
+      ]),
+      env,
+      onSecret: (v: string) => secrets.push(v),
+    };
     expect(substitute('/u/${id}/${USER}?k=${SMOKE_KEY}', vars)).toBe('/u/42/captured?k=k-123');
     expect(secrets).toEqual(['k-123']);
-    expect(substituteDeep({ id: '${id}', label: 'n${id}', list: ['${SMOKE_KEY}'] }, vars)).toEqual({ id: 42, label: 'n42', list: ['k-123'] });
-    expect(() => substitute('${NOPE}', vars)).toThrow('${NOPE} is neither captured by an earlier step nor a variable passed to the checks');
+    expect(substituteDeep({ id: '${id}', label: 'n${id}', list: ['${SMOKE_KEY}'] }, vars)).toEqual({
+      id: 42,
+      label: 'n42',
+      list: ['k-123'],
+    });
+    expect(() => substitute('${NOPE}', vars)).toThrow(
+      '${NOPE} is neither captured by an earlier step nor a variable passed to the checks',
+    );
   });
 });
 
@@ -210,18 +255,25 @@ describe('variables passed to the checks', () => {
   };
 
   it('are the SMOKE_ ones and those listed, never the rest of the environment', () => {
-    expect(checkVariables({ ...runner, SMOKE_PASSWORD: 'pw', API_KEY: 'k', HOME: '/root' }, ['API_KEY'])).toEqual({ SMOKE_PASSWORD: 'pw', API_KEY: 'k' });
+    expect(checkVariables({ ...runner, SMOKE_PASSWORD: 'pw', API_KEY: 'k', HOME: '/root' }, ['API_KEY'])).toEqual({
+      SMOKE_PASSWORD: 'pw',
+      API_KEY: 'k',
+    });
   });
 
   it("never include the runner's own, even listed", () => {
     expect(checkVariables({ ...runner, SMOKE_X: '1' }, Object.keys(runner))).toEqual({ SMOKE_X: '1' });
     for (const name of [...Object.keys(runner), 'github_token', 'Actions_Runtime_Token'])
-      expect(listedVariableProblem(name), name).toMatch(/is one of the runner's own variables \(ACTIONS_\*, GITHUB_\*, INPUT_\*, STATE_\*, RUNNER_\*\), which checks can never read$/);
+      expect(listedVariableProblem(name), name).toMatch(
+        /is one of the runner's own variables \(ACTIONS_\*, GITHUB_\*, INPUT_\*, STATE_\*, RUNNER_\*\), which checks can never read$/,
+      );
     expect(listedVariableProblem('API_KEY')).toBeUndefined();
-    expect(listedVariableProblem('1X')).toBe('"1X" is not a variable name (letters, digits and _, not starting with a digit)');
+    expect(listedVariableProblem('1X')).toBe(
+      '"1X" is not a variable name (letters, digits and _, not starting with a digit)',
+    );
   });
 
-  it("refuse a reference to a runner variable in the checks, saying it can never be read", () => {
+  it('refuse a reference to a runner variable in the checks, saying it can never be read', () => {
     const text = 'flows:\n  - steps:\n      - request: { path: /x, headers: { X-T: "${ACTIONS_RUNTIME_TOKEN}" } }\n';
     expect(problems(text, checkVariables({ ...runner }, []))).toEqual([
       "flows[0].steps[0].request.headers.X-T: ${ACTIONS_RUNTIME_TOKEN} is one of the runner's own variables, which checks can never read (pass the value under a SMOKE_ name instead) (line 3)",
@@ -239,7 +291,10 @@ describe('follow-redirects', () => {
     expect(parseChecks(step(value), { source: 'test', env: {} })[0].steps[0].request.redirect).toBe(mode);
   });
   it('defaults to following within the origin, and refuses anything else', () => {
-    expect(parseChecks('flows:\n  - steps:\n      - request: { path: /x }\n', { source: 'test', env: {} })[0].steps[0].request.redirect).toBe('follow');
+    expect(
+      parseChecks('flows:\n  - steps:\n      - request: { path: /x }\n', { source: 'test', env: {} })[0].steps[0]
+        .request.redirect,
+    ).toBe('follow');
     expect(problems(step('everywhere'))).toEqual([
       'flows[0].steps[0].request.follow-redirects: expected true (redirects within the same origin), false or "any-origin" (also to other origins, without headers or body), got "everywhere" (line 3)',
     ]);

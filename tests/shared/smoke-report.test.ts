@@ -12,7 +12,19 @@ describe('junitReport', () => {
         flow: 'a & <b> "c" \u0001',
         ok: false,
         ms: 12,
-        steps: [{ step: "it's ]]> here", target: 'GET /', ok: false, skipped: false, status: 500, ms: 3, attempts: 1, problems: ['status: expected 2xx, got 500'], response: 'body "\u0000<html>"' }],
+        steps: [
+          {
+            step: "it's ]]> here",
+            target: 'GET /',
+            ok: false,
+            skipped: false,
+            status: 500,
+            ms: 3,
+            attempts: 1,
+            problems: ['status: expected 2xx, got 500'],
+            response: 'body "\u0000<html>"',
+          },
+        ],
       },
     ]);
     expect(XMLValidator.validate(xml)).toBe(true);

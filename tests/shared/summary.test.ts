@@ -13,7 +13,15 @@ describe('summary helpers', () => {
   });
 
   it('table has a header, a separator per column and one escaped row per entry', () => {
-    expect(table(['Step', 'Result'], [['login', 'ok'], ['orders | list', 'status 500\nbody']])).toBe(
+    expect(
+      table(
+        ['Step', 'Result'],
+        [
+          ['login', 'ok'],
+          ['orders | list', 'status 500\nbody'],
+        ],
+      ),
+    ).toBe(
       ['| Step | Result |', '| --- | --- |', '| login | ok |', '| orders \\| list | status 500<br>body |'].join('\n'),
     );
   });

@@ -1,6 +1,20 @@
 import { z } from 'zod';
 import { InputError } from '../../../shared/errors.js';
-import { boolean, fail, keyValueLines, list, multiLine, oneOf, optionalText, parseInputs, secretText, shapeProblem, singleLine, splitLines, text } from '../../../shared/inputs.js';
+import {
+  boolean,
+  fail,
+  keyValueLines,
+  list,
+  multiLine,
+  oneOf,
+  optionalText,
+  parseInputs,
+  secretText,
+  shapeProblem,
+  singleLine,
+  splitLines,
+  text,
+} from '../../../shared/inputs.js';
 import { mask } from '../../../shared/mask.js';
 import { isRegistryHost, parseImageName, parseTagReference } from '../../../shared/docker/reference.js';
 import { CACHE_MODES } from '../../../shared/docker/spec.js';
@@ -20,7 +34,11 @@ const schema = z.object({
     const v = s.trim();
     if (CONTEXT_CREDENTIALS.test(v)) {
       mask(v);
-      return fail(ctx, 'a context URL without a user name or password (docker prints the context and keeps it in the build history); use a public URL or check the repository out first', { conceal: true });
+      return fail(
+        ctx,
+        'a context URL without a user name or password (docker prints the context and keeps it in the build history); use a public URL or check the repository out first',
+        { conceal: true },
+      );
     }
     const problem = shapeProblem(v);
     return problem ? fail(ctx, problem) : v || '.';
@@ -30,18 +48,29 @@ const schema = z.object({
   // A Dockerfile stage name (`FROM … AS <name>`).
   target: singleLine().transform((s, ctx) => {
     const v = s.trim();
-    return !v || /^[a-z][a-z0-9_.-]*$/i.test(v) ? v || undefined : fail(ctx, 'a Dockerfile stage name: a letter, then letters, digits, "_", "." and "-"');
+    return !v || /^[a-z][a-z0-9_.-]*$/i.test(v)
+      ? v || undefined
+      : fail(ctx, 'a Dockerfile stage name: a letter, then letters, digits, "_", "." and "-"');
   }),
   platforms: list({ commas: true }).transform((platforms, ctx) => {
     const bad = platforms.filter((p) => !PLATFORM.test(p));
-    return bad.length ? fail(ctx, `platforms os/arch[/variant], comma-separated, e.g. linux/amd64,linux/arm64 or linux/arm/v7; ${bad.map((p) => JSON.stringify(p)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`) : platforms;
+    return bad.length
+      ? fail(
+          ctx,
+          `platforms os/arch[/variant], comma-separated, e.g. linux/amd64,linux/arm64 or linux/arm/v7; ${bad.map((p) => JSON.stringify(p)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`,
+        )
+      : platforms;
   }),
   push: boolean(),
   registry: singleLine().transform((s, ctx) => {
     const v = s.trim();
-    return !v || isRegistryHost(v) ? v || undefined : fail(ctx, 'a registry host such as ghcr.io or registry.example.com:5000');
+    return !v || isRegistryHost(v)
+      ? v || undefined
+      : fail(ctx, 'a registry host such as ghcr.io or registry.example.com:5000');
   }),
-  username: text({ argument: true }).transform((s, ctx) => (/\s/.test(s) ? fail(ctx, 'a user name without spaces') : s)),
+  username: text({ argument: true }).transform((s, ctx) =>
+    /\s/.test(s) ? fail(ctx, 'a user name without spaces') : s,
+  ),
   password: secretText({ multiLine: true }).transform((s) => s ?? ''),
   'github-token': secretText({ token: true }).transform((s) => s ?? ''),
   tags: multiLine().transform((s) => splitLines(s)),
@@ -64,13 +93,21 @@ export interface Login {
 }
 
 /** `githubToken`: the job token, for the registry only when it is ghcr.io, and to read the repository from the GitHub API when the event lacks it. */
-export type Config = Omit<z.output<typeof schema>, 'tags' | 'password' | 'github-token'> & { tags: string[]; login?: Login; githubToken: string };
+export type Config = Omit<z.output<typeof schema>, 'tags' | 'password' | 'github-token'> & {
+  tags: string[];
+  login?: Login;
+  githubToken: string;
+};
 
 /** The only registry the job token may be sent to. */
 const GHCR = 'ghcr.io';
 
 export function readConfig(): Config {
-  const { password, 'github-token': githubToken, ...config } = parseInputs(schema, { secrets: ['password', 'github-token'] });
+  const {
+    password,
+    'github-token': githubToken,
+    ...config
+  } = parseInputs(schema, { secrets: ['password', 'github-token'] });
   // Extra tags need the image to resolve bare tags against.
   const tags: string[] = [];
   const problems: string[] = [];

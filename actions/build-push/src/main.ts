@@ -45,15 +45,26 @@ async function main(): Promise<void> {
     image,
   };
   assertBuilderSupports(spec, builder);
-  info(`Building ${image} with ${builder.kind === 'buildx' ? 'docker buildx' : 'the classic builder'}; tags:\n${tags.map((t) => `  ${t}`).join('\n')}`);
+  info(
+    `Building ${image} with ${builder.kind === 'buildx' ? 'docker buildx' : 'the classic builder'}; tags:\n${tags.map((t) => `  ${t}`).join('\n')}`,
+  );
 
   if (config.login) await logIn(config.login);
-  const outcome = await buildImage(spec, { builder, tempDir: ctx.runnerTemp, cwd: ctx.workspace, timeoutMs: 60 * 60_000 });
+  const outcome = await buildImage(spec, {
+    builder,
+    tempDir: ctx.runnerTemp,
+    cwd: ctx.workspace,
+    timeoutMs: 60 * 60_000,
+  });
 
   const metadata = imageMetadata(spec, builder, outcome);
   for (const [name, value] of Object.entries(imageOutputs(metadata))) core.setOutput(name, value);
   await writeSummary('## Build and push', imageSummary(metadata));
-  info(config.push ? `Pushed ${metadata.imageRef} in ${formatDuration(Math.round(outcome.buildMs + outcome.pushMs))}` : `Built ${outcome.imageId} (not pushed)`);
+  info(
+    config.push
+      ? `Pushed ${metadata.imageRef} in ${formatDuration(Math.round(outcome.buildMs + outcome.pushMs))}`
+      : `Built ${outcome.imageId} (not pushed)`,
+  );
 }
 
 async function logIn(login: Login): Promise<void> {

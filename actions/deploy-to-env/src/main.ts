@@ -35,12 +35,15 @@ async function deploy(config: DeployConfig, provider: Provider, ctx: RunContext)
     await stage.settle(errorMessage(error));
     await writeSummary(
       `## ❌ Deploy to ${config.environment} failed`,
-      table(['', ''], [
-        ['Image', `\`${config.image}\``],
-        ['Service', service],
-        ['Reason', errorMessage(error)],
-        ['GitHub Deployment', deployment ? `${deployment.id} (failure)` : recordCell(stage)],
-      ]),
+      table(
+        ['', ''],
+        [
+          ['Image', `\`${config.image}\``],
+          ['Service', service],
+          ['Reason', errorMessage(error)],
+          ['GitHub Deployment', deployment ? `${deployment.id} (failure)` : recordCell(stage)],
+        ],
+      ),
     );
     throw error;
   }
@@ -52,19 +55,24 @@ async function deploy(config: DeployConfig, provider: Provider, ctx: RunContext)
   core.setOutput('hosts', String(result.targets));
   await writeSummary(
     `## 🚀 Deployed to ${config.environment}`,
-    table(['', ''], [
-      ['Version', `\`${result.current.version}\``],
-      ['Previous', result.previous ? `\`${result.previous.version}\` (kept for rollback)` : 'none (first release)'],
-      ['Service', service],
-      ['Provider / strategy', `${provider.name} / ${config.strategy}`],
-      ['Hosts', String(result.targets)],
-      ['Environment URL', stage.environmentUrl ?? '–'],
-      ['GitHub Deployment', deployment ? String(deployment.id) : recordCell(stage)],
-      ['Duration', formatDuration(Date.now() - started)],
-    ]),
+    table(
+      ['', ''],
+      [
+        ['Version', `\`${result.current.version}\``],
+        ['Previous', result.previous ? `\`${result.previous.version}\` (kept for rollback)` : 'none (first release)'],
+        ['Service', service],
+        ['Provider / strategy', `${provider.name} / ${config.strategy}`],
+        ['Hosts', String(result.targets)],
+        ['Environment URL', stage.environmentUrl ?? '–'],
+        ['GitHub Deployment', deployment ? String(deployment.id) : recordCell(stage)],
+        ['Duration', formatDuration(Date.now() - started)],
+      ],
+    ),
     result.details.length ? table(['Host', 'What happened'], result.details) : undefined,
   );
-  info(`${result.current.version} is live on ${config.environment} (${result.targets} host${result.targets === 1 ? '' : 's'})`);
+  info(
+    `${result.current.version} is live on ${config.environment} (${result.targets} host${result.targets === 1 ? '' : 's'})`,
+  );
 }
 
 /** The summary's GitHub Deployment cell when there is none: why, when one was asked for. */

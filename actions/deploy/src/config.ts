@@ -45,14 +45,19 @@ export type Config = z.output<typeof schema> & {
 };
 
 export function readConfig() {
-  const { config, settings, module } = parseWithProvider(schema, ['github-token', 'slack-webhook-url', 'slack-token', 'health-prometheus-headers'], 'deploy');
+  const { config, settings, module } = parseWithProvider(
+    schema,
+    ['github-token', 'slack-webhook-url', 'slack-token', 'health-prometheus-headers'],
+    'deploy',
+  );
   const service = config.service || runContext().repo;
   const smoke = smokeValues(config, 'smoke-');
   const gate = gateValues(config, 'health-');
   gate.environment ??= config.environment;
   gate.service ??= service;
   const envUrl = config['environment-url'];
-  const healthUrl = config['health-url'] ?? (envUrl ? new URL(config['readiness-path'] || '/', envUrl).href : undefined);
+  const healthUrl =
+    config['health-url'] ?? (envUrl ? new URL(config['readiness-path'] || '/', envUrl).href : undefined);
   const problems = crossInputProblems(config, smoke, gate);
   if (problems.length) throw new InputError(problems);
   const slack: SlackDestination | undefined = config['slack-webhook-url']
@@ -66,13 +71,21 @@ export function readConfig() {
 /** Checks across inputs, after each one parsed on its own. */
 function crossInputProblems(config: z.output<typeof schema>, smoke: SmokeValues, gate: GateValues): string[] {
   const problems: string[] = [];
-  if (config['slack-webhook-url'] && config['slack-token']) problems.push('"slack-token": expected one Slack destination, "slack-webhook-url" or "slack-token" with "slack-channel", not both');
+  if (config['slack-webhook-url'] && config['slack-token'])
+    problems.push(
+      '"slack-token": expected one Slack destination, "slack-webhook-url" or "slack-token" with "slack-channel", not both',
+    );
   // The command provider's deploy-command may report the URL through $DEPLOY_OUTPUT.
-  if (hasSmokeChecks(smoke) && !config['environment-url'] && config.provider !== 'command') problems.push('"environment-url": expected the environment\'s URL, the base URL of the smoke test, got nothing');
-  if (config['slack-token'] && !config['slack-channel']) problems.push('"slack-channel": expected a channel ID (C0123ABCD) or name, needed with "slack-token", got nothing');
+  if (hasSmokeChecks(smoke) && !config['environment-url'] && config.provider !== 'command')
+    problems.push('"environment-url": expected the environment\'s URL, the base URL of the smoke test, got nothing');
+  if (config['slack-token'] && !config['slack-channel'])
+    problems.push('"slack-channel": expected a channel ID (C0123ABCD) or name, needed with "slack-token", got nothing');
   if (gate.metrics.length && !config['health-url'] && !config['environment-url'])
-    problems.push('"health-url": expected the URL the health gate probes (or "environment-url"), since "health-metrics" are set, got nothing');
+    problems.push(
+      '"health-url": expected the URL the health gate probes (or "environment-url"), since "health-metrics" are set, got nothing',
+    );
   // The version is known once deployed; the image stands in for the check.
-  for (const { input, expected } of metricInputProblems({ ...gate, version: gate.version ?? config.image })) problems.push(`"health-${input}": expected ${expected}`);
+  for (const { input, expected } of metricInputProblems({ ...gate, version: gate.version ?? config.image }))
+    problems.push(`"health-${input}": expected ${expected}`);
   return problems;
 }

@@ -34,10 +34,16 @@ async function main(): Promise<void> {
   await withProvider(module, settings, ctx.runnerTemp, async (provider) => {
     info(`Deploying ${image} to ${environment} (${service}, ${module.name}, ${config.strategy})`);
     const release = new ReleaseStage(provider, config, { service, environment }, ctx);
-    const rollback = config['auto-rollback'] ? new RollbackStage(provider, config, release, ctx, preRollbackHook(config, ctx.workspace)) : undefined;
+    const rollback = config['auto-rollback']
+      ? new RollbackStage(provider, config, release, ctx, preRollbackHook(config, ctx.workspace))
+      : undefined;
     await notifier.started();
     const deployment = await release.open().catch(async (error: unknown) => {
-      await notifier.finished('failed', [], `Could not record the GitHub Deployment, nothing was deployed: ${errorMessage(error)}`);
+      await notifier.finished(
+        'failed',
+        [],
+        `Could not record the GitHub Deployment, nothing was deployed: ${errorMessage(error)}`,
+      );
       throw error;
     });
     if (deployment) core.setOutput('deployment-id', String(deployment.id));
@@ -74,7 +80,9 @@ async function main(): Promise<void> {
     core.setOutput('environment-url', release.environmentUrl ?? '');
     core.setOutput('failed-stage', outcome.failedStage ?? '');
     await notifier.finished(outcome.result, outcome.stages, outcome.error?.split('\n')[0]);
-    await writeSummary(deploySummary({ config, provider: module.name, outcome, deployment, release, smoke, gate, rollback, notifier }));
+    await writeSummary(
+      deploySummary({ config, provider: module.name, outcome, deployment, release, smoke, gate, rollback, notifier }),
+    );
 
     if (outcome.result !== 'success') throw new UserError(outcome.error ?? `deploy ${outcome.result}`);
     info(`${outcome.version} is live on ${environment}`);

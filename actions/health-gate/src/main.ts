@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   core.setOutput('duration-ms', String(result.durationMs));
   core.setOutput('p95-ms', result.p95 === undefined ? '' : String(Math.round(result.p95)));
   core.setOutput('last-status', result.lastStatus === undefined ? '' : String(result.lastStatus));
-  if (result.metrics && metrics) core.setOutput('metrics', JSON.stringify(metricsOutput(result.metrics, metrics.failureLimit)));
+  if (result.metrics && metrics)
+    core.setOutput('metrics', JSON.stringify(metricsOutput(result.metrics, metrics.failureLimit)));
   await writeSummary('## Health gate', gateSummary(url, result), metricsSection(checked));
 
   if (!result.healthy) throw new UserError(`Health gate failed for ${url}: ${result.reason}`);

@@ -31,5 +31,8 @@ export type Config = z.output<typeof schema> & { dir: string };
 
 export function readConfig(): Config {
   const config = parseInputs(schema);
-  return { ...config, dir: workspaceDirectory(runContext().workspace, config['working-directory'], 'working-directory') };
+  return {
+    ...config,
+    dir: workspaceDirectory(runContext().workspace, config['working-directory'], 'working-directory'),
+  };
 }

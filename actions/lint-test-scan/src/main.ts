@@ -27,10 +27,18 @@ async function main(): Promise<void> {
   const scripts = (pkg.scripts ?? {}) as Record<string, string>;
   const pm = detectPackageManager(dir, 'auto');
   // Only yarn's audit command depends on its major version.
-  const pmVersion = pm.name === 'yarn' ? (await exec(['yarn', '--version'], { cwd: dir, timeoutMs: 120_000 })).stdout.trim() : '';
+  const pmVersion =
+    pm.name === 'yarn' ? (await exec(['yarn', '--version'], { cwd: dir, timeoutMs: 120_000 })).stdout.trim() : '';
 
   const base = { projectDir: dir, workspace: ctx.workspace };
-  const options = { pm: pm.name, base, reportDir: mkdtempSync(join(ctx.runnerTemp, 'lint-test-scan-')), parallel: config.parallel, failFast: config['fail-fast'], timeoutMs: STAGE_TIMEOUT };
+  const options = {
+    pm: pm.name,
+    base,
+    reportDir: mkdtempSync(join(ctx.runnerTemp, 'lint-test-scan-')),
+    parallel: config.parallel,
+    failFast: config['fail-fast'],
+    timeoutMs: STAGE_TIMEOUT,
+  };
   const tasks: Task[] = [];
   const skipped: string[] = [];
   for (const name of STAGES) {
@@ -43,14 +51,20 @@ async function main(): Promise<void> {
       info(`${name}: ${stage.argv.join(' ')} (${stage.origin}${tool})`);
     } else skipped.push(name);
   }
-  if (config['test-report'] && !tasks.some((t) => t.name === 'test')) core.warning('test-report is set but there is no test stage to write it');
+  if (config['test-report'] && !tasks.some((t) => t.name === 'test'))
+    core.warning('test-report is set but there is no test stage to write it');
   const audit: AuditOutcome = {};
   const level = config['audit-level'];
   const sarifPath = join(ctx.runnerTemp, 'lint-test-scan', 'audit.sarif');
   if (level !== 'none') tasks.push(auditTask(pm.name, pmVersion, level, base, sarifPath, audit, STAGE_TIMEOUT));
   else skipped.push('audit');
-  if (!tasks.length) core.warning('No stage to run: no lint, format:check, typecheck or test script, no tsconfig.json, and audit-level is none');
-  info(`Running ${tasks.length} stage(s) ${config.parallel ? 'in parallel' : 'one after another'}${config['fail-fast'] ? ', stopping at the first failure' : ''}; not configured: ${skipped.join(', ') || 'none'}`);
+  if (!tasks.length)
+    core.warning(
+      'No stage to run: no lint, format:check, typecheck or test script, no tsconfig.json, and audit-level is none',
+    );
+  info(
+    `Running ${tasks.length} stage(s) ${config.parallel ? 'in parallel' : 'one after another'}${config['fail-fast'] ? ', stopping at the first failure' : ''}; not configured: ${skipped.join(', ') || 'none'}`,
+  );
 
   const started = performance.now();
   const results = await runStages(tasks, options);
@@ -68,7 +82,12 @@ async function main(): Promise<void> {
   await writeSummary(qualitySummary(results, skipped, audit.report, level, performance.now() - started));
 
   if (failed.length) {
-    throw new UserError(`Quality gates failed: ${results.filter((r) => r.status === 'failed').map(failureReason).join('; ')}`);
+    throw new UserError(
+      `Quality gates failed: ${results
+        .filter((r) => r.status === 'failed')
+        .map(failureReason)
+        .join('; ')}`,
+    );
   }
   info(`All ${results.length} stage(s) passed in ${formatDuration(performance.now() - started)}`);
 }

@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { boolean, fail, httpUrl, multiLine, oneOf, optionalHttpUrl, optionalText, parseInputs, singleLine, splitLines } from '../../../shared/inputs.js';
+import {
+  boolean,
+  fail,
+  httpUrl,
+  multiLine,
+  oneOf,
+  optionalHttpUrl,
+  optionalText,
+  parseInputs,
+  singleLine,
+  splitLines,
+} from '../../../shared/inputs.js';
 import { slackChannel, slackMention, slackToken } from '../../../shared/slack/inputs.js';
 import { SLACK_STATUSES } from '../../../shared/slack/message.js';
 
@@ -8,7 +19,12 @@ const SECRETS = ['webhook-url', 'token'] as const;
 const ts = () =>
   singleLine().transform((s, ctx): string | undefined => {
     const v = s.trim();
-    return !v || /^\d+\.\d+$/.test(v) ? v || undefined : fail(ctx, 'a Slack message timestamp such as 1712345678.123456 (the `ts` output of an earlier notify-slack step)');
+    return !v || /^\d+\.\d+$/.test(v)
+      ? v || undefined
+      : fail(
+          ctx,
+          'a Slack message timestamp such as 1712345678.123456 (the `ts` output of an earlier notify-slack step)',
+        );
   });
 
 const schema = z
@@ -22,7 +38,9 @@ const schema = z
     message: optionalText({ multiLine: true, max: 40_000 }),
     environment: optionalText({ max: 1000 }),
     version: optionalText({ max: 1000 }),
-    'environment-url': optionalHttpUrl({ credentials: 'the environment URL is only shown, as a link in the message, and needs none' }),
+    'environment-url': optionalHttpUrl({
+      credentials: 'the environment URL is only shown, as a link in the message, and needs none',
+    }),
     fields: multiLine().transform((s, ctx): [string, string][] => {
       const fields: [string, string][] = [];
       for (const line of splitLines(s)) {
@@ -41,11 +59,16 @@ const schema = z
       try {
         parsed = JSON.parse(s);
       } catch (error) {
-        return fail(ctx, `a JSON object (a complete Slack message payload); it is not valid JSON (${(error as Error).message})`);
+        return fail(
+          ctx,
+          `a JSON object (a complete Slack message payload); it is not valid JSON (${(error as Error).message})`,
+        );
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail(ctx, 'a JSON object (a complete Slack message payload with text, blocks or attachments)');
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        return fail(ctx, 'a JSON object (a complete Slack message payload with text, blocks or attachments)');
       // Slack refuses a message with none of these (no_text); better said before anything is sent.
-      if (!['text', 'blocks', 'attachments'].some((key) => key in parsed)) return fail(ctx, 'a Slack message payload with "text", "blocks" or "attachments"');
+      if (!['text', 'blocks', 'attachments'].some((key) => key in parsed))
+        return fail(ctx, 'a Slack message payload with "text", "blocks" or "attachments"');
       return parsed as Record<string, unknown>;
     }),
     'fail-on-error': boolean(),
@@ -55,13 +78,25 @@ const schema = z
     const issue = (input: string, message: string) => ctx.addIssue({ code: 'custom', path: [input], message });
     const webhook = c['webhook-url'] !== undefined;
     const api = c.token !== undefined;
-    if (!webhook && !api) issue('webhook-url', 'one destination: "webhook-url", or "token" with "channel"; neither "webhook-url" nor "token" was given');
+    if (!webhook && !api)
+      issue(
+        'webhook-url',
+        'one destination: "webhook-url", or "token" with "channel"; neither "webhook-url" nor "token" was given',
+      );
     if (webhook && api) issue('token', 'one destination only: "webhook-url", or "token" with "channel", not both');
     if (api && !c.channel) issue('channel', 'a channel ID (C0123ABCD) or name, needed with "token"');
     if (webhook && !api) {
-      if (c.channel) issue('channel', 'nothing with "webhook-url": a webhook posts to the channel it was created for (use "token" to choose a channel)');
+      if (c.channel)
+        issue(
+          'channel',
+          'nothing with "webhook-url": a webhook posts to the channel it was created for (use "token" to choose a channel)',
+        );
       for (const name of ['update-ts', 'thread-ts'] as const) {
-        if (c[name]) issue(name, `nothing with "webhook-url": only the Web API ("token" and "channel") can ${name === 'update-ts' ? 'update a message' : 'reply in a thread'}`);
+        if (c[name])
+          issue(
+            name,
+            `nothing with "webhook-url": only the Web API ("token" and "channel") can ${name === 'update-ts' ? 'update a message' : 'reply in a thread'}`,
+          );
       }
     }
   });

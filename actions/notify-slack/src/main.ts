@@ -14,7 +14,13 @@ const MESSAGE_INPUTS = ['title', 'message', 'environment', 'version', 'environme
 
 function destination(config: Config): SlackDestination {
   if (config['webhook-url']) return { webhookUrl: config['webhook-url'] };
-  return { token: config.token!, channel: config.channel!, apiUrl: config['slack-api-url'], updateTs: config['update-ts'], threadTs: config['thread-ts'] };
+  return {
+    token: config.token!,
+    channel: config.channel!,
+    apiUrl: config['slack-api-url'],
+    updateTs: config['update-ts'],
+    threadTs: config['thread-ts'],
+  };
 }
 
 async function main(): Promise<void> {
@@ -25,10 +31,16 @@ async function main(): Promise<void> {
   let message: object;
   let headline: string;
   if (config.payload) {
-    const ignored = [...MESSAGE_INPUTS.filter((name) => config[name] !== undefined), ...(config.fields.length ? ['fields'] : [])];
+    const ignored = [
+      ...MESSAGE_INPUTS.filter((name) => config[name] !== undefined),
+      ...(config.fields.length ? ['fields'] : []),
+    ];
     if (ignored.length) core.warning(`"payload" is sent as given, so these inputs are ignored: ${ignored.join(', ')}`);
     message = config.payload;
-    headline = typeof config.payload.text === 'string' && config.payload.text ? config.payload.text.split('\n')[0] : 'custom payload';
+    headline =
+      typeof config.payload.text === 'string' && config.payload.text
+        ? config.payload.text.split('\n')[0]
+        : 'custom payload';
   } else {
     message = buildMessage(
       {
@@ -46,7 +58,12 @@ async function main(): Promise<void> {
     headline = config.title ?? defaultTitle(config.status, config.environment, context);
   }
 
-  const verb = 'token' in to && to.updateTs ? `Updating message ${to.updateTs} in` : 'token' in to && to.threadTs ? `Replying in thread ${to.threadTs} of` : 'Posting to';
+  const verb =
+    'token' in to && to.updateTs
+      ? `Updating message ${to.updateTs} in`
+      : 'token' in to && to.threadTs
+        ? `Replying in thread ${to.threadTs} of`
+        : 'Posting to';
   info(`${verb} ${where}: ${headline}`);
   const result = await sendSlack({ destination: to, message, log: info });
   for (const cut of result.cuts) (config.payload ? core.warning : info)(`Cut to fit Slack's limits: ${cut}`);
@@ -55,10 +72,15 @@ async function main(): Promise<void> {
   core.setOutput('ts', result.ts ?? '');
   core.setOutput('channel', result.channel ?? '');
   core.setOutput('thread-ts', result.threadTs ?? '');
-  await writeSummary(`## Slack notification: ${STATUS_STYLE[config.status].label}`, slackSummary(where, headline, result));
+  await writeSummary(
+    `## Slack notification: ${STATUS_STYLE[config.status].label}`,
+    slackSummary(where, headline, result),
+  );
 
   if (result.ok) {
-    info(`Slack message ${result.action}${result.ts ? ` (channel ${result.channel}, ts ${result.ts})` : ''} after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`);
+    info(
+      `Slack message ${result.action}${result.ts ? ` (channel ${result.channel}, ts ${result.ts})` : ''} after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`,
+    );
     return;
   }
   if (config['fail-on-error']) throw new UserError(result.error);

@@ -12,7 +12,9 @@ const schema = z.object({
   body: requiredText('the comment text, in Markdown', { multiLine: true, max: 60_000 }),
   key: singleLine().transform((s, ctx) => {
     const v = s.trim() || 'preview';
-    return /^[a-z0-9][a-z0-9_.-]{0,62}$/i.test(v) ? v : fail(ctx, 'a name of letters, digits, ".", "_" and "-" (starting with a letter or digit)');
+    return /^[a-z0-9][a-z0-9_.-]{0,62}$/i.test(v)
+      ? v
+      : fail(ctx, 'a name of letters, digits, ".", "_" and "-" (starting with a letter or digit)');
   }),
   'only-if-open': boolean(),
   'github-token': githubToken(),

@@ -10,9 +10,19 @@ async function main(): Promise<void> {
   const config = readConfig();
   const ctx = runContext();
   const pullRequest = config['pull-request'] ?? pullRequestOf(ctx.event);
-  if (!pullRequest) throw new UserError('Input "pull-request": expected a pull request number (this run\'s event has none), got nothing');
-  if (!config['github-token']) throw new UserError('Input "github-token": expected a token with `pull-requests: write`, got nothing');
-  const target = { token: config['github-token'], apiUrl: ctx.apiUrl, repository: ctx.repository, pullRequest, log: info };
+  if (!pullRequest)
+    throw new UserError(
+      'Input "pull-request": expected a pull request number (this run\'s event has none), got nothing',
+    );
+  if (!config['github-token'])
+    throw new UserError('Input "github-token": expected a token with `pull-requests: write`, got nothing');
+  const target = {
+    token: config['github-token'],
+    apiUrl: ctx.apiUrl,
+    repository: ctx.repository,
+    pullRequest,
+    log: info,
+  };
   const posted = await postComment(target, config.key, config.body, config['only-if-open']);
   core.setOutput('state', posted.state);
   core.setOutput('comment-id', posted.comment ? String(posted.comment.id) : '');

@@ -1,10 +1,21 @@
 import { z } from 'zod';
 import { runContext } from '../../../shared/context.js';
-import { boolean, fail, oneOf, optionalText, parseInputs, singleLine, text, workspaceDirectory } from '../../../shared/inputs.js';
+import {
+  boolean,
+  fail,
+  oneOf,
+  optionalText,
+  parseInputs,
+  singleLine,
+  text,
+  workspaceDirectory,
+} from '../../../shared/inputs.js';
 import { isNodeVersionSpec, NODE_VERSION_EXPECTED, requestedNodeVersion } from '../../../shared/setup/node-version.js';
 
 const schema = z.object({
-  'node-version': optionalText().transform((s, ctx) => (s === undefined || isNodeVersionSpec(s) ? s : fail(ctx, `${NODE_VERSION_EXPECTED}, or nothing`))),
+  'node-version': optionalText().transform((s, ctx) =>
+    s === undefined || isNodeVersionSpec(s) ? s : fail(ctx, `${NODE_VERSION_EXPECTED}, or nothing`),
+  ),
   'node-version-file': optionalText(),
   'package-manager': oneOf(['auto', 'npm', 'pnpm', 'yarn'] as const),
   'working-directory': text(),
@@ -13,7 +24,9 @@ const schema = z.object({
   // A key may not contain commas (the cache service splits on them) and must stay short.
   'cache-key-suffix': singleLine().transform((s, ctx) => {
     const v = s.trim();
-    return v.includes(',') || v.length > 100 ? fail(ctx, 'a short text without commas (at most 100 characters)') : v || undefined;
+    return v.includes(',') || v.length > 100
+      ? fail(ctx, 'a short text without commas (at most 100 characters)')
+      : v || undefined;
   }),
 });
 

@@ -8,15 +8,32 @@ import { MESSAGE_TAIL, exec } from '../../../shared/exec.js';
 import { info } from '../../../shared/log.js';
 import { run } from '../../../shared/run.js';
 import { activatePackageManager, shimFolder } from '../../../shared/setup/corepack.js';
-import { cacheAvailable, cacheKey, restoreDependencies, saveDependencies } from '../../../shared/setup/dependency-cache.js';
+import {
+  cacheAvailable,
+  cacheKey,
+  restoreDependencies,
+  saveDependencies,
+} from '../../../shared/setup/dependency-cache.js';
 import { installFailureLines } from '../../../shared/setup/install-failure.js';
 import { installNode } from '../../../shared/setup/install-node.js';
-import { detectPackageManager, frozenInstall, lockfileNames, storePathCommand, type PackageManager } from '../../../shared/setup/package-manager.js';
+import {
+  detectPackageManager,
+  frozenInstall,
+  lockfileNames,
+  storePathCommand,
+  type PackageManager,
+} from '../../../shared/setup/package-manager.js';
 import { SetupReport } from '../../../shared/setup/report.js';
 import { timingText } from '../../../shared/setup/restore-timing.js';
 import { readConfig, type Config } from './config.js';
 
-const STATE = { saveKey: 'saveKey', savePaths: 'savePaths', packageManager: 'packageManager', cwd: 'cwd', shimDir: 'shimDir' };
+const STATE = {
+  saveKey: 'saveKey',
+  savePaths: 'savePaths',
+  packageManager: 'packageManager',
+  cwd: 'cwd',
+  shimDir: 'shimDir',
+};
 
 type ActivePackageManager = PackageManager & { version: string };
 interface DependencyCache {
@@ -84,7 +101,9 @@ async function useNode(request: Config['request']): Promise<string> {
     info(`Node ${request.spec} requested by ${request.source}`);
     await installNode(request.spec, info);
   } else {
-    info('No Node version requested (no node-version input, .nvmrc, .node-version or package.json engines/volta): using the Node on PATH');
+    info(
+      'No Node version requested (no node-version input, .nvmrc, .node-version or package.json engines/volta): using the Node on PATH',
+    );
   }
   const version = (await exec(['node', '--version'], { timeoutMs: 30_000 })).stdout.trim().replace(/^v/, '');
   core.setOutput('node-version', version);
@@ -92,7 +111,11 @@ async function useNode(request: Config['request']): Promise<string> {
 }
 
 /** The project's package manager, at the version package.json pins, for this step and the job's later steps. */
-async function usePackageManager(config: Config, nodeVersion: string, runnerTemp: string): Promise<ActivePackageManager> {
+async function usePackageManager(
+  config: Config,
+  nodeVersion: string,
+  runnerTemp: string,
+): Promise<ActivePackageManager> {
   const pm = detectPackageManager(config.dir, config['package-manager']);
   const version = await activatePackageManager(pm, shimFolder(runnerTemp), config.dir);
   core.setOutput('package-manager', pm.name);
@@ -102,17 +125,26 @@ async function usePackageManager(config: Config, nodeVersion: string, runnerTemp
 
 function requireLockfile(pm: PackageManager, dir: string): void {
   if (pm.lockfile) return;
-  throw new UserError(`No lockfile for ${pm.name} in ${dir} (expected ${lockfileNames(pm.name).join(' or ')}). Commit the lockfile so installs are reproducible, or set install: false.`);
+  throw new UserError(
+    `No lockfile for ${pm.name} in ${dir} (expected ${lockfileNames(pm.name).join(' or ')}). Commit the lockfile so installs are reproducible, or set install: false.`,
+  );
 }
 
 /** Restore node_modules and the package store when the cache service is there; an exact hit makes the install needless. */
-async function restoreCache(config: Config, pm: ActivePackageManager, nodeVersion: string, workspace: string): Promise<DependencyCache> {
+async function restoreCache(
+  config: Config,
+  pm: ActivePackageManager,
+  nodeVersion: string,
+  workspace: string,
+): Promise<DependencyCache> {
   if (!config.cache) return { key: '', paths: [], hit: 'disabled' };
   if (!(await cacheAvailable())) {
     info('The cache service is not available to this job (no ACTIONS_RESULTS_URL): installing without a cache');
     return { key: '', paths: [], hit: 'disabled' };
   }
-  const store = (await exec(storePathCommand(pm.name, pm.version), { cwd: config.dir, timeoutMs: 60_000 })).stdout.trim();
+  const store = (
+    await exec(storePathCommand(pm.name, pm.version), { cwd: config.dir, timeoutMs: 60_000 })
+  ).stdout.trim();
   // The cache version hashes the path strings: node_modules relative to the workspace keeps it stable across runs.
   const modules = relative(workspace, join(config.dir, 'node_modules'));
   const paths = [modules.startsWith('..') ? join(config.dir, 'node_modules') : modules, store].filter(Boolean);
@@ -132,7 +164,7 @@ async function restoreCache(config: Config, pm: ActivePackageManager, nodeVersio
   info(
     restored.hit === 'exact'
       ? `Cache hit for ${key} in ${formatDuration(performance.now() - started)}${timing ? ` (${timing})` : ''}: ` +
-        'skipping the install'
+          'skipping the install'
       : restored.hit === 'partial'
         ? `Restored ${restored.matchedKey} (lockfile changed): installing, the new cache is saved after the job`
         : `No cache for ${key}: installing, the cache is saved after the job`,
@@ -147,14 +179,22 @@ function setCacheOutputs(cache: DependencyCache): void {
 
 function cacheText(cache: DependencyCache, enabled: boolean): string {
   const exact = `hit: ${cache.key}${cache.restored ? `, ${cache.restored}` : ''}`;
-  return { exact, partial: 'partial hit', none: 'miss', disabled: enabled ? 'unavailable (no cache service)' : 'disabled' }[cache.hit];
+  return {
+    exact,
+    partial: 'partial hit',
+    none: 'miss',
+    disabled: enabled ? 'unavailable (no cache service)' : 'disabled',
+  }[cache.hit];
 }
 
 /** The frozen install, its output streamed; a failure is reported by the lines that explain it. Returns its duration. */
 async function install(pm: ActivePackageManager, dir: string): Promise<number> {
   const argv = frozenInstall(pm.name, pm.version);
   const result = await grouped(argv.join(' '), argv, dir, 30 * 60_000, true);
-  if (result.code !== 0) throw new UserError(`${argv.join(' ')} exited with code ${result.code}:\n${installFailureLines(pm.name, result).join('\n')}`);
+  if (result.code !== 0)
+    throw new UserError(
+      `${argv.join(' ')} exited with code ${result.code}:\n${installFailureLines(pm.name, result).join('\n')}`,
+    );
   info(`Installed dependencies in ${formatDuration(result.ms)}`);
   return result.ms;
 }
@@ -169,7 +209,15 @@ function saveForPost(cache: DependencyCache, pm: PackageManager, dir: string, sh
 
 /** Run a command with its output streamed inside a collapsed log group. */
 async function grouped(title: string, argv: string[], cwd: string, timeoutMs: number, allowFailure = false) {
-  return core.group(title, () => exec(argv, { cwd, timeoutMs, allowFailure, onOutput: (chunk) => process.stdout.write(chunk), keep: { stdout: MESSAGE_TAIL } }));
+  return core.group(title, () =>
+    exec(argv, {
+      cwd,
+      timeoutMs,
+      allowFailure,
+      onOutput: (chunk) => process.stdout.write(chunk),
+      keep: { stdout: MESSAGE_TAIL },
+    }),
+  );
 }
 
 async function post(): Promise<void> {
@@ -181,12 +229,24 @@ async function post(): Promise<void> {
   // Through the shim by its path: the post step must not depend on PATH additions reaching it.
   if (core.getState(STATE.packageManager) === 'pnpm') {
     process.env.COREPACK_ENABLE_DOWNLOAD_PROMPT = '0';
-    const pruned = await grouped('pnpm store prune', [join(core.getState(STATE.shimDir), 'pnpm'), 'store', 'prune'], cwd, 5 * 60_000, true);
+    const pruned = await grouped(
+      'pnpm store prune',
+      [join(core.getState(STATE.shimDir), 'pnpm'), 'store', 'prune'],
+      cwd,
+      5 * 60_000,
+      true,
+    );
     if (pruned.code === 0) info(`Pruned pnpm's store in ${formatDuration(pruned.ms)}`);
     else core.warning(`pnpm store prune exited with code ${pruned.code}; saving the store unpruned`);
   }
   const started = performance.now();
-  if (await saveDependencies(paths.filter((p) => existsSync(resolve(runContext().workspace, p))), key)) info(`Saved the dependency cache ${key} in ${formatDuration(performance.now() - started)}`);
+  if (
+    await saveDependencies(
+      paths.filter((p) => existsSync(resolve(runContext().workspace, p))),
+      key,
+    )
+  )
+    info(`Saved the dependency cache ${key} in ${formatDuration(performance.now() - started)}`);
   else core.warning(`The dependency cache ${key} was not saved (see the messages above)`);
 }
 

@@ -38,13 +38,23 @@ async function main(): Promise<void> {
   for (const flow of results)
     for (const step of flow.steps.filter((s) => !s.ok && !s.skipped)) {
       const got = step.response ? `. Got ${step.response}` : '';
-      core.error(secrets.redact(`Flow "${flow.flow}", step "${step.step}" (${step.target}) failed: ${step.problems.join('; ')}${got}`), {
-        title: secrets.redact(`Smoke test: ${flow.flow} / ${step.step}`),
-      });
+      core.error(
+        secrets.redact(
+          `Flow "${flow.flow}", step "${step.step}" (${step.target}) failed: ${step.problems.join('; ')}${got}`,
+        ),
+        {
+          title: secrets.redact(`Smoke test: ${flow.flow} / ${step.step}`),
+        },
+      );
     }
   if (t.failed > 0) {
-    const names = results.filter((f) => !f.ok).map((f) => `"${f.flow}"`).join(', ');
-    throw new UserError(secrets.redact(`${t.failed} of ${t.steps} smoke steps failed in ${t.failedFlows} of ${t.flows} flows: ${names}`));
+    const names = results
+      .filter((f) => !f.ok)
+      .map((f) => `"${f.flow}"`)
+      .join(', ');
+    throw new UserError(
+      secrets.redact(`${t.failed} of ${t.steps} smoke steps failed in ${t.failedFlows} of ${t.flows} flows: ${names}`),
+    );
   }
   info(`All ${t.steps} steps passed in ${formatDuration(durationMs)}`);
 }

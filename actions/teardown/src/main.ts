@@ -7,7 +7,12 @@ import { readConfig } from './config.js';
 async function main(): Promise<void> {
   const { config, settings, module } = readConfig();
   const ctx = runContext();
-  const options = { environment: config.environment, service: config.service || ctx.repo, removeVolumes: config['remove-volumes'], token: config['github-token'] };
+  const options = {
+    environment: config.environment,
+    service: config.service || ctx.repo,
+    removeVolumes: config['remove-volumes'],
+    token: config['github-token'],
+  };
   await withProvider(module, settings, ctx.runnerTemp, (provider) => tearDown(options, provider, ctx));
 }
 

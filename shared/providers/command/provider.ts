@@ -1,7 +1,17 @@
 import { formatDuration } from '../../duration.js';
 import { runContext } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, TeardownRequest, TeardownResult } from '../types.js';
+import type {
+  DeployRequest,
+  DeployResult,
+  Provider,
+  ProviderContext,
+  Release,
+  RollbackRequest,
+  RollbackResult,
+  TeardownRequest,
+  TeardownResult,
+} from '../types.js';
 import { deployOutput } from './output.js';
 import type { CommandSettings } from './settings.js';
 import { runScript } from './script.js';
@@ -22,7 +32,10 @@ export class CommandProvider implements Provider {
 
   async deploy(request: DeployRequest): Promise<DeployResult> {
     const script = this.settings['deploy-command'];
-    if (!script) throw new UserError('Input "deploy-command" is required with provider "command": the bash script that deploys $DEPLOY_IMAGE.');
+    if (!script)
+      throw new UserError(
+        'Input "deploy-command" is required with provider "command": the bash script that deploys $DEPLOY_IMAGE.',
+      );
     const output = deployOutput(this.context.tempDir);
     const { ms } = await runScript({
       input: 'deploy-command',
@@ -58,12 +71,23 @@ export class CommandProvider implements Provider {
   }
 
   async rollback(request: RollbackRequest): Promise<RollbackResult> {
-    if (!request.to) throw new UserError('The command provider needs a version to roll back to: set "to", or "github-token" so the last successful GitHub Deployment is used.');
+    if (!request.to)
+      throw new UserError(
+        'The command provider needs a version to roll back to: set "to", or "github-token" so the last successful GitHub Deployment is used.',
+      );
     // Without a rollback-command, deploying the earlier image again is the rollback.
     const input = this.settings['rollback-command'] ? 'rollback-command' : 'deploy-command';
     const script = this.settings['rollback-command'] ?? this.settings['deploy-command'];
-    if (!script) throw new UserError('Input "rollback-command" (or "deploy-command") is required with provider "command".');
-    const to: Release = { image: request.to, version: request.to, time: new Date().toISOString(), commit: '', runUrl: request.runUrl, status: 'live' };
+    if (!script)
+      throw new UserError('Input "rollback-command" (or "deploy-command") is required with provider "command".');
+    const to: Release = {
+      image: request.to,
+      version: request.to,
+      time: new Date().toISOString(),
+      commit: '',
+      runUrl: request.runUrl,
+      status: 'live',
+    };
     await request.beforeRestore?.(request.live, to);
     this.context.log(`Rolling back with ${input}`);
     const { ms } = await runScript({
@@ -79,12 +103,20 @@ export class CommandProvider implements Provider {
       cwd: runContext().workspace,
       timeoutMs: this.settings['command-timeout'],
     });
-    return { from: request.live && { ...request.live, status: 'failed' }, to, targets: 1, details: [[input, `exited 0 after ${formatDuration(ms)}`]] };
+    return {
+      from: request.live && { ...request.live, status: 'failed' },
+      to,
+      targets: 1,
+      details: [[input, `exited 0 after ${formatDuration(ms)}`]],
+    };
   }
 
   async teardown(request: TeardownRequest): Promise<TeardownResult> {
     const script = this.settings['teardown-command'];
-    if (!script) throw new UserError('Input "teardown-command" is required with provider "command": the bash script that removes $DEPLOY_ENVIRONMENT.');
+    if (!script)
+      throw new UserError(
+        'Input "teardown-command" is required with provider "command": the bash script that removes $DEPLOY_ENVIRONMENT.',
+      );
     const { ms } = await runScript({
       input: 'teardown-command',
       script,
@@ -96,7 +128,11 @@ export class CommandProvider implements Provider {
       cwd: runContext().workspace,
       timeoutMs: this.settings['command-timeout'],
     });
-    return { removed: [request.environment], targets: 1, details: [['teardown-command', `exited 0 after ${formatDuration(ms)}`]] };
+    return {
+      removed: [request.environment],
+      targets: 1,
+      details: [['teardown-command', `exited 0 after ${formatDuration(ms)}`]],
+    };
   }
 
   postState(): string {

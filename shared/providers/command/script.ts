@@ -83,7 +83,9 @@ export async function runScript(run: ScriptRun): Promise<{ ms: number }> {
   } catch (error) {
     if (error instanceof UserError && /timed out/.test(error.message)) {
       const lines = error.message.split('\n').slice(1).join('\n');
-      throw new UserError(`${run.input} timed out after ${formatDuration(run.timeoutMs)} (${run.timeoutInput ?? 'command-timeout'}) and was stopped${lines ? `; last lines:\n${lines}` : ''}`);
+      throw new UserError(
+        `${run.input} timed out after ${formatDuration(run.timeoutMs)} (${run.timeoutInput ?? 'command-timeout'}) and was stopped${lines ? `; last lines:\n${lines}` : ''}`,
+      );
     }
     throw error;
   } finally {
@@ -93,7 +95,9 @@ export async function runScript(run: ScriptRun): Promise<{ ms: number }> {
   if (cancelled) throw new CancelledError(`${cancelled}: ${run.input} was stopped (its process group got SIGTERM)`);
   if (result.code !== 0) {
     const lines = tail(`${result.stdout}\n${result.stderr}`, 20);
-    throw new UserError(`${run.input} failed with exit code ${result.code}${lines ? `; last lines:\n${lines}` : ' (no output)'}`);
+    throw new UserError(
+      `${run.input} failed with exit code ${result.code}${lines ? `; last lines:\n${lines}` : ' (no output)'}`,
+    );
   }
   info(`${run.input} finished in ${formatDuration(result.ms)}`);
   return { ms: result.ms };

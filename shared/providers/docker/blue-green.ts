@@ -95,7 +95,9 @@ async function startColor(
   const color = otherColor(live?.color);
   await freeName(host, req, color, containers);
   const name = colorName(req, color);
-  log(`${host.name}: starting ${name} (${release.version}) beside ${live ? `${live.name} (${live.release.version})` : 'nothing (first release)'}`);
+  log(
+    `${host.name}: starting ${name} (${release.version}) beside ${live ? `${live.name} (${live.release.version})` : 'nothing (first release)'}`,
+  );
   const { id, ip, readyIn } = await startReady(host, req, release, name, network, {
     log,
     started: onStart,

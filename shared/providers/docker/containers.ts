@@ -24,18 +24,28 @@ import {
 /** The environment's releases on the host, newest first. */
 export async function listReleases(host: DockerHost, target: Target): Promise<AppContainer[]> {
   const ids = await host.docker([
-    'ps', '-a', '-q', '--no-trunc',
-    '--filter', `label=${LABEL.service}=${target.service}`,
-    '--filter', `label=${LABEL.environment}=${target.environment}`,
-    '--filter', `label=${LABEL.role}=app`,
+    'ps',
+    '-a',
+    '-q',
+    '--no-trunc',
+    '--filter',
+    `label=${LABEL.service}=${target.service}`,
+    '--filter',
+    `label=${LABEL.environment}=${target.environment}`,
+    '--filter',
+    `label=${LABEL.role}=app`,
   ]);
-  const list = ids.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  const list = ids.stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!list.length) return [];
   const inspected = JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout) as Inspected[];
   return inspected.map((c) => toAppContainer(target, c)).sort((a, b) => b.release.time.localeCompare(a.release.time));
 }
 
-export const liveOf = (containers: AppContainer[]): AppContainer | undefined => containers.find((c) => c.release.status === 'live');
+export const liveOf = (containers: AppContainer[]): AppContainer | undefined =>
+  containers.find((c) => c.release.status === 'live');
 
 export async function inspectContainer(host: DockerHost, name: string): Promise<Inspected | undefined> {
   const found = await host.docker(['inspect', '--type', 'container', name], { allowFailure: true });
@@ -46,23 +56,48 @@ export async function inspectContainer(host: DockerHost, name: string): Promise<
 export async function ensureNetwork(host: DockerHost, target: Target): Promise<string> {
   const name = networkName(target);
   if ((await host.docker(['network', 'inspect', name], { allowFailure: true })).code !== 0) {
-    const created = await host.docker(['network', 'create', ...labelArgs(targetLabels(target, 'network')), name], { allowFailure: true });
-    if (created.code !== 0 && !/already exists/.test(created.stderr)) throw new UserError(`${host.name}: could not create network ${name}: ${tail(created.stderr, 3)}`);
+    const created = await host.docker(['network', 'create', ...labelArgs(targetLabels(target, 'network')), name], {
+      allowFailure: true,
+    });
+    if (created.code !== 0 && !/already exists/.test(created.stderr))
+      throw new UserError(`${host.name}: could not create network ${name}: ${tail(created.stderr, 3)}`);
   }
   return name;
 }
 
 /** Free the colour's name: a stopped release there is renamed (it stays a previous release). */
-export async function freeName(host: DockerHost, target: Target, color: Color, containers: AppContainer[], except?: string): Promise<void> {
+export async function freeName(
+  host: DockerHost,
+  target: Target,
+  color: Color,
+  containers: AppContainer[],
+  except?: string,
+): Promise<void> {
   const holder = containers.find((c) => c.name === colorName(target, color) && c.id !== except);
   if (holder) await host.docker(['rename', holder.id, retiredName(target, 'previous')]);
 }
 
 /** Start the release as `name`, labelled with what the history needs; `publish` maps a host port straight to it. */
-export async function runRelease(host: DockerHost, req: DeployRequest & WithRunOptions, release: Release, name: string, network: string, publish?: number): Promise<string> {
+export async function runRelease(
+  host: DockerHost,
+  req: DeployRequest & WithRunOptions,
+  release: Release,
+  name: string,
+  network: string,
+  publish?: number,
+): Promise<string> {
   const labels = { ...targetLabels(req, 'app'), ...releaseLabels(release), [LABEL.port]: String(req.port) };
   const extra = publish !== undefined ? ['--publish', `${publish}:${req.port}`] : [];
-  return startContainer(host, { name, image: release.image, version: release.version, labels, network, env: req.env, run: req.run, extra });
+  return startContainer(host, {
+    name,
+    image: release.image,
+    version: release.version,
+    labels,
+    network,
+    env: req.env,
+    run: req.run,
+    extra,
+  });
 }
 
 /** The labels that make a container part of a release's history. */
@@ -94,7 +129,17 @@ export async function startContainer(host: DockerHost, spec: ContainerSpec): Pro
   const env = Object.entries(spec.env);
   const run = spec.run ? runArgs(spec.run) : ['--restart', 'unless-stopped'];
   // Values go through stdin as an env file: never on a command line, never seen by a shell.
-  const args = ['create', '--name', spec.name, '--init', ...run, '--network', spec.network, ...labelArgs(spec.labels), ...(spec.extra ?? [])];
+  const args = [
+    'create',
+    '--name',
+    spec.name,
+    '--init',
+    ...run,
+    '--network',
+    spec.network,
+    ...labelArgs(spec.labels),
+    ...(spec.extra ?? []),
+  ];
   if (env.length) args.push('--env-file', '/dev/stdin');
   args.push(spec.image, ...(spec.command ?? spec.run?.command ?? []));
   const failed = async (stderr: string) => {
@@ -116,7 +161,10 @@ export async function startContainer(host: DockerHost, spec: ContainerSpec): Pro
 export async function ipOf(host: DockerHost, id: string, network: string): Promise<string> {
   const c = await inspectContainer(host, id);
   const ip = c?.NetworkSettings.Networks?.[network]?.IPAddress;
-  if (!ip) throw new UserError(`${host.name}: container ${id.slice(0, 12)} has no address on ${network} (state: ${c?.State.Status ?? 'gone'})`);
+  if (!ip)
+    throw new UserError(
+      `${host.name}: container ${id.slice(0, 12)} has no address on ${network} (state: ${c?.State.Status ?? 'gone'})`,
+    );
   return ip;
 }
 
@@ -128,7 +176,12 @@ export async function logsOf(host: DockerHost, id: string): Promise<string> {
 /** Remove releases beyond `keep`, never the one a rollback would return to. */
 export async function prune(host: DockerHost, target: Target, keep: number): Promise<string[]> {
   const retired = (await listReleases(host, target)).filter((c) => c.release.status !== 'live');
-  const kept = new Set(retired.filter((c) => c.release.status === 'previous').slice(0, Math.max(keep, 1)).map((c) => c.id));
+  const kept = new Set(
+    retired
+      .filter((c) => c.release.status === 'previous')
+      .slice(0, Math.max(keep, 1))
+      .map((c) => c.id),
+  );
   const removed: string[] = [];
   for (const c of retired) {
     if (kept.has(c.id)) continue;

@@ -18,7 +18,9 @@ export function requestAs(url: string, hostName: string, timeoutMs: number): Pro
       res.setEncoding('utf8').on('data', (chunk: string) => {
         if (body.length < 65_536) body += chunk;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers as HostAnswer['headers'], body }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers as HostAnswer['headers'], body }),
+      );
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs}ms`)));

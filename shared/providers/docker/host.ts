@@ -41,11 +41,14 @@ export class DockerHost {
   }
 
   async docker(args: readonly string[], options: DockerCallOptions = {}): Promise<ExecResult> {
-    const argv = this.spec.kind === 'socket' ? ['docker', '-H', `unix://${this.spec.socket}`, ...args] : ['docker', ...args];
+    const argv =
+      this.spec.kind === 'socket' ? ['docker', '-H', `unix://${this.spec.socket}`, ...args] : ['docker', ...args];
     const result = await this.run(argv, options);
     if (result.code !== 0 && !options.allowFailure) {
       const what = (args[0] === '--config' ? args.slice(2) : args).slice(0, 2).join(' ');
-      throw new UserError(`${this.name}: docker ${what} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 8)}`);
+      throw new UserError(
+        `${this.name}: docker ${what} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 8)}`,
+      );
     }
     return result;
   }
@@ -53,7 +56,12 @@ export class DockerHost {
   /** Run a program where this host's docker CLI runs: on the runner for a socket, over ssh otherwise. */
   async run(argv: readonly string[], options: Omit<DockerCallOptions, 'allowFailure'> = {}): Promise<ExecResult> {
     const full = this.spec.kind === 'socket' ? argv : this.ssh!.argv(this.spec, commandLine(argv));
-    const result = await exec(full, { input: options.input, timeoutMs: options.timeoutMs ?? 120_000, allowFailure: true, signal: options.signal });
+    const result = await exec(full, {
+      input: options.input,
+      timeoutMs: options.timeoutMs ?? 120_000,
+      allowFailure: true,
+      signal: options.signal,
+    });
     if (this.spec.kind === 'ssh' && result.code === 255) throw this.sshFailure(result.stderr);
     return result;
   }
@@ -63,12 +71,21 @@ export class DockerHost {
     if (this.spec.kind === 'socket') return { base: `http://${ip}:${port}`, close: () => Promise.resolve() };
     const local = await freePort();
     const spec = `127.0.0.1:${local}:${ip}:${port}`;
-    const opened = await exec(this.ssh!.control(this.spec, 'forward', '-L', spec), { allowFailure: true, timeoutMs: 20_000 });
-    if (opened.code !== 0) throw new UserError(`${this.name}: could not forward a port to ${ip}:${port} through ssh (AllowTcpForwarding must be enabled): ${tail(opened.stderr, 5)}`);
+    const opened = await exec(this.ssh!.control(this.spec, 'forward', '-L', spec), {
+      allowFailure: true,
+      timeoutMs: 20_000,
+    });
+    if (opened.code !== 0)
+      throw new UserError(
+        `${this.name}: could not forward a port to ${ip}:${port} through ssh (AllowTcpForwarding must be enabled): ${tail(opened.stderr, 5)}`,
+      );
     return {
       base: `http://127.0.0.1:${local}`,
       close: async () => {
-        await exec(this.ssh!.control(this.spec as Extract<HostSpec, { kind: 'ssh' }>, 'cancel', '-L', spec), { allowFailure: true, timeoutMs: 10_000 });
+        await exec(this.ssh!.control(this.spec as Extract<HostSpec, { kind: 'ssh' }>, 'cancel', '-L', spec), {
+          allowFailure: true,
+          timeoutMs: 10_000,
+        });
       },
     };
   }
@@ -76,8 +93,11 @@ export class DockerHost {
   private sshFailure(stderr: string): UserError {
     const text = stderr.trim();
     if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(text))
-      return new UserError(`${this.name}: the host key is not in ssh-known-hosts or does not match it; refusing to connect. ${tail(text, 3)}`);
-    if (/Permission denied/i.test(text)) return new UserError(`${this.name}: ssh-key was refused by the host (Permission denied)`);
+      return new UserError(
+        `${this.name}: the host key is not in ssh-known-hosts or does not match it; refusing to connect. ${tail(text, 3)}`,
+      );
+    if (/Permission denied/i.test(text))
+      return new UserError(`${this.name}: ssh-key was refused by the host (Permission denied)`);
     return new UserError(`${this.name}: ssh failed: ${tail(text, 5) || 'connection closed'}`);
   }
 }

@@ -6,9 +6,13 @@ export type HostSpec =
 /** `ssh://user@host[:port]` or `unix:///path`; undefined when neither. */
 export function parseHost(text: string): HostSpec | undefined {
   const value = text.trim();
-  if (/^unix:\/\/\/[A-Za-z0-9._/-]+$/.test(value)) return { kind: 'socket', text: value, socket: value.slice('unix://'.length) };
+  if (/^unix:\/\/\/[A-Za-z0-9._/-]+$/.test(value))
+    return { kind: 'socket', text: value, socket: value.slice('unix://'.length) };
   // user and host are restricted to what a user or host name can be, so nothing else reaches ssh's command line.
-  const ssh = /^ssh:\/\/([A-Za-z0-9._][A-Za-z0-9._-]*)@(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::(\d{1,5}))?\/?$/.exec(value);
+  const ssh =
+    /^ssh:\/\/([A-Za-z0-9._][A-Za-z0-9._-]*)@(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::(\d{1,5}))?\/?$/.exec(
+      value,
+    );
   if (!ssh) return undefined;
   const port = ssh[3] ? Number(ssh[3]) : 22;
   if (port < 1 || port > 65535) return undefined;

@@ -18,10 +18,14 @@ export const dockerProvider: ProviderModule<typeof dockerInputs> = {
     const guard = socketGuard(settings.hosts, (settings as { environment?: string }).environment);
     if (guard) problems.push(guard);
     const ssh = settings.hosts.some((h) => h.kind === 'ssh');
-    if (ssh && !settings['ssh-key']) problems.push('"ssh-key": expected a private key for the ssh:// hosts, got nothing');
+    if (ssh && !settings['ssh-key'])
+      problems.push('"ssh-key": expected a private key for the ssh:// hosts, got nothing');
     if (ssh && !settings['ssh-known-hosts'])
-      problems.push('"ssh-known-hosts": expected known_hosts lines for the ssh:// hosts (host keys are always verified; e.g. `ssh-keyscan -p 22 host`), got nothing');
-    if (!settings['registry-username'] !== !settings['registry-password']) problems.push('"registry-username" and "registry-password": expected both or neither');
+      problems.push(
+        '"ssh-known-hosts": expected known_hosts lines for the ssh:// hosts (host keys are always verified; e.g. `ssh-keyscan -p 22 host`), got nothing',
+      );
+    if (!settings['registry-username'] !== !settings['registry-password'])
+      problems.push('"registry-username" and "registry-password": expected both or neither');
     if (!settings['proxy-registry-username'] !== !settings['proxy-registry-password'])
       problems.push('"proxy-registry-username" and "proxy-registry-password": expected both or neither');
     return problems;

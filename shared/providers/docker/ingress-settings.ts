@@ -36,7 +36,9 @@ export const ingressName = () =>
 
 const CERTIFICATE = /^(-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE-----\n?)+$/;
 const PEM_BODY = '\\n[A-Za-z0-9+/=\\n]+\\n';
-const PRIVATE_KEY = new RegExp(`^-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----${PEM_BODY}-----END ([A-Z0-9]+ )*PRIVATE KEY-----$`);
+const PRIVATE_KEY = new RegExp(
+  `^-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----${PEM_BODY}-----END ([A-Z0-9]+ )*PRIVATE KEY-----$`,
+);
 
 /** PEM certificate(s), the server's first then its chain; masked like every secret input. */
 export const tlsCertificate = () =>
@@ -44,7 +46,8 @@ export const tlsCertificate = () =>
     if (!s) return undefined;
     const pem = `${s.replace(/\r\n/g, '\n').trim()}\n`;
     if (CERTIFICATE.test(pem)) return pem;
-    const expected = 'PEM certificates ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----"), the server\'s first';
+    const expected =
+      'PEM certificates ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----"), the server\'s first';
     return fail(ctx, expected, { conceal: true });
   });
 
@@ -53,7 +56,9 @@ export const tlsKey = () =>
     if (!s) return undefined;
     const key = s.replace(/\r\n/g, '\n').trim();
     if (PRIVATE_KEY.test(key)) return `${key}\n`;
-    return fail(ctx, 'a PEM private key ("-----BEGIN … PRIVATE KEY-----" to "-----END … PRIVATE KEY-----")', { conceal: true });
+    return fail(ctx, 'a PEM private key ("-----BEGIN … PRIVATE KEY-----" to "-----END … PRIVATE KEY-----")', {
+      conceal: true,
+    });
   });
 
 export const tlsPublish = () =>
@@ -81,7 +86,9 @@ export function ingressProblems(settings: IngressInputs, routes: boolean): strin
         '(e.g. pr-42.preview.example.com), got nothing',
     );
   if (!shared && hosts)
-    problems.push('"ingress-host": expected only with proxy-mode "shared" (the per-environment proxy answers any host)');
+    problems.push(
+      '"ingress-host": expected only with proxy-mode "shared" (the per-environment proxy answers any host)',
+    );
   if (!settings['tls-certificate'] !== !settings['tls-key'])
     problems.push('"tls-certificate" and "tls-key": expected both or neither');
   if (!shared && settings['tls-certificate'])

@@ -35,7 +35,11 @@ export class SharedIngress implements TrafficRouter {
     private readonly context: ProviderContext,
     leftovers: Leftovers,
   ) {
-    this.locks = new DeployLocks({ 'lock-timeout': settings['lock-timeout'], 'force-unlock': false }, context, leftovers);
+    this.locks = new DeployLocks(
+      { 'lock-timeout': settings['lock-timeout'], 'force-unlock': false },
+      context,
+      leftovers,
+    );
   }
 
   get containerName(): string {
@@ -49,7 +53,9 @@ export class SharedIngress implements TrafficRouter {
   async switchTo(host: DockerHost, target: Published, upstream: Upstream, path: string): Promise<void> {
     const hosts = this.settings['ingress-host'];
     if (!hosts.length)
-      throw new UserError('Input "ingress-host" is required with proxy-mode "shared": the host name(s) of this environment');
+      throw new UserError(
+        'Input "ingress-host" is required with proxy-mode "shared": the host name(s) of this environment',
+      );
     await this.exclusive(host, target, this.settings['proxy-image'], async () => {
       const tls = await this.ensure(host, target);
       await host.docker(['network', 'connect', networkName(target), this.name], { allowFailure: true });
@@ -65,7 +71,9 @@ export class SharedIngress implements TrafficRouter {
     const ingress = await inspectContainer(host, this.name);
     if (!ingress) return undefined;
     const route = await host.docker(['cp', `${this.name}:${conf.routePath(target)}`, '-'], { allowFailure: true });
-    return route.code === 0 && route.stdout.includes('server_name') ? Number(ingress.Config.Labels?.[LABEL.publish]) : undefined;
+    return route.code === 0 && route.stdout.includes('server_name')
+      ? Number(ingress.Config.Labels?.[LABEL.publish])
+      : undefined;
   }
 
   /**
@@ -78,19 +86,32 @@ export class SharedIngress implements TrafficRouter {
     if (!ingress) return false;
     const had = (await this.routed(host, target)) !== undefined;
     // The lock is made from the ingress's own image: it is on the host, whatever "proxy-image" says now.
-    await this.exclusive(host, target, (ingress.Config as { Image?: string }).Image ?? this.settings['proxy-image'], async () => {
-      if (had) {
-        await this.copy(host, { [conf.inEtc(conf.routePath(target))]: '' });
-        await this.reload(host, target);
-      }
-      await host.docker(['network', 'disconnect', networkName(target), this.name], { allowFailure: true });
-    });
+    await this.exclusive(
+      host,
+      target,
+      (ingress.Config as { Image?: string }).Image ?? this.settings['proxy-image'],
+      async () => {
+        if (had) {
+          await this.copy(host, { [conf.inEtc(conf.routePath(target))]: '' });
+          await this.reload(host, target);
+        }
+        await host.docker(['network', 'disconnect', networkName(target), this.name], { allowFailure: true });
+      },
+    );
     return had;
   }
 
   private async exclusive(host: DockerHost, target: Target, image: string, work: () => Promise<void>): Promise<void> {
-    if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0) await this.images.pull(host, image, 'proxy');
-    const holder: Release = { image, version: `route of ${target.service} on ${target.environment}`, time: '', commit: '', runUrl: runContext().runUrl, status: 'live' };
+    if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0)
+      await this.images.pull(host, image, 'proxy');
+    const holder: Release = {
+      image,
+      version: `route of ${target.service} on ${target.environment}`,
+      time: '',
+      commit: '',
+      runUrl: runContext().runUrl,
+      status: 'live',
+    };
     await this.locks.take(host, { service: this.name, environment: 'ingress' }, holder, image);
     try {
       await work();
@@ -117,10 +138,18 @@ export class SharedIngress implements TrafficRouter {
       const was = tlsPublished ? `with TLS on port ${tlsPublished}` : 'without TLS';
       throw new UserError(`${it} was created ${was}, not TLS on ${wanted} ("tls-publish") ${remove}`);
     }
-    if (cert && key) await this.copy(host, { [conf.inEtc(conf.TLS_CERT)]: cert, [conf.inEtc(conf.TLS_KEY)]: key }, { [conf.inEtc(conf.TLS_KEY)]: 0o600 });
+    if (cert && key)
+      await this.copy(
+        host,
+        { [conf.inEtc(conf.TLS_CERT)]: cert, [conf.inEtc(conf.TLS_KEY)]: key },
+        { [conf.inEtc(conf.TLS_KEY)]: 0o600 },
+      );
     if (!ingress.State.Running) {
       const started = await host.docker(['start', this.name], { allowFailure: true });
-      if (started.code !== 0) throw new UserError(`${host.name}: could not start the shared ingress ${this.name}: ${tail(started.stderr, 3)}`);
+      if (started.code !== 0)
+        throw new UserError(
+          `${host.name}: could not start the shared ingress ${this.name}: ${tail(started.stderr, 3)}`,
+        );
     }
     return !!tlsPublished;
   }
@@ -135,7 +164,16 @@ export class SharedIngress implements TrafficRouter {
     };
     const ports = ['--publish', `${target.publish}:${conf.HTTP_PORT}`];
     if (tls) ports.push('--publish', `${this.settings['tls-publish']}:${conf.HTTPS_PORT}`);
-    const args = ['create', '--name', this.name, '--network', networkName(target), ...ports, '--restart', 'unless-stopped'];
+    const args = [
+      'create',
+      '--name',
+      this.name,
+      '--network',
+      networkName(target),
+      ...ports,
+      '--restart',
+      'unless-stopped',
+    ];
     await host.docker([...args, ...labelArgs(labels), this.settings['proxy-image'], ...conf.ingressCommand()]);
     const dir = conf.inEtc(conf.INGRESS_DIR);
     const files: Record<string, string> = { [`${dir}/`]: '', [`${dir}/routes/`]: '', [`${dir}/tls/`]: '' };
@@ -143,7 +181,11 @@ export class SharedIngress implements TrafficRouter {
     await this.copy(host, files);
     if (tls) {
       const key = { [conf.inEtc(conf.TLS_KEY)]: this.settings['tls-key']! };
-      await this.copy(host, { [conf.inEtc(conf.TLS_CERT)]: this.settings['tls-certificate']!, ...key }, { [conf.inEtc(conf.TLS_KEY)]: 0o600 });
+      await this.copy(
+        host,
+        { [conf.inEtc(conf.TLS_CERT)]: this.settings['tls-certificate']!, ...key },
+        { [conf.inEtc(conf.TLS_KEY)]: 0o600 },
+      );
     }
     const started = await host.docker(['start', this.name], { allowFailure: true });
     if (started.code !== 0) {
@@ -151,21 +193,31 @@ export class SharedIngress implements TrafficRouter {
       const ports = `port ${target.publish}${tls ? ` and ${this.settings['tls-publish']}` : ''}`;
       throw new UserError(`${host.name}: could not start the shared ingress on ${ports}: ${tail(started.stderr, 3)}`);
     }
-    this.context.log(`${host.name}: started the shared ingress ${this.name} on port ${target.publish}${tls ? `, TLS on ${this.settings['tls-publish']}` : ''}`);
+    this.context.log(
+      `${host.name}: started the shared ingress ${this.name} on port ${target.publish}${tls ? `, TLS on ${this.settings['tls-publish']}` : ''}`,
+    );
     return (await inspectContainer(host, this.name))!;
   }
 
   /** Files into the container's /etc through `docker cp` on stdin: the key is never on a command line or printed. */
-  private async copy(host: DockerHost, files: Record<string, string>, modes: Record<string, number> = {}): Promise<void> {
+  private async copy(
+    host: DockerHost,
+    files: Record<string, string>,
+    modes: Record<string, number> = {},
+  ): Promise<void> {
     await host.docker(['cp', '-', `${this.name}:/etc`], { input: tarOf(files, modes) });
   }
 
   /** A configuration nginx rejects is never loaded: this environment's route is emptied again and the deploy fails. */
   private async reload(host: DockerHost, target: Target): Promise<void> {
-    const test = await host.docker(['exec', this.name, 'nginx', '-t', '-c', conf.INGRESS_CONFIG], { allowFailure: true });
+    const test = await host.docker(['exec', this.name, 'nginx', '-t', '-c', conf.INGRESS_CONFIG], {
+      allowFailure: true,
+    });
     if (test.code !== 0) {
       await this.copy(host, { [conf.inEtc(conf.routePath(target))]: '' });
-      throw new UserError(`${host.name}: the shared ingress rejected the route of ${target.environment}: ${tail(test.stderr, 4)}`);
+      throw new UserError(
+        `${host.name}: the shared ingress rejected the route of ${target.environment}: ${tail(test.stderr, 4)}`,
+      );
     }
     await host.docker(['exec', this.name, 'nginx', '-s', 'reload', '-c', conf.INGRESS_CONFIG]);
   }

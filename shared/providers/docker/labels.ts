@@ -27,7 +27,8 @@ export const proxyName = (target: Target) => `${baseName(target)}-proxy`;
 export const lockName = (target: Target) => `${baseName(target)}-lock`;
 export const networkName = (target: Target) => `${baseName(target)}-net`;
 /** Labels are immutable on a container, so a release's later status is carried by its name. */
-export const retiredName = (target: Target, status: 'previous' | 'failed') => `${baseName(target)}-${status === 'failed' ? 'failed' : 'prev'}-${Date.now()}`;
+export const retiredName = (target: Target, status: 'previous' | 'failed') =>
+  `${baseName(target)}-${status === 'failed' ? 'failed' : 'prev'}-${Date.now()}`;
 
 /** What `docker inspect` says about a container, reduced to what we use. */
 export interface Inspected {
@@ -49,7 +50,10 @@ export interface AppContainer {
 }
 
 /** Which environment a container or network belongs to, and what it is there. */
-export function targetLabels(target: Target, role: 'app' | 'proxy' | 'lock' | 'network' | 'ingress'): Record<string, string> {
+export function targetLabels(
+  target: Target,
+  role: 'app' | 'proxy' | 'lock' | 'network' | 'ingress',
+): Record<string, string> {
   return { [LABEL.service]: target.service, [LABEL.environment]: target.environment, [LABEL.role]: role };
 }
 
@@ -61,7 +65,8 @@ export function toAppContainer(target: Target, c: Inspected): AppContainer {
   const labels = c.Config.Labels ?? {};
   const name = c.Name.replace(/^\//, '');
   const color = name === colorName(target, 'blue') ? 'blue' : name === colorName(target, 'green') ? 'green' : undefined;
-  const status: ReleaseStatus = color && c.State.Running ? 'live' : name.startsWith(`${baseName(target)}-failed-`) ? 'failed' : 'previous';
+  const status: ReleaseStatus =
+    color && c.State.Running ? 'live' : name.startsWith(`${baseName(target)}-failed-`) ? 'failed' : 'previous';
   return {
     id: c.Id,
     name,

@@ -37,22 +37,33 @@ export class DeployLocks {
     if (this.settings['force-unlock']) await this.forceUnlock(host, name);
     const timeout = this.settings['lock-timeout'];
     const started = Date.now();
-    const labels = { ...targetLabels(target, 'lock'), [LABEL.holder]: release.runUrl || 'unknown run', [LABEL.version]: release.version, [LABEL.time]: new Date().toISOString() };
+    const labels = {
+      ...targetLabels(target, 'lock'),
+      [LABEL.holder]: release.runUrl || 'unknown run',
+      [LABEL.version]: release.version,
+      [LABEL.time]: new Date().toISOString(),
+    };
     let reported = 0;
     while (true) {
       throwIfCancelled();
-      const created = await host.docker(['create', '--name', name, ...labelArgs(labels), image], { allowFailure: true });
+      const created = await host.docker(['create', '--name', name, ...labelArgs(labels), image], {
+        allowFailure: true,
+      });
       if (created.code === 0) {
         this.held.push({ host, id: created.stdout.trim() });
         this.leftovers.add(host, created.stdout.trim(), 'lock');
         return;
       }
-      if (!/conflict|already in use/i.test(created.stderr)) throw new UserError(`${host.name}: could not take the deploy lock: ${tail(created.stderr, 3)}`);
+      if (!/conflict|already in use/i.test(created.stderr))
+        throw new UserError(`${host.name}: could not take the deploy lock: ${tail(created.stderr, 3)}`);
       const holder = await lockHolder(host, name);
       const elapsed = Date.now() - started;
       if (!holder) {
         // Released between the two calls (try again soon), unless the lock stays there but cannot be read.
-        if (elapsed >= timeout) throw new UserError(`${host.name}: could not take the deploy lock ${name} within ${formatDuration(timeout)} (lock-timeout): it exists but could not be inspected`);
+        if (elapsed >= timeout)
+          throw new UserError(
+            `${host.name}: could not take the deploy lock ${name} within ${formatDuration(timeout)} (lock-timeout): it exists but could not be inspected`,
+          );
         await sleep(Math.min(200, timeout - elapsed), cancelSignal);
         continue;
       }
@@ -61,7 +72,9 @@ export class DeployLocks {
           `${host.name}: ${target.service} on ${target.environment} is locked by ${holder.run} since ${holder.time} (deploying ${holder.version}); waited ${formatDuration(timeout)} (lock-timeout). If that deploy died, run again with force-unlock: true.`,
         );
       if (reported === 0 || Date.now() - reported >= 10_000) {
-        log(`${host.name}: waiting for the lock held by ${holder.run} since ${holder.time} (elapsed ${formatDuration(elapsed)} of ${formatDuration(timeout)})`);
+        log(
+          `${host.name}: waiting for the lock held by ${holder.run} since ${holder.time} (elapsed ${formatDuration(elapsed)} of ${formatDuration(timeout)})`,
+        );
         reported = Date.now();
       }
       await sleep(Math.min(1000, timeout - elapsed), cancelSignal);
@@ -80,7 +93,9 @@ export class DeployLocks {
     const holder = await lockHolder(host, name);
     if (holder) {
       await host.docker(['rm', '-f', name], { allowFailure: true });
-      this.context.warn(`${host.name}: force-unlock released the lock held by ${holder.run} since ${holder.time} (version ${holder.version})`);
+      this.context.warn(
+        `${host.name}: force-unlock released the lock held by ${holder.run} since ${holder.time} (version ${holder.version})`,
+      );
     } else this.context.log(`${host.name}: force-unlock: no lock was held`);
   }
 }
@@ -89,5 +104,9 @@ async function lockHolder(host: DockerHost, name: string): Promise<Holder | unde
   const found = await host.docker(['inspect', '--type', 'container', name], { allowFailure: true });
   if (found.code !== 0) return undefined;
   const labels = (JSON.parse(found.stdout) as Inspected[])[0]?.Config.Labels ?? {};
-  return { run: labels[LABEL.holder] ?? 'an unknown run', time: labels[LABEL.time] ?? 'an unknown time', version: labels[LABEL.version] ?? '?' };
+  return {
+    run: labels[LABEL.holder] ?? 'an unknown run',
+    time: labels[LABEL.time] ?? 'an unknown time',
+    version: labels[LABEL.version] ?? '?',
+  };
 }

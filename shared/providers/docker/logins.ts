@@ -48,17 +48,33 @@ export class RegistryLogins {
   }
 
   /** Log in to `registry` on `host`, run `work` with the `docker --config …` arguments that use the login, then undo it. */
-  async use<T>(host: DockerHost, registry: string, credentials: Credentials, work: (configArgs: string[]) => Promise<T>): Promise<T> {
-    const record: LoginRecord = { host: host.name, alias: host.sshAlias, registry, config: await this.privateConfig(host) };
+  async use<T>(
+    host: DockerHost,
+    registry: string,
+    credentials: Credentials,
+    work: (configArgs: string[]) => Promise<T>,
+  ): Promise<T> {
+    const record: LoginRecord = {
+      host: host.name,
+      alias: host.sshAlias,
+      registry,
+      config: await this.privateConfig(host),
+    };
     this.pending.push(record);
     this.changed();
     try {
-      const login = await host.docker(['--config', record.config, 'login', registry, '--username', credentials.username, '--password-stdin'], {
-        input: credentials.password,
-        timeoutMs: 60_000,
-        allowFailure: true,
-      });
-      if (login.code !== 0) throw new UserError(`${host.name}: docker login to ${registry} as "${credentials.username}" failed: ${tail(login.stderr || login.stdout, 3)}`);
+      const login = await host.docker(
+        ['--config', record.config, 'login', registry, '--username', credentials.username, '--password-stdin'],
+        {
+          input: credentials.password,
+          timeoutMs: 60_000,
+          allowFailure: true,
+        },
+      );
+      if (login.code !== 0)
+        throw new UserError(
+          `${host.name}: docker login to ${registry} as "${credentials.username}" failed: ${tail(login.stderr || login.stdout, 3)}`,
+        );
       return await work(['--config', record.config]);
     } finally {
       try {
@@ -66,7 +82,9 @@ export class RegistryLogins {
         this.pending.splice(this.pending.indexOf(record), 1);
         this.changed();
       } catch (error) {
-        this.context.warn(`${host.name}: could not log out of ${registry} (the post step tries again): ${(error as Error).message}`);
+        this.context.warn(
+          `${host.name}: could not log out of ${registry} (the post step tries again): ${(error as Error).message}`,
+        );
       }
     }
   }
@@ -75,13 +93,20 @@ export class RegistryLogins {
     if (!host.sshAlias) return mkdtempSync(join(this.context.tempDir, PREFIX));
     const made = await host.run(['mktemp', '-d', '-t', `${PREFIX}XXXXXXXXXX`], { timeoutMs: 30_000 });
     const dir = made.stdout.trim();
-    if (made.code !== 0 || !isOurs(dir)) throw new UserError(`${host.name}: could not create a private docker config folder (mktemp -d): ${tail(made.stderr || made.stdout, 3)}`);
+    if (made.code !== 0 || !isOurs(dir))
+      throw new UserError(
+        `${host.name}: could not create a private docker config folder (mktemp -d): ${tail(made.stderr || made.stdout, 3)}`,
+      );
     return dir;
   }
 }
 
 /** Only a folder this module made is ever removed, whatever the state says. */
-const isOurs = (dir: string) => dir.startsWith('/') && !dir.includes('\n') && basename(dir).startsWith(PREFIX) && basename(dir).length > PREFIX.length;
+const isOurs = (dir: string) =>
+  dir.startsWith('/') &&
+  !dir.includes('\n') &&
+  basename(dir).startsWith(PREFIX) &&
+  basename(dir).length > PREFIX.length;
 
 /** `docker logout` (which also clears a credential helper the CLI picked), then remove the config folder. */
 async function undoLogin(record: LoginRecord, run: (argv: string[]) => Promise<ExecResult>): Promise<void> {
@@ -94,7 +119,11 @@ async function undoLogin(record: LoginRecord, run: (argv: string[]) => Promise<E
 }
 
 /** Post step: undo every login an interrupted main step left (a warning for each that cannot be undone). */
-export async function cleanupLogins(records: readonly LoginRecord[], sshConfig: string | undefined, context: ProviderContext): Promise<void> {
+export async function cleanupLogins(
+  records: readonly LoginRecord[],
+  sshConfig: string | undefined,
+  context: ProviderContext,
+): Promise<void> {
   for (const record of records) {
     const run = (argv: string[]) => {
       if (!record.alias) return exec(argv, { allowFailure: true, timeoutMs: 30_000 });

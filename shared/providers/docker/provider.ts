@@ -1,6 +1,17 @@
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
-import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target, TeardownRequest, TeardownResult } from '../types.js';
+import type {
+  DeployRequest,
+  DeployResult,
+  Provider,
+  ProviderContext,
+  Release,
+  RollbackRequest,
+  RollbackResult,
+  Target,
+  TeardownRequest,
+  TeardownResult,
+} from '../types.js';
 import { deployBlueGreen } from './blue-green.js';
 import { ensureNetwork, listReleases, liveOf, prune } from './containers.js';
 import { DockerHost } from './host.js';
@@ -47,7 +58,8 @@ export class DockerProvider implements Provider {
   ) {
     // The module's check() made sure ssh hosts come with a key and known hosts.
     const sshHosts = settings.hosts.filter((h) => h.kind === 'ssh');
-    if (sshHosts.length) this.ssh = new SshSession(sshHosts, settings['ssh-key']!, settings['ssh-known-hosts']!, context.tempDir);
+    if (sshHosts.length)
+      this.ssh = new SshSession(sshHosts, settings['ssh-key']!, settings['ssh-known-hosts']!, context.tempDir);
     this.hosts = settings.hosts.map((spec) => new DockerHost(spec, this.ssh));
     this.logins = new RegistryLogins(context, () => context.saveState(this.postState()));
     this.images = new ImagePuller(settings, this.logins, context);
@@ -86,7 +98,9 @@ export class DockerProvider implements Provider {
     const { log } = this.context;
     const req: WorkerRequest = { ...request, run: this.run, roles: this.roles };
     if (req.strategy === 'recreate' && this.proxy instanceof SharedIngress)
-      throw new UserError('strategy "recreate" publishes the container itself; with proxy-mode "shared" use "blue-green" (the shared ingress routes to it)');
+      throw new UserError(
+        'strategy "recreate" publishes the container itself; with proxy-mode "shared" use "blue-green" (the shared ingress routes to it)',
+      );
     const phases = new PhaseTimes();
     this.images.forApp(req.release.image);
     try {
@@ -100,7 +114,9 @@ export class DockerProvider implements Provider {
         for (const host of this.hosts) await this.locks.take(host, req, release, req.release.image);
       });
       for (const host of this.hosts) await ensureNetwork(host, req);
-      const oldWorkers = (await Promise.all(this.hosts.map((h) => listWorkers(h, req)))).flat().filter((w) => w.running);
+      const oldWorkers = (await Promise.all(this.hosts.map((h) => listWorkers(h, req))))
+        .flat()
+        .filter((w) => w.running);
       // Workers first: if the new ones never get ready, the web role was not touched.
       const workers = await startWorkers(this.hosts, req, release, log);
       let web: Pick<DeployResult, 'previous' | 'details'>;
@@ -125,7 +141,12 @@ export class DockerProvider implements Provider {
       await phases.time('lock', () => this.locks.releaseAll());
       log(`Phase times: ${phases.line()}`);
       web.details.push(['Phase times', phases.line()]);
-      return { current: release, previous: web.previous && { ...web.previous, status: 'previous' }, targets: this.hosts.length, details: web.details };
+      return {
+        current: release,
+        previous: web.previous && { ...web.previous, status: 'previous' },
+        targets: this.hosts.length,
+        details: web.details,
+      };
     } finally {
       await this.locks.releaseAll();
     }
@@ -137,7 +158,10 @@ export class DockerProvider implements Provider {
       const pruned = await prune(host, req, req.keep);
       const kept = new Set((await listReleases(host, req)).map((c) => c.release.time));
       const workers = await pruneWorkers(host, req, kept);
-      if (pruned.length || workers) this.context.log(`${host.name}: pruned ${[...pruned, ...(workers ? [`${workers} worker container(s)`] : [])].join(', ')} (keep ${req.keep})`);
+      if (pruned.length || workers)
+        this.context.log(
+          `${host.name}: pruned ${[...pruned, ...(workers ? [`${workers} worker container(s)`] : [])].join(', ')} (keep ${req.keep})`,
+        );
     }
   }
 
@@ -159,7 +183,11 @@ export class DockerProvider implements Provider {
         throw error;
       }
       await stopWorkers(workers.live, log, `${first.back.release.version} is live again`);
-      if (workers.restored.length || workers.live.length) details.push(['Workers', `${workers.restored.length} of ${first.back.release.version} started again, ${workers.live.length} stopped`]);
+      if (workers.restored.length || workers.live.length)
+        details.push([
+          'Workers',
+          `${workers.restored.length} of ${first.back.release.version} started again, ${workers.live.length} stopped`,
+        ]);
       return {
         from: first.live && { ...first.live.release, status: 'failed' },
         to: { ...first.back.release, status: 'live' },
@@ -173,7 +201,10 @@ export class DockerProvider implements Provider {
 
   async teardown(req: TeardownRequest): Promise<TeardownResult> {
     // Whatever proxy-mode says now: a route the environment has on the shared ingress goes with it.
-    const ingress = this.proxy instanceof SharedIngress ? this.proxy : new SharedIngress(this.settings, this.images, this.context, this.leftovers);
+    const ingress =
+      this.proxy instanceof SharedIngress
+        ? this.proxy
+        : new SharedIngress(this.settings, this.images, this.context, this.leftovers);
     const removed: string[] = [];
     const details: [string, string][] = [];
     for (const host of this.hosts) {

@@ -12,7 +12,15 @@ import type { ProviderContext, Target } from '../types.js';
 import { inspectContainer, ipOf, listReleases } from './containers.js';
 import type { DockerHost } from './host.js';
 import { LABEL, labelArgs, networkName, proxyName, targetLabels, type Color, type Inspected } from './labels.js';
-import { COLOR_HEADER, PROXY_CONFIG, PROXY_CONFIG_DIR, PROXY_CONFIG_FILE, PROXY_PORT, proxyCommand, proxyConfig } from './proxy-config.js';
+import {
+  COLOR_HEADER,
+  PROXY_CONFIG,
+  PROXY_CONFIG_DIR,
+  PROXY_CONFIG_FILE,
+  PROXY_PORT,
+  proxyCommand,
+  proxyConfig,
+} from './proxy-config.js';
 import type { ImagePuller } from './pull.js';
 import { tarOf } from './tar.js';
 
@@ -45,7 +53,9 @@ export class ProxySwitch implements TrafficRouter {
     const config = tarOf({ [PROXY_CONFIG_FILE]: proxyConfig(upstream) });
     let proxy = await inspectContainer(host, name);
     if (proxy && proxy.Config.Labels?.[LABEL.publish] !== String(target.publish)) {
-      this.context.warn(`${host.name}: the proxy published port changes to ${target.publish}; recreating ${name} (a short interruption)`);
+      this.context.warn(
+        `${host.name}: the proxy published port changes to ${target.publish}; recreating ${name} (a short interruption)`,
+      );
       await host.docker(['rm', '-f', name]);
       proxy = undefined;
     }
@@ -62,15 +72,31 @@ export class ProxySwitch implements TrafficRouter {
   private async create(host: DockerHost, target: Published, config: string, color: Color): Promise<void> {
     const name = proxyName(target);
     const image = this.image;
-    if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0) await this.images.pull(host, image, 'proxy');
+    if ((await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code !== 0)
+      await this.images.pull(host, image, 'proxy');
     await this.takeOverPort(host, target);
     const labels = { ...targetLabels(target, 'proxy'), [LABEL.publish]: String(target.publish) };
-    await host.docker(['create', '--name', name, '--network', networkName(target), '--publish', `${target.publish}:${PROXY_PORT}`, '--restart', 'unless-stopped', ...labelArgs(labels), image, ...proxyCommand()]);
+    await host.docker([
+      'create',
+      '--name',
+      name,
+      '--network',
+      networkName(target),
+      '--publish',
+      `${target.publish}:${PROXY_PORT}`,
+      '--restart',
+      'unless-stopped',
+      ...labelArgs(labels),
+      image,
+      ...proxyCommand(),
+    ]);
     await host.docker(['cp', '-', `${name}:${PROXY_CONFIG_DIR}`], { input: config });
     const started = await host.docker(['start', name], { allowFailure: true });
     if (started.code !== 0) {
       await host.docker(['rm', '-f', name], { allowFailure: true });
-      throw new UserError(`${host.name}: could not start the proxy on port ${target.publish}: ${tail(started.stderr, 3)}`);
+      throw new UserError(
+        `${host.name}: could not start the proxy on port ${target.publish}: ${tail(started.stderr, 3)}`,
+      );
     }
     this.context.log(`${host.name}: started proxy ${name} on port ${target.publish} → ${color}`);
   }
@@ -79,7 +105,9 @@ export class ProxySwitch implements TrafficRouter {
   private async takeOverPort(host: DockerHost, target: Published): Promise<void> {
     for (const c of await listReleases(host, target)) {
       if (c.running && (await publishes(host, c.id, target.publish))) {
-        this.context.warn(`${host.name}: ${c.name} (recreate) holds port ${target.publish}; stopping it for the proxy (a short interruption)`);
+        this.context.warn(
+          `${host.name}: ${c.name} (recreate) holds port ${target.publish}; stopping it for the proxy (a short interruption)`,
+        );
         await host.docker(['stop', '-t', '10', c.id]);
       }
     }
@@ -89,7 +117,8 @@ export class ProxySwitch implements TrafficRouter {
     if (!proxy.State.Running) await host.docker(['start', name]);
     await host.docker(['cp', '-', `${name}:${PROXY_CONFIG_DIR}`], { input: config });
     const test = await host.docker(['exec', name, 'nginx', '-t', '-c', PROXY_CONFIG], { allowFailure: true });
-    if (test.code !== 0) throw new UserError(`${host.name}: the proxy rejected its new configuration: ${tail(test.stderr, 4)}`);
+    if (test.code !== 0)
+      throw new UserError(`${host.name}: the proxy rejected its new configuration: ${tail(test.stderr, 4)}`);
     await host.docker(['exec', name, 'nginx', '-s', 'reload', '-c', PROXY_CONFIG]);
     this.context.log(`${host.name}: reloaded proxy ${name} → ${color}`);
   }
@@ -104,7 +133,14 @@ async function publishes(host: DockerHost, id: string, port: number): Promise<bo
  * After a reload, old nginx workers may still answer for a moment: only when
  * several consecutive answers come from the new colour is the old one safe to stop.
  */
-export async function confirmSwitch(host: DockerHost, proxy: string, network: string, color: Color, path: string, hostName?: string): Promise<void> {
+export async function confirmSwitch(
+  host: DockerHost,
+  proxy: string,
+  network: string,
+  color: Color,
+  path: string,
+  hostName?: string,
+): Promise<void> {
   const ip = await ipOf(host, proxy, network);
   const reach = await host.reach(ip, PROXY_PORT);
   try {
@@ -112,7 +148,8 @@ export async function confirmSwitch(host: DockerHost, proxy: string, network: st
     let streak = 0;
     let last = '';
     while (streak < 5) {
-      if (Date.now() > deadline) throw new UserError(`${host.name}: the proxy did not switch to ${color} within 30s (last answer: ${last})`);
+      if (Date.now() > deadline)
+        throw new UserError(`${host.name}: the proxy did not switch to ${color} within 30s (last answer: ${last})`);
       try {
         const response = await answerOf(`${reach.base}${path}`, hostName);
         const answered = response.color ?? 'no colour';

@@ -12,7 +12,10 @@ import type { DockerHost } from './host.js';
 import type { Credentials, RegistryLogins } from './logins.js';
 import type { DockerSettings } from './settings.js';
 
-type RegistrySettings = Pick<DockerSettings, 'registry-username' | 'registry-password' | 'proxy-registry-username' | 'proxy-registry-password'>;
+type RegistrySettings = Pick<
+  DockerSettings,
+  'registry-username' | 'registry-password' | 'proxy-registry-username' | 'proxy-registry-password'
+>;
 
 export class ImagePuller {
   /** The registry of the application image this run deploys or restores: `registry-username` is for it alone. */
@@ -31,28 +34,45 @@ export class ImagePuller {
 
   /** Pull on the host; a digest already present needs no pull. */
   async pull(host: DockerHost, image: string, role: 'app' | 'proxy'): Promise<void> {
-    const present = (await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code === 0;
+    const present =
+      (await host.docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code === 0;
     if (present && image.includes('@sha256:')) return this.context.log(`${host.name}: ${image} is already present`);
     const registry = registryOf(image);
     const credentials = this.credentialsFor(registry, role);
     const pull = async (config: string[]) => {
-      this.context.log(`${host.name}: pulling ${image}${credentials ? ` (logged in to ${registry} as ${credentials.username})` : ''}`);
-      return host.docker([...config, 'pull', '--quiet', image], { allowFailure: true, timeoutMs: 15 * 60_000, signal: cancelSignal });
+      this.context.log(
+        `${host.name}: pulling ${image}${credentials ? ` (logged in to ${registry} as ${credentials.username})` : ''}`,
+      );
+      return host.docker([...config, 'pull', '--quiet', image], {
+        allowFailure: true,
+        timeoutMs: 15 * 60_000,
+        signal: cancelSignal,
+      });
     };
     const pulled = credentials ? await this.logins.use(host, registry, credentials, pull) : await pull([]);
     throwIfCancelled();
     if (pulled.code === 0) return;
     const reason = tail(pulled.stderr || pulled.stdout, 2);
-    if (present) return this.context.warn(`${host.name}: could not pull ${image} (${reason}); using the image already on the host`);
-    const inputs = role === 'app' ? 'registry-username and registry-password' : 'proxy-registry-username and proxy-registry-password';
-    throw new UserError(`${host.name}: could not pull ${image}: ${reason}${credentials ? '' : ` (for a private registry set ${inputs})`}`);
+    if (present)
+      return this.context.warn(
+        `${host.name}: could not pull ${image} (${reason}); using the image already on the host`,
+      );
+    const inputs =
+      role === 'app'
+        ? 'registry-username and registry-password'
+        : 'proxy-registry-username and proxy-registry-password';
+    throw new UserError(
+      `${host.name}: could not pull ${image}: ${reason}${credentials ? '' : ` (for a private registry set ${inputs})`}`,
+    );
   }
 
   /** The digest reference the host pulled, when the registry gave one; else the image as given. */
   async versionOf(host: DockerHost, release: NewRelease): Promise<string> {
     if (release.image.includes('@sha256:')) return release.image;
-    const out = await host.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', release.image], { allowFailure: true });
-    const digests = out.code === 0 ? (JSON.parse(out.stdout.trim() || '[]') as string[] | null) ?? [] : [];
+    const out = await host.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', release.image], {
+      allowFailure: true,
+    });
+    const digests = out.code === 0 ? ((JSON.parse(out.stdout.trim() || '[]') as string[] | null) ?? []) : [];
     const repository = release.image.replace(/:[^/:]+$/, '');
     return digests.find((d) => d.startsWith(`${repository}@`)) ?? release.version ?? release.image;
   }
@@ -61,14 +81,19 @@ export class ImagePuller {
   private credentialsFor(registry: string, role: 'app' | 'proxy'): Credentials | undefined {
     const app = credentials(this.settings['registry-username'], this.settings['registry-password']);
     if (role === 'app') return app;
-    return credentials(this.settings['proxy-registry-username'], this.settings['proxy-registry-password']) ?? (this.appRegistry && sameRegistry(registry, this.appRegistry) ? app : undefined);
+    return (
+      credentials(this.settings['proxy-registry-username'], this.settings['proxy-registry-password']) ??
+      (this.appRegistry && sameRegistry(registry, this.appRegistry) ? app : undefined)
+    );
   }
 }
 
 /** The registry host of an image reference (Docker Hub when the first part is not a host). */
 export function registryOf(image: string): string {
   const first = image.split('/')[0];
-  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+    ? first
+    : 'docker.io';
 }
 
 /** Registry hosts compare without case; Docker Hub answers to two names. */
@@ -77,4 +102,5 @@ export function sameRegistry(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-const credentials = (username?: string, password?: string): Credentials | undefined => (username && password ? { username, password } : undefined);
+const credentials = (username?: string, password?: string): Credentials | undefined =>
+  username && password ? { username, password } : undefined;

@@ -23,11 +23,20 @@ export interface Readiness {
 }
 
 /** Probe the readiness path until it passes or `readiness-timeout` ends. */
-export async function waitUntilReady(host: DockerHost, ip: string, port: number, check: ReadinessCheck, what: string, log: ProviderContext['log']): Promise<Readiness> {
+export async function waitUntilReady(
+  host: DockerHost,
+  ip: string,
+  port: number,
+  check: ReadinessCheck,
+  what: string,
+  log: ProviderContext['log'],
+): Promise<Readiness> {
   const reach = await host.reach(ip, port);
   try {
     const url = `${reach.base}${check.readinessPath.startsWith('/') ? '' : '/'}${check.readinessPath}`;
-    log(`${host.name}: waiting for ${what} to pass ${check.readinessPath} (deadline ${formatDuration(check.readinessTimeoutMs)})`);
+    log(
+      `${host.name}: waiting for ${what} to pass ${check.readinessPath} (deadline ${formatDuration(check.readinessTimeoutMs)})`,
+    );
     const gate = await runGate({
       url,
       method: 'GET',
@@ -51,9 +60,23 @@ export async function waitUntilReady(host: DockerHost, ip: string, port: number,
 const WEB_READY_AFTER_MS = 5_000;
 
 /** The release's readiness: its readiness path when there is one, else its HEALTHCHECK (or staying up). */
-export function waitForRelease(host: DockerHost, id: string, ip: string, port: number, check: ReadinessCheck, what: string, log: ProviderContext['log']): Promise<Readiness> {
+export function waitForRelease(
+  host: DockerHost,
+  id: string,
+  ip: string,
+  port: number,
+  check: ReadinessCheck,
+  what: string,
+  log: ProviderContext['log'],
+): Promise<Readiness> {
   if (check.readinessPath) return waitUntilReady(host, ip, port, check, what, log);
-  return waitUntilHealthy(host, id, what, { timeoutMs: check.readinessTimeoutMs, readyAfterMs: WEB_READY_AFTER_MS }, log);
+  return waitUntilHealthy(
+    host,
+    id,
+    what,
+    { timeoutMs: check.readinessTimeoutMs, readyAfterMs: WEB_READY_AFTER_MS },
+    log,
+  );
 }
 
 export interface StartOptions {
@@ -67,7 +90,14 @@ export interface StartOptions {
 }
 
 /** Start the release as `name` and wait until it is ready; one that never is gets removed, its last logs in the error. */
-export async function startReady(host: DockerHost, req: DeployRequest, release: Release, name: string, network: string, options: StartOptions): Promise<{ id: string; ip: string; readyIn: number }> {
+export async function startReady(
+  host: DockerHost,
+  req: DeployRequest,
+  release: Release,
+  name: string,
+  network: string,
+  options: StartOptions,
+): Promise<{ id: string; ip: string; readyIn: number }> {
   const id = await runRelease(host, req, release, name, network, options.publish);
   options.started?.(id);
   let ip = '';
@@ -85,5 +115,7 @@ export async function startReady(host: DockerHost, req: DeployRequest, release: 
   const logs = await logsOf(host, id);
   await host.docker(['rm', '-f', id], { allowFailure: true });
   const serving = await options.serving();
-  throw new UserError(`${host.name}: ${release.version} never became healthy: ${ready.reason}. It was removed; ${serving}.${logs ? `\nLast container logs:\n${logs}` : ''}`);
+  throw new UserError(
+    `${host.name}: ${release.version} never became healthy: ${ready.reason}. It was removed; ${serving}.${logs ? `\nLast container logs:\n${logs}` : ''}`,
+  );
 }

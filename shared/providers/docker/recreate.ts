@@ -10,19 +10,32 @@ import type { DockerHost } from './host.js';
 import { colorName, otherColor, proxyName, type AppContainer } from './labels.js';
 import { startReady } from './readiness.js';
 
-export async function deployRecreate(hosts: DockerHost[], req: DeployRequest, release: Release, log: ProviderContext['log']): Promise<Pick<DeployResult, 'previous' | 'details'>> {
+export async function deployRecreate(
+  hosts: DockerHost[],
+  req: DeployRequest,
+  release: Release,
+  log: ProviderContext['log'],
+): Promise<Pick<DeployResult, 'previous' | 'details'>> {
   const details: [string, string][] = [];
   let previous: Release | undefined;
   for (const host of hosts) {
     const { live, readyIn } = await recreate(host, req, release, log);
     previous ??= live?.release;
-    details.push([host.name, `recreate: ${live ? `${live.release.version} → ` : ''}${release.version}, healthy in ${formatDuration(readyIn)}`]);
+    details.push([
+      host.name,
+      `recreate: ${live ? `${live.release.version} → ` : ''}${release.version}, healthy in ${formatDuration(readyIn)}`,
+    ]);
   }
   return { previous, details };
 }
 
 /** Stop the old release, start the new one on the published port. */
-async function recreate(host: DockerHost, req: DeployRequest, release: Release, log: ProviderContext['log']): Promise<{ live?: AppContainer; readyIn: number }> {
+async function recreate(
+  host: DockerHost,
+  req: DeployRequest,
+  release: Release,
+  log: ProviderContext['log'],
+): Promise<{ live?: AppContainer; readyIn: number }> {
   const network = await ensureNetwork(host, req);
   const proxy = await inspectContainer(host, proxyName(req));
   if (proxy) {

@@ -31,7 +31,8 @@ const TAKEN = new Set(['web', 'blue', 'green', 'proxy', 'lock', 'net', 'prev', '
 const KEYS = ['command', 'replicas', 'stop-timeout', 'ready-after', 'memory', 'cpus'];
 
 // A YAML scalar as text; a mapping or list as JSON, so a mistake shows as what was written.
-const scalar = (value: unknown): string => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+const scalar = (value: unknown): string =>
+  typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 
 /** Why one role's settings are wrong, or the role. */
 function parseRole(name: string, value: unknown): WorkerRole | string {

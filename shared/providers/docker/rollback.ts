@@ -26,11 +26,17 @@ export async function planRollback(hosts: DockerHost[], req: RollbackRequest): P
   for (const host of hosts) {
     const containers = await listReleases(host, req);
     const live = liveOf(containers);
-    const candidates = containers.filter((c) => c !== live && (req.to ? c.release.version === req.to || c.release.image === req.to : c.release.status === 'previous'));
+    const candidates = containers.filter(
+      (c) =>
+        c !== live &&
+        (req.to ? c.release.version === req.to || c.release.image === req.to : c.release.status === 'previous'),
+    );
     const back = plans[0] ? candidates.find((c) => c.release.version === plans[0].back.release.version) : candidates[0];
     if (!back) {
       const kept = containers.filter((c) => c !== live).map((c) => `${c.release.version} (${c.release.status})`);
-      throw new UserError(`${host.name}: no ${req.to ? `release ${req.to}` : 'previous release'} of ${req.service} on ${req.environment} to roll back to (kept: ${kept.join(', ') || 'none'}); nothing was changed.`);
+      throw new UserError(
+        `${host.name}: no ${req.to ? `release ${req.to}` : 'previous release'} of ${req.service} on ${req.environment} to roll back to (kept: ${kept.join(', ') || 'none'}); nothing was changed.`,
+      );
     }
     plans.push({ host, live, back });
   }
@@ -38,7 +44,12 @@ export async function planRollback(hosts: DockerHost[], req: RollbackRequest): P
 }
 
 /** Put the planned release back live on its host; returns its line for the job summary. */
-export async function restore({ host, live, back }: RollbackPlan, req: RollbackRequest, proxy: TrafficRouter, log: ProviderContext['log']): Promise<[string, string]> {
+export async function restore(
+  { host, live, back }: RollbackPlan,
+  req: RollbackRequest,
+  proxy: TrafficRouter,
+  log: ProviderContext['log'],
+): Promise<[string, string]> {
   const network = await ensureNetwork(host, req);
   const containers = await listReleases(host, req);
   const color = back.color && !back.running ? back.color : otherColor(live?.color);
@@ -49,19 +60,26 @@ export async function restore({ host, live, back }: RollbackPlan, req: RollbackR
   await host.docker(['start', back.id]);
   const ip = await ipOf(host, back.id, network);
   // A cancel stops the wait as a failed check would: the release put back is stopped, the live one keeps serving.
-  const ready = await untilCancelled(waitForRelease(host, back.id, ip, back.port, req, colorName(req, color), log)).catch((error: unknown) => {
+  const ready = await untilCancelled(
+    waitForRelease(host, back.id, ip, back.port, req, colorName(req, color), log),
+  ).catch((error: unknown) => {
     if (error instanceof CancelledError) return { ok: false, ms: 0, reason: error.message };
     throw error;
   });
   if (!ready.ok) {
     await host.docker(['stop', '-t', '10', back.id], { allowFailure: true });
     if (!blueGreen && live) await host.docker(['start', live.id], { allowFailure: true });
-    throw new UserError(`${host.name}: ${back.release.version} did not become healthy again: ${ready.reason}; ${live ? `${live.release.version} keeps serving` : 'nothing is serving'}.`);
+    throw new UserError(
+      `${host.name}: ${back.release.version} did not become healthy again: ${ready.reason}; ${live ? `${live.release.version} keeps serving` : 'nothing is serving'}.`,
+    );
   }
   if (blueGreen) await proxy.switchTo(host, req, { ip, port: back.port, color }, req.readinessPath);
   if (live) {
     await host.docker(['stop', '-t', '10', live.id], { allowFailure: true });
     await host.docker(['rename', live.id, retiredName(req, 'failed')]);
   }
-  return [host.name, `${live ? `${live.release.version} (now failed) → ` : ''}${back.release.version}, healthy in ${formatDuration(ready.ms)}`];
+  return [
+    host.name,
+    `${live ? `${live.release.version} (now failed) → ` : ''}${back.release.version}, healthy in ${formatDuration(ready.ms)}`,
+  ];
 }

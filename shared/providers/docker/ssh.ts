@@ -94,7 +94,9 @@ export function sshConfigOf(state: SshState | undefined): string | undefined {
 }
 
 async function closeMasters(config: string, aliases: string[]): Promise<void> {
-  await Promise.all(aliases.map((alias) => exec(['ssh', '-F', config, '-O', 'exit', alias], { allowFailure: true, timeoutMs: 10_000 })));
+  await Promise.all(
+    aliases.map((alias) => exec(['ssh', '-F', config, '-O', 'exit', alias], { allowFailure: true, timeoutMs: 10_000 })),
+  );
 }
 
 /** Post step: close any connection still open and remove the key, config and sockets. */

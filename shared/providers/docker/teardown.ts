@@ -13,12 +13,25 @@ import type { DeployLocks } from './lock.js';
 
 type WithMounts = Inspected & { Config: { Image?: string }; Mounts?: { Type: string; Name?: string }[] };
 
-export async function teardownHost(host: DockerHost, req: TeardownRequest, ingress: SharedIngress, locks: DeployLocks, context: ProviderContext): Promise<string[]> {
+export async function teardownHost(
+  host: DockerHost,
+  req: TeardownRequest,
+  ingress: SharedIngress,
+  locks: DeployLocks,
+  context: ProviderContext,
+): Promise<string[]> {
   const removed: string[] = [];
   const containers = await environmentContainers(host, req);
   const lockImage = containers.find((c) => c.Config.Labels?.[LABEL.role] !== 'lock')?.Config.Image;
   if (lockImage) {
-    const holder: Release = { image: lockImage, version: 'teardown', time: '', commit: '', runUrl: runContext().runUrl, status: 'live' };
+    const holder: Release = {
+      image: lockImage,
+      version: 'teardown',
+      time: '',
+      commit: '',
+      runUrl: runContext().runUrl,
+      status: 'live',
+    };
     await locks.take(host, req, holder, lockImage);
   }
   try {
@@ -32,10 +45,16 @@ export async function teardownHost(host: DockerHost, req: TeardownRequest, ingre
       removed.push(...own.map((c) => `container ${c.Name.replace(/^\//, '')}`));
     }
     const network = networkName(req);
-    if ((await host.docker(['network', 'rm', network], { allowFailure: true })).code === 0) removed.push(`network ${network}`);
+    if ((await host.docker(['network', 'rm', network], { allowFailure: true })).code === 0)
+      removed.push(`network ${network}`);
     if (req.removeVolumes) {
-      for (const volume of volumes) if ((await host.docker(['volume', 'rm', volume], { allowFailure: true })).code === 0) removed.push(`volume ${volume}`);
-    } else if (volumes.size) context.log(`${host.name}: kept volume${volumes.size === 1 ? '' : 's'} ${[...volumes].join(', ')} (remove-volumes: false)`);
+      for (const volume of volumes)
+        if ((await host.docker(['volume', 'rm', volume], { allowFailure: true })).code === 0)
+          removed.push(`volume ${volume}`);
+    } else if (volumes.size)
+      context.log(
+        `${host.name}: kept volume${volumes.size === 1 ? '' : 's'} ${[...volumes].join(', ')} (remove-volumes: false)`,
+      );
   } finally {
     await locks.releaseAll();
   }
@@ -45,11 +64,19 @@ export async function teardownHost(host: DockerHost, req: TeardownRequest, ingre
 /** Every container labelled with the environment (releases, proxy, lock), inspected. */
 async function environmentContainers(host: DockerHost, req: TeardownRequest): Promise<WithMounts[]> {
   const ids = await host.docker([
-    'ps', '-a', '-q', '--no-trunc',
-    '--filter', `label=${LABEL.service}=${req.service}`,
-    '--filter', `label=${LABEL.environment}=${req.environment}`,
+    'ps',
+    '-a',
+    '-q',
+    '--no-trunc',
+    '--filter',
+    `label=${LABEL.service}=${req.service}`,
+    '--filter',
+    `label=${LABEL.environment}=${req.environment}`,
   ]);
-  const list = ids.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  const list = ids.stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!list.length) return [];
   return JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout) as WithMounts[];
 }

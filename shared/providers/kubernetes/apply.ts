@@ -19,10 +19,15 @@ export async function applyManifests(cluster: Cluster, image: string, keep?: Kee
   let objects = loadManifests(files, workspace);
   const substitutions = substituteImage(objects, image);
   for (const s of substitutions) context.log(`${s.object}: container ${s.container} ${s.from} → ${image}`);
-  if (!substitutions.length) context.warn(`No image reference from the repository of ${image} found in the manifests; they are applied unchanged.`);
+  if (!substitutions.length)
+    context.warn(
+      `No image reference from the repository of ${image} found in the manifests; they are applied unchanged.`,
+    );
   if (keep) {
     objects = objects.filter((o) => !(o.kind === 'Deployment' && o.metadata.name === keep.liveDeployment));
-    for (const o of objects) if (o.kind === 'Service' && o.metadata.name === keep.service && keep.slot && o.spec?.selector) o.spec.selector.slot = keep.slot;
+    for (const o of objects)
+      if (o.kind === 'Service' && o.metadata.name === keep.service && keep.slot && o.spec?.selector)
+        o.spec.selector.slot = keep.slot;
   }
   context.log(`Applying ${objects.length} object(s) from ${files.length} manifest file(s) (server-side apply)`);
   const output = await cluster.kubectl.apply(objects, 'apply the manifests');

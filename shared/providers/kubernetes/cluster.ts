@@ -44,7 +44,8 @@ export class Cluster {
   /** A patch setting `image` on the app's containers (and, when given, the replica count). */
   imagePatch(deployment: Deployment, image: string, replicas?: number): { spec: object } {
     const names = new Set(this.appContainers(deployment, image).map((c) => c.name));
-    const pick = (list: Container[] | undefined) => (list ?? []).filter((c) => names.has(c.name)).map((c) => ({ name: c.name, image }));
+    const pick = (list: Container[] | undefined) =>
+      (list ?? []).filter((c) => names.has(c.name)).map((c) => ({ name: c.name, image }));
     const spec: PodSpec = { containers: pick(containersOf(deployment)) };
     const init = pick(deployment.spec.template.spec.initContainers);
     if (init.length) spec.initContainers = init;
@@ -57,15 +58,30 @@ export class Cluster {
    * waiting with a CancelledError (a UserError: callers undo it as a failed rollout).
    */
   rollout(name: string, before?: Deployment): Promise<Deployment> {
-    return untilCancelled(waitForRollout(this.kubectl, { name, timeoutMs: this.settings['rollout-timeout'], log: this.context.log, before }));
+    return untilCancelled(
+      waitForRollout(this.kubectl, {
+        name,
+        timeoutMs: this.settings['rollout-timeout'],
+        log: this.context.log,
+        before,
+      }),
+    );
   }
 
   /** Record the release on the Deployment; the rollout already succeeded, so a refusal only warns. */
   async annotate(name: string, release: Omit<Release, 'status'>): Promise<void> {
     try {
-      await this.kubectl.patch('deployment', name, 'merge', { metadata: { annotations: releaseAnnotations(release) } }, `annotate deployment ${name}`);
+      await this.kubectl.patch(
+        'deployment',
+        name,
+        'merge',
+        { metadata: { annotations: releaseAnnotations(release) } },
+        `annotate deployment ${name}`,
+      );
     } catch (error) {
-      this.context.warn(`The release is live but could not be recorded in the annotations of deployment/${name}: ${errorMessage(error)}`);
+      this.context.warn(
+        `The release is live but could not be recorded in the annotations of deployment/${name}: ${errorMessage(error)}`,
+      );
     }
   }
 
@@ -76,12 +92,17 @@ export class Cluster {
     const wanted = this.settings.container;
     if (wanted.length) {
       const missing = wanted.filter((n) => !all.some((c) => c.name === n));
-      if (missing.length) throw new UserError(`Input "container": ${missing.join(', ')} not in deployment/${deployment.metadata.name}; it has ${describe()}`);
+      if (missing.length)
+        throw new UserError(
+          `Input "container": ${missing.join(', ')} not in deployment/${deployment.metadata.name}; it has ${describe()}`,
+        );
       return all.filter((c) => wanted.includes(c.name));
     }
     const matching = all.filter((c) => sameRepository(c.image, image));
     if (matching.length) return matching;
     if (containersOf(deployment).length === 1) return containersOf(deployment);
-    throw new UserError(`No container of deployment/${deployment.metadata.name} runs an image from the repository of ${image}; it has ${describe()}. Set "container".`);
+    throw new UserError(
+      `No container of deployment/${deployment.metadata.name} runs an image from the repository of ${image}; it has ${describe()}. Set "container".`,
+    );
   }
 }

@@ -19,16 +19,25 @@ export const kubernetesProvider: ProviderModule<typeof kubernetesInputs> = {
     if (kubeconfig?.ok) {
       const { contexts, currentContext } = kubeconfig.value;
       const context = settings['kube-context'] ?? currentContext;
-      if (!context) problems.push(`"kube-context": expected the kubeconfig context to use, since the kubeconfig has no current-context, got nothing`);
+      if (!context)
+        problems.push(
+          `"kube-context": expected the kubeconfig context to use, since the kubeconfig has no current-context, got nothing`,
+        );
       else if (!contexts.includes(context))
-        problems.push(`"${settings['kube-context'] ? 'kube-context' : 'kubeconfig'}": expected a context the kubeconfig defines; it has ${contexts.length} context${contexts.length === 1 ? '' : 's'}, none named ${JSON.stringify(context)}`);
+        problems.push(
+          `"${settings['kube-context'] ? 'kube-context' : 'kubeconfig'}": expected a context the kubeconfig defines; it has ${contexts.length} context${contexts.length === 1 ? '' : 's'}, none named ${JSON.stringify(context)}`,
+        );
     }
     if (settings.manifests.length) {
       try {
         loadManifests(expandManifests(settings.manifests, workspace), workspace);
       } catch (error) {
         const message = errorMessage(error).split('\n')[0];
-        problems.push(message.startsWith('Input "manifests": ') ? `"manifests": expected files or globs in the workspace; ${message.slice(19)}` : `"manifests": expected valid manifests; ${message}`);
+        problems.push(
+          message.startsWith('Input "manifests": ')
+            ? `"manifests": expected files or globs in the workspace; ${message.slice(19)}`
+            : `"manifests": expected valid manifests; ${message}`,
+        );
       }
     }
     return problems;

@@ -14,7 +14,8 @@ export interface KubectlOptions {
 }
 
 /** API errors worth another attempt: the cluster or the network hiccuped, not our request. */
-const TRANSIENT = /connection refused|connection reset|i\/o timeout|TLS handshake timeout|unexpected EOF|\(ServiceUnavailable\)|\(InternalError\)|\(TooManyRequests\)|the server is currently unable|context deadline exceeded|Client\.Timeout/i;
+const TRANSIENT =
+  /connection refused|connection reset|i\/o timeout|TLS handshake timeout|unexpected EOF|\(ServiceUnavailable\)|\(InternalError\)|\(TooManyRequests\)|the server is currently unable|context deadline exceeded|Client\.Timeout/i;
 /** client-go's log lines (`E1124 10:00:00.123456   12345 memcache.go:265] …`): its retries of discovery, not kubectl's verdict. */
 const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] /;
 const ATTEMPTS = 3;
@@ -57,16 +58,24 @@ export class Kubectl {
   /** Run kubectl; transient API errors are retried (every call we make is idempotent). */
   async run(args: string[], what: string, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
     for (let attempt = 1; ; attempt++) {
-      const result = await exec(['kubectl', ...this.flags(), ...args], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS, input });
+      const result = await exec(['kubectl', ...this.flags(), ...args], {
+        allowFailure: true,
+        timeoutMs: EXEC_TIMEOUT_MS,
+        input,
+      });
       if (result.code === 0 || !TRANSIENT.test(result.stderr) || attempt === ATTEMPTS) return result;
       const delay = backoffDelay(attempt);
-      this.options.log(`kubectl: ${what}: ${kubectlError(result.stderr, 1)}; retry ${attempt}/${ATTEMPTS - 1} in ${delay}ms`);
+      this.options.log(
+        `kubectl: ${what}: ${kubectlError(result.stderr, 1)}; retry ${attempt}/${ATTEMPTS - 1} in ${delay}ms`,
+      );
       await sleep(delay);
     }
   }
 
   private fail(what: string, stderr: string): UserError {
-    return new UserError(`Could not ${what} (namespace ${this.options.namespace}${this.options.context ? `, context ${this.options.context}` : ''}): ${kubectlError(stderr) || 'kubectl gave no reason'}`);
+    return new UserError(
+      `Could not ${what} (namespace ${this.options.namespace}${this.options.context ? `, context ${this.options.context}` : ''}): ${kubectlError(stderr) || 'kubectl gave no reason'}`,
+    );
   }
 
   /** One object, or undefined when it does not exist. */
@@ -79,14 +88,22 @@ export class Kubectl {
   }
 
   async list<K extends keyof KubeKinds>(kind: K, selector: Record<string, string>): Promise<KubeKinds[K][]> {
-    const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+    const labels = Object.entries(selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const what = `list ${kind} (${labels})`;
     const result = await this.run(['get', kind, '-l', labels, '-o', 'json'], what);
     if (result.code !== 0) throw this.fail(what, result.stderr);
     return (JSON.parse(result.stdout) as { items: KubeKinds[K][] }).items;
   }
 
-  async patch(kind: string, name: string, type: 'strategic' | 'merge' | 'json', patch: unknown, what: string): Promise<void> {
+  async patch(
+    kind: string,
+    name: string,
+    type: 'strategic' | 'merge' | 'json',
+    patch: unknown,
+    what: string,
+  ): Promise<void> {
     const result = await this.run(['patch', kind, name, '--type', type, '-p', JSON.stringify(patch)], what);
     if (result.code !== 0) throw this.fail(what, result.stderr);
   }
@@ -99,7 +116,11 @@ export class Kubectl {
    */
   async apply(objects: readonly object[], what: string): Promise<string> {
     const list = { apiVersion: 'v1', kind: 'List', items: objects };
-    const result = await this.run(['apply', '--server-side', '--force-conflicts', '--field-manager=deploy-actions', '--validate=false', '-f', '-'], what, JSON.stringify(list));
+    const result = await this.run(
+      ['apply', '--server-side', '--force-conflicts', '--field-manager=deploy-actions', '--validate=false', '-f', '-'],
+      what,
+      JSON.stringify(list),
+    );
     if (result.code !== 0) throw this.fail(what, result.stderr);
     return result.stdout.trim();
   }

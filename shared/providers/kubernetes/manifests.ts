@@ -41,17 +41,33 @@ export function expandManifests(patterns: string[], workspace: string): string[]
     let matches: string[];
     if (!GLOB.test(pattern)) {
       const stat = statSync(absolute, { throwIfNoEntry: false });
-      if (!stat) throw new UserError(`Input "manifests": ${pattern} does not exist (relative to the workspace ${workspace})`);
-      matches = stat.isDirectory() ? walk(absolute).filter((f) => /\.(ya?ml|json)$/.test(f)).sort() : [absolute];
+      if (!stat)
+        throw new UserError(`Input "manifests": ${pattern} does not exist (relative to the workspace ${workspace})`);
+      matches = stat.isDirectory()
+        ? walk(absolute)
+            .filter((f) => /\.(ya?ml|json)$/.test(f))
+            .sort()
+        : [absolute];
     } else {
       // Walk from the longest directory prefix without wildcards.
       const segments = absolute.split(sep);
-      const fixed = segments.slice(0, segments.findIndex((s) => GLOB.test(s))).join(sep) || sep;
+      const fixed =
+        segments
+          .slice(
+            0,
+            segments.findIndex((s) => GLOB.test(s)),
+          )
+          .join(sep) || sep;
       const regexp = globRegExp(relative(fixed, absolute).split(sep).join('/'));
       const base = statSync(fixed, { throwIfNoEntry: false })?.isDirectory() ? fixed : undefined;
-      matches = base ? walk(base).filter((f) => regexp.test(relative(base, f).split(sep).join('/'))).sort() : [];
+      matches = base
+        ? walk(base)
+            .filter((f) => regexp.test(relative(base, f).split(sep).join('/')))
+            .sort()
+        : [];
     }
-    if (!matches.length) throw new UserError(`Input "manifests": ${pattern} matched no file (relative to the workspace ${workspace})`);
+    if (!matches.length)
+      throw new UserError(`Input "manifests": ${pattern} matched no file (relative to the workspace ${workspace})`);
     for (const file of matches) if (!files.includes(file)) files.push(file);
   }
   return files;
@@ -59,9 +75,14 @@ export function expandManifests(patterns: string[], workspace: string): string[]
 
 type Fields = Partial<Record<string, unknown>>;
 const hasFields = (value: unknown): value is Fields => typeof value === 'object' && value !== null;
-const isList = (value: unknown): value is { items: unknown[] } => hasFields(value) && value.kind === 'List' && Array.isArray(value.items);
+const isList = (value: unknown): value is { items: unknown[] } =>
+  hasFields(value) && value.kind === 'List' && Array.isArray(value.items);
 const isManifest = (item: unknown): item is Manifest =>
-  hasFields(item) && Boolean(item.kind) && Boolean(item.apiVersion) && hasFields(item.metadata) && Boolean(item.metadata.name);
+  hasFields(item) &&
+  Boolean(item.kind) &&
+  Boolean(item.apiVersion) &&
+  hasFields(item.metadata) &&
+  Boolean(item.metadata.name);
 
 /** Every object of every YAML/JSON document in the files (`kind: List` flattened). */
 export function loadManifests(files: string[], workspace: string): Manifest[] {
@@ -74,7 +95,8 @@ export function loadManifests(files: string[], workspace: string): Manifest[] {
       if (value === null || value === undefined) continue;
       const items = isList(value) ? value.items : [value];
       for (const item of items) {
-        if (!isManifest(item)) throw new UserError(`Manifest ${name} has an object without apiVersion, kind and metadata.name`);
+        if (!isManifest(item))
+          throw new UserError(`Manifest ${name} has an object without apiVersion, kind and metadata.name`);
         objects.push(item);
       }
     }
@@ -104,7 +126,11 @@ export function substituteImage(objects: Manifest[], image: string): Substitutio
     for (const list of [spec.initContainers, spec.containers]) {
       for (const container of list ?? []) {
         if (typeof container.image !== 'string' || !sameRepository(container.image, image)) continue;
-        done.push({ object: `${object.kind}/${object.metadata.name}`, container: container.name, from: container.image });
+        done.push({
+          object: `${object.kind}/${object.metadata.name}`,
+          container: container.name,
+          from: container.image,
+        });
         container.image = image;
       }
     }

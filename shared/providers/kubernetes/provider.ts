@@ -2,7 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
-import type { DeployRequest, DeployResult, Provider, ProviderContext, Release, RollbackRequest, RollbackResult, Target, TeardownRequest, TeardownResult } from '../types.js';
+import type {
+  DeployRequest,
+  DeployResult,
+  Provider,
+  ProviderContext,
+  Release,
+  RollbackRequest,
+  RollbackResult,
+  Target,
+  TeardownRequest,
+  TeardownResult,
+} from '../types.js';
 import { blueGreenHistory, COLOURS, deployBlueGreen, rollbackBlueGreen } from './blue-green.js';
 import { Cluster } from './cluster.js';
 import { Kubectl } from './kubectl.js';
@@ -39,16 +50,28 @@ export class KubernetesProvider implements Provider {
       writeFileSync(kubeconfig, settings.kubeconfig, { mode: 0o600 });
       chmodSync(kubeconfig, 0o600); // the umask cannot widen it, but an existing file would keep its mode
     }
-    const kubectl = new Kubectl({ kubeconfig, context: settings['kube-context'], namespace: settings.namespace, cacheDir: join(dir, 'cache'), log: context.log });
+    const kubectl = new Kubectl({
+      kubeconfig,
+      context: settings['kube-context'],
+      namespace: settings.namespace,
+      cacheDir: join(dir, 'cache'),
+      log: context.log,
+    });
     this.cluster = new Cluster(kubectl, settings, context);
   }
 
   async deploy(request: DeployRequest): Promise<DeployResult> {
     // Pods get their variables from the pod spec (manifests, ConfigMaps, Secrets), not from this step.
     const ignored = Object.keys(request.env);
-    if (ignored.length) this.cluster.context.warn(`Input "env" is not used by the kubernetes provider (${ignored.join(', ')}): set variables in the Deployment's pod spec, e.g. through "manifests" and a Secret.`);
+    if (ignored.length)
+      this.cluster.context.warn(
+        `Input "env" is not used by the kubernetes provider (${ignored.join(', ')}): set variables in the Deployment's pod spec, e.g. through "manifests" and a Secret.`,
+      );
     if (request.strategy === 'blue-green') return deployBlueGreen(this.cluster, request);
-    if (request.strategy !== 'rolling') throw new UserError(`The kubernetes provider supports strategy "rolling" and "blue-green", not "${request.strategy}"`);
+    if (request.strategy !== 'rolling')
+      throw new UserError(
+        `The kubernetes provider supports strategy "rolling" and "blue-green", not "${request.strategy}"`,
+      );
     return deployRolling(this.cluster, request);
   }
 
@@ -66,13 +89,16 @@ export class KubernetesProvider implements Provider {
   }
 
   async history(target: Target): Promise<Release[]> {
-    return (await this.isBlueGreen(target)) ? blueGreenHistory(this.cluster, target) : rollingHistory(this.cluster, target);
+    return (await this.isBlueGreen(target))
+      ? blueGreenHistory(this.cluster, target)
+      : rollingHistory(this.cluster, target);
   }
 
   async rollback(request: RollbackRequest): Promise<RollbackResult> {
-    return (await this.isBlueGreen(request)) ? rollbackBlueGreen(this.cluster, request) : rollbackRolling(this.cluster, request);
+    return (await this.isBlueGreen(request))
+      ? rollbackBlueGreen(this.cluster, request)
+      : rollbackRolling(this.cluster, request);
   }
-
 
   teardown(request: TeardownRequest): Promise<TeardownResult> {
     return teardownKubernetes(this.cluster, request);

@@ -24,7 +24,11 @@ export function releaseAnnotations(release: Omit<Release, 'status'>): Record<str
 
 /** Only our annotations of an object (to carry a release from a ReplicaSet back to its Deployment). */
 export const ownAnnotations = (object: KubeObject): Record<string, string> =>
-  Object.fromEntries(Object.entries(object.metadata?.annotations ?? {}).filter(([k]) => k.startsWith('deploy-actions.dev/') && k !== ANNOTATION.failed));
+  Object.fromEntries(
+    Object.entries(object.metadata?.annotations ?? {}).filter(
+      ([k]) => k.startsWith('deploy-actions.dev/') && k !== ANNOTATION.failed,
+    ),
+  );
 
 export const failedOf = (object: KubeObject): string | undefined => object.metadata?.annotations?.[ANNOTATION.failed];
 
@@ -38,7 +42,12 @@ export const containersOf = (object: Workload): Container[] => object.spec?.temp
 export function releaseOf(object: Workload, appContainer: string | undefined, status: ReleaseStatus): Release {
   const a = object.metadata?.annotations ?? {};
   const containers = containersOf(object);
-  const image = (containers.find((c) => c.name === appContainer) ?? containers.find((c) => c.image === a[ANNOTATION.image]) ?? containers[0])?.image ?? '';
+  const image =
+    (
+      containers.find((c) => c.name === appContainer) ??
+      containers.find((c) => c.image === a[ANNOTATION.image]) ??
+      containers[0]
+    )?.image ?? '';
   const recorded = a[ANNOTATION.image] === image;
   return {
     image,

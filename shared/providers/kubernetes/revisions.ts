@@ -19,8 +19,14 @@ export async function undoFailed(cluster: Cluster, name: string, revision: numbe
     const target = sets.find((rs) => revisionOf(rs) === revision);
     if (!target) return error;
     await restoreTemplate(cluster, deployment, target);
-    await markFailed(cluster, sets.find((rs) => revisionOf(rs) === revisionOf(deployment)), `rollout failed: ${error.message.split('\n')[0]}`);
-    return new UserError(`${error.message}\ndeployment/${name} was rolled back to revision ${revision} (${cluster.releaseOf(target, 'live').image}).`);
+    await markFailed(
+      cluster,
+      sets.find((rs) => revisionOf(rs) === revisionOf(deployment)),
+      `rollout failed: ${error.message.split('\n')[0]}`,
+    );
+    return new UserError(
+      `${error.message}\ndeployment/${name} was rolled back to revision ${revision} (${cluster.releaseOf(target, 'live').image}).`,
+    );
   } catch (undo) {
     return new UserError(`${error.message}\nUndoing the rollout failed too: ${errorMessage(undo)}`);
   }
@@ -32,11 +38,21 @@ export async function undoFailed(cluster: Cluster, name: string, revision: numbe
  * controller returns to its ReplicaSet. The failed mark is left out: the
  * release was not judged, only stopped.
  */
-export async function undoCancelled(cluster: Cluster, before: Deployment, error: CancelledError): Promise<CancelledError> {
+export async function undoCancelled(
+  cluster: Cluster,
+  before: Deployment,
+  error: CancelledError,
+): Promise<CancelledError> {
   const { name } = before.metadata;
   try {
     const ops = [{ op: 'replace', path: '/spec/template', value: before.spec.template }];
-    await cluster.kubectl.patch('deployment', name, 'json', ops, `roll deployment/${name} back to revision ${revisionOf(before)}`);
+    await cluster.kubectl.patch(
+      'deployment',
+      name,
+      'json',
+      ops,
+      `roll deployment/${name} back to revision ${revisionOf(before)}`,
+    );
     const back = `revision ${revisionOf(before)} (${cluster.releaseOf(before, 'live').image})`;
     return new CancelledError(`${error.message}\ndeployment/${name} was rolled back to ${back}.`);
   } catch (undo) {
@@ -52,7 +68,13 @@ export async function markFailed(cluster: Cluster, rs: ReplicaSet | undefined, r
   if (!rs || revisionOf(rs) === 0) return;
   const what = `mark replicaset/${rs.metadata.name} failed`;
   try {
-    await cluster.kubectl.patch('replicaset', rs.metadata.name, 'merge', { metadata: { annotations: { [ANNOTATION.failed]: reason } } }, what);
+    await cluster.kubectl.patch(
+      'replicaset',
+      rs.metadata.name,
+      'merge',
+      { metadata: { annotations: { [ANNOTATION.failed]: reason } } },
+      what,
+    );
   } catch (error) {
     cluster.context.warn(`Could not ${what}: ${errorMessage(error)}`);
   }
@@ -62,15 +84,31 @@ export async function markFailed(cluster: Cluster, rs: ReplicaSet | undefined, r
 export async function restoreTemplate(cluster: Cluster, deployment: Deployment, rs: ReplicaSet): Promise<void> {
   const template = structuredClone(rs.spec.template);
   delete template.metadata?.labels?.['pod-template-hash'];
-  const ops: { op: string; path: string; value: unknown }[] = [{ op: 'replace', path: '/spec/template', value: template }];
-  for (const [k, v] of Object.entries(ownAnnotations(rs))) ops.push({ op: 'add', path: `/metadata/annotations/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: v });
-  if (!deployment.metadata.annotations && ops.length > 1) ops.splice(1, 0, { op: 'add', path: '/metadata/annotations', value: {} });
-  await cluster.kubectl.patch('deployment', deployment.metadata.name, 'json', ops, `roll deployment/${deployment.metadata.name} back to revision ${revisionOf(rs)}`);
+  const ops: { op: string; path: string; value: unknown }[] = [
+    { op: 'replace', path: '/spec/template', value: template },
+  ];
+  for (const [k, v] of Object.entries(ownAnnotations(rs)))
+    ops.push({ op: 'add', path: `/metadata/annotations/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: v });
+  if (!deployment.metadata.annotations && ops.length > 1)
+    ops.splice(1, 0, { op: 'add', path: '/metadata/annotations', value: {} });
+  await cluster.kubectl.patch(
+    'deployment',
+    deployment.metadata.name,
+    'json',
+    ops,
+    `roll deployment/${deployment.metadata.name} back to revision ${revisionOf(rs)}`,
+  );
   await clearFailed(cluster, rs);
 }
 
 /** A release live again (rolled back to with `to`, or deployed anew) is no longer a failed one. */
 export async function clearFailed(cluster: Cluster, rs: ReplicaSet | undefined): Promise<void> {
   if (!rs || !failedOf(rs)) return;
-  await cluster.kubectl.patch('replicaset', rs.metadata.name, 'merge', { metadata: { annotations: { [ANNOTATION.failed]: null } } }, `clear the failed mark of replicaset/${rs.metadata.name}`);
+  await cluster.kubectl.patch(
+    'replicaset',
+    rs.metadata.name,
+    'merge',
+    { metadata: { annotations: { [ANNOTATION.failed]: null } } },
+    `clear the failed mark of replicaset/${rs.metadata.name}`,
+  );
 }

@@ -20,12 +20,23 @@ export async function deployRolling(cluster: Cluster, request: DeployRequest): P
   const details: [string, string][] = [];
   const before = await kubectl.get('deployment', name);
   details.push(...(await applyManifests(cluster, image)));
-  const deployment = await cluster.getDeployment(name, settings.manifests.length ? 'the manifests do not define it' : 'create it first or pass "manifests"');
+  const deployment = await cluster.getDeployment(
+    name,
+    settings.manifests.length ? 'the manifests do not define it' : 'create it first or pass "manifests"',
+  );
   const previous = before ? cluster.releaseOf(before, 'previous') : undefined;
   const previousRevision = before ? revisionOf(before) : 0;
 
-  await kubectl.patch('deployment', name, 'strategic', cluster.imagePatch(deployment, image), `set the image of deployment/${name}`);
-  context.log(`deployment/${name}: image set to ${image}; waiting for the rollout (rollout-timeout ${settings['rollout-timeout'] / 1000}s)`);
+  await kubectl.patch(
+    'deployment',
+    name,
+    'strategic',
+    cluster.imagePatch(deployment, image),
+    `set the image of deployment/${name}`,
+  );
+  context.log(
+    `deployment/${name}: image set to ${image}; waiting for the rollout (rollout-timeout ${settings['rollout-timeout'] / 1000}s)`,
+  );
   let done: Deployment;
   try {
     done = await cluster.rollout(name, before);
@@ -35,8 +46,14 @@ export async function deployRolling(cluster: Cluster, request: DeployRequest): P
   }
   const current: Release = { ...request.release, time: new Date().toISOString(), status: 'live' };
   await cluster.annotate(name, current);
-  await clearFailed(cluster, (await replicaSetsOf(kubectl, done)).find((rs) => revisionOf(rs) === revisionOf(done))).catch((error: unknown) => context.warn(errorMessage(error)));
-  details.push([`deployment/${name}`, `revision ${revisionOf(done)}: ${done.status?.availableReplicas}/${done.spec.replicas ?? 1} available (${cluster.where()})`]);
+  await clearFailed(
+    cluster,
+    (await replicaSetsOf(kubectl, done)).find((rs) => revisionOf(rs) === revisionOf(done)),
+  ).catch((error: unknown) => context.warn(errorMessage(error)));
+  details.push([
+    `deployment/${name}`,
+    `revision ${revisionOf(done)}: ${done.status?.availableReplicas}/${done.spec.replicas ?? 1} available (${cluster.where()})`,
+  ]);
   return { current, previous: previous?.image === image ? undefined : previous, targets: 1, details };
 }
 
@@ -44,7 +61,9 @@ export async function deployRolling(cluster: Cluster, request: DeployRequest): P
 export async function rollingHistory(cluster: Cluster, target: Target): Promise<Release[]> {
   const deployment = await cluster.getDeployment(cluster.deploymentName(target), 'nothing to read');
   const live = revisionOf(deployment);
-  return (await replicaSetsOf(cluster.kubectl, deployment)).map((rs) => cluster.releaseOf(rs, revisionOf(rs) === live ? 'live' : failedOf(rs) ? 'failed' : 'previous'));
+  return (await replicaSetsOf(cluster.kubectl, deployment)).map((rs) =>
+    cluster.releaseOf(rs, revisionOf(rs) === live ? 'live' : failedOf(rs) ? 'failed' : 'previous'),
+  );
 }
 
 export async function rollbackRolling(cluster: Cluster, request: RollbackRequest): Promise<RollbackResult> {
@@ -54,9 +73,20 @@ export async function rollbackRolling(cluster: Cluster, request: RollbackRequest
   const liveRevision = revisionOf(deployment);
   const live = sets.find((rs) => revisionOf(rs) === liveRevision);
   const candidates = sets.filter((rs) => revisionOf(rs) !== liveRevision);
-  const describe = () => sets.map((rs) => `${revisionOf(rs)}: ${cluster.releaseOf(rs, 'previous').version}${rs === live ? ' (live)' : failedOf(rs) ? ' (failed)' : ''}`).join(', ') || 'none';
+  const describe = () =>
+    sets
+      .map(
+        (rs) =>
+          `${revisionOf(rs)}: ${cluster.releaseOf(rs, 'previous').version}${rs === live ? ' (live)' : failedOf(rs) ? ' (failed)' : ''}`,
+      )
+      .join(', ') || 'none';
   const target = request.to
-    ? candidates.find((rs) => String(revisionOf(rs)) === request.to || containersOf(rs).some((c) => c.image === request.to) || rs.metadata.annotations?.[ANNOTATION.version] === request.to)
+    ? candidates.find(
+        (rs) =>
+          String(revisionOf(rs)) === request.to ||
+          containersOf(rs).some((c) => c.image === request.to) ||
+          rs.metadata.annotations?.[ANNOTATION.version] === request.to,
+      )
     : candidates.find((rs) => !failedOf(rs));
   if (!target)
     throw new UserError(
@@ -64,7 +94,9 @@ export async function rollbackRolling(cluster: Cluster, request: RollbackRequest
     );
   const to = cluster.releaseOf(target, 'live');
   await request.beforeRestore?.(live && cluster.releaseOf(live, 'failed'), to);
-  cluster.context.log(`deployment/${name}: rolling back from revision ${liveRevision} to revision ${revisionOf(target)} (${to.version})`);
+  cluster.context.log(
+    `deployment/${name}: rolling back from revision ${liveRevision} to revision ${revisionOf(target)} (${to.version})`,
+  );
   await restoreTemplate(cluster, deployment, target);
   const done = await cluster.rollout(name, deployment);
   // The restored release, re-recorded by this run; the one it replaced is skipped by later rollbacks.
@@ -74,6 +106,11 @@ export async function rollbackRolling(cluster: Cluster, request: RollbackRequest
     from: live && cluster.releaseOf(live, 'failed'),
     to,
     targets: 1,
-    details: [[`deployment/${name}`, `revision ${liveRevision} → ${revisionOf(target)} (now revision ${revisionOf(done)}), ${done.status?.availableReplicas}/${done.spec.replicas ?? 1} available`]],
+    details: [
+      [
+        `deployment/${name}`,
+        `revision ${liveRevision} → ${revisionOf(target)} (now revision ${revisionOf(done)}), ${done.status?.availableReplicas}/${done.spec.replicas ?? 1} available`,
+      ],
+    ],
   };
 }

@@ -8,14 +8,24 @@ import type { Condition, Deployment, KubeObject, Pod, ReplicaSet } from './objec
 export const REVISION = 'deployment.kubernetes.io/revision';
 
 /** Container states that will not fix themselves: the rollout has stalled. */
-const STUCK = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+const STUCK = new Set([
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
 
 export const revisionOf = (object: KubeObject): number => Number(object.metadata?.annotations?.[REVISION] ?? 0);
 
 /** The ReplicaSets a Deployment owns, newest revision first. */
 export async function replicaSetsOf(kubectl: Kubectl, deployment: Deployment): Promise<ReplicaSet[]> {
   const all = await kubectl.list('replicasets', deployment.spec.selector.matchLabels ?? {});
-  return all.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === deployment.metadata.uid)).sort((a, b) => revisionOf(b) - revisionOf(a));
+  return all
+    .filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === deployment.metadata.uid))
+    .sort((a, b) => revisionOf(b) - revisionOf(a));
 }
 
 /** Why pods are not ready, one line per problem, from their status (waiting reasons, last exit, scheduling). */
@@ -25,14 +35,21 @@ export function podProblems(pods: Pod[]): { lines: string[]; stuck: boolean } {
   for (const pod of pods) {
     const name = pod.metadata.name;
     const unscheduled = (pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled' && c.status === 'False');
-    if (unscheduled) lines.push(`${name}: not scheduled: ${unscheduled.reason ?? ''}${unscheduled.message ? ` (${unscheduled.message})` : ''}`);
+    if (unscheduled)
+      lines.push(
+        `${name}: not scheduled: ${unscheduled.reason ?? ''}${unscheduled.message ? ` (${unscheduled.message})` : ''}`,
+      );
     for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
       const waiting = status.state?.waiting;
       const last = status.lastState?.terminated;
       if (!waiting?.reason || waiting.reason === 'ContainerCreating' || waiting.reason === 'PodInitializing') continue;
       if (STUCK.has(waiting.reason)) stuck = true;
-      const exit = last ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${String(last.message).trim()}` : ''}` : '';
-      lines.push(`${name}: container ${status.name} ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}, restarts ${status.restartCount ?? 0}${exit}`);
+      const exit = last
+        ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${String(last.message).trim()}` : ''}`
+        : '';
+      lines.push(
+        `${name}: container ${status.name} ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}, restarts ${status.restartCount ?? 0}${exit}`,
+      );
     }
   }
   return { lines, stuck };
@@ -55,8 +72,10 @@ export interface RolloutWait {
   before?: Deployment;
 }
 
-const progressingOf = (deployment: Deployment | undefined): Condition | undefined => (deployment?.status?.conditions ?? []).find((c) => c.type === 'Progressing');
-const isDeadlineExceeded = (c: Condition | undefined) => c?.status === 'False' && c.reason === 'ProgressDeadlineExceeded';
+const progressingOf = (deployment: Deployment | undefined): Condition | undefined =>
+  (deployment?.status?.conditions ?? []).find((c) => c.type === 'Progressing');
+const isDeadlineExceeded = (c: Condition | undefined) =>
+  c?.status === 'False' && c.reason === 'ProgressDeadlineExceeded';
 
 /**
  * A ProgressDeadlineExceeded the Deployment carried before this rollout
@@ -69,7 +88,11 @@ function staleStall(before: Deployment | undefined, now: Deployment): Condition 
   const earlier = progressingOf(before);
   if (!isDeadlineExceeded(earlier) || !(now.metadata.generation > before!.metadata.generation)) return undefined;
   const current = progressingOf(now);
-  return isDeadlineExceeded(current) && current!.lastUpdateTime === earlier!.lastUpdateTime && current!.message === earlier!.message ? current : undefined;
+  return isDeadlineExceeded(current) &&
+    current!.lastUpdateTime === earlier!.lastUpdateTime &&
+    current!.message === earlier!.message
+    ? current
+    : undefined;
 }
 
 /**
@@ -99,7 +122,9 @@ export async function waitForRollout(kubectl: Kubectl, wait: RolloutWait): Promi
     const total = status.replicas ?? 0;
     const elapsed = formatDuration(Date.now() - started);
     if (observed && updated === desired && total === updated && available === updated) {
-      wait.log(`deployment/${wait.name}: rollout complete, ${available}/${desired} available (revision ${revisionOf(deployment)}, ${elapsed})`);
+      wait.log(
+        `deployment/${wait.name}: rollout complete, ${available}/${desired} available (revision ${revisionOf(deployment)}, ${elapsed})`,
+      );
       return deployment;
     }
     const progress = !observed
@@ -108,17 +133,21 @@ export async function waitForRollout(kubectl: Kubectl, wait: RolloutWait): Promi
         ? // availableReplicas counts old pods too while they run
           `${updated}/${desired} updated, ${available} available of ${total} (${total - updated} old pending termination)`
         : `${updated}/${desired} updated, ${available}/${desired} available`;
-    if (progress !== last) wait.log(`deployment/${wait.name}: ${progress} (${elapsed} of ${formatDuration(wait.timeoutMs)})`);
+    if (progress !== last)
+      wait.log(`deployment/${wait.name}: ${progress} (${elapsed} of ${formatDuration(wait.timeoutMs)})`);
     last = progress;
 
     const progressing = progressingOf(deployment);
     const stale = staleStall(wait.before, deployment);
     if (stale && !toldStale) {
-      wait.log(`deployment/${wait.name}: its ProgressDeadlineExceeded (since ${stale.lastUpdateTime ?? 'an earlier rollout'}) is left from before this rollout; judging this one by its own progress`);
+      wait.log(
+        `deployment/${wait.name}: its ProgressDeadlineExceeded (since ${stale.lastUpdateTime ?? 'an earlier rollout'}) is left from before this rollout; judging this one by its own progress`,
+      );
       toldStale = true;
     }
     const deadlineExceeded = observed && isDeadlineExceeded(progressing) && !stale;
-    const pods = observed && updated > 0 ? podProblems(await newPods(kubectl, deployment)) : { lines: [], stuck: false };
+    const pods =
+      observed && updated > 0 ? podProblems(await newPods(kubectl, deployment)) : { lines: [], stuck: false };
     const timedOut = Date.now() >= deadline;
     if (deadlineExceeded || pods.stuck || timedOut) {
       const why = deadlineExceeded

@@ -26,7 +26,12 @@ export const kubernetesInputs = z.object({
   deployment: objectName('a Deployment name (default: service)'),
   container: list({ commas: true }).transform((names, ctx) => {
     const bad = names.filter((n) => !CONTAINER.test(n));
-    return bad.length ? fail(ctx, `container names (lowercase letters, digits and "-", at most 63); ${bad.map((n) => JSON.stringify(n)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`) : names;
+    return bad.length
+      ? fail(
+          ctx,
+          `container names (lowercase letters, digits and "-", at most 63); ${bad.map((n) => JSON.stringify(n)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`,
+        )
+      : names;
   }),
   manifests: list(),
   'rollout-timeout': duration({ min: 1000 }),

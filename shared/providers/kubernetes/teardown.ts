@@ -9,7 +9,10 @@ import type { TeardownRequest, TeardownResult } from '../types.js';
 import type { Cluster } from './cluster.js';
 import { kubectlError } from './kubectl.js';
 
-export const TEARDOWN_LABELS = { environment: 'deploy-actions.dev/environment', service: 'deploy-actions.dev/service' } as const;
+export const TEARDOWN_LABELS = {
+  environment: 'deploy-actions.dev/environment',
+  service: 'deploy-actions.dev/service',
+} as const;
 
 const KINDS = ['deployments', 'statefulsets', 'daemonsets', 'cronjobs', 'jobs', 'services', 'configmaps'];
 
@@ -21,8 +24,21 @@ export async function teardownKubernetes(cluster: Cluster, req: TeardownRequest)
   const selector = teardownSelector(req);
   const kinds = [...KINDS, ...(req.removeVolumes ? ['persistentvolumeclaims'] : [])].join(',');
   const what = `delete the objects labelled ${selector}`;
-  const result = await cluster.kubectl.run(['delete', kinds, '-l', selector, '--ignore-not-found', '--wait=false', '-o', 'name'], what);
-  if (result.code !== 0) throw new UserError(`Could not ${what} (${cluster.where()}): ${kubectlError(result.stderr) || 'kubectl gave no reason'}`);
-  const removed = result.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-  return { removed, targets: 1, details: [[cluster.where(), removed.length ? removed.join(', ') : `nothing labelled ${selector}`]] };
+  const result = await cluster.kubectl.run(
+    ['delete', kinds, '-l', selector, '--ignore-not-found', '--wait=false', '-o', 'name'],
+    what,
+  );
+  if (result.code !== 0)
+    throw new UserError(
+      `Could not ${what} (${cluster.where()}): ${kubectlError(result.stderr) || 'kubectl gave no reason'}`,
+    );
+  const removed = result.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return {
+    removed,
+    targets: 1,
+    details: [[cluster.where(), removed.length ? removed.join(', ') : `nothing labelled ${selector}`]],
+  };
 }
