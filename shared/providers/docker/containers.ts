@@ -21,26 +21,26 @@ import {
   type Inspected,
 } from './labels.js';
 
-/** The environment's releases on the host, newest first. */
-export async function listReleases(host: DockerHost, target: Target): Promise<AppContainer[]> {
-  const ids = await host.docker([
-    'ps',
-    '-a',
-    '-q',
-    '--no-trunc',
-    '--filter',
-    `label=${LABEL.service}=${target.service}`,
-    '--filter',
-    `label=${LABEL.environment}=${target.environment}`,
-    '--filter',
-    `label=${LABEL.role}=app`,
-  ]);
+/** The environment's containers on the host (only those of `role` when given), inspected. */
+export async function inspectEnvironment<T extends Inspected = Inspected>(
+  host: DockerHost,
+  target: Target,
+  role?: 'app' | 'worker',
+): Promise<T[]> {
+  const filters = [`label=${LABEL.service}=${target.service}`, `label=${LABEL.environment}=${target.environment}`];
+  if (role) filters.push(`label=${LABEL.role}=${role}`);
+  const ids = await host.docker(['ps', '-a', '-q', '--no-trunc', ...filters.flatMap((f) => ['--filter', f])]);
   const list = ids.stdout
     .split('\n')
     .map((s) => s.trim())
     .filter(Boolean);
   if (!list.length) return [];
-  const inspected = JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout) as Inspected[];
+  return JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout) as T[];
+}
+
+/** The environment's releases on the host, newest first. */
+export async function listReleases(host: DockerHost, target: Target): Promise<AppContainer[]> {
+  const inspected = await inspectEnvironment(host, target, 'app');
   return inspected.map((c) => toAppContainer(target, c)).sort((a, b) => b.release.time.localeCompare(a.release.time));
 }
 

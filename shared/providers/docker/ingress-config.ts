@@ -3,6 +3,7 @@
  * answering 404 to unknown host names, the TLS certificate when there is
  * one) that includes one route file per environment, routing by host name.
  */
+import { nginxPreamble } from './proxy-config.js';
 import { baseName } from './labels.js';
 import type { Target } from '../types.js';
 
@@ -25,16 +26,7 @@ export const ingressCommand = () => ['nginx', '-c', INGRESS_CONFIG, '-g', 'daemo
 
 export function ingressConfig(tls: boolean): string {
   const ssl = tls ? `  ssl_certificate ${TLS_CERT};\n  ssl_certificate_key ${TLS_KEY};\n` : '';
-  return `# Managed by deploy-actions: the shared ingress. One route file per environment.
-worker_processes 1;
-pid /tmp/deploy-ingress.pid;
-error_log stderr warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path /tmp/deploy-ingress-body;
-  proxy_temp_path /tmp/deploy-ingress-temp;
-  server_names_hash_bucket_size 128;
+  return `${nginxPreamble('the shared ingress. One route file per environment.', 'deploy-ingress')}  server_names_hash_bucket_size 128;
 ${ssl}  server {
     listen ${HTTP_PORT} default_server;
 ${tls ? `    listen ${HTTPS_PORT} ssl default_server;\n` : ''}    return 404;

@@ -10,18 +10,23 @@ export const COLOR_HEADER = 'x-deploy-color';
 /** The proxy command: nginx in the foreground on our configuration (any image with nginx on PATH). */
 export const proxyCommand = () => ['nginx', '-c', PROXY_CONFIG, '-g', 'daemon off;'];
 
-/** nginx configuration sending everything to one upstream (the live colour). */
-export function proxyConfig(upstream: { ip: string; port: number; color: string }): string {
-  return `# Managed by deploy-actions: rewritten on every deploy and rollback.
+/** The start of both proxies' nginx.conf, up to inside `http {`: one worker, temp files under /tmp as `name`. */
+export function nginxPreamble(comment: string, name: string): string {
+  return `# Managed by deploy-actions: ${comment}
 worker_processes 1;
-pid /tmp/deploy-proxy.pid;
+pid /tmp/${name}.pid;
 error_log stderr warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  client_body_temp_path /tmp/deploy-proxy-body;
-  proxy_temp_path /tmp/deploy-proxy-temp;
-  upstream app {
+  client_body_temp_path /tmp/${name}-body;
+  proxy_temp_path /tmp/${name}-temp;
+`;
+}
+
+/** nginx configuration sending everything to one upstream (the live colour). */
+export function proxyConfig(upstream: { ip: string; port: number; color: string }): string {
+  return `${nginxPreamble('rewritten on every deploy and rollback.', 'deploy-proxy')}  upstream app {
     server ${upstream.ip}:${upstream.port};
     keepalive 16;
   }

@@ -6,6 +6,7 @@
  */
 import { runContext } from '../../context.js';
 import type { ProviderContext, Release, TeardownRequest } from '../types.js';
+import { inspectEnvironment } from './containers.js';
 import type { DockerHost } from './host.js';
 import type { SharedIngress } from './ingress.js';
 import { LABEL, networkName, type Inspected } from './labels.js';
@@ -63,20 +64,5 @@ export async function teardownHost(
 
 /** Every container labelled with the environment (releases, proxy, lock), inspected. */
 async function environmentContainers(host: DockerHost, req: TeardownRequest): Promise<WithMounts[]> {
-  const ids = await host.docker([
-    'ps',
-    '-a',
-    '-q',
-    '--no-trunc',
-    '--filter',
-    `label=${LABEL.service}=${req.service}`,
-    '--filter',
-    `label=${LABEL.environment}=${req.environment}`,
-  ]);
-  const list = ids.stdout
-    .split('\n')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (!list.length) return [];
-  return JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout) as WithMounts[];
+  return inspectEnvironment<WithMounts>(host, req);
 }

@@ -11,7 +11,7 @@
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
 import type { DeployRequest, ProviderContext, Release, Target } from '../types.js';
-import { logsOf, releaseLabels, startContainer } from './containers.js';
+import { inspectEnvironment, logsOf, releaseLabels, startContainer } from './containers.js';
 import { waitUntilHealthy } from './health.js';
 import type { DockerHost } from './host.js';
 import { LABEL, baseName, networkName, type Inspected } from './labels.js';
@@ -39,26 +39,7 @@ export type WorkerRequest = DeployRequest & WithRunOptions & { roles: WorkerRole
 
 /** Every worker container of the environment on the host. */
 export async function listWorkers(host: DockerHost, target: Target): Promise<Worker[]> {
-  const ids = await host.docker([
-    'ps',
-    '-a',
-    '-q',
-    '--no-trunc',
-    '--filter',
-    `label=${LABEL.service}=${target.service}`,
-    '--filter',
-    `label=${LABEL.environment}=${target.environment}`,
-    '--filter',
-    `label=${LABEL.role}=worker`,
-  ]);
-  const list = ids.stdout
-    .split('\n')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (!list.length) return [];
-  const inspected = JSON.parse(
-    (await host.docker(['inspect', '--type', 'container', ...list])).stdout,
-  ) as (Inspected & { Config: { StopTimeout?: number } })[];
+  const inspected = await inspectEnvironment<Inspected & { Config: { StopTimeout?: number } }>(host, target, 'worker');
   return inspected.map((c) => {
     const labels = c.Config.Labels ?? {};
     return {
