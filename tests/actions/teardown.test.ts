@@ -100,10 +100,8 @@ describe.skipIf(!hasDocker)('teardown (Docker over ssh, shared ingress; GitHub R
       inputs: { environment: 'pr-1', service: SERVICE, ...ssh(), 'ingress-name': INGRESS, ...inputs },
     });
 
-  test('removes one preview: its containers, its route (the others keep theirs), its network; keeps its volume; deployments inactive', async () => {
-    const runs = await Promise.all([deploy('pr-1'), deploy('pr-2')]);
-    for (const run of runs) expect(run.code, run.stdout).toBe(0);
-    // A container of the environment with a named volume (as a release with `volumes` has).
+  // A container of the environment pr-1 with a named volume (as a release with `volumes` has).
+  const startVolumeHolder = () =>
     docker(
       'run',
       '-d',
@@ -119,6 +117,11 @@ describe.skipIf(!hasDocker)('teardown (Docker over ssh, shared ingress; GitHub R
       `${VOLUME}:/data`,
       images.v1,
     );
+
+  test('removes one preview: its containers, its route (the others keep theirs), its network; keeps its volume; deployments inactive', async () => {
+    const runs = await Promise.all([deploy('pr-1'), deploy('pr-2')]);
+    for (const run of runs) expect(run.code, run.stdout).toBe(0);
+    startVolumeHolder();
     expect(await statusFor('pr-1.preview.test')).toBe(200);
 
     const run = await teardown({});
@@ -150,21 +153,7 @@ describe.skipIf(!hasDocker)('teardown (Docker over ssh, shared ingress; GitHub R
     expect(again.outputs.removed).toBe('0');
     expect(again.outputs.deactivated).toBe('');
 
-    docker(
-      'run',
-      '-d',
-      '--name',
-      `${SERVICE}-pr-1-data-holder`,
-      '--label',
-      `deploy-actions.service=${SERVICE}`,
-      '--label',
-      'deploy-actions.environment=pr-1',
-      '--label',
-      'deploy-actions.role=worker',
-      '-v',
-      `${VOLUME}:/data`,
-      images.v1,
-    );
+    startVolumeHolder();
     const run = await teardown({ 'remove-volumes': 'true', 'github-token': '' });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain(`removed volume ${VOLUME}`);
