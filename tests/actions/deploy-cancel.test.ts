@@ -133,25 +133,26 @@ describe('cancelling with the command provider (bash scripts; GitHub REST and Sl
     await slack?.close();
   });
 
+  // The command provider's deploy-command, sent SIGINT once it prints "deploy started".
+  const interruptedAtDeployStart = (action: 'deploy-to-env' | 'deploy', dir: string, inputs: Record<string, string>) =>
+    runAction(action, {
+      workspace: dir,
+      token: 'ghs_cancel_command_17',
+      timeoutMs: 60_000,
+      env: { GITHUB_API_URL: github.url },
+      interrupt: { when: ({ stdout }) => stdout.includes('deploy started'), signal: 'SIGINT' },
+      inputs: { provider: 'command', service: 'shop', 'rollback-command': 'true', ...inputs },
+    });
+
   test('SIGINT while deploy-command runs: its whole process group is stopped (a grandchild too), the deployment fails as cancelled', async () => {
     // A grandchild that would outlive bash if only bash were signalled: it writes a file 4 s later.
     const script = `(sleep 4; echo late > late.txt) &
 echo "deploy started"
 wait`;
-    const run = await runAction('deploy-to-env', {
-      workspace,
-      token: 'ghs_cancel_command_17',
-      timeoutMs: 60_000,
-      env: { GITHUB_API_URL: github.url },
-      interrupt: { when: ({ stdout }) => stdout.includes('deploy started'), signal: 'SIGINT' },
-      inputs: {
-        provider: 'command',
-        environment: 'staging',
-        service: 'shop',
-        image: 'shop:v9',
-        'deploy-command': script,
-        'rollback-command': 'true',
-      },
+    const run = await interruptedAtDeployStart('deploy-to-env', workspace, {
+      environment: 'staging',
+      image: 'shop:v9',
+      'deploy-command': script,
     });
     expect(run.interrupted).toBe('SIGINT');
     expect(run.code).toBe(1);
@@ -167,23 +168,13 @@ wait`;
   }, 120_000);
 
   test('the one-step deploy: SIGINT during deploy-command fails the run as cancelled and the Slack message says so', async () => {
-    const run = await runAction('deploy', {
-      workspace: mkdtempSync(join(tmpdir(), 'cancel-onestep-')),
-      token: 'ghs_cancel_command_17',
-      timeoutMs: 60_000,
-      env: { GITHUB_API_URL: github.url },
-      interrupt: { when: ({ stdout }) => stdout.includes('deploy started'), signal: 'SIGINT' },
-      inputs: {
-        provider: 'command',
-        environment: 'production',
-        service: 'shop',
-        image: 'shop:v10',
-        'deploy-command': 'echo "deploy started"; sleep 30',
-        'rollback-command': 'true',
-        'slack-token': slack.token,
-        'slack-channel': 'C0DEPLOYS',
-        'slack-api-url': slack.apiUrl,
-      },
+    const run = await interruptedAtDeployStart('deploy', mkdtempSync(join(tmpdir(), 'cancel-onestep-')), {
+      environment: 'production',
+      image: 'shop:v10',
+      'deploy-command': 'echo "deploy started"; sleep 30',
+      'slack-token': slack.token,
+      'slack-channel': 'C0DEPLOYS',
+      'slack-api-url': slack.apiUrl,
     });
     expect(run.interrupted).toBe('SIGINT');
     expect(run.code).toBe(1);
