@@ -104,25 +104,24 @@ describe.skipIf(!hasDocker)('deploy-to-env, proxy-mode shared (Docker over ssh)'
     cleanup();
   });
 
+  // What deploy-to-env and rollback both take to reach the environment behind the shared ingress.
+  const ingressInputs = (environment: string) => ({
+    environment,
+    service: SERVICE,
+    hosts: `ssh://root@127.0.0.1:${SSH_PORT}`,
+    'ssh-key': sshd.key,
+    'ssh-known-hosts': sshd.knownHosts,
+    publish: String(PUBLISH),
+    'proxy-image': images.proxy,
+    'proxy-mode': 'shared',
+    'ingress-name': INGRESS,
+    'ingress-host': hostOf(environment),
+    'github-token': '',
+  });
   const deploy = (environment: string, image: string, inputs: Record<string, string> = {}) =>
     runAction('deploy-to-env', {
       timeoutMs: 900_000,
-      inputs: {
-        environment,
-        image,
-        service: SERVICE,
-        hosts: `ssh://root@127.0.0.1:${SSH_PORT}`,
-        'ssh-key': sshd.key,
-        'ssh-known-hosts': sshd.knownHosts,
-        publish: String(PUBLISH),
-        'proxy-image': images.proxy,
-        'proxy-mode': 'shared',
-        'ingress-name': INGRESS,
-        'ingress-host': hostOf(environment),
-        'readiness-timeout': '20s',
-        'github-token': '',
-        ...inputs,
-      },
+      inputs: { ...ingressInputs(environment), image, 'readiness-timeout': '20s', ...inputs },
     });
 
   test('three environments on one host and one port, each answered by its host name', async () => {
@@ -167,20 +166,7 @@ describe.skipIf(!hasDocker)('deploy-to-env, proxy-mode shared (Docker over ssh)'
   test('rollback through the shared ingress puts the earlier release back on that host name only', async () => {
     const run = await runAction('rollback', {
       timeoutMs: 900_000,
-      inputs: {
-        environment: 'pr-2',
-        service: SERVICE,
-        hosts: `ssh://root@127.0.0.1:${SSH_PORT}`,
-        'ssh-key': sshd.key,
-        'ssh-known-hosts': sshd.knownHosts,
-        publish: String(PUBLISH),
-        'proxy-image': images.proxy,
-        'proxy-mode': 'shared',
-        'ingress-name': INGRESS,
-        'ingress-host': hostOf('pr-2'),
-        'github-token': '',
-        reason: 'test',
-      },
+      inputs: { ...ingressInputs('pr-2'), reason: 'test' },
     });
     expect(run.code, run.stdout).toBe(0);
     expect(await get(PUBLISH, hostOf('pr-2'))).toMatchObject({ body: 'v1', color: 'blue' });
