@@ -67,6 +67,23 @@ const progressingOf = (d: Obj | undefined): Obj | undefined =>
         },
       });
 
+    // A deploy killed (as a cancelled job past its grace period) while it waits for the rollout: nothing undoes it.
+    // Waits (bounded) until the controller marks the Deployment ProgressDeadlineExceeded.
+    const deployKilledUntilStalled = async (image: string): Promise<void> => {
+      const cancelled = await run(
+        'deploy-to-env',
+        { image },
+        { interrupt: { when: ({ stdout }) => stdout.includes('waiting for the rollout') } },
+      );
+      expect(cancelled.interrupted).toBe('SIGKILL');
+      const until = Date.now() + 20_000;
+      while (
+        progressingOf(k8s.get('deployments', 'staging', 'shop'))?.reason !== 'ProgressDeadlineExceeded' &&
+        Date.now() < until
+      )
+        await new Promise((r) => setTimeout(r, 100));
+    };
+
     beforeAll(async () => {
       // One controller step per 700ms: a rollout spans several polls of the provider (every 200ms), so a condition
       // the controller keeps for one step is seen.
@@ -102,18 +119,7 @@ const progressingOf = (d: Obj | undefined): Obj | undefined =>
 
       // A deploy of a crash-looping image, killed (as a cancelled job past its grace period) while it waits: nothing undoes it.
       k8s.stall(V3, 'crashloop');
-      const cancelled = await run(
-        'deploy-to-env',
-        { image: V3 },
-        { interrupt: { when: ({ stdout }) => stdout.includes('waiting for the rollout') } },
-      );
-      expect(cancelled.interrupted).toBe('SIGKILL');
-      const until = Date.now() + 20_000;
-      while (
-        progressingOf(k8s.get('deployments', 'staging', 'shop'))?.reason !== 'ProgressDeadlineExceeded' &&
-        Date.now() < until
-      )
-        await new Promise((r) => setTimeout(r, 100));
+      await deployKilledUntilStalled(V3);
       const stalled = k8s.get('deployments', 'staging', 'shop')!;
       expect(progressingOf(stalled)).toMatchObject({ status: 'False', reason: 'ProgressDeadlineExceeded' });
       const staleSince = progressingOf(stalled)!.lastUpdateTime;
@@ -157,18 +163,7 @@ const progressingOf = (d: Obj | undefined): Obj | undefined =>
     test('a deploy of the very template that stalled is judged by that condition: it is its own (the spec does not change)', async () => {
       // Unschedulable pods: only the condition tells the stall (no crash-looping container to see).
       k8s.stall(V4, 'unschedulable');
-      const cancelled = await run(
-        'deploy-to-env',
-        { image: V4 },
-        { interrupt: { when: ({ stdout }) => stdout.includes('waiting for the rollout') } },
-      );
-      expect(cancelled.interrupted).toBe('SIGKILL');
-      const until = Date.now() + 20_000;
-      while (
-        progressingOf(k8s.get('deployments', 'staging', 'shop'))?.reason !== 'ProgressDeadlineExceeded' &&
-        Date.now() < until
-      )
-        await new Promise((r) => setTimeout(r, 100));
+      await deployKilledUntilStalled(V4);
 
       const result = await run('deploy-to-env', { image: V4, 'rollout-timeout': '45s' });
       expect(result.code).toBe(1);
