@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startKubernetesDouble, type KubernetesDouble } from '../fakes/kubernetes.js';
+import { deploymentObject } from '../harness/kubernetes-objects.js';
 import { runAction } from '../harness/runner.js';
 
 const REPO = 'registry.example.com:5000/shop';
@@ -37,16 +38,7 @@ if (!KUBECTL && process.env.CI)
     let k8s: KubernetesDouble;
     beforeAll(async () => {
       k8s = await startKubernetesDouble({ tickMs: 300, progressDeadlineMs: 60_000 });
-      k8s.create('staging', {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'shop', labels: { app: 'shop' } },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'shop' } },
-          template: { metadata: { labels: { app: 'shop' } }, spec: { containers: [{ name: 'app', image: V1 }] } },
-        },
-      });
+      k8s.create('staging', deploymentObject('shop', { app: 'shop' }, 2, { containers: [{ name: 'app', image: V1 }] }));
       await k8s.settled(20_000);
     });
     afterAll(async () => k8s?.close());
@@ -87,16 +79,7 @@ if (!KUBECTL && process.env.CI)
     test('blue-green: SIGINT while the idle colour is awaited: the Service never switches, the idle colour is scaled back to 0', async () => {
       const ns = 'bluegreen';
       const labels = { app: 'web', slot: 'blue' };
-      k8s.create(ns, {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'web-blue', labels },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: V1 }] } },
-        },
-      });
+      k8s.create(ns, deploymentObject('web-blue', labels, 2, { containers: [{ name: 'app', image: V1 }] }));
       k8s.create(ns, {
         apiVersion: 'v1',
         kind: 'Service',

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { stringify } from 'yaml';
 import { startKubernetesDouble, type KubernetesDouble } from '../fakes/kubernetes.js';
 import { kubectlVersion } from '../harness/infra.js';
+import { deploymentObject } from '../harness/kubernetes-objects.js';
 import { runAction, visibleText, type ActionRun } from '../harness/runner.js';
 
 const REPO = 'registry.example.com:5000/shop';
@@ -26,32 +27,20 @@ const KUBECTL = kubectlVersion();
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const deployment = (
-  name: string,
-  image: string,
-  labels: Record<string, string>,
-  replicas = 2,
-  extra: Obj = {},
-): Obj => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name, labels },
-  spec: {
+const deployment = (name: string, image: string, labels: Record<string, string>, replicas = 2, extra: Obj = {}): Obj =>
+  deploymentObject(
+    name,
+    labels,
     replicas,
-    selector: { matchLabels: labels },
-    template: {
-      metadata: { labels },
-      spec: {
-        initContainers: [{ name: 'migrate', image, command: ['migrate'] }],
-        containers: [
-          { name: 'app', image, ports: [{ containerPort: 8080 }] },
-          { name: 'proxy', image: SIDECAR },
-        ],
-      },
+    {
+      initContainers: [{ name: 'migrate', image, command: ['migrate'] }],
+      containers: [
+        { name: 'app', image, ports: [{ containerPort: 8080 }] },
+        { name: 'proxy', image: SIDECAR },
+      ],
     },
-    ...extra,
-  },
-});
+    { spec: extra },
+  );
 
 const imagesOf = (object: Obj | undefined): Record<string, string> => {
   const spec =

@@ -24,6 +24,7 @@ import { appImage, proxyImage } from '../harness/images.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
 import { dockerAvailable, ensureDocker, kubectlVersion } from '../harness/infra.js';
 import { startPrometheus, type RunningPrometheus } from '../harness/prometheus.js';
+import { deploymentObject } from '../harness/kubernetes-objects.js';
 import { startAuthFront, startRegistry, type AuthFront, type TestRegistry } from '../harness/registry.js';
 import { readActionYml, runAction, visibleText, type ActionRun } from '../harness/runner.js';
 import { json, startServer, type RecordedRequest, type TestServer } from '../harness/server.js';
@@ -618,16 +619,8 @@ describe.skipIf(!KUBECTL)(
     beforeAll(async () => {
       k8s = await startKubernetesDouble({ tickMs: 100, progressDeadlineMs: 3000 });
       workspace = mkdtempSync(join(tmpdir(), 'deploy-stages-k8s-'));
-      const deployment = (name: string, labels: Record<string, string>, names: string[], replicas: number) => ({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name, labels },
-        spec: {
-          replicas,
-          selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: containers(names, `${REPO}:v1`) } },
-        },
-      });
+      const deployment = (name: string, labels: Record<string, string>, names: string[], replicas: number) =>
+        deploymentObject(name, labels, replicas, { containers: containers(names, `${REPO}:v1`) });
       k8s.create('onestep', deployment('shop-web', { app: 'shop-web' }, ['app', 'worker'], 3));
       k8s.create('onestep-bg', deployment('web-blue', { app: 'web', slot: 'blue' }, ['app'], 2));
       k8s.create('onestep-bg', {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startKubernetesDouble, type KubernetesDouble } from '../fakes/kubernetes.js';
 import { kubectlVersion } from '../harness/infra.js';
+import { deploymentObject } from '../harness/kubernetes-objects.js';
 import { runAction, visibleText, type ActionRun, type RunOptions } from '../harness/runner.js';
 
 const REPO = 'registry.example.com:5000/shop';
@@ -24,16 +25,8 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 const KUBECTL = kubectlVersion();
 
-const deployment = (name: string, image: string, replicas: number): Obj => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name, labels: { app: name } },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
-  },
-});
+const deployment = (name: string, image: string, replicas: number): Obj =>
+  deploymentObject(name, { app: name }, replicas, { containers: [{ name: 'app', image }] });
 
 const progressingOf = (d: Obj | undefined): Obj | undefined =>
   d?.status?.conditions?.find((c: Obj) => c.type === 'Progressing');

@@ -17,6 +17,7 @@ import { containersOf, docker, removeService } from '../harness/docker-env.js';
 import { appImage, proxyImage } from '../harness/images.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
 import { dockerAvailable, ensureDocker } from '../harness/infra.js';
+import { deploymentObject } from '../harness/kubernetes-objects.js';
 import { runAction } from '../harness/runner.js';
 
 await ensureDocker();
@@ -205,19 +206,14 @@ describe.skipIf(!hasKubectl)('teardown (kubernetes: real kubectl, Kubernetes API
   test('deletes the objects labelled with the environment and service, and nothing else', async () => {
     const labels = { 'deploy-actions.dev/environment': 'pr-5', 'deploy-actions.dev/service': 'shop' };
     const other = { 'deploy-actions.dev/environment': 'pr-6', 'deploy-actions.dev/service': 'shop' };
-    const deployment = (name: string, l: Record<string, string>) => ({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, labels: l },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: { containers: [{ name: 'app', image: 'registry.test/shop:1' }] },
-        },
-      },
-    });
+    const deployment = (name: string, l: Record<string, string>) =>
+      deploymentObject(
+        name,
+        l,
+        1,
+        { containers: [{ name: 'app', image: 'registry.test/shop:1' }] },
+        { podLabels: { app: name } },
+      );
     k8s.create('previews', deployment('shop-pr-5', labels));
     k8s.create('previews', deployment('shop-pr-6', other));
     k8s.create('previews', {
