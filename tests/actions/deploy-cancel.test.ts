@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
+import { deployOnLocalEngine } from '../harness/docker-deploy.js';
 import { containersOf, fetchText, removeService } from '../harness/docker-env.js';
 import { appImage, brokenAppImage, proxyImage } from '../harness/images.js';
 import { dockerAvailable, ensureDocker } from '../harness/infra.js';
@@ -41,21 +42,16 @@ describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engin
   });
 
   const deploy = (image: string, interrupt?: RunOptions['interrupt']) =>
-    runAction('deploy-to-env', {
+    deployOnLocalEngine({
       token: TOKEN,
-      timeoutMs: 120_000,
-      env: { GITHUB_API_URL: github.url },
+      apiUrl: github.url,
+      service: SERVICE,
+      publish: PUBLISH,
+      proxyImage: images.proxy,
+      image,
       interrupt,
-      inputs: {
-        environment: 'staging',
-        image,
-        service: SERVICE,
-        publish: String(PUBLISH),
-        'proxy-image': images.proxy,
-        // The never-ready release would wait this long: a cancel must end the step long before.
-        'readiness-timeout': '90s',
-        'lock-timeout': '5s',
-      },
+      // The never-ready release would wait this long: a cancel must end the step long before.
+      inputs: { 'readiness-timeout': '90s', 'lock-timeout': '5s' },
     });
   const waitingForReadiness = ({ stdout }: { stdout: string }) => /waiting for \S+-(blue|green) to pass/.test(stdout);
 

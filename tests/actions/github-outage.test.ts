@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
+import { deployOnLocalEngine } from '../harness/docker-deploy.js';
 import { fetchText, removeService } from '../harness/docker-env.js';
 import { appImage, proxyImage } from '../harness/images.js';
 import { dockerAvailable, ensureDocker } from '../harness/infra.js';
@@ -43,18 +44,14 @@ describe.skipIf(!hasDocker)(
     });
 
     const deploy = (image: string, api: GitHubDouble) =>
-      runAction('deploy-to-env', {
+      deployOnLocalEngine({
         token: TOKEN,
-        timeoutMs: 120_000,
-        env: { GITHUB_API_URL: api.url },
-        inputs: {
-          environment: 'staging',
-          image,
-          service: SERVICE,
-          publish: String(PUBLISH),
-          'proxy-image': images.proxy,
-          'readiness-timeout': '30s',
-        },
+        apiUrl: api.url,
+        service: SERVICE,
+        publish: PUBLISH,
+        proxyImage: images.proxy,
+        image,
+        inputs: { 'readiness-timeout': '30s' },
       });
 
     test('503 always: retried with backoff within its deadline, then the release deploys anyway with a warning; the summary says the GitHub Deployment is missing', async () => {

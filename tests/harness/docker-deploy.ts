@@ -3,13 +3,15 @@
  * rollback, the one-step deploy): the local engine, a real sshd in front of
  * it, the app and proxy images, and the GitHub REST test double. `useDockerDeploy`
  * registers the beforeAll/afterAll that bring them up and remove what the
- * service left on the engine.
+ * service left on the engine; `deployOnLocalEngine` deploys straight to the
+ * local engine, without sshd.
  */
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { removeService } from './docker-env.js';
 import { appImage, brokenAppImage, proxyImage } from './images.js';
 import { dockerAvailable, ensureDocker } from './infra.js';
+import { runAction, type ActionRun, type RunOptions } from './runner.js';
 import { startSshd, type Sshd } from './sshd.js';
 
 await ensureDocker();
@@ -63,3 +65,32 @@ export function useDockerDeploy(options: {
   env.runOptions = (extra = {}) => ({ token, env: { GITHUB_API_URL: env.github.url, ...extra } });
   return env;
 }
+
+/**
+ * deploy-to-env of `image` to staging on the local engine (no hosts), published on `publish`, recording to the
+ * GitHub API at `apiUrl`; `inputs` add to or replace these.
+ */
+export const deployOnLocalEngine = (options: {
+  token: string;
+  apiUrl: string;
+  service: string;
+  publish: number;
+  proxyImage: string;
+  image: string;
+  inputs?: Record<string, string>;
+  interrupt?: RunOptions['interrupt'];
+}): Promise<ActionRun> =>
+  runAction('deploy-to-env', {
+    token: options.token,
+    timeoutMs: 120_000,
+    env: { GITHUB_API_URL: options.apiUrl },
+    interrupt: options.interrupt,
+    inputs: {
+      environment: 'staging',
+      image: options.image,
+      service: options.service,
+      publish: String(options.publish),
+      'proxy-image': options.proxyImage,
+      ...options.inputs,
+    },
+  });
