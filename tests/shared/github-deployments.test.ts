@@ -3,7 +3,23 @@ import { DeploymentsClient, isProductionEnvironment } from '../../shared/github/
 import { UserError } from '../../shared/errors.js';
 import { GitHubApiError, isOutage } from '../../shared/github/octokit.js';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
-import { json, startServer } from '../harness/server.js';
+import { json, startServer, type Handler, type TestServer } from '../harness/server.js';
+
+type ClientLimits = Omit<ConstructorParameters<typeof DeploymentsClient>[0], 'token' | 'apiUrl' | 'repository'>;
+
+/** A client for acme/shop against a local server answering with `handler`, handed to `use`; the server closes after. */
+async function withLocalServer(
+  handler: Handler,
+  limits: ClientLimits,
+  use: (client: DeploymentsClient, server: TestServer) => Promise<void>,
+): Promise<void> {
+  const server = await startServer(handler);
+  try {
+    await use(new DeploymentsClient({ token: 't0k', apiUrl: server.url, repository: 'acme/shop', ...limits }), server);
+  } finally {
+    await server.close();
+  }
+}
 
 describe('GitHub Deployments client (against the GitHub REST test double)', () => {
   let github: GitHubDouble;
@@ -55,16 +71,9 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
 
   it("never sleeps a Retry-After past the call's deadline (a local server answering as GitHub does when rate-limited)", async () => {
     // GitHub's documented answer to a rate-limited request: 429, Retry-After in seconds, a JSON message.
-    const limited = await startServer((_req, res) =>
-      json(res, 429, { message: 'API rate limit exceeded for installation ID 1.' }, { 'retry-after': '3600' }),
-    );
-    try {
-      const rated = new DeploymentsClient({
-        token: 't0k',
-        apiUrl: limited.url,
-        repository: 'acme/shop',
-        callDeadlineMs: 5000,
-      });
+    const rateLimited: Handler = (_req, res) =>
+      json(res, 429, { message: 'API rate limit exceeded for installation ID 1.' }, { 'retry-after': '3600' });
+    await withLocalServer(rateLimited, { callDeadlineMs: 5000 }, async (rated, limited) => {
       const t0 = Date.now();
       const error = (await rated.list('production').catch((e: unknown) => e)) as Error;
       expect(Date.now() - t0).toBeLessThan(4000);
@@ -73,31 +82,23 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
         /^GitHub API: could not list deployments of production: 429 API rate limit exceeded for installation ID 1\.; not retried: the server asked to retry after 60m, longer than the \d(\.\d)?s left before the deadline$/,
       );
       expect(limited.requests).toHaveLength(1);
-    } finally {
-      await limited.close();
-    }
+    });
   });
 
   it('bounds every call by its overall deadline, and says what it was doing', async () => {
-    const silent = await startServer(() => undefined);
-    try {
-      const stuck = new DeploymentsClient({
-        token: 't0k',
-        apiUrl: silent.url,
-        repository: 'acme/shop',
-        timeoutMs: 400,
-        callDeadlineMs: 1000,
-      });
-      const t0 = Date.now();
-      const error = (await stuck.statuses(7).catch((e: unknown) => e)) as Error;
-      expect(Date.now() - t0).toBeLessThan(3000);
-      expect(error).toBeInstanceOf(UserError);
-      expect(error.message).toMatch(
-        /^GitHub API: could not list statuses of deployment 7: (deadline reached|timed out)/,
-      );
-    } finally {
-      await silent.close();
-    }
+    await withLocalServer(
+      () => undefined,
+      { timeoutMs: 400, callDeadlineMs: 1000 },
+      async (stuck) => {
+        const t0 = Date.now();
+        const error = (await stuck.statuses(7).catch((e: unknown) => e)) as Error;
+        expect(Date.now() - t0).toBeLessThan(3000);
+        expect(error).toBeInstanceOf(UserError);
+        expect(error.message).toMatch(
+          /^GitHub API: could not list statuses of deployment 7: (deadline reached|timed out)/,
+        );
+      },
+    );
   });
 
   it('treats environments starting with prod as production', () => {
@@ -157,35 +158,32 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
 
   it('never sends the token to another origin: a redirect there is not followed (Octokit over shared/http.ts)', async () => {
     const elsewhere = await startServer((_req, res) => json(res, 200, []));
-    const redirecting = await startServer((_req, res) => {
+    const redirect: Handler = (_req, res) => {
       res.writeHead(302, { location: `${elsewhere.url}/repos/acme/shop/deployments` });
       res.end();
-    });
+    };
     try {
-      const client = new DeploymentsClient({ token: 't0k', apiUrl: redirecting.url, repository: 'acme/shop' });
-      const error = (await client.list('staging').catch((e: unknown) => e)) as Error;
-      expect(error.message).toMatch(
-        /^GitHub API: could not list deployments of staging: redirected to http:\/\/127\.0\.0\.1:\d+\/… \(status 302\), another origin: not followed/,
-      );
-      expect(elsewhere.requests).toEqual([]);
+      await withLocalServer(redirect, {}, async (client) => {
+        const error = (await client.list('staging').catch((e: unknown) => e)) as Error;
+        expect(error.message).toMatch(
+          /^GitHub API: could not list deployments of staging: redirected to http:\/\/127\.0\.0\.1:\d+\/… \(status 302\), another origin: not followed/,
+        );
+        expect(elsewhere.requests).toEqual([]);
+      });
     } finally {
       await elsewhere.close();
-      await redirecting.close();
     }
   });
 
   it('refuses an answer over 1 MiB without reading the rest', async () => {
-    const huge = await startServer((_req, res) => {
+    const huge: Handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(`[${'"x",'.repeat(300_000)}"x"]`);
-    });
-    try {
-      const client = new DeploymentsClient({ token: 't0k', apiUrl: huge.url, repository: 'acme/shop' });
+    };
+    await withLocalServer(huge, {}, async (client) => {
       await expect(client.list('staging')).rejects.toThrow(
         'GitHub API: could not list deployments of staging: the answer is larger than 1 MiB',
       );
-    } finally {
-      await huge.close();
-    }
+    });
   });
 });
