@@ -43,24 +43,30 @@ if (!KUBECTL && process.env.CI)
     });
     afterAll(async () => k8s?.close());
 
-    test('rolling: SIGINT while the rollout waits on pods that never schedule: the Deployment is put back to v1 and the step fails as cancelled', async () => {
-      k8s.stall(STUCK, 'unschedulable');
-      const run = await runAction('deploy-to-env', {
+    // A deploy of the image whose pods never get ready, sent SIGINT once its output shows `waitingFor`.
+    const deployInterruptedAt = (waitingFor: string, inputs: Record<string, string>) =>
+      runAction('deploy-to-env', {
         workspace: mkdtempSync(join(tmpdir(), 'cancel-kubernetes-')),
         timeoutMs: 60_000,
-        interrupt: { when: ({ stdout }) => stdout.includes('waiting for the rollout'), signal: 'SIGINT' },
+        interrupt: { when: ({ stdout }) => stdout.includes(waitingFor), signal: 'SIGINT' },
         inputs: {
           provider: 'kubernetes',
           environment: 'staging',
-          service: 'shop',
-          strategy: 'rolling',
           image: STUCK,
           kubeconfig: k8s.kubeconfig({ context: 'double' }),
           'kube-context': 'double',
-          namespace: 'staging',
           'rollout-timeout': '5m',
           'github-token': '',
+          ...inputs,
         },
+      });
+
+    test('rolling: SIGINT while the rollout waits on pods that never schedule: the Deployment is put back to v1 and the step fails as cancelled', async () => {
+      k8s.stall(STUCK, 'unschedulable');
+      const run = await deployInterruptedAt('waiting for the rollout', {
+        service: 'shop',
+        strategy: 'rolling',
+        namespace: 'staging',
       });
       expect(run.interrupted).toBe('SIGINT');
       expect(run.code).toBe(1);
@@ -87,24 +93,12 @@ if (!KUBECTL && process.env.CI)
         spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
       });
       await k8s.settled(20_000);
-      const run = await runAction('deploy-to-env', {
-        workspace: mkdtempSync(join(tmpdir(), 'cancel-kubernetes-')),
-        timeoutMs: 60_000,
-        interrupt: { when: ({ stdout }) => stdout.includes('waiting until it is ready'), signal: 'SIGINT' },
-        inputs: {
-          provider: 'kubernetes',
-          environment: 'staging',
-          service: 'web',
-          strategy: 'blue-green',
-          deployment: 'web',
-          'service-name': 'web-public',
-          image: STUCK,
-          kubeconfig: k8s.kubeconfig({ context: 'double' }),
-          'kube-context': 'double',
-          namespace: ns,
-          'rollout-timeout': '5m',
-          'github-token': '',
-        },
+      const run = await deployInterruptedAt('waiting until it is ready', {
+        service: 'web',
+        strategy: 'blue-green',
+        deployment: 'web',
+        'service-name': 'web-public',
+        namespace: ns,
       });
       expect(run.interrupted).toBe('SIGINT');
       expect(run.code).toBe(1);
