@@ -398,28 +398,22 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
   });
 
   it('docker not installed, daemon down, and platforms without buildx are clear errors', async () => {
-    const missing = await runAction('build-push', {
-      workspace: busyboxContext(),
-      inputs: { image: `${registry.host}/acme/x`, password: registry.password },
-      env: { PATH: '/nonexistent' },
-    });
+    const build = (env: Record<string, string>, inputs: Record<string, string> = {}) =>
+      runAction('build-push', {
+        workspace: busyboxContext(),
+        inputs: { image: `${registry.host}/acme/x`, password: registry.password, ...inputs },
+        env,
+      });
+    const missing = await build({ PATH: '/nonexistent' });
     expect(missing.code).toBe(1);
     expect(missing.errors[0]).toBe('docker is not installed or not on PATH');
 
-    const down = await runAction('build-push', {
-      workspace: busyboxContext(),
-      inputs: { image: `${registry.host}/acme/x`, password: registry.password },
-      env: { DOCKER_HOST: 'unix:///tmp/no-such-docker.sock' },
-    });
+    const down = await build({ DOCKER_HOST: 'unix:///tmp/no-such-docker.sock' });
     expect(down.code).toBe(1);
     expect(down.errors[0]).toContain('The Docker daemon is not reachable');
     expect(down.errors[0]).toContain('DOCKER_HOST=unix:///tmp/no-such-docker.sock');
 
-    const multi = await runAction('build-push', {
-      workspace: busyboxContext(),
-      inputs: { image: `${registry.host}/acme/x`, password: registry.password, platforms: 'linux/amd64,linux/arm64' },
-      env: { DOCKER_CONFIG: dockerConfig },
-    });
+    const multi = await build({ DOCKER_CONFIG: dockerConfig }, { platforms: 'linux/amd64,linux/arm64' });
     expect(multi.code).toBe(1);
     expect(multi.errors[0]).toContain('"platforms" (linux/amd64,linux/arm64) needs docker buildx');
     expect(multi.state.registry).toBeUndefined(); // refused before any login
