@@ -19,6 +19,13 @@ function workspace(fixture: string): string {
   return dir;
 }
 
+/** Adds a dependency to package.json that the fixture's lockfile does not have. */
+function outdateLockfile(dir: string): void {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  pkg.dependencies['is-number'] = '7.0.0';
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+}
+
 const services = useSetupServices();
 // The pnpm store and yarn cache live at one path for every run (as under $HOME on a runner: the path is part of
 // the cache version) and are wiped between runs, so what a hit has comes from the cache service.
@@ -113,9 +120,7 @@ describe('setup with pnpm and yarn 1 via corepack (through the bundle; cache ser
 
   it('pnpm: an outdated lockfile fails the step with ERR_PNPM_OUTDATED_LOCKFILE and its reason, in the error and the summary', async () => {
     const dir = workspace('setup-pnpm-app');
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    pkg.dependencies['is-number'] = '7.0.0';
-    writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+    outdateLockfile(dir);
     const run = await runAction('setup', { workspace: dir, env: env(), timeoutMs: 180_000 });
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
@@ -132,9 +137,7 @@ describe('setup with pnpm and yarn 1 via corepack (through the bundle; cache ser
 
   it("yarn 1: a frozen install that fails (lockfile out of date) fails the step with yarn's error line and saves nothing", async () => {
     const dir = workspace('setup-yarn-app');
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    pkg.dependencies['is-number'] = '7.0.0';
-    writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+    outdateLockfile(dir);
     const created = services.cacheService.calls.filter((c) => c.method === 'CreateCacheEntry').length;
     const run = await runAction('setup', { workspace: dir, env: env(), timeoutMs: 180_000 });
     expect(run.code).toBe(1);
