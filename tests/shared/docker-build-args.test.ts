@@ -197,20 +197,21 @@ describe('transient failures', () => {
     );
     expect(flaky).toEqual({ ok: true, attempts: 3 });
 
-    calls = 0;
-    const down = await retryTransient(() => Promise.resolve((calls++, { ok: false, output: 'connection refused' })), {
-      attempts: 3,
-      baseDelayMs: 1,
-    });
-    expect(down).toMatchObject({ ok: false, attempts: 3 });
-    expect(calls).toBe(3);
+    // Every attempt fails with `output`: how often it was tried, and what retryTransient said.
+    const alwaysFailing = async (output: string) => {
+      calls = 0;
+      const result = await retryTransient(() => Promise.resolve((calls++, { ok: false, output })), {
+        attempts: 3,
+        baseDelayMs: 1,
+      });
+      return { result, calls };
+    };
+    const down = await alwaysFailing('connection refused');
+    expect(down.result).toMatchObject({ ok: false, attempts: 3 });
+    expect(down.calls).toBe(3);
 
-    calls = 0;
-    const refused = await retryTransient(() => Promise.resolve((calls++, { ok: false, output: '401 Unauthorized' })), {
-      attempts: 3,
-      baseDelayMs: 1,
-    });
-    expect(refused).toMatchObject({ ok: false, attempts: 1 });
-    expect(calls).toBe(1);
+    const refused = await alwaysFailing('401 Unauthorized');
+    expect(refused.result).toMatchObject({ ok: false, attempts: 1 });
+    expect(refused.calls).toBe(1);
   });
 });
