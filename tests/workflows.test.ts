@@ -95,7 +95,7 @@ describe('workflows', () => {
       for (const [scope, level] of Object.entries(job.permissions!)) {
         if (level === 'write')
           expect(`${f}:${name}:${scope}`).toMatch(
-            /pipeline\.yml:build-push:packages|deploy\.yml:deploy:deployments|release\.yml:(publish|major-tag):contents|preview\.yml:(deploy:(packages|deployments|pull-requests)|teardown:(deployments|pull-requests))/,
+            /pipeline\.yml:build-push:packages|deploy\.yml:deploy:deployments|release\.yml:(publish|major-tag):contents|preview\.yml:(deploy:(packages|deployments|pull-requests)|teardown:(deployments|pull-requests))|self-test\.yml:deploy:pull-requests/,
           );
       }
     }

@@ -12514,27 +12514,23 @@ function toAppContainer(target, c) {
 
 
 
-/** The environment's releases on the host, newest first. */
-async function listReleases(host, target) {
-    const ids = await host.docker([
-        'ps',
-        '-a',
-        '-q',
-        '--no-trunc',
-        '--filter',
-        `label=${LABEL.service}=${target.service}`,
-        '--filter',
-        `label=${LABEL.environment}=${target.environment}`,
-        '--filter',
-        `label=${LABEL.role}=app`,
-    ]);
+/** The environment's containers on the host (only those of `role` when given), inspected. */
+async function inspectEnvironment(host, target, role) {
+    const filters = [`label=${LABEL.service}=${target.service}`, `label=${LABEL.environment}=${target.environment}`];
+    if (role)
+        filters.push(`label=${LABEL.role}=${role}`);
+    const ids = await host.docker(['ps', '-a', '-q', '--no-trunc', ...filters.flatMap((f) => ['--filter', f])]);
     const list = ids.stdout
         .split('\n')
         .map((s) => s.trim())
         .filter(Boolean);
     if (!list.length)
         return [];
-    const inspected = JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout);
+    return JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout);
+}
+/** The environment's releases on the host, newest first. */
+async function listReleases(host, target) {
+    const inspected = await inspectEnvironment(host, target, 'app');
     return inspected.map((c) => toAppContainer(target, c)).sort((a, b) => b.release.time.localeCompare(a.release.time));
 }
 const liveOf = (containers) => containers.find((c) => c.release.status === 'live');
@@ -13773,12 +13769,59 @@ class PhaseTimes {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/shared/providers/docker/proxy-config.js
+/** Where the provider writes the proxy's nginx configuration inside the proxy container. */
+const PROXY_CONFIG_DIR = '/etc';
+const PROXY_CONFIG_FILE = 'deploy-proxy.conf';
+const PROXY_CONFIG = `${PROXY_CONFIG_DIR}/${PROXY_CONFIG_FILE}`;
+/** The proxy listens here inside its container; `publish` maps the host port to it. */
+const PROXY_PORT = 80;
+/** Response header naming the colour that answered: how the switch is confirmed. */
+const COLOR_HEADER = 'x-deploy-color';
+/** The proxy command: nginx in the foreground on our configuration (any image with nginx on PATH). */
+const proxyCommand = () => ['nginx', '-c', PROXY_CONFIG, '-g', 'daemon off;'];
+/** The start of both proxies' nginx.conf, up to inside `http {`: one worker, temp files under /tmp as `name`. */
+function nginxPreamble(comment, name) {
+    return `# Managed by deploy-actions: ${comment}
+worker_processes 1;
+pid /tmp/${name}.pid;
+error_log stderr warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path /tmp/${name}-body;
+  proxy_temp_path /tmp/${name}-temp;
+`;
+}
+/** nginx configuration sending everything to one upstream (the live colour). */
+function proxyConfig(upstream) {
+    return `${nginxPreamble('rewritten on every deploy and rollback.', 'deploy-proxy')}  upstream app {
+    server ${upstream.ip}:${upstream.port};
+    keepalive 16;
+  }
+  server {
+    listen ${PROXY_PORT};
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      add_header X-Deploy-Color ${upstream.color} always;
+    }
+  }
+}
+`;
+}
+
 ;// CONCATENATED MODULE: ./.build/shared/providers/docker/ingress-config.js
 /**
  * The shared ingress's nginx configuration: a main file (a default server
  * answering 404 to unknown host names, the TLS certificate when there is
  * one) that includes one route file per environment, routing by host name.
  */
+
 
 /** Everything the ingress reads lives in this folder of its container (copied in with `docker cp`). */
 const INGRESS_DIR = '/etc/deploy-ingress';
@@ -13795,16 +13838,7 @@ const inEtc = (path) => path.replace(/^\/etc\//, '');
 const ingressCommand = () => ['nginx', '-c', INGRESS_CONFIG, '-g', 'daemon off;'];
 function ingressConfig(tls) {
     const ssl = tls ? `  ssl_certificate ${TLS_CERT};\n  ssl_certificate_key ${TLS_KEY};\n` : '';
-    return `# Managed by deploy-actions: the shared ingress. One route file per environment.
-worker_processes 1;
-pid /tmp/deploy-ingress.pid;
-error_log stderr warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path /tmp/deploy-ingress-body;
-  proxy_temp_path /tmp/deploy-ingress-temp;
-  server_names_hash_bucket_size 128;
+    return `${nginxPreamble('the shared ingress. One route file per environment.', 'deploy-ingress')}  server_names_hash_bucket_size 128;
 ${ssl}  server {
     listen ${HTTP_PORT} default_server;
 ${tls ? `    listen ${HTTPS_PORT} ssl default_server;\n` : ''}    return 404;
@@ -13861,48 +13895,6 @@ function requestAs(url, hostName, timeoutMs) {
         req.on('error', reject);
         req.end();
     });
-}
-
-;// CONCATENATED MODULE: ./.build/shared/providers/docker/proxy-config.js
-/** Where the provider writes the proxy's nginx configuration inside the proxy container. */
-const PROXY_CONFIG_DIR = '/etc';
-const PROXY_CONFIG_FILE = 'deploy-proxy.conf';
-const PROXY_CONFIG = `${PROXY_CONFIG_DIR}/${PROXY_CONFIG_FILE}`;
-/** The proxy listens here inside its container; `publish` maps the host port to it. */
-const PROXY_PORT = 80;
-/** Response header naming the colour that answered: how the switch is confirmed. */
-const COLOR_HEADER = 'x-deploy-color';
-/** The proxy command: nginx in the foreground on our configuration (any image with nginx on PATH). */
-const proxyCommand = () => ['nginx', '-c', PROXY_CONFIG, '-g', 'daemon off;'];
-/** nginx configuration sending everything to one upstream (the live colour). */
-function proxyConfig(upstream) {
-    return `# Managed by deploy-actions: rewritten on every deploy and rollback.
-worker_processes 1;
-pid /tmp/deploy-proxy.pid;
-error_log stderr warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path /tmp/deploy-proxy-body;
-  proxy_temp_path /tmp/deploy-proxy-temp;
-  upstream app {
-    server ${upstream.ip}:${upstream.port};
-    keepalive 16;
-  }
-  server {
-    listen ${PROXY_PORT};
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      add_header X-Deploy-Color ${upstream.color} always;
-    }
-  }
-}
-`;
 }
 
 ;// CONCATENATED MODULE: ./.build/shared/providers/docker/tar.js
@@ -14491,6 +14483,7 @@ async function restore({ host, live, back }, req, proxy, log) {
  */
 
 
+
 async function teardownHost(host, req, ingress, locks, context) {
     const removed = [];
     const containers = await environmentContainers(host, req);
@@ -14538,23 +14531,7 @@ async function teardownHost(host, req, ingress, locks, context) {
 }
 /** Every container labelled with the environment (releases, proxy, lock), inspected. */
 async function environmentContainers(host, req) {
-    const ids = await host.docker([
-        'ps',
-        '-a',
-        '-q',
-        '--no-trunc',
-        '--filter',
-        `label=${LABEL.service}=${req.service}`,
-        '--filter',
-        `label=${LABEL.environment}=${req.environment}`,
-    ]);
-    const list = ids.stdout
-        .split('\n')
-        .map((s) => s.trim())
-        .filter(Boolean);
-    if (!list.length)
-        return [];
-    return JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout);
+    return inspectEnvironment(host, req);
 }
 
 ;// CONCATENATED MODULE: ./.build/shared/providers/docker/workers.js
@@ -14578,25 +14555,7 @@ const READY_AFTER = 'deploy-actions.ready-after';
 const STOP_SLACK_MS = 30_000;
 /** Every worker container of the environment on the host. */
 async function listWorkers(host, target) {
-    const ids = await host.docker([
-        'ps',
-        '-a',
-        '-q',
-        '--no-trunc',
-        '--filter',
-        `label=${LABEL.service}=${target.service}`,
-        '--filter',
-        `label=${LABEL.environment}=${target.environment}`,
-        '--filter',
-        `label=${LABEL.role}=worker`,
-    ]);
-    const list = ids.stdout
-        .split('\n')
-        .map((s) => s.trim())
-        .filter(Boolean);
-    if (!list.length)
-        return [];
-    const inspected = JSON.parse((await host.docker(['inspect', '--type', 'container', ...list])).stdout);
+    const inspected = await inspectEnvironment(host, target, 'worker');
     return inspected.map((c) => {
         const labels = c.Config.Labels ?? {};
         return {

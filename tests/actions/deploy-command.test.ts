@@ -129,13 +129,14 @@ describe('command provider (bash scripts; GitHub REST test double)', () => {
     const result = await run('deploy-to-env', {
       image: V2,
       'deploy-command': 'echo "waiting for the platform"\nsleep 60\necho late',
-      'command-timeout': '1s',
+      // Long enough for bash to print its first line on a loaded machine; far below the sleep.
+      'command-timeout': '3s',
       'github-token': '',
     });
     expect(result.code).toBe(1);
-    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(result.errors.join('\n')).toMatch(
-      /deploy-command timed out after 1s \(command-timeout\)(.|\n)*waiting for the platform/,
+      /deploy-command timed out after 3s \(command-timeout\)(.|\n)*waiting for the platform/,
     );
     expect(result.stdout).not.toContain('late');
   });

@@ -4,13 +4,11 @@
  * one port, routed by host name, each with its own blue-green switch; then
  * TLS from a self-signed certificate given as secrets.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { docker, inspectContainer, removeService } from '../harness/docker-env.js';
 import { appImage, proxyImage } from '../harness/images.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
+import { getByHost as get } from '../harness/host-get.js';
 import { dockerAvailable, ensureDocker } from '../harness/infra.js';
 import { runAction, visibleText } from '../harness/runner.js';
 import { selfSignedCertificate } from '../harness/tls.js';
@@ -26,34 +24,6 @@ const TLS_PUBLISH = 18573;
 const SSH_PORT = 2259;
 const ENVS = ['pr-1', 'pr-2', 'pr-3'];
 const hostOf = (env: string) => `${env}.preview.test`;
-
-interface Answer {
-  status: number;
-  body: string;
-  color?: string;
-}
-
-function get(port: number, host: string, tls?: { ca: string }): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const options = { host: '127.0.0.1', port, path: '/', headers: { host }, agent: false as const, timeout: 3000 };
-    const done = (res: import('node:http').IncomingMessage) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: body.trim(), color: res.headers['x-deploy-color'] as string }),
-      );
-    };
-    // The certificate is verified against its own CA and its name, 127.0.0.1, not the Host header the route needs.
-    const verify = {
-      ca: tls?.ca,
-      checkServerIdentity: (_: string, cert: PeerCertificate) => checkServerIdentity('127.0.0.1', cert),
-    };
-    const req = tls ? httpsRequest({ ...options, ...verify }, done) : httpRequest(options, done);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** A client looping on one host name (a fresh connection each time), counting answers. */
 function loadOn(port: number, host: string) {

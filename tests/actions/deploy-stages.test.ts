@@ -27,6 +27,8 @@ import { startPrometheus, type RunningPrometheus } from '../harness/prometheus.j
 import { deploymentObject } from '../harness/kubernetes-objects.js';
 import { startAuthFront, startRegistry, type AuthFront, type TestRegistry } from '../harness/registry.js';
 import { readActionYml, runAction, visibleText, type ActionRun } from '../harness/runner.js';
+import { selfSignedCertificate } from '../harness/tls.js';
+import { getByHost } from '../harness/host-get.js';
 import { json, startServer, type RecordedRequest, type TestServer } from '../harness/server.js';
 
 await ensureDocker();
@@ -58,7 +60,10 @@ function rows(group: Record<string, Row>): [string, Row][] {
 }
 
 const stageInput = (name: string) => name.startsWith('smoke-') || name.startsWith('health-');
-const providerInputs = providerNames().flatMap((p) => Object.keys(findProvider(p)!.inputs.shape));
+// teardown-command belongs to the teardown action alone: the one-step deploy leaves it out of its schema.
+const providerInputs = providerNames()
+  .flatMap((p) => Object.keys(findProvider(p)!.inputs.shape))
+  .filter((name) => name !== 'teardown-command');
 
 it('every smoke-*, health-* and provider input of actions/deploy/action.yml has a row in this table', () => {
   const declared = Object.keys(readActionYml('deploy').inputs ?? {});
@@ -434,6 +439,23 @@ describe('with the command provider (bash scripts; local app server; real Promet
 // ------------------------------------------------------------------ docker
 
 const SERVICE = 'stages';
+const NETWORK = 'stages-db';
+const VOLUME = 'stages-data';
+const INGRESS = 'stages-ingress';
+const INGRESS_HTTP = 18518;
+const INGRESS_HTTPS = 18519;
+const APP_COMMAND = '/bin/busybox httpd -f -p 8080 -h /www';
+/** Every runtime option of the Docker provider, and one worker role. */
+const RUNTIME = {
+  volumes: `${VOLUME}:/data`,
+  networks: NETWORK,
+  command: APP_COMMAND,
+  memory: '256m',
+  cpus: '0.5',
+  restart: 'on-failure',
+  'container-labels': 'team=stages',
+  roles: 'worker:\n  command: /bin/busybox sleep 3600\n  ready-after: 1s\n  stop-timeout: 2s',
+};
 const SSH_PORT = 2297;
 const REGISTRY_PORT = 5477;
 const PUBLISH = 18517;
@@ -482,6 +504,12 @@ describe.skipIf(!hasDocker)(
     }, 120_000);
     afterAll(async () => {
       removeService(SERVICE);
+      for (const args of [
+        ['rm', '-f', INGRESS],
+        ['network', 'rm', NETWORK],
+        ['volume', 'rm', VOLUME],
+      ])
+        spawnSync('docker', args, { stdio: 'ignore' });
       spawnSync('docker', ['image', 'rm', refs.app, refs.proxy], { stdio: 'ignore' });
       for (const front of [appFront, proxyFront]) await front?.close();
       await backend?.stop();
@@ -517,10 +545,26 @@ describe.skipIf(!hasDocker)(
         },
       });
     const run = runsOf({
-      // A lock left behind, released by force-unlock: the deploy goes on.
+      // A lock left behind, released by force-unlock: the deploy goes on; with every runtime option and a worker.
       docker: async () => {
         plantLock();
-        return deploy({ 'force-unlock': 'true' });
+        docker('network', 'create', NETWORK);
+        return deploy({ 'force-unlock': 'true', ...RUNTIME });
+      },
+      // The same release again behind a shared ingress with TLS (the per-environment proxy stays as it was).
+      'docker-ingress': async () => {
+        await run('docker');
+        const { cert, key } = selfSignedCertificate();
+        return deploy({
+          environment: 'preview-stages',
+          'proxy-mode': 'shared',
+          'ingress-name': INGRESS,
+          'ingress-host': 'stages.preview.test',
+          publish: String(INGRESS_HTTP),
+          'tls-publish': String(INGRESS_HTTPS),
+          'tls-certificate': cert,
+          'tls-key': key,
+        });
       },
       // Held again: lock-timeout ends the wait; what was live stays live, and is the previous version.
       'docker-locked': async () => {
@@ -529,6 +573,23 @@ describe.skipIf(!hasDocker)(
         return deploy({ 'lock-timeout': '1s' });
       },
     });
+    /** The running containers of `role` in the staging environment, inspected. */
+    const running = (role: 'app' | 'worker') => {
+      const ids = docker(
+        'ps',
+        '-q',
+        '--filter',
+        `label=deploy-actions.service=${SERVICE}`,
+        '--filter',
+        `label=deploy-actions.environment=staging`,
+        '--filter',
+        `label=deploy-actions.role=${role}`,
+      )
+        .split('\n')
+        .filter(Boolean);
+      return ids.length ? (JSON.parse(docker('inspect', ...ids)) as Record<string, any>[]) : []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const web = () => running('app')[0];
     const succeeded = (r: ActionRun) => {
       expect(r.errors, r.stdout).toEqual([]);
       expect(r.outputs.result).toBe('success');
@@ -567,6 +628,49 @@ describe.skipIf(!hasDocker)(
               refs.proxy,
             ),
         },
+        volumes: {
+          run: 'docker',
+          saw: () => void expect(web().Mounts.map((m: { Name?: string }) => m.Name)).toContain(VOLUME),
+        },
+        networks: {
+          run: 'docker',
+          saw: () => void expect(Object.keys(web().NetworkSettings.Networks)).toContain(NETWORK),
+        },
+        command: { run: 'docker', saw: () => void expect(web().Config.Cmd).toEqual(APP_COMMAND.split(' ')) },
+        memory: { run: 'docker', saw: () => void expect(web().HostConfig.Memory).toBe(256 * 1024 * 1024) },
+        cpus: { run: 'docker', saw: () => void expect(web().HostConfig.NanoCpus).toBe(500_000_000) },
+        restart: { run: 'docker', saw: () => void expect(web().HostConfig.RestartPolicy.Name).toBe('on-failure') },
+        'container-labels': { run: 'docker', saw: () => void expect(web().Config.Labels.team).toBe('stages') },
+        roles: {
+          run: 'docker',
+          saw: () =>
+            void expect(running('worker').map((w) => w.Config.Cmd)).toEqual([['/bin/busybox', 'sleep', '3600']]),
+        },
+        'proxy-mode': { run: 'docker-ingress', saw: succeeded },
+        'ingress-name': {
+          run: 'docker-ingress',
+          saw: () => void expect(docker('inspect', '-f', '{{.State.Running}}', INGRESS).trim()).toBe('true'),
+        },
+        'ingress-host': {
+          run: 'docker-ingress',
+          saw: async () => {
+            const { cert } = selfSignedCertificate();
+            expect(await getByHost(INGRESS_HTTPS, 'stages.preview.test', { ca: cert })).toMatchObject({ status: 200 });
+            expect((await getByHost(INGRESS_HTTP, 'other.preview.test')).status).toBe(404);
+          },
+        },
+        'tls-publish': {
+          run: 'docker-ingress',
+          saw: () => void expect(docker('port', INGRESS)).toContain(`:${INGRESS_HTTPS}`),
+        },
+        'tls-certificate': {
+          run: 'docker-ingress',
+          saw: (r) => void (succeeded(r), expect(r.summary).not.toContain('BEGIN CERTIFICATE')),
+        },
+        'tls-key': {
+          run: 'docker-ingress',
+          saw: (r) => void (succeeded(r), expect(visibleText(r)).not.toContain('PRIVATE KEY')),
+        },
         'force-unlock': {
           run: 'docker',
           saw: (r) =>
@@ -586,7 +690,8 @@ describe.skipIf(!hasDocker)(
         },
       }),
     )('%s', (_name, row) => {
-      it('reaches the docker provider', async () => {
+      // Deploys over ssh take a while on a loaded 2-core machine: the run's own limit is 120s.
+      it('reaches the docker provider', { timeout: 300_000 }, async () => {
         const r = await run(row.run);
         await row.saw(r);
         for (const secret of [APP_PASS, PROXY_PASS]) expect(visibleText(r)).not.toContain(secret);
