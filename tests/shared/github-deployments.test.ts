@@ -154,6 +154,8 @@ describe('GitHub Deployments client (against the GitHub REST test double)', () =
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(GitHubApiError);
     expect(isOutage(refused)).toBe(false);
+    // The wrong token on purpose: that one problem, and no other.
+    expect(github.problems.splice(0)).toEqual(['GET /repos/acme/shop/deployments: bad Authorization header']);
   });
 
   it('never sends the token to another origin: a redirect there is not followed (Octokit over shared/http.ts)', async () => {
