@@ -8,7 +8,8 @@ const unit = ['tests/shared/**/*.test.ts', 'tests/input-names.test.ts'];
 
 export default defineConfig({
   test: {
-    testTimeout: 60_000,
+    // A deploy over ssh to the real engine can take a minute or two on a loaded 2-core machine.
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // The bundle tests mostly wait (on child processes, the engine, servers): more files at once than cores.
