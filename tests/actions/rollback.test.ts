@@ -116,6 +116,8 @@ describe.skipIf(!hasDocker)('rollback (Docker over ssh)', () => {
   test('lock-timeout, force-unlock and environment-url: a held lock stops the rollback naming its holder; force-unlock releases it', async () => {
     const lock = `${SERVICE}-production-lock`;
     const holder = 'https://github.com/acme/shop/actions/runs/98';
+    // Its own history, whatever the tests before it rolled back and forth: v2 live, v1 before it.
+    for (const image of [v1, v2]) expect((await runAction('deploy-to-env', options({ image }))).code).toBe(0);
     docker(
       'create',
       '--name',
