@@ -9030,6 +9030,7 @@ async function rollBack(config, provider, ctx) {
             `\`${result.to.version}\` (deployed ${result.to.time} by ${result.to.runUrl || 'an unknown run'})`,
         ],
         ['Reason', config.reason ?? '–'],
+        ['Environment URL', config['environment-url'] || '–'],
         ['Service', service],
         ['Hosts', String(result.targets)],
         [

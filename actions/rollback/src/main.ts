@@ -94,6 +94,7 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
           `\`${result.to.version}\` (deployed ${result.to.time} by ${result.to.runUrl || 'an unknown run'})`,
         ],
         ['Reason', config.reason ?? '–'],
+        ['Environment URL', config['environment-url'] || '–'],
         ['Service', service],
         ['Hosts', String(result.targets)],
         [
