@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { dockerAvailable, ensureDocker } from './harness/infra.js';
+import { runProcess } from './harness/process.js';
 import { repoRoot } from './harness/runner.js';
 
 await ensureDocker();
@@ -15,11 +16,10 @@ await ensureDocker();
 const VITE_NODE = join(repoRoot, 'node_modules/.bin/vite-node');
 const DEMO = join(repoRoot, 'scripts/demo.mjs');
 
-it('npm run demo: v1 and v2 ship, broken v3 is rolled back to v2 and verified, with Slack and GitHub Deployment output', () => {
-  const r = spawnSync(VITE_NODE, [DEMO], {
+it('npm run demo: v1 and v2 ship, broken v3 is rolled back to v2 and verified, with Slack and GitHub Deployment output', async () => {
+  const r = await runProcess([VITE_NODE, DEMO], {
     cwd: repoRoot,
-    encoding: 'utf8',
-    timeout: 120_000,
+    timeoutMs: 120_000,
     env: { ...process.env, NO_COLOR: '1' },
   });
   expect(r.stderr).toBe('');
@@ -42,12 +42,11 @@ it('npm run demo: v1 and v2 ship, broken v3 is rolled back to v2 and verified, w
 
 it.skipIf(!dockerAvailable())(
   'DEMO_TARGET=docker: the same releases as containers, blue-green behind the proxy, v3 rolled back to v2',
-  () => {
+  async () => {
     const port = 18571;
-    const r = spawnSync(VITE_NODE, [DEMO], {
+    const r = await runProcess([VITE_NODE, DEMO], {
       cwd: repoRoot,
-      encoding: 'utf8',
-      timeout: 150_000,
+      timeoutMs: 150_000,
       env: { ...process.env, NO_COLOR: '1', DEMO_TARGET: 'docker', DEMO_PORT: String(port) },
     });
     expect(r.stderr).toBe('');
@@ -75,12 +74,8 @@ it.skipIf(!dockerAvailable())(
   180_000,
 );
 
-it('refuses an unknown DEMO_TARGET by name', () => {
-  const r = spawnSync(VITE_NODE, [DEMO], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    env: { ...process.env, DEMO_TARGET: 'k8s' },
-  });
+it('refuses an unknown DEMO_TARGET by name', async () => {
+  const r = await runProcess([VITE_NODE, DEMO], { cwd: repoRoot, env: { ...process.env, DEMO_TARGET: 'k8s' } });
   expect(r.status).toBe(1);
   expect(r.stderr).toContain('DEMO_TARGET is "k8s"; expected "local"');
 });

@@ -104,7 +104,7 @@ describeKubernetes(
     };
 
     beforeAll(async () => {
-      // Pods start in one 100ms tick: a 3-replica rollout spans several polls, so progress is seen.
+      // Pods start in one 100ms tick: a 3-replica rollout spans several controller steps.
       k8s = await startKubernetesDouble({ tickMs: 100, progressDeadlineMs: 1500 });
       kubeconfig = k8s.kubeconfig({ context: 'double' });
       workspace = mkdtempSync(join(tmpdir(), 'kubernetes-provider-'));
@@ -118,7 +118,9 @@ describeKubernetes(
     });
 
     test('rolling deploy through the Kubernetes API test double: image set on the matching containers, rollout awaited with progress, release recorded in annotations, kubeconfig masked and removed', async () => {
-      const result = await run('deploy-to-env', { image: V2 });
+      // Every poll sees a new state, so progress lines are printed however slowly kubectl starts.
+      k8s.pacedByReads(true);
+      const result = await run('deploy-to-env', { image: V2 }).finally(() => k8s.pacedByReads(false));
       expect(result.code, result.stdout + result.stderr).toBe(0);
       expect(result.outputs).toMatchObject({ version: V2, 'previous-version': V1, hosts: '1' });
 

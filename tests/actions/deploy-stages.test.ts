@@ -792,7 +792,11 @@ describe.skipIf(!KUBECTL)(
       'service-name': 'web-public',
     };
     const run = runsOf({
-      kubernetes: () => deploy('/rolling', { ...rolling, image: `${REPO}:v2` }),
+      // Paced by reads: the rollout's progress lines are printed however slowly kubectl starts.
+      kubernetes: () => {
+        k8s.pacedByReads(true);
+        return deploy('/rolling', { ...rolling, image: `${REPO}:v2` }).finally(() => k8s.pacedByReads(false));
+      },
       // A healthy green, then a broken blue the gate fails: the Service is switched back to green and verified.
       'kubernetes-blue-green': async () => {
         const healthy = await deploy('/bg', { ...blueGreen, image: `${REPO}:v2` });

@@ -116,6 +116,12 @@ export interface KubernetesDouble {
   forbid(rule: (method: string, path: string, body: string) => boolean): void;
   /** Make pods running `image` stall that way. */
   stall(image: string, how: Stall): void;
+  /**
+   * While on, the controller takes the next step of a rollout only after a client has read the Deployment since
+   * its last change (its progress clock paused meanwhile): a client that polls sees every state of the rollout,
+   * however slowly a loaded machine runs it.
+   */
+  pacedByReads(on: boolean): void;
   /** Wait until every Deployment's rollout has settled (complete or stalled). */
   settled(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -596,12 +602,35 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     return !complete && !stalled;
   }
 
+  let paced = false;
+  const unreadSince = new Map<string, number>(); // Deployment uid → when its last change was made
+  const rolloutState = (d: Obj) =>
+    JSON.stringify([
+      d.status?.observedGeneration,
+      d.status?.replicas,
+      d.status?.updatedReplicas,
+      d.status?.availableReplicas,
+    ]);
+  function read(d: Obj) {
+    const since = unreadSince.get(d.metadata.uid);
+    if (since === undefined) return;
+    unreadSince.delete(d.metadata.uid);
+    const progress = progressAt.get(d.metadata.uid);
+    if (progress !== undefined) progressAt.set(d.metadata.uid, progress + Date.now() - since);
+  }
+
   function tick() {
     const now = Date.now();
     let busy = false;
     for (const [k, d] of store) {
       if (!k.startsWith('deployments/')) continue;
+      if (paced && unreadSince.has(d.metadata.uid)) {
+        busy = true;
+        continue;
+      }
+      const before = rolloutState(d);
       if (syncDeployment(d.metadata.namespace, d, now)) busy = true;
+      if (paced && rolloutState(d) !== before) unreadSince.set(d.metadata.uid, now);
     }
     if (!busy && timer) {
       clearInterval(timer);
@@ -752,6 +781,7 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
 
     switch (req.method) {
       case 'GET': {
+        if (name && existing && resource === 'deployments') read(existing);
         if (name) return existing ? json(res, 200, existing) : notFound();
         const selector = url.searchParams.get('labelSelector') ?? '';
         const items = listOf(resource, namespace).filter((o) => matchesSelector(o.metadata.labels, selector));
@@ -888,6 +918,10 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     },
     forbid: (rule) => forbidden.push(rule),
     stall: (image, how) => stalls.set(image, how),
+    pacedByReads: (on) => {
+      paced = on;
+      if (!on) unreadSince.clear();
+    },
     settled: async (timeoutMs = 10_000) => {
       const until = Date.now() + timeoutMs;
       while (timer && Date.now() < until) await new Promise((r) => setTimeout(r, tickMs));
