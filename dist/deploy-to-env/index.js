@@ -8821,8 +8821,8 @@ var schemas = __nccwpck_require__(9691);
 var reference = __nccwpck_require__(5562);
 // EXTERNAL MODULE: ./.build/shared/inputs.js
 var inputs = __nccwpck_require__(7393);
-// EXTERNAL MODULE: ./.build/shared/providers/index.js + 63 modules
-var providers = __nccwpck_require__(7046);
+// EXTERNAL MODULE: ./.build/shared/providers/index.js + 64 modules
+var providers = __nccwpck_require__(4665);
 ;// CONCATENATED MODULE: ./.build/shared/deploy/inputs.js
 
 
@@ -10186,6 +10186,7 @@ class ReleaseStage {
      * deploy as in progress. A failure here stops everything before any change.
      */
     async open() {
+        this.provider.prepare?.();
         const { record } = this;
         if (!record)
             return undefined;
@@ -11507,7 +11508,7 @@ function mask(value, parts = secretParts) {
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(479);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7393);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2144);
-/* harmony import */ var _index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7046);
+/* harmony import */ var _index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4665);
 
 
 
@@ -11588,7 +11589,7 @@ async function providerPost() {
 
 /***/ }),
 
-/***/ 7046:
+/***/ 4665:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -12530,9 +12531,10 @@ async function inspectEnvironment(host, target, role) {
 }
 /** The environment's releases on the host, newest first. */
 async function listReleases(host, target) {
-    const inspected = await inspectEnvironment(host, target, 'app');
-    return inspected.map((c) => toAppContainer(target, c)).sort((a, b) => b.release.time.localeCompare(a.release.time));
+    return releasesOf(target, await inspectEnvironment(host, target, 'app'));
 }
+/** Inspected app containers as releases, newest first. */
+const releasesOf = (target, inspected) => inspected.map((c) => toAppContainer(target, c)).sort((a, b) => b.release.time.localeCompare(a.release.time));
 const liveOf = (containers) => containers.find((c) => c.release.status === 'live');
 async function inspectContainer(host, name) {
     const found = await host.docker(['inspect', '--type', 'container', name], { allowFailure: true });
@@ -12579,13 +12581,14 @@ const releaseLabels = (release) => ({
     [LABEL.commit]: release.commit,
     [LABEL.runUrl]: release.runUrl,
 });
-/** Create, join the extra networks, start; a container that cannot start is removed. */
+/** Create, join the extra networks, start (one `docker run` when there are none); one that cannot start is removed. */
 async function startContainer(host, spec) {
     const env = Object.entries(spec.env);
     const run = spec.run ? runArgs(spec.run) : ['--restart', 'unless-stopped'];
+    const networks = spec.run?.networks ?? [];
     // Values go through stdin as an env file: never on a command line, never seen by a shell.
     const args = [
-        'create',
+        ...(networks.length ? ['create'] : ['run', '--detach']),
         '--name',
         spec.name,
         '--init',
@@ -12606,7 +12609,9 @@ async function startContainer(host, spec) {
     if (created.code !== 0)
         throw await failed(created.stderr);
     const id = created.stdout.trim();
-    for (const net of spec.run?.networks ?? []) {
+    if (!networks.length)
+        return id;
+    for (const net of networks) {
         const joined = await host.docker(['network', 'connect', net, id], { allowFailure: true });
         if (joined.code !== 0)
             throw await failed(joined.stderr);
@@ -12627,21 +12632,14 @@ async function logsOf(host, id) {
     const logs = await host.docker(['logs', '--tail', '10', id], { allowFailure: true });
     return tail(`${logs.stdout}\n${logs.stderr}`, 10);
 }
-/** Remove releases beyond `keep`, never the one a rollback would return to. */
-async function prune(host, target, keep) {
-    const retired = (await listReleases(host, target)).filter((c) => c.release.status !== 'live');
+/** The releases beyond `keep` (of `releases`, newest first), never the one a rollback would return to. */
+function pruneable(releases, keep) {
+    const retired = releases.filter((c) => c.release.status !== 'live');
     const kept = new Set(retired
         .filter((c) => c.release.status === 'previous')
         .slice(0, Math.max(keep, 1))
         .map((c) => c.id));
-    const removed = [];
-    for (const c of retired) {
-        if (kept.has(c.id))
-            continue;
-        await host.docker(['rm', '-f', c.id], { allowFailure: true });
-        removed.push(`${c.release.version} (${c.release.status})`);
-    }
-    return removed;
+    return retired.filter((c) => !kept.has(c.id));
 }
 
 // EXTERNAL MODULE: ./.build/shared/retry.js
@@ -13491,14 +13489,15 @@ async function startReady(host, req, release, name, network, options) {
 
 
 
-async function deployBlueGreen(hosts, req, release, proxy, log, leftovers, phases) {
-    const started = await startEverywhere(hosts, req, release, log, leftovers, phases);
+async function deployBlueGreen(hosts, snapshots, req, release, proxy, log, leftovers, phases) {
+    const started = await startEverywhere(hosts, snapshots, req, release, log, leftovers, phases);
     const details = [];
     let previous;
-    for (const s of started) {
+    for (const [i, s] of started.entries()) {
         // Before the switch: a kill during it may leave a stray container, never remove a serving one.
         leftovers.done(s.fresh.id);
-        await phases.time('switch', () => proxy.switchTo(s.host, req, s.fresh, req.readinessPath));
+        const known = { proxy: snapshots[i].proxy };
+        await phases.time('switch', () => proxy.switchTo(s.host, req, s.fresh, req.readinessPath, known));
         const live = s.live;
         if (live)
             await phases.time('drain', () => s.host.docker(['stop', '-t', '10', live.id], { allowFailure: true }));
@@ -13511,12 +13510,12 @@ async function deployBlueGreen(hosts, req, release, proxy, log, leftovers, phase
     return { previous, details };
 }
 /** Phase one on every host: no proxy switches until the new colour is ready everywhere; if one host fails, the others' are removed. */
-async function startEverywhere(hosts, req, release, log, leftovers, phases) {
+async function startEverywhere(hosts, snapshots, req, release, log, leftovers, phases) {
     const started = [];
     try {
-        for (const host of hosts) {
+        for (const [i, host] of hosts.entries()) {
             const t0 = performance.now();
-            const s = await startColor(host, req, release, log, (id) => leftovers.add(host, id, 'release'));
+            const s = await startColor(host, snapshots[i].releases, req, release, log, (id) => leftovers.add(host, id, 'release'));
             // startReady's time minus the readiness gate's: creating the network, the container and finding its address.
             phases.add('start', performance.now() - t0 - s.readyIn);
             phases.add('ready', s.readyIn);
@@ -13536,9 +13535,8 @@ async function startEverywhere(hosts, req, release, log, leftovers, phases) {
     return started;
 }
 /** The new colour runs and is ready, with no traffic yet. */
-async function startColor(host, req, release, log, onStart) {
-    // Independent calls, side by side over the host's one multiplexed ssh connection.
-    const [network, containers] = await Promise.all([ensureNetwork(host, req), listReleases(host, req)]);
+async function startColor(host, containers, req, release, log, onStart) {
+    const network = networkName(req);
     const live = liveOf(containers);
     const color = otherColor(live?.color);
     await freeName(host, req, color, containers);
@@ -13566,9 +13564,23 @@ var external_node_net_ = __nccwpck_require__(7030);
 class DockerHost {
     spec;
     ssh;
+    /** The shared ssh connection being set up (see connect()). */
+    connected;
     constructor(spec, ssh) {
         this.spec = spec;
         this.ssh = ssh;
+    }
+    /**
+     * Open the host's shared ssh connection, once: a provider starts this while
+     * the action does other work (the GitHub Deployment), and every call waits
+     * for it, so none races to become the connection's master. A failure here
+     * is reported by the call that needs the connection.
+     */
+    connect() {
+        if (this.spec.kind !== 'ssh')
+            return Promise.resolve();
+        this.connected ??= exec(this.ssh.argv(this.spec, 'true'), { allowFailure: true, timeoutMs: 30_000 }).then(() => undefined, () => undefined);
+        return this.connected;
     }
     get name() {
         return this.spec.text;
@@ -13586,8 +13598,38 @@ class DockerHost {
         }
         return result;
     }
+    /**
+     * Docker calls one after another, stopping at the first that fails: over
+     * ssh in one round trip (the remote shell chains them), on a socket one by
+     * one. `input` goes to the first call's stdin. Returns the failed call's
+     * index, or -1, and the output.
+     */
+    async dockerChain(calls, input) {
+        if (this.spec.kind === 'socket') {
+            let result;
+            for (const [i, args] of calls.entries()) {
+                result = await this.docker(args, { input: i === 0 ? input : undefined, allowFailure: true });
+                if (result.code !== 0)
+                    return { failed: i, result };
+            }
+            return { failed: -1, result: result };
+        }
+        await this.connect();
+        // Exit 200 + i names the call that failed; docker's own exit codes stay below 200.
+        const script = calls.map((args, i) => `${commandLine(['docker', ...args])} || exit ${200 + i}`).join('; ');
+        const result = await exec(this.ssh.argv(this.spec, script), {
+            input,
+            timeoutMs: 120_000,
+            allowFailure: true,
+        });
+        if (result.code === 255)
+            throw this.sshFailure(result.stderr);
+        const failed = result.code === 0 ? -1 : result.code >= 200 && result.code < 200 + calls.length ? result.code - 200 : 0;
+        return { failed, result };
+    }
     /** Run a program where this host's docker CLI runs: on the runner for a socket, over ssh otherwise. */
     async run(argv, options = {}) {
+        await this.connect();
         const full = this.spec.kind === 'socket' ? argv : this.ssh.argv(this.spec, commandLine(argv));
         const result = await exec(full, {
             input: options.input,
@@ -13603,6 +13645,7 @@ class DockerHost {
     async reach(ip, port) {
         if (this.spec.kind === 'socket')
             return { base: `http://${ip}:${port}`, close: () => Promise.resolve() };
+        await this.connect();
         const local = await freePort();
         const spec = `127.0.0.1:${local}:${ip}:${port}`;
         const opened = await exec(this.ssh.control(this.spec, 'forward', '-L', spec), {
@@ -13973,10 +14016,10 @@ class ProxySwitch {
         this.context = context;
     }
     /** Point the host's proxy at `upstream` (creating the proxy on first use), reload gracefully, and confirm on `path`. */
-    async switchTo(host, target, upstream, path) {
+    async switchTo(host, target, upstream, path, known) {
         const name = proxyName(target);
         const config = tarOf({ [PROXY_CONFIG_FILE]: proxyConfig(upstream) });
-        let proxy = await inspectContainer(host, name);
+        let proxy = known ? known.proxy : await inspectContainer(host, name);
         if (proxy && proxy.Config.Labels?.[LABEL.publish] !== String(target.publish)) {
             this.context.warn(`${host.name}: the proxy published port changes to ${target.publish}; recreating ${name} (a short interruption)`);
             await host.docker(['rm', '-f', name]);
@@ -13986,7 +14029,8 @@ class ProxySwitch {
             await this.reload(host, name, proxy, config, upstream.color);
         else
             await this.create(host, target, config, upstream.color);
-        await confirmSwitch(host, name, networkName(target), upstream.color, path);
+        // A reload keeps a running proxy's address: a new or restarted one is asked for its own.
+        await confirmSwitch(host, proxy?.State.Running ? proxy : name, networkName(target), upstream.color, path);
     }
     async routed(host, target) {
         const existing = await inspectContainer(host, proxyName(target));
@@ -14033,11 +14077,20 @@ class ProxySwitch {
     async reload(host, name, proxy, config, color) {
         if (!proxy.State.Running)
             await host.docker(['start', name]);
-        await host.docker(['cp', '-', `${name}:${PROXY_CONFIG_DIR}`], { input: config });
-        const test = await host.docker(['exec', name, 'nginx', '-t', '-c', PROXY_CONFIG], { allowFailure: true });
-        if (test.code !== 0)
-            throw new errors/* UserError */.yo(`${host.name}: the proxy rejected its new configuration: ${tail(test.stderr, 4)}`);
-        await host.docker(['exec', name, 'nginx', '-s', 'reload', '-c', PROXY_CONFIG]);
+        // Write, test, then reload by SIGHUP to nginx (the container's main process): one round trip over ssh.
+        const { failed, result } = await host.dockerChain([
+            ['cp', '-', `${name}:${PROXY_CONFIG_DIR}`],
+            ['exec', name, 'nginx', '-t', '-c', PROXY_CONFIG],
+            ['kill', '--signal', 'HUP', name],
+        ], config);
+        if (failed >= 0) {
+            const why = [
+                'could not write the proxy configuration',
+                'the proxy rejected its new configuration',
+                'could not reload the proxy',
+            ][failed];
+            throw new errors/* UserError */.yo(`${host.name}: ${why}: ${tail(result.stderr || result.stdout, 4)}`);
+        }
         this.context.log(`${host.name}: reloaded proxy ${name} → ${color}`);
     }
 }
@@ -14050,7 +14103,8 @@ async function publishes(host, id, port) {
  * several consecutive answers come from the new colour is the old one safe to stop.
  */
 async function confirmSwitch(host, proxy, network, color, path, hostName) {
-    const ip = await ipOf(host, proxy, network);
+    const ip = (typeof proxy !== 'string' && proxy.NetworkSettings.Networks?.[network]?.IPAddress) ||
+        (await ipOf(host, typeof proxy === 'string' ? proxy : proxy.Id, network));
     const reach = await host.reach(ip, PROXY_PORT);
     try {
         const deadline = Date.now() + 30_000;
@@ -14070,7 +14124,7 @@ async function confirmSwitch(host, proxy, network, color, path, hostName) {
                 streak = 0;
             }
             if (streak < 5)
-                await (0,retry/* sleep */.yy)(100);
+                await (0,retry/* sleep */.yy)(50);
         }
     }
     finally {
@@ -14555,21 +14609,22 @@ const READY_AFTER = 'deploy-actions.ready-after';
 const STOP_SLACK_MS = 30_000;
 /** Every worker container of the environment on the host. */
 async function listWorkers(host, target) {
-    const inspected = await inspectEnvironment(host, target, 'worker');
-    return inspected.map((c) => {
-        const labels = c.Config.Labels ?? {};
-        return {
-            host,
-            id: c.Id,
-            name: c.Name.replace(/^\//, ''),
-            role: labels[PROCESS] ?? '',
-            running: c.State.Running,
-            time: labels[LABEL.time] ?? '',
-            version: labels[LABEL.version] ?? '',
-            readyAfterMs: Number(labels[READY_AFTER] ?? 5000),
-            stopTimeoutS: c.Config.StopTimeout ?? 10,
-        };
-    });
+    return (await inspectEnvironment(host, target, 'worker')).map((c) => workerOf(host, c));
+}
+/** An inspected worker container. */
+function workerOf(host, c) {
+    const labels = c.Config.Labels ?? {};
+    return {
+        host,
+        id: c.Id,
+        name: c.Name.replace(/^\//, ''),
+        role: labels[PROCESS] ?? '',
+        running: c.State.Running,
+        time: labels[LABEL.time] ?? '',
+        version: labels[LABEL.version] ?? '',
+        readyAfterMs: Number(labels[READY_AFTER] ?? 5000),
+        stopTimeoutS: c.Config.StopTimeout ?? 10,
+    };
 }
 const describe = (workers) => {
     const roles = new Map();
@@ -14679,15 +14734,25 @@ async function restoreWorkers(hosts, target, back, check, log) {
     }
     return { restored, live };
 }
-/** Remove stopped workers whose release is no longer kept (its web container was pruned). */
-async function pruneWorkers(host, target, keptTimes) {
-    const gone = (await listWorkers(host, target)).filter((w) => !w.running && !keptTimes.has(w.time));
-    for (const w of gone)
-        await host.docker(['rm', '-f', w.id], { allowFailure: true });
-    return gone.length;
+/** Stopped workers whose release is no longer kept (its web container goes or went). */
+const pruneableWorkers = (workers, keptTimes) => workers.filter((w) => !w.running && !keptTimes.has(w.time));
+
+;// CONCATENATED MODULE: ./.build/shared/providers/docker/snapshot.js
+
+
+
+async function snapshotOf(host, target) {
+    const all = await inspectEnvironment(host, target);
+    const withRole = (role) => all.filter((c) => c.Config.Labels?.[LABEL.role] === role);
+    return {
+        releases: releasesOf(target, withRole('app')),
+        workers: withRole('worker').map((c) => workerOf(host, c)),
+        proxy: withRole('proxy').find((c) => c.Name.replace(/^\//, '') === proxyName(target)),
+    };
 }
 
 ;// CONCATENATED MODULE: ./.build/shared/providers/docker/provider.js
+
 
 
 
@@ -14759,6 +14824,10 @@ class DockerProvider {
         await this.locks.releaseAll();
         await this.ssh?.close();
     }
+    prepare() {
+        for (const host of this.hosts)
+            void host.connect();
+    }
     async current(target) {
         return liveOf(await listReleases(this.hosts[0], target))?.release;
     }
@@ -14784,11 +14853,9 @@ class DockerProvider {
                 for (const host of this.hosts)
                     await this.locks.take(host, req, release, req.release.image);
             });
-            for (const host of this.hosts)
-                await ensureNetwork(host, req);
-            const oldWorkers = (await Promise.all(this.hosts.map((h) => listWorkers(h, req))))
-                .flat()
-                .filter((w) => w.running);
+            // What each host runs now, read once the lock is held: nobody else changes it until this deploy ends.
+            const snapshots = await Promise.all(this.hosts.map(async (h) => (await Promise.all([ensureNetwork(h, req), snapshotOf(h, req)]))[1]));
+            const oldWorkers = snapshots.flatMap((s) => s.workers).filter((w) => w.running);
             // Workers first: if the new ones never get ready, the web role was not touched.
             const workers = await startWorkers(this.hosts, req, release, log);
             let web;
@@ -14796,7 +14863,7 @@ class DockerProvider {
                 web =
                     req.strategy === 'recreate'
                         ? await deployRecreate(this.hosts, req, release, log)
-                        : await deployBlueGreen(this.hosts, req, release, this.proxy, log, this.leftovers, phases);
+                        : await deployBlueGreen(this.hosts, snapshots, req, release, this.proxy, log, this.leftovers, phases);
             }
             catch (error) {
                 await stopWorkers(workers, log, `${release.version} did not go live`);
@@ -14811,7 +14878,7 @@ class DockerProvider {
                     'Workers',
                     `${workers.length} started, ${oldWorkers.length} old stopped gracefully in ${(0,duration/* formatDuration */.a3)(Date.now() - started)}`,
                 ]);
-            await phases.time('prune', () => this.prune(req));
+            await phases.time('prune', () => this.prune(req, snapshots));
             await phases.time('lock', () => this.locks.releaseAll());
             log(`Phase times: ${phases.line()}`);
             web.details.push(['Phase times', phases.line()]);
@@ -14826,14 +14893,26 @@ class DockerProvider {
             await this.locks.releaseAll();
         }
     }
-    /** Releases beyond `keep` go, web and workers together; never the one a rollback would return to. */
-    async prune(req) {
-        for (const host of this.hosts) {
-            const pruned = await prune(host, req, req.keep);
-            const kept = new Set((await listReleases(host, req)).map((c) => c.release.time));
-            const workers = await pruneWorkers(host, req, kept);
-            if (pruned.length || workers)
-                this.context.log(`${host.name}: pruned ${[...pruned, ...(workers ? [`${workers} worker container(s)`] : [])].join(', ')} (keep ${req.keep})`);
+    /**
+     * Releases beyond `keep` go, web and workers together; never the one a rollback would return to. Judged from
+     * the snapshots taken under the lock: since then only this deploy changed the hosts, and what was live is
+     * now the previous release.
+     */
+    async prune(req, snapshots) {
+        for (const [i, host] of this.hosts.entries()) {
+            const { workers } = snapshots[i];
+            const releases = snapshots[i].releases.map((c) => c.release.status === 'live' ? { ...c, release: { ...c.release, status: 'previous' } } : c);
+            const apps = pruneable(releases, req.keep);
+            const kept = new Set(releases.filter((c) => !apps.includes(c)).map((c) => c.release.time));
+            const gone = pruneableWorkers(workers, kept);
+            if (!apps.length && !gone.length)
+                continue;
+            await host.docker(['rm', '-f', ...apps.map((c) => c.id), ...gone.map((w) => w.id)], { allowFailure: true });
+            const what = [
+                ...apps.map((c) => `${c.release.version} (${c.release.status})`),
+                ...(gone.length ? [`${gone.length} worker container(s)`] : []),
+            ];
+            this.context.log(`${host.name}: pruned ${what.join(', ')} (keep ${req.keep})`);
         }
     }
     async rollback(req) {

@@ -45,6 +45,7 @@ export class ReleaseStage {
    * deploy as in progress. A failure here stops everything before any change.
    */
   async open(): Promise<Deployment | undefined> {
+    this.provider.prepare?.();
     const { record } = this;
     if (!record) return undefined;
     const { image } = this.config;

@@ -118,6 +118,8 @@ export interface Provider {
    * successful GitHub Deployment of the environment.
    */
   readonly keepsHistory: boolean;
+  /** Start connecting to the targets (ssh handshakes) while the action records the deploy; deploy() waits for it. */
+  prepare?(): void;
   /** Put a release live; throws a UserError (live release untouched) when it never becomes healthy. */
   deploy(request: DeployRequest): Promise<DeployResult>;
   /** The live release, if any. */

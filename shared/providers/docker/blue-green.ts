@@ -7,11 +7,12 @@
 import { throwIfCancelled } from '../../cancel.js';
 import { formatDuration } from '../../duration.js';
 import type { DeployRequest, DeployResult, ProviderContext, Release } from '../types.js';
-import { ensureNetwork, freeName, listReleases, liveOf } from './containers.js';
+import { freeName, liveOf } from './containers.js';
 import type { DockerHost } from './host.js';
 import type { Leftovers } from './leftovers.js';
 import type { PhaseTimes } from './phases.js';
-import { colorName, otherColor, type AppContainer, type Color } from './labels.js';
+import { colorName, networkName, otherColor, type AppContainer, type Color } from './labels.js';
+import type { Snapshot } from './snapshot.js';
 import type { TrafficRouter } from './proxy.js';
 import { startReady } from './readiness.js';
 
@@ -25,6 +26,7 @@ interface Started {
 
 export async function deployBlueGreen(
   hosts: DockerHost[],
+  snapshots: Snapshot[],
   req: DeployRequest,
   release: Release,
   proxy: TrafficRouter,
@@ -32,13 +34,14 @@ export async function deployBlueGreen(
   leftovers: Leftovers,
   phases: PhaseTimes,
 ): Promise<Pick<DeployResult, 'previous' | 'details'>> {
-  const started = await startEverywhere(hosts, req, release, log, leftovers, phases);
+  const started = await startEverywhere(hosts, snapshots, req, release, log, leftovers, phases);
   const details: [string, string][] = [];
   let previous: Release | undefined;
-  for (const s of started) {
+  for (const [i, s] of started.entries()) {
     // Before the switch: a kill during it may leave a stray container, never remove a serving one.
     leftovers.done(s.fresh.id);
-    await phases.time('switch', () => proxy.switchTo(s.host, req, s.fresh, req.readinessPath));
+    const known = { proxy: snapshots[i].proxy };
+    await phases.time('switch', () => proxy.switchTo(s.host, req, s.fresh, req.readinessPath, known));
     const live = s.live;
     if (live) await phases.time('drain', () => s.host.docker(['stop', '-t', '10', live.id], { allowFailure: true }));
     previous ??= s.live?.release;
@@ -53,6 +56,7 @@ export async function deployBlueGreen(
 /** Phase one on every host: no proxy switches until the new colour is ready everywhere; if one host fails, the others' are removed. */
 async function startEverywhere(
   hosts: DockerHost[],
+  snapshots: Snapshot[],
   req: DeployRequest,
   release: Release,
   log: ProviderContext['log'],
@@ -61,9 +65,11 @@ async function startEverywhere(
 ): Promise<Started[]> {
   const started: Started[] = [];
   try {
-    for (const host of hosts) {
+    for (const [i, host] of hosts.entries()) {
       const t0 = performance.now();
-      const s = await startColor(host, req, release, log, (id) => leftovers.add(host, id, 'release'));
+      const s = await startColor(host, snapshots[i].releases, req, release, log, (id) =>
+        leftovers.add(host, id, 'release'),
+      );
       // startReady's time minus the readiness gate's: creating the network, the container and finding its address.
       phases.add('start', performance.now() - t0 - s.readyIn);
       phases.add('ready', s.readyIn);
@@ -84,13 +90,13 @@ async function startEverywhere(
 /** The new colour runs and is ready, with no traffic yet. */
 async function startColor(
   host: DockerHost,
+  containers: AppContainer[],
   req: DeployRequest,
   release: Release,
   log: ProviderContext['log'],
   onStart: (id: string) => void,
 ): Promise<Started> {
-  // Independent calls, side by side over the host's one multiplexed ssh connection.
-  const [network, containers] = await Promise.all([ensureNetwork(host, req), listReleases(host, req)]);
+  const network = networkName(req);
   const live = liveOf(containers);
   const color = otherColor(live?.color);
   await freeName(host, req, color, containers);

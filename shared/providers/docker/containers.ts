@@ -40,9 +40,12 @@ export async function inspectEnvironment<T extends Inspected = Inspected>(
 
 /** The environment's releases on the host, newest first. */
 export async function listReleases(host: DockerHost, target: Target): Promise<AppContainer[]> {
-  const inspected = await inspectEnvironment(host, target, 'app');
-  return inspected.map((c) => toAppContainer(target, c)).sort((a, b) => b.release.time.localeCompare(a.release.time));
+  return releasesOf(target, await inspectEnvironment(host, target, 'app'));
 }
+
+/** Inspected app containers as releases, newest first. */
+export const releasesOf = (target: Target, inspected: Inspected[]): AppContainer[] =>
+  inspected.map((c) => toAppContainer(target, c)).sort((a, b) => b.release.time.localeCompare(a.release.time));
 
 export const liveOf = (containers: AppContainer[]): AppContainer | undefined =>
   containers.find((c) => c.release.status === 'live');
@@ -124,13 +127,14 @@ export interface ContainerSpec {
   command?: string[];
 }
 
-/** Create, join the extra networks, start; a container that cannot start is removed. */
+/** Create, join the extra networks, start (one `docker run` when there are none); one that cannot start is removed. */
 export async function startContainer(host: DockerHost, spec: ContainerSpec): Promise<string> {
   const env = Object.entries(spec.env);
   const run = spec.run ? runArgs(spec.run) : ['--restart', 'unless-stopped'];
+  const networks = spec.run?.networks ?? [];
   // Values go through stdin as an env file: never on a command line, never seen by a shell.
   const args = [
-    'create',
+    ...(networks.length ? ['create'] : ['run', '--detach']),
     '--name',
     spec.name,
     '--init',
@@ -149,7 +153,8 @@ export async function startContainer(host: DockerHost, spec: ContainerSpec): Pro
   const created = await host.docker(args, { input: env.map(([k, v]) => `${k}=${v}`).join('\n'), allowFailure: true });
   if (created.code !== 0) throw await failed(created.stderr);
   const id = created.stdout.trim();
-  for (const net of spec.run?.networks ?? []) {
+  if (!networks.length) return id;
+  for (const net of networks) {
     const joined = await host.docker(['network', 'connect', net, id], { allowFailure: true });
     if (joined.code !== 0) throw await failed(joined.stderr);
   }
@@ -173,20 +178,14 @@ export async function logsOf(host: DockerHost, id: string): Promise<string> {
   return tail(`${logs.stdout}\n${logs.stderr}`, 10);
 }
 
-/** Remove releases beyond `keep`, never the one a rollback would return to. */
-export async function prune(host: DockerHost, target: Target, keep: number): Promise<string[]> {
-  const retired = (await listReleases(host, target)).filter((c) => c.release.status !== 'live');
+/** The releases beyond `keep` (of `releases`, newest first), never the one a rollback would return to. */
+export function pruneable(releases: readonly AppContainer[], keep: number): AppContainer[] {
+  const retired = releases.filter((c) => c.release.status !== 'live');
   const kept = new Set(
     retired
       .filter((c) => c.release.status === 'previous')
       .slice(0, Math.max(keep, 1))
       .map((c) => c.id),
   );
-  const removed: string[] = [];
-  for (const c of retired) {
-    if (kept.has(c.id)) continue;
-    await host.docker(['rm', '-f', c.id], { allowFailure: true });
-    removed.push(`${c.release.version} (${c.release.status})`);
-  }
-  return removed;
+  return retired.filter((c) => !kept.has(c.id));
 }

@@ -26,10 +26,28 @@ export interface Reach {
  * socket) and reaches addresses inside its network (through an ssh forward).
  */
 export class DockerHost {
+  /** The shared ssh connection being set up (see connect()). */
+  private connected?: Promise<void>;
+
   constructor(
     readonly spec: HostSpec,
     private readonly ssh: SshSession | undefined,
   ) {}
+
+  /**
+   * Open the host's shared ssh connection, once: a provider starts this while
+   * the action does other work (the GitHub Deployment), and every call waits
+   * for it, so none races to become the connection's master. A failure here
+   * is reported by the call that needs the connection.
+   */
+  connect(): Promise<void> {
+    if (this.spec.kind !== 'ssh') return Promise.resolve();
+    this.connected ??= exec(this.ssh!.argv(this.spec, 'true'), { allowFailure: true, timeoutMs: 30_000 }).then(
+      () => undefined,
+      () => undefined,
+    );
+    return this.connected;
+  }
 
   get name(): string {
     return this.spec.text;
@@ -53,8 +71,41 @@ export class DockerHost {
     return result;
   }
 
+  /**
+   * Docker calls one after another, stopping at the first that fails: over
+   * ssh in one round trip (the remote shell chains them), on a socket one by
+   * one. `input` goes to the first call's stdin. Returns the failed call's
+   * index, or -1, and the output.
+   */
+  async dockerChain(
+    calls: readonly (readonly string[])[],
+    input?: string,
+  ): Promise<{ failed: number; result: ExecResult }> {
+    if (this.spec.kind === 'socket') {
+      let result: ExecResult | undefined;
+      for (const [i, args] of calls.entries()) {
+        result = await this.docker(args, { input: i === 0 ? input : undefined, allowFailure: true });
+        if (result.code !== 0) return { failed: i, result };
+      }
+      return { failed: -1, result: result! };
+    }
+    await this.connect();
+    // Exit 200 + i names the call that failed; docker's own exit codes stay below 200.
+    const script = calls.map((args, i) => `${commandLine(['docker', ...args])} || exit ${200 + i}`).join('; ');
+    const result = await exec(this.ssh!.argv(this.spec, script), {
+      input,
+      timeoutMs: 120_000,
+      allowFailure: true,
+    });
+    if (result.code === 255) throw this.sshFailure(result.stderr);
+    const failed =
+      result.code === 0 ? -1 : result.code >= 200 && result.code < 200 + calls.length ? result.code - 200 : 0;
+    return { failed, result };
+  }
+
   /** Run a program where this host's docker CLI runs: on the runner for a socket, over ssh otherwise. */
   async run(argv: readonly string[], options: Omit<DockerCallOptions, 'allowFailure'> = {}): Promise<ExecResult> {
+    await this.connect();
     const full = this.spec.kind === 'socket' ? argv : this.ssh!.argv(this.spec, commandLine(argv));
     const result = await exec(full, {
       input: options.input,
@@ -69,6 +120,7 @@ export class DockerHost {
   /** `http://…` base reaching `ip:port` in the host's network. */
   async reach(ip: string, port: number): Promise<Reach> {
     if (this.spec.kind === 'socket') return { base: `http://${ip}:${port}`, close: () => Promise.resolve() };
+    await this.connect();
     const local = await freePort();
     const spec = `127.0.0.1:${local}:${ip}:${port}`;
     const opened = await exec(this.ssh!.control(this.spec, 'forward', '-L', spec), {

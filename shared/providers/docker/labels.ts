@@ -35,7 +35,7 @@ export interface Inspected {
   Id: string;
   Name: string;
   State: { Running: boolean; Status: string; ExitCode: number };
-  Config: { Labels: Record<string, string> | null; Env?: string[] };
+  Config: { Labels: Record<string, string> | null; Env?: string[]; StopTimeout?: number };
   NetworkSettings: { Networks: Record<string, { IPAddress: string }> | null };
 }
 

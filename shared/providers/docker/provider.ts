@@ -13,7 +13,7 @@ import type {
   TeardownResult,
 } from '../types.js';
 import { deployBlueGreen } from './blue-green.js';
-import { ensureNetwork, listReleases, liveOf, prune } from './containers.js';
+import { ensureNetwork, listReleases, liveOf, pruneable } from './containers.js';
 import { DockerHost } from './host.js';
 import { Leftovers, type Leftover } from './leftovers.js';
 import { DeployLocks } from './lock.js';
@@ -29,7 +29,8 @@ import { checkNetworks, runOptionsOf, type RunOptions } from './run-options.js';
 import type { DockerSettings } from './settings.js';
 import { teardownHost } from './teardown.js';
 import { SshSession, type SshState } from './ssh.js';
-import { listWorkers, pruneWorkers, restoreWorkers, startWorkers, stopWorkers, type WorkerRequest } from './workers.js';
+import { snapshotOf, type Snapshot } from './snapshot.js';
+import { pruneableWorkers, restoreWorkers, startWorkers, stopWorkers, type WorkerRequest } from './workers.js';
 
 /**
  * Docker hosts over SSH (or a local socket). Blue-green: the new colour starts
@@ -86,6 +87,10 @@ export class DockerProvider implements Provider {
     await this.ssh?.close();
   }
 
+  prepare(): void {
+    for (const host of this.hosts) void host.connect();
+  }
+
   async current(target: Target): Promise<Release | undefined> {
     return liveOf(await listReleases(this.hosts[0], target))?.release;
   }
@@ -113,10 +118,11 @@ export class DockerProvider implements Provider {
       await phases.time('lock', async () => {
         for (const host of this.hosts) await this.locks.take(host, req, release, req.release.image);
       });
-      for (const host of this.hosts) await ensureNetwork(host, req);
-      const oldWorkers = (await Promise.all(this.hosts.map((h) => listWorkers(h, req))))
-        .flat()
-        .filter((w) => w.running);
+      // What each host runs now, read once the lock is held: nobody else changes it until this deploy ends.
+      const snapshots = await Promise.all(
+        this.hosts.map(async (h) => (await Promise.all([ensureNetwork(h, req), snapshotOf(h, req)]))[1]),
+      );
+      const oldWorkers = snapshots.flatMap((s) => s.workers).filter((w) => w.running);
       // Workers first: if the new ones never get ready, the web role was not touched.
       const workers = await startWorkers(this.hosts, req, release, log);
       let web: Pick<DeployResult, 'previous' | 'details'>;
@@ -124,7 +130,7 @@ export class DockerProvider implements Provider {
         web =
           req.strategy === 'recreate'
             ? await deployRecreate(this.hosts, req, release, log)
-            : await deployBlueGreen(this.hosts, req, release, this.proxy, log, this.leftovers, phases);
+            : await deployBlueGreen(this.hosts, snapshots, req, release, this.proxy, log, this.leftovers, phases);
       } catch (error) {
         await stopWorkers(workers, log, `${release.version} did not go live`);
         for (const w of workers) await w.host.docker(['rm', '-f', w.id], { allowFailure: true });
@@ -137,7 +143,7 @@ export class DockerProvider implements Provider {
           'Workers',
           `${workers.length} started, ${oldWorkers.length} old stopped gracefully in ${formatDuration(Date.now() - started)}`,
         ]);
-      await phases.time('prune', () => this.prune(req));
+      await phases.time('prune', () => this.prune(req, snapshots));
       await phases.time('lock', () => this.locks.releaseAll());
       log(`Phase times: ${phases.line()}`);
       web.details.push(['Phase times', phases.line()]);
@@ -152,16 +158,27 @@ export class DockerProvider implements Provider {
     }
   }
 
-  /** Releases beyond `keep` go, web and workers together; never the one a rollback would return to. */
-  private async prune(req: DeployRequest): Promise<void> {
-    for (const host of this.hosts) {
-      const pruned = await prune(host, req, req.keep);
-      const kept = new Set((await listReleases(host, req)).map((c) => c.release.time));
-      const workers = await pruneWorkers(host, req, kept);
-      if (pruned.length || workers)
-        this.context.log(
-          `${host.name}: pruned ${[...pruned, ...(workers ? [`${workers} worker container(s)`] : [])].join(', ')} (keep ${req.keep})`,
-        );
+  /**
+   * Releases beyond `keep` go, web and workers together; never the one a rollback would return to. Judged from
+   * the snapshots taken under the lock: since then only this deploy changed the hosts, and what was live is
+   * now the previous release.
+   */
+  private async prune(req: DeployRequest, snapshots: Snapshot[]): Promise<void> {
+    for (const [i, host] of this.hosts.entries()) {
+      const { workers } = snapshots[i];
+      const releases = snapshots[i].releases.map((c) =>
+        c.release.status === 'live' ? { ...c, release: { ...c.release, status: 'previous' as const } } : c,
+      );
+      const apps = pruneable(releases, req.keep);
+      const kept = new Set(releases.filter((c) => !apps.includes(c)).map((c) => c.release.time));
+      const gone = pruneableWorkers(workers, kept);
+      if (!apps.length && !gone.length) continue;
+      await host.docker(['rm', '-f', ...apps.map((c) => c.id), ...gone.map((w) => w.id)], { allowFailure: true });
+      const what = [
+        ...apps.map((c) => `${c.release.version} (${c.release.status})`),
+        ...(gone.length ? [`${gone.length} worker container(s)`] : []),
+      ];
+      this.context.log(`${host.name}: pruned ${what.join(', ')} (keep ${req.keep})`);
     }
   }
 

@@ -32,10 +32,15 @@ export interface Upstream {
 
 export type Published = Target & { publish: number };
 
+/** The environment's proxy as the caller last inspected it (undefined: it has none), sparing a call to ask again. */
+export interface KnownProxy {
+  proxy: Inspected | undefined;
+}
+
 /** What moves an environment's traffic: its own proxy (ProxySwitch) or the host's shared ingress (SharedIngress). */
 export interface TrafficRouter {
   /** Send the environment's traffic on `host` to `upstream`, confirmed on `path` before returning. */
-  switchTo(host: DockerHost, target: Published, upstream: Upstream, path: string): Promise<void>;
+  switchTo(host: DockerHost, target: Published, upstream: Upstream, path: string, known?: KnownProxy): Promise<void>;
   /** The port the environment is served on when it is routed on `host` (blue-green was deployed there). */
   routed(host: DockerHost, target: Target): Promise<number | undefined>;
 }
@@ -48,10 +53,16 @@ export class ProxySwitch implements TrafficRouter {
   ) {}
 
   /** Point the host's proxy at `upstream` (creating the proxy on first use), reload gracefully, and confirm on `path`. */
-  async switchTo(host: DockerHost, target: Published, upstream: Upstream, path: string): Promise<void> {
+  async switchTo(
+    host: DockerHost,
+    target: Published,
+    upstream: Upstream,
+    path: string,
+    known?: KnownProxy,
+  ): Promise<void> {
     const name = proxyName(target);
     const config = tarOf({ [PROXY_CONFIG_FILE]: proxyConfig(upstream) });
-    let proxy = await inspectContainer(host, name);
+    let proxy = known ? known.proxy : await inspectContainer(host, name);
     if (proxy && proxy.Config.Labels?.[LABEL.publish] !== String(target.publish)) {
       this.context.warn(
         `${host.name}: the proxy published port changes to ${target.publish}; recreating ${name} (a short interruption)`,
@@ -61,7 +72,8 @@ export class ProxySwitch implements TrafficRouter {
     }
     if (proxy) await this.reload(host, name, proxy, config, upstream.color);
     else await this.create(host, target, config, upstream.color);
-    await confirmSwitch(host, name, networkName(target), upstream.color, path);
+    // A reload keeps a running proxy's address: a new or restarted one is asked for its own.
+    await confirmSwitch(host, proxy?.State.Running ? proxy : name, networkName(target), upstream.color, path);
   }
 
   async routed(host: DockerHost, target: Target): Promise<number | undefined> {
@@ -115,11 +127,23 @@ export class ProxySwitch implements TrafficRouter {
 
   private async reload(host: DockerHost, name: string, proxy: Inspected, config: string, color: Color): Promise<void> {
     if (!proxy.State.Running) await host.docker(['start', name]);
-    await host.docker(['cp', '-', `${name}:${PROXY_CONFIG_DIR}`], { input: config });
-    const test = await host.docker(['exec', name, 'nginx', '-t', '-c', PROXY_CONFIG], { allowFailure: true });
-    if (test.code !== 0)
-      throw new UserError(`${host.name}: the proxy rejected its new configuration: ${tail(test.stderr, 4)}`);
-    await host.docker(['exec', name, 'nginx', '-s', 'reload', '-c', PROXY_CONFIG]);
+    // Write, test, then reload by SIGHUP to nginx (the container's main process): one round trip over ssh.
+    const { failed, result } = await host.dockerChain(
+      [
+        ['cp', '-', `${name}:${PROXY_CONFIG_DIR}`],
+        ['exec', name, 'nginx', '-t', '-c', PROXY_CONFIG],
+        ['kill', '--signal', 'HUP', name],
+      ],
+      config,
+    );
+    if (failed >= 0) {
+      const why = [
+        'could not write the proxy configuration',
+        'the proxy rejected its new configuration',
+        'could not reload the proxy',
+      ][failed];
+      throw new UserError(`${host.name}: ${why}: ${tail(result.stderr || result.stdout, 4)}`);
+    }
     this.context.log(`${host.name}: reloaded proxy ${name} → ${color}`);
   }
 }
@@ -135,13 +159,15 @@ async function publishes(host: DockerHost, id: string, port: number): Promise<bo
  */
 export async function confirmSwitch(
   host: DockerHost,
-  proxy: string,
+  proxy: string | Inspected,
   network: string,
   color: Color,
   path: string,
   hostName?: string,
 ): Promise<void> {
-  const ip = await ipOf(host, proxy, network);
+  const ip =
+    (typeof proxy !== 'string' && proxy.NetworkSettings.Networks?.[network]?.IPAddress) ||
+    (await ipOf(host, typeof proxy === 'string' ? proxy : proxy.Id, network));
   const reach = await host.reach(ip, PROXY_PORT);
   try {
     const deadline = Date.now() + 30_000;
@@ -159,7 +185,7 @@ export async function confirmSwitch(
         last = (error as Error).message;
         streak = 0;
       }
-      if (streak < 5) await sleep(100);
+      if (streak < 5) await sleep(50);
     }
   } finally {
     await reach.close();

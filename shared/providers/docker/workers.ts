@@ -39,21 +39,23 @@ export type WorkerRequest = DeployRequest & WithRunOptions & { roles: WorkerRole
 
 /** Every worker container of the environment on the host. */
 export async function listWorkers(host: DockerHost, target: Target): Promise<Worker[]> {
-  const inspected = await inspectEnvironment<Inspected & { Config: { StopTimeout?: number } }>(host, target, 'worker');
-  return inspected.map((c) => {
-    const labels = c.Config.Labels ?? {};
-    return {
-      host,
-      id: c.Id,
-      name: c.Name.replace(/^\//, ''),
-      role: labels[PROCESS] ?? '',
-      running: c.State.Running,
-      time: labels[LABEL.time] ?? '',
-      version: labels[LABEL.version] ?? '',
-      readyAfterMs: Number(labels[READY_AFTER] ?? 5000),
-      stopTimeoutS: c.Config.StopTimeout ?? 10,
-    };
-  });
+  return (await inspectEnvironment(host, target, 'worker')).map((c) => workerOf(host, c));
+}
+
+/** An inspected worker container. */
+export function workerOf(host: DockerHost, c: Inspected): Worker {
+  const labels = c.Config.Labels ?? {};
+  return {
+    host,
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    role: labels[PROCESS] ?? '',
+    running: c.State.Running,
+    time: labels[LABEL.time] ?? '',
+    version: labels[LABEL.version] ?? '',
+    readyAfterMs: Number(labels[READY_AFTER] ?? 5000),
+    stopTimeoutS: c.Config.StopTimeout ?? 10,
+  };
 }
 
 const describe = (workers: readonly Worker[]) => {
@@ -201,9 +203,6 @@ export async function restoreWorkers(
   return { restored, live };
 }
 
-/** Remove stopped workers whose release is no longer kept (its web container was pruned). */
-export async function pruneWorkers(host: DockerHost, target: Target, keptTimes: ReadonlySet<string>): Promise<number> {
-  const gone = (await listWorkers(host, target)).filter((w) => !w.running && !keptTimes.has(w.time));
-  for (const w of gone) await host.docker(['rm', '-f', w.id], { allowFailure: true });
-  return gone.length;
-}
+/** Stopped workers whose release is no longer kept (its web container goes or went). */
+export const pruneableWorkers = (workers: readonly Worker[], keptTimes: ReadonlySet<string>): Worker[] =>
+  workers.filter((w) => !w.running && !keptTimes.has(w.time));
