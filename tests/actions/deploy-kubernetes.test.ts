@@ -118,9 +118,9 @@ describeKubernetes(
     });
 
     test('rolling deploy through the Kubernetes API test double: image set on the matching containers, rollout awaited with progress, release recorded in annotations, kubeconfig masked and removed', async () => {
-      // Every poll sees a new state, so progress lines are printed however slowly kubectl starts.
-      k8s.pacedByReads(true);
-      const result = await run('deploy-to-env', { image: V2 }).finally(() => k8s.pacedByReads(false));
+      // The first states wait for a poll, so a progress line is printed however slowly kubectl starts.
+      k8s.pacedByReads(2);
+      const result = await run('deploy-to-env', { image: V2 }).finally(() => k8s.pacedByReads(0));
       expect(result.code, result.stdout + result.stderr).toBe(0);
       expect(result.outputs).toMatchObject({ version: V2, 'previous-version': V1, hosts: '1' });
 

@@ -792,10 +792,10 @@ describe.skipIf(!KUBECTL)(
       'service-name': 'web-public',
     };
     const run = runsOf({
-      // Paced by reads: the rollout's progress lines are printed however slowly kubectl starts.
+      // The rollout's first states wait for a poll: a progress line is printed however slowly kubectl starts.
       kubernetes: () => {
-        k8s.pacedByReads(true);
-        return deploy('/rolling', { ...rolling, image: `${REPO}:v2` }).finally(() => k8s.pacedByReads(false));
+        k8s.pacedByReads(2);
+        return deploy('/rolling', { ...rolling, image: `${REPO}:v2` }).finally(() => k8s.pacedByReads(0));
       },
       // A healthy green, then a broken blue the gate fails: the Service is switched back to green and verified.
       'kubernetes-blue-green': async () => {

@@ -117,11 +117,11 @@ export interface KubernetesDouble {
   /** Make pods running `image` stall that way. */
   stall(image: string, how: Stall): void;
   /**
-   * While on, the controller takes the next step of a rollout only after a client has read the Deployment since
-   * its last change (its progress clock paused meanwhile): a client that polls sees every state of the rollout,
-   * however slowly a loaded machine runs it.
+   * The next `steps` changes the controller makes to a Deployment each wait until a client has read it (its
+   * progress clock paused meanwhile): a client that polls sees those states of the rollout, however slowly a
+   * loaded machine runs it; later steps run at the controller's own pace. 0 turns it off.
    */
-  pacedByReads(on: boolean): void;
+  pacedByReads(steps: number): void;
   /** Wait until every Deployment's rollout has settled (complete or stalled). */
   settled(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -602,7 +602,7 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     return !complete && !stalled;
   }
 
-  let paced = false;
+  let paced = 0; // changes left that wait for a read
   const unreadSince = new Map<string, number>(); // Deployment uid → when its last change was made
   const rolloutState = (d: Obj) =>
     JSON.stringify([
@@ -624,13 +624,16 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     let busy = false;
     for (const [k, d] of store) {
       if (!k.startsWith('deployments/')) continue;
-      if (paced && unreadSince.has(d.metadata.uid)) {
+      if (unreadSince.has(d.metadata.uid)) {
         busy = true;
         continue;
       }
       const before = rolloutState(d);
       if (syncDeployment(d.metadata.namespace, d, now)) busy = true;
-      if (paced && rolloutState(d) !== before) unreadSince.set(d.metadata.uid, now);
+      if (paced > 0 && rolloutState(d) !== before) {
+        paced--;
+        unreadSince.set(d.metadata.uid, now);
+      }
     }
     if (!busy && timer) {
       clearInterval(timer);
@@ -918,9 +921,9 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     },
     forbid: (rule) => forbidden.push(rule),
     stall: (image, how) => stalls.set(image, how),
-    pacedByReads: (on) => {
-      paced = on;
-      if (!on) unreadSince.clear();
+    pacedByReads: (steps) => {
+      paced = steps;
+      if (!steps) unreadSince.clear();
     },
     settled: async (timeoutMs = 10_000) => {
       const until = Date.now() + timeoutMs;
