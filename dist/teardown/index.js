@@ -11520,6 +11520,13 @@ class SshSession {
 function sshArgv(config, alias, remote) {
     return ['ssh', '-F', config, alias, '--', remote];
 }
+/**
+ * The same for the post step: it uses a connection still open but leaves none
+ * behind (no background master), so nothing writes into the folder it removes.
+ */
+function postSshArgv(config, alias, remote) {
+    return ['ssh', '-F', config, '-o', 'ControlPersist=no', alias, '--', remote];
+}
 /** The ssh config of a session the post step resumes, when its folder is still there. */
 function sshConfigOf(state) {
     const config = state?.dir && (0,external_node_path_.join)(state.dir, 'config');
@@ -11536,7 +11543,8 @@ async function cleanupSsh(state, context) {
     const config = (0,external_node_path_.join)(dir, 'config');
     if ((0,external_node_fs_.existsSync)(config))
         await closeMasters(config, aliases);
-    (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    // A master told to exit may still be removing its socket: retry rather than leave the key behind.
+    (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     context.log(`Removed the ssh key and connection files (${aliases.length} host${aliases.length === 1 ? '' : 's'})`);
 }
 
@@ -11583,7 +11591,7 @@ async function cleanupLeftovers(items, sshConfig, context) {
             context.warn(`${item.host}: could not remove the ${item.what} container ${short}: the ssh files are gone`);
             continue;
         }
-        const full = item.alias ? sshArgv(sshConfig, item.alias, commandLine(argv)) : argv;
+        const full = item.alias ? postSshArgv(sshConfig, item.alias, commandLine(argv)) : argv;
         const removed = await exec(full, { allowFailure: true, timeoutMs: 30_000 });
         // Already gone: the main step removed it after all.
         if (/no such container/i.test(removed.stderr))
@@ -11693,7 +11701,7 @@ async function cleanupLogins(records, sshConfig, context) {
                 return exec(argv, { allowFailure: true, timeoutMs: 30_000 });
             if (!sshConfig)
                 throw new Error('the ssh connection files are gone');
-            return exec(sshArgv(sshConfig, record.alias, commandLine(argv)), { allowFailure: true, timeoutMs: 30_000 });
+            return exec(postSshArgv(sshConfig, record.alias, commandLine(argv)), { allowFailure: true, timeoutMs: 30_000 });
         };
         try {
             await undoLogin(record, run);

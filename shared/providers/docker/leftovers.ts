@@ -9,7 +9,7 @@ import { exec } from '../../exec.js';
 import type { ProviderContext } from '../types.js';
 import type { DockerHost } from './host.js';
 import { commandLine } from './quote.js';
-import { sshArgv } from './ssh.js';
+import { postSshArgv } from './ssh.js';
 
 export interface Leftover {
   host: string;
@@ -57,7 +57,7 @@ export async function cleanupLeftovers(
       context.warn(`${item.host}: could not remove the ${item.what} container ${short}: the ssh files are gone`);
       continue;
     }
-    const full = item.alias ? sshArgv(sshConfig!, item.alias, commandLine(argv)) : argv;
+    const full = item.alias ? postSshArgv(sshConfig!, item.alias, commandLine(argv)) : argv;
     const removed = await exec(full, { allowFailure: true, timeoutMs: 30_000 });
     // Already gone: the main step removed it after all.
     if (/no such container/i.test(removed.stderr)) continue;

@@ -5,7 +5,7 @@ import { exec, tail, type ExecResult } from '../../exec.js';
 import type { ProviderContext } from '../types.js';
 import type { DockerHost } from './host.js';
 import { commandLine } from './quote.js';
-import { sshArgv } from './ssh.js';
+import { postSshArgv } from './ssh.js';
 
 export interface Credentials {
   username: string;
@@ -128,7 +128,7 @@ export async function cleanupLogins(
     const run = (argv: string[]) => {
       if (!record.alias) return exec(argv, { allowFailure: true, timeoutMs: 30_000 });
       if (!sshConfig) throw new Error('the ssh connection files are gone');
-      return exec(sshArgv(sshConfig, record.alias, commandLine(argv)), { allowFailure: true, timeoutMs: 30_000 });
+      return exec(postSshArgv(sshConfig, record.alias, commandLine(argv)), { allowFailure: true, timeoutMs: 30_000 });
     };
     try {
       await undoLogin(record, run);

@@ -83,8 +83,16 @@ export class SshSession {
 }
 
 /** ssh argv that runs `remote` (an already quoted command line) on the host `alias` of `config`. */
-export function sshArgv(config: string, alias: string, remote: string): string[] {
+function sshArgv(config: string, alias: string, remote: string): string[] {
   return ['ssh', '-F', config, alias, '--', remote];
+}
+
+/**
+ * The same for the post step: it uses a connection still open but leaves none
+ * behind (no background master), so nothing writes into the folder it removes.
+ */
+export function postSshArgv(config: string, alias: string, remote: string): string[] {
+  return ['ssh', '-F', config, '-o', 'ControlPersist=no', alias, '--', remote];
 }
 
 /** The ssh config of a session the post step resumes, when its folder is still there. */
@@ -105,6 +113,7 @@ export async function cleanupSsh(state: SshState | undefined, context: ProviderC
   const { dir, aliases } = state;
   const config = join(dir, 'config');
   if (existsSync(config)) await closeMasters(config, aliases);
-  rmSync(dir, { recursive: true, force: true });
+  // A master told to exit may still be removing its socket: retry rather than leave the key behind.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   context.log(`Removed the ssh key and connection files (${aliases.length} host${aliases.length === 1 ? '' : 's'})`);
 }
