@@ -1,6 +1,6 @@
 import { KindedError } from './errors.js';
 import { formatDuration } from './duration.js';
-import { fetcher } from './http-proxy.js';
+import { ResponseHeaders, readBody, send } from './http-transport.js';
 import { backoffDelay, retryAfterMs, sleep } from './retry.js';
 
 export interface HttpRequest {
@@ -68,7 +68,7 @@ export interface RetryInfo {
 
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   body: string;
   /** Latency of the attempt that produced this response. */
   ms: number;
@@ -165,27 +165,6 @@ function nextHop(hop: Hop, status: number, location: string, req: HttpRequest, o
   return { url, method, headers, body };
 }
 
-/** The body, up to `max` bytes: past that the stream is cancelled, so the rest is never downloaded. */
-async function readBody(response: Response, max: number): Promise<{ body: string; truncated: boolean }> {
-  if (!response.body) return { body: '', truncated: false };
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let body = '';
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return { body: body + decoder.decode(), truncated: false };
-    if (size + value.byteLength > max) {
-      // No final flush: a character cut at the limit is left out rather than garbled.
-      body += decoder.decode(value.subarray(0, max - size), { stream: true });
-      await reader.cancel().catch(() => undefined);
-      return { body, truncated: true };
-    }
-    size += value.byteLength;
-    body += decoder.decode(value, { stream: true });
-  }
-}
-
 /**
  * One attempt, redirects included: resolves with the response (its body read
  * up to the cap), or rejects with an HttpError (never hangs past `timeoutMs`).
@@ -210,31 +189,17 @@ async function attempt(
   const maxRedirects = req.maxRedirects ?? MAX_REDIRECTS;
   try {
     for (let redirects = 0; ; redirects++) {
-      const { fetch, init } = await fetcher(hop.url.href);
-      // Redirects are followed here, never by fetch: it would take every header to any origin.
-      const response = await fetch(hop.url.href, {
-        ...init,
-        method: hop.method,
-        headers: hop.headers,
-        body: hop.body,
-        redirect: 'manual',
-        signal: controller.signal,
-      });
-      const location =
-        req.redirect !== 'manual' && REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+      // Redirects are followed here, never by the transport: no header may go to another origin.
+      const response = await send({ ...hop, signal: controller.signal });
+      const status = response.statusCode ?? 0;
+      const headers = new ResponseHeaders(response.headers);
+      const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(status) ? headers.get('location') : null;
       if (location === null) {
         const { body, truncated } = await readBody(response, req.maxBodyBytes ?? MAX_BODY_BYTES);
-        return {
-          status: response.status,
-          headers: response.headers,
-          body,
-          truncated,
-          ms: performance.now() - started,
-          url: hop.url.href,
-        };
+        return { status, headers, body, truncated, ms: performance.now() - started, url: hop.url.href };
       }
-      await response.body?.cancel().catch(() => undefined);
-      const next = nextHop(hop, response.status, location, req, first.origin, performance.now() - started);
+      response.destroy();
+      const next = nextHop(hop, status, location, req, first.origin, performance.now() - started);
       if (redirects >= maxRedirects)
         throw new HttpError(
           `more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`,
@@ -242,7 +207,7 @@ async function attempt(
           1,
           performance.now() - started,
           undefined,
-          response.status,
+          status,
         );
       hop = next;
     }
@@ -265,7 +230,9 @@ async function attempt(
 }
 
 function networkMessage(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  // node:http's errors carry their code; a tunnel's or TLS's may wrap theirs in `cause`.
+  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const cause = e?.code ? e : e?.cause;
   if (cause?.code)
     return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : cause.message ? ` ${cause.message.replace(cause.code, '').trim()}` : ''}`.trim();
   return cause?.message ?? (error instanceof Error ? error.message : String(error));

@@ -1,163 +1,37 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 4589:
+/***/ 708:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 
 /***/ }),
 
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 1692:
+/***/ 692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
 
 /***/ }),
 
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
+/***/ 522:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 7278:
+/***/ 278:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   X: () => (/* binding */ readConfig)
 /* harmony export */ });
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9691);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(691);
 /* harmony import */ var _shared_health_inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(594);
-/* harmony import */ var _shared_health_metric_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1383);
-/* harmony import */ var _shared_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3198);
+/* harmony import */ var _shared_health_metric_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(383);
+/* harmony import */ var _shared_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(198);
 
 
 
@@ -176,15 +50,15 @@ function readConfig() {
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9932);
-/* harmony import */ var _shared_deploy_gate_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6593);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(932);
+/* harmony import */ var _shared_deploy_gate_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(489);
 /* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(479);
-/* harmony import */ var _shared_health_metrics_report_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5455);
-/* harmony import */ var _shared_health_report_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4283);
-/* harmony import */ var _shared_log_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2144);
-/* harmony import */ var _shared_run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5921);
-/* harmony import */ var _shared_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7910);
-/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7278);
+/* harmony import */ var _shared_health_metrics_report_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(455);
+/* harmony import */ var _shared_health_report_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(283);
+/* harmony import */ var _shared_log_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(144);
+/* harmony import */ var _shared_run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(921);
+/* harmony import */ var _shared_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(910);
+/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(278);
 
 
 
@@ -217,7 +91,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9932:
+/***/ 932:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1057,7 +931,7 @@ function getIDToken(aud) {
 
 /***/ }),
 
-/***/ 3806:
+/***/ 806:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1183,7 +1057,7 @@ function checkAssertion(body, assertion) {
 
 /***/ }),
 
-/***/ 6593:
+/***/ 489:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1196,7 +1070,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: GateStage
 
 // EXTERNAL MODULE: ./.build/shared/duration.js
-var duration = __nccwpck_require__(1844);
+var duration = __nccwpck_require__(844);
 ;// CONCATENATED MODULE: ./.build/shared/retry.js
 /** Backoff shared by every retrying caller: exponential, capped, with full jitter. */
 function backoffDelay(attempt, baseMs = 500, capMs = 10_000, random = Math.random) {
@@ -1238,15 +1112,18 @@ function percentile(values, p) {
 }
 
 // EXTERNAL MODULE: ./.build/shared/health/metric-checks.js
-var metric_checks = __nccwpck_require__(7731);
+var metric_checks = __nccwpck_require__(731);
 // EXTERNAL MODULE: ./.build/shared/errors.js
 var errors = __nccwpck_require__(479);
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./.build/shared/http-proxy.js
-const agents = new Map();
 /**
  * The proxy for `url` from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as self-hosted
- * runners set them (Node's own fetch ignores them). NO_PROXY entries match a
- * host exactly or as a domain suffix (`.corp.example`), optionally with a port; `*` disables.
+ * runners set them. NO_PROXY entries match a host exactly or as a domain suffix
+ * (`.corp.example`), optionally with a port; `*` disables.
  */
 function proxyFor(url, env = process.env) {
     const proxy = url.protocol === 'https:'
@@ -1268,16 +1145,134 @@ function proxyFor(url, env = process.env) {
     }
     return proxy;
 }
-/** undici is loaded only when a proxy is configured: it is most of a bundle's start-up time otherwise. */
-async function fetcher(url) {
-    const proxy = proxyFor(new URL(url));
-    if (!proxy)
-        return { fetch: globalThis.fetch, init: {} };
-    const undici = await __nccwpck_require__.e(/* import() */ 752).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6752, 19));
-    let agent = agents.get(proxy);
-    if (!agent)
-        agents.set(proxy, (agent = new undici.ProxyAgent(proxy)));
-    return { fetch: undici.fetch, init: { dispatcher: agent } };
+
+;// CONCATENATED MODULE: ./.build/shared/http-transport.js
+
+
+
+/** A response's headers, looked up without regard to case (several values of one name come joined by ", "). */
+class ResponseHeaders {
+    raw;
+    constructor(raw) {
+        this.raw = raw;
+    }
+    get(name) {
+        const value = this.raw[name.toLowerCase()];
+        if (value === undefined)
+            return null;
+        return Array.isArray(value) ? value.join(', ') : value;
+    }
+    *entries() {
+        for (const name of Object.keys(this.raw))
+            yield [name, this.get(name)];
+    }
+    [Symbol.iterator]() {
+        return this.entries();
+    }
+}
+/** What fetch sent unasked, kept so servers see the same request. */
+function defaultHeaders(x) {
+    const given = new Set(Object.keys(x.headers).map((k) => k.toLowerCase()));
+    const defaults = { accept: '*/*', 'user-agent': 'deploy-actions' };
+    if (x.body !== undefined) {
+        defaults['content-type'] = 'text/plain;charset=UTF-8';
+        defaults['content-length'] = String(Buffer.byteLength(x.body));
+    }
+    return Object.fromEntries(Object.entries(defaults).filter(([k]) => !given.has(k)));
+}
+/** Send the request; resolves once the status and headers are in (the body is the caller's to read or discard). */
+async function send(x) {
+    const secure = x.url.protocol === 'https:';
+    const proxy = proxyFor(x.url);
+    const options = {
+        method: x.method,
+        headers: { ...defaultHeaders(x), ...x.headers },
+        signal: x.signal,
+    };
+    // A tunnel serves one exchange and is closed after it; neither TLS nor node:http close it on their own.
+    let tunnelled = [];
+    if (proxy) {
+        const host = x.url.hostname.replace(/^\[|\]$/g, '');
+        const socket = await tunnel(new URL(proxy), x.url, x.signal);
+        const tls = secure ? await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 692, 19)) : undefined;
+        const connection = tls ? tls.connect({ socket, servername: (0,external_node_net_namespaceObject.isIP)(host) ? undefined : host }) : socket;
+        tunnelled = [connection, socket];
+        options.createConnection = () => connection;
+    }
+    const requester = secure ? (await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 708, 19))).request : external_node_http_namespaceObject.request;
+    return new Promise((resolve, reject) => {
+        const closeTunnel = () => tunnelled.forEach((s) => s.destroy());
+        const req = requester(x.url, options, (response) => {
+            response.once('close', closeTunnel);
+            resolve(response);
+        });
+        req.once('error', (error) => {
+            closeTunnel();
+            reject(error);
+        });
+        req.end(x.body);
+    });
+}
+/** A connection to `target` through the proxy's CONNECT (its credentials, if any, go only to the proxy). */
+function tunnel(proxy, target, signal) {
+    const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+    const authority = `${target.hostname}:${port}`;
+    const headers = { host: authority };
+    if (proxy.username)
+        headers['proxy-authorization'] =
+            `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+    return new Promise((resolve, reject) => {
+        const req = (0,external_node_http_namespaceObject.request)({
+            host: proxy.hostname.replace(/^\[|\]$/g, ''),
+            port: proxy.port || 80,
+            method: 'CONNECT',
+            path: authority,
+            headers,
+            agent: false,
+            signal,
+        });
+        req.once('connect', (res, socket) => {
+            if (res.statusCode === 200)
+                return resolve(socket);
+            socket.destroy();
+            reject(new Error(`the proxy ${proxy.host} answered ${res.statusCode} to CONNECT ${authority}`));
+        });
+        req.once('error', reject);
+        req.end();
+    });
+}
+/** The body, up to `max` bytes: past that the connection is dropped, so the rest is never downloaded. */
+async function readBody(response, max) {
+    const decoder = new TextDecoder();
+    let body = '';
+    let size = 0;
+    for await (const chunk of await decoded(response)) {
+        const bytes = chunk;
+        if (size + bytes.byteLength > max) {
+            // No final flush: a character cut at the limit is left out rather than garbled.
+            body += decoder.decode(bytes.subarray(0, max - size), { stream: true });
+            response.destroy();
+            return { body, truncated: true };
+        }
+        size += bytes.byteLength;
+        body += decoder.decode(bytes, { stream: true });
+    }
+    return { body: body + decoder.decode(), truncated: false };
+}
+/** We ask for no compression; a server that compresses anyway is decoded as fetch would. */
+async function decoded(response) {
+    const encoding = String(response.headers['content-encoding'] ?? '').toLowerCase();
+    if (!['gzip', 'x-gzip', 'deflate', 'br'].includes(encoding))
+        return response;
+    const zlib = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 522, 19));
+    const decoder = encoding === 'br'
+        ? zlib.createBrotliDecompress()
+        : encoding === 'deflate'
+            ? zlib.createInflate()
+            : zlib.createGunzip();
+    response.once('error', (error) => decoder.destroy(error));
+    decoder.once('close', () => response.destroy());
+    return response.pipe(decoder);
 }
 
 ;// CONCATENATED MODULE: ./.build/shared/http.js
@@ -1369,28 +1364,6 @@ function nextHop(hop, status, location, req, origin, ms) {
     }
     return { url, method, headers, body };
 }
-/** The body, up to `max` bytes: past that the stream is cancelled, so the rest is never downloaded. */
-async function readBody(response, max) {
-    if (!response.body)
-        return { body: '', truncated: false };
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let body = '';
-    let size = 0;
-    for (;;) {
-        const { done, value } = await reader.read();
-        if (done)
-            return { body: body + decoder.decode(), truncated: false };
-        if (size + value.byteLength > max) {
-            // No final flush: a character cut at the limit is left out rather than garbled.
-            body += decoder.decode(value.subarray(0, max - size), { stream: true });
-            await reader.cancel().catch(() => undefined);
-            return { body, truncated: true };
-        }
-        size += value.byteLength;
-        body += decoder.decode(value, { stream: true });
-    }
-}
 /**
  * One attempt, redirects included: resolves with the response (its body read
  * up to the cap), or rejects with an HttpError (never hangs past `timeoutMs`).
@@ -1411,32 +1384,19 @@ async function attempt(req, timeoutMs, cause) {
     const maxRedirects = req.maxRedirects ?? MAX_REDIRECTS;
     try {
         for (let redirects = 0;; redirects++) {
-            const { fetch, init } = await fetcher(hop.url.href);
-            // Redirects are followed here, never by fetch: it would take every header to any origin.
-            const response = await fetch(hop.url.href, {
-                ...init,
-                method: hop.method,
-                headers: hop.headers,
-                body: hop.body,
-                redirect: 'manual',
-                signal: controller.signal,
-            });
-            const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+            // Redirects are followed here, never by the transport: no header may go to another origin.
+            const response = await send({ ...hop, signal: controller.signal });
+            const status = response.statusCode ?? 0;
+            const headers = new ResponseHeaders(response.headers);
+            const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(status) ? headers.get('location') : null;
             if (location === null) {
                 const { body, truncated } = await readBody(response, req.maxBodyBytes ?? MAX_BODY_BYTES);
-                return {
-                    status: response.status,
-                    headers: response.headers,
-                    body,
-                    truncated,
-                    ms: performance.now() - started,
-                    url: hop.url.href,
-                };
+                return { status, headers, body, truncated, ms: performance.now() - started, url: hop.url.href };
             }
-            await response.body?.cancel().catch(() => undefined);
-            const next = nextHop(hop, response.status, location, req, first.origin, performance.now() - started);
+            response.destroy();
+            const next = nextHop(hop, status, location, req, first.origin, performance.now() - started);
             if (redirects >= maxRedirects)
-                throw new HttpError(`more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`, 'redirect', 1, performance.now() - started, undefined, response.status);
+                throw new HttpError(`more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`, 'redirect', 1, performance.now() - started, undefined, status);
             hop = next;
         }
     }
@@ -1460,7 +1420,9 @@ async function attempt(req, timeoutMs, cause) {
     }
 }
 function networkMessage(error) {
-    const cause = error?.cause;
+    // node:http's errors carry their code; a tunnel's or TLS's may wrap theirs in `cause`.
+    const e = error;
+    const cause = e?.code ? e : e?.cause;
     if (cause?.code)
         return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : cause.message ? ` ${cause.message.replace(cause.code, '').trim()}` : ''}`.trim();
     return cause?.message ?? (error instanceof Error ? error.message : String(error));
@@ -1526,7 +1488,7 @@ async function request(req) {
 }
 
 // EXTERNAL MODULE: ./.build/shared/assertions.js + 1 modules
-var assertions = __nccwpck_require__(3806);
+var assertions = __nccwpck_require__(806);
 ;// CONCATENATED MODULE: ./.build/shared/health/probe.js
 
 
@@ -1963,9 +1925,9 @@ function lastFailure(probes) {
 // EXTERNAL MODULE: ./.build/shared/health/inputs.js + 1 modules
 var inputs = __nccwpck_require__(594);
 // EXTERNAL MODULE: ./.build/shared/health/metrics-report.js
-var metrics_report = __nccwpck_require__(5455);
+var metrics_report = __nccwpck_require__(455);
 // EXTERNAL MODULE: ./.build/shared/log.js
-var log = __nccwpck_require__(2144);
+var log = __nccwpck_require__(144);
 ;// CONCATENATED MODULE: ./.build/shared/deploy/gate.js
 
 
@@ -2014,7 +1976,7 @@ class GateStage {
 
 /***/ }),
 
-/***/ 1844:
+/***/ 844:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -2116,11 +2078,11 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./.build/shared/assertions.js + 1 modules
-var shared_assertions = __nccwpck_require__(3806);
+var shared_assertions = __nccwpck_require__(806);
 // EXTERNAL MODULE: ./.build/shared/inputs.js + 3 modules
-var inputs = __nccwpck_require__(3198);
+var inputs = __nccwpck_require__(198);
 // EXTERNAL MODULE: ./.build/shared/prefixed-inputs.js
-var prefixed_inputs = __nccwpck_require__(1347);
+var prefixed_inputs = __nccwpck_require__(347);
 ;// CONCATENATED MODULE: ./.build/shared/status.js
 function parseStatusSet(text) {
     const ranges = [];
@@ -2150,7 +2112,7 @@ function parseStatusSet(text) {
 }
 
 // EXTERNAL MODULE: ./.build/shared/health/metric-inputs.js
-var metric_inputs = __nccwpck_require__(1383);
+var metric_inputs = __nccwpck_require__(383);
 ;// CONCATENATED MODULE: ./.build/shared/health/inputs.js
 
 
@@ -2221,7 +2183,7 @@ function gateOptions(values, url, options) {
 
 /***/ }),
 
-/***/ 7731:
+/***/ 731:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -2345,7 +2307,7 @@ function judge(check, samples) {
 
 /***/ }),
 
-/***/ 1383:
+/***/ 383:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -2354,9 +2316,9 @@ function judge(check, samples) {
 /* harmony export */   iy: () => (/* binding */ metricsOptions)
 /* harmony export */ });
 /* unused harmony exports METRIC_INPUT_NAMES, metricInputs, metricValues, metricInputProblems */
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3198);
-/* harmony import */ var _metric_checks_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7731);
-/* harmony import */ var _prefixed_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1347);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(198);
+/* harmony import */ var _metric_checks_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(731);
+/* harmony import */ var _prefixed_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(347);
 
 
 
@@ -2462,16 +2424,16 @@ function metricsOptions(values, probe) {
 
 /***/ }),
 
-/***/ 5455:
+/***/ 455:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   P: () => (/* binding */ metricsOutput),
 /* harmony export */   i: () => (/* binding */ metricsSummary)
 /* harmony export */ });
-/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1844);
-/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7910);
-/* harmony import */ var _metric_checks_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7731);
+/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(844);
+/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(910);
+/* harmony import */ var _metric_checks_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(731);
 
 
 
@@ -2582,14 +2544,14 @@ function metricsOutput(result, failureLimit) {
 
 /***/ }),
 
-/***/ 4283:
+/***/ 283:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   s: () => (/* binding */ gateSummary)
 /* harmony export */ });
-/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1844);
-/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7910);
+/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(844);
+/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(910);
 
 
 const ms = (value) => (value === undefined ? '–' : (0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(value));
@@ -2611,7 +2573,7 @@ function gateSummary(url, result) {
 
 /***/ }),
 
-/***/ 3198:
+/***/ 198:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -2635,17 +2597,17 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: MAX_LINE, MAX_TEXT, boolean, filePath, keyValueLines, lineNumbers, list, numberedLines, requiredText, secretText, shapeProblem, text, workspaceDirectory
 
 // EXTERNAL MODULE: ./.build/node_modules/@actions/core/lib/core.js + 10 modules
-var core = __nccwpck_require__(9932);
+var core = __nccwpck_require__(932);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
-var core_core = __nccwpck_require__(8532);
+var core_core = __nccwpck_require__(532);
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
-var schemas = __nccwpck_require__(9691);
+var schemas = __nccwpck_require__(691);
 // EXTERNAL MODULE: ./.build/shared/duration.js
-var duration = __nccwpck_require__(1844);
+var duration = __nccwpck_require__(844);
 // EXTERNAL MODULE: ./.build/shared/errors.js
 var errors = __nccwpck_require__(479);
 ;// CONCATENATED MODULE: ./.build/shared/mask.js
@@ -2979,14 +2941,14 @@ function quote(value) {
 
 /***/ }),
 
-/***/ 2144:
+/***/ 144:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   p: () => (/* binding */ info)
 /* harmony export */ });
 /* unused harmony export inert */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9932);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(932);
 
 /*
  * What the runner takes for a workflow command (actions/runner, ActionCommand.cs
@@ -3029,7 +2991,7 @@ function info(text) {
 
 /***/ }),
 
-/***/ 1347:
+/***/ 347:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -3061,7 +3023,7 @@ function withoutPrefix(config, prefix, shape) {
 
 /***/ }),
 
-/***/ 5921:
+/***/ 921:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3071,7 +3033,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./.build/node_modules/@actions/core/lib/core.js + 10 modules
-var core = __nccwpck_require__(9932);
+var core = __nccwpck_require__(932);
 // EXTERNAL MODULE: ./.build/shared/errors.js
 var errors = __nccwpck_require__(479);
 ;// CONCATENATED MODULE: ./.build/shared/cancel.js
@@ -3200,7 +3162,7 @@ async function runPhase(main, post, options) {
 
 /***/ }),
 
-/***/ 7910:
+/***/ 910:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -3209,7 +3171,7 @@ async function runPhase(main, post, options) {
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
 /* unused harmony exports cell, details */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9932);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(932);
 
 /** Escape text for a Markdown table cell. */
 function cell(value) {
@@ -3243,7 +3205,7 @@ async function writeSummary(...sections) {
 
 /***/ }),
 
-/***/ 9691:
+/***/ 691:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3256,9 +3218,9 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: ZodAny, ZodArray, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodDefault, ZodDiscriminatedUnion, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODateTime, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodLiteral, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodObject, ZodOptional, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, array, base64, base64url, bigint, boolean, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, discriminatedUnion, e164, email, emoji, enum, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, lazy, literal, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, number, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, record, refine, set, strictObject, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, union, unknown, url, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
 
 // EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
-var core_core = __nccwpck_require__(8532);
+var core_core = __nccwpck_require__(532);
 // EXTERNAL MODULE: ./node_modules/zod/v4/core/util.js
-var core_util = __nccwpck_require__(4723);
+var core_util = __nccwpck_require__(723);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/memoizer.js
 
 class $ZodCyclicError extends Error {
@@ -11779,7 +11741,7 @@ function preprocess(fn, schema) {
 
 /***/ }),
 
-/***/ 8532:
+/***/ 532:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -11791,7 +11753,7 @@ function preprocess(fn, schema) {
 /* harmony export */   xI: () => (/* binding */ $constructor)
 /* harmony export */ });
 /* unused harmony export $brand */
-/* harmony import */ var _util_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4723);
+/* harmony import */ var _util_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(723);
 var _a;
 
 /** A special constant with type `never` */
@@ -11937,7 +11899,7 @@ function config(newConfig) {
 
 /***/ }),
 
-/***/ 4723:
+/***/ 723:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -11992,7 +11954,7 @@ function config(newConfig) {
 /* harmony export */   zM: () => (/* binding */ mergeDefs)
 /* harmony export */ });
 /* unused harmony exports assertEqual, assertNotEqual, toZod, assertIs, assertNever, assert, defineLazy, objectClone, cloneDef, getElementAtPath, promiseAllObject, randomString, numKeys, getParsedType, primitiveTypes, createTransparentProxy, unwrapMessage, getSizableOrigin, cleanEnum, base64ToUint8Array, uint8ArrayToBase64, base64urlToUint8Array, uint8ArrayToBase64url, hexToUint8Array, uint8ArrayToHex, Class, CONSTANT_CATCH */
-/* harmony import */ var _core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8532);
+/* harmony import */ var _core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(532);
 
 // functions
 function assertEqual(val) {
@@ -12902,9 +12864,6 @@ function constantCatch(value) {
 /******/ 	return module.exports;
 /******/ }
 /******/ 
-/******/ // expose the modules object (__webpack_modules__)
-/******/ __nccwpck_require__.m = __webpack_modules__;
-/******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
@@ -13020,28 +12979,6 @@ function constantCatch(value) {
 /******/ 	};
 /******/ })();
 /******/ 
-/******/ /* webpack/runtime/ensure chunk */
-/******/ (() => {
-/******/ 	__nccwpck_require__.f = {};
-/******/ 	// This file contains only the entry chunk.
-/******/ 	// The chunk loading function for additional chunks
-/******/ 	__nccwpck_require__.e = (chunkId) => {
-/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
-/******/ 			__nccwpck_require__.f[key](chunkId, promises);
-/******/ 			return promises;
-/******/ 		}, []));
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/get javascript chunk filename */
-/******/ (() => {
-/******/ 	// This function allow to reference async chunks
-/******/ 	__nccwpck_require__.u = (chunkId) => {
-/******/ 		// return url for filenames based on template
-/******/ 		return "" + chunkId + ".index.js";
-/******/ 	};
-/******/ })();
-/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -13056,69 +12993,6 @@ function constantCatch(value) {
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/import chunk loading */
-/******/ (() => {
-/******/ 	// no baseURI
-/******/ 	
-/******/ 	// object to store loaded and loading chunks
-/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
-/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
-/******/ 	var installedChunks = {
-/******/ 		792: 0
-/******/ 	};
-/******/ 	
-/******/ 	var installChunk = (data) => {
-/******/ 		var {ids, modules, runtime} = data;
-/******/ 		// add "modules" to the modules object,
-/******/ 		// then flag all "ids" as loaded and fire callback
-/******/ 		var moduleId, chunkId, i = 0;
-/******/ 		for(moduleId in modules) {
-/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
-/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
-/******/ 			}
-/******/ 		}
-/******/ 		if(runtime) runtime(__nccwpck_require__);
-/******/ 		for(;i < ids.length; i++) {
-/******/ 			chunkId = ids[i];
-/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
-/******/ 				installedChunks[chunkId][0]();
-/******/ 			}
-/******/ 			installedChunks[ids[i]] = 0;
-/******/ 		}
-/******/ 	
-/******/ 	}
-/******/ 	
-/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
-/******/ 			// import() chunk loading for javascript
-/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
-/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
-/******/ 	
-/******/ 				// a Promise means "currently loading".
-/******/ 				if(installedChunkData) {
-/******/ 					promises.push(installedChunkData[1]);
-/******/ 				} else {
-/******/ 					if(true) { // all chunks have JS
-/******/ 						// setup Promise in chunk cache
-/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
-/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
-/******/ 							throw e;
-/******/ 						});
-/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
-/******/ 						promises.push(installedChunkData[1] = promise);
-/******/ 					}
-/******/ 				}
-/******/ 			}
-/******/ 	};
-/******/ 	
-/******/ 	// no prefetching
-/******/ 	
-/******/ 	// no preloaded
-/******/ 	
-/******/ 	// no external install chunk
-/******/ 	
-/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

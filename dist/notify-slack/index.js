@@ -1,161 +1,35 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 4589:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 3024:
+/***/ 24:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
-/***/ 7067:
+/***/ 708:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 
 /***/ }),
 
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 1692:
+/***/ 692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
 
 /***/ }),
 
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
+/***/ 522:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 7337:
+/***/ 337:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9700,13 +9574,13 @@ function preprocess(fn, schema) {
 }
 
 // EXTERNAL MODULE: ./.build/node_modules/@actions/core/lib/core.js + 10 modules
-var lib_core = __nccwpck_require__(9932);
+var lib_core = __nccwpck_require__(932);
 // EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_ = __nccwpck_require__(24);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: ./.build/shared/duration.js
-var shared_duration = __nccwpck_require__(1844);
+var shared_duration = __nccwpck_require__(844);
 // EXTERNAL MODULE: ./.build/shared/errors.js
 var errors = __nccwpck_require__(479);
 ;// CONCATENATED MODULE: ./.build/shared/mask.js
@@ -10141,20 +10015,20 @@ function readConfig() {
 
 /***/ }),
 
-/***/ 3349:
+/***/ 349:
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9932);
-/* harmony import */ var _shared_context_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9477);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(932);
+/* harmony import */ var _shared_context_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(477);
 /* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(479);
-/* harmony import */ var _shared_log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2144);
-/* harmony import */ var _shared_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5921);
+/* harmony import */ var _shared_log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(144);
+/* harmony import */ var _shared_run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(921);
 /* harmony import */ var _shared_slack_message_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(614);
 /* harmony import */ var _shared_slack_report_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(363);
-/* harmony import */ var _shared_slack_send_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8649);
-/* harmony import */ var _shared_summary_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7910);
-/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7337);
+/* harmony import */ var _shared_slack_send_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(755);
+/* harmony import */ var _shared_summary_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(910);
+/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(337);
 
 
 
@@ -10240,7 +10114,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9932:
+/***/ 932:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11080,13 +10954,13 @@ function getIDToken(aud) {
 
 /***/ }),
 
-/***/ 9477:
+/***/ 477:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   p: () => (/* binding */ runContext)
 /* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(24);
 
 function runContext(env = process.env) {
     const repository = env.GITHUB_REPOSITORY ?? '';
@@ -11131,7 +11005,7 @@ function readEvent(path) {
 
 /***/ }),
 
-/***/ 1844:
+/***/ 844:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -11220,14 +11094,14 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 2144:
+/***/ 144:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   p: () => (/* binding */ info)
 /* harmony export */ });
 /* unused harmony export inert */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9932);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(932);
 
 /*
  * What the runner takes for a workflow command (actions/runner, ActionCommand.cs
@@ -11270,7 +11144,7 @@ function info(text) {
 
 /***/ }),
 
-/***/ 5921:
+/***/ 921:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11280,7 +11154,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./.build/node_modules/@actions/core/lib/core.js + 10 modules
-var core = __nccwpck_require__(9932);
+var core = __nccwpck_require__(932);
 // EXTERNAL MODULE: ./.build/shared/errors.js
 var errors = __nccwpck_require__(479);
 ;// CONCATENATED MODULE: ./.build/shared/cancel.js
@@ -11546,8 +11420,8 @@ function fitBlock(block, where, cuts) {
 /* harmony export */   Y6: () => (/* binding */ buildMessage)
 /* harmony export */ });
 /* unused harmony exports MENTION_STATUSES, escapeMrkdwn, link, normalizeMention */
-/* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9477);
-/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1844);
+/* harmony import */ var _context_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(477);
+/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(844);
 /* harmony import */ var _limits_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(629);
 
 
@@ -11681,7 +11555,7 @@ function buildMessage(input, context = (0,_context_js__WEBPACK_IMPORTED_MODULE_0
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   h: () => (/* binding */ slackSummary)
 /* harmony export */ });
-/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7910);
+/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(910);
 
 const VERBS = { posted: 'Posted', replied: 'Replied in thread', updated: 'Updated' };
 /** The notification's part of a job summary: delivered or why not, where, and what was cut. */
@@ -11707,7 +11581,7 @@ function slackSummary(where, headline, result) {
 
 /***/ }),
 
-/***/ 8649:
+/***/ 755:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11720,15 +11594,18 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: DEFAULT_SLACK_API_URL
 
 // EXTERNAL MODULE: ./.build/shared/duration.js
-var duration = __nccwpck_require__(1844);
+var duration = __nccwpck_require__(844);
 // EXTERNAL MODULE: ./.build/shared/errors.js
 var errors = __nccwpck_require__(479);
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./.build/shared/http-proxy.js
-const agents = new Map();
 /**
  * The proxy for `url` from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as self-hosted
- * runners set them (Node's own fetch ignores them). NO_PROXY entries match a
- * host exactly or as a domain suffix (`.corp.example`), optionally with a port; `*` disables.
+ * runners set them. NO_PROXY entries match a host exactly or as a domain suffix
+ * (`.corp.example`), optionally with a port; `*` disables.
  */
 function proxyFor(url, env = process.env) {
     const proxy = url.protocol === 'https:'
@@ -11750,16 +11627,134 @@ function proxyFor(url, env = process.env) {
     }
     return proxy;
 }
-/** undici is loaded only when a proxy is configured: it is most of a bundle's start-up time otherwise. */
-async function fetcher(url) {
-    const proxy = proxyFor(new URL(url));
-    if (!proxy)
-        return { fetch: globalThis.fetch, init: {} };
-    const undici = await __nccwpck_require__.e(/* import() */ 752).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6752, 19));
-    let agent = agents.get(proxy);
-    if (!agent)
-        agents.set(proxy, (agent = new undici.ProxyAgent(proxy)));
-    return { fetch: undici.fetch, init: { dispatcher: agent } };
+
+;// CONCATENATED MODULE: ./.build/shared/http-transport.js
+
+
+
+/** A response's headers, looked up without regard to case (several values of one name come joined by ", "). */
+class ResponseHeaders {
+    raw;
+    constructor(raw) {
+        this.raw = raw;
+    }
+    get(name) {
+        const value = this.raw[name.toLowerCase()];
+        if (value === undefined)
+            return null;
+        return Array.isArray(value) ? value.join(', ') : value;
+    }
+    *entries() {
+        for (const name of Object.keys(this.raw))
+            yield [name, this.get(name)];
+    }
+    [Symbol.iterator]() {
+        return this.entries();
+    }
+}
+/** What fetch sent unasked, kept so servers see the same request. */
+function defaultHeaders(x) {
+    const given = new Set(Object.keys(x.headers).map((k) => k.toLowerCase()));
+    const defaults = { accept: '*/*', 'user-agent': 'deploy-actions' };
+    if (x.body !== undefined) {
+        defaults['content-type'] = 'text/plain;charset=UTF-8';
+        defaults['content-length'] = String(Buffer.byteLength(x.body));
+    }
+    return Object.fromEntries(Object.entries(defaults).filter(([k]) => !given.has(k)));
+}
+/** Send the request; resolves once the status and headers are in (the body is the caller's to read or discard). */
+async function send(x) {
+    const secure = x.url.protocol === 'https:';
+    const proxy = proxyFor(x.url);
+    const options = {
+        method: x.method,
+        headers: { ...defaultHeaders(x), ...x.headers },
+        signal: x.signal,
+    };
+    // A tunnel serves one exchange and is closed after it; neither TLS nor node:http close it on their own.
+    let tunnelled = [];
+    if (proxy) {
+        const host = x.url.hostname.replace(/^\[|\]$/g, '');
+        const socket = await tunnel(new URL(proxy), x.url, x.signal);
+        const tls = secure ? await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 692, 19)) : undefined;
+        const connection = tls ? tls.connect({ socket, servername: (0,external_node_net_namespaceObject.isIP)(host) ? undefined : host }) : socket;
+        tunnelled = [connection, socket];
+        options.createConnection = () => connection;
+    }
+    const requester = secure ? (await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 708, 19))).request : external_node_http_namespaceObject.request;
+    return new Promise((resolve, reject) => {
+        const closeTunnel = () => tunnelled.forEach((s) => s.destroy());
+        const req = requester(x.url, options, (response) => {
+            response.once('close', closeTunnel);
+            resolve(response);
+        });
+        req.once('error', (error) => {
+            closeTunnel();
+            reject(error);
+        });
+        req.end(x.body);
+    });
+}
+/** A connection to `target` through the proxy's CONNECT (its credentials, if any, go only to the proxy). */
+function tunnel(proxy, target, signal) {
+    const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+    const authority = `${target.hostname}:${port}`;
+    const headers = { host: authority };
+    if (proxy.username)
+        headers['proxy-authorization'] =
+            `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+    return new Promise((resolve, reject) => {
+        const req = (0,external_node_http_namespaceObject.request)({
+            host: proxy.hostname.replace(/^\[|\]$/g, ''),
+            port: proxy.port || 80,
+            method: 'CONNECT',
+            path: authority,
+            headers,
+            agent: false,
+            signal,
+        });
+        req.once('connect', (res, socket) => {
+            if (res.statusCode === 200)
+                return resolve(socket);
+            socket.destroy();
+            reject(new Error(`the proxy ${proxy.host} answered ${res.statusCode} to CONNECT ${authority}`));
+        });
+        req.once('error', reject);
+        req.end();
+    });
+}
+/** The body, up to `max` bytes: past that the connection is dropped, so the rest is never downloaded. */
+async function readBody(response, max) {
+    const decoder = new TextDecoder();
+    let body = '';
+    let size = 0;
+    for await (const chunk of await decoded(response)) {
+        const bytes = chunk;
+        if (size + bytes.byteLength > max) {
+            // No final flush: a character cut at the limit is left out rather than garbled.
+            body += decoder.decode(bytes.subarray(0, max - size), { stream: true });
+            response.destroy();
+            return { body, truncated: true };
+        }
+        size += bytes.byteLength;
+        body += decoder.decode(bytes, { stream: true });
+    }
+    return { body: body + decoder.decode(), truncated: false };
+}
+/** We ask for no compression; a server that compresses anyway is decoded as fetch would. */
+async function decoded(response) {
+    const encoding = String(response.headers['content-encoding'] ?? '').toLowerCase();
+    if (!['gzip', 'x-gzip', 'deflate', 'br'].includes(encoding))
+        return response;
+    const zlib = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 522, 19));
+    const decoder = encoding === 'br'
+        ? zlib.createBrotliDecompress()
+        : encoding === 'deflate'
+            ? zlib.createInflate()
+            : zlib.createGunzip();
+    response.once('error', (error) => decoder.destroy(error));
+    decoder.once('close', () => response.destroy());
+    return response.pipe(decoder);
 }
 
 ;// CONCATENATED MODULE: ./.build/shared/retry.js
@@ -11881,28 +11876,6 @@ function nextHop(hop, status, location, req, origin, ms) {
     }
     return { url, method, headers, body };
 }
-/** The body, up to `max` bytes: past that the stream is cancelled, so the rest is never downloaded. */
-async function readBody(response, max) {
-    if (!response.body)
-        return { body: '', truncated: false };
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let body = '';
-    let size = 0;
-    for (;;) {
-        const { done, value } = await reader.read();
-        if (done)
-            return { body: body + decoder.decode(), truncated: false };
-        if (size + value.byteLength > max) {
-            // No final flush: a character cut at the limit is left out rather than garbled.
-            body += decoder.decode(value.subarray(0, max - size), { stream: true });
-            await reader.cancel().catch(() => undefined);
-            return { body, truncated: true };
-        }
-        size += value.byteLength;
-        body += decoder.decode(value, { stream: true });
-    }
-}
 /**
  * One attempt, redirects included: resolves with the response (its body read
  * up to the cap), or rejects with an HttpError (never hangs past `timeoutMs`).
@@ -11923,32 +11896,19 @@ async function attempt(req, timeoutMs, cause) {
     const maxRedirects = req.maxRedirects ?? MAX_REDIRECTS;
     try {
         for (let redirects = 0;; redirects++) {
-            const { fetch, init } = await fetcher(hop.url.href);
-            // Redirects are followed here, never by fetch: it would take every header to any origin.
-            const response = await fetch(hop.url.href, {
-                ...init,
-                method: hop.method,
-                headers: hop.headers,
-                body: hop.body,
-                redirect: 'manual',
-                signal: controller.signal,
-            });
-            const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+            // Redirects are followed here, never by the transport: no header may go to another origin.
+            const response = await send({ ...hop, signal: controller.signal });
+            const status = response.statusCode ?? 0;
+            const headers = new ResponseHeaders(response.headers);
+            const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(status) ? headers.get('location') : null;
             if (location === null) {
                 const { body, truncated } = await readBody(response, req.maxBodyBytes ?? http_MAX_BODY_BYTES);
-                return {
-                    status: response.status,
-                    headers: response.headers,
-                    body,
-                    truncated,
-                    ms: performance.now() - started,
-                    url: hop.url.href,
-                };
+                return { status, headers, body, truncated, ms: performance.now() - started, url: hop.url.href };
             }
-            await response.body?.cancel().catch(() => undefined);
-            const next = nextHop(hop, response.status, location, req, first.origin, performance.now() - started);
+            response.destroy();
+            const next = nextHop(hop, status, location, req, first.origin, performance.now() - started);
             if (redirects >= maxRedirects)
-                throw new HttpError(`more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`, 'redirect', 1, performance.now() - started, undefined, response.status);
+                throw new HttpError(`more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`, 'redirect', 1, performance.now() - started, undefined, status);
             hop = next;
         }
     }
@@ -11972,7 +11932,9 @@ async function attempt(req, timeoutMs, cause) {
     }
 }
 function networkMessage(error) {
-    const cause = error?.cause;
+    // node:http's errors carry their code; a tunnel's or TLS's may wrap theirs in `cause`.
+    const e = error;
+    const cause = e?.code ? e : e?.cause;
     if (cause?.code)
         return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : cause.message ? ` ${cause.message.replace(cause.code, '').trim()}` : ''}`.trim();
     return cause?.message ?? (error instanceof Error ? error.message : String(error));
@@ -12275,7 +12237,7 @@ class SlackError extends Error {
         this.attempts = attempts;
     }
 }
-async function send(what, url, headers, body, options) {
+async function client_send(what, url, headers, body, options) {
     try {
         return await http_request({
             url,
@@ -12310,7 +12272,7 @@ function rateLimited(what, response, code) {
  */
 async function postWebhook(url, payload, options = {}) {
     const what = 'Slack incoming webhook';
-    const response = await send(what, url, {}, JSON.stringify(payload), options);
+    const response = await client_send(what, url, {}, JSON.stringify(payload), options);
     if (response.status >= 200 && response.status < 300)
         return { attempts: response.attempts };
     const body = response.body.trim();
@@ -12327,7 +12289,7 @@ async function postWebhook(url, payload, options = {}) {
  */
 async function callWebApi(apiUrl, method, token, body, options = {}) {
     const what = `Slack ${method}`;
-    const response = await send(what, `${apiUrl.replace(/\/+$/, '')}/${method}`, { authorization: `Bearer ${token}` }, JSON.stringify(body), options);
+    const response = await client_send(what, `${apiUrl.replace(/\/+$/, '')}/${method}`, { authorization: `Bearer ${token}` }, JSON.stringify(body), options);
     let data;
     try {
         const parsed = JSON.parse(response.body);
@@ -12438,7 +12400,7 @@ async function sendSlack(options) {
 
 /***/ }),
 
-/***/ 7910:
+/***/ 910:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -12446,7 +12408,7 @@ async function sendSlack(options) {
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
 /* unused harmony exports cell, fence, details */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9932);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(932);
 
 /** Escape text for a Markdown table cell. */
 function cell(value) {
@@ -12511,9 +12473,6 @@ async function writeSummary(...sections) {
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
-/******/ 
-/******/ // expose the modules object (__webpack_modules__)
-/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -12630,28 +12589,6 @@ async function writeSummary(...sections) {
 /******/ 	};
 /******/ })();
 /******/ 
-/******/ /* webpack/runtime/ensure chunk */
-/******/ (() => {
-/******/ 	__nccwpck_require__.f = {};
-/******/ 	// This file contains only the entry chunk.
-/******/ 	// The chunk loading function for additional chunks
-/******/ 	__nccwpck_require__.e = (chunkId) => {
-/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
-/******/ 			__nccwpck_require__.f[key](chunkId, promises);
-/******/ 			return promises;
-/******/ 		}, []));
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/get javascript chunk filename */
-/******/ (() => {
-/******/ 	// This function allow to reference async chunks
-/******/ 	__nccwpck_require__.u = (chunkId) => {
-/******/ 		// return url for filenames based on template
-/******/ 		return "" + chunkId + ".index.js";
-/******/ 	};
-/******/ })();
-/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -12668,75 +12605,12 @@ async function writeSummary(...sections) {
 /******/ 	};
 /******/ })();
 /******/ 
-/******/ /* webpack/runtime/import chunk loading */
-/******/ (() => {
-/******/ 	// no baseURI
-/******/ 	
-/******/ 	// object to store loaded and loading chunks
-/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
-/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
-/******/ 	var installedChunks = {
-/******/ 		792: 0
-/******/ 	};
-/******/ 	
-/******/ 	var installChunk = (data) => {
-/******/ 		var {ids, modules, runtime} = data;
-/******/ 		// add "modules" to the modules object,
-/******/ 		// then flag all "ids" as loaded and fire callback
-/******/ 		var moduleId, chunkId, i = 0;
-/******/ 		for(moduleId in modules) {
-/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
-/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
-/******/ 			}
-/******/ 		}
-/******/ 		if(runtime) runtime(__nccwpck_require__);
-/******/ 		for(;i < ids.length; i++) {
-/******/ 			chunkId = ids[i];
-/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
-/******/ 				installedChunks[chunkId][0]();
-/******/ 			}
-/******/ 			installedChunks[ids[i]] = 0;
-/******/ 		}
-/******/ 	
-/******/ 	}
-/******/ 	
-/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
-/******/ 			// import() chunk loading for javascript
-/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
-/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
-/******/ 	
-/******/ 				// a Promise means "currently loading".
-/******/ 				if(installedChunkData) {
-/******/ 					promises.push(installedChunkData[1]);
-/******/ 				} else {
-/******/ 					if(true) { // all chunks have JS
-/******/ 						// setup Promise in chunk cache
-/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
-/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
-/******/ 							throw e;
-/******/ 						});
-/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
-/******/ 						promises.push(installedChunkData[1] = promise);
-/******/ 					}
-/******/ 				}
-/******/ 			}
-/******/ 	};
-/******/ 	
-/******/ 	// no prefetching
-/******/ 	
-/******/ 	// no preloaded
-/******/ 	
-/******/ 	// no external install chunk
-/******/ 	
-/******/ 	// no on chunks loaded
-/******/ })();
-/******/ 
 /************************************************************************/
 /******/ 
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(3349);
+/******/ var __webpack_exports__ = __nccwpck_require__(349);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
 

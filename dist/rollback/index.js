@@ -134,6 +134,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
 /***/ 7030:
 /***/ ((module) => {
 
@@ -10944,7 +10951,7 @@ async function lastRecordedRelease(client, environment, excludeImage) {
 /* harmony export */ });
 /* unused harmony export GitHubApiError */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(479);
-/* harmony import */ var _http_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6060);
+/* harmony import */ var _http_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7802);
 
 
 /** Why the transport's retries stopped early, carried on the answer to the error message. */
@@ -10956,7 +10963,7 @@ const NOT_RETRIED = 'x-deploy-actions-not-retried';
  * for GitHub to recover.
  */
 async function octokit(options) {
-    const { GitHub } = await Promise.all(/* import() */[__nccwpck_require__.e(752), __nccwpck_require__.e(54)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5054));
+    const { GitHub } = await __nccwpck_require__.e(/* import() */ 54).then(__nccwpck_require__.bind(__nccwpck_require__, 5054));
     const debug = (line) => options.log?.(`GitHub API: ${line}`);
     const client = new GitHub({
         baseUrl: options.apiUrl.replace(/\/$/, ''),
@@ -10995,7 +11002,7 @@ function transport(options) {
         });
         if (response.truncated)
             throw new Error(`the answer is larger than ${(0,_http_js__WEBPACK_IMPORTED_MODULE_1__/* .formatSize */ .Xq)(_http_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_BODY_BYTES */ .YK)}`);
-        const headers = new Headers(response.headers);
+        const headers = new Headers([...response.headers.entries()]);
         // The body is already decoded and whole: these would describe another one.
         headers.delete('content-encoding');
         headers.delete('content-length');
@@ -11208,7 +11215,7 @@ function deploymentRecord(ctx, options) {
 
 /***/ }),
 
-/***/ 6060:
+/***/ 7802:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11226,12 +11233,15 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(479);
 // EXTERNAL MODULE: ./.build/shared/duration.js
 var duration = __nccwpck_require__(1844);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./.build/shared/http-proxy.js
-const agents = new Map();
 /**
  * The proxy for `url` from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as self-hosted
- * runners set them (Node's own fetch ignores them). NO_PROXY entries match a
- * host exactly or as a domain suffix (`.corp.example`), optionally with a port; `*` disables.
+ * runners set them. NO_PROXY entries match a host exactly or as a domain suffix
+ * (`.corp.example`), optionally with a port; `*` disables.
  */
 function proxyFor(url, env = process.env) {
     const proxy = url.protocol === 'https:'
@@ -11253,16 +11263,134 @@ function proxyFor(url, env = process.env) {
     }
     return proxy;
 }
-/** undici is loaded only when a proxy is configured: it is most of a bundle's start-up time otherwise. */
-async function fetcher(url) {
-    const proxy = proxyFor(new URL(url));
-    if (!proxy)
-        return { fetch: globalThis.fetch, init: {} };
-    const undici = await __nccwpck_require__.e(/* import() */ 752).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4371, 19));
-    let agent = agents.get(proxy);
-    if (!agent)
-        agents.set(proxy, (agent = new undici.ProxyAgent(proxy)));
-    return { fetch: undici.fetch, init: { dispatcher: agent } };
+
+;// CONCATENATED MODULE: ./.build/shared/http-transport.js
+
+
+
+/** A response's headers, looked up without regard to case (several values of one name come joined by ", "). */
+class ResponseHeaders {
+    raw;
+    constructor(raw) {
+        this.raw = raw;
+    }
+    get(name) {
+        const value = this.raw[name.toLowerCase()];
+        if (value === undefined)
+            return null;
+        return Array.isArray(value) ? value.join(', ') : value;
+    }
+    *entries() {
+        for (const name of Object.keys(this.raw))
+            yield [name, this.get(name)];
+    }
+    [Symbol.iterator]() {
+        return this.entries();
+    }
+}
+/** What fetch sent unasked, kept so servers see the same request. */
+function defaultHeaders(x) {
+    const given = new Set(Object.keys(x.headers).map((k) => k.toLowerCase()));
+    const defaults = { accept: '*/*', 'user-agent': 'deploy-actions' };
+    if (x.body !== undefined) {
+        defaults['content-type'] = 'text/plain;charset=UTF-8';
+        defaults['content-length'] = String(Buffer.byteLength(x.body));
+    }
+    return Object.fromEntries(Object.entries(defaults).filter(([k]) => !given.has(k)));
+}
+/** Send the request; resolves once the status and headers are in (the body is the caller's to read or discard). */
+async function send(x) {
+    const secure = x.url.protocol === 'https:';
+    const proxy = proxyFor(x.url);
+    const options = {
+        method: x.method,
+        headers: { ...defaultHeaders(x), ...x.headers },
+        signal: x.signal,
+    };
+    // A tunnel serves one exchange and is closed after it; neither TLS nor node:http close it on their own.
+    let tunnelled = [];
+    if (proxy) {
+        const host = x.url.hostname.replace(/^\[|\]$/g, '');
+        const socket = await tunnel(new URL(proxy), x.url, x.signal);
+        const tls = secure ? await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1692, 19)) : undefined;
+        const connection = tls ? tls.connect({ socket, servername: (0,external_node_net_.isIP)(host) ? undefined : host }) : socket;
+        tunnelled = [connection, socket];
+        options.createConnection = () => connection;
+    }
+    const requester = secure ? (await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 19))).request : external_node_http_.request;
+    return new Promise((resolve, reject) => {
+        const closeTunnel = () => tunnelled.forEach((s) => s.destroy());
+        const req = requester(x.url, options, (response) => {
+            response.once('close', closeTunnel);
+            resolve(response);
+        });
+        req.once('error', (error) => {
+            closeTunnel();
+            reject(error);
+        });
+        req.end(x.body);
+    });
+}
+/** A connection to `target` through the proxy's CONNECT (its credentials, if any, go only to the proxy). */
+function tunnel(proxy, target, signal) {
+    const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+    const authority = `${target.hostname}:${port}`;
+    const headers = { host: authority };
+    if (proxy.username)
+        headers['proxy-authorization'] =
+            `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+    return new Promise((resolve, reject) => {
+        const req = (0,external_node_http_.request)({
+            host: proxy.hostname.replace(/^\[|\]$/g, ''),
+            port: proxy.port || 80,
+            method: 'CONNECT',
+            path: authority,
+            headers,
+            agent: false,
+            signal,
+        });
+        req.once('connect', (res, socket) => {
+            if (res.statusCode === 200)
+                return resolve(socket);
+            socket.destroy();
+            reject(new Error(`the proxy ${proxy.host} answered ${res.statusCode} to CONNECT ${authority}`));
+        });
+        req.once('error', reject);
+        req.end();
+    });
+}
+/** The body, up to `max` bytes: past that the connection is dropped, so the rest is never downloaded. */
+async function readBody(response, max) {
+    const decoder = new TextDecoder();
+    let body = '';
+    let size = 0;
+    for await (const chunk of await decoded(response)) {
+        const bytes = chunk;
+        if (size + bytes.byteLength > max) {
+            // No final flush: a character cut at the limit is left out rather than garbled.
+            body += decoder.decode(bytes.subarray(0, max - size), { stream: true });
+            response.destroy();
+            return { body, truncated: true };
+        }
+        size += bytes.byteLength;
+        body += decoder.decode(bytes, { stream: true });
+    }
+    return { body: body + decoder.decode(), truncated: false };
+}
+/** We ask for no compression; a server that compresses anyway is decoded as fetch would. */
+async function decoded(response) {
+    const encoding = String(response.headers['content-encoding'] ?? '').toLowerCase();
+    if (!['gzip', 'x-gzip', 'deflate', 'br'].includes(encoding))
+        return response;
+    const zlib = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8522, 19));
+    const decoder = encoding === 'br'
+        ? zlib.createBrotliDecompress()
+        : encoding === 'deflate'
+            ? zlib.createInflate()
+            : zlib.createGunzip();
+    response.once('error', (error) => decoder.destroy(error));
+    decoder.once('close', () => response.destroy());
+    return response.pipe(decoder);
 }
 
 // EXTERNAL MODULE: ./.build/shared/retry.js
@@ -11356,28 +11484,6 @@ function nextHop(hop, status, location, req, origin, ms) {
     }
     return { url, method, headers, body };
 }
-/** The body, up to `max` bytes: past that the stream is cancelled, so the rest is never downloaded. */
-async function readBody(response, max) {
-    if (!response.body)
-        return { body: '', truncated: false };
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let body = '';
-    let size = 0;
-    for (;;) {
-        const { done, value } = await reader.read();
-        if (done)
-            return { body: body + decoder.decode(), truncated: false };
-        if (size + value.byteLength > max) {
-            // No final flush: a character cut at the limit is left out rather than garbled.
-            body += decoder.decode(value.subarray(0, max - size), { stream: true });
-            await reader.cancel().catch(() => undefined);
-            return { body, truncated: true };
-        }
-        size += value.byteLength;
-        body += decoder.decode(value, { stream: true });
-    }
-}
 /**
  * One attempt, redirects included: resolves with the response (its body read
  * up to the cap), or rejects with an HttpError (never hangs past `timeoutMs`).
@@ -11398,32 +11504,19 @@ async function attempt(req, timeoutMs, cause) {
     const maxRedirects = req.maxRedirects ?? MAX_REDIRECTS;
     try {
         for (let redirects = 0;; redirects++) {
-            const { fetch, init } = await fetcher(hop.url.href);
-            // Redirects are followed here, never by fetch: it would take every header to any origin.
-            const response = await fetch(hop.url.href, {
-                ...init,
-                method: hop.method,
-                headers: hop.headers,
-                body: hop.body,
-                redirect: 'manual',
-                signal: controller.signal,
-            });
-            const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+            // Redirects are followed here, never by the transport: no header may go to another origin.
+            const response = await send({ ...hop, signal: controller.signal });
+            const status = response.statusCode ?? 0;
+            const headers = new ResponseHeaders(response.headers);
+            const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(status) ? headers.get('location') : null;
             if (location === null) {
                 const { body, truncated } = await readBody(response, req.maxBodyBytes ?? MAX_BODY_BYTES);
-                return {
-                    status: response.status,
-                    headers: response.headers,
-                    body,
-                    truncated,
-                    ms: performance.now() - started,
-                    url: hop.url.href,
-                };
+                return { status, headers, body, truncated, ms: performance.now() - started, url: hop.url.href };
             }
-            await response.body?.cancel().catch(() => undefined);
-            const next = nextHop(hop, response.status, location, req, first.origin, performance.now() - started);
+            response.destroy();
+            const next = nextHop(hop, status, location, req, first.origin, performance.now() - started);
             if (redirects >= maxRedirects)
-                throw new HttpError(`more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`, 'redirect', 1, performance.now() - started, undefined, response.status);
+                throw new HttpError(`more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`, 'redirect', 1, performance.now() - started, undefined, status);
             hop = next;
         }
     }
@@ -11447,7 +11540,9 @@ async function attempt(req, timeoutMs, cause) {
     }
 }
 function networkMessage(error) {
-    const cause = error?.cause;
+    // node:http's errors carry their code; a tunnel's or TLS's may wrap theirs in `cause`.
+    const e = error;
+    const cause = e?.code ? e : e?.cause;
     if (cause?.code)
         return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : cause.message ? ` ${cause.message.replace(cause.code, '').trim()}` : ''}`.trim();
     return cause?.message ?? (error instanceof Error ? error.message : String(error));
@@ -13078,8 +13173,8 @@ function judge(check, samples) {
         };
 }
 
-// EXTERNAL MODULE: ./.build/shared/http.js + 1 modules
-var http = __nccwpck_require__(6060);
+// EXTERNAL MODULE: ./.build/shared/http.js + 2 modules
+var http = __nccwpck_require__(7802);
 ;// CONCATENATED MODULE: ./.build/shared/json-path.js
 /**
  * Paths into parsed JSON as users write them: `checks.database`,

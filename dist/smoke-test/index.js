@@ -8,62 +8,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
-/***/ 4589:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
 /***/ 3024:
 /***/ ((module) => {
 
@@ -71,24 +15,10 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
-/***/ 7067:
+/***/ 4708:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 
 /***/ }),
 
@@ -99,59 +29,10 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
 /***/ 1692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-
-/***/ }),
-
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
 
 /***/ }),
 
@@ -166,13 +47,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
 
 /***/ }),
 
@@ -8776,7 +8650,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9932);
 /* harmony import */ var _shared_context_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9477);
-/* harmony import */ var _shared_deploy_smoke_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5076);
+/* harmony import */ var _shared_deploy_smoke_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5819);
 /* harmony import */ var _shared_duration_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1844);
 /* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(479);
 /* harmony import */ var _shared_log_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2144);
@@ -9736,7 +9610,7 @@ function readEvent(path) {
 
 /***/ }),
 
-/***/ 5076:
+/***/ 5819:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9839,12 +9713,15 @@ function assertions_checkAssertion(body, assertion) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./.build/shared/http-proxy.js
-const agents = new Map();
 /**
  * The proxy for `url` from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as self-hosted
- * runners set them (Node's own fetch ignores them). NO_PROXY entries match a
- * host exactly or as a domain suffix (`.corp.example`), optionally with a port; `*` disables.
+ * runners set them. NO_PROXY entries match a host exactly or as a domain suffix
+ * (`.corp.example`), optionally with a port; `*` disables.
  */
 function proxyFor(url, env = process.env) {
     const proxy = url.protocol === 'https:'
@@ -9866,16 +9743,134 @@ function proxyFor(url, env = process.env) {
     }
     return proxy;
 }
-/** undici is loaded only when a proxy is configured: it is most of a bundle's start-up time otherwise. */
-async function fetcher(url) {
-    const proxy = proxyFor(new URL(url));
-    if (!proxy)
-        return { fetch: globalThis.fetch, init: {} };
-    const undici = await __nccwpck_require__.e(/* import() */ 752).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4371, 19));
-    let agent = agents.get(proxy);
-    if (!agent)
-        agents.set(proxy, (agent = new undici.ProxyAgent(proxy)));
-    return { fetch: undici.fetch, init: { dispatcher: agent } };
+
+;// CONCATENATED MODULE: ./.build/shared/http-transport.js
+
+
+
+/** A response's headers, looked up without regard to case (several values of one name come joined by ", "). */
+class ResponseHeaders {
+    raw;
+    constructor(raw) {
+        this.raw = raw;
+    }
+    get(name) {
+        const value = this.raw[name.toLowerCase()];
+        if (value === undefined)
+            return null;
+        return Array.isArray(value) ? value.join(', ') : value;
+    }
+    *entries() {
+        for (const name of Object.keys(this.raw))
+            yield [name, this.get(name)];
+    }
+    [Symbol.iterator]() {
+        return this.entries();
+    }
+}
+/** What fetch sent unasked, kept so servers see the same request. */
+function defaultHeaders(x) {
+    const given = new Set(Object.keys(x.headers).map((k) => k.toLowerCase()));
+    const defaults = { accept: '*/*', 'user-agent': 'deploy-actions' };
+    if (x.body !== undefined) {
+        defaults['content-type'] = 'text/plain;charset=UTF-8';
+        defaults['content-length'] = String(Buffer.byteLength(x.body));
+    }
+    return Object.fromEntries(Object.entries(defaults).filter(([k]) => !given.has(k)));
+}
+/** Send the request; resolves once the status and headers are in (the body is the caller's to read or discard). */
+async function send(x) {
+    const secure = x.url.protocol === 'https:';
+    const proxy = proxyFor(x.url);
+    const options = {
+        method: x.method,
+        headers: { ...defaultHeaders(x), ...x.headers },
+        signal: x.signal,
+    };
+    // A tunnel serves one exchange and is closed after it; neither TLS nor node:http close it on their own.
+    let tunnelled = [];
+    if (proxy) {
+        const host = x.url.hostname.replace(/^\[|\]$/g, '');
+        const socket = await tunnel(new URL(proxy), x.url, x.signal);
+        const tls = secure ? await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1692, 19)) : undefined;
+        const connection = tls ? tls.connect({ socket, servername: (0,external_node_net_namespaceObject.isIP)(host) ? undefined : host }) : socket;
+        tunnelled = [connection, socket];
+        options.createConnection = () => connection;
+    }
+    const requester = secure ? (await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 19))).request : external_node_http_namespaceObject.request;
+    return new Promise((resolve, reject) => {
+        const closeTunnel = () => tunnelled.forEach((s) => s.destroy());
+        const req = requester(x.url, options, (response) => {
+            response.once('close', closeTunnel);
+            resolve(response);
+        });
+        req.once('error', (error) => {
+            closeTunnel();
+            reject(error);
+        });
+        req.end(x.body);
+    });
+}
+/** A connection to `target` through the proxy's CONNECT (its credentials, if any, go only to the proxy). */
+function tunnel(proxy, target, signal) {
+    const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+    const authority = `${target.hostname}:${port}`;
+    const headers = { host: authority };
+    if (proxy.username)
+        headers['proxy-authorization'] =
+            `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+    return new Promise((resolve, reject) => {
+        const req = (0,external_node_http_namespaceObject.request)({
+            host: proxy.hostname.replace(/^\[|\]$/g, ''),
+            port: proxy.port || 80,
+            method: 'CONNECT',
+            path: authority,
+            headers,
+            agent: false,
+            signal,
+        });
+        req.once('connect', (res, socket) => {
+            if (res.statusCode === 200)
+                return resolve(socket);
+            socket.destroy();
+            reject(new Error(`the proxy ${proxy.host} answered ${res.statusCode} to CONNECT ${authority}`));
+        });
+        req.once('error', reject);
+        req.end();
+    });
+}
+/** The body, up to `max` bytes: past that the connection is dropped, so the rest is never downloaded. */
+async function readBody(response, max) {
+    const decoder = new TextDecoder();
+    let body = '';
+    let size = 0;
+    for await (const chunk of await decoded(response)) {
+        const bytes = chunk;
+        if (size + bytes.byteLength > max) {
+            // No final flush: a character cut at the limit is left out rather than garbled.
+            body += decoder.decode(bytes.subarray(0, max - size), { stream: true });
+            response.destroy();
+            return { body, truncated: true };
+        }
+        size += bytes.byteLength;
+        body += decoder.decode(bytes, { stream: true });
+    }
+    return { body: body + decoder.decode(), truncated: false };
+}
+/** We ask for no compression; a server that compresses anyway is decoded as fetch would. */
+async function decoded(response) {
+    const encoding = String(response.headers['content-encoding'] ?? '').toLowerCase();
+    if (!['gzip', 'x-gzip', 'deflate', 'br'].includes(encoding))
+        return response;
+    const zlib = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8522, 19));
+    const decoder = encoding === 'br'
+        ? zlib.createBrotliDecompress()
+        : encoding === 'deflate'
+            ? zlib.createInflate()
+            : zlib.createGunzip();
+    response.once('error', (error) => decoder.destroy(error));
+    decoder.once('close', () => response.destroy());
+    return response.pipe(decoder);
 }
 
 ;// CONCATENATED MODULE: ./.build/shared/retry.js
@@ -9997,28 +9992,6 @@ function nextHop(hop, status, location, req, origin, ms) {
     }
     return { url, method, headers, body };
 }
-/** The body, up to `max` bytes: past that the stream is cancelled, so the rest is never downloaded. */
-async function readBody(response, max) {
-    if (!response.body)
-        return { body: '', truncated: false };
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let body = '';
-    let size = 0;
-    for (;;) {
-        const { done, value } = await reader.read();
-        if (done)
-            return { body: body + decoder.decode(), truncated: false };
-        if (size + value.byteLength > max) {
-            // No final flush: a character cut at the limit is left out rather than garbled.
-            body += decoder.decode(value.subarray(0, max - size), { stream: true });
-            await reader.cancel().catch(() => undefined);
-            return { body, truncated: true };
-        }
-        size += value.byteLength;
-        body += decoder.decode(value, { stream: true });
-    }
-}
 /**
  * One attempt, redirects included: resolves with the response (its body read
  * up to the cap), or rejects with an HttpError (never hangs past `timeoutMs`).
@@ -10039,32 +10012,19 @@ async function attempt(req, timeoutMs, cause) {
     const maxRedirects = req.maxRedirects ?? MAX_REDIRECTS;
     try {
         for (let redirects = 0;; redirects++) {
-            const { fetch, init } = await fetcher(hop.url.href);
-            // Redirects are followed here, never by fetch: it would take every header to any origin.
-            const response = await fetch(hop.url.href, {
-                ...init,
-                method: hop.method,
-                headers: hop.headers,
-                body: hop.body,
-                redirect: 'manual',
-                signal: controller.signal,
-            });
-            const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+            // Redirects are followed here, never by the transport: no header may go to another origin.
+            const response = await send({ ...hop, signal: controller.signal });
+            const status = response.statusCode ?? 0;
+            const headers = new ResponseHeaders(response.headers);
+            const location = req.redirect !== 'manual' && REDIRECT_STATUSES.has(status) ? headers.get('location') : null;
             if (location === null) {
                 const { body, truncated } = await readBody(response, req.maxBodyBytes ?? http_MAX_BODY_BYTES);
-                return {
-                    status: response.status,
-                    headers: response.headers,
-                    body,
-                    truncated,
-                    ms: performance.now() - started,
-                    url: hop.url.href,
-                };
+                return { status, headers, body, truncated, ms: performance.now() - started, url: hop.url.href };
             }
-            await response.body?.cancel().catch(() => undefined);
-            const next = nextHop(hop, response.status, location, req, first.origin, performance.now() - started);
+            response.destroy();
+            const next = nextHop(hop, status, location, req, first.origin, performance.now() - started);
             if (redirects >= maxRedirects)
-                throw new HttpError(`more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`, 'redirect', 1, performance.now() - started, undefined, response.status);
+                throw new HttpError(`more than ${maxRedirects} redirects (the last to ${showUrl(next.url)})`, 'redirect', 1, performance.now() - started, undefined, status);
             hop = next;
         }
     }
@@ -10088,7 +10048,9 @@ async function attempt(req, timeoutMs, cause) {
     }
 }
 function networkMessage(error) {
-    const cause = error?.cause;
+    // node:http's errors carry their code; a tunnel's or TLS's may wrap theirs in `cause`.
+    const e = error;
+    const cause = e?.code ? e : e?.cause;
     if (cause?.code)
         return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : cause.message ? ` ${cause.message.replace(cause.code, '').trim()}` : ''}`.trim();
     return cause?.message ?? (error instanceof Error ? error.message : String(error));
@@ -10213,8 +10175,8 @@ function excerpt(body, max = 120) {
     return JSON.stringify(flat.length > max ? `${flat.slice(0, max)}…` : flat);
 }
 
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: external "node:util"
+const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 ;// CONCATENATED MODULE: ./.build/shared/smoke/expect.js
 
 
@@ -10265,7 +10227,7 @@ function judge(expect, response, capture) {
         const actual = (0,json_path/* getPath */.Yn)(json, path);
         if (actual === json_path/* MISSING */.lV)
             problems.push(`json ${path}: expected ${expect_show(value)}, but it is missing`);
-        else if (!(0,external_node_util_.isDeepStrictEqual)(actual, value))
+        else if (!(0,external_node_util_namespaceObject.isDeepStrictEqual)(actual, value))
             problems.push(`json ${path}: expected ${expect_show(value)}, got ${expect_show(actual)}`);
     }
     for (const [name, path] of Object.entries(capture)) {
@@ -21691,9 +21653,6 @@ function constantCatch(value) {
 /******/ 	return module.exports;
 /******/ }
 /******/ 
-/******/ // expose the modules object (__webpack_modules__)
-/******/ __nccwpck_require__.m = __webpack_modules__;
-/******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
@@ -21809,28 +21768,6 @@ function constantCatch(value) {
 /******/ 	};
 /******/ })();
 /******/ 
-/******/ /* webpack/runtime/ensure chunk */
-/******/ (() => {
-/******/ 	__nccwpck_require__.f = {};
-/******/ 	// This file contains only the entry chunk.
-/******/ 	// The chunk loading function for additional chunks
-/******/ 	__nccwpck_require__.e = (chunkId) => {
-/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
-/******/ 			__nccwpck_require__.f[key](chunkId, promises);
-/******/ 			return promises;
-/******/ 		}, []));
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/get javascript chunk filename */
-/******/ (() => {
-/******/ 	// This function allow to reference async chunks
-/******/ 	__nccwpck_require__.u = (chunkId) => {
-/******/ 		// return url for filenames based on template
-/******/ 		return "" + chunkId + ".index.js";
-/******/ 	};
-/******/ })();
-/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -21845,69 +21782,6 @@ function constantCatch(value) {
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/import chunk loading */
-/******/ (() => {
-/******/ 	// no baseURI
-/******/ 	
-/******/ 	// object to store loaded and loading chunks
-/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
-/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
-/******/ 	var installedChunks = {
-/******/ 		792: 0
-/******/ 	};
-/******/ 	
-/******/ 	var installChunk = (data) => {
-/******/ 		var {ids, modules, runtime} = data;
-/******/ 		// add "modules" to the modules object,
-/******/ 		// then flag all "ids" as loaded and fire callback
-/******/ 		var moduleId, chunkId, i = 0;
-/******/ 		for(moduleId in modules) {
-/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
-/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
-/******/ 			}
-/******/ 		}
-/******/ 		if(runtime) runtime(__nccwpck_require__);
-/******/ 		for(;i < ids.length; i++) {
-/******/ 			chunkId = ids[i];
-/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
-/******/ 				installedChunks[chunkId][0]();
-/******/ 			}
-/******/ 			installedChunks[ids[i]] = 0;
-/******/ 		}
-/******/ 	
-/******/ 	}
-/******/ 	
-/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
-/******/ 			// import() chunk loading for javascript
-/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
-/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
-/******/ 	
-/******/ 				// a Promise means "currently loading".
-/******/ 				if(installedChunkData) {
-/******/ 					promises.push(installedChunkData[1]);
-/******/ 				} else {
-/******/ 					if(true) { // all chunks have JS
-/******/ 						// setup Promise in chunk cache
-/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
-/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
-/******/ 							throw e;
-/******/ 						});
-/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
-/******/ 						promises.push(installedChunkData[1] = promise);
-/******/ 					}
-/******/ 				}
-/******/ 			}
-/******/ 	};
-/******/ 	
-/******/ 	// no prefetching
-/******/ 	
-/******/ 	// no preloaded
-/******/ 	
-/******/ 	// no external install chunk
-/******/ 	
-/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

@@ -83,7 +83,7 @@ function transport(options: GitHubApiOptions): typeof fetch {
         options.log?.(`GitHub API ${method} ${path}: ${r.reason}, retry ${r.attempt}/${r.of - 1} in ${r.delayMs}ms`),
     });
     if (response.truncated) throw new Error(`the answer is larger than ${formatSize(MAX_BODY_BYTES)}`);
-    const headers = new Headers(response.headers);
+    const headers = new Headers([...response.headers.entries()]);
     // The body is already decoded and whole: these would describe another one.
     headers.delete('content-encoding');
     headers.delete('content-length');

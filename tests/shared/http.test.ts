@@ -1,4 +1,5 @@
-import { createServer as createNetServer, type Server as NetServer, connect } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer, type Socket, connect } from 'node:net';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError, MAX_BODY_BYTES, MAX_REDIRECTS, request } from '../../shared/http.js';
 import { proxyFor } from '../../shared/http-proxy.js';
@@ -31,6 +32,20 @@ beforeAll(async () => {
         return;
       case '/echo':
         return json(res, 200, { method: req.method, body: req.body, auth: req.headers.authorization ?? null });
+      case '/defaults':
+        return json(res, 200, {
+          agent: req.headers['user-agent'] ?? null,
+          type: req.headers['content-type'] ?? null,
+          accept: req.headers.accept ?? null,
+        });
+      case '/gzip':
+      case '/br': {
+        // Compressed though nobody asked: some servers do.
+        const text = JSON.stringify({ compressed: url.pathname });
+        const body = url.pathname === '/gzip' ? gzipSync(text) : brotliCompressSync(text);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': url.pathname.slice(1) });
+        return res.end(body);
+      }
       default:
         return json(res, 404, {});
     }
@@ -103,6 +118,25 @@ describe('request', () => {
     const error = await request({ url: `${closed.url}/`, retries: 0 }).catch((e: unknown) => e);
     expect((error as HttpError).kind).toBe('network');
     expect((error as HttpError).message).toContain('ECONNREFUSED');
+  });
+
+  it("sends what fetch sent unasked (a User-Agent, a body's text/plain type), the caller's own headers winning", async () => {
+    const plain = await request({ url: `${app.url}/defaults`, method: 'POST', body: 'x' });
+    expect(JSON.parse(plain.body)).toEqual({
+      agent: 'deploy-actions',
+      type: 'text/plain;charset=UTF-8',
+      accept: '*/*',
+    });
+    const own = await request({
+      url: `${app.url}/defaults`,
+      headers: { 'User-Agent': 'team-bot/2', Accept: 'application/json' },
+    });
+    expect(JSON.parse(own.body)).toEqual({ agent: 'team-bot/2', type: null, accept: 'application/json' });
+  });
+
+  it('decodes a gzip or brotli body a server compressed unasked', async () => {
+    for (const path of ['/gzip', '/br'])
+      expect(JSON.parse((await request({ url: `${app.url}${path}` })).body)).toEqual({ compressed: path });
   });
 
   it('sends method, headers and body', async () => {
@@ -358,12 +392,21 @@ describe('proxy variables', () => {
   let proxy: NetServer;
   let proxyUrl: string;
   const seen: string[] = [];
+  /** Each request head the proxy read in the clear. */
+  const heads: string[] = [];
+  let tlsTarget: TlsServer;
+  // Closed at the end: once the target hangs up, a piped tunnel's client side is never read to its end.
+  const clients = new Set<Socket>();
   beforeAll(async () => {
+    tlsTarget = await startHttpsServer((req, res) => json(res, 200, { key: req.headers['x-api-key'] ?? null }));
     // A real forward proxy: absolute-form requests for http, CONNECT tunnels otherwise.
     proxy = createNetServer((client) => {
+      clients.add(client);
+      client.once('close', () => clients.delete(client));
       client.once('data', (head) => {
         const firstLine = head.toString('latin1').split('\r\n')[0];
         seen.push(firstLine);
+        heads.push(head.toString('latin1'));
         const [method, target] = firstLine.split(' ');
         if (method === 'CONNECT') {
           const [host, port] = target.split(':');
@@ -385,7 +428,11 @@ describe('proxy variables', () => {
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
     proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
   });
-  afterAll(() => new Promise<void>((r) => proxy.close(() => r())));
+  afterAll(async () => {
+    await tlsTarget.close();
+    for (const client of clients) client.destroy();
+    await new Promise<void>((r) => proxy.close(() => r()));
+  });
 
   async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
@@ -405,8 +452,39 @@ describe('proxy variables', () => {
       request({ url: `${app.url}/echo?via=proxy` }),
     );
     expect(res.status).toBe(200);
-    // undici tunnels through the proxy with CONNECT, for http targets too.
+    // Tunnelled through the proxy with CONNECT, for http targets too.
     expect(seen).toContain(`CONNECT 127.0.0.1:${app.port} HTTP/1.1`);
+  });
+
+  it('tunnels https through HTTPS_PROXY: the proxy sees only CONNECT, the certificate is still verified at the target', async () => {
+    heads.length = 0;
+    const env = { HTTPS_PROXY: proxyUrl, NO_PROXY: undefined, no_proxy: undefined };
+    const untrusted = await withEnv(env, () =>
+      request({ url: `${tlsTarget.url}/`, headers: { 'x-api-key': 'k-tls' }, retries: 0 }),
+    ).catch((e: unknown) => e as HttpError);
+    expect((untrusted as HttpError).kind).toBe('network');
+    expect((untrusted as HttpError).message).toMatch(/SELF_SIGNED|CERT/);
+    const res = await withEnv({ ...env, NODE_TLS_REJECT_UNAUTHORIZED: '0' }, () =>
+      request({ url: `${tlsTarget.url}/`, headers: { 'x-api-key': 'k-tls' } }),
+    );
+    expect(JSON.parse(res.body)).toEqual({ key: 'k-tls' });
+    expect(heads.map((h) => h.split('\r\n')[0])).toEqual([
+      `CONNECT 127.0.0.1:${tlsTarget.port} HTTP/1.1`,
+      `CONNECT 127.0.0.1:${tlsTarget.port} HTTP/1.1`,
+    ]);
+    expect(heads.join('')).not.toContain('k-tls');
+  });
+
+  it("sends the proxy URL's credentials to the proxy only", async () => {
+    heads.length = 0;
+    app.requests.length = 0;
+    const withCredentials = proxyUrl.replace('http://', 'http://builder:p%40ss@');
+    const res = await withEnv({ HTTP_PROXY: withCredentials, NO_PROXY: undefined, no_proxy: undefined }, () =>
+      request({ url: `${app.url}/echo?via=auth` }),
+    );
+    expect(res.status).toBe(200);
+    expect(heads[0]).toContain(`proxy-authorization: Basic ${Buffer.from('builder:p@ss').toString('base64')}\r\n`);
+    expect(app.requests.at(-1)?.headers['proxy-authorization']).toBeUndefined();
   });
 
   it('bypasses the proxy for NO_PROXY hosts', async () => {
