@@ -13830,7 +13830,7 @@ function lastProbe(state) {
 
 const READY = parseStatusSet('2xx');
 /** Probe the readiness path until it passes or `readiness-timeout` ends. */
-async function waitUntilReady(host, ip, port, check, what, log) {
+async function waitUntilReady({ host, ip, port, check, what, log }) {
     const reach = await host.reach(ip, port);
     try {
         const url = `${reach.base}${check.readinessPath.startsWith('/') ? '' : '/'}${check.readinessPath}`;
@@ -13857,9 +13857,10 @@ async function waitUntilReady(host, ip, port, check, what, log) {
 /** A web release without a readiness path: trusted once it has run this long (when the image has no HEALTHCHECK). */
 const WEB_READY_AFTER_MS = 5_000;
 /** The release's readiness: its readiness path when there is one, else its HEALTHCHECK (or staying up). */
-function waitForRelease(host, id, ip, port, check, what, log) {
+function waitForRelease(target) {
+    const { host, id, what, check, log } = target;
     if (check.readinessPath)
-        return waitUntilReady(host, ip, port, check, what, log);
+        return waitUntilReady(target);
     return waitUntilHealthy(host, id, what, { timeoutMs: check.readinessTimeoutMs, readyAfterMs: WEB_READY_AFTER_MS }, log);
 }
 /** Start the release as `name` and wait until it is ready; one that never is gets removed, its last logs in the error. */
@@ -13870,7 +13871,7 @@ async function startReady(host, req, release, name, network, options) {
     let ready;
     try {
         ip = await ipOf(host, id, network);
-        ready = await (0,cancel/* untilCancelled */.c8)(waitForRelease(host, id, ip, req.port, req, name, options.log));
+        ready = await (0,cancel/* untilCancelled */.c8)(waitForRelease({ host, id, ip, port: req.port, check: req, what: name, log: options.log }));
     }
     catch (error) {
         if (!(error instanceof cancel/* CancelledError */.cc))
@@ -14246,6 +14247,25 @@ http {
   proxy_temp_path /tmp/${name}-temp;
 `;
 }
+/**
+ * The `location /` block of both proxies: keep-alive HTTP/1.1 to the upstream, the client's host and address
+ * passed on, and the colour that answered named in a response header.
+ */
+function proxyLocation(upstream, color, indent) {
+    return [
+        'location / {',
+        `  proxy_pass http://${upstream};`,
+        '  proxy_http_version 1.1;',
+        '  proxy_set_header Connection "";',
+        '  proxy_set_header Host $host;',
+        '  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+        '  proxy_set_header X-Forwarded-Proto $scheme;',
+        `  add_header X-Deploy-Color ${color} always;`,
+        '}',
+    ]
+        .map((line) => `${indent}${line}\n`)
+        .join('');
+}
 /** nginx configuration sending everything to one upstream (the live colour). */
 function proxyConfig(upstream) {
     return `${nginxPreamble('rewritten on every deploy and rollback.', 'deploy-proxy')}  upstream app {
@@ -14254,16 +14274,7 @@ function proxyConfig(upstream) {
   }
   server {
     listen ${PROXY_PORT};
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      add_header X-Deploy-Color ${upstream.color} always;
-    }
-  }
+${proxyLocation('app', upstream.color, '    ')}  }
 }
 `;
 }
@@ -14311,16 +14322,7 @@ upstream ${upstream} {
 server {
   listen ${HTTP_PORT};
 ${tls ? `  listen ${HTTPS_PORT} ssl;\n` : ''}  server_name ${route.hosts.join(' ')};
-  location / {
-    proxy_pass http://${upstream};
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
-    proxy_set_header Host $host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
-    add_header X-Deploy-Color ${route.color} always;
-  }
-}
+${proxyLocation(upstream, route.color, '  ')}}
 `;
 }
 
@@ -14915,7 +14917,7 @@ async function restore({ host, live, back }, req, proxy, log) {
     await host.docker(['start', back.id]);
     const ip = await ipOf(host, back.id, network);
     // A cancel stops the wait as a failed check would: the release put back is stopped, the live one keeps serving.
-    const ready = await (0,cancel/* untilCancelled */.c8)(waitForRelease(host, back.id, ip, back.port, req, colorName(req, color), log)).catch((error) => {
+    const ready = await (0,cancel/* untilCancelled */.c8)(waitForRelease({ host, id: back.id, ip, port: back.port, check: req, what: colorName(req, color), log })).catch((error) => {
         if (error instanceof cancel/* CancelledError */.cc)
             return { ok: false, ms: 0, reason: error.message };
         throw error;

@@ -439,11 +439,12 @@ describe('with the command provider (bash scripts; local app server; real Promet
 // ------------------------------------------------------------------ docker
 
 const SERVICE = 'stages';
-const NETWORK = 'stages-db';
-const VOLUME = 'stages-data';
-const INGRESS = 'stages-ingress';
+// The database network, the data volume and the shared ingress, named after the service.
+const NETWORK = `${SERVICE}-db`;
+const VOLUME = `${SERVICE}-data`;
+const INGRESS = `${SERVICE}-ingress`;
 const INGRESS_HTTP = 18518;
-const INGRESS_HTTPS = 18519;
+const INGRESS_HTTPS = INGRESS_HTTP + 1;
 const APP_COMMAND = '/bin/busybox httpd -f -p 8080 -h /www';
 /** Every runtime option of the Docker provider, and one worker role. */
 const RUNTIME = {

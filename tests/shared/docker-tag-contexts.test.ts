@@ -36,6 +36,17 @@ interface Context {
   onlyTheirs?: string[];
 }
 
+/** A push of the git tag `tag`, from the payload fixture named after it. */
+const tagPush = (
+  tag: string,
+  expected: Pick<Context, 'tags' | 'version' | 'metadataAction' | 'onlyTheirs'>,
+): Context => ({
+  event: 'push',
+  ref: `refs/tags/${tag}`,
+  fixture: `push-tag-${tag}.json`,
+  ...expected,
+});
+
 const CONTEXTS: [string, Context][] = [
   [
     'push to the default branch (master)',
@@ -63,39 +74,30 @@ const CONTEXTS: [string, Context][] = [
   ],
   [
     'semver tag v1.1.1',
-    {
-      event: 'push',
-      ref: 'refs/tags/v1.1.1',
-      fixture: 'push-tag-v1.1.1.json',
+    tagPush('v1.1.1', {
       tags: ['sha-860c190', '1.1.1', '1.1', '1', 'latest'],
       version: '1.1.1',
       metadataAction: ['v1.1.1', 'latest'],
       onlyTheirs: ['v1.1.1'],
-    },
+    }),
   ],
   [
     'prerelease tag v2.0.8-beta.67',
-    {
-      event: 'push',
-      ref: 'refs/tags/v2.0.8-beta.67',
-      fixture: 'push-tag-v2.0.8-beta.67.json',
+    tagPush('v2.0.8-beta.67', {
       tags: ['sha-860c190', '2.0.8-beta.67'],
       version: '2.0.8-beta.67',
       metadataAction: ['v2.0.8-beta.67', 'latest'],
       onlyTheirs: ['v2.0.8-beta.67', 'latest'],
-    },
+    }),
   ],
   [
     'a tag that is not semver (release-7)',
-    {
-      event: 'push',
-      ref: 'refs/tags/release-7',
-      fixture: 'push-tag-release-7.json',
+    tagPush('release-7', {
       tags: ['sha-860c190'],
       version: 'release-7',
       metadataAction: ['release-7', 'latest'],
       onlyTheirs: ['release-7', 'latest'],
-    },
+    }),
   ],
   [
     'release published (v1.2.0)',

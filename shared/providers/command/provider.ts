@@ -1,17 +1,7 @@
 import { formatDuration } from '../../duration.js';
 import { runContext } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type {
-  DeployRequest,
-  DeployResult,
-  Provider,
-  ProviderContext,
-  Release,
-  RollbackRequest,
-  RollbackResult,
-  TeardownRequest,
-  TeardownResult,
-} from '../types.js';
+import type * as api from '../types.js';
 import { deployOutput } from './output.js';
 import type { CommandSettings } from './settings.js';
 import { runScript } from './script.js';
@@ -21,16 +11,16 @@ import { runScript } from './script.js';
  * Render, Vercel, …). The platform's state is not ours to read, so history
  * comes from GitHub Deployments: the action hands over the live release.
  */
-export class CommandProvider implements Provider {
+export class CommandProvider implements api.Provider {
   readonly name = 'command';
   readonly keepsHistory = false;
 
   constructor(
     private readonly settings: CommandSettings,
-    private readonly context: ProviderContext,
+    private readonly context: api.ProviderContext,
   ) {}
 
-  async deploy(request: DeployRequest): Promise<DeployResult> {
+  async deploy(request: api.DeployRequest): Promise<api.DeployResult> {
     const script = this.settings['deploy-command'];
     if (!script)
       throw new UserError(
@@ -62,15 +52,15 @@ export class CommandProvider implements Provider {
     };
   }
 
-  current(): Promise<Release | undefined> {
+  current(): Promise<api.Release | undefined> {
     return Promise.resolve(undefined);
   }
 
-  history(): Promise<Release[]> {
+  history(): Promise<api.Release[]> {
     return Promise.resolve([]);
   }
 
-  async rollback(request: RollbackRequest): Promise<RollbackResult> {
+  async rollback(request: api.RollbackRequest): Promise<api.RollbackResult> {
     if (!request.to)
       throw new UserError(
         'The command provider needs a version to roll back to: set "to", or "github-token" so the last successful GitHub Deployment is used.',
@@ -80,7 +70,7 @@ export class CommandProvider implements Provider {
     const script = this.settings['rollback-command'] ?? this.settings['deploy-command'];
     if (!script)
       throw new UserError('Input "rollback-command" (or "deploy-command") is required with provider "command".');
-    const to: Release = {
+    const to: api.Release = {
       image: request.to,
       version: request.to,
       time: new Date().toISOString(),
@@ -111,7 +101,7 @@ export class CommandProvider implements Provider {
     };
   }
 
-  async teardown(request: TeardownRequest): Promise<TeardownResult> {
+  async teardown(request: api.TeardownRequest): Promise<api.TeardownResult> {
     const script = this.settings['teardown-command'];
     if (!script)
       throw new UserError(

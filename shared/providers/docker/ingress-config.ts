@@ -3,7 +3,7 @@
  * answering 404 to unknown host names, the TLS certificate when there is
  * one) that includes one route file per environment, routing by host name.
  */
-import { nginxPreamble } from './proxy-config.js';
+import { nginxPreamble, proxyLocation } from './proxy-config.js';
 import { baseName } from './labels.js';
 import type { Target } from '../types.js';
 
@@ -55,15 +55,6 @@ upstream ${upstream} {
 server {
   listen ${HTTP_PORT};
 ${tls ? `  listen ${HTTPS_PORT} ssl;\n` : ''}  server_name ${route.hosts.join(' ')};
-  location / {
-    proxy_pass http://${upstream};
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
-    proxy_set_header Host $host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
-    add_header X-Deploy-Color ${route.color} always;
-  }
-}
+${proxyLocation(upstream, route.color, '  ')}}
 `;
 }

@@ -1,17 +1,6 @@
 import { formatDuration } from '../../duration.js';
 import { UserError } from '../../errors.js';
-import type {
-  DeployRequest,
-  DeployResult,
-  Provider,
-  ProviderContext,
-  Release,
-  RollbackRequest,
-  RollbackResult,
-  Target,
-  TeardownRequest,
-  TeardownResult,
-} from '../types.js';
+import type * as api from '../types.js';
 import { deployBlueGreen } from './blue-green.js';
 import { ensureNetwork, listReleases, liveOf, pruneable } from './containers.js';
 import { DockerHost } from './host.js';
@@ -40,7 +29,7 @@ import { pruneableWorkers, restoreWorkers, startWorkers, stopWorkers, type Worke
  * set of labelled containers on the host. Each concern has its module; this
  * class holds the run's connections and puts the steps in order.
  */
-export class DockerProvider implements Provider {
+export class DockerProvider implements api.Provider {
   readonly name = 'docker';
   readonly keepsHistory = true;
   private readonly ssh?: SshSession;
@@ -55,7 +44,7 @@ export class DockerProvider implements Provider {
 
   constructor(
     private readonly settings: DockerSettings,
-    private readonly context: ProviderContext,
+    private readonly context: api.ProviderContext,
   ) {
     // The module's check() made sure ssh hosts come with a key and known hosts.
     const sshHosts = settings.hosts.filter((h) => h.kind === 'ssh');
@@ -91,15 +80,15 @@ export class DockerProvider implements Provider {
     for (const host of this.hosts) void host.connect();
   }
 
-  async current(target: Target): Promise<Release | undefined> {
+  async current(target: api.Target): Promise<api.Release | undefined> {
     return liveOf(await listReleases(this.hosts[0], target))?.release;
   }
 
-  async history(target: Target): Promise<Release[]> {
+  async history(target: api.Target): Promise<api.Release[]> {
     return (await listReleases(this.hosts[0], target)).map((c) => c.release);
   }
 
-  async deploy(request: DeployRequest): Promise<DeployResult> {
+  async deploy(request: api.DeployRequest): Promise<api.DeployResult> {
     const { log } = this.context;
     const req: WorkerRequest = { ...request, run: this.run, roles: this.roles };
     if (req.strategy === 'recreate' && this.proxy instanceof SharedIngress)
@@ -114,7 +103,7 @@ export class DockerProvider implements Provider {
         for (const host of this.hosts) await this.images.pull(host, req.release.image, 'app');
         return this.images.versionOf(this.hosts[0], req.release);
       });
-      const release: Release = { ...req.release, version, time: new Date().toISOString(), status: 'live' };
+      const release: api.Release = { ...req.release, version, time: new Date().toISOString(), status: 'live' };
       await phases.time('lock', async () => {
         for (const host of this.hosts) await this.locks.take(host, req, release, req.release.image);
       });
@@ -125,7 +114,7 @@ export class DockerProvider implements Provider {
       const oldWorkers = snapshots.flatMap((s) => s.workers).filter((w) => w.running);
       // Workers first: if the new ones never get ready, the web role was not touched.
       const workers = await startWorkers(this.hosts, req, release, log);
-      let web: Pick<DeployResult, 'previous' | 'details'>;
+      let web: Pick<api.DeployResult, 'previous' | 'details'>;
       try {
         web =
           req.strategy === 'recreate'
@@ -163,7 +152,7 @@ export class DockerProvider implements Provider {
    * the snapshots taken under the lock: since then only this deploy changed the hosts, and what was live is
    * now the previous release.
    */
-  private async prune(req: DeployRequest, snapshots: Snapshot[]): Promise<void> {
+  private async prune(req: api.DeployRequest, snapshots: Snapshot[]): Promise<void> {
     for (const [i, host] of this.hosts.entries()) {
       const { workers } = snapshots[i];
       const releases = snapshots[i].releases.map((c) =>
@@ -182,12 +171,12 @@ export class DockerProvider implements Provider {
     }
   }
 
-  async rollback(req: RollbackRequest): Promise<RollbackResult> {
+  async rollback(req: api.RollbackRequest): Promise<api.RollbackResult> {
     const { log } = this.context;
     try {
       const plans = await planRollback(this.hosts, req);
       const [first] = plans;
-      const lockRelease: Release = { ...first.back.release, runUrl: req.runUrl };
+      const lockRelease: api.Release = { ...first.back.release, runUrl: req.runUrl };
       this.images.forApp(lockRelease.image);
       for (const p of plans) await this.locks.take(p.host, req, lockRelease, p.back.release.image);
       await req.beforeRestore?.(first.live?.release, first.back.release);
@@ -216,7 +205,7 @@ export class DockerProvider implements Provider {
     }
   }
 
-  async teardown(req: TeardownRequest): Promise<TeardownResult> {
+  async teardown(req: api.TeardownRequest): Promise<api.TeardownResult> {
     // Whatever proxy-mode says now: a route the environment has on the shared ingress goes with it.
     const ingress =
       this.proxy instanceof SharedIngress

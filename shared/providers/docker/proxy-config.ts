@@ -24,6 +24,26 @@ http {
 `;
 }
 
+/**
+ * The `location /` block of both proxies: keep-alive HTTP/1.1 to the upstream, the client's host and address
+ * passed on, and the colour that answered named in a response header.
+ */
+export function proxyLocation(upstream: string, color: string, indent: string): string {
+  return [
+    'location / {',
+    `  proxy_pass http://${upstream};`,
+    '  proxy_http_version 1.1;',
+    '  proxy_set_header Connection "";',
+    '  proxy_set_header Host $host;',
+    '  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '  proxy_set_header X-Forwarded-Proto $scheme;',
+    `  add_header X-Deploy-Color ${color} always;`,
+    '}',
+  ]
+    .map((line) => `${indent}${line}\n`)
+    .join('');
+}
+
 /** nginx configuration sending everything to one upstream (the live colour). */
 export function proxyConfig(upstream: { ip: string; port: number; color: string }): string {
   return `${nginxPreamble('rewritten on every deploy and rollback.', 'deploy-proxy')}  upstream app {
@@ -32,16 +52,7 @@ export function proxyConfig(upstream: { ip: string; port: number; color: string 
   }
   server {
     listen ${PROXY_PORT};
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      add_header X-Deploy-Color ${upstream.color} always;
-    }
-  }
+${proxyLocation('app', upstream.color, '    ')}  }
 }
 `;
 }

@@ -22,15 +22,21 @@ export interface Readiness {
   reason?: string;
 }
 
+/** A release container to wait for: where it listens and how its readiness is judged. */
+export interface ReadinessTarget {
+  host: DockerHost;
+  /** The container's id and its address on the release network. */
+  id: string;
+  ip: string;
+  port: number;
+  check: ReadinessCheck;
+  /** How the log names it (a colour or container name). */
+  what: string;
+  log: ProviderContext['log'];
+}
+
 /** Probe the readiness path until it passes or `readiness-timeout` ends. */
-export async function waitUntilReady(
-  host: DockerHost,
-  ip: string,
-  port: number,
-  check: ReadinessCheck,
-  what: string,
-  log: ProviderContext['log'],
-): Promise<Readiness> {
+async function waitUntilReady({ host, ip, port, check, what, log }: ReadinessTarget): Promise<Readiness> {
   const reach = await host.reach(ip, port);
   try {
     const url = `${reach.base}${check.readinessPath.startsWith('/') ? '' : '/'}${check.readinessPath}`;
@@ -60,16 +66,9 @@ export async function waitUntilReady(
 const WEB_READY_AFTER_MS = 5_000;
 
 /** The release's readiness: its readiness path when there is one, else its HEALTHCHECK (or staying up). */
-export function waitForRelease(
-  host: DockerHost,
-  id: string,
-  ip: string,
-  port: number,
-  check: ReadinessCheck,
-  what: string,
-  log: ProviderContext['log'],
-): Promise<Readiness> {
-  if (check.readinessPath) return waitUntilReady(host, ip, port, check, what, log);
+export function waitForRelease(target: ReadinessTarget): Promise<Readiness> {
+  const { host, id, what, check, log } = target;
+  if (check.readinessPath) return waitUntilReady(target);
   return waitUntilHealthy(
     host,
     id,
@@ -104,7 +103,9 @@ export async function startReady(
   let ready: Readiness;
   try {
     ip = await ipOf(host, id, network);
-    ready = await untilCancelled(waitForRelease(host, id, ip, req.port, req, name, options.log));
+    ready = await untilCancelled(
+      waitForRelease({ host, id, ip, port: req.port, check: req, what: name, log: options.log }),
+    );
   } catch (error) {
     if (!(error instanceof CancelledError)) throw error;
     await host.docker(['rm', '-f', id], { allowFailure: true });

@@ -61,7 +61,7 @@ export async function restore(
   const ip = await ipOf(host, back.id, network);
   // A cancel stops the wait as a failed check would: the release put back is stopped, the live one keeps serving.
   const ready = await untilCancelled(
-    waitForRelease(host, back.id, ip, back.port, req, colorName(req, color), log),
+    waitForRelease({ host, id: back.id, ip, port: back.port, check: req, what: colorName(req, color), log }),
   ).catch((error: unknown) => {
     if (error instanceof CancelledError) return { ok: false, ms: 0, reason: error.message };
     throw error;

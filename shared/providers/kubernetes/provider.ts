@@ -2,18 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
-import type {
-  DeployRequest,
-  DeployResult,
-  Provider,
-  ProviderContext,
-  Release,
-  RollbackRequest,
-  RollbackResult,
-  Target,
-  TeardownRequest,
-  TeardownResult,
-} from '../types.js';
+import type * as api from '../types.js';
 import { blueGreenHistory, COLOURS, deployBlueGreen, rollbackBlueGreen } from './blue-green.js';
 import { Cluster } from './cluster.js';
 import { Kubectl } from './kubectl.js';
@@ -34,13 +23,13 @@ interface PostState {
  * class writes the run's kubeconfig and picks the strategy; each strategy has
  * its module.
  */
-export class KubernetesProvider implements Provider {
+export class KubernetesProvider implements api.Provider {
   readonly name = 'kubernetes';
   readonly keepsHistory = true;
   private readonly cluster: Cluster;
   private readonly paths: string[] = [];
 
-  constructor(settings: KubernetesSettings, context: ProviderContext) {
+  constructor(settings: KubernetesSettings, context: api.ProviderContext) {
     const dir = join(context.tempDir, `deploy-actions-kube-${randomBytes(6).toString('hex')}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.paths.push(dir);
@@ -60,7 +49,7 @@ export class KubernetesProvider implements Provider {
     this.cluster = new Cluster(kubectl, settings, context);
   }
 
-  async deploy(request: DeployRequest): Promise<DeployResult> {
+  async deploy(request: api.DeployRequest): Promise<api.DeployResult> {
     // Pods get their variables from the pod spec (manifests, ConfigMaps, Secrets), not from this step.
     const ignored = Object.keys(request.env);
     if (ignored.length)
@@ -76,7 +65,7 @@ export class KubernetesProvider implements Provider {
   }
 
   /** An environment is blue-green when it has no `<deployment>` but a `-blue` or `-green` one. */
-  private async isBlueGreen(target: Target): Promise<boolean> {
+  private async isBlueGreen(target: api.Target): Promise<boolean> {
     const { kubectl } = this.cluster;
     const name = this.cluster.deploymentName(target);
     if (await kubectl.get('deployment', name)) return false;
@@ -84,23 +73,23 @@ export class KubernetesProvider implements Provider {
     throw new UserError(`Neither deployment ${name} nor ${name}-blue/-green found (${this.cluster.where()})`);
   }
 
-  async current(target: Target): Promise<Release | undefined> {
+  async current(target: api.Target): Promise<api.Release | undefined> {
     return (await this.history(target)).find((r) => r.status === 'live');
   }
 
-  async history(target: Target): Promise<Release[]> {
+  async history(target: api.Target): Promise<api.Release[]> {
     return (await this.isBlueGreen(target))
       ? blueGreenHistory(this.cluster, target)
       : rollingHistory(this.cluster, target);
   }
 
-  async rollback(request: RollbackRequest): Promise<RollbackResult> {
+  async rollback(request: api.RollbackRequest): Promise<api.RollbackResult> {
     return (await this.isBlueGreen(request))
       ? rollbackBlueGreen(this.cluster, request)
       : rollbackRolling(this.cluster, request);
   }
 
-  teardown(request: TeardownRequest): Promise<TeardownResult> {
+  teardown(request: api.TeardownRequest): Promise<api.TeardownResult> {
     return teardownKubernetes(this.cluster, request);
   }
 
