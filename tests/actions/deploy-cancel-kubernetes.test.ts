@@ -5,32 +5,20 @@
  * tests/harness/runner.ts): the rollout it started is undone, nothing waits
  * for the kill.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startKubernetesDouble, type KubernetesDouble } from '../fakes/kubernetes.js';
 import { deploymentObject } from '../harness/kubernetes-objects.js';
+import { kubectlVersion } from '../harness/infra.js';
 import { runAction } from '../harness/runner.js';
 
 const REPO = 'registry.example.com:5000/shop';
 const V1 = `${REPO}:v1`;
 const STUCK = `${REPO}:stuck`;
 
-const KUBECTL = (() => {
-  try {
-    return execFileSync('kubectl', ['version', '--client'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 20_000,
-    }).split('\n')[0];
-  } catch {
-    return undefined;
-  }
-})();
-if (!KUBECTL && process.env.CI)
-  throw new Error('kubectl is not installed: the Kubernetes provider tests need it (Debian package kubernetes-client)');
+const KUBECTL = kubectlVersion();
 
 (KUBECTL ? describe : describe.skip)(
   `cancelling a Kubernetes deploy (real kubectl: ${KUBECTL ?? 'not installed'}; Kubernetes API test double)`,

@@ -16,7 +16,7 @@ import { startKubernetesDouble, type KubernetesDouble } from '../fakes/kubernete
 import { containersOf, docker, removeService } from '../harness/docker-env.js';
 import { appImage, proxyImage } from '../harness/images.js';
 import { startSshd, type Sshd } from '../harness/sshd.js';
-import { dockerAvailable, ensureDocker } from '../harness/infra.js';
+import { dockerAvailable, ensureDocker, kubectlVersion } from '../harness/infra.js';
 import { deploymentObject } from '../harness/kubernetes-objects.js';
 import { runAction } from '../harness/runner.js';
 
@@ -192,9 +192,7 @@ describe('teardown (command provider)', () => {
   }, 120_000);
 });
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-
-describe.skipIf(!hasKubectl)('teardown (kubernetes: real kubectl, Kubernetes API test double)', () => {
+describe.skipIf(!kubectlVersion())('teardown (kubernetes: real kubectl, Kubernetes API test double)', () => {
   let k8s: KubernetesDouble;
   beforeAll(async () => {
     k8s = await startKubernetesDouble({ tickMs: 100 });
