@@ -25,6 +25,8 @@ interface Job {
   uses?: string;
   concurrency?: { group: string; 'cancel-in-progress': boolean };
   environment?: { name: string };
+  needs?: string | string[];
+  outputs?: Record<string, string>;
 }
 interface Workflow {
   on: Record<string, unknown>;
@@ -137,6 +139,14 @@ describe('workflows', () => {
     expect(teardown.concurrency).toEqual(queue);
     expect(deploy.if).toContain("github.event.action != 'closed'");
     expect(teardown.if).toContain("github.event.action == 'closed'");
+    // A deploy run that found the pull request closed (it may have replaced a queued teardown) is followed by one.
+    expect(teardown.needs).toBe('deploy');
+    expect(teardown.if).toContain("needs.deploy.outputs.state == 'closed'");
+    expect(deploy.outputs?.state).toBe('${{ steps.state.outputs.state }}');
+    // The URL a deploy reports (a command's url=) wins over the template's.
+    expect(deploy.outputs?.['environment-url']).toBe(
+      '${{ steps.deploy.outputs.environment-url || steps.names.outputs.url }}',
+    );
     expect(deploy.environment?.name).toBe('pr-${{ github.event.number }}');
     // The pull request's state is read first (inside the queue), and every later step needs it open.
     const steps = deploy.steps! as (Step & { id?: string; if?: string })[];
