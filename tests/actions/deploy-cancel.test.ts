@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
 import { deployOnLocalEngine } from '../harness/docker-deploy.js';
@@ -29,6 +29,7 @@ const statesOf = (github: GitHubDouble, id: number) =>
 
 describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engine; GitHub REST test double)', () => {
   let github: GitHubDouble;
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   let images: { v1: string; v2: string; slow: string; proxy: string };
 
   beforeAll(async () => {
@@ -117,6 +118,7 @@ describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engin
 
 describe('cancelling with the command provider (bash scripts; GitHub REST and Slack test doubles)', () => {
   let github: GitHubDouble;
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   let slack: FakeSlack;
   let workspace: string;
   beforeAll(async () => {

@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { runAction } from '../harness/runner.js';
 import { json, startServer, type TestServer } from '../harness/server.js';
@@ -18,6 +18,7 @@ const IMAGE = 'registry.example.com:5000/shop:pr-42';
 
 describe('command provider: url=<value> in $DEPLOY_OUTPUT (GitHub REST test double)', () => {
   let github: GitHubDouble;
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   let preview: TestServer;
   const deployCommand = () =>
     `echo "platform: deploying $DEPLOY_IMAGE"\necho "url=${preview.url}/" >> "$DEPLOY_OUTPUT"`;

@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { deployOnLocalEngine } from '../harness/docker-deploy.js';
 import { fetchText, removeService } from '../harness/docker-env.js';
@@ -38,6 +38,13 @@ describe.skipIf(!hasDocker)(
       removeService(SERVICE);
       images = { v1: appImage('v1'), v2: appImage('v2'), proxy: proxyImage() };
     }, 120_000);
+    // Even the requests answered 503 must be well-formed.
+    afterEach(() =>
+      expect(
+        doubles.flatMap((d) => d.problems.splice(0)),
+        'requests the GitHub double found malformed',
+      ).toEqual([]),
+    );
     afterAll(async () => {
       for (const double of doubles) await double.close();
       removeService(SERVICE);
@@ -99,6 +106,7 @@ describe('GitHub API outage with the command provider, whose history is GitHub (
   beforeAll(async () => {
     down = await startGitHubDouble({ token: TOKEN, repository: 'acme/shop', outage: { failures: Infinity } });
   });
+  afterEach(() => expect(down.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   afterAll(() => down?.close());
 
   test('503 always: fails with that reason before deploying; deploy-command never runs', async () => {

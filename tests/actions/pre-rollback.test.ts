@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { runAction } from '../harness/runner.js';
 import { json, startServer, type TestServer } from '../harness/server.js';
@@ -18,6 +18,7 @@ const V2 = 'registry.example.com:5000/shop:v2';
 
 describe('deploy: pre-rollback-command in the automatic rollback (command provider, GitHub REST test double)', () => {
   let github: GitHubDouble;
+  afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
   let app: TestServer;
   let workspace: string;
   const run = (inputs: Record<string, string>) =>
