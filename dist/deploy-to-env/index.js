@@ -8916,16 +8916,18 @@ function readConfig() {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1773);
-/* harmony import */ var _shared_deploy_post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6140);
-/* harmony import */ var _shared_context_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9477);
-/* harmony import */ var _shared_deploy_release_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3397);
-/* harmony import */ var _shared_duration_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1844);
-/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(479);
-/* harmony import */ var _shared_log_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2144);
-/* harmony import */ var _shared_providers_config_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2677);
-/* harmony import */ var _shared_run_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4906);
-/* harmony import */ var _shared_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7910);
-/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8453);
+/* harmony import */ var _shared_cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2774);
+/* harmony import */ var _shared_deploy_post_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6140);
+/* harmony import */ var _shared_context_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9477);
+/* harmony import */ var _shared_deploy_release_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3397);
+/* harmony import */ var _shared_duration_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1844);
+/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(479);
+/* harmony import */ var _shared_log_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2144);
+/* harmony import */ var _shared_providers_config_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2677);
+/* harmony import */ var _shared_run_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4906);
+/* harmony import */ var _shared_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7910);
+/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8453);
+
 
 
 
@@ -8938,16 +8940,16 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 async function main() {
-    const { config, settings, module } = (0,_config_js__WEBPACK_IMPORTED_MODULE_10__/* .readConfig */ .X)();
-    const ctx = (0,_shared_context_js__WEBPACK_IMPORTED_MODULE_2__/* .runContext */ .p)();
-    (0,_shared_providers_config_js__WEBPACK_IMPORTED_MODULE_7__/* .checkStrategy */ .o4)(module, config.strategy);
-    await (0,_shared_providers_config_js__WEBPACK_IMPORTED_MODULE_7__/* .withProvider */ .w$)(module, settings, ctx.runnerTemp, (provider) => deploy(config, provider, ctx));
+    const { config, settings, module } = (0,_config_js__WEBPACK_IMPORTED_MODULE_11__/* .readConfig */ .X)();
+    const ctx = (0,_shared_context_js__WEBPACK_IMPORTED_MODULE_3__/* .runContext */ .p)();
+    (0,_shared_providers_config_js__WEBPACK_IMPORTED_MODULE_8__/* .checkStrategy */ .o4)(module, config.strategy);
+    await (0,_shared_providers_config_js__WEBPACK_IMPORTED_MODULE_8__/* .withProvider */ .w$)(module, settings, ctx.runnerTemp, (provider) => deploy(config, provider, ctx));
 }
 async function deploy(config, provider, ctx) {
     const service = config.service || ctx.repo;
     const started = Date.now();
-    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_6__/* .info */ .p)(`Deploying ${config.image} to ${config.environment} (${service}, ${provider.name}, ${config.strategy})`);
-    const stage = new _shared_deploy_release_js__WEBPACK_IMPORTED_MODULE_3__/* .ReleaseStage */ .sX(provider, config, { service, environment: config.environment }, ctx);
+    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_7__/* .info */ .p)(`Deploying ${config.image} to ${config.environment} (${service}, ${provider.name}, ${config.strategy})`);
+    const stage = new _shared_deploy_release_js__WEBPACK_IMPORTED_MODULE_4__/* .ReleaseStage */ .sX(provider, config, { service, environment: config.environment }, ctx);
     const deployment = await stage.open();
     if (deployment)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('deployment-id', String(deployment.id));
@@ -8956,11 +8958,15 @@ async function deploy(config, provider, ctx) {
         result = await stage.deploy();
     }
     catch (error) {
-        await stage.settle((0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error));
-        await (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .Sy)(`## ❌ Deploy to ${config.environment} failed`, (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .table */ .tp)(['', ''], [
+        await stage.settle((0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_6__/* .errorMessage */ .gJ)(error));
+        // A failed deploy leaves the live release serving: it is still the previous version (not read after a cancel).
+        const live = error instanceof _shared_cancel_js__WEBPACK_IMPORTED_MODULE_1__/* .CancelledError */ .cc ? undefined : await stage.liveBefore();
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('previous-version', live?.version ?? '');
+        await (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .Sy)(`## ❌ Deploy to ${config.environment} failed`, (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_10__/* .table */ .tp)(['', ''], [
             ['Image', `\`${config.image}\``],
             ['Service', service],
-            ['Reason', (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)],
+            ['Reason', (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_6__/* .errorMessage */ .gJ)(error)],
+            ['Still live', live ? `\`${live.version}\`` : 'nothing'],
             ['GitHub Deployment', deployment ? `${deployment.id} (failure)` : recordCell(stage)],
         ]));
         throw error;
@@ -8970,7 +8976,7 @@ async function deploy(config, provider, ctx) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('previous-version', result.previous?.version ?? '');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('environment-url', stage.environmentUrl ?? '');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('hosts', String(result.targets));
-    await (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .Sy)(`## 🚀 Deployed to ${config.environment}`, (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .table */ .tp)(['', ''], [
+    await (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .Sy)(`## 🚀 Deployed to ${config.environment}`, (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_10__/* .table */ .tp)(['', ''], [
         ['Version', `\`${result.current.version}\``],
         ['Previous', result.previous ? `\`${result.previous.version}\` (kept for rollback)` : 'none (first release)'],
         ['Service', service],
@@ -8978,13 +8984,13 @@ async function deploy(config, provider, ctx) {
         ['Hosts', String(result.targets)],
         ['Environment URL', stage.environmentUrl ?? '–'],
         ['GitHub Deployment', deployment ? String(deployment.id) : recordCell(stage)],
-        ['Duration', (0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(Date.now() - started)],
-    ]), result.details.length ? (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .table */ .tp)(['Host', 'What happened'], result.details) : undefined);
-    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_6__/* .info */ .p)(`${result.current.version} is live on ${config.environment} (${result.targets} host${result.targets === 1 ? '' : 's'})`);
+        ['Duration', (0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_5__/* .formatDuration */ .a3)(Date.now() - started)],
+    ]), result.details.length ? (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_10__/* .table */ .tp)(['Host', 'What happened'], result.details) : undefined);
+    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_7__/* .info */ .p)(`${result.current.version} is live on ${config.environment} (${result.targets} host${result.targets === 1 ? '' : 's'})`);
 }
 /** The summary's GitHub Deployment cell when there is none: why, when one was asked for. */
 const recordCell = (stage) => (stage.missing ? `missing: ${stage.missing}` : '–');
-await (0,_shared_run_js__WEBPACK_IMPORTED_MODULE_8__/* .run */ .e)(main, _shared_deploy_post_js__WEBPACK_IMPORTED_MODULE_1__/* .deployPost */ .u, { cancellable: true });
+await (0,_shared_run_js__WEBPACK_IMPORTED_MODULE_9__/* .run */ .e)(main, _shared_deploy_post_js__WEBPACK_IMPORTED_MODULE_2__/* .deployPost */ .u, { cancellable: true });
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);

@@ -156,6 +156,9 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
       `status ${failed.id} failure`,
     ]);
     expect(run.summary).toContain('failed');
+    // What was live still is: the previous version, in the output and the summary.
+    expect(run.outputs['previous-version']).toBe(env.images.v2);
+    expect(run.summary).toContain(`\`${env.images.v2}\``);
     expectKeyHandled(run);
   });
 

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { CancelledError } from '../../../shared/cancel.js';
 import { deployPost } from '../../../shared/deploy/post.js';
 import { runContext, type RunContext } from '../../../shared/context.js';
 import type { DeployConfig } from '../../../shared/deploy/inputs.js';
@@ -33,6 +34,9 @@ async function deploy(config: DeployConfig, provider: Provider, ctx: RunContext)
     result = await stage.deploy();
   } catch (error) {
     await stage.settle(errorMessage(error));
+    // A failed deploy leaves the live release serving: it is still the previous version (not read after a cancel).
+    const live = error instanceof CancelledError ? undefined : await stage.liveBefore();
+    core.setOutput('previous-version', live?.version ?? '');
     await writeSummary(
       `## ❌ Deploy to ${config.environment} failed`,
       table(
@@ -41,6 +45,7 @@ async function deploy(config: DeployConfig, provider: Provider, ctx: RunContext)
           ['Image', `\`${config.image}\``],
           ['Service', service],
           ['Reason', errorMessage(error)],
+          ['Still live', live ? `\`${live.version}\`` : 'nothing'],
           ['GitHub Deployment', deployment ? `${deployment.id} (failure)` : recordCell(stage)],
         ],
       ),
