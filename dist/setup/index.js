@@ -13545,25 +13545,19 @@ function readConfig() {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4605);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var _shared_context_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9477);
-/* harmony import */ var _shared_duration_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1844);
-/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(479);
-/* harmony import */ var _shared_exec_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6367);
-/* harmony import */ var _shared_log_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2144);
-/* harmony import */ var _shared_run_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5921);
-/* harmony import */ var _shared_setup_corepack_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1152);
-/* harmony import */ var _shared_setup_dependency_cache_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(2184);
-/* harmony import */ var _shared_setup_install_failure_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(919);
-/* harmony import */ var _shared_setup_install_node_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(5264);
-/* harmony import */ var _shared_setup_package_manager_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(3454);
-/* harmony import */ var _shared_setup_report_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(3103);
-/* harmony import */ var _shared_setup_restore_timing_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(5);
-/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(7441);
-
-
-
+/* harmony import */ var _shared_context_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9477);
+/* harmony import */ var _shared_duration_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1844);
+/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(479);
+/* harmony import */ var _shared_exec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6367);
+/* harmony import */ var _shared_log_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2144);
+/* harmony import */ var _shared_run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5921);
+/* harmony import */ var _shared_setup_cache_step_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8467);
+/* harmony import */ var _shared_setup_corepack_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1152);
+/* harmony import */ var _shared_setup_install_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4562);
+/* harmony import */ var _shared_setup_install_node_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5264);
+/* harmony import */ var _shared_setup_package_manager_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(3454);
+/* harmony import */ var _shared_setup_report_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(3103);
+/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(7441);
 
 
 
@@ -13586,7 +13580,7 @@ const STATE = {
     shimDir: 'shimDir',
 };
 async function main() {
-    const report = new _shared_setup_report_js__WEBPACK_IMPORTED_MODULE_13__/* .SetupReport */ .w();
+    const report = new _shared_setup_report_js__WEBPACK_IMPORTED_MODULE_12__/* .SetupReport */ .w();
     try {
         await setUp(report);
     }
@@ -13598,8 +13592,8 @@ async function main() {
 }
 /** Node, then the package manager, then the dependencies: from the cache, or installed and saved after the job. */
 async function setUp(report) {
-    const config = (0,_config_js__WEBPACK_IMPORTED_MODULE_15__/* .readConfig */ .X)();
-    const ctx = (0,_shared_context_js__WEBPACK_IMPORTED_MODULE_3__/* .runContext */ .p)();
+    const config = (0,_config_js__WEBPACK_IMPORTED_MODULE_13__/* .readConfig */ .X)();
+    const ctx = (0,_shared_context_js__WEBPACK_IMPORTED_MODULE_1__/* .runContext */ .p)();
     report.start('Node');
     const nodeVersion = await useNode(config.request);
     report.done('Node', `${nodeVersion} (${config.request.source})`);
@@ -13608,108 +13602,65 @@ async function setUp(report) {
     report.done('Package manager', `${pm.name} ${pm.version}${pm.pinned ? ' (packageManager)' : ''}`);
     report.start('Dependencies');
     if (!config.install) {
-        setCacheOutputs({ key: '', paths: [], hit: 'disabled' });
+        setCacheOutputs(_shared_setup_cache_step_js__WEBPACK_IMPORTED_MODULE_7__/* .NO_CACHE */ .DQ);
         report.done('Dependencies', 'not installed (install: false)');
         return;
     }
     requireLockfile(pm, config.dir);
     report.start('Cache');
-    const cache = await restoreCache(config, pm, nodeVersion, ctx.workspace);
+    const cache = config.cache
+        ? await (0,_shared_setup_cache_step_js__WEBPACK_IMPORTED_MODULE_7__/* .restoreCache */ .P3)({
+            pm,
+            dir: config.dir,
+            workspace: ctx.workspace,
+            nodeVersion,
+            suffix: config['cache-key-suffix'],
+        })
+        : _shared_setup_cache_step_js__WEBPACK_IMPORTED_MODULE_7__/* .NO_CACHE */ .DQ;
     setCacheOutputs(cache);
-    report.done('Cache', cacheText(cache, config.cache));
+    report.done('Cache', (0,_shared_setup_cache_step_js__WEBPACK_IMPORTED_MODULE_7__/* .cacheText */ .e5)(cache, config.cache));
     if (cache.hit === 'exact') {
         report.done('Install', 'skipped (exact cache hit)');
         return;
     }
     report.start('Install');
-    const installMs = await install(pm, config.dir);
-    report.done('Install', `\`${(0,_shared_setup_package_manager_js__WEBPACK_IMPORTED_MODULE_12__/* .frozenInstall */ .sU)(pm.name, pm.version).join(' ')}\` in ${(0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(installMs)}`);
+    const installMs = await (0,_shared_setup_install_js__WEBPACK_IMPORTED_MODULE_9__/* .installDependencies */ .b)(pm, config.dir);
+    report.done('Install', `\`${(0,_shared_setup_package_manager_js__WEBPACK_IMPORTED_MODULE_11__/* .frozenInstall */ .sU)(pm.name, pm.version).join(' ')}\` in ${(0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(installMs)}`);
     // Only a successful install is worth caching; the post step saves it.
     if (cache.key) {
-        saveForPost(cache, pm, config.dir, (0,_shared_setup_corepack_js__WEBPACK_IMPORTED_MODULE_9__/* .shimFolder */ .g)(ctx.runnerTemp));
-        report.done('Cache', `${cacheText(cache, config.cache)}, saved as ${cache.key} after the job`);
+        saveForPost(cache, pm, config.dir, (0,_shared_setup_corepack_js__WEBPACK_IMPORTED_MODULE_8__/* .shimFolder */ .g)(ctx.runnerTemp));
+        report.done('Cache', `${(0,_shared_setup_cache_step_js__WEBPACK_IMPORTED_MODULE_7__/* .cacheText */ .e5)(cache, config.cache)}, saved as ${cache.key} after the job`);
     }
 }
 /** The requested Node on PATH (or the one already there); returns its exact version. */
 async function useNode(request) {
     if (request.spec) {
-        (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_7__/* .info */ .p)(`Node ${request.spec} requested by ${request.source}`);
-        await (0,_shared_setup_install_node_js__WEBPACK_IMPORTED_MODULE_11__/* .installNode */ .W)(request.spec, _shared_log_js__WEBPACK_IMPORTED_MODULE_7__/* .info */ .p);
+        (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_5__/* .info */ .p)(`Node ${request.spec} requested by ${request.source}`);
+        await (0,_shared_setup_install_node_js__WEBPACK_IMPORTED_MODULE_10__/* .installNode */ .W)(request.spec, _shared_log_js__WEBPACK_IMPORTED_MODULE_5__/* .info */ .p);
     }
     else {
-        (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_7__/* .info */ .p)('No Node version requested (no node-version input, .nvmrc, .node-version or package.json engines/volta): using the Node on PATH');
+        (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_5__/* .info */ .p)('No Node version requested (no node-version input, .nvmrc, .node-version or package.json engines/volta): using the Node on PATH');
     }
-    const version = (await (0,_shared_exec_js__WEBPACK_IMPORTED_MODULE_6__/* .exec */ .m0)(['node', '--version'], { timeoutMs: 30_000 })).stdout.trim().replace(/^v/, '');
+    const version = (await (0,_shared_exec_js__WEBPACK_IMPORTED_MODULE_4__/* .exec */ .m0)(['node', '--version'], { timeoutMs: 30_000 })).stdout.trim().replace(/^v/, '');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('node-version', version);
     return version;
 }
 /** The project's package manager, at the version package.json pins, for this step and the job's later steps. */
 async function usePackageManager(config, nodeVersion, runnerTemp) {
-    const pm = (0,_shared_setup_package_manager_js__WEBPACK_IMPORTED_MODULE_12__/* .detectPackageManager */ .Lv)(config.dir, config['package-manager']);
-    const version = await (0,_shared_setup_corepack_js__WEBPACK_IMPORTED_MODULE_9__/* .activatePackageManager */ .r)(pm, (0,_shared_setup_corepack_js__WEBPACK_IMPORTED_MODULE_9__/* .shimFolder */ .g)(runnerTemp), config.dir);
+    const pm = (0,_shared_setup_package_manager_js__WEBPACK_IMPORTED_MODULE_11__/* .detectPackageManager */ .Lv)(config.dir, config['package-manager']);
+    const version = await (0,_shared_setup_corepack_js__WEBPACK_IMPORTED_MODULE_8__/* .activatePackageManager */ .r)(pm, (0,_shared_setup_corepack_js__WEBPACK_IMPORTED_MODULE_8__/* .shimFolder */ .g)(runnerTemp), config.dir);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('package-manager', pm.name);
-    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_7__/* .info */ .p)(`Node ${nodeVersion}, ${pm.name} ${version}${pm.pinned ? ' (pinned by packageManager)' : ''}`);
+    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_5__/* .info */ .p)(`Node ${nodeVersion}, ${pm.name} ${version}${pm.pinned ? ' (pinned by packageManager)' : ''}`);
     return { ...pm, version };
 }
 function requireLockfile(pm, dir) {
     if (pm.lockfile)
         return;
-    throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .UserError */ .yo(`No lockfile for ${pm.name} in ${dir} (expected ${(0,_shared_setup_package_manager_js__WEBPACK_IMPORTED_MODULE_12__/* .lockfileNames */ .Ih)(pm.name).join(' or ')}). Commit the lockfile so installs are reproducible, or set install: false.`);
-}
-/** Restore node_modules and the package store when the cache service is there; an exact hit makes the install needless. */
-async function restoreCache(config, pm, nodeVersion, workspace) {
-    if (!config.cache)
-        return { key: '', paths: [], hit: 'disabled' };
-    if (!(await (0,_shared_setup_dependency_cache_js__WEBPACK_IMPORTED_MODULE_10__/* .cacheAvailable */ .g7)())) {
-        (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_7__/* .info */ .p)('The cache service is not available to this job (no ACTIONS_RESULTS_URL): installing without a cache');
-        return { key: '', paths: [], hit: 'disabled' };
-    }
-    const store = (await (0,_shared_exec_js__WEBPACK_IMPORTED_MODULE_6__/* .exec */ .m0)((0,_shared_setup_package_manager_js__WEBPACK_IMPORTED_MODULE_12__/* .storePathCommand */ .Uu)(pm.name, pm.version), { cwd: config.dir, timeoutMs: 60_000 })).stdout.trim();
-    // The cache version hashes the path strings: node_modules relative to the workspace keeps it stable across runs.
-    const modules = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.relative)(workspace, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(config.dir, 'node_modules'));
-    const paths = [modules.startsWith('..') ? (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(config.dir, 'node_modules') : modules, store].filter(Boolean);
-    const { key, restorePrefix } = (0,_shared_setup_dependency_cache_js__WEBPACK_IMPORTED_MODULE_10__/* .cacheKey */ .k$)({
-        os: process.env.RUNNER_OS ?? process.platform,
-        arch: process.env.RUNNER_ARCH ?? process.arch,
-        nodeVersion,
-        packageManager: pm.name,
-        packageManagerVersion: pm.version,
-        lockfilePath: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(config.dir, pm.lockfile),
-        manifestPath: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(config.dir, 'package.json'),
-        suffix: config['cache-key-suffix'],
-    });
-    const started = performance.now();
-    const restored = await (0,_shared_setup_dependency_cache_js__WEBPACK_IMPORTED_MODULE_10__/* .restoreDependencies */ .aE)(paths, key, restorePrefix);
-    const timing = restored.hit !== 'none' && restored.timing ? (0,_shared_setup_restore_timing_js__WEBPACK_IMPORTED_MODULE_14__/* .timingText */ ._)(restored.timing) : undefined;
-    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_7__/* .info */ .p)(restored.hit === 'exact'
-        ? `Cache hit for ${key} in ${(0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(performance.now() - started)}${timing ? ` (${timing})` : ''}: ` +
-            'skipping the install'
-        : restored.hit === 'partial'
-            ? `Restored ${restored.matchedKey} (lockfile changed): installing, the new cache is saved after the job`
-            : `No cache for ${key}: installing, the cache is saved after the job`);
-    return { key, paths, hit: restored.hit, restored: restored.hit === 'exact' ? timing : undefined };
+    throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`No lockfile for ${pm.name} in ${dir} (expected ${(0,_shared_setup_package_manager_js__WEBPACK_IMPORTED_MODULE_11__/* .lockfileNames */ .Ih)(pm.name).join(' or ')}). Commit the lockfile so installs are reproducible, or set install: false.`);
 }
 function setCacheOutputs(cache) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('cache-hit', String(cache.hit === 'exact'));
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('cache-key', cache.key);
-}
-function cacheText(cache, enabled) {
-    const exact = `hit: ${cache.key}${cache.restored ? `, ${cache.restored}` : ''}`;
-    return {
-        exact,
-        partial: 'partial hit',
-        none: 'miss',
-        disabled: enabled ? 'unavailable (no cache service)' : 'disabled',
-    }[cache.hit];
-}
-/** The frozen install, its output streamed; a failure is reported by the lines that explain it. Returns its duration. */
-async function install(pm, dir) {
-    const argv = (0,_shared_setup_package_manager_js__WEBPACK_IMPORTED_MODULE_12__/* .frozenInstall */ .sU)(pm.name, pm.version);
-    const result = await grouped(argv.join(' '), argv, dir, 30 * 60_000, true);
-    if (result.code !== 0)
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .UserError */ .yo(`${argv.join(' ')} exited with code ${result.code}:\n${(0,_shared_setup_install_failure_js__WEBPACK_IMPORTED_MODULE_16__/* .installFailureLines */ .R)(pm.name, result).join('\n')}`);
-    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_7__/* .info */ .p)(`Installed dependencies in ${(0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(result.ms)}`);
-    return result.ms;
 }
 function saveForPost(cache, pm, dir, shimDir) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.saveKey, cache.key);
@@ -13718,39 +13669,21 @@ function saveForPost(cache, pm, dir, shimDir) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.cwd, dir);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.shimDir, shimDir);
 }
-/** Run a command with its output streamed inside a collapsed log group. */
-async function grouped(title, argv, cwd, timeoutMs, allowFailure = false) {
-    return _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(title, () => (0,_shared_exec_js__WEBPACK_IMPORTED_MODULE_6__/* .exec */ .m0)(argv, {
-        cwd,
-        timeoutMs,
-        allowFailure,
-        onOutput: (chunk) => process.stdout.write(chunk),
-        keep: { stdout: _shared_exec_js__WEBPACK_IMPORTED_MODULE_6__/* .MESSAGE_TAIL */ .zo },
-    }));
-}
+/** After the job: save the cache a successful install on a miss left behind, from the state main saved. */
 async function post() {
     const key = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.saveKey);
     if (!key)
         return;
-    const paths = JSON.parse(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.savePaths));
-    const cwd = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.cwd);
-    // pnpm's store keeps every version ever fetched; drop the unreferenced ones before they are archived.
-    // Through the shim by its path: the post step must not depend on PATH additions reaching it.
-    if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.packageManager) === 'pnpm') {
-        process.env.COREPACK_ENABLE_DOWNLOAD_PROMPT = '0';
-        const pruned = await grouped('pnpm store prune', [(0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.shimDir), 'pnpm'), 'store', 'prune'], cwd, 5 * 60_000, true);
-        if (pruned.code === 0)
-            (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_7__/* .info */ .p)(`Pruned pnpm's store in ${(0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(pruned.ms)}`);
-        else
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`pnpm store prune exited with code ${pruned.code}; saving the store unpruned`);
-    }
-    const started = performance.now();
-    if (await (0,_shared_setup_dependency_cache_js__WEBPACK_IMPORTED_MODULE_10__/* .saveDependencies */ .JA)(paths.filter((p) => (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)((0,_shared_context_js__WEBPACK_IMPORTED_MODULE_3__/* .runContext */ .p)().workspace, p))), key))
-        (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_7__/* .info */ .p)(`Saved the dependency cache ${key} in ${(0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(performance.now() - started)}`);
-    else
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The dependency cache ${key} was not saved (see the messages above)`);
+    await (0,_shared_setup_cache_step_js__WEBPACK_IMPORTED_MODULE_7__/* .saveCache */ .Io)({
+        key,
+        paths: JSON.parse(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.savePaths)),
+        packageManager: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.packageManager),
+        cwd: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.cwd),
+        shimDir: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.shimDir),
+        workspace: (0,_shared_context_js__WEBPACK_IMPORTED_MODULE_1__/* .runContext */ .p)().workspace,
+    });
 }
-await (0,_shared_run_js__WEBPACK_IMPORTED_MODULE_8__/* .run */ .e)(main, post);
+await (0,_shared_run_js__WEBPACK_IMPORTED_MODULE_6__/* .run */ .e)(main, post);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -15523,6 +15456,246 @@ async function runPhase(main, post, options) {
 
 /***/ }),
 
+/***/ 8467:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  DQ: () => (/* binding */ NO_CACHE),
+  e5: () => (/* binding */ cacheText),
+  P3: () => (/* binding */ restoreCache),
+  Io: () => (/* binding */ saveCache)
+});
+
+// EXTERNAL MODULE: ./.build/node_modules/@actions/core/lib/core.js + 6 modules
+var core = __nccwpck_require__(4605);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./.build/shared/duration.js
+var duration = __nccwpck_require__(1844);
+// EXTERNAL MODULE: ./.build/shared/exec.js + 1 modules
+var exec = __nccwpck_require__(6367);
+// EXTERNAL MODULE: ./.build/shared/log.js
+var log = __nccwpck_require__(2144);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./.build/shared/http.js + 3 modules
+var http = __nccwpck_require__(2465);
+;// CONCATENATED MODULE: ./.build/shared/setup/restore-timing.js
+
+
+
+
+/**
+ * Run `restore` (a restoreCache call), timing its download and its unpacking
+ * apart. @actions/cache gives no hook between the two, but prints
+ * "Cache Size: ~N MB (B B)" on the step's output as the download ends, then
+ * extracts: the time that line is written splits the two.
+ */
+async function timeRestore(restore) {
+    const started = performance.now();
+    let downloaded;
+    const { stdout } = process;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- restored as is, called on stdout below
+    const write = stdout.write;
+    stdout.write = (chunk, ...rest) => {
+        const size = downloaded ? undefined : /^Cache Size: .*\((\d+) B\)/m.exec(String(chunk));
+        if (size)
+            downloaded = { at: performance.now(), bytes: Number(size[1]) };
+        return write.call(stdout, chunk, ...rest);
+    };
+    try {
+        const result = await restore();
+        const ended = performance.now();
+        if (!downloaded)
+            return { result };
+        return {
+            result,
+            timing: {
+                downloadMs: downloaded.at - started,
+                unpackMs: ended - downloaded.at,
+                bytes: downloaded.bytes,
+                compression: compression(),
+            },
+        };
+    }
+    finally {
+        process.stdout.write = write;
+    }
+}
+/** "download 1.2s + unpack 0.8s (3.4 MiB, zstd)". */
+function timingText(t) {
+    const size = t.bytes === undefined ? '' : `${(0,http/* formatSize */.Xq)(t.bytes)}, `;
+    return `download ${(0,duration/* formatDuration */.a3)(t.downloadMs)} + unpack ${(0,duration/* formatDuration */.a3)(t.unpackMs)} (${size}${t.compression})`;
+}
+/** @actions/cache's own rule (utils.getCompressionMethod): zstd if a `zstd` runs, else gzip. */
+function compression() {
+    for (const dir of (process.env.PATH ?? '').split(external_node_path_.delimiter).filter(Boolean)) {
+        for (const name of process.platform === 'win32' ? ['zstd.exe'] : ['zstd']) {
+            try {
+                (0,external_node_fs_.accessSync)((0,external_node_path_.join)(dir, name), external_node_fs_.constants.X_OK);
+                return 'zstd';
+            }
+            catch {
+                // not in this folder
+            }
+        }
+    }
+    return 'gzip';
+}
+
+;// CONCATENATED MODULE: ./.build/shared/setup/dependency-cache.js
+
+
+
+// @actions/cache (Azure storage, HTTP clients, tar) is loaded only when a step uses the cache: a post step with
+// nothing to save, or a step with `install: false`, starts without it.
+const loadCache = () => Promise.all(/* import() */[__nccwpck_require__.e(838), __nccwpck_require__.e(691)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1691));
+// The package.json fields that change what an install produces. The rest (version, scripts) changes every
+// release and would only cost cache misses.
+const MANIFEST_FIELDS = [
+    'dependencies',
+    'devDependencies',
+    'optionalDependencies',
+    'peerDependencies',
+    'bundleDependencies',
+    'overrides',
+    'resolutions',
+    'pnpm',
+    'workspaces',
+];
+/**
+ * The hash of the lockfile and of package.json's dependency fields: a
+ * dependency added to package.json without updating the lockfile must miss
+ * the cache, so the frozen install runs and reports the stale lockfile instead
+ * of an exact hit skipping the install with the old node_modules.
+ */
+function dependencyHash(lockfilePath, manifestPath) {
+    const hash = (0,external_node_crypto_.createHash)('sha256').update((0,external_node_fs_.readFileSync)(lockfilePath));
+    if (manifestPath && (0,external_node_fs_.existsSync)(manifestPath)) {
+        const manifest = JSON.parse((0,external_node_fs_.readFileSync)(manifestPath, 'utf8'));
+        hash.update('\0').update(JSON.stringify(MANIFEST_FIELDS.map((f) => [f, manifest[f] ?? null])));
+    }
+    return hash.digest('hex');
+}
+/**
+ * `setup-deps-Linux-X64-node24-pnpm9.12.0-<hash>[-suffix]`: every part that
+ * changes what lands in node_modules (native builds follow the Node major and
+ * the platform) is in the key. The prefix without the hash is the restore key,
+ * so a changed lockfile still starts from a warm store.
+ */
+function cacheKey(parts) {
+    const major = parts.nodeVersion.split('.')[0];
+    const prefix = `setup-deps-${parts.os}-${parts.arch}-node${major}-${parts.packageManager}${parts.packageManagerVersion}-`;
+    const suffix = parts.suffix ? `-${parts.suffix}` : '';
+    return { key: `${prefix}${dependencyHash(parts.lockfilePath, parts.manifestPath)}${suffix}`, restorePrefix: prefix };
+}
+/** Restore the cache; an unreachable cache service is a warning from @actions/cache and counts as a miss. */
+async function restoreDependencies(paths, key, restorePrefix) {
+    const cache = await loadCache();
+    if (!cache.isFeatureAvailable())
+        return { hit: 'none' };
+    const { result: matchedKey, timing } = await timeRestore(() => cache.restoreCache([...paths], key, [restorePrefix]));
+    if (!matchedKey)
+        return { hit: 'none' };
+    return { hit: matchedKey === key ? 'exact' : 'partial', matchedKey, timing };
+}
+/** Save; returns false when the cache service refused or failed (it only warns: a cache is an optimisation). */
+async function saveDependencies(paths, key) {
+    const cache = await loadCache();
+    if (!cache.isFeatureAvailable())
+        return false;
+    return (await cache.saveCache([...paths], key)) !== -1;
+}
+const cacheAvailable = async () => (await loadCache()).isFeatureAvailable();
+
+// EXTERNAL MODULE: ./.build/shared/setup/install.js + 2 modules
+var install = __nccwpck_require__(4562);
+// EXTERNAL MODULE: ./.build/shared/setup/package-manager.js
+var package_manager = __nccwpck_require__(3454);
+;// CONCATENATED MODULE: ./.build/shared/setup/cache-step.js
+/**
+ * setup's dependency cache as a step: restore node_modules and the package
+ * store before the install (an exact hit makes it needless), save them after
+ * the job, and say what happened in words for the log and the summary.
+ */
+
+
+
+
+
+
+
+
+
+
+const NO_CACHE = { key: '', paths: [], hit: 'disabled' };
+/** Restore node_modules and the package store when the cache service is there. */
+async function restoreCache({ pm, dir, workspace, nodeVersion, suffix, }) {
+    if (!(await cacheAvailable())) {
+        (0,log/* info */.p)('The cache service is not available to this job (no ACTIONS_RESULTS_URL): installing without a cache');
+        return NO_CACHE;
+    }
+    const store = (await (0,exec/* exec */.m0)((0,package_manager/* storePathCommand */.Uu)(pm.name, pm.version), { cwd: dir, timeoutMs: 60_000 })).stdout.trim();
+    // The cache version hashes the path strings: node_modules relative to the workspace keeps it stable across runs.
+    const modules = (0,external_node_path_.relative)(workspace, (0,external_node_path_.join)(dir, 'node_modules'));
+    const paths = [modules.startsWith('..') ? (0,external_node_path_.join)(dir, 'node_modules') : modules, store].filter(Boolean);
+    const { key, restorePrefix } = cacheKey({
+        os: process.env.RUNNER_OS ?? process.platform,
+        arch: process.env.RUNNER_ARCH ?? process.arch,
+        nodeVersion,
+        packageManager: pm.name,
+        packageManagerVersion: pm.version,
+        lockfilePath: (0,external_node_path_.join)(dir, pm.lockfile),
+        manifestPath: (0,external_node_path_.join)(dir, 'package.json'),
+        suffix,
+    });
+    const started = performance.now();
+    const restored = await restoreDependencies(paths, key, restorePrefix);
+    const timing = restored.hit !== 'none' && restored.timing ? timingText(restored.timing) : undefined;
+    (0,log/* info */.p)(restored.hit === 'exact'
+        ? `Cache hit for ${key} in ${(0,duration/* formatDuration */.a3)(performance.now() - started)}${timing ? ` (${timing})` : ''}: ` +
+            'skipping the install'
+        : restored.hit === 'partial'
+            ? `Restored ${restored.matchedKey} (lockfile changed): installing, the new cache is saved after the job`
+            : `No cache for ${key}: installing, the cache is saved after the job`);
+    return { key, paths, hit: restored.hit, restored: restored.hit === 'exact' ? timing : undefined };
+}
+/** The cache's line in the summary. */
+function cacheText(cache, enabled) {
+    const exact = `hit: ${cache.key}${cache.restored ? `, ${cache.restored}` : ''}`;
+    return {
+        exact,
+        partial: 'partial hit',
+        none: 'miss',
+        disabled: enabled ? 'unavailable (no cache service)' : 'disabled',
+    }[cache.hit];
+}
+/** Save what the install produced (pnpm's store pruned first); a failure warns. */
+async function saveCache({ key, paths, packageManager, cwd, shimDir, workspace }) {
+    // pnpm's store keeps every version ever fetched; drop the unreferenced ones before they are archived.
+    if (packageManager === 'pnpm') {
+        process.env.COREPACK_ENABLE_DOWNLOAD_PROMPT = '0';
+        const pruned = await (0,install/* grouped */.z)('pnpm store prune', [(0,external_node_path_.join)(shimDir, 'pnpm'), 'store', 'prune'], cwd, 5 * 60_000, true);
+        if (pruned.code === 0)
+            (0,log/* info */.p)(`Pruned pnpm's store in ${(0,duration/* formatDuration */.a3)(pruned.ms)}`);
+        else
+            core/* warning */.$e(`pnpm store prune exited with code ${pruned.code}; saving the store unpruned`);
+    }
+    const started = performance.now();
+    const present = paths.filter((p) => (0,external_node_fs_.existsSync)((0,external_node_path_.resolve)(workspace, p)));
+    if (await saveDependencies(present, key))
+        (0,log/* info */.p)(`Saved the dependency cache ${key} in ${(0,duration/* formatDuration */.a3)(performance.now() - started)}`);
+    else
+        core/* warning */.$e(`The dependency cache ${key} was not saved (see the messages above)`);
+}
+
+
+/***/ }),
+
 /***/ 1152:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -15567,193 +15740,6 @@ async function activatePackageManager(pm, shimDir, cwd) {
     return version;
 }
 const shimFolder = (runnerTemp) => (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(runnerTemp, 'setup-corepack-shims');
-
-
-/***/ }),
-
-/***/ 2184:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   JA: () => (/* binding */ saveDependencies),
-/* harmony export */   aE: () => (/* binding */ restoreDependencies),
-/* harmony export */   g7: () => (/* binding */ cacheAvailable),
-/* harmony export */   k$: () => (/* binding */ cacheKey)
-/* harmony export */ });
-/* unused harmony export dependencyHash */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
-/* harmony import */ var _restore_timing_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5);
-
-
-
-// @actions/cache (Azure storage, HTTP clients, tar) is loaded only when a step uses the cache: a post step with
-// nothing to save, or a step with `install: false`, starts without it.
-const loadCache = () => Promise.all(/* import() */[__nccwpck_require__.e(838), __nccwpck_require__.e(691)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1691));
-// The package.json fields that change what an install produces. The rest (version, scripts) changes every
-// release and would only cost cache misses.
-const MANIFEST_FIELDS = [
-    'dependencies',
-    'devDependencies',
-    'optionalDependencies',
-    'peerDependencies',
-    'bundleDependencies',
-    'overrides',
-    'resolutions',
-    'pnpm',
-    'workspaces',
-];
-/**
- * The hash of the lockfile and of package.json's dependency fields: a
- * dependency added to package.json without updating the lockfile must miss
- * the cache, so the frozen install runs and reports the stale lockfile instead
- * of an exact hit skipping the install with the old node_modules.
- */
-function dependencyHash(lockfilePath, manifestPath) {
-    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update((0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync)(lockfilePath));
-    if (manifestPath && (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync)(manifestPath)) {
-        const manifest = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync)(manifestPath, 'utf8'));
-        hash.update('\0').update(JSON.stringify(MANIFEST_FIELDS.map((f) => [f, manifest[f] ?? null])));
-    }
-    return hash.digest('hex');
-}
-/**
- * `setup-deps-Linux-X64-node24-pnpm9.12.0-<hash>[-suffix]`: every part that
- * changes what lands in node_modules (native builds follow the Node major and
- * the platform) is in the key. The prefix without the hash is the restore key,
- * so a changed lockfile still starts from a warm store.
- */
-function cacheKey(parts) {
-    const major = parts.nodeVersion.split('.')[0];
-    const prefix = `setup-deps-${parts.os}-${parts.arch}-node${major}-${parts.packageManager}${parts.packageManagerVersion}-`;
-    const suffix = parts.suffix ? `-${parts.suffix}` : '';
-    return { key: `${prefix}${dependencyHash(parts.lockfilePath, parts.manifestPath)}${suffix}`, restorePrefix: prefix };
-}
-/** Restore the cache; an unreachable cache service is a warning from @actions/cache and counts as a miss. */
-async function restoreDependencies(paths, key, restorePrefix) {
-    const cache = await loadCache();
-    if (!cache.isFeatureAvailable())
-        return { hit: 'none' };
-    const { result: matchedKey, timing } = await (0,_restore_timing_js__WEBPACK_IMPORTED_MODULE_2__/* .timeRestore */ .u)(() => cache.restoreCache([...paths], key, [restorePrefix]));
-    if (!matchedKey)
-        return { hit: 'none' };
-    return { hit: matchedKey === key ? 'exact' : 'partial', matchedKey, timing };
-}
-/** Save; returns false when the cache service refused or failed (it only warns: a cache is an optimisation). */
-async function saveDependencies(paths, key) {
-    const cache = await loadCache();
-    if (!cache.isFeatureAvailable())
-        return false;
-    return (await cache.saveCache([...paths], key)) !== -1;
-}
-const cacheAvailable = async () => (await loadCache()).isFeatureAvailable();
-
-
-/***/ }),
-
-/***/ 919:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  R: () => (/* binding */ installFailureLines)
-});
-
-;// CONCATENATED MODULE: ./.build/shared/ansi.js
-/**
- * Terminal escape sequences (ESC [ … letter: colours, cursor moves) that tools
- * print even into a pipe; removed before their output is parsed or quoted.
- */
-// eslint-disable-next-line no-control-regex -- matching ESC is the point: it starts every sequence
-const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
-const stripAnsi = (text) => text.replace(ANSI, '');
-
-;// CONCATENATED MODULE: ./.build/shared/setup/install-failure.js
-
-/** Enough for the cause and its list of packages; a longer list is cut with a count (the log has it all). */
-const MAX_LINES = 30;
-// Node's own warnings (a package manager on a newer Node) say nothing about the install.
-const NODE_WARNING = /^\(node:\d+\) |^\(Use `node --trace-/;
-// pnpm sets its error code between thin spaces.
-const linesOf = (text) => stripAnsi(text)
-    .replace(/[\u2000-\u200a]/g, ' ')
-    .split(/\r?\n/);
-/**
- * npm prints `npm error` lines (`npm ERR!` before npm 10): the cause, then
- * for a usage error (EUSAGE, an out-of-sync lockfile) the command's whole
- * help text, ~90 lines from "Clean install a project" on. Kept: the cause.
- */
-function npmLines(stderr) {
-    const lines = linesOf(stderr)
-        .map((l) => /^npm (?:ERR!|error)(?: (.*))?$/.exec(l))
-        .filter((m) => m !== null)
-        .map((m) => (m[1] ?? '').trimEnd());
-    const usage = lines.indexOf('Usage:');
-    let end = usage < 0 ? lines.length : usage;
-    // The help starts one paragraph above "Usage:", with the command's one-line description.
-    if (usage >= 0) {
-        while (end > 0 && lines[end - 1] === '')
-            end--;
-        while (end > 0 && lines[end - 1] !== '')
-            end--;
-    }
-    return lines
-        .slice(0, end)
-        .filter((l) => !/^code E[A-Z0-9_]+$/.test(l) && !/^A complete log of this run can be found in/.test(l));
-}
-/** pnpm prints ` ERR_PNPM_<CODE>  message` and the paragraphs that explain it, on stdout. */
-function pnpmLines(stdout, stderr) {
-    for (const text of [stdout, stderr]) {
-        const lines = linesOf(text);
-        const at = lines.findIndex((l) => /\bERR_PNPM_[A-Z0-9_]+\b/.test(l));
-        if (at >= 0)
-            return lines.slice(at).map((l) => l.trim());
-    }
-    return [];
-}
-/** yarn 1 prints `error …` lines among its progress; yarn 2+ marks every line with a YN code (YN0000 is information). */
-function yarnLines(stdout, stderr) {
-    const lines = [...linesOf(stdout), ...linesOf(stderr)];
-    const classic = lines.filter((l) => l.startsWith('error ')).map((l) => l.slice('error '.length).trim());
-    if (classic.length)
-        return classic;
-    return lines
-        .map((l) => /^\W*(YN\d{4}): [│└┌├·\s]*(.*)$/.exec(l))
-        .filter((m) => m !== null && (m[1] !== 'YN0000' || /^Failed with errors/.test(m[2])))
-        .map((m) => `${m[1]}: ${m[2].trimEnd()}`);
-}
-/**
- * The lines of a failed frozen install that explain it, without the noise
- * around them (help text, progress, debug-log pointers): what the step's
- * error and summary show. Falls back to the output's last lines.
- */
-function installFailureLines(pm, output) {
-    const found = pm === 'npm'
-        ? npmLines(output.stderr)
-        : pm === 'pnpm'
-            ? pnpmLines(output.stdout, output.stderr)
-            : yarnLines(output.stdout, output.stderr);
-    const lines = squeeze(found.length ? found : lastLines(output.stderr.trim() ? output.stderr : output.stdout, 15));
-    return lines.length > MAX_LINES
-        ? [...lines.slice(0, MAX_LINES), `… and ${lines.length - MAX_LINES} more lines (see the install's log above)`]
-        : lines;
-}
-function lastLines(text, n) {
-    return linesOf(text)
-        .filter((l) => l.trim() && !NODE_WARNING.test(l))
-        .slice(-n);
-}
-/** No blank line at either end, none twice in a row. */
-function squeeze(lines) {
-    const out = [];
-    for (const line of lines)
-        if (line.trim() || (out.length && out.at(-1) !== ''))
-            out.push(line.trim() ? line : '');
-    while (out.at(-1) === '')
-        out.pop();
-    return out;
-}
 
 
 /***/ }),
@@ -15860,6 +15846,155 @@ async function resolveFromIndex(spec) {
     if (!best)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`No Node release matches "${spec}" in ${url}`);
     return best;
+}
+
+
+/***/ }),
+
+/***/ 4562:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  z: () => (/* binding */ grouped),
+  b: () => (/* binding */ installDependencies)
+});
+
+// EXTERNAL MODULE: ./.build/node_modules/@actions/core/lib/core.js + 6 modules
+var core = __nccwpck_require__(4605);
+// EXTERNAL MODULE: ./.build/shared/duration.js
+var duration = __nccwpck_require__(1844);
+// EXTERNAL MODULE: ./.build/shared/errors.js
+var errors = __nccwpck_require__(479);
+// EXTERNAL MODULE: ./.build/shared/exec.js + 1 modules
+var exec = __nccwpck_require__(6367);
+// EXTERNAL MODULE: ./.build/shared/log.js
+var log = __nccwpck_require__(2144);
+;// CONCATENATED MODULE: ./.build/shared/ansi.js
+/**
+ * Terminal escape sequences (ESC [ … letter: colours, cursor moves) that tools
+ * print even into a pipe; removed before their output is parsed or quoted.
+ */
+// eslint-disable-next-line no-control-regex -- matching ESC is the point: it starts every sequence
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+const stripAnsi = (text) => text.replace(ANSI, '');
+
+;// CONCATENATED MODULE: ./.build/shared/setup/install-failure.js
+
+/** Enough for the cause and its list of packages; a longer list is cut with a count (the log has it all). */
+const MAX_LINES = 30;
+// Node's own warnings (a package manager on a newer Node) say nothing about the install.
+const NODE_WARNING = /^\(node:\d+\) |^\(Use `node --trace-/;
+// pnpm sets its error code between thin spaces.
+const linesOf = (text) => stripAnsi(text)
+    .replace(/[\u2000-\u200a]/g, ' ')
+    .split(/\r?\n/);
+/**
+ * npm prints `npm error` lines (`npm ERR!` before npm 10): the cause, then
+ * for a usage error (EUSAGE, an out-of-sync lockfile) the command's whole
+ * help text, ~90 lines from "Clean install a project" on. Kept: the cause.
+ */
+function npmLines(stderr) {
+    const lines = linesOf(stderr)
+        .map((l) => /^npm (?:ERR!|error)(?: (.*))?$/.exec(l))
+        .filter((m) => m !== null)
+        .map((m) => (m[1] ?? '').trimEnd());
+    const usage = lines.indexOf('Usage:');
+    let end = usage < 0 ? lines.length : usage;
+    // The help starts one paragraph above "Usage:", with the command's one-line description.
+    if (usage >= 0) {
+        while (end > 0 && lines[end - 1] === '')
+            end--;
+        while (end > 0 && lines[end - 1] !== '')
+            end--;
+    }
+    return lines
+        .slice(0, end)
+        .filter((l) => !/^code E[A-Z0-9_]+$/.test(l) && !/^A complete log of this run can be found in/.test(l));
+}
+/** pnpm prints ` ERR_PNPM_<CODE>  message` and the paragraphs that explain it, on stdout. */
+function pnpmLines(stdout, stderr) {
+    for (const text of [stdout, stderr]) {
+        const lines = linesOf(text);
+        const at = lines.findIndex((l) => /\bERR_PNPM_[A-Z0-9_]+\b/.test(l));
+        if (at >= 0)
+            return lines.slice(at).map((l) => l.trim());
+    }
+    return [];
+}
+/** yarn 1 prints `error …` lines among its progress; yarn 2+ marks every line with a YN code (YN0000 is information). */
+function yarnLines(stdout, stderr) {
+    const lines = [...linesOf(stdout), ...linesOf(stderr)];
+    const classic = lines.filter((l) => l.startsWith('error ')).map((l) => l.slice('error '.length).trim());
+    if (classic.length)
+        return classic;
+    return lines
+        .map((l) => /^\W*(YN\d{4}): [│└┌├·\s]*(.*)$/.exec(l))
+        .filter((m) => m !== null && (m[1] !== 'YN0000' || /^Failed with errors/.test(m[2])))
+        .map((m) => `${m[1]}: ${m[2].trimEnd()}`);
+}
+/**
+ * The lines of a failed frozen install that explain it, without the noise
+ * around them (help text, progress, debug-log pointers): what the step's
+ * error and summary show. Falls back to the output's last lines.
+ */
+function installFailureLines(pm, output) {
+    const found = pm === 'npm'
+        ? npmLines(output.stderr)
+        : pm === 'pnpm'
+            ? pnpmLines(output.stdout, output.stderr)
+            : yarnLines(output.stdout, output.stderr);
+    const lines = squeeze(found.length ? found : lastLines(output.stderr.trim() ? output.stderr : output.stdout, 15));
+    return lines.length > MAX_LINES
+        ? [...lines.slice(0, MAX_LINES), `… and ${lines.length - MAX_LINES} more lines (see the install's log above)`]
+        : lines;
+}
+function lastLines(text, n) {
+    return linesOf(text)
+        .filter((l) => l.trim() && !NODE_WARNING.test(l))
+        .slice(-n);
+}
+/** No blank line at either end, none twice in a row. */
+function squeeze(lines) {
+    const out = [];
+    for (const line of lines)
+        if (line.trim() || (out.length && out.at(-1) !== ''))
+            out.push(line.trim() ? line : '');
+    while (out.at(-1) === '')
+        out.pop();
+    return out;
+}
+
+// EXTERNAL MODULE: ./.build/shared/setup/package-manager.js
+var package_manager = __nccwpck_require__(3454);
+;// CONCATENATED MODULE: ./.build/shared/setup/install.js
+/** The frozen install, and the log groups setup runs its commands in. */
+
+
+
+
+
+
+
+/** Run a command with its output streamed inside a collapsed log group. */
+async function grouped(title, argv, cwd, timeoutMs, allowFailure = false) {
+    return core/* group */.Os(title, () => (0,exec/* exec */.m0)(argv, {
+        cwd,
+        timeoutMs,
+        allowFailure,
+        onOutput: (chunk) => process.stdout.write(chunk),
+        keep: { stdout: exec/* MESSAGE_TAIL */.zo },
+    }));
+}
+/** The frozen install, its output streamed; a failure is reported by the lines that explain it. Returns its duration. */
+async function installDependencies(pm, dir) {
+    const argv = (0,package_manager/* frozenInstall */.sU)(pm.name, pm.version);
+    const result = await grouped(argv.join(' '), argv, dir, 30 * 60_000, true);
+    if (result.code !== 0)
+        throw new errors/* UserError */.yo(`${argv.join(' ')} exited with code ${result.code}:\n${installFailureLines(pm.name, result).join('\n')}`);
+    (0,log/* info */.p)(`Installed dependencies in ${(0,duration/* formatDuration */.a3)(result.ms)}`);
+    return result.ms;
 }
 
 
@@ -16023,82 +16158,6 @@ class SetupReport {
         const rows = [...this.rows].filter(([stage]) => stage !== this.current);
         await writeSummary(`## Setup failed: ${this.current.toLowerCase()}`, table(['', ''], [...rows, [this.current, `❌ ${headline}`]]), cause.length > 0 && fence(cause.join('\n')));
     }
-}
-
-
-/***/ }),
-
-/***/ 5:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   _: () => (/* binding */ timingText),
-/* harmony export */   u: () => (/* binding */ timeRestore)
-/* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1844);
-/* harmony import */ var _http_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2465);
-
-
-
-
-/**
- * Run `restore` (a restoreCache call), timing its download and its unpacking
- * apart. @actions/cache gives no hook between the two, but prints
- * "Cache Size: ~N MB (B B)" on the step's output as the download ends, then
- * extracts: the time that line is written splits the two.
- */
-async function timeRestore(restore) {
-    const started = performance.now();
-    let downloaded;
-    const { stdout } = process;
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- restored as is, called on stdout below
-    const write = stdout.write;
-    stdout.write = (chunk, ...rest) => {
-        const size = downloaded ? undefined : /^Cache Size: .*\((\d+) B\)/m.exec(String(chunk));
-        if (size)
-            downloaded = { at: performance.now(), bytes: Number(size[1]) };
-        return write.call(stdout, chunk, ...rest);
-    };
-    try {
-        const result = await restore();
-        const ended = performance.now();
-        if (!downloaded)
-            return { result };
-        return {
-            result,
-            timing: {
-                downloadMs: downloaded.at - started,
-                unpackMs: ended - downloaded.at,
-                bytes: downloaded.bytes,
-                compression: compression(),
-            },
-        };
-    }
-    finally {
-        process.stdout.write = write;
-    }
-}
-/** "download 1.2s + unpack 0.8s (3.4 MiB, zstd)". */
-function timingText(t) {
-    const size = t.bytes === undefined ? '' : `${(0,_http_js__WEBPACK_IMPORTED_MODULE_3__/* .formatSize */ .Xq)(t.bytes)}, `;
-    return `download ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(t.downloadMs)} + unpack ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(t.unpackMs)} (${size}${t.compression})`;
-}
-/** @actions/cache's own rule (utils.getCompressionMethod): zstd if a `zstd` runs, else gzip. */
-function compression() {
-    for (const dir of (process.env.PATH ?? '').split(node_path__WEBPACK_IMPORTED_MODULE_1__.delimiter).filter(Boolean)) {
-        for (const name of process.platform === 'win32' ? ['zstd.exe'] : ['zstd']) {
-            try {
-                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, name), node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.X_OK);
-                return 'zstd';
-            }
-            catch {
-                // not in this folder
-            }
-        }
-    }
-    return 'gzip';
 }
 
 
