@@ -11470,12 +11470,15 @@ function stageFlow(stages) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Lh: () => (/* binding */ RollbackStage)
 /* harmony export */ });
-/* unused harmony exports rollbackRequest, recordRollback */
+/* unused harmony exports rollbackRequest, recordRollback, rollbackTarget, recordManualRollback */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1773);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(479);
-/* harmony import */ var _github_record_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(235);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2144);
-/* harmony import */ var _pipeline_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2080);
+/* harmony import */ var _github_octokit_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3577);
+/* harmony import */ var _github_record_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(235);
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2144);
+/* harmony import */ var _pipeline_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2080);
+
+
 
 
 
@@ -11510,6 +11513,44 @@ async function recordRollback(record, result, sha, options) {
         await record.fail(options.description);
     return deployment;
 }
+/**
+ * What the rollback action returns to, and what is live. A provider with
+ * history knows both itself; for one without (command), GitHub's last
+ * successful deployment is what is live, and the one before it (unless `to`
+ * names a release) what to return to.
+ */
+async function rollbackTarget(provider, record, target, to) {
+    if (provider.keepsHistory)
+        return { to };
+    if (!to && !record)
+        throw new UserError(`The ${provider.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${target.environment}.`);
+    const live = (await provider.current(target)) ?? (record && (await lastRecordedRelease(record.client, target.environment)));
+    if (to || !record)
+        return { to, live };
+    const last = await record.client.lastSuccessful(target.environment, live?.image);
+    if (!last?.payload.image)
+        throw new UserError(`No earlier successful GitHub Deployment of ${target.environment} to roll back to; nothing was changed.`);
+    info(`Last successful deployment of ${target.environment} before ${live?.version ?? 'now'}: ${last.id} (${last.payload.image})`);
+    return { to: last.payload.image, live };
+}
+/**
+ * Record the rollback action's rollback. It already happened: during a GitHub
+ * outage a provider that keeps its own history only warns (the record is then
+ * `missing`); one whose history is GitHub's fails, since its next run would
+ * not know what is live.
+ */
+async function recordManualRollback(record, provider, result, sha, options) {
+    try {
+        return { deployment: await recordRollback(record, result, sha, { ...options, provider: provider.name, ok: true }) };
+    }
+    catch (error) {
+        if (!isOutage(error) || !provider.keepsHistory)
+            throw new UserError(`${result.to.version} is live again, but ${errorMessage(error)}`);
+        const missing = errorMessage(error);
+        core.warning(`The GitHub Deployment of this rollback is missing (${missing}); the ${provider.name} provider keeps its own history`);
+        return { missing };
+    }
+}
 /** The rollback as a stage of the one-step deploy: back to what its deploy replaced. */
 class RollbackStage {
     provider;
@@ -11530,7 +11571,7 @@ class RollbackStage {
     }
     async run(to, reason) {
         const { target, result: deployed } = this.release;
-        (0,_log_js__WEBPACK_IMPORTED_MODULE_3__/* .info */ .p)(`Rolling back ${target.service} on ${target.environment} to ${to}: ${reason}`);
+        (0,_log_js__WEBPACK_IMPORTED_MODULE_4__/* .info */ .p)(`Rolling back ${target.service} on ${target.environment} to ${to}: ${reason}`);
         this.result = await this.provider.rollback(rollbackRequest(this.config, target, this.ctx, {
             // A provider without history (command) is told which release to return to.
             to: this.provider.keepsHistory ? undefined : deployed?.previous?.image,
@@ -11547,14 +11588,14 @@ class RollbackStage {
      * release is what matters, not its bookkeeping.
      */
     async record(outcome) {
-        const record = (0,_github_record_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentRecord */ .l)(this.ctx, {
+        const record = (0,_github_record_js__WEBPACK_IMPORTED_MODULE_3__/* .deploymentRecord */ .l)(this.ctx, {
             token: this.config['github-token'],
             environment: this.config.environment,
             environmentUrl: this.config['environment-url'],
         });
         if (!record || !this.result || !outcome.failedStage)
             return;
-        const description = `Rollback to ${this.result.to.version}: ${this.config.image} failed the ${_pipeline_js__WEBPACK_IMPORTED_MODULE_4__/* .STAGE_TITLES */ .X[outcome.failedStage].toLowerCase()}`;
+        const description = `Rollback to ${this.result.to.version}: ${this.config.image} failed the ${_pipeline_js__WEBPACK_IMPORTED_MODULE_5__/* .STAGE_TITLES */ .X[outcome.failedStage].toLowerCase()}`;
         const options = {
             provider: this.provider.name,
             service: this.release.target.service,

@@ -8949,19 +8949,13 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _shared_deploy_post_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6140);
 /* harmony import */ var _shared_context_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9477);
 /* harmony import */ var _shared_deploy_hooks_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(240);
-/* harmony import */ var _shared_deploy_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1529);
-/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(479);
-/* harmony import */ var _shared_github_history_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(1460);
-/* harmony import */ var _shared_github_octokit_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3577);
-/* harmony import */ var _shared_github_record_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(235);
-/* harmony import */ var _shared_log_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2144);
-/* harmony import */ var _shared_providers_config_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2677);
-/* harmony import */ var _shared_run_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4906);
-/* harmony import */ var _shared_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7910);
-/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(7002);
-
-
-
+/* harmony import */ var _shared_deploy_rollback_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3614);
+/* harmony import */ var _shared_github_record_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(235);
+/* harmony import */ var _shared_log_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2144);
+/* harmony import */ var _shared_providers_config_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2677);
+/* harmony import */ var _shared_run_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4906);
+/* harmony import */ var _shared_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7910);
+/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7002);
 
 
 
@@ -8974,63 +8968,34 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 async function main() {
-    const { config, settings, module } = (0,_config_js__WEBPACK_IMPORTED_MODULE_12__/* .readConfig */ .X)();
+    const { config, settings, module } = (0,_config_js__WEBPACK_IMPORTED_MODULE_10__/* .readConfig */ .X)();
     const ctx = (0,_shared_context_js__WEBPACK_IMPORTED_MODULE_2__/* .runContext */ .p)();
-    await (0,_shared_providers_config_js__WEBPACK_IMPORTED_MODULE_9__/* .withProvider */ .w$)(module, settings, ctx.runnerTemp, (provider) => rollBack(config, provider, ctx));
+    await (0,_shared_providers_config_js__WEBPACK_IMPORTED_MODULE_7__/* .withProvider */ .w$)(module, settings, ctx.runnerTemp, (provider) => rollBack(config, provider, ctx));
 }
 async function rollBack(config, provider, ctx) {
     const service = config.service || ctx.repo;
     const target = { service, environment: config.environment };
-    const record = (0,_shared_github_record_js__WEBPACK_IMPORTED_MODULE_7__/* .deploymentRecord */ .l)(ctx, {
+    const record = (0,_shared_github_record_js__WEBPACK_IMPORTED_MODULE_5__/* .deploymentRecord */ .l)(ctx, {
         token: config['github-token'],
         environment: config.environment,
         environmentUrl: config['environment-url'],
     });
-    let to = config.to;
-    let live;
-    if (!provider.keepsHistory) {
-        // The provider keeps no history: GitHub's last successful deployment is what is live, the one before it what to return to.
-        if (!to && !record)
-            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .UserError */ .yo(`The ${provider.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${config.environment}.`);
-        live =
-            (await provider.current(target)) ?? (record && (await (0,_shared_github_history_js__WEBPACK_IMPORTED_MODULE_13__/* .lastRecordedRelease */ .g)(record.client, config.environment)));
-        if (!to && record) {
-            const last = await record.client.lastSuccessful(config.environment, live?.image);
-            if (!last?.payload.image)
-                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .UserError */ .yo(`No earlier successful GitHub Deployment of ${config.environment} to roll back to; nothing was changed.`);
-            to = last.payload.image;
-            (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_8__/* .info */ .p)(`Last successful deployment of ${config.environment} before ${live?.version ?? 'now'}: ${last.id} (${to})`);
-        }
-    }
-    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_8__/* .info */ .p)(`Rolling back ${service} on ${config.environment} to ${to ?? 'the previous release'}${config.reason ? ` (reason: ${config.reason})` : ''}`);
+    const { to, live } = await (0,_shared_deploy_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .rollbackTarget */ .es)(provider, record, target, config.to);
+    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_6__/* .info */ .p)(`Rolling back ${service} on ${config.environment} to ${to ?? 'the previous release'}${config.reason ? ` (reason: ${config.reason})` : ''}`);
     const beforeRestore = (0,_shared_deploy_hooks_js__WEBPACK_IMPORTED_MODULE_3__/* .preRollbackHook */ .rR)({ ...config, service }, ctx.workspace);
     const result = await provider.rollback((0,_shared_deploy_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .rollbackRequest */ .I6)(config, target, ctx, { to, reason: config.reason, live, beforeRestore }));
-    let missing;
-    if (record) {
-        const description = `Rollback to ${result.to.version}${config.reason ? `: ${config.reason}` : ''}`;
-        const from = result.from?.version ?? null;
-        try {
-            const deployment = await (0,_shared_deploy_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .recordRollback */ .Ij)(record, result, ctx.sha, {
-                provider: provider.name,
-                service,
-                from,
-                description,
-                ok: true,
-            });
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('deployment-id', String(deployment.id));
-        }
-        catch (error) {
-            // Already rolled back: only a provider whose history is GitHub's needs the record to know what is live.
-            if (!(0,_shared_github_octokit_js__WEBPACK_IMPORTED_MODULE_6__/* .isOutage */ .uD)(error) || !provider.keepsHistory)
-                throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .UserError */ .yo(`${result.to.version} is live again, but ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}`);
-            missing = (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error);
-            const why = `the ${provider.name} provider keeps its own history`;
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`The GitHub Deployment of this rollback is missing (${missing}); ${why}`);
-        }
-    }
+    const recorded = record
+        ? await (0,_shared_deploy_rollback_js__WEBPACK_IMPORTED_MODULE_4__/* .recordManualRollback */ .Ac)(record, provider, result, ctx.sha, {
+            service,
+            from: result.from?.version ?? null,
+            description: `Rollback to ${result.to.version}${config.reason ? `: ${config.reason}` : ''}`,
+        })
+        : {};
+    if (recorded.deployment)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('deployment-id', String(recorded.deployment.id));
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('rolled-back-from', result.from?.version ?? '');
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('rolled-back-to', result.to.version);
-    await (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .writeSummary */ .Sy)(`## ⏪ Rolled back ${config.environment}`, (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .table */ .tp)(['', ''], [
+    await (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .Sy)(`## ⏪ Rolled back ${config.environment}`, (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .table */ .tp)(['', ''], [
         ['From (now failed)', result.from ? `\`${result.from.version}\`` : 'nothing was live'],
         [
             'To (live)',
@@ -9042,12 +9007,16 @@ async function rollBack(config, provider, ctx) {
         ['Hosts', String(result.targets)],
         [
             'GitHub Deployment',
-            record?.deployment ? String(record.deployment.id) : missing ? `missing: ${missing}` : '–',
+            recorded.deployment
+                ? String(recorded.deployment.id)
+                : recorded.missing
+                    ? `missing: ${recorded.missing}`
+                    : '–',
         ],
-    ]), result.details.length ? (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .table */ .tp)(['Host', 'What happened'], result.details) : undefined);
-    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_8__/* .info */ .p)(`${result.to.version} is live again on ${config.environment}${result.from ? `; ${result.from.version} is marked failed` : ''}`);
+    ]), result.details.length ? (0,_shared_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .table */ .tp)(['Host', 'What happened'], result.details) : undefined);
+    (0,_shared_log_js__WEBPACK_IMPORTED_MODULE_6__/* .info */ .p)(`${result.to.version} is live again on ${config.environment}${result.from ? `; ${result.from.version} is marked failed` : ''}`);
 }
-await (0,_shared_run_js__WEBPACK_IMPORTED_MODULE_10__/* .run */ .e)(main, _shared_deploy_post_js__WEBPACK_IMPORTED_MODULE_1__/* .deployPost */ .u, { cancellable: true });
+await (0,_shared_run_js__WEBPACK_IMPORTED_MODULE_8__/* .run */ .e)(main, _shared_deploy_post_js__WEBPACK_IMPORTED_MODULE_1__/* .deployPost */ .u, { cancellable: true });
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -10148,22 +10117,47 @@ async function deployPost() {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 3614:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Ij: () => (/* binding */ recordRollback),
-  I6: () => (/* binding */ rollbackRequest)
+  Ac: () => (/* binding */ recordManualRollback),
+  I6: () => (/* binding */ rollbackRequest),
+  es: () => (/* binding */ rollbackTarget)
 });
 
-// UNUSED EXPORTS: RollbackStage
+// UNUSED EXPORTS: RollbackStage, recordRollback
 
 // EXTERNAL MODULE: ./.build/node_modules/@actions/core/lib/core.js + 8 modules
 var lib_core = __nccwpck_require__(1773);
 // EXTERNAL MODULE: ./.build/shared/errors.js
 var errors = __nccwpck_require__(479);
+;// CONCATENATED MODULE: ./.build/shared/github/history.js
+/** A successful GitHub Deployment as a release (what providers without their own history know). */
+function releaseOfDeployment(deployment) {
+    const image = deployment.payload?.image;
+    if (!image)
+        return undefined;
+    const runUrl = typeof deployment.payload.runUrl === 'string' ? deployment.payload.runUrl : '';
+    return {
+        image,
+        version: deployment.payload.version || image,
+        time: deployment.created_at,
+        commit: deployment.sha,
+        runUrl,
+        status: 'live',
+    };
+}
+/** The release GitHub last recorded as successfully deployed to `environment` (skipping `excludeImage`). */
+async function lastRecordedRelease(client, environment, excludeImage) {
+    const deployment = await client.lastSuccessful(environment, excludeImage);
+    return deployment ? releaseOfDeployment(deployment) : undefined;
+}
+
+// EXTERNAL MODULE: ./.build/shared/github/octokit.js
+var octokit = __nccwpck_require__(3577);
 // EXTERNAL MODULE: ./.build/shared/github/record.js
 var record = __nccwpck_require__(235);
 // EXTERNAL MODULE: ./.build/shared/log.js
@@ -10319,6 +10313,8 @@ class PipelineRun {
 
 
 
+
+
 /** What a provider is asked to put back: `to` (or, unset, the previous good release it kept). */
 function rollbackRequest(config, target, ctx, options) {
     return {
@@ -10347,6 +10343,44 @@ async function recordRollback(record, result, sha, options) {
     else
         await record.fail(options.description);
     return deployment;
+}
+/**
+ * What the rollback action returns to, and what is live. A provider with
+ * history knows both itself; for one without (command), GitHub's last
+ * successful deployment is what is live, and the one before it (unless `to`
+ * names a release) what to return to.
+ */
+async function rollbackTarget(provider, record, target, to) {
+    if (provider.keepsHistory)
+        return { to };
+    if (!to && !record)
+        throw new errors/* UserError */.yo(`The ${provider.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${target.environment}.`);
+    const live = (await provider.current(target)) ?? (record && (await lastRecordedRelease(record.client, target.environment)));
+    if (to || !record)
+        return { to, live };
+    const last = await record.client.lastSuccessful(target.environment, live?.image);
+    if (!last?.payload.image)
+        throw new errors/* UserError */.yo(`No earlier successful GitHub Deployment of ${target.environment} to roll back to; nothing was changed.`);
+    (0,log/* info */.p)(`Last successful deployment of ${target.environment} before ${live?.version ?? 'now'}: ${last.id} (${last.payload.image})`);
+    return { to: last.payload.image, live };
+}
+/**
+ * Record the rollback action's rollback. It already happened: during a GitHub
+ * outage a provider that keeps its own history only warns (the record is then
+ * `missing`); one whose history is GitHub's fails, since its next run would
+ * not know what is live.
+ */
+async function recordManualRollback(record, provider, result, sha, options) {
+    try {
+        return { deployment: await recordRollback(record, result, sha, { ...options, provider: provider.name, ok: true }) };
+    }
+    catch (error) {
+        if (!(0,octokit/* isOutage */.uD)(error) || !provider.keepsHistory)
+            throw new errors/* UserError */.yo(`${result.to.version} is live again, but ${(0,errors/* errorMessage */.gJ)(error)}`);
+        const missing = (0,errors/* errorMessage */.gJ)(error);
+        lib_core/* warning */.$e(`The GitHub Deployment of this rollback is missing (${missing}); the ${provider.name} provider keeps its own history`);
+        return { missing };
+    }
 }
 /** The rollback as a stage of the one-step deploy: back to what its deploy replaced. */
 class RollbackStage {
@@ -10905,37 +10939,6 @@ class DeploymentsClient {
             throw (0,_octokit_js__WEBPACK_IMPORTED_MODULE_0__/* .apiError */ .pb)(`GitHub API: could not ${what}`, error, PERMISSION_HINT);
         }
     }
-}
-
-
-/***/ }),
-
-/***/ 1460:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   g: () => (/* binding */ lastRecordedRelease)
-/* harmony export */ });
-/* unused harmony export releaseOfDeployment */
-/** A successful GitHub Deployment as a release (what providers without their own history know). */
-function releaseOfDeployment(deployment) {
-    const image = deployment.payload?.image;
-    if (!image)
-        return undefined;
-    const runUrl = typeof deployment.payload.runUrl === 'string' ? deployment.payload.runUrl : '';
-    return {
-        image,
-        version: deployment.payload.version || image,
-        time: deployment.created_at,
-        commit: deployment.sha,
-        runUrl,
-        status: 'live',
-    };
-}
-/** The release GitHub last recorded as successfully deployed to `environment` (skipping `excludeImage`). */
-async function lastRecordedRelease(client, environment, excludeImage) {
-    const deployment = await client.lastSuccessful(environment, excludeImage);
-    return deployment ? releaseOfDeployment(deployment) : undefined;
 }
 
 

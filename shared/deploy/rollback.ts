@@ -1,10 +1,12 @@
 import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
-import { errorMessage } from '../errors.js';
+import { UserError, errorMessage } from '../errors.js';
 import type { Deployment } from '../github/deployments.js';
+import { lastRecordedRelease } from '../github/history.js';
+import { isOutage } from '../github/octokit.js';
 import { deploymentRecord, type DeploymentRecord } from '../github/record.js';
 import { info } from '../log.js';
-import type { Provider, RollbackRequest, RollbackResult, Target } from '../providers/types.js';
+import type { Provider, Release, RollbackRequest, RollbackResult, Target } from '../providers/types.js';
 import type { DeployConfig } from './inputs.js';
 import { STAGE_TITLES, type PipelineResult, type StageOutcome } from './pipeline.js';
 import type { ReleaseStage } from './release.js';
@@ -66,6 +68,63 @@ export async function recordRollback(
   if (options.ok) await record.succeed(options.description);
   else await record.fail(options.description);
   return deployment;
+}
+
+/**
+ * What the rollback action returns to, and what is live. A provider with
+ * history knows both itself; for one without (command), GitHub's last
+ * successful deployment is what is live, and the one before it (unless `to`
+ * names a release) what to return to.
+ */
+export async function rollbackTarget(
+  provider: Provider,
+  record: DeploymentRecord | undefined,
+  target: Target,
+  to: string | undefined,
+): Promise<{ to?: string; live?: Release }> {
+  if (provider.keepsHistory) return { to };
+  if (!to && !record)
+    throw new UserError(
+      `The ${provider.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${target.environment}.`,
+    );
+  const live =
+    (await provider.current(target)) ?? (record && (await lastRecordedRelease(record.client, target.environment)));
+  if (to || !record) return { to, live };
+  const last = await record.client.lastSuccessful(target.environment, live?.image);
+  if (!last?.payload.image)
+    throw new UserError(
+      `No earlier successful GitHub Deployment of ${target.environment} to roll back to; nothing was changed.`,
+    );
+  info(
+    `Last successful deployment of ${target.environment} before ${live?.version ?? 'now'}: ${last.id} (${last.payload.image})`,
+  );
+  return { to: last.payload.image, live };
+}
+
+/**
+ * Record the rollback action's rollback. It already happened: during a GitHub
+ * outage a provider that keeps its own history only warns (the record is then
+ * `missing`); one whose history is GitHub's fails, since its next run would
+ * not know what is live.
+ */
+export async function recordManualRollback(
+  record: DeploymentRecord,
+  provider: Provider,
+  result: RollbackResult,
+  sha: string,
+  options: Omit<RollbackRecord, 'provider' | 'ok'>,
+): Promise<{ deployment?: Deployment; missing?: string }> {
+  try {
+    return { deployment: await recordRollback(record, result, sha, { ...options, provider: provider.name, ok: true }) };
+  } catch (error) {
+    if (!isOutage(error) || !provider.keepsHistory)
+      throw new UserError(`${result.to.version} is live again, but ${errorMessage(error)}`);
+    const missing = errorMessage(error);
+    core.warning(
+      `The GitHub Deployment of this rollback is missing (${missing}); the ${provider.name} provider keeps its own history`,
+    );
+    return { missing };
+  }
 }
 
 /** The rollback as a stage of the one-step deploy: back to what its deploy replaced. */

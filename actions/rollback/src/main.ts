@@ -2,14 +2,11 @@ import * as core from '@actions/core';
 import { deployPost } from '../../../shared/deploy/post.js';
 import { runContext, type RunContext } from '../../../shared/context.js';
 import { preRollbackHook } from '../../../shared/deploy/hooks.js';
-import { recordRollback, rollbackRequest } from '../../../shared/deploy/rollback.js';
-import { UserError, errorMessage } from '../../../shared/errors.js';
-import { lastRecordedRelease } from '../../../shared/github/history.js';
-import { isOutage } from '../../../shared/github/octokit.js';
+import { recordManualRollback, rollbackRequest, rollbackTarget } from '../../../shared/deploy/rollback.js';
 import { deploymentRecord } from '../../../shared/github/record.js';
 import { info } from '../../../shared/log.js';
 import { withProvider } from '../../../shared/providers/config.js';
-import type { Provider, Release } from '../../../shared/providers/types.js';
+import type { Provider } from '../../../shared/providers/types.js';
 import { run } from '../../../shared/run.js';
 import { table, writeSummary } from '../../../shared/summary.js';
 import { readConfig, type Config } from './config.js';
@@ -30,26 +27,7 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
     environmentUrl: config['environment-url'],
   });
 
-  let to = config.to;
-  let live: Release | undefined;
-  if (!provider.keepsHistory) {
-    // The provider keeps no history: GitHub's last successful deployment is what is live, the one before it what to return to.
-    if (!to && !record)
-      throw new UserError(
-        `The ${provider.name} provider keeps no release history: set "to", or "github-token" to find the last successful deployment of ${config.environment}.`,
-      );
-    live =
-      (await provider.current(target)) ?? (record && (await lastRecordedRelease(record.client, config.environment)));
-    if (!to && record) {
-      const last = await record.client.lastSuccessful(config.environment, live?.image);
-      if (!last?.payload.image)
-        throw new UserError(
-          `No earlier successful GitHub Deployment of ${config.environment} to roll back to; nothing was changed.`,
-        );
-      to = last.payload.image;
-      info(`Last successful deployment of ${config.environment} before ${live?.version ?? 'now'}: ${last.id} (${to})`);
-    }
-  }
+  const { to, live } = await rollbackTarget(provider, record, target, config.to);
 
   info(
     `Rolling back ${service} on ${config.environment} to ${to ?? 'the previous release'}${config.reason ? ` (reason: ${config.reason})` : ''}`,
@@ -58,28 +36,14 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
   const result = await provider.rollback(
     rollbackRequest(config, target, ctx, { to, reason: config.reason, live, beforeRestore }),
   );
-  let missing: string | undefined;
-  if (record) {
-    const description = `Rollback to ${result.to.version}${config.reason ? `: ${config.reason}` : ''}`;
-    const from = result.from?.version ?? null;
-    try {
-      const deployment = await recordRollback(record, result, ctx.sha, {
-        provider: provider.name,
+  const recorded = record
+    ? await recordManualRollback(record, provider, result, ctx.sha, {
         service,
-        from,
-        description,
-        ok: true,
-      });
-      core.setOutput('deployment-id', String(deployment.id));
-    } catch (error) {
-      // Already rolled back: only a provider whose history is GitHub's needs the record to know what is live.
-      if (!isOutage(error) || !provider.keepsHistory)
-        throw new UserError(`${result.to.version} is live again, but ${errorMessage(error)}`);
-      missing = errorMessage(error);
-      const why = `the ${provider.name} provider keeps its own history`;
-      core.warning(`The GitHub Deployment of this rollback is missing (${missing}); ${why}`);
-    }
-  }
+        from: result.from?.version ?? null,
+        description: `Rollback to ${result.to.version}${config.reason ? `: ${config.reason}` : ''}`,
+      })
+    : {};
+  if (recorded.deployment) core.setOutput('deployment-id', String(recorded.deployment.id));
 
   core.setOutput('rolled-back-from', result.from?.version ?? '');
   core.setOutput('rolled-back-to', result.to.version);
@@ -99,7 +63,11 @@ async function rollBack(config: Config, provider: Provider, ctx: RunContext): Pr
         ['Hosts', String(result.targets)],
         [
           'GitHub Deployment',
-          record?.deployment ? String(record.deployment.id) : missing ? `missing: ${missing}` : '–',
+          recorded.deployment
+            ? String(recorded.deployment.id)
+            : recorded.missing
+              ? `missing: ${recorded.missing}`
+              : '–',
         ],
       ],
     ),
