@@ -137,7 +137,9 @@ const alone = (kind: Kind, value: string, withInputs: Record<string, string> = {
   alone: true,
   with: withInputs,
 });
-const nl = (valid: string) => b('newline', `${valid}\n${INJECTED}`);
+/** Alternately a line feed and a bare carriage return: both are line breaks, neither may reach the log raw. */
+let breaks = 0;
+const nl = (valid: string) => b('newline', `${valid}${breaks++ % 2 ? '\r' : '\n'}${INJECTED}`);
 const ctl = (valid: string) => b('control', `${valid}\u001b]8;;x\u0007`);
 /** Longer than `max` characters, even once trimmed (the runner trims inputs). */
 function long(unit: string, max: number): Bad {

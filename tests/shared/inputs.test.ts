@@ -159,6 +159,16 @@ describe('single-line inputs', () => {
     );
   });
 
+  it.each([
+    ['a bare carriage return', 'v1\r::warning::owned', '"v1\\r::warning::owned"'],
+    ['CRLF', 'v1\r\n::warning::owned', '"v1\\r\\n::warning::owned"'],
+  ])('%s is a line break too, shown escaped', (_, value, shown) => {
+    for (const field of [text(), optionalText(), httpUrl()])
+      expect(problemsOf(field, value).problems).toEqual([
+        `"x": expected a single line (this value has a line break), got ${shown}`,
+      ]);
+  });
+
   it('a WHATWG URL would drop the newline; httpUrl refuses it instead', () => {
     expect(new URL('https://example.com/\n::warning::x').href).toBe('https://example.com/::warning::x');
     expect(problemsOf(httpUrl(), 'https://example.com/\n::warning::x').problems[0]).toMatch(/a single line/);
