@@ -295,6 +295,33 @@ describe('health-gate metric checks against a real Prometheus', () => {
     expect(gateMs(refused)).toBeLessThan(10_000); // at once, not at the deadline
   });
 
+  it('a Prometheus URL redirecting to another origin: prometheus-headers never reach it, and the gate does not pass', async () => {
+    const redirector = await startServer((req, res) => {
+      res.writeHead(302, { location: `${authProxy.url}${req.url}` });
+      res.end();
+    });
+    try {
+      const before = authProxy.requests.length;
+      const run = await gate({
+        metrics: ERROR_RATE,
+        version: 'v-healthy',
+        'prometheus-url': redirector.url,
+        'prometheus-headers': `Authorization: Bearer ${TOKEN}`,
+        deadline: '5s',
+      });
+      expect(run.code).toBe(1);
+      expect(redirector.requests.at(-1)!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+      expect(authProxy.requests.slice(before)).toEqual([]);
+      expect(run.errors.join('\n')).toContain(
+        `Prometheus at ${redirector.url}: redirected to ${authProxy.url}/… (status 302), another origin: not followed`,
+      );
+      expect(run.stdout).toContain('(retrying cannot help)');
+      expect(visibleText(run)).not.toContain(TOKEN);
+    } finally {
+      await redirector.close();
+    }
+  });
+
   it('environment and service replace $ENVIRONMENT and $SERVICE in the queries sent (seen at a recording proxy)', async () => {
     const metrics = 'tagged: sum(up{env="$ENVIRONMENT",svc="$SERVICE"}) or vector(0) < 1';
     const headers = `Authorization: Bearer ${TOKEN}`;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { plantedCommands, repoRoot, runAction, visibleText, type ActionRun } from '../harness/runner.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
+import { startServer } from '../harness/server.js';
 
 // Values as JSON.parse gives them: the tests read recorded payloads and check them with expect().
 type Json = Record<string, ReturnType<typeof JSON.parse>>;
@@ -235,6 +236,23 @@ describe('notify-slack against the Slack test double (webhook + Web API)', () =>
     expect(plantedCommands(webhook, '::set-output name=ok::true')).toEqual([]);
     expect(webhook.outputs.ok).toBe('false');
     expect(webhook.warnings).toHaveLength(1);
+  });
+
+  it('a Web API answer redirecting to another origin is not followed: the token never goes there', async () => {
+    const redirector = await startServer((req, res) => {
+      res.writeHead(307, { location: `${slack.apiUrl}${(req.url ?? '/').replace(/^\/api/, '')}` });
+      res.end();
+    });
+    try {
+      const run = await viaApi({ 'slack-api-url': redirector.url, 'fail-on-error': 'true' });
+      expect(run.code).toBe(1);
+      expect(redirector.requests[0].headers.authorization).toBe(`Bearer ${slack.token}`);
+      expect(slack.requests).toEqual([]);
+      expect(run.errors.join('\n')).toContain('(status 307), another origin');
+      expect(visibleText(run)).not.toContain(slack.token);
+    } finally {
+      await redirector.close();
+    }
   });
 
   it('updating a message that does not exist names message_not_found', async () => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { runAction, visibleText } from '../harness/runner.js';
+import { startServer } from '../harness/server.js';
 
 const TOKEN = 'ghs_pr_comment_token_15';
 
@@ -79,6 +80,32 @@ describe('pr-comment (GitHub REST test double)', () => {
       body: '<!-- deploy-actions:preview -->\nPreview removed (pull request closed)',
     });
     expect(github.problems).toEqual([]);
+  });
+
+  test('a GitHub API answer redirecting to another origin is not followed: the job token never goes there', async () => {
+    const elsewhere = await startServer((_, res) => res.end('{}'));
+    const redirector = await startServer((req, res) => {
+      res.writeHead(307, { location: `${elsewhere.url}${req.url}` });
+      res.end();
+    });
+    try {
+      const run = await runAction('pr-comment', {
+        token: TOKEN,
+        env: { GITHUB_API_URL: redirector.url },
+        event: { number: 42, pull_request: { number: 42 } },
+        eventName: 'pull_request',
+        timeoutMs: 30_000,
+        inputs: { body: 'Preview: http://pr-42.preview.test' },
+      });
+      expect(run.code).toBe(1);
+      expect(redirector.requests[0].headers.authorization).toMatch(new RegExp(`^(token|Bearer) ${TOKEN}$`));
+      expect(elsewhere.requests).toEqual([]);
+      expect(run.errors.join('\n')).toContain(`redirected to ${elsewhere.url}/… (status 307), another origin`);
+      expect(visibleText(run)).not.toContain(TOKEN);
+    } finally {
+      await redirector.close();
+      await elsewhere.close();
+    }
   });
 
   test('bad inputs and no pull request fail naming the input, before any request', async () => {
