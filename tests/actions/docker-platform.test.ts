@@ -42,13 +42,14 @@ function platformImage(version: string, options: { healthcheck?: string } = {}):
       'www/alt/health': 'ok\n',
       version: `${version}\n`,
       'worker.sh': WORKER,
+      'stubborn.sh': STUBBORN,
     },
     dockerfile: [
       'FROM scratch',
       'COPY busybox /bin/busybox',
       'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
       'COPY www /www',
-      'COPY version worker.sh /',
+      'COPY version worker.sh stubborn.sh /',
       'EXPOSE 8080',
       ...(options.healthcheck ? [options.healthcheck] : []),
       'CMD ["/bin/busybox","httpd","-f","-p","8080","-h","/www"]',
@@ -83,6 +84,15 @@ while [ -z "$stop" ]; do
   sleep 0.2
 done
 echo "worker $HOSTNAME finished its last job"
+`;
+
+/** A worker that ignores SIGTERM (so only SIGKILL stops it) and answers its image's HEALTHCHECK once it is up. */
+const STUBBORN = `
+trap '' TERM
+sleep 1
+httpd -p 8080 -h /www
+echo "stubborn worker up"
+while true; do sleep 1; done
 `;
 
 interface Inspect {
@@ -290,6 +300,30 @@ describe.skipIf(!hasDocker)(
             .filter((w) => !w.State.Running)
             .every((w) => w.State.ExitCode === 0),
         ).toBe(true);
+      });
+
+      test("a worker's HEALTHCHECK is its readiness; one that ignores SIGTERM is killed once its stop-timeout is over", async () => {
+        const SSERVICE = `${SERVICE}s`;
+        const stubborn = 'stubborn:\n  command: /bin/sh /stubborn.sh\n  stop-timeout: 2s\n';
+        const [s1, s2] = ['s1', 's2'].map((v) => platformImage(v, { healthcheck: HEALTHCHECK('/health') }));
+        images.push(s1, s2);
+        const deployStubborn = (image: string) =>
+          step('deploy-to-env', { service: SSERVICE, publish: String(PUBLISH + 2), image, roles: stubborn });
+        try {
+          const first = await deployStubborn(s1);
+          expect(first.errors, first.stdout).toEqual([]);
+          expect(first.stdout).toMatch(/waiting for .*stubborn.*: its HEALTHCHECK to report healthy/);
+          const second = await deployStubborn(s2);
+          expect(second.errors, second.stdout).toEqual([]);
+          expect(second.stdout).toMatch(/Stopping workers \(.* is live\): stubborn ×1; SIGTERM, up to 2s to finish/);
+          const [old] = workersOf(SSERVICE).filter((w) => !w.State.Running);
+          expect(old.Config.Labels['deploy-actions.version']).toBe(s1);
+          expect(old.State.ExitCode).toBe(137); // SIGKILL: it never stopped by itself
+          const live = workersOf(SSERVICE).filter((w) => w.State.Running);
+          expect(live.map((w) => w.Config.Labels['deploy-actions.version'])).toEqual([s2]);
+        } finally {
+          removeService(SSERVICE);
+        }
       });
 
       test('a failing pre-rollback-command stops the rollback and says so; nothing changes', async () => {
