@@ -1,5 +1,5 @@
 /**
- * A cancelled deploy leaves nothing behind, through the bundles as the runner
+ * A cancelled deploy or rollback leaves nothing behind, through the bundles as the runner
  * cancels a step (SIGINT, SIGTERM 7.5 s later, the kill 2.5 s after that;
  * tests/harness/runner.ts sends them so): Docker on the local engine (images
  * FROM scratch), the command provider with real bash scripts, and the GitHub
@@ -112,6 +112,58 @@ describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engin
 
     const again = await deploy(images.v1);
     expect(again.errors, again.stdout).toEqual([]);
+    expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v1' });
+  }, 300_000);
+
+  test('SIGINT half-way through a rollback (the release put back waiting for readiness): it is stopped again, v2 keeps serving, the lock is released; the next rollback needs no force-unlock', async () => {
+    for (const image of [images.v1, images.v2]) {
+      const run = await deploy(image);
+      expect(run.errors, run.stdout).toEqual([]);
+    }
+    const rollback = (inputs: Record<string, string>, interrupt?: RunOptions['interrupt']) =>
+      runAction('rollback', {
+        token: TOKEN,
+        timeoutMs: 120_000,
+        env: { GITHUB_API_URL: github.url },
+        interrupt,
+        inputs: { environment: 'staging', service: SERVICE, publish: String(PUBLISH), 'lock-timeout': '5s', ...inputs },
+      });
+
+    // A readiness path v1 never answers keeps the rollback waiting until the cancel comes.
+    const before = github.deployments.length;
+    const cancelled = await rollback(
+      { 'readiness-path': '/never', 'readiness-timeout': '90s' },
+      {
+        when: waitingForReadiness,
+        signal: 'SIGINT',
+      },
+    );
+    expect(cancelled.interrupted).toBe('SIGINT');
+    expect(cancelled.code).toBe(1);
+    expect(cancelled.timedOut).toBe(false);
+    expect(cancelled.errors).toEqual([
+      `unix:///var/run/docker.sock: ${images.v1} did not become healthy again: cancelled (SIGINT); ${images.v2} keeps serving.`,
+    ]);
+    expect(cancelled.warnings).toEqual([
+      'Cancelled (SIGINT): stopping, undoing what never took traffic and releasing locks',
+    ]);
+    expect(
+      containersOf(SERVICE)
+        .filter((c) => c.running)
+        .map((c) => c.version || c.role)
+        .sort(),
+    ).toEqual([images.v2, 'proxy'].sort());
+    expect(containersOf(SERVICE).filter((c) => c.role === 'lock')).toEqual([]);
+    expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v2' });
+    // Nothing changed, so nothing is recorded; nothing was left for the post step.
+    expect(github.deployments.length).toBe(before);
+    expect(cancelled.post?.code).toBe(0);
+    expect(cancelled.post?.warnings).toEqual([]);
+
+    const back = await rollback({});
+    expect(back.errors, back.stdout).toEqual([]);
+    expect(back.stdout).not.toContain('waiting for the lock');
+    expect(back.outputs).toMatchObject({ 'rolled-back-from': images.v2, 'rolled-back-to': images.v1 });
     expect(await fetchText(`http://127.0.0.1:${PUBLISH}/`)).toEqual({ status: 200, body: 'v1' });
   }, 300_000);
 });
