@@ -184,13 +184,18 @@ describe('cancelling with the command provider (bash scripts; GitHub REST and Sl
   });
 
   // The command provider's deploy-command, sent SIGINT once it prints "deploy started".
-  const interruptedAtDeployStart = (action: 'deploy-to-env' | 'deploy', dir: string, inputs: Record<string, string>) =>
+  const interruptedAtDeployStart = (
+    action: 'deploy-to-env' | 'deploy',
+    dir: string,
+    inputs: Record<string, string>,
+    signal: NodeJS.Signals = 'SIGINT',
+  ) =>
     runAction(action, {
       workspace: dir,
       token: 'ghs_cancel_command_17',
       timeoutMs: 60_000,
       env: { GITHUB_API_URL: github.url },
-      interrupt: { when: ({ stdout }) => stdout.includes('deploy started'), signal: 'SIGINT' },
+      interrupt: { when: ({ stdout }) => stdout.includes('deploy started'), signal },
       inputs: { provider: 'command', service: 'shop', 'rollback-command': 'true', ...inputs },
     });
 
@@ -215,6 +220,23 @@ wait`;
       'failure: cancelled (SIGINT)',
     ]);
     expect(github.problems).toEqual([]);
+  }, 120_000);
+
+  test('SIGTERM first (a runner shutting down sends no SIGINT): the same clean stop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cancel-sigterm-'));
+    const before = github.deployments.length;
+    const run = await interruptedAtDeployStart(
+      'deploy-to-env',
+      dir,
+      { environment: 'sigterm', image: 'shop:v11', 'deploy-command': 'echo "deploy started"; sleep 30' },
+      'SIGTERM',
+    );
+    expect(run.interrupted).toBe('SIGTERM');
+    expect(run.code).toBe(1);
+    expect(run.errors).toEqual(['cancelled (SIGTERM): deploy-command was stopped (its process group got SIGTERM)']);
+    expect(
+      github.deployments.slice(before).flatMap((d) => d.statuses.map((s) => `${s.state}: ${s.description}`)),
+    ).toEqual(['in_progress: Deploy shop:v11', 'failure: cancelled (SIGTERM)']);
   }, 120_000);
 
   test('the one-step deploy: SIGINT during deploy-command fails the run as cancelled and the Slack message says so', async () => {
