@@ -3,12 +3,14 @@
  * real kubectl against the Kubernetes API test double (tests/fakes/kubernetes.ts),
  * cancelled as the runner does (SIGINT, then SIGTERM and the kill;
  * tests/harness/runner.ts): the rollout it started is undone, nothing waits
- * for the kill.
+ * for the kill, the GitHub Deployment (REST test double) fails as cancelled,
+ * and the next deploy goes through.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { startGitHubDouble, type GitHubDouble } from '../fakes/github.js';
 import { startKubernetesDouble, type KubernetesDouble } from '../fakes/kubernetes.js';
 import { deploymentObject } from '../harness/kubernetes-objects.js';
 import { kubectlVersion } from '../harness/infra.js';
@@ -16,6 +18,8 @@ import { runAction } from '../harness/runner.js';
 
 const REPO = 'registry.example.com:5000/shop';
 const V1 = `${REPO}:v1`;
+const V2 = `${REPO}:v2`;
+const TOKEN = 'ghs_cancel_kubernetes_17';
 const STUCK = `${REPO}:stuck`;
 
 const KUBECTL = kubectlVersion();
@@ -24,19 +28,27 @@ const KUBECTL = kubectlVersion();
   `cancelling a Kubernetes deploy (real kubectl: ${KUBECTL ?? 'not installed'}; Kubernetes API test double)`,
   () => {
     let k8s: KubernetesDouble;
+    let github: GitHubDouble;
+    afterEach(() => expect(github.problems.splice(0), 'requests the GitHub double found malformed').toEqual([]));
     beforeAll(async () => {
+      github = await startGitHubDouble({ token: TOKEN, repository: 'acme/shop' });
       k8s = await startKubernetesDouble({ tickMs: 300, progressDeadlineMs: 60_000 });
       k8s.create('staging', deploymentObject('shop', { app: 'shop' }, 2, { containers: [{ name: 'app', image: V1 }] }));
       await k8s.settled(20_000);
     });
-    afterAll(async () => k8s?.close());
+    afterAll(async () => {
+      await k8s?.close();
+      await github?.close();
+    });
 
     // A deploy of the image whose pods never get ready, sent SIGINT once its output shows `waitingFor`.
-    const deployInterruptedAt = (waitingFor: string, inputs: Record<string, string>) =>
+    const deployTo = (inputs: Record<string, string>, waitingFor?: string) =>
       runAction('deploy-to-env', {
         workspace: mkdtempSync(join(tmpdir(), 'cancel-kubernetes-')),
         timeoutMs: 60_000,
-        interrupt: { when: ({ stdout }) => stdout.includes(waitingFor), signal: 'SIGINT' },
+        token: TOKEN,
+        env: { GITHUB_API_URL: github.url },
+        interrupt: waitingFor ? { when: ({ stdout }) => stdout.includes(waitingFor), signal: 'SIGINT' } : undefined,
         inputs: {
           provider: 'kubernetes',
           environment: 'staging',
@@ -44,10 +56,10 @@ const KUBECTL = kubectlVersion();
           kubeconfig: k8s.kubeconfig({ context: 'double' }),
           'kube-context': 'double',
           'rollout-timeout': '5m',
-          'github-token': '',
           ...inputs,
         },
       });
+    const deployInterruptedAt = (waitingFor: string, inputs: Record<string, string>) => deployTo(inputs, waitingFor);
 
     test('rolling: SIGINT while the rollout waits on pods that never schedule: the Deployment is put back to v1 and the step fails as cancelled', async () => {
       k8s.stall(STUCK, 'unschedulable');
@@ -67,6 +79,17 @@ const KUBECTL = kubectlVersion();
       expect(run.stdout).not.toContain('rollout complete');
       await k8s.settled(20_000);
       expect(k8s.get('deployments', 'staging', 'shop')!.spec.template.spec.containers[0].image).toBe(V1);
+      const cancelled = github.deployments.find((d) => d.id === Number(run.outputs['deployment-id']))!;
+      expect(cancelled.statuses.map((st) => `${st.state}: ${st.description}`)).toEqual([
+        `in_progress: Deploy ${STUCK}`,
+        'failure: cancelled (SIGINT)',
+      ]);
+
+      // Nothing is left half-done: the next deploy goes through.
+      const next = await deployTo({ image: V2, service: 'shop', strategy: 'rolling', namespace: 'staging' });
+      expect(next.errors, next.stdout).toEqual([]);
+      expect(next.outputs).toMatchObject({ version: V2, 'previous-version': V1 });
+      expect(k8s.get('deployments', 'staging', 'shop')!.spec.template.spec.containers[0].image).toBe(V2);
       expect(k8s.problems).toEqual([]);
     }, 120_000);
 
