@@ -141,7 +141,7 @@ describe.skipIf(!hasDocker)('cancelling deploy-to-env (Docker on the local engin
     expect(cancelled.interrupted).toBe('SIGINT');
     expect(cancelled.code).toBe(1);
     expect(cancelled.timedOut).toBe(false);
-    expect(cancelled.errors).toEqual([
+    expect(cancelled.errors, cancelled.stdout).toEqual([
       `unix:///var/run/docker.sock: ${images.v1} did not become healthy again: cancelled (SIGINT); ${images.v2} keeps serving.`,
     ]);
     expect(cancelled.warnings).toEqual([
