@@ -16,7 +16,8 @@ export default defineConfig({
     maxWorkers: 4,
     minWorkers: 1,
     reporters: ['default'],
-    // GitHub's workflow parser imports its JSON schemas without `with { type: 'json' }`, which Node refuses: let Vite load it.
+    // GitHub's workflow parser imports its JSON schemas without `with { type: 'json' }`, which Node refuses: let Vite
+    // load it.
     server: { deps: { inline: ['@actions/workflow-parser'] } },
     projects: [
       { extends: true, test: { name: 'unit', include: unit } },

@@ -33,7 +33,10 @@ export function sourcesHash(name) {
   return hash.digest('hex');
 }
 
-/** The actions (all by default) whose dist/<name>/ was bundled from other sources than the working tree's (or not at all). */
+/**
+ * The actions (all by default) whose dist/<name>/ was bundled from other sources than the working tree's (or not at
+ * all).
+ */
 export function staleBundles(names = actionNames()) {
   return names.filter((name) => {
     const file = join(root, 'dist', name, HASH_FILE);

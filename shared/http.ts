@@ -77,7 +77,9 @@ export interface HttpResponse {
   url: string;
   /** The body was longer than the request's `maxBodyBytes`: `body` is its beginning. */
   truncated: boolean;
-  /** Why the retries ended before their number while the status still asked for one (a Retry-After past the deadline). */
+  /**
+   * Why the retries ended before their number while the status still asked for one (a Retry-After past the deadline).
+   */
   notRetried?: string;
 }
 
@@ -154,7 +156,8 @@ function nextHop(hop: Hop, status: number, location: string, req: HttpRequest, o
     body = undefined;
     headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())));
   }
-  // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy service).
+  // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy
+  // service).
   if (url.origin !== origin) {
     const target = `redirected to ${showUrl(url)} (status ${status}), another origin`;
     if (req.redirect !== 'follow-any-origin')

@@ -30,7 +30,9 @@ type Ctx = z.core.$RefinementCtx<string>;
 
 /** The longest value of a single-line input. */
 export const MAX_LINE = 8192;
-/** The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB). */
+/**
+ * The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB).
+ */
 export const MAX_TEXT = 100_000;
 
 export interface Shape {
@@ -38,7 +40,9 @@ export interface Shape {
   multiLine?: boolean;
   /** Longest accepted value; default MAX_LINE, or MAX_TEXT when multi-line. */
   max?: number;
-  /** The value reaches a command line as an argument: it may not start with `-`, where it would be read as an option. */
+  /**
+   * The value reaches a command line as an argument: it may not start with `-`, where it would be read as an option.
+   */
   argument?: boolean;
 }
 

@@ -167,7 +167,8 @@ describe('input names: one name, one meaning', () => {
         byName.set(name, [...(byName.get(name) ?? []), { file, default: input.default ?? '' }]);
     // Where a default differs on purpose, and why.
     const differs: Record<string, string> = {
-      // smoke-test's per-request timeout and health-gate's per-probe one are both "one HTTP attempt", tuned to each job.
+      // smoke-test's per-request timeout and health-gate's per-probe one are both "one HTTP attempt", tuned to each
+      // job.
       timeout: 'smoke-test and health-gate tune one attempt each',
     };
     const clashes = [...byName].filter(

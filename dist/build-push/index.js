@@ -9866,7 +9866,9 @@ function mask_mask(value, parts = secretParts) {
 config({ jitless: true });
 /** The longest value of a single-line input. */
 const MAX_LINE = 8192;
-/** The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB). */
+/**
+ * The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB).
+ */
 const MAX_TEXT = 100_000;
 /** Issues that must not echo the value (it may hold a secret). */
 const CONCEALED = { conceal: true };
@@ -11946,7 +11948,8 @@ function nextHop(hop, status, location, req, origin, ms) {
         body = undefined;
         headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())));
     }
-    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy service).
+    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy
+    // service).
     if (url.origin !== origin) {
         const target = `redirected to ${showUrl(url)} (status ${status}), another origin`;
         if (req.redirect !== 'follow-any-origin')
@@ -12573,7 +12576,10 @@ function semverTags(v) {
         tags.push(String(v.major));
     return tags;
 }
-/** A git ref name as a Docker tag: lower-case, each run of other characters to one `-` (as docker/metadata-action), no leading `.`/`-`, at most 128. */
+/**
+ * A git ref name as a Docker tag: lower-case, each run of other characters to one `-` (as docker/metadata-action), no
+ * leading `.`/`-`, at most 128.
+ */
 function sanitizeTag(name) {
     return name
         .toLowerCase()

@@ -11038,7 +11038,8 @@ function nextHop(hop, status, location, req, origin, ms) {
         body = undefined;
         headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())));
     }
-    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy service).
+    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy
+    // service).
     if (url.origin !== origin) {
         const target = `redirected to ${showUrl(url)} (status ${status}), another origin`;
         if (req.redirect !== 'follow-any-origin')
@@ -11232,7 +11233,9 @@ async function request(req) {
 zod__WEBPACK_IMPORTED_MODULE_6__/* .config */ .$W({ jitless: true });
 /** The longest value of a single-line input. */
 const MAX_LINE = 8192;
-/** The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB). */
+/**
+ * The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB).
+ */
 const MAX_TEXT = 100_000;
 /** Issues that must not echo the value (it may hold a secret). */
 const CONCEALED = { conceal: true };
@@ -11678,7 +11681,10 @@ async function withProvider(module, settings, tempDir, work) {
         await provider.close();
     }
 }
-/** The post step of deploy-to-env, rollback and deploy: the provider's cleanup (key files, connections, registry logins). */
+/**
+ * The post step of deploy-to-env, rollback and deploy: the provider's cleanup (key files, connections, registry
+ * logins).
+ */
 async function providerPost() {
     const name = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE_PROVIDER);
     const module = name ? (0,_index_js__WEBPACK_IMPORTED_MODULE_5__/* .findProvider */ .lh)(name) : undefined;
@@ -12352,7 +12358,9 @@ class RegistryLogins {
     get open() {
         return this.pending;
     }
-    /** Log in to `registry` on `host`, run `work` with the `docker --config …` arguments that use the login, then undo it. */
+    /**
+     * Log in to `registry` on `host`, run `work` with the `docker --config …` arguments that use the login, then undo it.
+     */
     async use(host, registry, credentials, work) {
         const record = {
             host: host.name,
@@ -13249,7 +13257,10 @@ class MetricsWatcher {
             return undefined;
         return `metric ${check.name} failed ${failures} measurement${failures === 1 ? '' : 's'} (metrics-failure-limit ${this.options.failureLimit}): ${measurement.detail}`;
     }
-    /** One query, judged; undefined when the gate itself cut it short (probes failed, or the deadline): nothing was learnt. */
+    /**
+     * One query, judged; undefined when the gate itself cut it short (probes failed, or the deadline): nothing was
+     * learnt.
+     */
     async query(check, atMs) {
         try {
             const { samples, warnings } = await queryPrometheus(this.options.prometheus, check.query, {
@@ -13300,7 +13311,9 @@ class MetricsWatcher {
     allSatisfied() {
         return this.statuses.every((s) => s.satisfied);
     }
-    /** Stopped early (probes failed, or finished): unmet metrics count only once no measurement fits before the deadline. */
+    /**
+     * Stopped early (probes failed, or finished): unmet metrics count only once no measurement fits before the deadline.
+     */
     stopped() {
         return Date.now() + this.options.intervalMs >= this.gate.deadline ? this.unsatisfied() : undefined;
     }
@@ -13562,7 +13575,9 @@ function waitForRelease(target) {
         return waitUntilReady(target);
     return waitUntilHealthy(host, id, what, { timeoutMs: check.readinessTimeoutMs, readyAfterMs: WEB_READY_AFTER_MS }, log);
 }
-/** Start the release as `name` and wait until it is ready; one that never is gets removed, its last logs in the error. */
+/**
+ * Start the release as `name` and wait until it is ready; one that never is gets removed, its last logs in the error.
+ */
 async function startReady(host, req, release, name, network, options) {
     const id = await runRelease(host, req, release, name, network, options.publish);
     options.started?.(id);
@@ -13619,7 +13634,10 @@ async function deployBlueGreen(hosts, snapshots, req, release, proxy, log, lefto
     }
     return { previous, details };
 }
-/** Phase one on every host: no proxy switches until the new colour is ready everywhere; if one host fails, the others' are removed. */
+/**
+ * Phase one on every host: no proxy switches until the new colour is ready everywhere; if one host fails, the others'
+ * are removed.
+ */
 async function startEverywhere(hosts, snapshots, req, release, log, leftovers, phases) {
     const started = [];
     try {
@@ -13817,7 +13835,10 @@ class DeployLocks {
         this.context = context;
         this.leftovers = leftovers;
     }
-    /** Take the lock on `host` (the container is created from `image`, already there), waiting up to `lock-timeout` for another run's. */
+    /**
+     * Take the lock on `host` (the container is created from `image`, already there), waiting up to `lock-timeout` for
+     * another run's.
+     */
     async take(host, target, release, image) {
         const { log } = this.context;
         const name = lockName(target);
@@ -14126,7 +14147,9 @@ class ProxySwitch {
         this.images = images;
         this.context = context;
     }
-    /** Point the host's proxy at `upstream` (creating the proxy on first use), reload gracefully, and confirm on `path`. */
+    /**
+     * Point the host's proxy at `upstream` (creating the proxy on first use), reload gracefully, and confirm on `path`.
+     */
     async switchTo(host, target, upstream, path, known) {
         const name = proxyName(target);
         const config = tarOf({ [PROXY_CONFIG_FILE]: proxyConfig(upstream) });
@@ -14622,7 +14645,9 @@ async function restore({ host, live, back }, req, proxy, log) {
         throw error;
     });
     if (!ready.ok) {
-        await host.docker(['stop', '-t', '10', back.id], { allowFailure: true });
+        // It never took traffic, so nothing needs draining: a second's grace keeps a cancel's cleanup well inside the
+        // runner's 7.5 s before SIGTERM (an app ignoring SIGTERM would otherwise hold `docker stop` for 10 s).
+        await host.docker(['stop', '-t', '1', back.id], { allowFailure: true });
         if (!blueGreen && live)
             await host.docker(['start', live.id], { allowFailure: true });
         throw new errors/* UserError */.yo(`${host.name}: ${back.release.version} did not become healthy again: ${ready.reason}; ${live ? `${live.release.version} keeps serving` : 'nothing is serving'}.`);
@@ -14825,7 +14850,10 @@ async function stopWorkers(workers, log, why) {
         w.running = false;
     }));
 }
-/** Put back the workers of `back` (found by its release time) and make them ready; the caller stops the others after the switch. */
+/**
+ * Put back the workers of `back` (found by its release time) and make them ready; the caller stops the others after the
+ * switch.
+ */
 async function restoreWorkers(hosts, target, back, check, log) {
     const all = (await Promise.all(hosts.map((h) => listWorkers(h, target)))).flat();
     const restored = all.filter((w) => w.time === back.time && w.version === back.version);
@@ -15930,7 +15958,9 @@ async function markFailed(cluster, rs, reason) {
         cluster.context.warn(`Could not ${what}: ${(0,errors/* errorMessage */.gJ)(error)}`);
     }
 }
-/** What `kubectl rollout undo` does: the ReplicaSet's pod template (and our release annotations) back on the Deployment. */
+/**
+ * What `kubectl rollout undo` does: the ReplicaSet's pod template (and our release annotations) back on the Deployment.
+ */
 async function restoreTemplate(cluster, deployment, rs) {
     const template = structuredClone(rs.spec.template);
     delete template.metadata?.labels?.['pod-template-hash'];
@@ -16205,7 +16235,10 @@ class Cluster {
 
 /** API errors worth another attempt: the cluster or the network hiccuped, not our request. */
 const TRANSIENT = /connection refused|connection reset|i\/o timeout|TLS handshake timeout|unexpected EOF|\(ServiceUnavailable\)|\(InternalError\)|\(TooManyRequests\)|the server is currently unable|context deadline exceeded|Client\.Timeout/i;
-/** client-go's log lines (`E1124 10:00:00.123456   12345 memcache.go:265] …`): its retries of discovery, not kubectl's verdict. */
+/**
+ * client-go's log lines (`E1124 10:00:00.123456   12345 memcache.go:265] …`): its retries of discovery, not kubectl's
+ * verdict.
+ */
 const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] /;
 const ATTEMPTS = 3;
 /**

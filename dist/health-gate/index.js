@@ -1353,7 +1353,8 @@ function nextHop(hop, status, location, req, origin, ms) {
         body = undefined;
         headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())));
     }
-    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy service).
+    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy
+    // service).
     if (url.origin !== origin) {
         const target = `redirected to ${showUrl(url)} (status ${status}), another origin`;
         if (req.redirect !== 'follow-any-origin')
@@ -1753,7 +1754,10 @@ class MetricsWatcher {
             return undefined;
         return `metric ${check.name} failed ${failures} measurement${failures === 1 ? '' : 's'} (metrics-failure-limit ${this.options.failureLimit}): ${measurement.detail}`;
     }
-    /** One query, judged; undefined when the gate itself cut it short (probes failed, or the deadline): nothing was learnt. */
+    /**
+     * One query, judged; undefined when the gate itself cut it short (probes failed, or the deadline): nothing was
+     * learnt.
+     */
     async query(check, atMs) {
         try {
             const { samples, warnings } = await queryPrometheus(this.options.prometheus, check.query, {
@@ -1804,7 +1808,9 @@ class MetricsWatcher {
     allSatisfied() {
         return this.statuses.every((s) => s.satisfied);
     }
-    /** Stopped early (probes failed, or finished): unmet metrics count only once no measurement fits before the deadline. */
+    /**
+     * Stopped early (probes failed, or finished): unmet metrics count only once no measurement fits before the deadline.
+     */
     stopped() {
         return Date.now() + this.options.intervalMs >= this.gate.deadline ? this.unsatisfied() : undefined;
     }
@@ -1934,7 +1940,9 @@ var log = __nccwpck_require__(144);
 
 
 
-/** Probe `url` until it is healthy by the rules, or the gate fails; `metrics: false` leaves the Prometheus checks out. */
+/**
+ * Probe `url` until it is healthy by the rules, or the gate fails; `metrics: false` leaves the Prometheus checks out.
+ */
 async function healthGate(values, url, options) {
     const gate = (0,inputs/* gateOptions */.O6)(values, url, { log: log/* info */.p, metrics: options.metrics });
     (0,log/* info */.p)(`${options.label}: waiting for ${gate.method} ${url} to be healthy` +
@@ -2690,7 +2698,9 @@ function mask(value, parts = secretParts) {
 core_core/* config */.$W({ jitless: true });
 /** The longest value of a single-line input. */
 const MAX_LINE = 8192;
-/** The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB). */
+/**
+ * The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB).
+ */
 const MAX_TEXT = 100_000;
 /** Issues that must not echo the value (it may hold a secret). */
 const CONCEALED = { conceal: true };

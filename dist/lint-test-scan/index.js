@@ -9651,7 +9651,9 @@ function mask_mask(value, parts = secretParts) {
 config({ jitless: true });
 /** The longest value of a single-line input. */
 const MAX_LINE = 8192;
-/** The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB). */
+/**
+ * The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB).
+ */
 const MAX_TEXT = 100_000;
 /** Issues that must not echo the value (it may hold a secret). */
 const CONCEALED = { conceal: true };
@@ -9906,7 +9908,10 @@ var quality_argv = __nccwpck_require__(320);
 
 
 
-/** A stage: empty, a skip word, a script name or a command line, split here so a mistake names its input before anything runs. */
+/**
+ * A stage: empty, a skip word, a script name or a command line, split here so a mistake names its input before anything
+ * runs.
+ */
 const stage = () => inputs_text().transform((s, ctx) => {
     let argv;
     try {
@@ -11828,7 +11833,9 @@ function parseEslintJson(path, base) {
         message: m.message,
     })));
 }
-/** tsc's diagnostics: `src/a.ts(12,5): error TS2322: message` (and `src/a.ts:12:5 - error TS2322: message` when pretty). */
+/**
+ * tsc's diagnostics: `src/a.ts(12,5): error TS2322: message` (and `src/a.ts:12:5 - error TS2322: message` when pretty).
+ */
 function parseTscOutput(text, base) {
     const found = [];
     const re = /^(.+?)(?:\((\d+),(\d+)\)|:(\d+):(\d+)) ?[:-] (error|warning) (TS\d+): (.*)$/gm;
@@ -12104,7 +12111,9 @@ const NODE_VALUE_FLAGS = new Set([
     '--input-type',
     '--title',
 ]);
-/** How pnpm and yarn run a program by name: `pnpm exec jest`, `yarn dlx eslint`, `yarn run jest` (or just `yarn jest`). */
+/**
+ * How pnpm and yarn run a program by name: `pnpm exec jest`, `yarn dlx eslint`, `yarn run jest` (or just `yarn jest`).
+ */
 const RUNNERS = new Set(['exec', 'dlx', 'run']);
 /**
  * The program a command line runs, seen through the words that only set it
@@ -12188,7 +12197,8 @@ function toolOf(command) {
     }
     // `jest@29` as npx takes it is jest.
     const name = (programOf(words)?.split('/').at(-1) ?? '').replace(/(?<=.)@[^@]*$/, '');
-    // A chain of commands (`a && b`) cannot take extra arguments safely: read it as opaque (tsc's output is read all the same).
+    // A chain of commands (`a && b`) cannot take extra arguments safely: read it as opaque (tsc's output is read all the
+    // same).
     if (/&&|\|\||;|\|/.test(command))
         return name === 'tsc' ? 'tsc' : 'other';
     return TOOLS.includes(name) ? name : 'other';
@@ -12347,7 +12357,10 @@ function qualitySummary(results, notConfigured, audit, level, totalMs) {
     }
     return sections.filter(Boolean).join('\n\n');
 }
-/** Why a failed stage failed, in a few words for the step's error: its detail, the failing tests, or its count of findings. */
+/**
+ * Why a failed stage failed, in a few words for the step's error: its detail, the failing tests, or its count of
+ * findings.
+ */
 function failureReason(r) {
     if (r.detail)
         return `${r.name} (${r.detail.split('\n')[0]})`;

@@ -9663,7 +9663,9 @@ function mask_mask(value, parts = secretParts) {
 config({ jitless: true });
 /** The longest value of a single-line input. */
 const MAX_LINE = 8192;
-/** The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB). */
+/**
+ * The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB).
+ */
 const MAX_TEXT = 100_000;
 /** Issues that must not echo the value (it may hold a secret). */
 const CONCEALED = { conceal: true };
@@ -11865,7 +11867,8 @@ function nextHop(hop, status, location, req, origin, ms) {
         body = undefined;
         headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())));
     }
-    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy service).
+    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy
+    // service).
     if (url.origin !== origin) {
         const target = `redirected to ${showUrl(url)} (status ${status}), another origin`;
         if (req.redirect !== 'follow-any-origin')
@@ -12226,7 +12229,10 @@ function describeSlackError(name, details = []) {
 
 
 
-/** Slack could not be reached or refused the message. `code` is Slack's error name, or `http_<status>`, `timeout`, `network`… */
+/**
+ * Slack could not be reached or refused the message. `code` is Slack's error name, or `http_<status>`, `timeout`,
+ * `network`…
+ */
 class SlackError extends Error {
     code;
     attempts;

@@ -13184,7 +13184,9 @@ function mask_mask(value, parts = secretParts) {
 config({ jitless: true });
 /** The longest value of a single-line input. */
 const MAX_LINE = 8192;
-/** The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB). */
+/**
+ * The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB).
+ */
 const MAX_TEXT = 100_000;
 /** Issues that must not echo the value (it may hold a secret). */
 const CONCEALED = { conceal: true };
@@ -15130,7 +15132,8 @@ function nextHop(hop, status, location, req, origin, ms) {
         body = undefined;
         headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())));
     }
-    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy service).
+    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy
+    // service).
     if (url.origin !== origin) {
         const target = `redirected to ${showUrl(url)} (status ${status}), another origin`;
         if (req.redirect !== 'follow-any-origin')
@@ -15923,7 +15926,9 @@ function pnpmLines(stdout, stderr) {
     }
     return [];
 }
-/** yarn 1 prints `error …` lines among its progress; yarn 2+ marks every line with a YN code (YN0000 is information). */
+/**
+ * yarn 1 prints `error …` lines among its progress; yarn 2+ marks every line with a YN code (YN0000 is information).
+ */
 function yarnLines(stdout, stderr) {
     const lines = [...linesOf(stdout), ...linesOf(stderr)];
     const classic = lines.filter((l) => l.startsWith('error ')).map((l) => l.slice('error '.length).trim());
@@ -15987,7 +15992,9 @@ async function grouped(title, argv, cwd, timeoutMs, allowFailure = false) {
         keep: { stdout: exec/* MESSAGE_TAIL */.zo },
     }));
 }
-/** The frozen install, its output streamed; a failure is reported by the lines that explain it. Returns its duration. */
+/**
+ * The frozen install, its output streamed; a failure is reported by the lines that explain it. Returns its duration.
+ */
 async function installDependencies(pm, dir) {
     const argv = (0,package_manager/* frozenInstall */.sU)(pm.name, pm.version);
     const result = await grouped(argv.join(' '), argv, dir, 30 * 60_000, true);

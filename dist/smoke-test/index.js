@@ -9981,7 +9981,8 @@ function nextHop(hop, status, location, req, origin, ms) {
         body = undefined;
         headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())));
     }
-    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy service).
+    // Even without headers: the answer of another server says nothing of this one (a login page's 200 is no healthy
+    // service).
     if (url.origin !== origin) {
         const target = `redirected to ${showUrl(url)} (status ${status}), another origin`;
         if (req.redirect !== 'follow-any-origin')
@@ -10608,7 +10609,9 @@ function errorMessage(error) {
 zod__WEBPACK_IMPORTED_MODULE_6__/* .config */ .$W({ jitless: true });
 /** The longest value of a single-line input. */
 const MAX_LINE = 8192;
-/** The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB). */
+/**
+ * The longest multi-line value (the runner passes each input as one environment variable; Linux caps one at 128 KiB).
+ */
 const MAX_TEXT = 100_000;
 /** Issues that must not echo the value (it may hold a secret). */
 const CONCEALED = { conceal: true };
@@ -11892,7 +11895,10 @@ function deepReferences(value) {
 }
 /** Environment variables with this prefix are the checks' without being listed. */
 const SMOKE_PREFIX = 'SMOKE_';
-/** The runner's and GitHub's own (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN, GITHUB_TOKEN, INPUT_*, STATE_*…). */
+/**
+ * The runner's and GitHub's own (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN, GITHUB_TOKEN, INPUT_*,
+ * STATE_*…).
+ */
 const RUNNER_PREFIXES = ['ACTIONS_', 'GITHUB_', 'INPUT_', 'STATE_', 'RUNNER_'];
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Case-insensitive, as environments are on Windows runners. */

@@ -21,7 +21,9 @@ export interface GateRun {
   metrics?: MetricsOptions;
 }
 
-/** Probe `url` until it is healthy by the rules, or the gate fails; `metrics: false` leaves the Prometheus checks out. */
+/**
+ * Probe `url` until it is healthy by the rules, or the gate fails; `metrics: false` leaves the Prometheus checks out.
+ */
 export async function healthGate(
   values: GateValues,
   url: string,

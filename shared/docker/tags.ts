@@ -39,7 +39,10 @@ export function semverTags(v: Semver): string[] {
   return tags;
 }
 
-/** A git ref name as a Docker tag: lower-case, each run of other characters to one `-` (as docker/metadata-action), no leading `.`/`-`, at most 128. */
+/**
+ * A git ref name as a Docker tag: lower-case, each run of other characters to one `-` (as docker/metadata-action), no
+ * leading `.`/`-`, at most 128.
+ */
 export function sanitizeTag(name: string): string {
   return name
     .toLowerCase()

@@ -166,7 +166,10 @@ class MetricsWatcher {
     return `metric ${check.name} failed ${failures} measurement${failures === 1 ? '' : 's'} (metrics-failure-limit ${this.options.failureLimit}): ${measurement.detail}`;
   }
 
-  /** One query, judged; undefined when the gate itself cut it short (probes failed, or the deadline): nothing was learnt. */
+  /**
+   * One query, judged; undefined when the gate itself cut it short (probes failed, or the deadline): nothing was
+   * learnt.
+   */
   private async query(check: MetricCheck, atMs: number): Promise<Queried | undefined> {
     try {
       const { samples, warnings } = await queryPrometheus(this.options.prometheus, check.query, {
@@ -215,7 +218,9 @@ class MetricsWatcher {
     return this.statuses.every((s) => s.satisfied);
   }
 
-  /** Stopped early (probes failed, or finished): unmet metrics count only once no measurement fits before the deadline. */
+  /**
+   * Stopped early (probes failed, or finished): unmet metrics count only once no measurement fits before the deadline.
+   */
   private stopped(): string | undefined {
     return Date.now() + this.options.intervalMs >= this.gate.deadline ? this.unsatisfied() : undefined;
   }

@@ -86,7 +86,10 @@ export async function withProvider<T>(
   }
 }
 
-/** The post step of deploy-to-env, rollback and deploy: the provider's cleanup (key files, connections, registry logins). */
+/**
+ * The post step of deploy-to-env, rollback and deploy: the provider's cleanup (key files, connections, registry
+ * logins).
+ */
 export async function providerPost(): Promise<void> {
   const name = core.getState(STATE_PROVIDER);
   const module = name ? findProvider(name) : undefined;

@@ -147,7 +147,10 @@ export interface ProviderContext {
   warn: (line: string) => void;
   /** RUNNER_TEMP: where key files and sockets may go. */
   tempDir: string;
-  /** Replace what the post step gets (`postState()`), e.g. right after a credential lands somewhere, so a killed step is still cleaned up. */
+  /**
+   * Replace what the post step gets (`postState()`), e.g. right after a credential lands somewhere, so a killed step is
+   * still cleaned up.
+   */
   saveState: (state: string) => void;
 }
 

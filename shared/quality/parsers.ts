@@ -41,7 +41,9 @@ export function parseEslintJson(path: string, base: PathBase): Annotation[] | un
   );
 }
 
-/** tsc's diagnostics: `src/a.ts(12,5): error TS2322: message` (and `src/a.ts:12:5 - error TS2322: message` when pretty). */
+/**
+ * tsc's diagnostics: `src/a.ts(12,5): error TS2322: message` (and `src/a.ts:12:5 - error TS2322: message` when pretty).
+ */
 export function parseTscOutput(text: string, base: PathBase): Annotation[] {
   const found: Annotation[] = [];
   const re = /^(.+?)(?:\((\d+),(\d+)\)|:(\d+):(\d+)) ?[:-] (error|warning) (TS\d+): (.*)$/gm;

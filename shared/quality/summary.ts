@@ -83,7 +83,10 @@ export function qualitySummary(
   return sections.filter(Boolean).join('\n\n');
 }
 
-/** Why a failed stage failed, in a few words for the step's error: its detail, the failing tests, or its count of findings. */
+/**
+ * Why a failed stage failed, in a few words for the step's error: its detail, the failing tests, or its count of
+ * findings.
+ */
 export function failureReason(r: StageResult): string {
   if (r.detail) return `${r.name} (${r.detail.split('\n')[0]})`;
   const tests = r.annotations.filter((a) => FAILED_TEST.test(a.title)).map((a) => a.title.replace(FAILED_TEST, ''));

@@ -22,7 +22,9 @@ const NODE_VALUE_FLAGS = new Set([
   '--input-type',
   '--title',
 ]);
-/** How pnpm and yarn run a program by name: `pnpm exec jest`, `yarn dlx eslint`, `yarn run jest` (or just `yarn jest`). */
+/**
+ * How pnpm and yarn run a program by name: `pnpm exec jest`, `yarn dlx eslint`, `yarn run jest` (or just `yarn jest`).
+ */
 const RUNNERS = new Set(['exec', 'dlx', 'run']);
 
 /**
@@ -96,7 +98,8 @@ export function toolOf(command: string): Tool {
   }
   // `jest@29` as npx takes it is jest.
   const name = (programOf(words)?.split('/').at(-1) ?? '').replace(/(?<=.)@[^@]*$/, '');
-  // A chain of commands (`a && b`) cannot take extra arguments safely: read it as opaque (tsc's output is read all the same).
+  // A chain of commands (`a && b`) cannot take extra arguments safely: read it as opaque (tsc's output is read all the
+  // same).
   if (/&&|\|\||;|\|/.test(command)) return name === 'tsc' ? 'tsc' : 'other';
   return (TOOLS as readonly string[]).includes(name) ? (name as Tool) : 'other';
 }

@@ -45,7 +45,9 @@ function pnpmLines(stdout: string, stderr: string): string[] {
   return [];
 }
 
-/** yarn 1 prints `error …` lines among its progress; yarn 2+ marks every line with a YN code (YN0000 is information). */
+/**
+ * yarn 1 prints `error …` lines among its progress; yarn 2+ marks every line with a YN code (YN0000 is information).
+ */
 function yarnLines(stdout: string, stderr: string): string[] {
   const lines = [...linesOf(stdout), ...linesOf(stderr)];
   const classic = lines.filter((l) => l.startsWith('error ')).map((l) => l.slice('error '.length).trim());

@@ -23,7 +23,9 @@ export async function grouped(title: string, argv: string[], cwd: string, timeou
   );
 }
 
-/** The frozen install, its output streamed; a failure is reported by the lines that explain it. Returns its duration. */
+/**
+ * The frozen install, its output streamed; a failure is reported by the lines that explain it. Returns its duration.
+ */
 export async function installDependencies(pm: ActivePackageManager, dir: string): Promise<number> {
   const argv = frozenInstall(pm.name, pm.version);
   const result = await grouped(argv.join(' '), argv, dir, 30 * 60_000, true);

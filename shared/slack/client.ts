@@ -15,7 +15,10 @@ export interface TransportOptions {
   log?: (line: string) => void;
 }
 
-/** Slack could not be reached or refused the message. `code` is Slack's error name, or `http_<status>`, `timeout`, `network`… */
+/**
+ * Slack could not be reached or refused the message. `code` is Slack's error name, or `http_<status>`, `timeout`,
+ * `network`…
+ */
 export class SlackError extends Error {
   override readonly name = 'SlackError';
   constructor(

@@ -22,7 +22,10 @@ export function deepReferences(value: unknown): string[] {
 
 /** Environment variables with this prefix are the checks' without being listed. */
 export const SMOKE_PREFIX = 'SMOKE_';
-/** The runner's and GitHub's own (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN, GITHUB_TOKEN, INPUT_*, STATE_*…). */
+/**
+ * The runner's and GitHub's own (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN, GITHUB_TOKEN, INPUT_*,
+ * STATE_*…).
+ */
 const RUNNER_PREFIXES = ['ACTIONS_', 'GITHUB_', 'INPUT_', 'STATE_', 'RUNNER_'];
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

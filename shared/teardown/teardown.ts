@@ -11,7 +11,10 @@ import { info } from '../log.js';
 import type { Provider } from '../providers/types.js';
 import { table, writeSummary } from '../summary.js';
 
-/** Provider inputs only deploys use whose empty value does not parse: teardown does not declare them, so they are left out. */
+/**
+ * Provider inputs only deploys use whose empty value does not parse: teardown does not declare them, so they are left
+ * out.
+ */
 export const TEARDOWN_UNUSED = ['proxy-image', 'rollout-timeout'];
 
 export interface TeardownOptions {

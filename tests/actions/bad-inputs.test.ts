@@ -108,7 +108,9 @@ type Kind =
 interface Bad {
   kind: Kind;
   value: string;
-  /** Run on its own, with these other inputs: the check runs once the inputs parsed (files, inputs against each other). */
+  /**
+   * Run on its own, with these other inputs: the check runs once the inputs parsed (files, inputs against each other).
+   */
   alone?: boolean;
   with?: Record<string, string>;
 }
@@ -972,7 +974,10 @@ const casesOf = (action: string): Case[] =>
     entry.bad.map((bad) => ({ action, input, bad, entry })),
   );
 
-/** Together one run's values stay well below the kernel's limit on a process's arguments and environment (ARG_MAX, 2 MiB). */
+/**
+ * Together one run's values stay well below the kernel's limit on a process's arguments and environment (ARG_MAX, 2
+ * MiB).
+ */
 const ENV_BUDGET = 1_200_000;
 
 /**

@@ -204,7 +204,8 @@ describe.skipIf(!hasDocker)('build-push (real Docker engine + registry with auth
     } finally {
       await github.close();
     }
-    // Nothing listens on port 9: the run still builds, says what it assumed, and the schedule's ref is the default branch.
+    // Nothing listens on port 9: the run still builds, says what it assumed, and the schedule's ref is the default
+    // branch.
     const { run } = await build('scheduled-offline', {
       ref: 'refs/heads/master',
       eventName: 'schedule',

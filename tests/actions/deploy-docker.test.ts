@@ -36,7 +36,8 @@ describe.skipIf(!hasDocker)('deploy (Docker provider over ssh)', () => {
         environment: 'staging',
         image,
         ...env.target(),
-        // Readiness before traffic on `/` (every test image serves it); the gate on /health (the broken image fails it).
+        // Readiness before traffic on `/` (every test image serves it); the gate on /health (the broken image fails
+        // it).
         'readiness-path': '/',
         'readiness-timeout': '15s',
         'environment-url': `http://127.0.0.1:${PUBLISH}`,

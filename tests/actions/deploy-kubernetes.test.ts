@@ -195,7 +195,8 @@ describeKubernetes(
     });
 
     test('rolling rollback returns to the previous good revision (as kubectl rollout undo), skipping failed ones, and records the run doing it', async () => {
-      // V1 (rev 1) → V2 (rev 2) → V3 failed (rev 3) → V2 (rev 4); deploy V1 again as a fresh release, then roll back: V2.
+      // V1 (rev 1) → V2 (rev 2) → V3 failed (rev 3) → V2 (rev 4); deploy V1 again as a fresh release, then roll back:
+      // V2.
       const again = await run('deploy-to-env', { image: `${REPO}:v4` });
       expect(again.code, again.stdout).toBe(0);
       const result = await run('rollback', { reason: 'checkout errors' }, { GITHUB_RUN_ID: '5151' });

@@ -149,7 +149,10 @@ describe('with the command provider (bash scripts; local app server; real Promet
     await prometheus?.stop();
   });
 
-  /** A release named after its environment, deployed by the scripts; the gate passes at its first probe unless a row says more. */
+  /**
+   * A release named after its environment, deployed by the scripts; the gate passes at its first probe unless a row
+   * says more.
+   */
   const commandInputs = (environment: string) => ({
     environment,
     image: `${IMAGE}:${environment}`,

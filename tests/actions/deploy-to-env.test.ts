@@ -30,7 +30,10 @@ describe.skipIf(!hasDocker)('deploy-to-env (Docker over ssh)', () => {
       },
     });
 
-  /** The private key never shows, each of its body lines is a mask (its armour is not), the post step removed the key folder. */
+  /**
+   * The private key never shows, each of its body lines is a mask (its armour is not), the post step removed the key
+   * folder.
+   */
   function expectKeyHandled(run: ActionRun): void {
     const lines = env.sshd.key.split('\n').filter((l) => l.length > 20);
     const armour = lines.filter((l) => l.startsWith('-----'));

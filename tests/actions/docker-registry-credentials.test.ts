@@ -109,7 +109,9 @@ describe.skipIf(!hasDocker)(
         },
       });
 
-    /** Nothing of the run's logins outlives it: no open login in the state, nothing in ~/.docker, no config folder left. */
+    /**
+     * Nothing of the run's logins outlives it: no open login in the state, nothing in ~/.docker, no config folder left.
+     */
     function expectNoLoginLeft(run: ActionRun, registries: string[]): void {
       expect(loginsOf(run)).toEqual([]);
       for (const registry of registries) expect(homeAuths()[registry]).toBeUndefined();

@@ -19,7 +19,9 @@ let other: TestServer;
 const HUGE = 400 * 2 ** 20;
 let hugeWritten: Promise<number>[] = [];
 
-/** A body that tries to steer the runner: every workflow command form, on lines of their own and in the middle of one. */
+/**
+ * A body that tries to steer the runner: every workflow command form, on lines of their own and in the middle of one.
+ */
 const PLANTED =
   'ok\n::add-mask::planted-mask\n::warning::planted-warning\n  ::set-output name=healthy::true\n##[error]planted-error ##[add-mask]planted-legacy-mask';
 
@@ -41,7 +43,8 @@ beforeAll(async () => {
       case '/down':
         return json(res, 503, { status: 'down' });
       case '/delayed-start': {
-        // Unhealthy until `after` ms past the first probe of this `key` (not the test's clock: the step takes a while to start).
+        // Unhealthy until `after` ms past the first probe of this `key` (not the test's clock: the step takes a while
+        // to start).
         const key = url.searchParams.get('key')!;
         if (!startedAt.has(key)) startedAt.set(key, Date.now());
         return Date.now() - startedAt.get(key)! < Number(url.searchParams.get('after'))

@@ -95,7 +95,8 @@ const progressingOf = (d: Obj | undefined): Obj | undefined =>
       expect(result.code).toBe(1);
       expect(result.errors).toHaveLength(1);
       const error = result.errors[0];
-      // kubectl prints four or five `E1124 … memcache.go:265] "Unhandled Error" …` lines (its discovery retries), then its verdict.
+      // kubectl prints four or five `E1124 … memcache.go:265] "Unhandled Error" …` lines (its discovery retries), then
+      // its verdict.
       expect(error).toMatch(
         /^Could not read deployment shop \(namespace staging, context double\): error: You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)$/,
       );
@@ -110,7 +111,8 @@ const progressingOf = (d: Obj | undefined): Obj | undefined =>
       expect(good.code, good.stdout).toBe(0);
       await k8s.settled(20_000);
 
-      // A deploy of a crash-looping image, killed (as a cancelled job past its grace period) while it waits: nothing undoes it.
+      // A deploy of a crash-looping image, killed (as a cancelled job past its grace period) while it waits: nothing
+      // undoes it.
       k8s.stall(V3, 'crashloop');
       await deployKilledUntilStalled(V3);
       const stalled = k8s.get('deployments', 'staging', 'shop')!;

@@ -13,11 +13,15 @@ let registry: FakeAuditRegistry;
 // npm caches what it computed about an advisory; a private cache keeps other runs' answers out.
 const npmCache = mkdtempSync(join(tmpdir(), 'lts-npm-cache-'));
 
-/** The toolchain (eslint, prettier, typescript, vitest) is installed once from the npm registry and shared by every fixture. */
+/**
+ * The toolchain (eslint, prettier, typescript, vitest) is installed once from the npm registry and shared by every
+ * fixture.
+ */
 beforeAll(async () => {
   toolchain = mkdtempSync(join(tmpdir(), 'quality-toolchain-'));
   cpSync(join(fixtures, 'toolchain'), toolchain, { recursive: true });
-  // `npm install`, not `npm ci`: npm writes this lockfile without rollup's other-platform optional packages and `ci` then refuses it.
+  // `npm install`, not `npm ci`: npm writes this lockfile without rollup's other-platform optional packages and `ci`
+  // then refuses it.
   await promisify(execFile)('npm', ['install', '--no-audit', '--no-fund'], { cwd: toolchain, timeout: 240_000 });
   registry = await startFakeAuditRegistry(
     { minimist: [MINIMIST_ADVISORY] },
@@ -26,7 +30,9 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => registry?.close());
 
-/** A workspace with the project in `app/`: the clean project, the named fixture's files over it, node_modules linked. */
+/**
+ * A workspace with the project in `app/`: the clean project, the named fixture's files over it, node_modules linked.
+ */
 function project(fixture: string): string {
   const workspace = mkdtempSync(join(tmpdir(), `lts-${fixture}-`));
   const app = join(workspace, 'app');

@@ -15,7 +15,9 @@ let app: TestServer;
 let other: TestServer;
 let inFlight = 0;
 let maxInFlight = 0;
-/** /concurrent requests held until `c` are in flight at once (or 3s pass, for the last flows); when each was answered. */
+/**
+ * /concurrent requests held until `c` are in flight at once (or 3s pass, for the last flows); when each was answered.
+ */
 let held: (() => void)[] = [];
 const answered = new Map<string, number>();
 const hits = new Map<string, number>();

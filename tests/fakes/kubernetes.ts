@@ -544,7 +544,8 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
         : progressDeadlineMs;
     const stalled = !complete && now - (progressAt.get(d.metadata.uid) ?? now) > deadline;
     const time = new Date(now).toISOString();
-    // As the controller's DeploymentProgressing judges it: more updated or available (here: ready) replicas, or fewer old ones.
+    // As the controller's DeploymentProgressing judges it: more updated or available (here: ready) replicas, or fewer
+    // old ones.
     const before = d.status ?? {};
     const progressed =
       updated > (before.updatedReplicas ?? 0) ||
@@ -686,7 +687,8 @@ export async function startKubernetesDouble(options: KubernetesDoubleOptions = {
     log.push(`${req.method} ${url.pathname}${url.search} ${contentType}`.trim());
     const where = `${req.method} ${url.pathname}`;
     if (req.headers.authorization !== `Bearer ${token}`) {
-      // A token the server does not accept (revoked, another cluster's) is answered as kube-apiserver does; sending none breaks the client's contract.
+      // A token the server does not accept (revoked, another cluster's) is answered as kube-apiserver does; sending
+      // none breaks the client's contract.
       if (!req.headers.authorization?.startsWith('Bearer ')) problems.push(`${where}: no bearer token`);
       return json(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'), { 'cache-control': 'no-cache, private' });
     }

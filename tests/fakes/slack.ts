@@ -49,7 +49,10 @@ export type Fault =
   | { rateLimit: number }
   /** An HTTP status (5xx, 502 from a proxy…) with an HTML body. */
   | { status: number }
-  /** A Slack error (`{"ok": false, "error": name}` on the Web API, with `response_metadata.messages` when given; the status Slack uses on webhooks). */
+  /**
+   * A Slack error (`{"ok": false, "error": name}` on the Web API, with `response_metadata.messages` when given; the
+   * status Slack uses on webhooks).
+   */
   | { error: string; messages?: string[] }
   /** Accept the request and never answer. */
   | { hang: true };

@@ -140,7 +140,9 @@ export interface AuthFront {
   requests: RecordedRequest[];
   /** Whom each token it issued stands for: a user name, or `anonymous`. */
   tokens: Map<string, string>;
-  /** Who was behind each request that carried credentials: the Basic user (at the token endpoint), or a token's owner. */
+  /**
+   * Who was behind each request that carried credentials: the Basic user (at the token endpoint), or a token's owner.
+   */
   identities(): string[];
   /** Park requests whose path matches until `release()` (to stop a pull half-way). */
   hold(match: (path: string) => boolean): void;

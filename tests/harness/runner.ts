@@ -43,7 +43,9 @@ export interface RunOptions {
     when: (progress: { stdout: string; state: Record<string, string> }) => boolean;
     signal?: NodeJS.Signals;
   };
-  /** Called with the main and post steps' stdout as it comes (to act when the step reaches a point, or to show it live). */
+  /**
+   * Called with the main and post steps' stdout as it comes (to act when the step reaches a point, or to show it live).
+   */
   onStdout?: (chunk: string) => void;
   /** The same for stderr. */
   onStderr?: (chunk: string) => void;
@@ -394,7 +396,8 @@ export async function runAction(name: string, options: RunOptions = {}): Promise
   let post: StepResult | undefined;
   if (yml.runs.post && options.post !== false) {
     const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
-    // As on the runner, the post step sees what the main step exported (GITHUB_ENV) and added to PATH, the latest first.
+    // As on the runner, the post step sees what the main step exported (GITHUB_ENV) and added to PATH, the latest
+    // first.
     const PATH = [...main.path].reverse().concat(base.PATH).join(':');
     const { onStdout, onStderr } = options;
     const postEnv = { ...base, ...main.env, PATH, ...stateEnv };

@@ -32,7 +32,10 @@ interface Context {
   version: string;
   /** docker/metadata-action's tags on the same event with its default `tags`. */
   metadataAction: string[];
-  /** Those of them build-push does not give, as its docs say: semver tags without `v`, no tag named after other git tags, no `latest` for them or prereleases. */
+  /**
+   * Those of them build-push does not give, as its docs say: semver tags without `v`, no tag named after other git
+   * tags, no `latest` for them or prereleases.
+   */
   onlyTheirs?: string[];
 }
 

@@ -151,7 +151,9 @@ describe('request', () => {
 });
 
 describe('redirects: followed only within the origin', () => {
-  /** Records every request; `/to?u=<url>&s=<status>` redirects there, `/loop/<n>` redirects to `/loop/<n+1>` forever. */
+  /**
+   * Records every request; `/to?u=<url>&s=<status>` redirects there, `/loop/<n>` redirects to `/loop/<n+1>` forever.
+   */
   let origin: TestServer;
   let other: TestServer;
   let tls: TlsServer;

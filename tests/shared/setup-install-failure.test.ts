@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { installFailureLines } from '../../shared/setup/install-failure.js';
 import { repoRoot } from '../harness/runner.js';
 
-/** Output of real failed installs (npm 11, pnpm 9.15, yarn 1.22), captured on out-of-sync lockfiles; yarn 4's as it prints. */
+/**
+ * Output of real failed installs (npm 11, pnpm 9.15, yarn 1.22), captured on out-of-sync lockfiles; yarn 4's as it
+ * prints.
+ */
 const fixture = (name: string) => readFileSync(join(repoRoot, 'tests/fixtures/install-failures', name), 'utf8');
 
 describe('installFailureLines: the lines of a failed install that say why', () => {

@@ -92,7 +92,10 @@ export interface Login {
   password: string;
 }
 
-/** `githubToken`: the job token, for the registry only when it is ghcr.io, and to read the repository from the GitHub API when the event lacks it. */
+/**
+ * `githubToken`: the job token, for the registry only when it is ghcr.io, and to read the repository from the GitHub
+ * API when the event lacks it.
+ */
 export type Config = Omit<z.output<typeof schema>, 'tags' | 'password' | 'github-token'> & {
   tags: string[];
   login?: Login;

@@ -3,7 +3,10 @@ import { runContext } from '../../../shared/context.js';
 import { boolean, fail, filePath, oneOf, parseInputs, text, workspaceDirectory } from '../../../shared/inputs.js';
 import { splitCommand } from '../../../shared/quality/argv.js';
 
-/** A stage: empty, a skip word, a script name or a command line, split here so a mistake names its input before anything runs. */
+/**
+ * A stage: empty, a skip word, a script name or a command line, split here so a mistake names its input before anything
+ * runs.
+ */
 const stage = () =>
   text().transform((s, ctx) => {
     let argv: string[];

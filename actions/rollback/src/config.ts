@@ -18,7 +18,8 @@ const common = z.object({
   publish: integer({ min: 1, max: 65535 }),
   'readiness-path': readinessPath(),
   'readiness-timeout': duration({ min: 1000 }),
-  // A version, an image reference or a revision number: it reaches docker and kubectl, so no spaces, quotes or leading "-".
+  // A version, an image reference or a revision number: it reaches docker and kubectl, so no spaces, quotes or leading
+  // "-".
   to: optionalText({ max: 512 }).transform((s, ctx) =>
     s === undefined || /^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/.test(s)
       ? s

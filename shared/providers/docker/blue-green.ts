@@ -53,7 +53,10 @@ export async function deployBlueGreen(
   return { previous, details };
 }
 
-/** Phase one on every host: no proxy switches until the new colour is ready everywhere; if one host fails, the others' are removed. */
+/**
+ * Phase one on every host: no proxy switches until the new colour is ready everywhere; if one host fails, the others'
+ * are removed.
+ */
 async function startEverywhere(
   hosts: DockerHost[],
   snapshots: Snapshot[],

@@ -30,7 +30,10 @@ export class DeployLocks {
     private readonly leftovers: Leftovers,
   ) {}
 
-  /** Take the lock on `host` (the container is created from `image`, already there), waiting up to `lock-timeout` for another run's. */
+  /**
+   * Take the lock on `host` (the container is created from `image`, already there), waiting up to `lock-timeout` for
+   * another run's.
+   */
   async take(host: DockerHost, target: Target, release: Release, image: string): Promise<void> {
     const { log } = this.context;
     const name = lockName(target);

@@ -12,7 +12,10 @@ export interface Credentials {
   password: string;
 }
 
-/** A login not yet undone: where (for messages, and the ssh alias to reach it), which registry, which client config holds it. */
+/**
+ * A login not yet undone: where (for messages, and the ssh alias to reach it), which registry, which client config
+ * holds it.
+ */
 export interface LoginRecord {
   host: string;
   /** The host's alias in the run's ssh config; absent for a local socket (the config is on the runner). */
@@ -47,7 +50,9 @@ export class RegistryLogins {
     return this.pending;
   }
 
-  /** Log in to `registry` on `host`, run `work` with the `docker --config …` arguments that use the login, then undo it. */
+  /**
+   * Log in to `registry` on `host`, run `work` with the `docker --config …` arguments that use the login, then undo it.
+   */
   async use<T>(
     host: DockerHost,
     registry: string,

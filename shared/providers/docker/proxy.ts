@@ -52,7 +52,9 @@ export class ProxySwitch implements TrafficRouter {
     private readonly context: ProviderContext,
   ) {}
 
-  /** Point the host's proxy at `upstream` (creating the proxy on first use), reload gracefully, and confirm on `path`. */
+  /**
+   * Point the host's proxy at `upstream` (creating the proxy on first use), reload gracefully, and confirm on `path`.
+   */
   async switchTo(
     host: DockerHost,
     target: Published,

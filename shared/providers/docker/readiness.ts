@@ -88,7 +88,9 @@ export interface StartOptions {
   started?: (id: string) => void;
 }
 
-/** Start the release as `name` and wait until it is ready; one that never is gets removed, its last logs in the error. */
+/**
+ * Start the release as `name` and wait until it is ready; one that never is gets removed, its last logs in the error.
+ */
 export async function startReady(
   host: DockerHost,
   req: DeployRequest,

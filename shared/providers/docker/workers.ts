@@ -174,7 +174,10 @@ export async function stopWorkers(workers: readonly Worker[], log: ProviderConte
   );
 }
 
-/** Put back the workers of `back` (found by its release time) and make them ready; the caller stops the others after the switch. */
+/**
+ * Put back the workers of `back` (found by its release time) and make them ready; the caller stops the others after the
+ * switch.
+ */
 export async function restoreWorkers(
   hosts: DockerHost[],
   target: Target,

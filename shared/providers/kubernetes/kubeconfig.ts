@@ -1,6 +1,8 @@
 import { parseDocument } from 'yaml';
 
-/** What a kubeconfig must hold to be used: named clusters, contexts and users, each context pointing at ones that exist. */
+/**
+ * What a kubeconfig must hold to be used: named clusters, contexts and users, each context pointing at ones that exist.
+ */
 export interface KubeconfigSummary {
   contexts: string[];
   currentContext?: string;

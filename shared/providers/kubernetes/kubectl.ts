@@ -16,7 +16,10 @@ export interface KubectlOptions {
 /** API errors worth another attempt: the cluster or the network hiccuped, not our request. */
 const TRANSIENT =
   /connection refused|connection reset|i\/o timeout|TLS handshake timeout|unexpected EOF|\(ServiceUnavailable\)|\(InternalError\)|\(TooManyRequests\)|the server is currently unable|context deadline exceeded|Client\.Timeout/i;
-/** client-go's log lines (`E1124 10:00:00.123456   12345 memcache.go:265] …`): its retries of discovery, not kubectl's verdict. */
+/**
+ * client-go's log lines (`E1124 10:00:00.123456   12345 memcache.go:265] …`): its retries of discovery, not kubectl's
+ * verdict.
+ */
 const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] /;
 const ATTEMPTS = 3;
 

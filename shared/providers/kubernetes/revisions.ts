@@ -80,7 +80,9 @@ export async function markFailed(cluster: Cluster, rs: ReplicaSet | undefined, r
   }
 }
 
-/** What `kubectl rollout undo` does: the ReplicaSet's pod template (and our release annotations) back on the Deployment. */
+/**
+ * What `kubectl rollout undo` does: the ReplicaSet's pod template (and our release annotations) back on the Deployment.
+ */
 export async function restoreTemplate(cluster: Cluster, deployment: Deployment, rs: ReplicaSet): Promise<void> {
   const template = structuredClone(rs.spec.template);
   delete template.metadata?.labels?.['pod-template-hash'];
