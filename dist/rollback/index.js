@@ -8835,8 +8835,8 @@ var schemas = __nccwpck_require__(9691);
 var reference = __nccwpck_require__(5562);
 // EXTERNAL MODULE: ./.build/shared/inputs.js
 var inputs = __nccwpck_require__(7393);
-// EXTERNAL MODULE: ./.build/shared/providers/index.js + 61 modules
-var providers = __nccwpck_require__(4311);
+// EXTERNAL MODULE: ./.build/shared/providers/index.js + 62 modules
+var providers = __nccwpck_require__(8635);
 ;// CONCATENATED MODULE: ./.build/shared/deploy/inputs.js
 
 
@@ -12141,7 +12141,7 @@ async function runScript(run) {
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(479);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7393);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2144);
-/* harmony import */ var _index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4311);
+/* harmony import */ var _index_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8635);
 
 
 
@@ -12225,7 +12225,7 @@ async function providerPost() {
 
 /***/ }),
 
-/***/ 4311:
+/***/ 8635:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -15987,34 +15987,109 @@ function substituteImage(objects, image) {
     return done;
 }
 
-;// CONCATENATED MODULE: ./.build/shared/providers/kubernetes/apply.js
-/** Applying the `manifests` input: the app's image references replaced, then one server-side apply. */
+;// CONCATENATED MODULE: ./.build/shared/providers/kubernetes/kubectl.js
 
 
-/** Apply the manifests (none given: nothing to do); returns their line for the job summary, if any. */
-async function applyManifests(cluster, image, keep) {
-    const { settings, context } = cluster;
-    if (!settings.manifests.length)
-        return [];
-    const workspace = (0,shared_context/* runContext */.p)().workspace;
-    const files = expandManifests(settings.manifests, workspace);
-    let objects = loadManifests(files, workspace);
-    const substitutions = substituteImage(objects, image);
-    for (const s of substitutions)
-        context.log(`${s.object}: container ${s.container} ${s.from} → ${image}`);
-    if (!substitutions.length)
-        context.warn(`No image reference from the repository of ${image} found in the manifests; they are applied unchanged.`);
-    if (keep) {
-        objects = objects.filter((o) => !(o.kind === 'Deployment' && o.metadata.name === keep.liveDeployment));
-        for (const o of objects)
-            if (o.kind === 'Service' && o.metadata.name === keep.service && keep.slot && o.spec?.selector)
-                o.spec.selector.slot = keep.slot;
+
+/** API errors worth another attempt: the cluster or the network hiccuped, not our request. */
+const TRANSIENT = /connection refused|connection reset|i\/o timeout|TLS handshake timeout|unexpected EOF|\(ServiceUnavailable\)|\(InternalError\)|\(TooManyRequests\)|the server is currently unable|context deadline exceeded|Client\.Timeout/i;
+/**
+ * client-go's log lines (`E1124 10:00:00.123456   12345 memcache.go:265] …`): its retries of discovery, not kubectl's
+ * verdict.
+ */
+const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] /;
+const ATTEMPTS = 3;
+/**
+ * What kubectl itself said went wrong, its last `n` lines without client-go's
+ * log lines before them (a refused token prints four of those, then the one
+ * that matters: "error: You must be logged in to the server"). Only log
+ * lines: their last ones.
+ */
+function kubectlError(stderr, n = 5) {
+    const own = stderr.split(/\r?\n/).filter((l) => l.trim() && !KLOG.test(l));
+    return own.length ? own.slice(-n).join('\n') : (0,exec/* tail */.RT)(stderr, n);
+}
+const REQUEST_TIMEOUT = '30s';
+const EXEC_TIMEOUT_MS = 60_000;
+/**
+ * kubectl with fixed connection flags. kubectl (not a client library) because
+ * it is what the kubeconfigs of EKS, GKE and AKS are written for: exec
+ * credential plugins, auth providers, proxies and TLS settings all work as
+ * they do on a developer's machine. Arguments are argv, never a shell.
+ */
+class Kubectl {
+    options;
+    constructor(options) {
+        this.options = options;
     }
-    context.log(`Applying ${objects.length} object(s) from ${files.length} manifest file(s) (server-side apply)`);
-    const output = await cluster.kubectl.apply(objects, 'apply the manifests');
-    if (output)
-        context.log(output);
-    return [['manifests', `${objects.length} object(s) applied, ${substitutions.length} image reference(s) replaced`]];
+    flags() {
+        const { kubeconfig, context, namespace, cacheDir } = this.options;
+        return [
+            ...(kubeconfig ? ['--kubeconfig', kubeconfig] : []),
+            ...(context ? ['--context', context] : []),
+            '--namespace',
+            namespace,
+            '--cache-dir',
+            cacheDir,
+            `--request-timeout=${REQUEST_TIMEOUT}`,
+        ];
+    }
+    /** Run kubectl; transient API errors are retried (every call we make is idempotent). */
+    async run(args, what, input) {
+        for (let attempt = 1;; attempt++) {
+            const result = await (0,exec/* exec */.m0)(['kubectl', ...this.flags(), ...args], {
+                allowFailure: true,
+                timeoutMs: EXEC_TIMEOUT_MS,
+                input,
+            });
+            if (result.code === 0 || !TRANSIENT.test(result.stderr) || attempt === ATTEMPTS)
+                return result;
+            const delay = (0,retry/* backoffDelay */.EY)(attempt);
+            this.options.log(`kubectl: ${what}: ${kubectlError(result.stderr, 1)}; retry ${attempt}/${ATTEMPTS - 1} in ${delay}ms`);
+            await (0,retry/* sleep */.yy)(delay);
+        }
+    }
+    fail(what, stderr) {
+        return new errors/* UserError */.yo(`Could not ${what} (namespace ${this.options.namespace}${this.options.context ? `, context ${this.options.context}` : ''}): ${kubectlError(stderr) || 'kubectl gave no reason'}`);
+    }
+    /** One object, or undefined when it does not exist. */
+    async get(kind, name) {
+        const what = `read ${kind} ${name}`;
+        const result = await this.run(['get', kind, name, '-o', 'json'], what);
+        if (result.code === 0)
+            return JSON.parse(result.stdout);
+        if (/\(NotFound\)/.test(result.stderr))
+            return undefined;
+        throw this.fail(what, result.stderr);
+    }
+    async list(kind, selector) {
+        const labels = Object.entries(selector)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',');
+        const what = `list ${kind} (${labels})`;
+        const result = await this.run(['get', kind, '-l', labels, '-o', 'json'], what);
+        if (result.code !== 0)
+            throw this.fail(what, result.stderr);
+        return JSON.parse(result.stdout).items;
+    }
+    async patch(kind, name, type, patch, what) {
+        const result = await this.run(['patch', kind, name, '--type', type, '-p', JSON.stringify(patch)], what);
+        if (result.code !== 0)
+            throw this.fail(what, result.stderr);
+    }
+    /**
+     * Server-side apply of a List (from stdin): no last-applied annotation, no
+     * client-side merge logic, conflicts with earlier `kubectl set`/patch
+     * owners resolved in favour of the release. Schema validation is left to
+     * the API server (client-side validation needs the cluster's OpenAPI).
+     */
+    async apply(objects, what) {
+        const list = { apiVersion: 'v1', kind: 'List', items: objects };
+        const result = await this.run(['apply', '--server-side', '--force-conflicts', '--field-manager=deploy-actions', '--validate=false', '-f', '-'], what, JSON.stringify(list));
+        if (result.code !== 0)
+            throw this.fail(what, result.stderr);
+        return result.stdout.trim();
+    }
 }
 
 ;// CONCATENATED MODULE: ./.build/shared/providers/kubernetes/release.js
@@ -16286,6 +16361,88 @@ async function clearFailed(cluster, rs) {
     await cluster.kubectl.patch('replicaset', rs.metadata.name, 'merge', { metadata: { annotations: { [ANNOTATION.failed]: null } } }, `clear the failed mark of replicaset/${rs.metadata.name}`);
 }
 
+;// CONCATENATED MODULE: ./.build/shared/providers/kubernetes/interrupted.js
+/**
+ * A rolling deploy whose step was killed before it could finish or undo its
+ * rollout (a cancel past the runner's grace period): the controller would go
+ * on rolling out a release nobody judged. The main step records the rollout
+ * while it is under way; the post step puts the ReplicaSet that was live
+ * back, as the main step would have on a cancel.
+ */
+
+
+
+
+/** Put back the ReplicaSet a killed step's rollout replaced; warns, never throws. */
+async function undoInterruptedRollout(state, context) {
+    const { rollout, kubectl: options } = state;
+    if (!rollout || !options)
+        return;
+    const kubectl = new Kubectl({ ...options, log: context.log });
+    const what = `deployment/${rollout.deployment}`;
+    try {
+        const deployment = await kubectl.get('deployment', rollout.deployment);
+        if (!deployment)
+            return;
+        const before = (await replicaSetsOf(kubectl, deployment)).find((rs) => rs.metadata.name === rollout.replicaSet);
+        if (!before) {
+            context.warn(`${what}: replicaset/${rollout.replicaSet}, live before the interrupted rollout, is gone`);
+            return;
+        }
+        // Nothing to undo: the Deployment's template is still (or again) the one that was live. Compared by content:
+        // right after the image was set, the controller may not have created the new revision yet.
+        if (canonical(templateOf(before)) === canonical(deployment.spec.template))
+            return;
+        await restoreTemplate({ kubectl }, deployment, before);
+        context.log(`${what}: rolled back to replicaset/${before.metadata.name} (a rollout left by an interrupted step)`);
+    }
+    catch (error) {
+        context.warn(`${what}: could not undo the rollout an interrupted step left: ${(0,errors/* errorMessage */.gJ)(error)}`);
+    }
+}
+/** A ReplicaSet's pod template as its Deployment had it (without the label the controller adds). */
+function templateOf(rs) {
+    const template = structuredClone(rs.spec.template);
+    delete template.metadata?.labels?.['pod-template-hash'];
+    return template;
+}
+/** JSON with sorted keys: two objects' equality whatever order the API server wrote their fields in. */
+function canonical(value) {
+    return JSON.stringify(value, (_, v) => v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v);
+}
+
+;// CONCATENATED MODULE: ./.build/shared/providers/kubernetes/apply.js
+/** Applying the `manifests` input: the app's image references replaced, then one server-side apply. */
+
+
+/** Apply the manifests (none given: nothing to do); returns their line for the job summary, if any. */
+async function applyManifests(cluster, image, keep) {
+    const { settings, context } = cluster;
+    if (!settings.manifests.length)
+        return [];
+    const workspace = (0,shared_context/* runContext */.p)().workspace;
+    const files = expandManifests(settings.manifests, workspace);
+    let objects = loadManifests(files, workspace);
+    const substitutions = substituteImage(objects, image);
+    for (const s of substitutions)
+        context.log(`${s.object}: container ${s.container} ${s.from} → ${image}`);
+    if (!substitutions.length)
+        context.warn(`No image reference from the repository of ${image} found in the manifests; they are applied unchanged.`);
+    if (keep) {
+        objects = objects.filter((o) => !(o.kind === 'Deployment' && o.metadata.name === keep.liveDeployment));
+        for (const o of objects)
+            if (o.kind === 'Service' && o.metadata.name === keep.service && keep.slot && o.spec?.selector)
+                o.spec.selector.slot = keep.slot;
+    }
+    context.log(`Applying ${objects.length} object(s) from ${files.length} manifest file(s) (server-side apply)`);
+    const output = await cluster.kubectl.apply(objects, 'apply the manifests');
+    if (output)
+        context.log(output);
+    return [['manifests', `${objects.length} object(s) applied, ${substitutions.length} image reference(s) replaced`]];
+}
+
 ;// CONCATENATED MODULE: ./.build/shared/providers/kubernetes/blue-green.js
 /**
  * Blue-green on Kubernetes: `<deployment>-blue` and `-green`, the Service's
@@ -16459,6 +16616,8 @@ class Cluster {
     kubectl;
     settings;
     context;
+    /** Told of a rollout under way (and of its end, with undefined), for the post step of a killed step. */
+    pendingRollout;
     constructor(kubectl, settings, context) {
         this.kubectl = kubectl;
         this.settings = settings;
@@ -16534,111 +16693,6 @@ class Cluster {
     }
 }
 
-;// CONCATENATED MODULE: ./.build/shared/providers/kubernetes/kubectl.js
-
-
-
-/** API errors worth another attempt: the cluster or the network hiccuped, not our request. */
-const TRANSIENT = /connection refused|connection reset|i\/o timeout|TLS handshake timeout|unexpected EOF|\(ServiceUnavailable\)|\(InternalError\)|\(TooManyRequests\)|the server is currently unable|context deadline exceeded|Client\.Timeout/i;
-/**
- * client-go's log lines (`E1124 10:00:00.123456   12345 memcache.go:265] …`): its retries of discovery, not kubectl's
- * verdict.
- */
-const KLOG = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\] /;
-const ATTEMPTS = 3;
-/**
- * What kubectl itself said went wrong, its last `n` lines without client-go's
- * log lines before them (a refused token prints four of those, then the one
- * that matters: "error: You must be logged in to the server"). Only log
- * lines: their last ones.
- */
-function kubectlError(stderr, n = 5) {
-    const own = stderr.split(/\r?\n/).filter((l) => l.trim() && !KLOG.test(l));
-    return own.length ? own.slice(-n).join('\n') : (0,exec/* tail */.RT)(stderr, n);
-}
-const REQUEST_TIMEOUT = '30s';
-const EXEC_TIMEOUT_MS = 60_000;
-/**
- * kubectl with fixed connection flags. kubectl (not a client library) because
- * it is what the kubeconfigs of EKS, GKE and AKS are written for: exec
- * credential plugins, auth providers, proxies and TLS settings all work as
- * they do on a developer's machine. Arguments are argv, never a shell.
- */
-class Kubectl {
-    options;
-    constructor(options) {
-        this.options = options;
-    }
-    flags() {
-        const { kubeconfig, context, namespace, cacheDir } = this.options;
-        return [
-            ...(kubeconfig ? ['--kubeconfig', kubeconfig] : []),
-            ...(context ? ['--context', context] : []),
-            '--namespace',
-            namespace,
-            '--cache-dir',
-            cacheDir,
-            `--request-timeout=${REQUEST_TIMEOUT}`,
-        ];
-    }
-    /** Run kubectl; transient API errors are retried (every call we make is idempotent). */
-    async run(args, what, input) {
-        for (let attempt = 1;; attempt++) {
-            const result = await (0,exec/* exec */.m0)(['kubectl', ...this.flags(), ...args], {
-                allowFailure: true,
-                timeoutMs: EXEC_TIMEOUT_MS,
-                input,
-            });
-            if (result.code === 0 || !TRANSIENT.test(result.stderr) || attempt === ATTEMPTS)
-                return result;
-            const delay = (0,retry/* backoffDelay */.EY)(attempt);
-            this.options.log(`kubectl: ${what}: ${kubectlError(result.stderr, 1)}; retry ${attempt}/${ATTEMPTS - 1} in ${delay}ms`);
-            await (0,retry/* sleep */.yy)(delay);
-        }
-    }
-    fail(what, stderr) {
-        return new errors/* UserError */.yo(`Could not ${what} (namespace ${this.options.namespace}${this.options.context ? `, context ${this.options.context}` : ''}): ${kubectlError(stderr) || 'kubectl gave no reason'}`);
-    }
-    /** One object, or undefined when it does not exist. */
-    async get(kind, name) {
-        const what = `read ${kind} ${name}`;
-        const result = await this.run(['get', kind, name, '-o', 'json'], what);
-        if (result.code === 0)
-            return JSON.parse(result.stdout);
-        if (/\(NotFound\)/.test(result.stderr))
-            return undefined;
-        throw this.fail(what, result.stderr);
-    }
-    async list(kind, selector) {
-        const labels = Object.entries(selector)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(',');
-        const what = `list ${kind} (${labels})`;
-        const result = await this.run(['get', kind, '-l', labels, '-o', 'json'], what);
-        if (result.code !== 0)
-            throw this.fail(what, result.stderr);
-        return JSON.parse(result.stdout).items;
-    }
-    async patch(kind, name, type, patch, what) {
-        const result = await this.run(['patch', kind, name, '--type', type, '-p', JSON.stringify(patch)], what);
-        if (result.code !== 0)
-            throw this.fail(what, result.stderr);
-    }
-    /**
-     * Server-side apply of a List (from stdin): no last-applied annotation, no
-     * client-side merge logic, conflicts with earlier `kubectl set`/patch
-     * owners resolved in favour of the release. Schema validation is left to
-     * the API server (client-side validation needs the cluster's OpenAPI).
-     */
-    async apply(objects, what) {
-        const list = { apiVersion: 'v1', kind: 'List', items: objects };
-        const result = await this.run(['apply', '--server-side', '--force-conflicts', '--field-manager=deploy-actions', '--validate=false', '-f', '-'], what, JSON.stringify(list));
-        if (result.code !== 0)
-            throw this.fail(what, result.stderr);
-        return result.stdout.trim();
-    }
-}
-
 ;// CONCATENATED MODULE: ./.build/shared/providers/kubernetes/rolling.js
 /**
  * Rolling on one Deployment: the image is set on `<deployment>` and the
@@ -16657,6 +16711,10 @@ async function deployRolling(cluster, request) {
     const { image } = request.release;
     const details = [];
     const before = await kubectl.get('deployment', name);
+    // From here a killed step leaves a rollout under way: its post step puts the live ReplicaSet back.
+    const liveSet = before && (await replicaSetsOf(kubectl, before)).find((rs) => revisionOf(rs) === revisionOf(before));
+    if (liveSet)
+        cluster.pendingRollout?.({ deployment: name, replicaSet: liveSet.metadata.name });
     details.push(...(await applyManifests(cluster, image)));
     const deployment = await cluster.getDeployment(name, settings.manifests.length ? 'the manifests do not define it' : 'create it first or pass "manifests"');
     const previous = before ? cluster.releaseOf(before, 'previous') : undefined;
@@ -16668,10 +16726,13 @@ async function deployRolling(cluster, request) {
         done = await cluster.rollout(name, before);
     }
     catch (error) {
-        if (error instanceof cancel/* CancelledError */.cc && before)
-            throw await undoCancelled(cluster, before, error);
-        throw await undoFailed(cluster, name, previousRevision, error);
+        const undone = error instanceof cancel/* CancelledError */.cc && before
+            ? await undoCancelled(cluster, before, error)
+            : await undoFailed(cluster, name, previousRevision, error);
+        cluster.pendingRollout?.(undefined);
+        throw undone;
     }
+    cluster.pendingRollout?.(undefined);
     const current = { ...request.release, time: new Date().toISOString(), status: 'live' };
     await cluster.annotate(name, current);
     await clearFailed(cluster, (await replicaSetsOf(kubectl, done)).find((rs) => revisionOf(rs) === revisionOf(done))).catch((error) => context.warn((0,errors/* errorMessage */.gJ)(error)));
@@ -16783,6 +16844,9 @@ class KubernetesProvider {
     keepsHistory = true;
     cluster;
     paths = [];
+    connection;
+    /** A rollout under way, which the post step undoes if the step is killed before it ends. */
+    rollout;
     constructor(settings, context) {
         const dir = (0,external_node_path_.join)(context.tempDir, `deploy-actions-kube-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
         (0,external_node_fs_.mkdirSync)(dir, { recursive: true, mode: 0o700 });
@@ -16793,14 +16857,17 @@ class KubernetesProvider {
             (0,external_node_fs_.writeFileSync)(kubeconfig, settings.kubeconfig, { mode: 0o600 });
             (0,external_node_fs_.chmodSync)(kubeconfig, 0o600); // the umask cannot widen it, but an existing file would keep its mode
         }
-        const kubectl = new Kubectl({
+        this.connection = {
             kubeconfig,
             context: settings['kube-context'],
             namespace: settings.namespace,
             cacheDir: (0,external_node_path_.join)(dir, 'cache'),
-            log: context.log,
-        });
-        this.cluster = new Cluster(kubectl, settings, context);
+        };
+        this.cluster = new Cluster(new Kubectl({ ...this.connection, log: context.log }), settings, context);
+        this.cluster.pendingRollout = (rollout) => {
+            this.rollout = rollout;
+            context.saveState(this.postState());
+        };
     }
     async deploy(request) {
         // Pods get their variables from the pod spec (manifests, ConfigMaps, Secrets), not from this step.
@@ -16841,7 +16908,11 @@ class KubernetesProvider {
         return teardownKubernetes(this.cluster, request);
     }
     postState() {
-        return JSON.stringify({ paths: this.paths });
+        return JSON.stringify({
+            paths: this.paths,
+            kubectl: this.connection,
+            rollout: this.rollout,
+        });
     }
     async close() { }
 }
@@ -16890,6 +16961,7 @@ const kubernetesInputs = schemas/* object */.Ikc({
 
 
 
+
 const kubernetesProvider = {
     name: 'kubernetes',
     inputs: kubernetesInputs,
@@ -16921,14 +16993,15 @@ const kubernetesProvider = {
         return problems;
     },
     create: (settings, context) => new KubernetesProvider(settings, context),
-    // The kubeconfig written for this step, and kubectl's discovery cache.
-    cleanup: (state, context) => {
-        const { paths = [] } = (state ? JSON.parse(state) : {});
-        for (const path of paths) {
+    // A rollout a killed step left under way is undone first (with the kubeconfig still there); then the kubeconfig
+    // written for this step and kubectl's discovery cache are removed.
+    cleanup: async (state, context) => {
+        const post = (state ? JSON.parse(state) : {});
+        await undoInterruptedRollout({ paths: [], ...post }, context);
+        for (const path of post.paths ?? []) {
             (0,external_node_fs_.rmSync)(path, { recursive: true, force: true });
             context.log(`Removed ${path}`);
         }
-        return Promise.resolve();
     },
 };
 

@@ -4,7 +4,7 @@
  * cancelled as the runner does (SIGINT, then SIGTERM and the kill;
  * tests/harness/runner.ts): the rollout it started is undone, nothing waits
  * for the kill, the GitHub Deployment (REST test double) fails as cancelled,
- * and the next deploy goes through.
+ * and the next deploy goes through; killed outright, its post step undoes it.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,13 +42,13 @@ const KUBECTL = kubectlVersion();
     });
 
     // A deploy of the image whose pods never get ready, sent SIGINT once its output shows `waitingFor`.
-    const deployTo = (inputs: Record<string, string>, waitingFor?: string) =>
+    const deployTo = (inputs: Record<string, string>, waitingFor?: string, signal: NodeJS.Signals = 'SIGINT') =>
       runAction('deploy-to-env', {
         workspace: mkdtempSync(join(tmpdir(), 'cancel-kubernetes-')),
         timeoutMs: 60_000,
         token: TOKEN,
         env: { GITHUB_API_URL: github.url },
-        interrupt: waitingFor ? { when: ({ stdout }) => stdout.includes(waitingFor), signal: 'SIGINT' } : undefined,
+        interrupt: waitingFor ? { when: ({ stdout }) => stdout.includes(waitingFor), signal } : undefined,
         inputs: {
           provider: 'kubernetes',
           environment: 'staging',
@@ -90,6 +90,27 @@ const KUBECTL = kubectlVersion();
       expect(next.errors, next.stdout).toEqual([]);
       expect(next.outputs).toMatchObject({ version: V2, 'previous-version': V1 });
       expect(k8s.get('deployments', 'staging', 'shop')!.spec.template.spec.containers[0].image).toBe(V2);
+      expect(k8s.problems).toEqual([]);
+    }, 120_000);
+
+    test('rolling: killed outright (SIGKILL) while the rollout waits: the post step puts the live ReplicaSet back', async () => {
+      k8s.stall(STUCK, 'unschedulable');
+      const live = k8s.get('deployments', 'staging', 'shop')!.spec.template.spec.containers[0].image;
+      const run = await deployTo(
+        { service: 'shop', strategy: 'rolling', namespace: 'staging' },
+        'waiting for the rollout',
+        'SIGKILL',
+      );
+      expect(run.interrupted).toBe('SIGKILL');
+      expect(run.post?.code).toBe(0);
+      expect(run.post?.warnings).toEqual([]);
+      expect(run.post?.stdout).toMatch(
+        /deployment\/shop: rolled back to replicaset\/shop-\S+ \(a rollout left by an interrupted step\)/,
+      );
+      await k8s.settled(20_000);
+      expect(k8s.get('deployments', 'staging', 'shop')!.spec.template.spec.containers[0].image).toBe(live);
+      const killed = github.deployments.find((d) => d.id === Number(run.outputs['deployment-id']))!;
+      expect(killed.statuses.at(-1)).toMatchObject({ state: 'failure' });
       expect(k8s.problems).toEqual([]);
     }, 120_000);
 

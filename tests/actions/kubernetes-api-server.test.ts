@@ -60,13 +60,13 @@ const progressingOf = (d: Obj | undefined): Obj | undefined =>
         },
       });
 
-    // A deploy killed (as a cancelled job past its grace period) while it waits for the rollout: nothing undoes it.
+    // A deploy killed while it waits for the rollout, on a runner that died with it (no post step to undo it).
     // Waits (bounded) until the controller marks the Deployment ProgressDeadlineExceeded.
     const deployKilledUntilStalled = async (image: string): Promise<void> => {
       const cancelled = await run(
         'deploy-to-env',
         { image },
-        { interrupt: { when: ({ stdout }) => stdout.includes('waiting for the rollout') } },
+        { post: false, interrupt: { when: ({ stdout }) => stdout.includes('waiting for the rollout') } },
       );
       expect(cancelled.interrupted).toBe('SIGKILL');
       const until = Date.now() + 20_000;

@@ -7,6 +7,7 @@ import { errorMessage, UserError } from '../../errors.js';
 import { untilCancelled } from '../../cancel.js';
 import type { ProviderContext, Release, ReleaseStatus, Target } from '../types.js';
 import { sameRepository } from './images.js';
+import type { PendingRollout } from './interrupted.js';
 import type { Kubectl } from './kubectl.js';
 import type { Container, Deployment, PodSpec, Workload } from './objects.js';
 import { containersOf, releaseAnnotations, releaseOf } from './release.js';
@@ -14,6 +15,9 @@ import { waitForRollout } from './rollout.js';
 import type { KubernetesSettings } from './settings.js';
 
 export class Cluster {
+  /** Told of a rollout under way (and of its end, with undefined), for the post step of a killed step. */
+  pendingRollout?: (rollout: PendingRollout | undefined) => void;
+
   constructor(
     readonly kubectl: Kubectl,
     readonly settings: KubernetesSettings,

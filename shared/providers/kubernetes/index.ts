@@ -4,6 +4,7 @@ import type { ProviderModule } from '../types.js';
 import { kubeconfigSecrets } from './kubeconfig-secrets.js';
 import { checkKubeconfig } from './kubeconfig.js';
 import { expandManifests, loadManifests } from './manifests.js';
+import { undoInterruptedRollout, type KubernetesPostState } from './interrupted.js';
 import { KubernetesProvider } from './provider.js';
 import { kubernetesInputs } from './settings.js';
 
@@ -43,13 +44,14 @@ export const kubernetesProvider: ProviderModule<typeof kubernetesInputs> = {
     return problems;
   },
   create: (settings, context) => new KubernetesProvider(settings, context),
-  // The kubeconfig written for this step, and kubectl's discovery cache.
-  cleanup: (state, context) => {
-    const { paths = [] } = (state ? JSON.parse(state) : {}) as { paths?: string[] };
-    for (const path of paths) {
+  // A rollout a killed step left under way is undone first (with the kubeconfig still there); then the kubeconfig
+  // written for this step and kubectl's discovery cache are removed.
+  cleanup: async (state, context) => {
+    const post = (state ? JSON.parse(state) : {}) as Partial<KubernetesPostState>;
+    await undoInterruptedRollout({ paths: [], ...post }, context);
+    for (const path of post.paths ?? []) {
       rmSync(path, { recursive: true, force: true });
       context.log(`Removed ${path}`);
     }
-    return Promise.resolve();
   },
 };

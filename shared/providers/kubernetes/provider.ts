@@ -6,14 +6,10 @@ import type * as api from '../types.js';
 import { blueGreenHistory, COLOURS, deployBlueGreen, rollbackBlueGreen } from './blue-green.js';
 import { Cluster } from './cluster.js';
 import { Kubectl } from './kubectl.js';
+import type { KubernetesPostState, PendingRollout } from './interrupted.js';
 import { deployRolling, rollbackRolling, rollingHistory } from './rolling.js';
 import type { KubernetesSettings } from './settings.js';
 import { teardownKubernetes } from './teardown.js';
-
-/** What the post step removes. */
-interface PostState {
-  paths: string[];
-}
 
 /**
  * Releases on a Kubernetes Deployment, through kubectl. Rolling: the image is
@@ -28,6 +24,9 @@ export class KubernetesProvider implements api.Provider {
   readonly keepsHistory = true;
   private readonly cluster: Cluster;
   private readonly paths: string[] = [];
+  private readonly connection: KubernetesPostState['kubectl'];
+  /** A rollout under way, which the post step undoes if the step is killed before it ends. */
+  private rollout?: PendingRollout;
 
   constructor(settings: KubernetesSettings, context: api.ProviderContext) {
     const dir = join(context.tempDir, `deploy-actions-kube-${randomBytes(6).toString('hex')}`);
@@ -39,14 +38,17 @@ export class KubernetesProvider implements api.Provider {
       writeFileSync(kubeconfig, settings.kubeconfig, { mode: 0o600 });
       chmodSync(kubeconfig, 0o600); // the umask cannot widen it, but an existing file would keep its mode
     }
-    const kubectl = new Kubectl({
+    this.connection = {
       kubeconfig,
       context: settings['kube-context'],
       namespace: settings.namespace,
       cacheDir: join(dir, 'cache'),
-      log: context.log,
-    });
-    this.cluster = new Cluster(kubectl, settings, context);
+    };
+    this.cluster = new Cluster(new Kubectl({ ...this.connection, log: context.log }), settings, context);
+    this.cluster.pendingRollout = (rollout) => {
+      this.rollout = rollout;
+      context.saveState(this.postState());
+    };
   }
 
   async deploy(request: api.DeployRequest): Promise<api.DeployResult> {
@@ -94,7 +96,11 @@ export class KubernetesProvider implements api.Provider {
   }
 
   postState(): string {
-    return JSON.stringify({ paths: this.paths } satisfies PostState);
+    return JSON.stringify({
+      paths: this.paths,
+      kubectl: this.connection,
+      rollout: this.rollout,
+    } satisfies KubernetesPostState);
   }
 
   async close(): Promise<void> {}

@@ -83,7 +83,11 @@ export async function markFailed(cluster: Cluster, rs: ReplicaSet | undefined, r
 /**
  * What `kubectl rollout undo` does: the ReplicaSet's pod template (and our release annotations) back on the Deployment.
  */
-export async function restoreTemplate(cluster: Cluster, deployment: Deployment, rs: ReplicaSet): Promise<void> {
+export async function restoreTemplate(
+  cluster: Pick<Cluster, 'kubectl'>,
+  deployment: Deployment,
+  rs: ReplicaSet,
+): Promise<void> {
   const template = structuredClone(rs.spec.template);
   delete template.metadata?.labels?.['pod-template-hash'];
   const ops: { op: string; path: string; value: unknown }[] = [
@@ -104,7 +108,7 @@ export async function restoreTemplate(cluster: Cluster, deployment: Deployment, 
 }
 
 /** A release live again (rolled back to with `to`, or deployed anew) is no longer a failed one. */
-export async function clearFailed(cluster: Cluster, rs: ReplicaSet | undefined): Promise<void> {
+export async function clearFailed(cluster: Pick<Cluster, 'kubectl'>, rs: ReplicaSet | undefined): Promise<void> {
   if (!rs || !failedOf(rs)) return;
   await cluster.kubectl.patch(
     'replicaset',

@@ -19,6 +19,9 @@ export async function deployRolling(cluster: Cluster, request: DeployRequest): P
   const { image } = request.release;
   const details: [string, string][] = [];
   const before = await kubectl.get('deployment', name);
+  // From here a killed step leaves a rollout under way: its post step puts the live ReplicaSet back.
+  const liveSet = before && (await replicaSetsOf(kubectl, before)).find((rs) => revisionOf(rs) === revisionOf(before));
+  if (liveSet) cluster.pendingRollout?.({ deployment: name, replicaSet: liveSet.metadata.name });
   details.push(...(await applyManifests(cluster, image)));
   const deployment = await cluster.getDeployment(
     name,
@@ -41,9 +44,14 @@ export async function deployRolling(cluster: Cluster, request: DeployRequest): P
   try {
     done = await cluster.rollout(name, before);
   } catch (error) {
-    if (error instanceof CancelledError && before) throw await undoCancelled(cluster, before, error);
-    throw await undoFailed(cluster, name, previousRevision, error);
+    const undone =
+      error instanceof CancelledError && before
+        ? await undoCancelled(cluster, before, error)
+        : await undoFailed(cluster, name, previousRevision, error);
+    cluster.pendingRollout?.(undefined);
+    throw undone;
   }
+  cluster.pendingRollout?.(undefined);
   const current: Release = { ...request.release, time: new Date().toISOString(), status: 'live' };
   await cluster.annotate(name, current);
   await clearFailed(
